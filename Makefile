@@ -1,0 +1,111 @@
+# oppgraph — build, test, run.
+#
+#   make            build build/oppgraph (the CLI and server)
+#   make test       unit tests (cmocka) + integration tests (python3-grpcio)
+#   make asan       the same test suite under AddressSanitizer + UBSan (build-asan/)
+#   make run        ingest data/sample into build/demo.db and serve it (scripts/demo.sh)
+#   make eval       DuEE-Fin evaluation of the extractor (needs ../shared/data)
+#
+# Every module folder contributes its *.c files to one static library; the CLI
+# links it. Unit tests are tests/unit/test_*.c, one binary each.
+
+BUILD   ?= build
+CC      ?= cc
+PKGS    := libxml-2.0 libpcre2-8 igraph lmdb grpc libprotobuf-c jansson libcrypto libcgraph libgvc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS += $(EXTRA_LDFLAGS)
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+
+MODULES := store ingest nlp graph opportunity kb server
+PROTOS  := proto/oppgraph.proto
+HEALTH_PROTO := /usr/share/grpc-proto/grpc/health/v1/health.proto
+
+GEN_C   := $(BUILD)/gen/proto/oppgraph.pb-c.c $(BUILD)/gen/grpc/health/v1/health.pb-c.c
+GEN_H   := $(GEN_C:.c=.h)
+LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(GEN_C:.c=.o)
+CLI_SRC := $(wildcard cli/*.c)
+CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+PYGEN   := $(BUILD)/py/proto/oppgraph_pb2.py $(BUILD)/py/grpc/health/v1/health_pb2.py
+
+.PHONY: all deps test unit integration asan run eval bench clean format
+all: $(BUILD)/oppgraph $(TEST_BIN) $(BENCH_BIN) $(PYGEN)
+
+deps:
+	bash scripts/install-deps.sh
+
+$(BUILD)/gen/proto/%.pb-c.c $(BUILD)/gen/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen -I. $<
+
+$(BUILD)/gen/grpc/health/v1/health.pb-c.c $(BUILD)/gen/grpc/health/v1/health.pb-c.h: $(HEALTH_PROTO)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen -I/usr/share/grpc-proto $<
+
+$(BUILD)/py/proto/oppgraph_pb2.py: proto/oppgraph.proto
+	@mkdir -p $(BUILD)/py
+	protoc --python_out=$(BUILD)/py -I. $<
+
+$(BUILD)/py/grpc/health/v1/health_pb2.py: $(HEALTH_PROTO)
+	@mkdir -p $(BUILD)/py
+	protoc --python_out=$(BUILD)/py -I/usr/share/grpc-proto $<
+
+$(BUILD)/obj/%.o: %.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(GEN_H)
+	$(CC) $(CFLAGS) -Wno-error -c -o $@ $<
+
+$(BUILD)/liboppgraph.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/oppgraph: $(CLI_OBJ) $(BUILD)/liboppgraph.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/liboppgraph.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboppgraph.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/liboppgraph.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS)
+
+unit: $(TEST_BIN)
+	@bash tests/run_unit.sh $(BUILD)
+
+integration: $(BUILD)/oppgraph $(PYGEN)
+	@OPPGRAPH_BUILD=$(BUILD) /usr/bin/python3 -m unittest discover -s tests/integration -p 'test_*.py' -v
+
+# The whole suite; prints one closing line "N passed, N failed".
+test: all
+	@bash tests/run_all.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" test
+
+run: all
+	bash scripts/demo.sh $(BUILD)
+
+eval: all
+	/usr/bin/python3 bench/eval_duee.py --bin $(BUILD)/oppgraph
+
+clean:
+	rm -rf build build-asan
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

@@ -1,0 +1,155 @@
+/*
+ * nlp — Chinese text processing for announcements: UTF-8 helpers, text
+ * normalisation, an Aho–Corasick dictionary (enterprise names, aliases,
+ * trigger words), amount / date / percentage normalisation, and the PCRE2
+ * (JIT) rule engine that turns text into events with DuEE-Fin arguments.
+ *
+ * Rules and dictionaries are data (data/rules/, data/dict/); nothing here
+ * knows a company name.  All offsets are byte offsets into the UTF-8 text
+ * given to the function.  The extractor never allocates per match in its
+ * hot loop beyond the result arrays it returns.
+ */
+#ifndef OPPGRAPH_NLP_H
+#define OPPGRAPH_NLP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+enum nlp_err {
+  NLP_OK = 0,
+  NLP_EUTF8 = -1,    /* invalid UTF-8 */
+  NLP_ENOMEM = -2,
+  NLP_EIO = -3,      /* cannot read a file or directory */
+  NLP_ERULE = -4,    /* a rule file has errors (reported through nlp_diag_fn) */
+  NLP_EINVAL = -5,
+  NLP_ETOOBIG = -6,  /* input over a configured limit */
+  NLP_ESTORE = -7,   /* a store call failed */
+};
+const char *nlp_strerror(int err);
+
+/* ---- UTF-8 and normalisation -------------------------------------------- */
+
+/* Returns true when s[0..len) is valid UTF-8 (no overlongs, no surrogates).
+ * On false, *bad_off (may be NULL) is the offset of the first bad byte. */
+bool nlp_utf8_valid(const char *s, size_t len, size_t *bad_off);
+/* Decodes one code point at s (valid UTF-8 assumed); returns its byte length. */
+size_t nlp_utf8_decode(const char *s, size_t len, uint32_t *cp);
+/* Number of code points. */
+size_t nlp_utf8_count(const char *s, size_t len);
+
+/* Normalises announcement text into a new NUL-terminated buffer *out of
+ * length *out_len: full-width ASCII (U+FF01..U+FF5E) to half-width, the
+ * ideographic space and other Unicode spaces to ' ', runs of spaces/tabs
+ * folded to one, CR LF / CR to LF, more than two newlines folded to two,
+ * leading/trailing white space trimmed, zero-width characters removed.
+ * Chinese punctuation (，。：；（）“”) is kept as is.  Fails with NLP_EUTF8
+ * on invalid input (*bad_off set when not NULL).  free() the result. */
+int nlp_normalize(const char *in, size_t len, char **out, size_t *out_len,
+                  size_t *bad_off);
+
+/* ---- numbers ------------------------------------------------------------- */
+
+/* Parses an amount phrase such as "1.2亿元", "3,500万元", "人民币五千万元",
+ * "12.5万美元" into yuan (or the foreign currency unit, with its ISO code in
+ * currency[4], "CNY" by default).  Returns NLP_EINVAL when it is not an amount. */
+int nlp_parse_amount(const char *s, size_t len, double *value, char currency[4]);
+/* "35.5%", "百分之十" -> 0.355 / 0.10 */
+int nlp_parse_percent(const char *s, size_t len, double *ratio);
+/* Dates: "2020年3月5日", "2020-03-05", "3月5日" / "5日" / "本月" relative to
+ * pub (YYYY-MM-DD or NULL).  Writes YYYY-MM-DD (or YYYY-MM) into out[11]. */
+int nlp_parse_date(const char *s, size_t len, const char *pub, char out[11]);
+
+/* ---- dictionary (Aho–Corasick) ------------------------------------------ */
+
+typedef struct nlp_dict nlp_dict;
+
+enum nlp_word_kind {
+  NLP_WORD_ENTERPRISE = 1, /* value = enterprise id (0 when only a name) */
+  NLP_WORD_PERSON = 2,
+  NLP_WORD_TERM = 3,       /* banking / product term, for kb tokenisation */
+  NLP_WORD_ORG = 4,        /* regulators, courts, exchanges */
+};
+
+typedef struct nlp_match {
+  size_t begin, end; /* byte span */
+  uint32_t kind;
+  uint64_t value;
+} nlp_match;
+
+int nlp_dict_new(nlp_dict **out);
+void nlp_dict_free(nlp_dict *d);
+/* Adds a word before nlp_dict_build; duplicates keep the first value. */
+int nlp_dict_add(nlp_dict *d, const char *word, size_t len, uint32_t kind,
+                 uint64_t value);
+/* Loads a dictionary file: one entry a line, "word<TAB>kind" (kind is
+ * enterprise|person|term|org; default term); '#' starts a comment. */
+int nlp_dict_load_file(nlp_dict *d, const char *path);
+/* Adds every name and alias of the store's enterprise name index. */
+int nlp_dict_load_store(nlp_dict *d, store_txn *txn);
+int nlp_dict_build(nlp_dict *d);
+size_t nlp_dict_size(const nlp_dict *d);
+/* Leftmost-longest non-overlapping matches, in text order.  The callback
+ * returns non-zero to stop.  The dictionary is read-only after build and may
+ * be shared between threads. */
+typedef int (*nlp_match_fn)(void *ctx, const nlp_match *m);
+int nlp_dict_scan(const nlp_dict *d, const char *text, size_t len,
+                  nlp_match_fn fn, void *ctx);
+
+/* ---- rules and extraction ------------------------------------------------ */
+
+typedef struct nlp_rules nlp_rules;
+
+/* Receives one message per problem found while loading rules:
+ * "data/rules/zhongbiao.rules:12: PCRE2 error at offset 7: missing )". */
+typedef void (*nlp_diag_fn)(void *ctx, const char *file, int line,
+                            const char *msg);
+
+/* Loads every *.rules file in dir (syntax documented in data/rules/README.md).
+ * A broken rule is reported through diag and skipped; the others load.
+ * Returns NLP_ERULE (with *out still usable) when any rule was skipped. */
+int nlp_rules_load_dir(const char *dir, nlp_diag_fn diag, void *ctx,
+                       nlp_rules **out);
+void nlp_rules_free(nlp_rules *r);
+size_t nlp_rules_count(const nlp_rules *r);
+
+typedef struct nlp_arg {
+  const char *role;   /* DuEE-Fin role name; owned by the rules */
+  char *text;         /* the argument exactly as it appears (NUL-terminated) */
+  bool in_title;      /* span is in opts->title rather than in text */
+  size_t begin, end;  /* byte span in the text (or the title) */
+  char *norm;         /* normalised value or NULL */
+  uint64_t ent_id;    /* enterprise id when the span is a known name */
+} nlp_arg;
+
+typedef struct nlp_event {
+  const char *type;   /* 中标, 质押, … owned by the rules */
+  char *trigger;      /* trigger word as it appears */
+  size_t trig_begin, trig_end;
+  nlp_arg *args;
+  size_t nargs;
+  double confidence;
+} nlp_event;
+
+typedef struct nlp_result {
+  nlp_event *events;
+  size_t n;
+  void *priv; /* storage; released by nlp_result_destroy */
+} nlp_result;
+
+typedef struct nlp_extract_opts {
+  const char *title;      /* may be NULL; searched for the subject too */
+  size_t title_len;
+  const char *published;  /* YYYY-MM-DD or NULL, for relative dates */
+  size_t max_len;         /* 0 = no limit; else NLP_ETOOBIG beyond it */
+} nlp_extract_opts;
+
+/* Extracts events from text (UTF-8; NLP_EUTF8 otherwise).  dict may be NULL.
+ * Thread-safe for distinct results.  nlp_result_destroy() even on error. */
+int nlp_extract(const nlp_rules *rules, const nlp_dict *dict, const char *text,
+                size_t len, const nlp_extract_opts *opts, nlp_result *out);
+void nlp_result_destroy(nlp_result *res);
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * store — the one LMDB environment that holds everything oppgraph knows.
+ *
+ * Every record is a protobuf-c message (proto/oppgraph.proto) kept as an LMDB
+ * value; secondary indexes are separate named databases whose keys are built
+ * from big-endian integers so that LMDB's byte order is numeric order.  This
+ * header is the only door to LMDB: no other module includes lmdb.h.
+ *
+ * One writer, many readers: a write transaction is taken by ingest (or the
+ * server's single writer thread); readers take read-only transactions and see
+ * a consistent snapshot.  A crash at any instant leaves the store as of the
+ * last committed transaction.
+ *
+ * Named databases and key layouts (u64 = 8-byte big-endian, "s" = UTF-8 bytes)
+ *
+ *   meta        s (e.g. "schema_version", "seq.ent")      -> u64 / bytes
+ *   ent         u64 id                                     -> Enterprise
+ *   ent_code    s credit code                              -> u64 id
+ *   ent_name    s normalised name or alias  (DUPSORT)      -> u64 id
+ *   person      u64 id                                     -> Person
+ *   person_name s name (DUPSORT)                           -> u64 id
+ *   doc         u64 id                                     -> Document
+ *   doc_hash    32-byte SHA-256 of normalised title+text   -> u64 id
+ *   evt         u64 id                                     -> Event
+ *   evt_ent     u64 enterprise id ‖ u64 event id           -> (empty)
+ *   edge        u64 id                                     -> Edge
+ *   edge_key    u8 type ‖ u8 src_kind ‖ u64 src ‖ u8 dst_kind ‖ u64 dst -> u64 id
+ *   edge_out    u64 src ‖ u8 type ‖ u64 edge id            -> (empty)
+ *   edge_in     u64 dst ‖ u8 type ‖ u64 edge id            -> (empty)
+ *   opp         u64 id                                     -> Opportunity
+ *   opp_rm      s rm id ‖ 0x00 ‖ u64 inverted score ‖ u64 opp id -> (empty)
+ *   opp_dedup   s dedup key                                -> u64 id
+ *   rm          s rm id                                    -> Rm
+ *   token       s token id                                 -> TokenRecord
+ *   circle      u64 id                                     -> GuaranteeCircle
+ *   circle_ent  u64 enterprise id                          -> u64 circle id
+ *
+ * The "inverted score" is the IEEE-754 bits of the score made order-preserving
+ * (flip all bits of negatives, the sign bit of positives) and then bit-negated,
+ * so that ascending key order is descending score.
+ */
+#ifndef OPPGRAPH_STORE_H
+#define OPPGRAPH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/oppgraph.pb-c.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_PAGE_KEY_LEN 16 /* inverted score ‖ opp id, see opp_rm */
+
+enum store_err {
+  STORE_OK = 0,
+  STORE_ENOTFOUND = -1,  /* no such record */
+  STORE_ESCHEMA = -2,    /* store written by another schema version */
+  STORE_ECORRUPT = -3,   /* a value does not decode, an index points nowhere */
+  STORE_ELMDB = -4,      /* LMDB failed; store_last_error() has its message */
+  STORE_ENOMEM = -5,
+  STORE_EINVAL = -6,     /* bad argument (empty key, read-only txn for a write) */
+  STORE_EFULL = -7,      /* map full: raise --map-size */
+  STORE_EIO = -8,        /* cannot create or open the directory */
+};
+
+typedef struct store store;
+typedef struct store_txn store_txn;
+
+typedef struct store_options {
+  size_t map_size;   /* bytes; 0 = 8 GiB */
+  bool read_only;    /* open without write access (server replicas) */
+} store_options;
+
+const char *store_strerror(int err);
+
+/* Opens (creating when absent and not read_only) the environment in dir.
+ * Fails with STORE_ESCHEMA when the stored schema version differs. */
+int store_open(const char *dir, const store_options *opt, store **out);
+void store_close(store *st);
+/* Copies a consistent, compacted snapshot to the directory `dest` (hot backup). */
+int store_backup(store *st, const char *dest);
+
+int store_begin(store *st, bool write, store_txn **out);
+int store_commit(store_txn *txn); /* frees txn in every case */
+void store_abort(store_txn *txn); /* frees txn; NULL is fine */
+
+/* Counters of the main record databases, for tests and progress output. */
+typedef struct store_stats {
+  size_t enterprises, persons, documents, events, edges, opportunities, rms,
+      tokens, circles;
+} store_stats;
+int store_stats_get(store_txn *txn, store_stats *out);
+
+/* ---- enterprises ---------------------------------------------------------
+ * put: id 0 assigns a new id (written back into e->id).  The name, former
+ * names and aliases are (re)indexed, the credit code too; index entries of the
+ * previous version of the record are removed first. */
+int store_ent_put(store_txn *txn, Oppgraph__V1__Enterprise *e);
+/* get: *out is the caller's: oppgraph__v1__enterprise__free_unpacked(*out, NULL) */
+int store_ent_get(store_txn *txn, uint64_t id, Oppgraph__V1__Enterprise **out);
+int store_ent_by_code(store_txn *txn, const char *code, uint64_t *id);
+/* Exact (normalised) name or alias; the first id when several share it. */
+int store_ent_by_name(store_txn *txn, const char *name, uint64_t *id);
+typedef int (*store_ent_fn)(void *ctx, const Oppgraph__V1__Enterprise *e);
+/* Calls fn for every enterprise in id order; a non-zero return stops and is returned. */
+int store_ent_foreach(store_txn *txn, store_ent_fn fn, void *ctx);
+typedef int (*store_name_fn)(void *ctx, const char *name, size_t len, uint64_t id);
+/* Every (name or alias, enterprise id) pair of the ent_name index; builds dictionaries. */
+int store_name_foreach(store_txn *txn, store_name_fn fn, void *ctx);
+/* Names starting with prefix, in byte order, at most limit pairs. */
+int store_name_prefix(store_txn *txn, const char *prefix, size_t limit,
+                      store_name_fn fn, void *ctx);
+
+/* ---- persons ------------------------------------------------------------ */
+int store_person_put(store_txn *txn, Oppgraph__V1__Person *p);
+int store_person_get(store_txn *txn, uint64_t id, Oppgraph__V1__Person **out);
+int store_person_by_name(store_txn *txn, const char *name, uint64_t *id);
+
+/* ---- documents ----------------------------------------------------------
+ * put: when a document with the same content_hash exists, nothing is written,
+ * d->id is set to the existing id and *is_new to false. */
+int store_doc_put(store_txn *txn, Oppgraph__V1__Document *d, bool *is_new);
+int store_doc_get(store_txn *txn, uint64_t id, Oppgraph__V1__Document **out);
+int store_doc_by_hash(store_txn *txn, const uint8_t hash[32], uint64_t *id);
+
+/* ---- events ------------------------------------------------------------- */
+int store_evt_put(store_txn *txn, Oppgraph__V1__Event *e); /* indexes subject_ids */
+int store_evt_get(store_txn *txn, uint64_t id, Oppgraph__V1__Event **out);
+typedef int (*store_evt_fn)(void *ctx, const Oppgraph__V1__Event *e);
+int store_evt_foreach(store_txn *txn, store_evt_fn fn, void *ctx);
+typedef int (*store_id_fn)(void *ctx, uint64_t id);
+int store_evt_by_ent(store_txn *txn, uint64_t ent_id, store_id_fn fn, void *ctx);
+
+/* ---- edges ---------------------------------------------------------------
+ * put: the natural key is (type, src_kind, src, dst_kind, dst).  An existing
+ * edge with that key is updated in place (attributes replaced when set,
+ * source_docs merged) and keeps its id; e->id is set either way. */
+int store_edge_put(store_txn *txn, Oppgraph__V1__Edge *e);
+int store_edge_get(store_txn *txn, uint64_t id, Oppgraph__V1__Edge **out);
+typedef int (*store_edge_fn)(void *ctx, const Oppgraph__V1__Edge *e);
+/* type EDGE_UNKNOWN (0) = every type */
+int store_edge_foreach(store_txn *txn, Oppgraph__V1__EdgeType type,
+                       store_edge_fn fn, void *ctx);
+int store_edge_out(store_txn *txn, uint64_t src, Oppgraph__V1__EdgeType type,
+                   store_edge_fn fn, void *ctx);
+int store_edge_in(store_txn *txn, uint64_t dst, Oppgraph__V1__EdgeType type,
+                  store_edge_fn fn, void *ctx);
+
+/* ---- opportunities -------------------------------------------------------
+ * put: id 0 assigns one.  Replacing a record moves its opp_rm entry (RM or
+ * score may change) and its dedup entry. */
+int store_opp_put(store_txn *txn, Oppgraph__V1__Opportunity *o);
+int store_opp_get(store_txn *txn, uint64_t id, Oppgraph__V1__Opportunity **out);
+int store_opp_by_dedup(store_txn *txn, const char *key, uint64_t *id);
+typedef int (*store_opp_fn)(void *ctx, const Oppgraph__V1__Opportunity *o);
+int store_opp_foreach(store_txn *txn, store_opp_fn fn, void *ctx);
+/* One page of an RM's opportunities, best score first.  after is NULL for the
+ * first page, else the next_key of the previous page.  On return *n ids are in
+ * ids[0..limit) and *more tells whether another page follows (then next_key is
+ * set).  *total (may be NULL) is the RM's opportunity count. */
+int store_opp_page(store_txn *txn, const char *rm_id,
+                   const uint8_t after[STORE_PAGE_KEY_LEN], size_t limit,
+                   uint64_t *ids, size_t *n, bool *more,
+                   uint8_t next_key[STORE_PAGE_KEY_LEN], size_t *total);
+
+/* ---- relationship managers and tokens ----------------------------------- */
+int store_rm_put(store_txn *txn, const Oppgraph__V1__Rm *rm);
+int store_rm_get(store_txn *txn, const char *id, Oppgraph__V1__Rm **out);
+typedef int (*store_rm_fn)(void *ctx, const Oppgraph__V1__Rm *rm);
+int store_rm_foreach(store_txn *txn, store_rm_fn fn, void *ctx);
+int store_token_put(store_txn *txn, const Oppgraph__V1__TokenRecord *t);
+int store_token_get(store_txn *txn, const char *token_id,
+                    Oppgraph__V1__TokenRecord **out);
+
+/* ---- guarantee circles ---------------------------------------------------
+ * replace: drops every stored circle and stores these (ids assigned 1..n). */
+int store_circles_replace(store_txn *txn, Oppgraph__V1__GuaranteeCircle **c,
+                          size_t n);
+int store_circle_get(store_txn *txn, uint64_t id,
+                     Oppgraph__V1__GuaranteeCircle **out);
+int store_circle_of(store_txn *txn, uint64_t ent_id, uint64_t *circle_id);
+typedef int (*store_circle_fn)(void *ctx, const Oppgraph__V1__GuaranteeCircle *c);
+int store_circle_foreach(store_txn *txn, store_circle_fn fn, void *ctx);
+
+/* ---- meta ---------------------------------------------------------------- */
+int store_meta_put(store_txn *txn, const char *key, const void *val, size_t len);
+/* *val points into the map and is valid until the transaction ends. */
+int store_meta_get(store_txn *txn, const char *key, const void **val, size_t *len);
+
+/* ---- key encodings (public for tests and for the server's page tokens) --- */
+void store_u64_be(uint8_t out[8], uint64_t v);
+uint64_t store_be_u64(const uint8_t in[8]);
+/* Maps a score to a key so that ascending key order is descending score. */
+uint64_t store_score_key(double score);
+/* Normalises a name for the name index: full-width ASCII to half-width,
+ * ASCII letters lower-cased, white space removed.  Returns bytes written
+ * (never more than len; out needs len + 1 for the terminating NUL). */
+size_t store_name_norm(const char *in, size_t len, char *out);
+
+/* Message of the last LMDB failure in this thread (for STORE_ELMDB). */
+const char *store_last_error(void);
+
+#endif
