@@ -12,14 +12,14 @@
 BUILD   ?= build
 CC      ?= cc
 PKGS    := libxml-2.0 libpcre2-8 igraph lmdb grpc libprotobuf-c jansson libcrypto libcgraph libgvc
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
-LDLIBS  := $(PKG_LIBS) -lpthread -lm
+LDLIBS  = $(PKG_LIBS) -lpthread -lm
 
 MODULES := store ingest nlp graph opportunity kb server
 PROTOS  := proto/oppgraph.proto
@@ -87,16 +87,22 @@ unit: $(TEST_BIN)
 integration: $(BUILD)/oppgraph $(PYGEN)
 	@OPPGRAPH_BUILD=$(BUILD) /usr/bin/python3 -m unittest discover -s tests/integration -p 'test_*.py' -v
 
-# The whole suite; prints one closing line "N passed, N failed".
-test: all
+# The whole suite; installs what it needs, builds, and prints one closing
+# line "N passed, N failed".
+test: deps
+	$(MAKE) all
 	@bash tests/run_all.sh $(BUILD)
 
-asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
-	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  EXTRA_LDFLAGS="-fsanitize=address,undefined" test
+ASAN_VARS := BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+  EXTRA_LDFLAGS="-fsanitize=address,undefined"
+asan: deps
+	$(MAKE) $(ASAN_VARS) all
+	@ASAN_OPTIONS=detect_leaks=1 bash tests/run_all.sh build-asan
 
-run: all
+# The demo: ingest the bundled sample world, show a push list, serve it.
+run: deps
+	$(MAKE) all
 	bash scripts/demo.sh $(BUILD)
 
 eval: all
