@@ -1,0 +1,837 @@
+/*
+ * rules.c — loads the event rules of the data/rules/ *.rules files (syntax in
+ * data/rules/README.md) into an immutable nlp_rules.
+ *
+ * Loading is two passes over the files, taken in name order: the first
+ * collects every "macro NAME = regex" (macros are global, so a common file
+ * can define {ORG}, {AMOUNT}, ... for all others); the second parses the
+ * rule blocks, fills, subject and alias patterns, expands {NAME} macro
+ * references and compiles each pattern once with PCRE2 (UTF, UCP, JIT).
+ * A pattern that does not compile is reported through the diag callback as
+ * "PCRE2 error at offset N: <message>" with its file and line, and skipped;
+ * the other rules still load and the call returns NLP_ERULE.
+ *
+ * Trigger words of all rules go into one Aho–Corasick dictionary so that the
+ * extractor finds every trigger in one pass and runs only the patterns of
+ * the rules they belong to, on the sentence around them.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp/rules_internal.h"
+
+#define RULES_MAX_LINE 8192
+#define RULES_MAX_EXPAND 10 /* nesting depth of macro references */
+
+typedef struct rl_macro {
+  char *name, *body;
+} rl_macro;
+
+typedef struct rl_group { /* "group NAME = ROLE [norm]", file-scoped */
+  char *name;
+  const char *role;
+  int norm;
+} rl_group;
+
+/* The state of one loading run; everything here is freed before returning. */
+typedef struct rl_loader {
+  nlp_rules *r;
+  nlp_diag_fn diag;
+  void *ctx;
+  int errors;
+  rl_macro *macros;
+  size_t nmacros;
+  rl_group *groups;
+  size_t ngroups;
+  /* the rule block being read */
+  int in_rule;
+  const char *file;
+  int rule_line, pat_line;
+  char *name, *type, *pattern;
+  char **trig;
+  size_t ntrig;
+  int priority;
+  double confidence;
+  nlp_setarg *sets;
+  size_t nsets;
+} rl_loader;
+
+static void rl_diag(rl_loader *L, const char *file, int line, const char *fmt,
+                    ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  L->errors++;
+  if (L->diag)
+    L->diag(L->ctx, file, line, msg);
+}
+
+/* Interned strings live as long as the rules; equal strings are shared so
+ * that types and roles compare by content cheaply and are stored once. */
+static const char *rl_intern(nlp_rules *r, const char *s) {
+  for (size_t i = 0; i < r->nstrs; i++)
+    if (!strcmp(r->strs[i], s))
+      return r->strs[i];
+  if (r->nstrs == r->capstrs) {
+    size_t cap = r->capstrs ? 2 * r->capstrs : 64;
+    char **p = realloc(r->strs, cap * sizeof *p);
+    if (!p)
+      return NULL;
+    r->strs = p;
+    r->capstrs = cap;
+  }
+  char *d = strdup(s);
+  if (!d)
+    return NULL;
+  r->strs[r->nstrs++] = d;
+  return d;
+}
+
+static int rl_norm_kind(const char *s) {
+  if (!s || !*s)
+    return NLP_NORM_NONE;
+  if (!strcmp(s, "amount"))
+    return NLP_NORM_AMOUNT;
+  if (!strcmp(s, "date"))
+    return NLP_NORM_DATE;
+  if (!strcmp(s, "percent"))
+    return NLP_NORM_PERCENT;
+  if (!strcmp(s, "shares"))
+    return NLP_NORM_SHARES;
+  return -1;
+}
+
+static char *rl_trim(char *s) {
+  while (*s == ' ' || *s == '\t')
+    s++;
+  size_t n = strlen(s);
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+               s[n - 1] == '\n'))
+    s[--n] = 0;
+  return s;
+}
+
+/* Splits "key rest" at the first blank; returns rest (trimmed) or "". */
+static char *rl_split(char *s) {
+  char *p = s;
+  while (*p && *p != ' ' && *p != '\t')
+    p++;
+  if (!*p)
+    return p;
+  *p++ = 0;
+  return rl_trim(p);
+}
+
+/* ---- macros --------------------------------------------------------------- */
+
+static const rl_macro *rl_macro_find(const rl_loader *L, const char *name,
+                                     size_t n) {
+  for (size_t i = 0; i < L->nmacros; i++)
+    if (strlen(L->macros[i].name) == n && !memcmp(L->macros[i].name, name, n))
+      return &L->macros[i];
+  return NULL;
+}
+
+typedef struct rl_buf {
+  char *p;
+  size_t n, cap;
+} rl_buf;
+
+static int rl_buf_add(rl_buf *b, const char *s, size_t n) {
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + n + 1)
+      cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p)
+      return -1;
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->n, s, n);
+  b->n += n;
+  b->p[b->n] = 0;
+  return 0;
+}
+
+/* Replaces {NAME} (upper-case identifier of a defined macro) by "(?:body)";
+ * other braces, such as quantifiers {2,8}, are left alone. */
+static int rl_expand(const rl_loader *L, const char *s, rl_buf *out, int depth,
+                     char *err, size_t errlen) {
+  if (depth > RULES_MAX_EXPAND) {
+    snprintf(err, errlen, "macros nested deeper than %d (a macro refers to "
+                          "itself?)", RULES_MAX_EXPAND);
+    return -1;
+  }
+  const char *p = s;
+  while (*p) {
+    if (*p == '\\' && p[1]) {
+      if (rl_buf_add(out, p, 2))
+        return -1;
+      p += 2;
+      continue;
+    }
+    if (*p == '{' && (isupper((unsigned char)p[1]) || p[1] == '_')) {
+      const char *q = p + 1;
+      while (isupper((unsigned char)*q) || isdigit((unsigned char)*q) ||
+             *q == '_')
+        q++;
+      if (*q == '}') {
+        const rl_macro *m = rl_macro_find(L, p + 1, (size_t)(q - p - 1));
+        if (!m) {
+          snprintf(err, errlen, "unknown macro {%.*s}", (int)(q - p - 1),
+                   p + 1);
+          return -1;
+        }
+        if (rl_buf_add(out, "(?:", 3) ||
+            rl_expand(L, m->body, out, depth + 1, err, errlen) ||
+            rl_buf_add(out, ")", 1))
+          return -1;
+        p = q + 1;
+        continue;
+      }
+    }
+    if (rl_buf_add(out, p, 1))
+      return -1;
+    p++;
+  }
+  return 0;
+}
+
+/* Expands and compiles; on failure reports "PCRE2 error at offset N: ..."
+ * (or the macro problem) and returns NULL. */
+static pcre2_code *rl_compile(rl_loader *L, const char *file, int line,
+                              const char *pat) {
+  rl_buf b = {0};
+  char err[256];
+  if (rl_buf_add(&b, "", 0) || rl_expand(L, pat, &b, 0, err, sizeof err)) {
+    rl_diag(L, file, line, "%s", b.p ? err : "out of memory");
+    free(b.p);
+    return NULL;
+  }
+  int ec;
+  PCRE2_SIZE off;
+  pcre2_code *re = pcre2_compile((PCRE2_SPTR)b.p, b.n,
+                                 PCRE2_UTF | PCRE2_UCP | PCRE2_DUPNAMES, &ec,
+                                 &off, NULL);
+  if (!re) {
+    PCRE2_UCHAR msg[256];
+    pcre2_get_error_message(ec, msg, sizeof msg);
+    rl_diag(L, file, line, "PCRE2 error at offset %zu: %s", (size_t)off,
+            (const char *)msg);
+    free(b.p);
+    return NULL;
+  }
+  free(b.p);
+  /* Without JIT the interpreter still works, only slower. */
+  (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+  uint32_t cap = 0;
+  pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &cap);
+  if (cap + 1 > L->r->max_groups)
+    L->r->max_groups = cap + 1;
+  return re;
+}
+
+static uint32_t rl_group_number(const pcre2_code *re, const char *name) {
+  int n = pcre2_substring_number_from_name(re, (PCRE2_SPTR)name);
+  return n > 0 ? (uint32_t)n : 0;
+}
+
+/* ---- rule blocks ---------------------------------------------------------- */
+
+static void rl_rule_reset(rl_loader *L) {
+  free(L->name);
+  free(L->type);
+  free(L->pattern);
+  for (size_t i = 0; i < L->ntrig; i++)
+    free(L->trig[i]);
+  free(L->trig);
+  free(L->sets);
+  L->name = L->type = L->pattern = NULL;
+  L->trig = NULL;
+  L->ntrig = 0;
+  L->sets = NULL;
+  L->nsets = 0;
+  L->priority = 0;
+  L->confidence = 0.7;
+  L->in_rule = 0;
+}
+
+static const rl_group *rl_group_find(const rl_loader *L, const char *name) {
+  for (size_t i = 0; i < L->ngroups; i++)
+    if (!strcmp(L->groups[i].name, name))
+      return &L->groups[i];
+  return NULL;
+}
+
+/* Maps every named group of re to its role; "trig" marks the trigger. */
+static int rl_map_groups(rl_loader *L, nlp_rule *ru) {
+  uint32_t count = 0, esize = 0;
+  PCRE2_SPTR table = NULL;
+  pcre2_pattern_info(ru->re, PCRE2_INFO_NAMECOUNT, &count);
+  pcre2_pattern_info(ru->re, PCRE2_INFO_NAMEENTRYSIZE, &esize);
+  pcre2_pattern_info(ru->re, PCRE2_INFO_NAMETABLE, &table);
+  ru->gmap = calloc(count ? count : 1, sizeof *ru->gmap);
+  if (!ru->gmap)
+    return NLP_ENOMEM;
+  for (uint32_t i = 0; i < count; i++) {
+    PCRE2_SPTR e = table + (size_t)i * esize;
+    uint32_t num = ((uint32_t)e[0] << 8) | e[1];
+    const char *gname = (const char *)(e + 2);
+    if (!strcmp(gname, "trig")) {
+      if (!ru->trig_group)
+        ru->trig_group = num;
+      continue;
+    }
+    const rl_group *g = rl_group_find(L, gname);
+    if (!g) {
+      rl_diag(L, ru->file, ru->line,
+              "rule %s: capture group '%s' is not declared "
+              "(add 'group %s = ROLE' to the file)",
+              ru->name, gname, gname);
+      return NLP_ERULE;
+    }
+    ru->gmap[ru->ngmap].group = num;
+    ru->gmap[ru->ngmap].role = g->role;
+    ru->gmap[ru->ngmap].norm = g->norm;
+    ru->ngmap++;
+  }
+  return 0;
+}
+
+/* Closes the rule block being read: validates, compiles, appends. */
+static int rl_rule_finish(rl_loader *L) {
+  if (!L->in_rule)
+    return 0;
+  nlp_rules *r = L->r;
+  int rc = 0;
+  if (!L->type || !L->pattern || !L->ntrig) {
+    rl_diag(L, L->file, L->rule_line,
+            "rule %s: needs 'type', 'trigger' and 'pattern' lines",
+            L->name ? L->name : "?");
+    goto out;
+  }
+  pcre2_code *re = rl_compile(L, L->file, L->pat_line, L->pattern);
+  if (!re)
+    goto out;
+  nlp_rule *p = realloc(r->rules, (r->nrules + 1) * sizeof *p);
+  if (!p) {
+    pcre2_code_free(re);
+    rc = NLP_ENOMEM;
+    goto out;
+  }
+  r->rules = p;
+  nlp_rule *ru = &r->rules[r->nrules];
+  memset(ru, 0, sizeof *ru);
+  ru->re = re;
+  ru->name = rl_intern(r, L->name);
+  ru->type = rl_intern(r, L->type);
+  ru->file = rl_intern(r, L->file);
+  ru->line = L->pat_line;
+  ru->priority = L->priority;
+  ru->confidence = L->confidence;
+  int mrc = rl_map_groups(L, ru);
+  if (mrc) {
+    pcre2_code_free(ru->re);
+    free(ru->gmap);
+    if (mrc == NLP_ENOMEM)
+      rc = mrc;
+    goto out;
+  }
+  ru->sets = L->sets;
+  ru->nsets = L->nsets;
+  L->sets = NULL;
+  L->nsets = 0;
+  size_t ri = r->nrules++;
+  /* Triggers: attach rule index ri (sorted by priority later). */
+  for (size_t t = 0; t < L->ntrig; t++) {
+    size_t w;
+    for (w = 0; w < r->ntrig; w++)
+      if (!strcmp(r->trig_words[w], L->trig[t]))
+        break;
+    if (w == r->ntrig) {
+      char **tw = realloc(r->trig_words, (w + 1) * sizeof *tw);
+      size_t **tr = realloc(r->trig_rules, (w + 1) * sizeof *tr);
+      if (tw)
+        r->trig_words = tw;
+      if (tr)
+        r->trig_rules = tr;
+      size_t *tn = realloc(r->trig_nrules, (w + 1) * sizeof *tn);
+      if (tn)
+        r->trig_nrules = tn;
+      if (!tw || !tr || !tn)
+        return NLP_ENOMEM;
+      r->trig_words[w] = strdup(L->trig[t]);
+      r->trig_rules[w] = NULL;
+      r->trig_nrules[w] = 0;
+      if (!r->trig_words[w])
+        return NLP_ENOMEM;
+      r->ntrig++;
+    }
+    size_t *lst =
+        realloc(r->trig_rules[w], (r->trig_nrules[w] + 1) * sizeof *lst);
+    if (!lst)
+      return NLP_ENOMEM;
+    lst[r->trig_nrules[w]++] = ri;
+    r->trig_rules[w] = lst;
+  }
+out:
+  rl_rule_reset(L);
+  return rc;
+}
+
+/* "fill TYPE ROLE SCOPE [REGEX]" */
+static int rl_parse_fill(rl_loader *L, int line, char *rest) {
+  nlp_rules *r = L->r;
+  char *type = rest, *role = rl_split(type), *scope = rl_split(role);
+  char *pat = rl_split(scope);
+  nlp_fill f = {0};
+  f.file = rl_intern(r, L->file);
+  f.line = line;
+  if (!*type || !*role || !*scope) {
+    rl_diag(L, L->file, line, "fill: expected 'fill TYPE ROLE SCOPE REGEX'");
+    return 0;
+  }
+  if (!strcmp(scope, "subject")) {
+    f.scope = NLP_SCOPE_SUBJECT;
+  } else if (!strcmp(scope, "title")) {
+    f.scope = NLP_SCOPE_TITLE;
+  } else if (!strcmp(scope, "doc")) {
+    f.scope = NLP_SCOPE_DOC;
+  } else if (!strcmp(scope, "sentence")) {
+    f.scope = NLP_SCOPE_WINDOW;
+  } else if (sscanf(scope, "window:%d,%d", &f.before, &f.after) == 2 &&
+             f.before >= 0 && f.after >= 0) {
+    f.scope = NLP_SCOPE_WINDOW;
+  } else {
+    rl_diag(L, L->file, line,
+            "fill: unknown scope '%s' (sentence, window:B,A, title, doc, "
+            "subject)",
+            scope);
+    return 0;
+  }
+  /* an optional trailing "norm=KIND" before the pattern */
+  if (!strncmp(pat, "norm=", 5)) {
+    char *p2 = rl_split(pat);
+    f.norm = rl_norm_kind(pat + 5);
+    if (f.norm < 0) {
+      rl_diag(L, L->file, line, "fill: unknown normaliser '%s'", pat + 5);
+      return 0;
+    }
+    pat = p2;
+  } else {
+    const rl_group *g = NULL;
+    for (size_t i = 0; i < L->ngroups && !g; i++)
+      if (!strcmp(L->groups[i].role, role))
+        g = &L->groups[i];
+    f.norm = g ? g->norm : NLP_NORM_NONE;
+  }
+  if (f.scope != NLP_SCOPE_SUBJECT) {
+    if (!*pat) {
+      rl_diag(L, L->file, line, "fill: scope %s needs a pattern", scope);
+      return 0;
+    }
+    f.re = rl_compile(L, L->file, line, pat);
+    if (!f.re)
+      return 0;
+    f.vgroup = rl_group_number(f.re, "v");
+    if (!f.vgroup) {
+      rl_diag(L, L->file, line, "fill: the pattern needs a group (?<v>...)");
+      pcre2_code_free(f.re);
+      return 0;
+    }
+  }
+  f.type = rl_intern(r, type);
+  f.role = rl_intern(r, role);
+  nlp_fill *p = realloc(r->fills, (r->nfills + 1) * sizeof *p);
+  if (!p) {
+    pcre2_code_free(f.re);
+    return NLP_ENOMEM;
+  }
+  r->fills = p;
+  r->fills[r->nfills++] = f;
+  return 0;
+}
+
+static int rl_parse_docpat(rl_loader *L, int line, char *pat,
+                           nlp_docpat **arr, size_t *n, int need_full) {
+  nlp_docpat d = {0};
+  d.re = rl_compile(L, L->file, line, pat);
+  if (!d.re)
+    return 0;
+  d.vgroup = rl_group_number(d.re, "v");
+  d.fullgroup = rl_group_number(d.re, "full");
+  if (!d.vgroup || (need_full && !d.fullgroup)) {
+    rl_diag(L, L->file, line, "the pattern needs group%s (?<v>...)%s",
+            need_full ? "s" : "", need_full ? " and (?<full>...)" : "");
+    pcre2_code_free(d.re);
+    return 0;
+  }
+  d.file = rl_intern(L->r, L->file);
+  d.line = line;
+  nlp_docpat *p = realloc(*arr, (*n + 1) * sizeof *p);
+  if (!p) {
+    pcre2_code_free(d.re);
+    return NLP_ENOMEM;
+  }
+  *arr = p;
+  p[(*n)++] = d;
+  return 0;
+}
+
+/* "group NAME = ROLE [norm]" */
+static int rl_parse_group(rl_loader *L, int line, char *rest) {
+  char *name = rest, *eq = rl_split(name);
+  if (*eq != '=') {
+    rl_diag(L, L->file, line, "group: expected 'group NAME = ROLE [norm]'");
+    return 0;
+  }
+  char *role = rl_trim(eq + 1), *norm = rl_split(role);
+  int nk = rl_norm_kind(norm);
+  if (!*name || !*role || nk < 0) {
+    rl_diag(L, L->file, line, "group: bad declaration (normaliser '%s'?)",
+            norm);
+    return 0;
+  }
+  rl_group *g = realloc(L->groups, (L->ngroups + 1) * sizeof *g);
+  if (!g)
+    return NLP_ENOMEM;
+  L->groups = g;
+  g[L->ngroups].name = strdup(name);
+  g[L->ngroups].role = rl_intern(L->r, role);
+  g[L->ngroups].norm = nk;
+  if (!g[L->ngroups].name || !g[L->ngroups].role)
+    return NLP_ENOMEM;
+  L->ngroups++;
+  return 0;
+}
+
+/* A key line inside a rule block. */
+static int rl_parse_rule_key(rl_loader *L, int line, char *key, char *rest) {
+  if (!strcmp(key, "type")) {
+    free(L->type);
+    L->type = strdup(rest);
+  } else if (!strcmp(key, "trigger")) {
+    char *w = rest;
+    while (*w) {
+      char *next = rl_split(w);
+      char **t = realloc(L->trig, (L->ntrig + 1) * sizeof *t);
+      if (!t)
+        return NLP_ENOMEM;
+      L->trig = t;
+      if (!(L->trig[L->ntrig++] = strdup(w)))
+        return NLP_ENOMEM;
+      w = next;
+    }
+  } else if (!strcmp(key, "priority")) {
+    L->priority = atoi(rest);
+  } else if (!strcmp(key, "confidence")) {
+    L->confidence = atof(rest);
+  } else if (!strcmp(key, "pattern")) {
+    free(L->pattern);
+    L->pattern = strdup(rest);
+    L->pat_line = line;
+  } else if (!strcmp(key, "set")) {
+    char *role = rest, *eq = rl_split(role);
+    if (*eq != '=' || !*rl_trim(eq + 1)) {
+      rl_diag(L, L->file, line, "set: expected 'set ROLE = VALUE'");
+      return 0;
+    }
+    nlp_setarg *s = realloc(L->sets, (L->nsets + 1) * sizeof *s);
+    if (!s)
+      return NLP_ENOMEM;
+    L->sets = s;
+    s[L->nsets].role = rl_intern(L->r, role);
+    s[L->nsets].value = rl_intern(L->r, rl_trim(eq + 1));
+    L->nsets++;
+  } else {
+    rl_diag(L, L->file, line, "unknown key '%s' in rule %s", key, L->name);
+  }
+  return 0;
+}
+
+typedef struct rl_file {
+  char *path;
+  char **lines;
+  size_t nlines;
+} rl_file;
+
+static void rl_file_free(rl_file *f) {
+  for (size_t i = 0; i < f->nlines; i++)
+    free(f->lines[i]);
+  free(f->lines);
+  free(f->path);
+}
+
+static int rl_file_read(rl_file *f, const char *path) {
+  FILE *fp = fopen(path, "r");
+  if (!fp)
+    return NLP_EIO;
+  f->path = strdup(path);
+  char *buf = malloc(RULES_MAX_LINE);
+  int rc = (f->path && buf) ? 0 : NLP_ENOMEM;
+  size_t cap = 0;
+  while (!rc && fgets(buf, RULES_MAX_LINE, fp)) {
+    if (f->nlines == cap) {
+      cap = cap ? 2 * cap : 64;
+      char **l = realloc(f->lines, cap * sizeof *l);
+      if (!l) {
+        rc = NLP_ENOMEM;
+        break;
+      }
+      f->lines = l;
+    }
+    if (!(f->lines[f->nlines++] = strdup(buf)))
+      rc = NLP_ENOMEM;
+  }
+  free(buf);
+  fclose(fp);
+  return rc;
+}
+
+/* Pass 1: macros. */
+static int rl_collect_macros(rl_loader *L, rl_file *f) {
+  for (size_t i = 0; i < f->nlines; i++) {
+    char tmp[RULES_MAX_LINE];
+    snprintf(tmp, sizeof tmp, "%s", f->lines[i]);
+    char *s = rl_trim(tmp);
+    if (strncmp(s, "macro", 5) || (s[5] != ' ' && s[5] != '\t'))
+      continue;
+    char *name = rl_trim(s + 5), *eq = rl_split(name);
+    if (*eq != '=' || !*name) {
+      rl_diag(L, f->path, (int)i + 1, "macro: expected 'macro NAME = REGEX'");
+      continue;
+    }
+    for (char *c = name; *c; c++)
+      if (!isupper((unsigned char)*c) && !isdigit((unsigned char)*c) &&
+          *c != '_') {
+        rl_diag(L, f->path, (int)i + 1,
+                "macro: name '%s' must be upper-case letters, digits, _",
+                name);
+        name = NULL;
+        break;
+      }
+    if (!name)
+      continue;
+    rl_macro *m = realloc(L->macros, (L->nmacros + 1) * sizeof *m);
+    if (!m)
+      return NLP_ENOMEM;
+    L->macros = m;
+    m[L->nmacros].name = strdup(name);
+    m[L->nmacros].body = strdup(rl_trim(eq + 1));
+    if (!m[L->nmacros].name || !m[L->nmacros].body)
+      return NLP_ENOMEM;
+    L->nmacros++;
+  }
+  return 0;
+}
+
+/* Pass 2: everything else. */
+static int rl_parse_file(rl_loader *L, rl_file *f) {
+  int rc = 0;
+  L->file = f->path;
+  for (size_t i = 0; i < L->ngroups; i++)
+    free(L->groups[i].name);
+  L->ngroups = 0;
+  for (size_t i = 0; i < f->nlines && !rc; i++) {
+    int line = (int)i + 1;
+    char tmp[RULES_MAX_LINE];
+    snprintf(tmp, sizeof tmp, "%s", f->lines[i]);
+    char *s = rl_trim(tmp);
+    if (!*s || *s == '#')
+      continue;
+    char *key = s, *rest = rl_split(s);
+    if (!strcmp(key, "macro"))
+      continue;
+    if (!strcmp(key, "rule")) {
+      if ((rc = rl_rule_finish(L)))
+        break;
+      L->in_rule = 1;
+      L->rule_line = line;
+      L->name = strdup(*rest ? rest : "unnamed");
+      continue;
+    }
+    if (!strcmp(key, "group") || !strcmp(key, "fill") ||
+        !strcmp(key, "subject") || !strcmp(key, "alias")) {
+      if ((rc = rl_rule_finish(L)))
+        break;
+      if (!strcmp(key, "group"))
+        rc = rl_parse_group(L, line, rest);
+      else if (!strcmp(key, "fill"))
+        rc = rl_parse_fill(L, line, rest);
+      else if (!strcmp(key, "subject"))
+        rc = rl_parse_docpat(L, line, rest, &L->r->subjects, &L->r->nsubjects,
+                             0);
+      else
+        rc = rl_parse_docpat(L, line, rest, &L->r->aliases, &L->r->naliases,
+                             1);
+      continue;
+    }
+    if (L->in_rule) {
+      rc = rl_parse_rule_key(L, line, key, rest);
+      continue;
+    }
+    rl_diag(L, f->path, line, "unknown directive '%s'", key);
+  }
+  if (!rc)
+    rc = rl_rule_finish(L);
+  rl_rule_reset(L);
+  return rc;
+}
+
+static int rl_cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Insertion sort of a trigger's rule list: priority descending, then file
+ * order (lists are short; stable and needs no context pointer). */
+static void rl_sort_rule_idx(const nlp_rules *r, size_t *v, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    size_t x = v[i], j = i;
+    while (j > 0 && (r->rules[v[j - 1]].priority < r->rules[x].priority ||
+                     (r->rules[v[j - 1]].priority == r->rules[x].priority &&
+                      v[j - 1] > x))) {
+      v[j] = v[j - 1];
+      j--;
+    }
+    v[j] = x;
+  }
+}
+
+int nlp_rules_load_dir(const char *dir, nlp_diag_fn diag, void *ctx,
+                       nlp_rules **out) {
+  *out = NULL;
+  DIR *d = opendir(dir);
+  if (!d) {
+    if (diag) {
+      char msg[512];
+      snprintf(msg, sizeof msg, "cannot open rules directory: %s",
+               strerror(errno));
+      diag(ctx, dir, 0, msg);
+    }
+    return NLP_EIO;
+  }
+  char **names = NULL;
+  size_t nnames = 0;
+  int rc = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    size_t n = strlen(de->d_name);
+    if (n < 7 || strcmp(de->d_name + n - 6, ".rules") || de->d_name[0] == '.')
+      continue;
+    char **p = realloc(names, (nnames + 1) * sizeof *p);
+    if (!p) {
+      rc = NLP_ENOMEM;
+      break;
+    }
+    names = p;
+    size_t len = strlen(dir) + n + 2;
+    if (!(names[nnames] = malloc(len))) {
+      rc = NLP_ENOMEM;
+      break;
+    }
+    snprintf(names[nnames++], len, "%s/%s", dir, de->d_name);
+  }
+  closedir(d);
+  if (nnames)
+    qsort(names, nnames, sizeof *names, rl_cmp_str);
+
+  nlp_rules *r = calloc(1, sizeof *r);
+  rl_file *files = calloc(nnames ? nnames : 1, sizeof *files);
+  rl_loader L = {0};
+  L.r = r;
+  L.diag = diag;
+  L.ctx = ctx;
+  rl_rule_reset(&L);
+  if (!r || !files)
+    rc = NLP_ENOMEM;
+  for (size_t i = 0; i < nnames && !rc; i++) {
+    int frc = rl_file_read(&files[i], names[i]);
+    if (frc == NLP_EIO) {
+      rl_diag(&L, names[i], 0, "cannot read: %s", strerror(errno));
+    } else if (frc) {
+      rc = frc;
+    }
+  }
+  for (size_t i = 0; i < nnames && !rc; i++)
+    if (files[i].path)
+      rc = rl_collect_macros(&L, &files[i]);
+  for (size_t i = 0; i < nnames && !rc; i++)
+    if (files[i].path)
+      rc = rl_parse_file(&L, &files[i]);
+
+  if (!rc) {
+    for (size_t w = 0; w < r->ntrig; w++)
+      rl_sort_rule_idx(r, r->trig_rules[w], r->trig_nrules[w]);
+    rc = nlp_dict_new(&r->trig_dict);
+    for (size_t w = 0; w < r->ntrig && !rc; w++)
+      rc = nlp_dict_add(r->trig_dict, r->trig_words[w],
+                        strlen(r->trig_words[w]), NLP_WORD_TERM, w);
+    if (!rc)
+      rc = nlp_dict_build(r->trig_dict);
+  }
+
+  for (size_t i = 0; i < nnames; i++) {
+    if (files)
+      rl_file_free(&files[i]);
+    free(names[i]);
+  }
+  free(files);
+  free(names);
+  for (size_t i = 0; i < L.nmacros; i++) {
+    free(L.macros[i].name);
+    free(L.macros[i].body);
+  }
+  free(L.macros);
+  for (size_t i = 0; i < L.ngroups; i++)
+    free(L.groups[i].name);
+  free(L.groups);
+  rl_rule_reset(&L);
+  if (rc) {
+    nlp_rules_free(r);
+    return rc;
+  }
+  *out = r;
+  return L.errors ? NLP_ERULE : 0;
+}
+
+void nlp_rules_free(nlp_rules *r) {
+  if (!r)
+    return;
+  for (size_t i = 0; i < r->nrules; i++) {
+    pcre2_code_free(r->rules[i].re);
+    free(r->rules[i].gmap);
+    free(r->rules[i].sets);
+  }
+  free(r->rules);
+  for (size_t i = 0; i < r->nfills; i++)
+    pcre2_code_free(r->fills[i].re);
+  free(r->fills);
+  for (size_t i = 0; i < r->nsubjects; i++)
+    pcre2_code_free(r->subjects[i].re);
+  free(r->subjects);
+  for (size_t i = 0; i < r->naliases; i++)
+    pcre2_code_free(r->aliases[i].re);
+  free(r->aliases);
+  for (size_t i = 0; i < r->ntrig; i++) {
+    free(r->trig_words[i]);
+    free(r->trig_rules[i]);
+  }
+  free(r->trig_words);
+  free(r->trig_rules);
+  free(r->trig_nrules);
+  nlp_dict_free(r->trig_dict);
+  for (size_t i = 0; i < r->nstrs; i++)
+    free(r->strs[i]);
+  free(r->strs);
+  free(r);
+}
+
+size_t nlp_rules_count(const nlp_rules *r) { return r ? r->nrules : 0; }

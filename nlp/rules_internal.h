@@ -1,0 +1,97 @@
+/*
+ * rules_internal.h — the loaded form of the data/rules/ *.rules files, shared by the
+ * loader (nlp/rules.c) and the extractor (nlp/extract.c).  Everything here is
+ * immutable after nlp_rules_load_dir returns, which is what makes one
+ * nlp_rules shareable read-only between threads.
+ */
+#ifndef OPPGRAPH_NLP_RULES_INTERNAL_H
+#define OPPGRAPH_NLP_RULES_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "nlp/nlp.h"
+
+/* How an argument's text is turned into nlp_arg.norm. */
+enum nlp_norm_kind {
+  NLP_NORM_NONE = 0,
+  NLP_NORM_AMOUNT,
+  NLP_NORM_DATE,
+  NLP_NORM_PERCENT,
+  NLP_NORM_SHARES,
+};
+
+/* One capture group of a pattern that fills a role. */
+typedef struct nlp_gmap {
+  uint32_t group;   /* PCRE2 group number */
+  const char *role; /* interned */
+  int norm;         /* enum nlp_norm_kind */
+} nlp_gmap;
+
+/* A constant argument ("set 环节 = 正式上市"). */
+typedef struct nlp_setarg {
+  const char *role;
+  const char *value;
+} nlp_setarg;
+
+typedef struct nlp_rule {
+  const char *name, *type, *file; /* interned */
+  int line;                       /* line of the pattern */
+  int priority;
+  double confidence;
+  pcre2_code *re;
+  uint32_t trig_group; /* group "trig", 0 when absent */
+  nlp_gmap *gmap;
+  size_t ngmap;
+  nlp_setarg *sets;
+  size_t nsets;
+} nlp_rule;
+
+enum nlp_fill_scope {
+  NLP_SCOPE_WINDOW = 1, /* sentences [trig - before, trig + after] */
+  NLP_SCOPE_TITLE,
+  NLP_SCOPE_DOC,
+  NLP_SCOPE_SUBJECT, /* the document subject, no pattern */
+};
+
+/* Document-level argument filling for roles a rule left empty. */
+typedef struct nlp_fill {
+  const char *type, *role, *file;
+  int line;
+  int scope;
+  int before, after;
+  pcre2_code *re;  /* NULL for NLP_SCOPE_SUBJECT */
+  uint32_t vgroup; /* group "v" */
+  int norm;
+} nlp_fill;
+
+/* A document-level pattern with a group "v" (subject, entity) and, for
+ * aliases, a group "full". */
+typedef struct nlp_docpat {
+  pcre2_code *re;
+  uint32_t vgroup, fullgroup;
+  const char *file;
+  int line;
+} nlp_docpat;
+
+struct nlp_rules {
+  nlp_rule *rules; /* in load order */
+  size_t nrules;
+  nlp_fill *fills;
+  size_t nfills;
+  nlp_docpat *subjects, *aliases;
+  size_t nsubjects, naliases;
+  /* Trigger words, deduplicated; trig_rules[i] lists the rules (indexes
+   * into rules[], priority order) that fire on trigger word i. */
+  char **trig_words;
+  size_t ntrig;
+  size_t **trig_rules;
+  size_t *trig_nrules;
+  nlp_dict *trig_dict; /* Aho–Corasick over trig_words, value = index */
+  uint32_t max_groups; /* for sizing match data */
+  /* interned strings (types, roles, names, files), freed at the end */
+  char **strs;
+  size_t nstrs, capstrs;
+};
+
+#endif
