@@ -1,0 +1,794 @@
+/*
+ * graph.c — loading the store's typed edges into igraph and the analyses on
+ * the loaded snapshot (circles, mutual pairs, cycles, ownership,
+ * neighbourhoods).
+ *
+ * Loading walks store_edge_foreach once per requested type, maps every
+ * (kind, id) node to a dense vertex index through an open-addressing hash
+ * table, keeps per-edge attributes (store id, type, amount, ratio) in arrays
+ * indexed by igraph edge id, and builds the igraph_t in one igraph_create
+ * call (igraph is fastest fed in bulk).  The analyses that concern one edge
+ * type (guarantee circles, ownership) filter the edges by type, so a graph
+ * loaded with several types serves all of them.
+ *
+ * igraph's default error handler aborts the process; a library must not do
+ * that on a failed allocation, so graph_load installs the "ignore" handler
+ * and every igraph call's return code is checked instead.
+ */
+#include "graph/graph.h"
+
+#include <igraph/igraph.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KIND_ENT OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE
+#define KIND_PERSON OPPGRAPH__V1__NODE_KIND__NODE_PERSON
+#define T_GUARANTEE OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
+#define T_SHARE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
+
+struct graph {
+  igraph_t ig;
+  bool ig_ok; /* ig was created and must be destroyed */
+  size_t nv, ne, self_loops;
+  /* vertices */
+  uint64_t *node_id;
+  uint8_t *node_kind;
+  /* edges, indexed by igraph edge id */
+  uint64_t *e_id;
+  uint8_t *e_type;
+  int64_t *e_amount;
+  double *e_ratio;
+  size_t *e_src, *e_dst;
+  /* (kind,id) -> vertex: open addressing, slot value SIZE_MAX = empty */
+  size_t *slot;
+  size_t nslot; /* power of two */
+};
+
+const char *graph_strerror(int err) {
+  switch (err) {
+  case GRAPH_OK: return "ok";
+  case GRAPH_ENOMEM: return "out of memory";
+  case GRAPH_ESTORE: return "store access failed";
+  case GRAPH_EIGRAPH: return "igraph computation failed";
+  case GRAPH_EINVAL: return "invalid argument";
+  case GRAPH_ENOTFOUND: return "node not in the graph";
+  }
+  return "unknown graph error";
+}
+
+static uint64_t node_hash(uint8_t kind, uint64_t id) {
+  /* splitmix64 finaliser: ids are sequential, so spread them */
+  uint64_t x = id * 2 + kind;
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+static size_t *node_slot(const graph *g, uint8_t kind, uint64_t id) {
+  size_t mask = g->nslot - 1;
+  for (size_t i = node_hash(kind, id) & mask;; i = (i + 1) & mask) {
+    size_t v = g->slot[i];
+    if (v == SIZE_MAX || (g->node_id[v] == id && g->node_kind[v] == kind))
+      return &g->slot[i];
+  }
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+typedef struct load_ctx {
+  graph *g;
+  size_t vcap, ecap;
+  int err;
+} load_ctx;
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+  (void)cap;
+  void *q = realloc(*p, need * elem);
+  if (!q) return GRAPH_ENOMEM;
+  *p = q;
+  return 0;
+}
+
+static int rehash(graph *g, size_t nslot) {
+  size_t *s = malloc(nslot * sizeof *s);
+  if (!s) return GRAPH_ENOMEM;
+  free(g->slot);
+  g->slot = s;
+  g->nslot = nslot;
+  for (size_t i = 0; i < nslot; i++) s[i] = SIZE_MAX;
+  for (size_t v = 0; v < g->nv; v++)
+    *node_slot(g, g->node_kind[v], g->node_id[v]) = v;
+  return 0;
+}
+
+static int vertex_add(load_ctx *c, uint8_t kind, uint64_t id, size_t *v) {
+  graph *g = c->g;
+  if ((g->nv + 1) * 2 > g->nslot && rehash(g, g->nslot * 2)) return GRAPH_ENOMEM;
+  size_t *s = node_slot(g, kind, id);
+  if (*s != SIZE_MAX) {
+    *v = *s;
+    return 0;
+  }
+  if (g->nv == c->vcap) {
+    size_t cap = c->vcap ? c->vcap * 2 : 1024;
+    if (grow((void **)&g->node_id, NULL, cap, sizeof *g->node_id) ||
+        grow((void **)&g->node_kind, NULL, cap, sizeof *g->node_kind))
+      return GRAPH_ENOMEM;
+    c->vcap = cap;
+  }
+  g->node_id[g->nv] = id;
+  g->node_kind[g->nv] = kind;
+  *s = *v = g->nv++;
+  return 0;
+}
+
+static int load_edge(void *ctx, const Oppgraph__V1__Edge *e) {
+  load_ctx *c = ctx;
+  graph *g = c->g;
+  if (e->src == e->dst && e->src_kind == e->dst_kind) {
+    g->self_loops++; /* guaranteeing or holding oneself is not a relation */
+    return 0;
+  }
+  size_t s, d;
+  if ((c->err = vertex_add(c, (uint8_t)e->src_kind, e->src, &s)) ||
+      (c->err = vertex_add(c, (uint8_t)e->dst_kind, e->dst, &d)))
+    return 1;
+  if (g->ne == c->ecap) {
+    size_t cap = c->ecap ? c->ecap * 2 : 1024;
+    if (grow((void **)&g->e_id, NULL, cap, sizeof *g->e_id) ||
+        grow((void **)&g->e_type, NULL, cap, sizeof *g->e_type) ||
+        grow((void **)&g->e_amount, NULL, cap, sizeof *g->e_amount) ||
+        grow((void **)&g->e_ratio, NULL, cap, sizeof *g->e_ratio) ||
+        grow((void **)&g->e_src, NULL, cap, sizeof *g->e_src) ||
+        grow((void **)&g->e_dst, NULL, cap, sizeof *g->e_dst)) {
+      c->err = GRAPH_ENOMEM;
+      return 1;
+    }
+    c->ecap = cap;
+  }
+  size_t i = g->ne++;
+  g->e_id[i] = e->id;
+  g->e_type[i] = (uint8_t)e->type;
+  g->e_amount[i] = e->amount;
+  g->e_ratio[i] = e->ratio;
+  g->e_src[i] = s;
+  g->e_dst[i] = d;
+  return 0;
+}
+
+void graph_free(graph *g) {
+  if (!g) return;
+  if (g->ig_ok) igraph_destroy(&g->ig);
+  free(g->node_id);
+  free(g->node_kind);
+  free(g->e_id);
+  free(g->e_type);
+  free(g->e_amount);
+  free(g->e_ratio);
+  free(g->e_src);
+  free(g->e_dst);
+  free(g->slot);
+  free(g);
+}
+
+/* igraph_create from parallel src/dst arrays, n vertices */
+static int ig_build(igraph_t *ig, size_t n, const size_t *src,
+                    const size_t *dst, const size_t *sel, size_t nsel) {
+  igraph_vector_int_t ev;
+  if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * nsel)))
+    return GRAPH_ENOMEM;
+  for (size_t i = 0; i < nsel; i++) {
+    size_t k = sel ? sel[i] : i;
+    VECTOR(ev)[2 * i] = (igraph_integer_t)src[k];
+    VECTOR(ev)[2 * i + 1] = (igraph_integer_t)dst[k];
+  }
+  int rc = igraph_create(ig, &ev, (igraph_integer_t)n, IGRAPH_DIRECTED)
+               ? GRAPH_EIGRAPH
+               : 0;
+  igraph_vector_int_destroy(&ev);
+  return rc;
+}
+
+int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
+               size_t ntypes, graph **out) {
+  if (!txn || !out || (ntypes && !types)) return GRAPH_EINVAL;
+  igraph_set_error_handler(igraph_error_handler_ignore);
+  graph *g = calloc(1, sizeof *g);
+  if (!g) return GRAPH_ENOMEM;
+  load_ctx c = {.g = g};
+  int rc = rehash(g, 2048);
+  for (size_t i = 0; !rc && i < (ntypes ? ntypes : 1); i++) {
+    Oppgraph__V1__EdgeType t =
+        ntypes ? types[i] : OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
+    int src = store_edge_foreach(txn, t, load_edge, &c);
+    if (c.err)
+      rc = c.err;
+    else if (src < 0)
+      rc = GRAPH_ESTORE;
+  }
+  if (!rc) rc = ig_build(&g->ig, g->nv, g->e_src, g->e_dst, NULL, g->ne);
+  if (rc) {
+    graph_free(g);
+    return rc;
+  }
+  g->ig_ok = true;
+  *out = g;
+  return 0;
+}
+
+void graph_info_get(const graph *g, graph_info *out) {
+  memset(out, 0, sizeof *out);
+  out->vertices = g->nv;
+  out->edges = g->ne;
+  out->self_loops = g->self_loops;
+  for (size_t v = 0; v < g->nv; v++) {
+    if (g->node_kind[v] == KIND_PERSON)
+      out->persons++;
+    else
+      out->enterprises++;
+  }
+}
+
+int graph_vertex_of(const graph *g, Oppgraph__V1__NodeKind kind, uint64_t id,
+                    size_t *v) {
+  size_t s = *node_slot(g, (uint8_t)kind, id);
+  if (s == SIZE_MAX) return GRAPH_ENOTFOUND;
+  *v = s;
+  return 0;
+}
+
+int graph_node_of(const graph *g, size_t v, Oppgraph__V1__NodeKind *kind,
+                  uint64_t *id) {
+  if (v >= g->nv) return GRAPH_EINVAL;
+  *kind = (Oppgraph__V1__NodeKind)g->node_kind[v];
+  *id = g->node_id[v];
+  return 0;
+}
+
+/* ---- guarantee circles ------------------------------------------------- */
+
+static bool is_ent_guarantee(const graph *g, size_t e) {
+  return g->e_type[e] == T_GUARANTEE && g->node_kind[g->e_src[e]] == KIND_ENT &&
+         g->node_kind[g->e_dst[e]] == KIND_ENT;
+}
+
+/* Indices of the enterprise-to-enterprise guarantee edges. */
+static int guarantee_edges(const graph *g, size_t **sel, size_t *n) {
+  *n = 0;
+  *sel = malloc((g->ne ? g->ne : 1) * sizeof **sel);
+  if (!*sel) return GRAPH_ENOMEM;
+  for (size_t e = 0; e < g->ne; e++)
+    if (is_ent_guarantee(g, e)) (*sel)[(*n)++] = e;
+  return 0;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int cmp_circle(const void *a, const void *b) {
+  const Oppgraph__V1__GuaranteeCircle *x =
+      *(Oppgraph__V1__GuaranteeCircle *const *)a;
+  const Oppgraph__V1__GuaranteeCircle *y =
+      *(Oppgraph__V1__GuaranteeCircle *const *)b;
+  return cmp_u64(&x->members[0], &y->members[0]);
+}
+
+void graph_circles_free(Oppgraph__V1__GuaranteeCircle **c, size_t n) {
+  if (!c) return;
+  for (size_t i = 0; i < n; i++) {
+    if (!c[i]) continue;
+    free(c[i]->members);
+    free(c[i]->edge_ids);
+    free(c[i]);
+  }
+  free(c);
+}
+
+int graph_circles(const graph *g, Oppgraph__V1__GuaranteeCircle ***out,
+                  size_t *n) {
+  *out = NULL;
+  *n = 0;
+  size_t *sel, nsel;
+  int rc = guarantee_edges(g, &sel, &nsel);
+  if (rc) return rc;
+  igraph_t ig;
+  if ((rc = ig_build(&ig, g->nv, g->e_src, g->e_dst, sel, nsel))) {
+    free(sel);
+    return rc;
+  }
+  igraph_vector_int_t memb, csize;
+  igraph_integer_t ncomp = 0;
+  Oppgraph__V1__GuaranteeCircle **circ = NULL;
+  size_t *comp_circle = NULL; /* component -> circle index + 1, 0 = none */
+  size_t nc = 0;
+  if (igraph_vector_int_init(&memb, 0)) {
+    igraph_destroy(&ig);
+    free(sel);
+    return GRAPH_ENOMEM;
+  }
+  if (igraph_vector_int_init(&csize, 0)) {
+    igraph_vector_int_destroy(&memb);
+    igraph_destroy(&ig);
+    free(sel);
+    return GRAPH_ENOMEM;
+  }
+  if (igraph_connected_components(&ig, &memb, &csize, &ncomp, IGRAPH_STRONG)) {
+    rc = GRAPH_EIGRAPH;
+    goto done;
+  }
+  comp_circle = calloc((size_t)ncomp + 1, sizeof *comp_circle);
+  size_t ncirc = 0;
+  for (igraph_integer_t k = 0; k < ncomp; k++)
+    if (VECTOR(csize)[k] > 1) ncirc++;
+  circ = calloc(ncirc + 1, sizeof *circ);
+  if (!comp_circle || !circ) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  for (igraph_integer_t k = 0; k < ncomp; k++) {
+    if (VECTOR(csize)[k] <= 1) continue;
+    Oppgraph__V1__GuaranteeCircle *c = malloc(sizeof *c);
+    if (!c) {
+      rc = GRAPH_ENOMEM;
+      goto done;
+    }
+    oppgraph__v1__guarantee_circle__init(c);
+    circ[nc++] = c;
+    comp_circle[k] = nc;
+    c->members = malloc((size_t)VECTOR(csize)[k] * sizeof *c->members);
+    if (!c->members) {
+      rc = GRAPH_ENOMEM;
+      goto done;
+    }
+  }
+  for (size_t v = 0; v < g->nv; v++) {
+    size_t ci = comp_circle[VECTOR(memb)[v]];
+    if (ci) {
+      Oppgraph__V1__GuaranteeCircle *c = circ[ci - 1];
+      c->members[c->n_members++] = g->node_id[v];
+    }
+  }
+  /* edge counts first, then fill */
+  size_t *ecount = calloc(nc + 1, sizeof *ecount);
+  if (!ecount) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  for (size_t i = 0; i < nsel; i++) {
+    size_t e = sel[i];
+    size_t ci = comp_circle[VECTOR(memb)[g->e_src[e]]];
+    if (ci && ci == comp_circle[VECTOR(memb)[g->e_dst[e]]]) ecount[ci - 1]++;
+  }
+  for (size_t i = 0; i < nc && !rc; i++) {
+    circ[i]->edge_ids = malloc((ecount[i] + 1) * sizeof *circ[i]->edge_ids);
+    if (!circ[i]->edge_ids) rc = GRAPH_ENOMEM;
+  }
+  free(ecount);
+  if (rc) goto done;
+  for (size_t i = 0; i < nsel; i++) {
+    size_t e = sel[i];
+    size_t ci = comp_circle[VECTOR(memb)[g->e_src[e]]];
+    if (!ci || ci != comp_circle[VECTOR(memb)[g->e_dst[e]]]) continue;
+    Oppgraph__V1__GuaranteeCircle *c = circ[ci - 1];
+    c->edge_ids[c->n_edge_ids++] = g->e_id[e];
+    c->total_amount += g->e_amount[e];
+  }
+  for (size_t i = 0; i < nc; i++) {
+    qsort(circ[i]->members, circ[i]->n_members, sizeof(uint64_t), cmp_u64);
+    qsort(circ[i]->edge_ids, circ[i]->n_edge_ids, sizeof(uint64_t), cmp_u64);
+  }
+  qsort(circ, nc, sizeof *circ, cmp_circle);
+done:
+  igraph_vector_int_destroy(&memb);
+  igraph_vector_int_destroy(&csize);
+  igraph_destroy(&ig);
+  free(sel);
+  free(comp_circle);
+  if (rc) {
+    graph_circles_free(circ, nc);
+    return rc;
+  }
+  *out = circ;
+  *n = nc;
+  return 0;
+}
+
+int graph_rebuild_circles(store *st, graph_report *rep) {
+  if (!st) return GRAPH_EINVAL;
+  store_txn *txn;
+  if (store_begin(st, true, &txn)) return GRAPH_ESTORE;
+  const Oppgraph__V1__EdgeType t = T_GUARANTEE;
+  graph *g = NULL;
+  Oppgraph__V1__GuaranteeCircle **c = NULL;
+  size_t n = 0;
+  graph_pair *pairs = NULL;
+  size_t npairs = 0;
+  int rc = graph_load(txn, &t, 1, &g);
+  if (!rc) rc = graph_circles(g, &c, &n);
+  if (!rc) rc = graph_mutual_pairs(g, &pairs, &npairs);
+  if (!rc && store_circles_replace(txn, c, n)) rc = GRAPH_ESTORE;
+  if (!rc && rep) {
+    memset(rep, 0, sizeof *rep);
+    graph_info_get(g, &rep->info);
+    rep->circles = n;
+    for (size_t i = 0; i < n; i++) rep->circle_members += c[i]->n_members;
+    rep->mutual_pairs = npairs;
+  }
+  free(pairs);
+  graph_circles_free(c, n);
+  graph_free(g);
+  if (rc) {
+    store_abort(txn);
+    return rc;
+  }
+  return store_commit(txn) ? GRAPH_ESTORE : 0;
+}
+
+/* ---- mutual pairs ------------------------------------------------------ */
+
+typedef struct dir_edge {
+  uint64_t lo, hi; /* enterprise ids, lo < hi */
+  bool fwd;        /* lo -> hi */
+  uint64_t id;
+  int64_t amount;
+} dir_edge;
+
+static int cmp_dir_edge(const void *a, const void *b) {
+  const dir_edge *x = a, *y = b;
+  if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+  if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
+  if (x->fwd != y->fwd) return x->fwd ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int graph_mutual_pairs(const graph *g, graph_pair **out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  dir_edge *d = malloc((g->ne ? g->ne : 1) * sizeof *d);
+  graph_pair *p = malloc((g->ne / 2 + 1) * sizeof *p);
+  if (!d || !p) {
+    free(d);
+    free(p);
+    return GRAPH_ENOMEM;
+  }
+  size_t nd = 0, np = 0;
+  for (size_t e = 0; e < g->ne; e++) {
+    if (!is_ent_guarantee(g, e)) continue;
+    uint64_t s = g->node_id[g->e_src[e]], t = g->node_id[g->e_dst[e]];
+    d[nd++] = (dir_edge){s < t ? s : t, s < t ? t : s, s < t, g->e_id[e],
+                         g->e_amount[e]};
+  }
+  qsort(d, nd, sizeof *d, cmp_dir_edge);
+  for (size_t i = 0; i < nd;) {
+    size_t j = i;
+    while (j < nd && d[j].lo == d[i].lo && d[j].hi == d[i].hi) j++;
+    /* within [i,j): forward edges first, then backward */
+    if (d[i].fwd && !d[j - 1].fwd) {
+      graph_pair q = {d[i].lo, d[i].hi, d[i].id, 0, 0, 0};
+      for (size_t k = i; k < j; k++) {
+        if (d[k].fwd) {
+          q.amount_ab += d[k].amount;
+        } else {
+          if (!q.edge_ba) q.edge_ba = d[k].id;
+          q.amount_ba += d[k].amount;
+        }
+      }
+      p[np++] = q;
+    }
+    i = j;
+  }
+  free(d);
+  *out = p;
+  *n = np;
+  return 0;
+}
+
+/* ---- simple cycles ----------------------------------------------------- */
+
+/* Compressed adjacency of the enterprise guarantee graph (parallel edges
+ * collapsed), for the cycle search. */
+typedef struct csr {
+  size_t *off, *adj;
+} csr;
+
+static int cmp_size(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int guarantee_csr(const graph *g, csr *c) {
+  c->off = calloc(g->nv + 1, sizeof *c->off);
+  c->adj = malloc((g->ne ? g->ne : 1) * sizeof *c->adj);
+  if (!c->off || !c->adj) return GRAPH_ENOMEM;
+  for (size_t e = 0; e < g->ne; e++)
+    if (is_ent_guarantee(g, e)) c->off[g->e_src[e] + 1]++;
+  for (size_t v = 0; v < g->nv; v++) c->off[v + 1] += c->off[v];
+  size_t *fill = calloc(g->nv + 1, sizeof *fill);
+  if (!fill) return GRAPH_ENOMEM;
+  for (size_t e = 0; e < g->ne; e++)
+    if (is_ent_guarantee(g, e)) {
+      size_t s = g->e_src[e];
+      c->adj[c->off[s] + fill[s]++] = g->e_dst[e];
+    }
+  free(fill);
+  for (size_t v = 0; v < g->nv; v++)
+    qsort(c->adj + c->off[v], c->off[v + 1] - c->off[v], sizeof(size_t),
+          cmp_size);
+  return 0;
+}
+
+typedef struct cyc_ctx {
+  const graph *g;
+  csr c;
+  size_t max_len, max_cycles;
+  size_t *path;
+  bool *on_path;
+  uint64_t *ids;
+  size_t *lens;
+  size_t n, nids, cap_ids, cap_lens;
+  bool truncated;
+  int err;
+} cyc_ctx;
+
+static int cyc_emit(cyc_ctx *x, size_t len) {
+  if (x->max_cycles && x->n >= x->max_cycles) {
+    x->truncated = true;
+    return 1;
+  }
+  if (x->nids + len > x->cap_ids) {
+    size_t cap = (x->cap_ids + len) * 2;
+    uint64_t *p = realloc(x->ids, cap * sizeof *p);
+    if (!p) return x->err = GRAPH_ENOMEM, 1;
+    x->ids = p;
+    x->cap_ids = cap;
+  }
+  if (x->n == x->cap_lens) {
+    size_t cap = x->cap_lens ? x->cap_lens * 2 : 16;
+    size_t *p = realloc(x->lens, cap * sizeof *p);
+    if (!p) return x->err = GRAPH_ENOMEM, 1;
+    x->lens = p;
+    x->cap_lens = cap;
+  }
+  for (size_t i = 0; i < len; i++)
+    x->ids[x->nids++] = x->g->node_id[x->path[i]];
+  x->lens[x->n++] = len;
+  return 0;
+}
+
+/* Depth-first search of paths from path[0] through vertices with a larger
+ * index than the start, so each cycle is found once, from its smallest
+ * vertex.  Vertex indices are not id order, so the emitted cycle is rotated to
+ * start at its smallest id afterwards. */
+static int cyc_dfs(cyc_ctx *x, size_t depth) {
+  size_t v = x->path[depth - 1], s = x->path[0];
+  size_t prev = SIZE_MAX;
+  for (size_t k = x->c.off[v]; k < x->c.off[v + 1]; k++) {
+    size_t w = x->c.adj[k];
+    if (w == prev) continue; /* parallel edge */
+    prev = w;
+    if (w == s && depth >= 2) {
+      if (cyc_emit(x, depth)) return 1;
+    } else if (w > s && !x->on_path[w] && depth < x->max_len) {
+      x->path[depth] = w;
+      x->on_path[w] = true;
+      int stop = cyc_dfs(x, depth + 1);
+      x->on_path[w] = false;
+      if (stop) return 1;
+    }
+  }
+  return 0;
+}
+
+static void rotate_min_first(uint64_t *a, size_t len) {
+  size_t m = 0;
+  for (size_t i = 1; i < len; i++)
+    if (a[i] < a[m]) m = i;
+  while (m--) { /* short cycles: a plain rotation is enough */
+    uint64_t t = a[0];
+    memmove(a, a + 1, (len - 1) * sizeof *a);
+    a[len - 1] = t;
+  }
+}
+
+int graph_guarantee_cycles(const graph *g, size_t max_len, size_t max_cycles,
+                           uint64_t **ids, size_t **lens, size_t *n,
+                           bool *truncated) {
+  if (max_len < 2) return GRAPH_EINVAL;
+  cyc_ctx x = {.g = g, .max_len = max_len, .max_cycles = max_cycles};
+  int rc = guarantee_csr(g, &x.c);
+  x.path = malloc((max_len + 1) * sizeof *x.path);
+  x.on_path = calloc(g->nv + 1, sizeof *x.on_path);
+  if (!rc && (!x.path || !x.on_path)) rc = GRAPH_ENOMEM;
+  for (size_t s = 0; !rc && s < g->nv; s++) {
+    if (x.c.off[s] == x.c.off[s + 1]) continue;
+    x.path[0] = s;
+    x.on_path[s] = true;
+    int stop = cyc_dfs(&x, 1);
+    x.on_path[s] = false;
+    if (x.err) rc = x.err;
+    if (stop) break;
+  }
+  free(x.c.off);
+  free(x.c.adj);
+  free(x.path);
+  free(x.on_path);
+  if (rc) {
+    free(x.ids);
+    free(x.lens);
+    return rc;
+  }
+  for (size_t i = 0, o = 0; i < x.n; o += x.lens[i++])
+    rotate_min_first(x.ids + o, x.lens[i]);
+  *ids = x.ids;
+  *lens = x.lens;
+  *n = x.n;
+  if (truncated) *truncated = x.truncated;
+  return 0;
+}
+
+/* ---- ownership penetration --------------------------------------------- */
+
+static int cmp_owner(const void *a, const void *b) {
+  const graph_owner *x = a, *y = b;
+  if (x->share != y->share) return x->share > y->share ? -1 : 1;
+  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int graph_owners(const graph *g, uint64_t target, double min_share,
+                 graph_owner **out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  size_t t;
+  if (graph_vertex_of(g, KIND_ENT, target, &t)) return GRAPH_ENOTFOUND;
+  /* upstream set by BFS over incoming shareholding edges */
+  size_t *set = malloc((g->nv + 1) * sizeof *set);
+  long *pos = malloc((g->nv + 1) * sizeof *pos);
+  double *share = NULL;
+  bool *has_holder = NULL;
+  igraph_vector_int_t inc;
+  int rc = 0;
+  if (!set || !pos || igraph_vector_int_init(&inc, 0)) {
+    free(set);
+    free(pos);
+    return GRAPH_ENOMEM;
+  }
+  for (size_t v = 0; v < g->nv; v++) pos[v] = -1;
+  size_t ns = 0;
+  set[ns++] = t;
+  pos[t] = 0;
+  for (size_t i = 0; i < ns && !rc; i++) {
+    if (igraph_incident(&g->ig, &inc, (igraph_integer_t)set[i], IGRAPH_IN)) {
+      rc = GRAPH_EIGRAPH;
+      break;
+    }
+    for (igraph_integer_t k = 0; k < igraph_vector_int_size(&inc); k++) {
+      size_t e = (size_t)VECTOR(inc)[k];
+      if (g->e_type[e] != T_SHARE) continue;
+      size_t h = g->e_src[e];
+      if (pos[h] < 0) {
+        pos[h] = (long)ns;
+        set[ns++] = h;
+      }
+    }
+  }
+  share = calloc(ns, sizeof *share);
+  has_holder = calloc(ns, sizeof *has_holder);
+  if (!rc && (!share || !has_holder)) rc = GRAPH_ENOMEM;
+  /* Gauss–Seidel on share[h] = sum over h->u (ratio * share[u]), share[t] = 1.
+   * Ratios of each held company sum to at most 1, so the iteration is a
+   * contraction on cross-holdings and converges geometrically. */
+  if (!rc) share[0] = 1.0;
+  for (int iter = 0; !rc && iter < 10000; iter++) {
+    double delta = 0;
+    for (size_t i = 1; i < ns; i++) {
+      if (igraph_incident(&g->ig, &inc, (igraph_integer_t)set[i], IGRAPH_OUT)) {
+        rc = GRAPH_EIGRAPH;
+        break;
+      }
+      double s = 0;
+      for (igraph_integer_t k = 0; k < igraph_vector_int_size(&inc); k++) {
+        size_t e = (size_t)VECTOR(inc)[k];
+        if (g->e_type[e] != T_SHARE) continue;
+        long p = pos[g->e_dst[e]];
+        if (p >= 0) s += g->e_ratio[e] * share[p];
+      }
+      delta = fmax(delta, fabs(s - share[i]));
+      share[i] = s;
+    }
+    if (delta < 1e-12) break;
+  }
+  for (size_t e = 0; !rc && e < g->ne; e++)
+    if (g->e_type[e] == T_SHARE && pos[g->e_dst[e]] >= 0)
+      has_holder[pos[g->e_dst[e]]] = true;
+  graph_owner *o = NULL;
+  size_t no = 0;
+  if (!rc && !(o = malloc(ns * sizeof *o))) rc = GRAPH_ENOMEM;
+  for (size_t i = 1; !rc && i < ns; i++) {
+    if (share[i] + 1e-12 < min_share) continue;
+    o[no++] = (graph_owner){(Oppgraph__V1__NodeKind)g->node_kind[set[i]],
+                            g->node_id[set[i]], share[i], !has_holder[i]};
+  }
+  igraph_vector_int_destroy(&inc);
+  free(set);
+  free(pos);
+  free(share);
+  free(has_holder);
+  if (rc) {
+    free(o);
+    return rc;
+  }
+  qsort(o, no, sizeof *o, cmp_owner);
+  *out = o;
+  *n = no;
+  return 0;
+}
+
+/* ---- neighbourhoods ---------------------------------------------------- */
+
+static int cmp_hop(const void *a, const void *b) {
+  const graph_hop *x = a, *y = b;
+  if (x->dist != y->dist) return x->dist < y->dist ? -1 : 1;
+  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
+                        enum graph_dir dir, graph_hop **out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  size_t s;
+  if (graph_vertex_of(g, KIND_ENT, start, &s)) return GRAPH_ENOTFOUND;
+  igraph_neimode_t mode = dir == GRAPH_OUT  ? IGRAPH_OUT
+                          : dir == GRAPH_IN ? IGRAPH_IN
+                                            : IGRAPH_ALL;
+  size_t *queue = malloc((g->nv + 1) * sizeof *queue);
+  unsigned *dist = malloc((g->nv + 1) * sizeof *dist);
+  igraph_vector_int_t nb;
+  if (!queue || !dist || igraph_vector_int_init(&nb, 0)) {
+    free(queue);
+    free(dist);
+    return GRAPH_ENOMEM;
+  }
+  for (size_t v = 0; v < g->nv; v++) dist[v] = UINT32_MAX;
+  size_t qh = 0, qt = 0;
+  queue[qt++] = s;
+  dist[s] = 0;
+  int rc = 0;
+  while (qh < qt) {
+    size_t v = queue[qh++];
+    if (dist[v] >= max_hops) continue;
+    if (igraph_neighbors(&g->ig, &nb, (igraph_integer_t)v, mode)) {
+      rc = GRAPH_EIGRAPH;
+      break;
+    }
+    for (igraph_integer_t k = 0; k < igraph_vector_int_size(&nb); k++) {
+      size_t w = (size_t)VECTOR(nb)[k];
+      if (dist[w] != UINT32_MAX) continue;
+      dist[w] = dist[v] + 1;
+      queue[qt++] = w;
+    }
+  }
+  graph_hop *h = NULL;
+  if (!rc && !(h = malloc(qt * sizeof *h))) rc = GRAPH_ENOMEM;
+  for (size_t i = 1; !rc && i < qt; i++)
+    h[i - 1] = (graph_hop){(Oppgraph__V1__NodeKind)g->node_kind[queue[i]],
+                           g->node_id[queue[i]], dist[queue[i]]};
+  igraph_vector_int_destroy(&nb);
+  free(queue);
+  free(dist);
+  if (rc) {
+    free(h);
+    return rc;
+  }
+  qsort(h, qt - 1, sizeof *h, cmp_hop);
+  *out = h;
+  *n = qt - 1;
+  return 0;
+}

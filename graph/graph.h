@@ -1,0 +1,129 @@
+/*
+ * graph — the relationship graph of enterprises and persons, loaded from the
+ * store's typed edges into an igraph directed graph, and the analyses risk
+ * officers and the opportunity engine ask of it: guarantee circles (strongly
+ * connected components of the guarantee graph), mutual-guarantee pairs,
+ * simple guarantee cycles, ownership penetration (ultimate controllers) and
+ * hop-limited neighbourhoods.
+ *
+ * A graph is an immutable snapshot: graph_load reads the edges inside one
+ * store transaction, so it is consistent with that transaction and may be
+ * shared read-only between threads afterwards.  Vertices are store nodes
+ * keyed by (kind, id): an enterprise and a person with the same numeric id are
+ * different vertices.  Self-loops are dropped at load time (counted in
+ * graph_info.self_loops); parallel edges of one type cannot come from the
+ * store (its natural key is unique) but are harmless to every analysis here.
+ */
+#ifndef OPPGRAPH_GRAPH_H
+#define OPPGRAPH_GRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+enum graph_err {
+  GRAPH_OK = 0,
+  GRAPH_ENOMEM = -1,
+  GRAPH_ESTORE = -2,    /* a store call failed */
+  GRAPH_EIGRAPH = -3,   /* igraph reported an error */
+  GRAPH_EINVAL = -4,    /* bad argument */
+  GRAPH_ENOTFOUND = -5, /* node not in the loaded graph */
+};
+const char *graph_strerror(int err);
+
+typedef struct graph graph;
+
+/* Loads every edge whose type is in types[0..ntypes) (ntypes 0 = every type)
+ * from the store into a new graph.  *out is the caller's: graph_free(). */
+int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
+               size_t ntypes, graph **out);
+void graph_free(graph *g);
+
+typedef struct graph_info {
+  size_t vertices, enterprises, persons, edges, self_loops;
+} graph_info;
+void graph_info_get(const graph *g, graph_info *out);
+
+/* Vertex index of a store node; GRAPH_ENOTFOUND when it has no edge. */
+int graph_vertex_of(const graph *g, Oppgraph__V1__NodeKind kind, uint64_t id,
+                    size_t *v);
+/* Store node of a vertex index. */
+int graph_node_of(const graph *g, size_t v, Oppgraph__V1__NodeKind *kind,
+                  uint64_t *id);
+
+/* ---- guarantee circles ---------------------------------------------------
+ * A circle is a strongly connected component of more than one enterprise in
+ * the graph of GUARANTEE edges between enterprises (edges to or from persons
+ * are ignored: a person guaranteeing a loan does not close a circle).  Its
+ * edges are the guarantee edges with both ends in it.  Members and edge ids
+ * are sorted ascending, circles by their smallest member, so the result is
+ * deterministic.  Ids of the returned circles are 0 (the store numbers them).
+ * Free with graph_circles_free. */
+int graph_circles(const graph *g, Oppgraph__V1__GuaranteeCircle ***out,
+                  size_t *n);
+void graph_circles_free(Oppgraph__V1__GuaranteeCircle **c, size_t n);
+
+typedef struct graph_report {
+  graph_info info;
+  size_t circles, circle_members, mutual_pairs;
+} graph_report;
+
+/* Loads the guarantee graph, computes its circles and replaces the stored
+ * circles with them, all in one write transaction. */
+int graph_rebuild_circles(store *st, graph_report *rep);
+
+/* Two enterprises guaranteeing each other (a -> b and b -> a), a < b. */
+typedef struct graph_pair {
+  uint64_t a, b;
+  uint64_t edge_ab, edge_ba;
+  int64_t amount_ab, amount_ba;
+} graph_pair;
+/* *out is malloc'ed (free()); sorted by (a, b). */
+int graph_mutual_pairs(const graph *g, graph_pair **out, size_t *n);
+
+/* Simple guarantee cycles between enterprises of at most max_len vertices
+ * (2 <= max_len), at most max_cycles of them (0 = no limit; *truncated tells
+ * whether the limit cut the enumeration).  Each cycle is written as its
+ * enterprise ids starting at the smallest, in guarantee direction; cycles are
+ * concatenated in *ids with *lens giving each length.  free() both. */
+int graph_guarantee_cycles(const graph *g, size_t max_len, size_t max_cycles,
+                           uint64_t **ids, size_t **lens, size_t *n,
+                           bool *truncated);
+
+/* ---- ownership penetration -----------------------------------------------
+ * The share of `target` held, directly and indirectly, by every upstream
+ * holder through SHAREHOLDING edges: ratios multiplied along each path and
+ * summed across paths; paths through the target itself are not counted, which
+ * is the normalised integrated ownership and stays correct under
+ * cross-holdings and cycles (computed by fixed-point iteration to
+ * convergence).  Holders with share >= min_share are returned, largest share
+ * first; `ultimate` marks holders nobody holds (persons, states, roots). */
+typedef struct graph_owner {
+  Oppgraph__V1__NodeKind kind;
+  uint64_t id;
+  double share;
+  bool ultimate;
+} graph_owner;
+/* *out is malloc'ed (free()). GRAPH_ENOTFOUND when target has no edge. */
+int graph_owners(const graph *g, uint64_t target, double min_share,
+                 graph_owner **out, size_t *n);
+
+/* ---- neighbourhoods ------------------------------------------------------ */
+enum graph_dir {
+  GRAPH_OUT = 1, /* along edge direction (downstream, guaranteed, held) */
+  GRAPH_IN = 2,  /* against it (upstream, guarantors, holders) */
+  GRAPH_ALL = 3,
+};
+typedef struct graph_hop {
+  Oppgraph__V1__NodeKind kind;
+  uint64_t id;
+  unsigned dist; /* hops from the start */
+} graph_hop;
+/* Nodes within max_hops of the enterprise `start` (not including it), by
+ * distance then id.  *out is malloc'ed (free()). */
+int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
+                        enum graph_dir dir, graph_hop **out, size_t *n);
+
+#endif
