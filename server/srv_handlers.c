@@ -1,0 +1,328 @@
+/*
+ * srv_handlers.c — what each RPC does: health, push lists, opportunities,
+ * enterprises; and the push-list page reader the CLI shares.
+ *
+ * Every handler runs in one LMDB read transaction (a consistent snapshot even
+ * while ingest writes), authenticates the bearer token inside it, applies the
+ * visibility rules of server.h, and packs its response into the srv_reply the
+ * plumbing sends.  Handlers never see gRPC objects; see server_internal.h.
+ *
+ * Page tokens are the lower-case hex of the 16-byte opp_rm page key of the
+ * store (inverted score ‖ opp id): opaque to clients, stable across
+ * requests, and they cannot reach another RM's entries because the RM id is
+ * the key prefix the store pages under.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "server/server_internal.h"
+
+#define SRV_UNAUTH_HINT                                                        \
+  "send metadata 'authorization: Bearer <token>'; an administrator issues "    \
+  "one with 'oppgraph token issue --db DIR --rm RM_ID'"
+
+void srv_reply_error(srv_reply *rep, int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(rep->details, sizeof rep->details, fmt, ap);
+  va_end(ap);
+  rep->status = status;
+  free(rep->msg);
+  rep->msg = NULL;
+  rep->len = 0;
+}
+
+void srv_reply_message(srv_reply *rep, const ProtobufCMessage *msg) {
+  size_t len = protobuf_c_message_get_packed_size(msg);
+  /* malloc(0) may return NULL; one spare byte keeps "empty" distinct from
+   * "out of memory". */
+  uint8_t *buf = malloc(len + 1);
+  if (!buf) {
+    srv_reply_error(rep, SRV_ST_INTERNAL, "out of memory packing the reply");
+    return;
+  }
+  protobuf_c_message_pack(msg, buf);
+  free(rep->msg);
+  rep->msg = buf;
+  rep->len = len;
+  rep->status = SRV_ST_OK;
+  rep->details[0] = '\0';
+}
+
+/* ---- visibility and paging (public, shared with the CLI) ---------------- */
+
+int srv_may_read(store_txn *txn, const Oppgraph__V1__Rm *caller,
+                 const char *target_id) {
+  if (!caller || !target_id) return SRV_EINVAL;
+  if (!strcmp(caller->id, target_id)) return SRV_OK;
+  if (caller->role != OPPGRAPH__V1__ROLE__ROLE_ADMIN &&
+      caller->role != OPPGRAPH__V1__ROLE__ROLE_LEAD)
+    return SRV_EPERM; /* whether the target exists is none of their business */
+  Oppgraph__V1__Rm *target = NULL;
+  int rc = store_rm_get(txn, target_id, &target);
+  if (rc) return rc == STORE_ENOTFOUND ? SRV_ENOTFOUND : SRV_ESTORE;
+  rc = SRV_OK;
+  if (caller->role == OPPGRAPH__V1__ROLE__ROLE_LEAD &&
+      (!caller->team || !*caller->team || !target->team ||
+       strcmp(caller->team, target->team)))
+    rc = SRV_EPERM;
+  oppgraph__v1__rm__free_unpacked(target, NULL);
+  return rc;
+}
+
+void srv_push_page_free(Oppgraph__V1__ListPushListResponse *resp) {
+  if (!resp) return;
+  for (size_t i = 0; i < resp->n_opportunities; i++)
+    oppgraph__v1__opportunity__free_unpacked(resp->opportunities[i], NULL);
+  free(resp->opportunities);
+  if (resp->next_page_token != protobuf_c_empty_string)
+    free(resp->next_page_token);
+  free(resp);
+}
+
+int srv_push_page(store_txn *txn, const char *rm_id, const char *page_token,
+                  int page_size, Oppgraph__V1__ListPushListResponse **out) {
+  *out = NULL;
+  if (!txn || !rm_id || !*rm_id) return SRV_EINVAL;
+  if (page_size < 0 || page_size > SRV_PAGE_MAX) return SRV_EINVAL;
+  size_t limit = page_size ? (size_t)page_size : SRV_PAGE_DEFAULT;
+  uint8_t after[STORE_PAGE_KEY_LEN], next[STORE_PAGE_KEY_LEN];
+  bool have_after = page_token && *page_token;
+  if (have_after && (strlen(page_token) != 2 * STORE_PAGE_KEY_LEN ||
+                     srv_hex_decode(page_token, 2 * STORE_PAGE_KEY_LEN, after)))
+    return SRV_EINVAL;
+
+  uint64_t *ids = calloc(limit, sizeof *ids);
+  Oppgraph__V1__ListPushListResponse *resp = calloc(1, sizeof *resp);
+  if (!ids || !resp) {
+    free(ids);
+    free(resp);
+    return SRV_ESTORE;
+  }
+  oppgraph__v1__list_push_list_response__init(resp);
+  size_t n = 0, total = 0;
+  bool more = false;
+  int rc = store_opp_page(txn, rm_id, have_after ? after : NULL, limit, ids, &n,
+                          &more, next, &total);
+  if (rc) goto fail;
+  resp->opportunities = calloc(n ? n : 1, sizeof *resp->opportunities);
+  if (!resp->opportunities) goto fail;
+  for (size_t i = 0; i < n; i++) {
+    rc = store_opp_get(txn, ids[i], &resp->opportunities[i]);
+    if (rc) goto fail; /* the index names a missing record: corrupt store */
+    resp->n_opportunities++;
+  }
+  resp->total = (uint32_t)total;
+  if (more) {
+    resp->next_page_token = malloc(2 * STORE_PAGE_KEY_LEN + 1);
+    if (!resp->next_page_token) {
+      resp->next_page_token = (char *)protobuf_c_empty_string;
+      goto fail;
+    }
+    srv_hex_encode(next, STORE_PAGE_KEY_LEN, resp->next_page_token);
+  }
+  free(ids);
+  *out = resp;
+  return SRV_OK;
+fail:
+  free(ids);
+  srv_push_page_free(resp);
+  return SRV_ESTORE;
+}
+
+/* ---- handlers ------------------------------------------------------------ */
+
+/* The service names Health answers SERVING for ("" = the whole server). */
+static const char *const srv_services[] = {
+    "",
+    "grpc.health.v1.Health",
+    "oppgraph.v1.OpportunityService",
+    "oppgraph.v1.EnterpriseService",
+};
+
+static void srv_health_check(const srv_ctx *ctx, const ProtobufCMessage *msg,
+                             srv_reply *rep) {
+  const Grpc__Health__V1__HealthCheckRequest *req =
+      (const Grpc__Health__V1__HealthCheckRequest *)msg;
+  const char *svc = req->service ? req->service : "";
+  for (size_t i = 0; i < sizeof srv_services / sizeof srv_services[0]; i++) {
+    if (!strcmp(svc, srv_services[i])) {
+      Grpc__Health__V1__HealthCheckResponse resp =
+          GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
+      resp.status = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+      srv_reply_message(rep, &resp.base);
+      return;
+    }
+  }
+  srv_reply_error(rep, SRV_ST_NOT_FOUND,
+                  "unknown service '%.100s': this server has "
+                  "oppgraph.v1.OpportunityService and oppgraph.v1.EnterpriseService",
+                  svc);
+}
+
+/* Opens the read transaction and authenticates.  On failure rep is set and
+ * nothing needs releasing. */
+static int srv_begin_auth(const srv_ctx *ctx, srv_reply *rep, store_txn **txn,
+                          Oppgraph__V1__Rm **rm) {
+  *txn = NULL;
+  *rm = NULL;
+  if (!ctx->bearer) {
+    srv_reply_error(rep, SRV_ST_UNAUTHENTICATED,
+                    "missing or malformed authorization metadata: " SRV_UNAUTH_HINT);
+    return -1;
+  }
+  if (store_begin(ctx->st, false, txn)) {
+    srv_reply_error(rep, SRV_ST_INTERNAL, "cannot open a store read transaction: %s",
+                    store_last_error());
+    return -1;
+  }
+  int rc = srv_token_verify(*txn, ctx->bearer, rm);
+  if (rc) {
+    store_abort(*txn);
+    *txn = NULL;
+    if (rc == SRV_EAUTH)
+      srv_reply_error(rep, SRV_ST_UNAUTHENTICATED,
+                      "token unknown, revoked or wrong: " SRV_UNAUTH_HINT);
+    else
+      srv_reply_error(rep, SRV_ST_INTERNAL, "checking the token failed: %s",
+                      srv_strerror(rc));
+    return -1;
+  }
+  snprintf(rep->rm_id, sizeof rep->rm_id, "%s", (*rm)->id);
+  return 0;
+}
+
+static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
+                               srv_reply *rep) {
+  const Oppgraph__V1__ListPushListRequest *req =
+      (const Oppgraph__V1__ListPushListRequest *)msg;
+  if (req->page_size < 0 || req->page_size > SRV_PAGE_MAX) {
+    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
+                    "page_size %" PRId32 " is out of range: use 1..%d (0 = %d)",
+                    req->page_size, SRV_PAGE_MAX, SRV_PAGE_DEFAULT);
+    return;
+  }
+  store_txn *txn;
+  Oppgraph__V1__Rm *me;
+  if (srv_begin_auth(ctx, rep, &txn, &me)) return;
+  const char *target = req->rm_id && *req->rm_id ? req->rm_id : me->id;
+  int rc = srv_may_read(txn, me, target);
+  if (rc == SRV_EPERM)
+    srv_reply_error(rep, SRV_ST_PERMISSION_DENIED,
+                    "RM '%.60s' may not read the push list of RM '%.60s': only "
+                    "their team lead or an admin may",
+                    me->id, target);
+  else if (rc == SRV_ENOTFOUND)
+    srv_reply_error(rep, SRV_ST_NOT_FOUND, "no RM with id '%.100s'", target);
+  else if (rc)
+    srv_reply_error(rep, SRV_ST_INTERNAL, "checking access failed: %s",
+                    srv_strerror(rc));
+  if (rc) goto out;
+
+  Oppgraph__V1__ListPushListResponse *resp = NULL;
+  rc = srv_push_page(txn, target, req->page_token, req->page_size, &resp);
+  if (rc == SRV_EINVAL)
+    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
+                    "page_token '%.40s' is not one this server gave: send the "
+                    "next_page_token of the previous page, or none for the first",
+                    req->page_token);
+  else if (rc)
+    srv_reply_error(rep, SRV_ST_INTERNAL, "reading the push list of '%.60s' failed: %s",
+                    target, store_last_error());
+  else
+    srv_reply_message(rep, &resp->base);
+  srv_push_page_free(resp);
+out:
+  oppgraph__v1__rm__free_unpacked(me, NULL);
+  store_abort(txn);
+}
+
+static void srv_get_opportunity(const srv_ctx *ctx, const ProtobufCMessage *msg,
+                                srv_reply *rep) {
+  const Oppgraph__V1__GetOpportunityRequest *req =
+      (const Oppgraph__V1__GetOpportunityRequest *)msg;
+  store_txn *txn;
+  Oppgraph__V1__Rm *me;
+  if (srv_begin_auth(ctx, rep, &txn, &me)) return;
+  Oppgraph__V1__Opportunity *o = NULL;
+  int rc = store_opp_get(txn, req->id, &o);
+  /* Someone else's opportunity is reported exactly like a missing one, so
+   * that probing ids does not reveal what exists. */
+  if (rc == STORE_OK && srv_may_read(txn, me, o->rm_id ? o->rm_id : "") != SRV_OK)
+    rc = STORE_ENOTFOUND;
+  if (rc == STORE_ENOTFOUND)
+    srv_reply_error(rep, SRV_ST_NOT_FOUND,
+                    "no opportunity %" PRIu64 " in your push list", req->id);
+  else if (rc)
+    srv_reply_error(rep, SRV_ST_INTERNAL, "reading opportunity %" PRIu64 " failed: %s",
+                    req->id, store_strerror(rc));
+  else
+    srv_reply_message(rep, &o->base);
+  if (o) oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  oppgraph__v1__rm__free_unpacked(me, NULL);
+  store_abort(txn);
+}
+
+static void srv_get_enterprise(const srv_ctx *ctx, const ProtobufCMessage *msg,
+                               srv_reply *rep) {
+  const Oppgraph__V1__GetEnterpriseRequest *req =
+      (const Oppgraph__V1__GetEnterpriseRequest *)msg;
+  if (req->key_case == OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY__NOT_SET ||
+      (req->key_case == OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_CREDIT_CODE &&
+       !*req->credit_code) ||
+      (req->key_case == OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_NAME && !*req->name)) {
+    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
+                    "set one of id, credit_code or name to look an enterprise up");
+    return;
+  }
+  store_txn *txn;
+  Oppgraph__V1__Rm *me;
+  if (srv_begin_auth(ctx, rep, &txn, &me)) return;
+  /* Registry data is public record: every authenticated caller may read it. */
+  uint64_t id = 0;
+  char key[160];
+  int rc;
+  switch (req->key_case) {
+  case OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_ID:
+    id = req->id;
+    snprintf(key, sizeof key, "id %" PRIu64, id);
+    rc = STORE_OK;
+    break;
+  case OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_CREDIT_CODE:
+    snprintf(key, sizeof key, "credit code '%.100s'", req->credit_code);
+    rc = store_ent_by_code(txn, req->credit_code, &id);
+    break;
+  default:
+    snprintf(key, sizeof key, "name '%.120s'", req->name);
+    rc = store_ent_by_name(txn, req->name, &id);
+    break;
+  }
+  Oppgraph__V1__Enterprise *e = NULL;
+  if (rc == STORE_OK) rc = store_ent_get(txn, id, &e);
+  if (rc == STORE_ENOTFOUND)
+    srv_reply_error(rep, SRV_ST_NOT_FOUND, "no enterprise with %s", key);
+  else if (rc)
+    srv_reply_error(rep, SRV_ST_INTERNAL, "looking up the enterprise with %s failed: %s",
+                    key, store_strerror(rc));
+  else
+    srv_reply_message(rep, &e->base);
+  if (e) oppgraph__v1__enterprise__free_unpacked(e, NULL);
+  oppgraph__v1__rm__free_unpacked(me, NULL);
+  store_abort(txn);
+}
+
+const srv_method srv_methods[] = {
+    {"/grpc.health.v1.Health/Check", &grpc__health__v1__health_check_request__descriptor,
+     srv_health_check},
+    {"/oppgraph.v1.OpportunityService/ListPushList",
+     &oppgraph__v1__list_push_list_request__descriptor, srv_list_push_list},
+    {"/oppgraph.v1.OpportunityService/GetOpportunity",
+     &oppgraph__v1__get_opportunity_request__descriptor, srv_get_opportunity},
+    {"/oppgraph.v1.EnterpriseService/GetEnterprise",
+     &oppgraph__v1__get_enterprise_request__descriptor, srv_get_enterprise},
+};
+const size_t srv_methods_len = sizeof srv_methods / sizeof srv_methods[0];
