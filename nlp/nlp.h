@@ -45,7 +45,8 @@ size_t nlp_utf8_count(const char *s, size_t len);
  * ideographic space and other Unicode spaces to ' ', runs of spaces/tabs
  * folded to one, CR LF / CR to LF, more than two newlines folded to two,
  * leading/trailing white space trimmed, zero-width characters removed.
- * Chinese punctuation (，。：；（）“”) is kept as is.  Fails with NLP_EUTF8
+ * Chinese punctuation (，。：；（）！？“”) is kept as is; spaces at line
+ * starts and ends and C0 controls (but tab/LF/CR) are dropped.  Fails with NLP_EUTF8
  * on invalid input (*bad_off set when not NULL).  free() the result. */
 int nlp_normalize(const char *in, size_t len, char **out, size_t *out_len,
                   size_t *bad_off);
@@ -61,6 +62,13 @@ int nlp_parse_percent(const char *s, size_t len, double *ratio);
 /* Dates: "2020年3月5日", "2020-03-05", "3月5日" / "5日" / "本月" relative to
  * pub (YYYY-MM-DD or NULL).  Writes YYYY-MM-DD (or YYYY-MM) into out[11]. */
 int nlp_parse_date(const char *s, size_t len, const char *pub, char out[11]);
+/* Like nlp_parse_amount, for ranges too ("1亿元至2亿元", "1-2亿元", "1~2亿元"):
+ * *lo and *hi are the bounds (equal for a single amount).  nlp_parse_amount
+ * returns the lower bound of a range. */
+int nlp_parse_amount_range(const char *s, size_t len, double *lo, double *hi,
+                           char currency[4]);
+/* Share counts: "1,000万股", "五百万股", "2.5亿股" -> number of shares. */
+int nlp_parse_shares(const char *s, size_t len, double *shares);
 
 /* ---- dictionary (Aho–Corasick) ------------------------------------------ */
 
@@ -91,6 +99,9 @@ int nlp_dict_load_file(nlp_dict *d, const char *path);
 int nlp_dict_load_store(nlp_dict *d, store_txn *txn);
 int nlp_dict_build(nlp_dict *d);
 size_t nlp_dict_size(const nlp_dict *d);
+/* Bytes held by the dictionary (the automaton after build, the word list
+ * before). */
+size_t nlp_dict_memory(const nlp_dict *d);
 /* Leftmost-longest non-overlapping matches, in text order.  The callback
  * returns non-zero to stop.  The dictionary is read-only after build and may
  * be shared between threads. */
@@ -106,6 +117,13 @@ typedef struct nlp_rules nlp_rules;
  * "data/rules/zhongbiao.rules:12: PCRE2 error at offset 7: missing )". */
 typedef void (*nlp_diag_fn)(void *ctx, const char *file, int line,
                             const char *msg);
+
+/* nlp_dict_load_file with one diag message per bad line ("unknown kind …"
+ * at file:line); good lines still load, and the result is NLP_EINVAL when a
+ * line was bad, NLP_EIO when the file cannot be read.  diag NULL writes
+ * "file:line: message" to stderr (what nlp_dict_load_file does). */
+int nlp_dict_load_file_diag(nlp_dict *d, const char *path, nlp_diag_fn diag,
+                            void *ctx);
 
 /* Loads every *.rules file in dir (syntax documented in data/rules/README.md).
  * A broken rule is reported through diag and skipped; the others load.
