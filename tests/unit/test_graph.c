@@ -1,0 +1,437 @@
+/*
+ * test_graph.c — graph/ on small graphs with known answers: guarantee
+ * circles (3- and 7-cycles, nested circles sharing a node, chains, self-loops
+ * and duplicate edges, disconnected parts, persons excluded), storing them,
+ * mutual pairs, simple cycles, ownership penetration under cross-holdings and
+ * diamonds, and hop-limited neighbourhoods.  Each test builds its edges in a
+ * fresh temporary store.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "graph/graph.h"
+
+#define ENT OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE
+#define PER OPPGRAPH__V1__NODE_KIND__NODE_PERSON
+#define GUAR OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
+#define SHARE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
+#define SUPPLY OPPGRAPH__V1__EDGE_TYPE__SUPPLY
+
+typedef struct fx {
+  char dir[64];
+  store *st;
+  store_txn *txn; /* open write txn */
+} fx;
+
+static int setup(void **state) {
+  fx *f = calloc(1, sizeof *f);
+  strcpy(f->dir, "/tmp/test_graph_XXXXXX");
+  if (!mkdtemp(f->dir)) return -1;
+  if (store_open(f->dir, NULL, &f->st)) return -1;
+  if (store_begin(f->st, true, &f->txn)) return -1;
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx *f = *state;
+  store_abort(f->txn);
+  store_close(f->st);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  if (system(cmd)) return -1;
+  free(f);
+  return 0;
+}
+
+static uint64_t edge_k(store_txn *txn, Oppgraph__V1__EdgeType t,
+                       Oppgraph__V1__NodeKind sk, uint64_t s,
+                       Oppgraph__V1__NodeKind dk, uint64_t d, int64_t amount,
+                       double ratio) {
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = t;
+  e.src = s;
+  e.dst = d;
+  e.src_kind = sk;
+  e.dst_kind = dk;
+  e.amount = amount;
+  e.ratio = ratio;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  assert_true(e.id > 0);
+  return e.id;
+}
+
+static uint64_t guar(store_txn *txn, uint64_t s, uint64_t d, int64_t amount) {
+  return edge_k(txn, GUAR, ENT, s, ENT, d, amount, 0);
+}
+
+static uint64_t hold(store_txn *txn, Oppgraph__V1__NodeKind sk, uint64_t s,
+                     uint64_t d, double ratio) {
+  return edge_k(txn, SHARE, sk, s, ENT, d, 0, ratio);
+}
+
+static graph *load_all(store_txn *txn) {
+  graph *g = NULL;
+  assert_int_equal(graph_load(txn, NULL, 0, &g), 0);
+  assert_non_null(g);
+  return g;
+}
+
+typedef struct circles {
+  Oppgraph__V1__GuaranteeCircle **c;
+  size_t n;
+} circles;
+
+static circles circles_of(store_txn *txn) {
+  graph *g = load_all(txn);
+  circles r;
+  assert_int_equal(graph_circles(g, &r.c, &r.n), 0);
+  graph_free(g);
+  return r;
+}
+
+static void assert_members(const Oppgraph__V1__GuaranteeCircle *c,
+                           const uint64_t *want, size_t n) {
+  assert_int_equal(c->n_members, n);
+  for (size_t i = 0; i < n; i++) assert_int_equal(c->members[i], want[i]);
+}
+
+static void test_three_cycle(void **state) {
+  fx *f = *state;
+  uint64_t e1 = guar(f->txn, 1, 2, 100);
+  uint64_t e2 = guar(f->txn, 2, 3, 200);
+  uint64_t e3 = guar(f->txn, 3, 1, 300);
+  guar(f->txn, 3, 4, 999); /* leaves the circle: not a member, not counted */
+  circles r = circles_of(f->txn);
+  assert_int_equal(r.n, 1);
+  assert_members(r.c[0], (uint64_t[]){1, 2, 3}, 3);
+  assert_int_equal(r.c[0]->n_edge_ids, 3);
+  uint64_t want[3] = {e1, e2, e3};
+  for (size_t i = 0; i < 3; i++) assert_int_equal(r.c[0]->edge_ids[i], want[i]);
+  assert_int_equal(r.c[0]->total_amount, 600);
+  graph_circles_free(r.c, r.n);
+}
+
+static void test_seven_cycle_and_cycles(void **state) {
+  fx *f = *state;
+  for (uint64_t i = 0; i < 7; i++) guar(f->txn, 10 + i, 10 + (i + 1) % 7, 1);
+  circles r = circles_of(f->txn);
+  assert_int_equal(r.n, 1);
+  assert_members(r.c[0], (uint64_t[]){10, 11, 12, 13, 14, 15, 16}, 7);
+  assert_int_equal(r.c[0]->n_edge_ids, 7);
+  assert_int_equal(r.c[0]->total_amount, 7);
+  graph_circles_free(r.c, r.n);
+
+  graph *g = load_all(f->txn);
+  uint64_t *ids;
+  size_t *lens, n;
+  bool trunc;
+  /* a 6-vertex limit cannot see the 7-cycle */
+  assert_int_equal(graph_guarantee_cycles(g, 6, 0, &ids, &lens, &n, &trunc), 0);
+  assert_int_equal(n, 0);
+  free(ids);
+  free(lens);
+  assert_int_equal(graph_guarantee_cycles(g, 7, 0, &ids, &lens, &n, &trunc), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(lens[0], 7);
+  for (size_t i = 0; i < 7; i++) assert_int_equal(ids[i], 10 + i);
+  assert_false(trunc);
+  free(ids);
+  free(lens);
+  graph_free(g);
+}
+
+static void test_nested_circles_one_scc(void **state) {
+  fx *f = *state;
+  /* A<->B and B->C->D->B share B: one component of four */
+  guar(f->txn, 1, 2, 10);
+  guar(f->txn, 2, 1, 20);
+  guar(f->txn, 2, 3, 1);
+  guar(f->txn, 3, 4, 1);
+  guar(f->txn, 4, 2, 1);
+  circles r = circles_of(f->txn);
+  assert_int_equal(r.n, 1);
+  assert_members(r.c[0], (uint64_t[]){1, 2, 3, 4}, 4);
+  assert_int_equal(r.c[0]->n_edge_ids, 5);
+  assert_int_equal(r.c[0]->total_amount, 33);
+  graph_circles_free(r.c, r.n);
+
+  graph *g = load_all(f->txn);
+  graph_pair *p;
+  size_t np;
+  assert_int_equal(graph_mutual_pairs(g, &p, &np), 0);
+  assert_int_equal(np, 1);
+  assert_int_equal(p[0].a, 1);
+  assert_int_equal(p[0].b, 2);
+  assert_int_equal(p[0].amount_ab, 10);
+  assert_int_equal(p[0].amount_ba, 20);
+  free(p);
+
+  uint64_t *ids;
+  size_t *lens, n;
+  assert_int_equal(graph_guarantee_cycles(g, 10, 0, &ids, &lens, &n, NULL), 0);
+  assert_int_equal(n, 2);
+  /* the two elementary cycles, each from its smallest member */
+  size_t two = lens[0] == 2 ? 0 : 1;
+  size_t off3 = two == 0 ? 2 : 0, off2 = two == 0 ? 0 : 3;
+  assert_int_equal(lens[two], 2);
+  assert_int_equal(lens[1 - two], 3);
+  assert_int_equal(ids[off2], 1);
+  assert_int_equal(ids[off2 + 1], 2);
+  assert_int_equal(ids[off3], 2);
+  assert_int_equal(ids[off3 + 1], 3);
+  assert_int_equal(ids[off3 + 2], 4);
+  free(ids);
+  free(lens);
+  /* the limit stops the enumeration and says so */
+  bool trunc = false;
+  assert_int_equal(graph_guarantee_cycles(g, 10, 1, &ids, &lens, &n, &trunc), 0);
+  assert_int_equal(n, 1);
+  assert_true(trunc);
+  free(ids);
+  free(lens);
+  graph_free(g);
+}
+
+static void test_chain_has_no_circle(void **state) {
+  fx *f = *state;
+  for (uint64_t i = 1; i < 6; i++) guar(f->txn, i, i + 1, 5);
+  circles r = circles_of(f->txn);
+  assert_int_equal(r.n, 0);
+  graph_circles_free(r.c, r.n);
+}
+
+static void test_self_loops_and_duplicates(void **state) {
+  fx *f = *state;
+  guar(f->txn, 1, 1, 50); /* self-guarantee: dropped */
+  uint64_t a = guar(f->txn, 1, 2, 10);
+  uint64_t b = guar(f->txn, 2, 1, 20);
+  uint64_t a2 = guar(f->txn, 1, 2, 10); /* the same edge again */
+  assert_int_equal(a, a2);
+  guar(f->txn, 3, 3, 1); /* a lone self-loop makes no circle */
+  graph *g = load_all(f->txn);
+  graph_info info;
+  graph_info_get(g, &info);
+  assert_int_equal(info.self_loops, 2);
+  assert_int_equal(info.edges, 2);
+  Oppgraph__V1__GuaranteeCircle **c;
+  size_t n;
+  assert_int_equal(graph_circles(g, &c, &n), 0);
+  assert_int_equal(n, 1);
+  assert_members(c[0], (uint64_t[]){1, 2}, 2);
+  assert_int_equal(c[0]->n_edge_ids, 2);
+  assert_int_equal(c[0]->edge_ids[0], a < b ? a : b);
+  assert_int_equal(c[0]->total_amount, 30);
+  graph_circles_free(c, n);
+  graph_free(g);
+}
+
+static void test_disconnected_parts(void **state) {
+  fx *f = *state;
+  guar(f->txn, 7, 6, 1); /* circle {5,6,7} */
+  guar(f->txn, 6, 5, 1);
+  guar(f->txn, 5, 7, 1);
+  guar(f->txn, 8, 9, 1); /* isolated edge */
+  guar(f->txn, 2, 1, 1); /* circle {1,2} */
+  guar(f->txn, 1, 2, 1);
+  circles r = circles_of(f->txn);
+  assert_int_equal(r.n, 2);
+  assert_members(r.c[0], (uint64_t[]){1, 2}, 2);
+  assert_members(r.c[1], (uint64_t[]){5, 6, 7}, 3);
+  graph_circles_free(r.c, r.n);
+}
+
+static void test_persons_excluded(void **state) {
+  fx *f = *state;
+  /* enterprise 1 and person 2 "guarantee" each other; enterprise 2 is a
+   * different node from person 2 */
+  edge_k(f->txn, GUAR, ENT, 1, PER, 2, 1, 0);
+  edge_k(f->txn, GUAR, PER, 2, ENT, 1, 1, 0);
+  guar(f->txn, 1, 2, 1);
+  graph *g = load_all(f->txn);
+  graph_info info;
+  graph_info_get(g, &info);
+  assert_int_equal(info.persons, 1);
+  assert_int_equal(info.enterprises, 2);
+  Oppgraph__V1__GuaranteeCircle **c;
+  size_t n;
+  assert_int_equal(graph_circles(g, &c, &n), 0);
+  assert_int_equal(n, 0);
+  graph_circles_free(c, n);
+  graph_free(g);
+}
+
+static void test_rebuild_stores_circles(void **state) {
+  fx *f = *state;
+  guar(f->txn, 1, 2, 1);
+  guar(f->txn, 2, 1, 1);
+  guar(f->txn, 3, 4, 1);
+  guar(f->txn, 4, 5, 1);
+  guar(f->txn, 5, 3, 1);
+  assert_int_equal(store_commit(f->txn), 0);
+  f->txn = NULL;
+  graph_report rep;
+  for (int round = 0; round < 2; round++) { /* rebuilding is idempotent */
+    assert_int_equal(graph_rebuild_circles(f->st, &rep), 0);
+    assert_int_equal(rep.circles, 2);
+    assert_int_equal(rep.circle_members, 5);
+    assert_int_equal(rep.mutual_pairs, 1);
+  }
+  store_txn *r;
+  assert_int_equal(store_begin(f->st, false, &r), 0);
+  uint64_t c1, c2, c4;
+  assert_int_equal(store_circle_of(r, 1, &c1), 0);
+  assert_int_equal(store_circle_of(r, 2, &c2), 0);
+  assert_int_equal(store_circle_of(r, 4, &c4), 0);
+  assert_int_equal(c1, c2);
+  assert_int_not_equal(c1, c4);
+  uint64_t none;
+  assert_int_not_equal(store_circle_of(r, 9, &none), 0);
+  Oppgraph__V1__GuaranteeCircle *c;
+  assert_int_equal(store_circle_get(r, c4, &c), 0);
+  assert_int_equal(c->n_members, 3);
+  assert_int_equal(c->n_edge_ids, 3);
+  oppgraph__v1__guarantee_circle__free_unpacked(c, NULL);
+  store_stats s;
+  assert_int_equal(store_stats_get(r, &s), 0);
+  assert_int_equal(s.circles, 2);
+  store_abort(r);
+}
+
+static const graph_owner *find_owner(const graph_owner *o, size_t n,
+                                     Oppgraph__V1__NodeKind k, uint64_t id) {
+  for (size_t i = 0; i < n; i++)
+    if (o[i].kind == k && o[i].id == id) return &o[i];
+  return NULL;
+}
+
+static void test_ownership_cross_holding(void **state) {
+  fx *f = *state;
+  /* person 1 holds 70% of A(1); A holds 60% of B(2); B holds 30% of A */
+  hold(f->txn, PER, 1, 1, 0.7);
+  hold(f->txn, ENT, 1, 2, 0.6);
+  hold(f->txn, ENT, 2, 1, 0.3);
+  graph *g = load_all(f->txn);
+  graph_owner *o;
+  size_t n;
+  assert_int_equal(graph_owners(g, 2, 0.0, &o, &n), 0);
+  assert_int_equal(n, 2);
+  const graph_owner *a = find_owner(o, n, ENT, 1), *p = find_owner(o, n, PER, 1);
+  assert_non_null(a);
+  assert_non_null(p);
+  assert_float_equal(a->share, 0.6, 1e-9);
+  assert_float_equal(p->share, 0.42, 1e-9);
+  assert_true(p->ultimate);
+  assert_false(a->ultimate);
+  assert_ptr_equal(&o[0], a); /* largest first */
+  free(o);
+  /* of A: the person 70%, B 30%; 25% threshold keeps both */
+  assert_int_equal(graph_owners(g, 1, 0.25, &o, &n), 0);
+  assert_int_equal(n, 2);
+  assert_float_equal(find_owner(o, n, PER, 1)->share, 0.7, 1e-9);
+  assert_float_equal(find_owner(o, n, ENT, 2)->share, 0.3, 1e-9);
+  free(o);
+  assert_int_equal(graph_owners(g, 99, 0.0, &o, &n), GRAPH_ENOTFOUND);
+  graph_free(g);
+}
+
+static void test_ownership_cycle_upstream_converges(void **state) {
+  fx *f = *state;
+  /* target T(10) held 50% by A(11); A and B(12) hold each other (B 50% of A,
+   * A 40% of B); person 5 holds 60% of B.  Paths from the person: 0.6*0.5*0.5
+   * times sum of 0.2^k = 0.1875. */
+  hold(f->txn, ENT, 11, 10, 0.5);
+  hold(f->txn, ENT, 12, 11, 0.5);
+  hold(f->txn, ENT, 11, 12, 0.4);
+  hold(f->txn, PER, 5, 12, 0.6);
+  graph *g = load_all(f->txn);
+  graph_owner *o;
+  size_t n;
+  assert_int_equal(graph_owners(g, 10, 0.0, &o, &n), 0);
+  assert_int_equal(n, 3);
+  assert_float_equal(find_owner(o, n, ENT, 11)->share, 0.625, 1e-9);
+  assert_float_equal(find_owner(o, n, ENT, 12)->share, 0.3125, 1e-9);
+  assert_float_equal(find_owner(o, n, PER, 5)->share, 0.1875, 1e-9);
+  free(o);
+  graph_free(g);
+}
+
+static void test_ownership_diamond(void **state) {
+  fx *f = *state;
+  hold(f->txn, PER, 1, 20, 0.5);
+  hold(f->txn, PER, 1, 21, 0.5);
+  hold(f->txn, ENT, 20, 22, 0.4);
+  hold(f->txn, ENT, 21, 22, 0.4);
+  guar(f->txn, 22, 20, 1000); /* other edge types do not count */
+  graph *g = load_all(f->txn);
+  graph_owner *o;
+  size_t n;
+  assert_int_equal(graph_owners(g, 22, 0.25, &o, &n), 0);
+  assert_int_equal(n, 3);
+  const graph_owner *p = find_owner(o, n, PER, 1);
+  assert_non_null(p);
+  assert_float_equal(p->share, 0.4, 1e-9);
+  assert_true(p->ultimate);
+  free(o);
+  graph_free(g);
+}
+
+static void test_supply_neighbourhood(void **state) {
+  fx *f = *state;
+  for (uint64_t i = 1; i < 5; i++)
+    edge_k(f->txn, SUPPLY, ENT, i, ENT, i + 1, 10, 0);
+  edge_k(f->txn, SUPPLY, ENT, 9, ENT, 2, 10, 0);
+  const Oppgraph__V1__EdgeType t = SUPPLY;
+  graph *g;
+  assert_int_equal(graph_load(f->txn, &t, 1, &g), 0);
+  graph_hop *h;
+  size_t n;
+  assert_int_equal(graph_neighbourhood(g, 1, 2, GRAPH_OUT, &h, &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(h[0].id, 2);
+  assert_int_equal(h[0].dist, 1);
+  assert_int_equal(h[1].id, 3);
+  assert_int_equal(h[1].dist, 2);
+  free(h);
+  assert_int_equal(graph_neighbourhood(g, 3, 2, GRAPH_IN, &h, &n), 0);
+  assert_int_equal(n, 3); /* 2 at 1 hop, 1 and 9 at 2 */
+  assert_int_equal(h[0].id, 2);
+  assert_int_equal(h[1].id, 1);
+  assert_int_equal(h[2].id, 9);
+  free(h);
+  graph_free(g);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_seven_cycle_and_cycles, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_nested_circles_one_scc, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_chain_has_no_circle, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_self_loops_and_duplicates, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_disconnected_parts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_persons_excluded, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rebuild_stores_circles, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_ownership_cross_holding, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_ownership_cycle_upstream_converges,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ownership_diamond, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_supply_neighbourhood, setup,
+                                      teardown),
+  };
+  return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
+}
