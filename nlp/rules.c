@@ -463,15 +463,28 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
 static int rl_parse_docpat(rl_loader *L, int line, char *pat,
                            nlp_docpat **arr, size_t *n, int need_full) {
   nlp_docpat d = {0};
+  if (need_full) { /* "alias ANCHOR REGEX" */
+    char *rest = rl_split(pat);
+    if (!*rest) {
+      rl_diag(L, L->file, line, "alias: expected 'alias ANCHOR REGEX'");
+      return 0;
+    }
+    if (!(d.anchor = strdup(pat)))
+      return NLP_ENOMEM;
+    pat = rest;
+  }
   d.re = rl_compile(L, L->file, line, pat);
-  if (!d.re)
+  if (!d.re) {
+    free(d.anchor);
     return 0;
+  }
   d.vgroup = rl_group_number(d.re, "v");
   d.fullgroup = rl_group_number(d.re, "full");
   if (!d.vgroup || (need_full && !d.fullgroup)) {
     rl_diag(L, L->file, line, "the pattern needs group%s (?<v>...)%s",
             need_full ? "s" : "", need_full ? " and (?<full>...)" : "");
     pcre2_code_free(d.re);
+    free(d.anchor);
     return 0;
   }
   d.file = rl_intern(L->r, L->file);
@@ -479,6 +492,7 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
   nlp_docpat *p = realloc(*arr, (*n + 1) * sizeof *p);
   if (!p) {
     pcre2_code_free(d.re);
+    free(d.anchor);
     return NLP_ENOMEM;
   }
   *arr = p;
@@ -817,8 +831,10 @@ void nlp_rules_free(nlp_rules *r) {
   for (size_t i = 0; i < r->nsubjects; i++)
     pcre2_code_free(r->subjects[i].re);
   free(r->subjects);
-  for (size_t i = 0; i < r->naliases; i++)
+  for (size_t i = 0; i < r->naliases; i++) {
     pcre2_code_free(r->aliases[i].re);
+    free(r->aliases[i].anchor);
+  }
   free(r->aliases);
   for (size_t i = 0; i < r->ntrig; i++) {
     free(r->trig_words[i]);

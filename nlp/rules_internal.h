@@ -69,6 +69,8 @@ typedef struct nlp_fill {
  * aliases, a group "full". */
 typedef struct nlp_docpat {
   pcre2_code *re;
+  char *anchor; /* aliases: literal searched first; the pattern runs only
+                   in a window around it (NULL for subjects) */
   uint32_t vgroup, fullgroup;
   const char *file;
   int line;

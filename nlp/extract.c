@@ -1,0 +1,701 @@
+/*
+ * extract.c — turns one document (title + text) into events with DuEE-Fin
+ * arguments, driven entirely by the loaded rules (nlp/rules.c).
+ *
+ * How it works, per document:
+ *  1. The title and the text are cut into segments (sentences: the title is
+ *     segment 0, the text is cut at 。！？ and newlines).
+ *  2. Document context: the subject (first hit of the rules' "subject"
+ *     patterns on the title, then the opening sentences, else the first
+ *     known enterprise of the dictionary) and in-document aliases
+ *     (以下简称"X"), found by the rules' "alias" patterns run only around
+ *     their anchor word.
+ *  3. One Aho–Corasick pass finds every trigger word; for each hit the rules
+ *     of that word run, in priority order, on a bounded window of its
+ *     sentence; the first match that covers the hit makes an event of the
+ *     rule's type whose arguments come from the named capture groups.
+ *  4. Roles still empty are filled document-level by the "fill" directives
+ *     (same sentence, a window of sentences around the trigger, the title,
+ *     the whole document, or the document subject).
+ *  5. Events of one type whose arguments do not contradict each other are
+ *     merged (one real event is usually told several times: title, lead,
+ *     body), which also removes identical duplicates.
+ *
+ * Argument text is always a byte span of the title or the text, copied
+ * verbatim.  Per call there is one JIT stack, one match context and one match
+ * data block; the rules are only read, so threads can share them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp/rules_internal.h"
+
+#define EX_MAX_ARGS 24      /* roles per event (the schema has at most 9) */
+#define EX_MAX_HITS 4096    /* trigger hits examined per document */
+#define EX_MAX_EVENTS 256   /* events per document before merging */
+#define EX_WINDOW 1500      /* bytes either side of a hit a rule may see */
+#define EX_SEG_SCAN 3000    /* bytes of one sentence a fill may search */
+#define EX_SUBJECT_SEGS 3   /* opening sentences searched for the subject */
+#define EX_ALIAS_BEFORE 300 /* bytes before an alias anchor the name may sit */
+#define EX_ALIAS_AFTER 120
+#define EX_MAX_ALIASES 64
+
+typedef struct ex_span {
+  size_t b, e;
+  int title; /* span in the title rather than the text */
+} ex_span;
+
+typedef struct ex_arg {
+  const char *role;
+  ex_span s;
+  const char *constval; /* from "set"; s unused then */
+  int norm;
+} ex_arg;
+
+typedef struct ex_event {
+  const char *type;
+  ex_span trig;
+  int seg;
+  double conf;
+  ex_arg a[EX_MAX_ARGS];
+  int na;
+  int dead; /* merged into another event */
+} ex_event;
+
+typedef struct ex_alias {
+  ex_span shortname, full;
+} ex_alias;
+
+typedef struct ex_hit {
+  size_t w; /* trigger word index */
+  ex_span s;
+} ex_hit;
+
+/* Per-call working state. */
+typedef struct ex_doc {
+  const nlp_rules *r;
+  const nlp_dict *dict;
+  const char *text, *title;
+  size_t len, tlen;
+  const char *pub;
+  ex_span *segs;
+  size_t nsegs;
+  int has_subject;
+  ex_span subject;
+  ex_alias aliases[EX_MAX_ALIASES];
+  size_t naliases;
+  ex_hit *hits;
+  size_t nhits;
+  int hits_title; /* scanning the title (callback context) */
+  ex_event *ev;
+  size_t nev;
+  pcre2_match_data *md;
+  pcre2_match_context *mctx;
+  pcre2_jit_stack *jit;
+} ex_doc;
+
+/* Result storage: one chunk list, released at once. */
+typedef struct ex_chunk {
+  struct ex_chunk *next;
+  size_t used, cap;
+  char data[];
+} ex_chunk;
+
+static void *ex_alloc(nlp_result *res, size_t n) {
+  ex_chunk *c = res->priv;
+  n = (n + 15) & ~(size_t)15;
+  if (!c || c->cap - c->used < n) {
+    size_t cap = n > 16384 ? n : 16384;
+    ex_chunk *nc = malloc(sizeof *nc + cap);
+    if (!nc)
+      return NULL;
+    nc->next = c;
+    nc->used = 0;
+    nc->cap = cap;
+    res->priv = nc;
+    c = nc;
+  }
+  void *p = c->data + c->used;
+  c->used += n;
+  return p;
+}
+
+static char *ex_strndup(nlp_result *res, const char *s, size_t n) {
+  char *p = ex_alloc(res, n + 1);
+  if (p) {
+    memcpy(p, s, n);
+    p[n] = 0;
+  }
+  return p;
+}
+
+static const char *ex_src(const ex_doc *d, int title) {
+  return title ? d->title : d->text;
+}
+
+static int ex_span_eq(const ex_doc *d, ex_span a, ex_span b) {
+  size_t n = a.e - a.b;
+  return n == b.e - b.b && !memcmp(ex_src(d, a.title) + a.b,
+                                   ex_src(d, b.title) + b.b, n);
+}
+
+/* ---- segments ------------------------------------------------------------- */
+
+/* 。！？ end a sentence; so does a newline. */
+static size_t ex_stop_len(const unsigned char *p, size_t left) {
+  if (*p == '\n')
+    return 1;
+  if (left >= 3 && p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x82)
+    return 3;
+  if (left >= 3 && p[0] == 0xEF && p[1] == 0xBC && (p[2] == 0x81 || p[2] == 0x9F))
+    return 3;
+  return 0;
+}
+
+static int ex_segments(ex_doc *d) {
+  size_t cap = 16;
+  d->segs = malloc(cap * sizeof *d->segs);
+  if (!d->segs)
+    return NLP_ENOMEM;
+  d->nsegs = 0;
+  if (d->tlen)
+    d->segs[d->nsegs++] = (ex_span){0, d->tlen, 1};
+  const unsigned char *t = (const unsigned char *)d->text;
+  size_t start = 0;
+  for (size_t i = 0; i <= d->len;) {
+    size_t k = i < d->len ? ex_stop_len(t + i, d->len - i) : 1;
+    if (!k) {
+      i++;
+      continue;
+    }
+    if (i > start) {
+      if (d->nsegs == cap) {
+        cap *= 2;
+        ex_span *p = realloc(d->segs, cap * sizeof *p);
+        if (!p)
+          return NLP_ENOMEM;
+        d->segs = p;
+      }
+      d->segs[d->nsegs++] = (ex_span){start, i, 0};
+    }
+    i += k;
+    start = i;
+  }
+  return 0;
+}
+
+static int ex_seg_of(const ex_doc *d, ex_span s) {
+  if (s.title)
+    return 0;
+  size_t lo = d->tlen ? 1 : 0, hi = d->nsegs;
+  while (lo < hi) { /* first segment ending after s.b */
+    size_t mid = (lo + hi) / 2;
+    if (d->segs[mid].e <= s.b)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < d->nsegs ? (int)lo : (int)d->nsegs - 1;
+}
+
+/* Moves a byte offset back / forward to a code-point boundary. */
+static size_t ex_back(const char *s, size_t off) {
+  while (off > 0 && ((unsigned char)s[off] & 0xC0) == 0x80)
+    off--;
+  return off;
+}
+
+/* ---- matching helpers ----------------------------------------------------- */
+
+/* Runs re on src[from..to) starting at start; returns >0 on a match. */
+static int ex_match(ex_doc *d, const pcre2_code *re, const char *src,
+                    size_t to, size_t start) {
+  return pcre2_match(re, (PCRE2_SPTR)src, to, start, PCRE2_NO_UTF_CHECK,
+                     d->md, d->mctx);
+}
+
+static int ex_group(const ex_doc *d, uint32_t g, size_t *b, size_t *e) {
+  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+  if (g >= pcre2_get_ovector_count(d->md) || ov[2 * g] == PCRE2_UNSET)
+    return 0;
+  *b = ov[2 * g];
+  *e = ov[2 * g + 1];
+  return *e > *b;
+}
+
+static int ex_has_role(const ex_event *ev, const char *role) {
+  for (int i = 0; i < ev->na; i++)
+    if (ev->a[i].role == role)
+      return 1;
+  return 0;
+}
+
+static void ex_add_arg(ex_event *ev, const char *role, ex_span s, int norm) {
+  if (ev->na < EX_MAX_ARGS && !ex_has_role(ev, role))
+    ev->a[ev->na++] = (ex_arg){role, s, NULL, norm};
+}
+
+/* ---- document context ----------------------------------------------------- */
+
+typedef struct ex_first_ent {
+  size_t b, e;
+  int found;
+} ex_first_ent;
+
+static int ex_first_ent_cb(void *ctx, const nlp_match *m) {
+  ex_first_ent *f = ctx;
+  if (m->kind != NLP_WORD_ENTERPRISE)
+    return 0;
+  f->b = m->begin;
+  f->e = m->end;
+  f->found = 1;
+  return 1;
+}
+
+static void ex_find_subject(ex_doc *d) {
+  const nlp_rules *r = d->r;
+  size_t nseg = d->nsegs < EX_SUBJECT_SEGS + 1 ? d->nsegs : EX_SUBJECT_SEGS + 1;
+  for (size_t p = 0; p < r->nsubjects; p++) {
+    for (size_t si = 0; si < nseg; si++) {
+      ex_span sg = d->segs[si];
+      const char *src = ex_src(d, sg.title);
+      size_t to = sg.e - sg.b > EX_SEG_SCAN ? ex_back(src, sg.b + EX_SEG_SCAN)
+                                            : sg.e;
+      size_t b, e;
+      if (ex_match(d, r->subjects[p].re, src, to, sg.b) > 0 &&
+          ex_group(d, r->subjects[p].vgroup, &b, &e)) {
+        d->subject = (ex_span){b, e, sg.title};
+        d->has_subject = 1;
+        return;
+      }
+    }
+  }
+  if (!d->dict)
+    return;
+  for (size_t si = 0; si < nseg; si++) {
+    ex_span sg = d->segs[si];
+    ex_first_ent f = {0};
+    nlp_dict_scan(d->dict, ex_src(d, sg.title) + sg.b, sg.e - sg.b,
+                  ex_first_ent_cb, &f);
+    if (f.found) {
+      d->subject = (ex_span){sg.b + f.b, sg.b + f.e, sg.title};
+      d->has_subject = 1;
+      return;
+    }
+  }
+}
+
+static void ex_find_aliases(ex_doc *d) {
+  const nlp_rules *r = d->r;
+  for (size_t p = 0; p < r->naliases; p++) {
+    const nlp_docpat *ap = &r->aliases[p];
+    size_t alen = strlen(ap->anchor);
+    const char *hay = d->text;
+    size_t pos = 0;
+    while (d->naliases < EX_MAX_ALIASES && pos < d->len) {
+      const char *hit = memmem(hay + pos, d->len - pos, ap->anchor, alen);
+      if (!hit)
+        break;
+      size_t h = (size_t)(hit - hay);
+      size_t from = h > EX_ALIAS_BEFORE ? ex_back(hay, h - EX_ALIAS_BEFORE) : 0;
+      size_t to = h + alen + EX_ALIAS_AFTER < d->len
+                      ? ex_back(hay, h + alen + EX_ALIAS_AFTER)
+                      : d->len;
+      size_t start = from;
+      while (start < h && ex_match(d, ap->re, hay, to, start) > 0) {
+        size_t vb, ve, fb, fe;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+        if (ov[1] > h && ex_group(d, ap->vgroup, &vb, &ve) &&
+            ex_group(d, ap->fullgroup, &fb, &fe)) {
+          d->aliases[d->naliases++] =
+              (ex_alias){{vb, ve, 0}, {fb, fe, 0}};
+          break;
+        }
+        /* the match ended before the anchor: retry after its start */
+        size_t ns = ov[0] + 1;
+        while (ns < to && ((unsigned char)hay[ns] & 0xC0) == 0x80)
+          ns++;
+        start = ns;
+      }
+      pos = h + alen;
+    }
+  }
+}
+
+/* ---- triggers and rules --------------------------------------------------- */
+
+static int ex_hit_cb(void *ctx, const nlp_match *m) {
+  ex_doc *d = ctx;
+  if (d->nhits >= EX_MAX_HITS)
+    return 1;
+  d->hits[d->nhits++] =
+      (ex_hit){(size_t)m->value, {m->begin, m->end, d->hits_title}};
+  return 0;
+}
+
+/* Tries rule ru on the window around hit h; fills ev and returns 1 when a
+ * match covers the hit. */
+static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
+                       ex_event *ev) {
+  ex_span sg = d->segs[ex_seg_of(d, h->s)];
+  const char *src = ex_src(d, h->s.title);
+  size_t from = sg.b, to = sg.e;
+  if (h->s.b - from > EX_WINDOW)
+    from = ex_back(src, h->s.b - EX_WINDOW);
+  if (to - h->s.e > EX_WINDOW)
+    to = ex_back(src, h->s.e + EX_WINDOW);
+  size_t start = from;
+  while (start <= h->s.b) {
+    int rc = ex_match(d, ru->re, src, to, start);
+    if (rc <= 0)
+      return 0;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+    size_t tb = ov[0], te = ov[1];
+    if (ru->trig_group)
+      ex_group(d, ru->trig_group, &tb, &te);
+    if (tb <= h->s.b && te >= h->s.e) {
+      memset(ev, 0, sizeof *ev);
+      ev->type = ru->type;
+      ev->trig = ru->trig_group ? (ex_span){tb, te, h->s.title} : h->s;
+      ev->seg = ex_seg_of(d, h->s);
+      ev->conf = ru->confidence;
+      for (size_t g = 0; g < ru->ngmap; g++) {
+        size_t b, e;
+        if (ex_group(d, ru->gmap[g].group, &b, &e))
+          ex_add_arg(ev, ru->gmap[g].role, (ex_span){b, e, h->s.title},
+                     ru->gmap[g].norm);
+      }
+      for (size_t k = 0; k < ru->nsets && ev->na < EX_MAX_ARGS; k++)
+        if (!ex_has_role(ev, ru->sets[k].role))
+          ev->a[ev->na++] =
+              (ex_arg){ru->sets[k].role, {0, 0, 0}, ru->sets[k].value, 0};
+      return 1;
+    }
+    if (ov[0] > h->s.b)
+      return 0;
+    size_t ns = ov[1] > ov[0] ? ov[0] + 1 : ov[1] + 1;
+    while (ns < to && ((unsigned char)src[ns] & 0xC0) == 0x80)
+      ns++;
+    start = ns;
+  }
+  return 0;
+}
+
+/* Searches one segment for a fill pattern; prefers the match nearest to the
+ * trigger when the trigger is in that segment. */
+static int ex_fill_seg(ex_doc *d, const nlp_fill *f, size_t si,
+                       const ex_event *ev, ex_span *out) {
+  ex_span sg = d->segs[si];
+  const char *src = ex_src(d, sg.title);
+  size_t to = sg.e - sg.b > EX_SEG_SCAN ? ex_back(src, sg.b + EX_SEG_SCAN)
+                                        : sg.e;
+  int same = (int)si == ev->seg;
+  size_t start = sg.b, best = (size_t)-1;
+  int found = 0;
+  while (start < to && ex_match(d, f->re, src, to, start) > 0) {
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+    size_t b, e, m1 = ov[1];
+    if (ex_group(d, f->vgroup, &b, &e)) {
+      size_t dist = !same ? 0
+                    : b >= ev->trig.e ? b - ev->trig.e
+                    : ev->trig.b >= e ? ev->trig.b - e
+                                      : (size_t)-2;
+      /* overlapping the trigger is not an argument of it */
+      if (dist != (size_t)-2 && (!found || dist < best)) {
+        *out = (ex_span){b, e, sg.title};
+        best = dist;
+        found = 1;
+      }
+      if (!same)
+        break;
+    }
+    start = m1 > ov[0] ? m1 : m1 + 1;
+    while (start < to && ((unsigned char)src[start] & 0xC0) == 0x80)
+      start++;
+  }
+  return found;
+}
+
+static void ex_fill(ex_doc *d, ex_event *ev) {
+  const nlp_rules *r = d->r;
+  for (size_t i = 0; i < r->nfills; i++) {
+    const nlp_fill *f = &r->fills[i];
+    if (f->type != ev->type || ex_has_role(ev, f->role) ||
+        ev->na >= EX_MAX_ARGS)
+      continue;
+    ex_span s;
+    int ok = 0;
+    switch (f->scope) {
+    case NLP_SCOPE_SUBJECT:
+      if (d->has_subject) {
+        s = d->subject;
+        ok = 1;
+      }
+      break;
+    case NLP_SCOPE_TITLE:
+      ok = d->tlen && ex_fill_seg(d, f, 0, ev, &s);
+      break;
+    case NLP_SCOPE_DOC:
+      for (size_t si = 0; si < d->nsegs && !ok; si++)
+        ok = ex_fill_seg(d, f, si, ev, &s);
+      break;
+    case NLP_SCOPE_WINDOW: {
+      int span = f->before > f->after ? f->before : f->after;
+      for (int k = 0; k <= span && !ok; k++) {
+        int a = ev->seg + k, b = ev->seg - k;
+        if (k <= f->after && a < (int)d->nsegs)
+          ok = ex_fill_seg(d, f, (size_t)a, ev, &s);
+        if (!ok && k && k <= f->before && b >= 0)
+          ok = ex_fill_seg(d, f, (size_t)b, ev, &s);
+      }
+      break;
+    }
+    }
+    if (ok)
+      ex_add_arg(ev, f->role, s, f->norm);
+  }
+}
+
+static int ex_arg_eq(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
+  if (a->constval || b->constval)
+    return a->constval && b->constval && !strcmp(a->constval, b->constval);
+  return ex_span_eq(d, a->s, b->s);
+}
+
+/* Merges b into a when none of their shared roles disagree. */
+static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
+  for (int i = 0; i < b->na; i++)
+    for (int j = 0; j < a->na; j++)
+      if (a->a[j].role == b->a[i].role && !ex_arg_eq(d, &a->a[j], &b->a[i]))
+        return 0;
+  for (int i = 0; i < b->na; i++)
+    if (!ex_has_role(a, b->a[i].role) && a->na < EX_MAX_ARGS)
+      a->a[a->na++] = b->a[i];
+  if (b->conf > a->conf)
+    a->conf = b->conf;
+  return 1;
+}
+
+/* ---- result --------------------------------------------------------------- */
+
+typedef struct ex_ent_ctx {
+  size_t len;
+  uint64_t id;
+} ex_ent_ctx;
+
+static int ex_ent_cb(void *ctx, const nlp_match *m) {
+  ex_ent_ctx *c = ctx;
+  if (m->kind == NLP_WORD_ENTERPRISE && m->begin == 0 && m->end == c->len) {
+    c->id = m->value;
+    return 1;
+  }
+  return 0;
+}
+
+static uint64_t ex_ent_id(const ex_doc *d, const char *s, size_t n) {
+  if (!d->dict || !n)
+    return 0;
+  ex_ent_ctx c = {n, 0};
+  nlp_dict_scan(d->dict, s, n, ex_ent_cb, &c);
+  if (c.id)
+    return c.id;
+  /* an in-document alias stands for its full name */
+  for (size_t i = 0; i < d->naliases; i++) {
+    const ex_alias *a = &d->aliases[i];
+    if (a->shortname.e - a->shortname.b == n &&
+        !memcmp(d->text + a->shortname.b, s, n)) {
+      c.len = a->full.e - a->full.b;
+      nlp_dict_scan(d->dict, d->text + a->full.b, c.len, ex_ent_cb, &c);
+      if (c.id)
+        return c.id;
+    }
+  }
+  return 0;
+}
+
+static char *ex_norm(nlp_result *res, const ex_doc *d, int kind,
+                     const char *s, size_t n) {
+  char buf[64];
+  double v;
+  char cur[4] = "CNY";
+  switch (kind) {
+  case NLP_NORM_AMOUNT:
+    if (nlp_parse_amount(s, n, &v, cur))
+      return NULL;
+    snprintf(buf, sizeof buf, "%.2f %.3s", v, cur);
+    break;
+  case NLP_NORM_SHARES:
+    if (nlp_parse_amount(s, n, &v, cur))
+      return NULL;
+    snprintf(buf, sizeof buf, "%.0f", v);
+    break;
+  case NLP_NORM_PERCENT:
+    if (nlp_parse_percent(s, n, &v))
+      return NULL;
+    snprintf(buf, sizeof buf, "%.6g", v);
+    break;
+  case NLP_NORM_DATE: {
+    char out[11] = {0};
+    if (nlp_parse_date(s, n, d->pub, out))
+      return NULL;
+    snprintf(buf, sizeof buf, "%.10s", out);
+    break;
+  }
+  default:
+    return NULL;
+  }
+  return ex_strndup(res, buf, strlen(buf));
+}
+
+static int ex_emit(ex_doc *d, nlp_result *out) {
+  size_t live = 0;
+  for (size_t i = 0; i < d->nev; i++)
+    live += !d->ev[i].dead;
+  if (!live)
+    return 0;
+  out->events = ex_alloc(out, live * sizeof *out->events);
+  if (!out->events)
+    return NLP_ENOMEM;
+  for (size_t i = 0; i < d->nev; i++) {
+    const ex_event *ev = &d->ev[i];
+    if (ev->dead)
+      continue;
+    nlp_event *oe = &out->events[out->n];
+    memset(oe, 0, sizeof *oe);
+    oe->type = ev->type;
+    const char *ts = ex_src(d, ev->trig.title);
+    oe->trigger = ex_strndup(out, ts + ev->trig.b, ev->trig.e - ev->trig.b);
+    oe->trig_begin = ev->trig.b;
+    oe->trig_end = ev->trig.e;
+    oe->confidence = ev->conf;
+    oe->args = ex_alloc(out, (ev->na ? ev->na : 1) * sizeof *oe->args);
+    if (!oe->trigger || !oe->args)
+      return NLP_ENOMEM;
+    for (int k = 0; k < ev->na; k++) {
+      const ex_arg *a = &ev->a[k];
+      nlp_arg *oa = &oe->args[oe->nargs];
+      memset(oa, 0, sizeof *oa);
+      oa->role = a->role;
+      if (a->constval) {
+        oa->text = ex_strndup(out, a->constval, strlen(a->constval));
+        oa->norm = oa->text;
+      } else {
+        const char *src = ex_src(d, a->s.title);
+        size_t n = a->s.e - a->s.b;
+        oa->text = ex_strndup(out, src + a->s.b, n);
+        oa->in_title = a->s.title;
+        oa->begin = a->s.b;
+        oa->end = a->s.e;
+        oa->norm = ex_norm(out, d, a->norm, src + a->s.b, n);
+        oa->ent_id = ex_ent_id(d, src + a->s.b, n);
+      }
+      if (!oa->text)
+        return NLP_ENOMEM;
+      oe->nargs++;
+    }
+    out->n++;
+  }
+  return 0;
+}
+
+static int ex_run(ex_doc *d, nlp_result *out) {
+  const nlp_rules *r = d->r;
+  int rc = ex_segments(d);
+  if (rc)
+    return rc;
+  ex_find_subject(d);
+  ex_find_aliases(d);
+  d->hits = malloc(EX_MAX_HITS * sizeof *d->hits);
+  d->ev = malloc(EX_MAX_EVENTS * sizeof *d->ev);
+  if (!d->hits || !d->ev)
+    return NLP_ENOMEM;
+  if (r->trig_dict) {
+    d->hits_title = 1;
+    if (d->tlen)
+      nlp_dict_scan(r->trig_dict, d->title, d->tlen, ex_hit_cb, d);
+    d->hits_title = 0;
+    nlp_dict_scan(r->trig_dict, d->text, d->len, ex_hit_cb, d);
+  }
+  for (size_t i = 0; i < d->nhits && d->nev < EX_MAX_EVENTS; i++) {
+    const ex_hit *h = &d->hits[i];
+    const char *done[EX_MAX_ARGS];
+    size_t ndone = 0;
+    for (size_t k = 0; k < r->trig_nrules[h->w] && d->nev < EX_MAX_EVENTS;
+         k++) {
+      const nlp_rule *ru = &r->rules[r->trig_rules[h->w][k]];
+      size_t t;
+      for (t = 0; t < ndone && done[t] != ru->type; t++)
+        ;
+      if (t < ndone)
+        continue; /* this hit already made an event of this type */
+      if (ex_try_rule(d, ru, h, &d->ev[d->nev])) {
+        d->nev++;
+        if (ndone < EX_MAX_ARGS)
+          done[ndone++] = ru->type;
+      }
+    }
+  }
+  for (size_t i = 0; i < d->nev; i++)
+    ex_fill(d, &d->ev[i]);
+  for (size_t i = 1; i < d->nev; i++)
+    for (size_t j = 0; j < i; j++)
+      if (!d->ev[j].dead && d->ev[j].type == d->ev[i].type &&
+          ex_try_merge(d, &d->ev[j], &d->ev[i])) {
+        d->ev[i].dead = 1;
+        break;
+      }
+  return ex_emit(d, out);
+}
+
+int nlp_extract(const nlp_rules *rules, const nlp_dict *dict, const char *text,
+                size_t len, const nlp_extract_opts *opts, nlp_result *out) {
+  memset(out, 0, sizeof *out);
+  if (!rules || (!text && len))
+    return NLP_EINVAL;
+  if (opts && opts->max_len && len > opts->max_len)
+    return NLP_ETOOBIG;
+  if (len && !nlp_utf8_valid(text, len, NULL))
+    return NLP_EUTF8;
+  ex_doc d = {0};
+  d.r = rules;
+  d.dict = dict;
+  d.text = text ? text : "";
+  d.len = len;
+  if (opts && opts->title && opts->title_len) {
+    if (!nlp_utf8_valid(opts->title, opts->title_len, NULL))
+      return NLP_EUTF8;
+    d.title = opts->title;
+    d.tlen = opts->title_len;
+  }
+  d.pub = opts ? opts->published : NULL;
+  if (!len && !d.tlen)
+    return 0;
+  d.md = pcre2_match_data_create(rules->max_groups + 1, NULL);
+  d.mctx = pcre2_match_context_create(NULL);
+  d.jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+  int rc = (d.md && d.mctx && d.jit) ? 0 : NLP_ENOMEM;
+  if (!rc) {
+    pcre2_jit_stack_assign(d.mctx, NULL, d.jit);
+    rc = ex_run(&d, out);
+  }
+  pcre2_jit_stack_free(d.jit);
+  pcre2_match_context_free(d.mctx);
+  pcre2_match_data_free(d.md);
+  free(d.segs);
+  free(d.hits);
+  free(d.ev);
+  return rc;
+}
+
+void nlp_result_destroy(nlp_result *res) {
+  if (!res)
+    return;
+  ex_chunk *c = res->priv;
+  while (c) {
+    ex_chunk *n = c->next;
+    free(c);
+    c = n;
+  }
+  memset(res, 0, sizeof *res);
+}
