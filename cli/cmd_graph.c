@@ -1,0 +1,327 @@
+/*
+ * cmd_graph.c — `oppgraph graph <analysis>`: relationship-graph analyses for
+ * risk officers, printed as JSON lines (one object per circle, cycle, owner or
+ * neighbour) so that they pipe into jq or a spreadsheet.
+ *
+ *   circles      recompute the guarantee circles, store them, print them
+ *   cycles       simple guarantee cycles up to a length
+ *   controllers  ultimate controllers / beneficial owners of an enterprise
+ *   neighbours   nodes within N hops along one edge type
+ *
+ * Names are looked up in the store so that a line can be read without a
+ * second query; a node the registry does not know prints an empty name.
+ */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "graph/graph.h"
+#include "store/store.h"
+
+static void graph_usage(FILE *f) {
+  fprintf(
+      f,
+      "usage: oppgraph graph <analysis> --db DIR [options]\n\n"
+      "analyses:\n"
+      "  circles      recompute guarantee circles (strongly connected groups of\n"
+      "               more than one enterprise guaranteeing each other), store\n"
+      "               them and print one JSON line per circle: id, members with\n"
+      "               names, edges with amounts, total amount\n"
+      "               --no-rebuild   print the stored circles as they are\n"
+      "  cycles       simple guarantee cycles: --max-len N (default 6),\n"
+      "               --limit N (default 10000)\n"
+      "  controllers  holders of --id ID through shareholdings, aggregated along\n"
+      "               paths: --min R (default 0.25)\n"
+      "  neighbours   nodes within --hops N (default 2) of --id ID along\n"
+      "               --type supply|guarantee|shareholding|... (default supply),\n"
+      "               --dir out|in|all (default all)\n");
+}
+
+typedef struct graph_opts {
+  const char *db;
+  bool no_rebuild;
+  size_t max_len, limit;
+  uint64_t id;
+  double min_share;
+  unsigned hops;
+  Oppgraph__V1__EdgeType type;
+  enum graph_dir dir;
+} graph_opts;
+
+static int parse_type(const char *s, Oppgraph__V1__EdgeType *t) {
+  static const struct {
+    const char *name;
+    Oppgraph__V1__EdgeType t;
+  } names[] = {
+      {"shareholding", OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING},
+      {"guarantee", OPPGRAPH__V1__EDGE_TYPE__GUARANTEE},
+      {"supply", OPPGRAPH__V1__EDGE_TYPE__SUPPLY},
+      {"executive", OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE},
+      {"legal_rep", OPPGRAPH__V1__EDGE_TYPE__LEGAL_REP},
+      {"pledge", OPPGRAPH__V1__EDGE_TYPE__PLEDGE},
+      {"branch", OPPGRAPH__V1__EDGE_TYPE__BRANCH},
+      {"fund_flow", OPPGRAPH__V1__EDGE_TYPE__FUND_FLOW},
+      {"all", OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN},
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(s, names[i].name)) {
+      *t = names[i].t;
+      return 0;
+    }
+  return -1;
+}
+
+static const char *node_name(store_txn *txn, Oppgraph__V1__NodeKind kind,
+                             uint64_t id, char *buf, size_t len) {
+  buf[0] = '\0';
+  if (kind == OPPGRAPH__V1__NODE_KIND__NODE_PERSON) {
+    Oppgraph__V1__Person *p;
+    if (!store_person_get(txn, id, &p)) {
+      snprintf(buf, len, "%s", p->name);
+      oppgraph__v1__person__free_unpacked(p, NULL);
+    }
+  } else {
+    Oppgraph__V1__Enterprise *e;
+    if (!store_ent_get(txn, id, &e)) {
+      snprintf(buf, len, "%s", e->name);
+      oppgraph__v1__enterprise__free_unpacked(e, NULL);
+    }
+  }
+  return buf;
+}
+
+static json_t *node_json(store_txn *txn, Oppgraph__V1__NodeKind kind,
+                         uint64_t id) {
+  char name[512];
+  return json_pack(
+      "{s:I, s:s, s:s}", "id", (json_int_t)id, "kind",
+      kind == OPPGRAPH__V1__NODE_KIND__NODE_PERSON ? "person" : "enterprise",
+      "name", node_name(txn, kind, id, name, sizeof name));
+}
+
+static void print_json(json_t *j) {
+  char *s = json_dumps(j, JSON_COMPACT);
+  if (s) puts(s);
+  free(s);
+  json_decref(j);
+}
+
+typedef struct circle_print {
+  store_txn *txn;
+} circle_print;
+
+static int print_circle(void *ctx, const Oppgraph__V1__GuaranteeCircle *c) {
+  circle_print *cp = ctx;
+  json_t *members = json_array(), *edges = json_array();
+  for (size_t i = 0; i < c->n_members; i++)
+    json_array_append_new(members,
+                          node_json(cp->txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE,
+                                    c->members[i]));
+  for (size_t i = 0; i < c->n_edge_ids; i++) {
+    Oppgraph__V1__Edge *e;
+    if (store_edge_get(cp->txn, c->edge_ids[i], &e)) continue;
+    json_array_append_new(
+        edges, json_pack("{s:I, s:I, s:I, s:I, s:s, s:s}", "id",
+                         (json_int_t)e->id, "src", (json_int_t)e->src, "dst",
+                         (json_int_t)e->dst, "amount", (json_int_t)e->amount,
+                         "start", e->start ? e->start : "", "end",
+                         e->end ? e->end : ""));
+    oppgraph__v1__edge__free_unpacked(e, NULL);
+  }
+  /* "id" key first for readability: json_pack keeps insertion order */
+  print_json(json_pack("{s:I, s:I, s:o, s:o, s:I}", "id", (json_int_t)c->id,
+                       "size", (json_int_t)c->n_members, "members", members,
+                       "edges", edges, "total_amount",
+                       (json_int_t)c->total_amount));
+  return 0;
+}
+
+static int run_circles(store *st, const graph_opts *o) {
+  if (!o->no_rebuild) {
+    graph_report rep;
+    int rc = graph_rebuild_circles(st, &rep);
+    if (rc) {
+      fprintf(stderr, "oppgraph graph circles: %s: rebuilding circles: %s (%s)\n",
+              o->db, graph_strerror(rc), store_last_error());
+      return CLI_EXIT_FAIL;
+    }
+    fprintf(stderr,
+            "guarantee graph: %zu enterprises, %zu persons, %zu edges "
+            "(%zu self-loops dropped); %zu circles with %zu members, %zu "
+            "mutual pairs\n",
+            rep.info.enterprises, rep.info.persons, rep.info.edges,
+            rep.info.self_loops, rep.circles, rep.circle_members,
+            rep.mutual_pairs);
+  }
+  store_txn *txn;
+  if (store_begin(st, false, &txn)) return CLI_EXIT_FAIL;
+  circle_print cp = {txn};
+  int rc = store_circle_foreach(txn, print_circle, &cp);
+  store_abort(txn);
+  return rc < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+static int run_loaded(store *st, const graph_opts *o, const char *what) {
+  store_txn *txn;
+  if (store_begin(st, false, &txn)) return CLI_EXIT_FAIL;
+  Oppgraph__V1__EdgeType t = o->type;
+  if (!strcmp(what, "cycles")) t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
+  if (!strcmp(what, "controllers")) t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
+  graph *g;
+  int rc = graph_load(txn, &t, t ? 1 : 0, &g);
+  if (rc) {
+    fprintf(stderr, "oppgraph graph %s: %s: loading the graph: %s\n", what,
+            o->db, graph_strerror(rc));
+    store_abort(txn);
+    return CLI_EXIT_FAIL;
+  }
+  int exit = CLI_EXIT_OK;
+  if (!strcmp(what, "cycles")) {
+    uint64_t *ids;
+    size_t *lens, n;
+    bool trunc;
+    rc = graph_guarantee_cycles(g, o->max_len, o->limit, &ids, &lens, &n, &trunc);
+    for (size_t i = 0, off = 0; !rc && i < n; off += lens[i++]) {
+      json_t *m = json_array();
+      for (size_t k = 0; k < lens[i]; k++)
+        json_array_append_new(
+            m, node_json(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE,
+                         ids[off + k]));
+      print_json(json_pack("{s:I, s:o}", "length", (json_int_t)lens[i],
+                           "members", m));
+    }
+    if (!rc) {
+      if (trunc)
+        fprintf(stderr, "stopped after %zu cycles (--limit)\n", n);
+      free(ids);
+      free(lens);
+    }
+  } else if (!strcmp(what, "controllers")) {
+    graph_owner *ow;
+    size_t n;
+    rc = graph_owners(g, o->id, o->min_share, &ow, &n);
+    for (size_t i = 0; !rc && i < n; i++) {
+      json_t *j = node_json(txn, ow[i].kind, ow[i].id);
+      json_object_set_new(j, "share", json_real(ow[i].share));
+      json_object_set_new(j, "ultimate", json_boolean(ow[i].ultimate));
+      print_json(j);
+    }
+    if (!rc) free(ow);
+  } else {
+    graph_hop *h;
+    size_t n;
+    rc = graph_neighbourhood(g, o->id, o->hops, o->dir, &h, &n);
+    for (size_t i = 0; !rc && i < n; i++) {
+      json_t *j = node_json(txn, h[i].kind, h[i].id);
+      json_object_set_new(j, "hops", json_integer(h[i].dist));
+      print_json(j);
+    }
+    if (!rc) free(h);
+  }
+  if (rc) {
+    fprintf(stderr, "oppgraph graph %s: %s: enterprise %llu: %s\n", what,
+            o->db, (unsigned long long)o->id, graph_strerror(rc));
+    exit = CLI_EXIT_FAIL;
+  }
+  graph_free(g);
+  store_abort(txn);
+  return exit;
+}
+
+int cmd_graph(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    graph_usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+  }
+  const char *what = argv[1];
+  if (strcmp(what, "circles") && strcmp(what, "cycles") &&
+      strcmp(what, "controllers") && strcmp(what, "neighbours")) {
+    fprintf(stderr, "oppgraph graph: unknown analysis '%s'\n\n", what);
+    graph_usage(stderr);
+    return CLI_EXIT_USAGE;
+  }
+  graph_opts o = {.max_len = 6, .limit = 10000, .min_share = 0.25, .hops = 2,
+                  .type = OPPGRAPH__V1__EDGE_TYPE__SUPPLY, .dir = GRAPH_ALL};
+  bool have_id = false;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      graph_usage(stdout);
+      return CLI_EXIT_OK;
+    } else if (!strcmp(a, "--no-rebuild")) {
+      o.no_rebuild = true;
+      continue;
+    }
+    if (!v) {
+      fprintf(stderr, "oppgraph graph %s: %s needs a value\n", what, a);
+      return CLI_EXIT_USAGE;
+    }
+    char *end = NULL;
+    if (!strcmp(a, "--db")) {
+      o.db = v;
+    } else if (!strcmp(a, "--max-len")) {
+      o.max_len = strtoul(v, &end, 10);
+    } else if (!strcmp(a, "--limit")) {
+      o.limit = strtoul(v, &end, 10);
+    } else if (!strcmp(a, "--id")) {
+      o.id = strtoull(v, &end, 10);
+      have_id = true;
+    } else if (!strcmp(a, "--min")) {
+      o.min_share = strtod(v, &end);
+    } else if (!strcmp(a, "--hops")) {
+      o.hops = (unsigned)strtoul(v, &end, 10);
+    } else if (!strcmp(a, "--type")) {
+      if (parse_type(v, &o.type)) {
+        fprintf(stderr, "oppgraph graph %s: unknown edge type '%s'\n", what, v);
+        return CLI_EXIT_USAGE;
+      }
+    } else if (!strcmp(a, "--dir")) {
+      if (!strcmp(v, "out"))
+        o.dir = GRAPH_OUT;
+      else if (!strcmp(v, "in"))
+        o.dir = GRAPH_IN;
+      else if (!strcmp(v, "all"))
+        o.dir = GRAPH_ALL;
+      else {
+        fprintf(stderr, "oppgraph graph %s: --dir must be out, in or all\n", what);
+        return CLI_EXIT_USAGE;
+      }
+    } else {
+      fprintf(stderr, "oppgraph graph %s: unknown option '%s'\n", what, a);
+      return CLI_EXIT_USAGE;
+    }
+    if (end && *end) {
+      fprintf(stderr, "oppgraph graph %s: %s: '%s' is not a number\n", what, a, v);
+      return CLI_EXIT_USAGE;
+    }
+    i++;
+  }
+  if (!o.db) {
+    fprintf(stderr, "oppgraph graph %s: --db DIR is required\n", what);
+    return CLI_EXIT_USAGE;
+  }
+  if ((!strcmp(what, "controllers") || !strcmp(what, "neighbours")) && !have_id) {
+    fprintf(stderr, "oppgraph graph %s: --id ID is required\n", what);
+    return CLI_EXIT_USAGE;
+  }
+  if (!strcmp(what, "cycles") && o.max_len < 2) {
+    fprintf(stderr, "oppgraph graph cycles: --max-len must be at least 2\n");
+    return CLI_EXIT_USAGE;
+  }
+  store *st;
+  store_options so = {.read_only = o.no_rebuild || strcmp(what, "circles")};
+  int rc = store_open(o.db, &so, &st);
+  if (rc) {
+    fprintf(stderr, "oppgraph graph %s: cannot open store %s: %s (%s)\n", what,
+            o.db, store_strerror(rc), store_last_error());
+    return CLI_EXIT_FAIL;
+  }
+  int exit = !strcmp(what, "circles") ? run_circles(st, &o)
+                                      : run_loaded(st, &o, what);
+  store_close(st);
+  return exit;
+}
