@@ -35,10 +35,12 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+ITEST_SRC := $(wildcard tests/integration/*.c)
+ITEST_BIN := $(patsubst tests/integration/%.c,$(BUILD)/itest/%,$(ITEST_SRC))
 PYGEN   := $(BUILD)/py/proto/oppgraph_pb2.py $(BUILD)/py/grpc/health/v1/health_pb2.py
 
 .PHONY: all deps test unit integration asan run eval bench clean format
-all: $(BUILD)/oppgraph $(TEST_BIN) $(BENCH_BIN) $(PYGEN)
+all: $(BUILD)/oppgraph $(TEST_BIN) $(BENCH_BIN) $(ITEST_BIN) $(PYGEN)
 
 deps:
 	bash scripts/install-deps.sh
@@ -81,10 +83,15 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/liboppgraph.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS)
 
+# Helper programs the integration tests run (tests/integration/*.c).
+$(BUILD)/itest/%: tests/integration/%.c $(BUILD)/liboppgraph.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS)
+
 unit: $(TEST_BIN)
 	@bash tests/run_unit.sh $(BUILD)
 
-integration: $(BUILD)/oppgraph $(PYGEN)
+integration: $(BUILD)/oppgraph $(ITEST_BIN) $(PYGEN)
 	@OPPGRAPH_BUILD=$(BUILD) /usr/bin/python3 -m unittest discover -s tests/integration -p 'test_*.py' -v
 
 # The whole suite; installs what it needs, builds, and prints one closing
