@@ -17,7 +17,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS  = $(PKG_LIBS) -lpthread -lm
 
