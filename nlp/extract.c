@@ -463,12 +463,20 @@ static int ex_arg_eq(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
   return ex_span_eq(d, a->s, b->s);
 }
 
-/* Merges b into a when none of their shared roles disagree. */
+/* Merges b into a when none of their shared roles disagree.  An event told
+ * in the title is a headline summary of one in the body: it is merged
+ * whatever it says, the body's wording winning where they differ. */
 static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
-  for (int i = 0; i < b->na; i++)
+  int headline = a->trig.title != b->trig.title;
+  for (int i = 0; i < b->na && !headline; i++)
     for (int j = 0; j < a->na; j++)
       if (a->a[j].role == b->a[i].role && !ex_arg_eq(d, &a->a[j], &b->a[i]))
         return 0;
+  if (a->trig.title && !b->trig.title) /* body wording wins */
+    for (int i = 0; i < b->na; i++)
+      for (int j = 0; j < a->na; j++)
+        if (a->a[j].role == b->a[i].role)
+          a->a[j] = b->a[i];
   for (int i = 0; i < b->na; i++)
     if (!ex_has_role(a, b->a[i].role) && a->na < EX_MAX_ARGS)
       a->a[a->na++] = b->a[i];
