@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -792,6 +793,136 @@ static void test_corrupt_value(void **state) {
   store_close(st);
 }
 
+/* Readers are not bound to threads (MDB_NOTLS): one thread may hold two
+ * snapshots, and a snapshot begun here may be read from another thread. */
+struct reader_arg {
+  store_txn *t;
+  int found;
+};
+static void *reader_thread(void *p) {
+  struct reader_arg *a = p;
+  uint64_t id;
+  a->found = store_ent_by_name(a->t, "线程公司", &id) == 0;
+  return NULL;
+}
+
+static void test_readers_any_thread(void **state) {
+  (void)state;
+  char dir[128];
+  store *st = open_fresh(dir, sizeof dir);
+  store_txn *w, *r1, *r2;
+  assert_int_equal(store_begin(st, true, &w), 0);
+  Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+  e.name = "线程公司";
+  assert_int_equal(store_ent_put(w, &e), 0);
+  assert_int_equal(store_commit(w), 0);
+  assert_int_equal(store_begin(st, false, &r1), 0);
+  /* a write committed after r1 began is invisible to r1, visible to r2 */
+  assert_int_equal(store_begin(st, true, &w), 0);
+  Oppgraph__V1__Enterprise f = OPPGRAPH__V1__ENTERPRISE__INIT;
+  f.name = "后来公司";
+  assert_int_equal(store_ent_put(w, &f), 0);
+  assert_int_equal(store_commit(w), 0);
+  assert_int_equal(store_begin(st, false, &r2), 0);
+  uint64_t id;
+  assert_int_equal(store_ent_by_name(r1, "后来公司", &id), STORE_ENOTFOUND);
+  assert_int_equal(store_ent_by_name(r2, "后来公司", &id), 0);
+  struct reader_arg a = {r1, 0};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, reader_thread, &a), 0);
+  assert_int_equal(pthread_join(th, NULL), 0);
+  assert_int_equal(a.found, 1);
+  store_abort(r1);
+  store_abort(r2);
+  store_close(st);
+}
+
+/* A store whose map is too small reports STORE_EFULL, and what was committed
+ * before stays readable. */
+static void test_map_full(void **state) {
+  (void)state;
+  char dir[128];
+  fresh_dir(dir, sizeof dir);
+  store *st = NULL;
+  store_options opt = {.map_size = 256 << 10};
+  assert_int_equal(store_open(dir, &opt, &st), 0);
+  store_txn *t;
+  assert_int_equal(store_begin(st, true, &t), 0);
+  Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+  e.name = "先到公司";
+  assert_int_equal(store_ent_put(t, &e), 0);
+  assert_int_equal(store_commit(t), 0);
+
+  assert_int_equal(store_begin(st, true, &t), 0);
+  static char text[4000];
+  memset(text, 'x', sizeof text - 1);
+  int err = 0;
+  for (int i = 0; i < 1000 && !err; i++) {
+    uint8_t hash[32] = {0};
+    memcpy(hash, &i, sizeof i);
+    Oppgraph__V1__Document d = OPPGRAPH__V1__DOCUMENT__INIT;
+    d.text = text;
+    d.content_hash.data = hash;
+    d.content_hash.len = 32;
+    bool is_new;
+    err = store_doc_put(t, &d, &is_new);
+  }
+  assert_int_equal(err, STORE_EFULL);
+  assert_non_null(strstr(store_last_error(), "doc"));
+  store_abort(t);
+  assert_int_equal(store_begin(st, false, &t), 0);
+  uint64_t id;
+  assert_int_equal(store_ent_by_name(t, "先到公司", &id), 0);
+  store_stats ss;
+  assert_int_equal(store_stats_get(t, &ss), 0);
+  assert_int_equal(ss.documents, 0);
+  store_abort(t);
+  store_close(st);
+}
+
+/* Enterprises and persons share one id space: an enterprise's adjacency
+ * never picks up a person's edges. */
+static void test_person_ids_disjoint(void **state) {
+  (void)state;
+  char dir[128];
+  store *st = open_fresh(dir, sizeof dir);
+  store_txn *t;
+  assert_int_equal(store_begin(st, true, &t), 0);
+  Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+  e.name = "甲公司";
+  assert_int_equal(store_ent_put(t, &e), 0);
+  Oppgraph__V1__Person p = OPPGRAPH__V1__PERSON__INIT;
+  p.name = "李四";
+  assert_int_equal(store_person_put(t, &p), 0);
+  assert_true(p.id != e.id);
+  Oppgraph__V1__Edge x = OPPGRAPH__V1__EDGE__INIT;
+  x.type = OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE;
+  x.src_kind = OPPGRAPH__V1__NODE_KIND__NODE_PERSON;
+  x.src = p.id;
+  x.dst = e.id;
+  x.role = "董事长";
+  assert_int_equal(store_edge_put(t, &x), 0);
+  struct edges c = {0};
+  assert_int_equal(store_edge_out(t, e.id, 0, collect_edge, &c), 0);
+  assert_int_equal(c.n, 0);
+  assert_int_equal(store_edge_out(t, p.id, 0, collect_edge, &c), 0);
+  assert_int_equal(c.n, 1);
+  uint64_t id;
+  assert_int_equal(store_person_by_name(t, "李四", &id), 0);
+  assert_true(id == p.id);
+  /* renaming re-indexes */
+  p.name = "李四海";
+  assert_int_equal(store_person_put(t, &p), 0);
+  assert_int_equal(store_person_by_name(t, "李四", &id), STORE_ENOTFOUND);
+  assert_int_equal(store_person_by_name(t, "李四海", &id), 0);
+  Oppgraph__V1__Person *gp = NULL;
+  assert_int_equal(store_person_get(t, p.id, &gp), 0);
+  assert_string_equal(gp->name, "李四海");
+  oppgraph__v1__person__free_unpacked(gp, NULL);
+  store_abort(t);
+  store_close(st);
+}
+
 static void test_strerror(void **state) {
   (void)state;
   int codes[] = {STORE_OK, STORE_ENOTFOUND, STORE_ESCHEMA, STORE_ECORRUPT,
@@ -819,6 +950,9 @@ int main(void) {
       cmocka_unit_test(test_backup),
       cmocka_unit_test(test_abort_leaves_nothing),
       cmocka_unit_test(test_corrupt_value),
+      cmocka_unit_test(test_readers_any_thread),
+      cmocka_unit_test(test_map_full),
+      cmocka_unit_test(test_person_ids_disjoint),
       cmocka_unit_test(test_strerror),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
