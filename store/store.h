@@ -15,10 +15,10 @@
  *
  *   meta        s (e.g. "schema_version", "seq.ent")      -> u64 / bytes
  *   ent         u64 id                                     -> Enterprise
- *   ent_code    s credit code                              -> u64 id
- *   ent_name    s normalised name or alias  (DUPSORT)      -> u64 id
+ *   ent_code    s credit code (unique)                     -> u64 id
+ *   ent_name    s normalised name, former name or alias (DUPSORT) -> u64 id
  *   person      u64 id                                     -> Person
- *   person_name s name (DUPSORT)                           -> u64 id
+ *   person_name s normalised name (DUPSORT)                -> u64 id
  *   doc         u64 id                                     -> Document
  *   doc_hash    32-byte SHA-256 of normalised title+text   -> u64 id
  *   evt         u64 id                                     -> Event
@@ -29,7 +29,7 @@
  *   edge_in     u64 dst ‖ u8 type ‖ u64 edge id            -> (empty)
  *   opp         u64 id                                     -> Opportunity
  *   opp_rm      s rm id ‖ 0x00 ‖ u64 inverted score ‖ u64 opp id -> (empty)
- *   opp_dedup   s dedup key                                -> u64 id
+ *   opp_dedup   s dedup key (unique)                       -> u64 id
  *   rm          s rm id                                    -> Rm
  *   token       s token id                                 -> TokenRecord
  *   circle      u64 id                                     -> GuaranteeCircle
@@ -37,7 +37,17 @@
  *
  * The "inverted score" is the IEEE-754 bits of the score made order-preserving
  * (flip all bits of negatives, the sign bit of positives) and then bit-negated,
- * so that ascending key order is descending score.
+ * so that ascending key order is descending score.  -0.0 shares 0.0's key and
+ * NaN ranks with -inf.  An opportunity without an RM is listed under "".
+ *
+ * Ids: meta "seq.ent", "seq.doc", "seq.evt", "seq.edge", "seq.opp" hold the
+ * last id handed out, advanced inside the write transaction (an abort rolls
+ * them back).  Enterprises and persons share "seq.ent", so a node id names one
+ * node whatever its kind — edge_out / edge_in keys carry no kind.  "Normalised"
+ * is store_name_norm; a name whose normalised form is empty or over 511 bytes
+ * (LMDB's key limit) is not indexed.  Unique indexes refuse a second owner:
+ * putting a record whose credit code or dedup key belongs to another id fails
+ * with STORE_EINVAL.  circle and circle_ent are rewritten as a whole.
  */
 #ifndef OPPGRAPH_STORE_H
 #define OPPGRAPH_STORE_H
