@@ -78,7 +78,12 @@ typedef struct srv_call {
   uint64_t req_id;
   struct timespec t0;
   srv_reply rep;
+  bool generic;                /* an unregistered method: answer UNIMPLEMENTED */
+  grpc_call_details call_details; /* generic calls only: which method */
+  char path[128];              /* the method, for the log */
 } srv_call;
+
+#define SRV_GENERIC ((size_t)-1)
 
 void srv_config_init(srv_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -103,6 +108,7 @@ static const char *srv_status_name(int st) {
 }
 
 static void srv_call_free(srv_call *c) {
+  if (c->generic) grpc_call_details_destroy(&c->call_details);
   grpc_metadata_array_destroy(&c->md);
   if (c->payload) grpc_byte_buffer_destroy(c->payload);
   if (c->resp) grpc_byte_buffer_destroy(c->resp);
@@ -112,14 +118,17 @@ static void srv_call_free(srv_call *c) {
   free(c);
 }
 
-/* Keeps one request of method i waiting.  Fails quietly once stopping: the
- * server refuses new requests then and that is what we want. */
+/* Keeps one request of method i (SRV_GENERIC: any unregistered method)
+ * waiting.  Fails quietly once stopping: the server refuses new requests then
+ * and that is what we want.  gRPC core leaves calls to unregistered methods
+ * pending until someone asks for them, so the generic request is what turns
+ * them into UNIMPLEMENTED instead of a client-side timeout. */
 static void srv_arm(srv_server *s, size_t i) {
   if (atomic_load(&s->stopping)) return;
+  const char *what = i == SRV_GENERIC ? "unregistered methods" : srv_methods[i].path;
   srv_call *c = calloc(1, sizeof *c);
   if (!c) {
-    fprintf(stderr, "oppgraph: out of memory: %s no longer accepts calls\n",
-            srv_methods[i].path);
+    fprintf(stderr, "oppgraph: out of memory: %s no longer answered\n", what);
     return;
   }
   c->kind = SRV_TAG_REQUEST;
@@ -127,12 +136,21 @@ static void srv_arm(srv_server *s, size_t i) {
   c->method = i;
   c->details = grpc_empty_slice();
   grpc_metadata_array_init(&c->md);
-  grpc_call_error e = grpc_server_request_registered_call(
-      s->server, s->handles[i], &c->call, &c->deadline, &c->md, &c->payload,
-      s->cq, s->cq, c);
+  grpc_call_error e;
+  if (i == SRV_GENERIC) {
+    c->generic = true;
+    grpc_call_details_init(&c->call_details);
+    e = grpc_server_request_call(s->server, &c->call, &c->call_details, &c->md, s->cq,
+                                 s->cq, c);
+  } else {
+    snprintf(c->path, sizeof c->path, "%s", srv_methods[i].path);
+    e = grpc_server_request_registered_call(s->server, s->handles[i], &c->call,
+                                            &c->deadline, &c->md, &c->payload, s->cq,
+                                            s->cq, c);
+  }
   if (e != GRPC_CALL_OK) {
     if (!atomic_load(&s->stopping))
-      fprintf(stderr, "oppgraph: cannot arm %s: %s\n", srv_methods[i].path,
+      fprintf(stderr, "oppgraph: cannot arm %s: %s\n", what,
               grpc_call_error_to_string(e));
     srv_call_free(c);
   }
@@ -203,7 +221,16 @@ static void srv_on_request(srv_call *c) {
   clock_gettime(CLOCK_MONOTONIC, &c->t0);
   c->req_id = atomic_fetch_add(&c->srv->next_req_id, 1) + 1;
   srv_arm(c->srv, c->method);
-  srv_dispatch(c);
+  if (c->generic) {
+    size_t n = GRPC_SLICE_LENGTH(c->call_details.method);
+    if (n >= sizeof c->path) n = sizeof c->path - 1;
+    memcpy(c->path, GRPC_SLICE_START_PTR(c->call_details.method), n);
+    c->path[n] = '\0';
+    srv_reply_error(&c->rep, SRV_ST_UNIMPLEMENTED,
+                    "method %s is not served here; see proto/oppgraph.proto", c->path);
+  } else {
+    srv_dispatch(c);
+  }
 
   grpc_op ops[4];
   size_t n = 0;
@@ -229,7 +256,7 @@ static void srv_on_request(srv_call *c) {
   grpc_call_error e = grpc_call_start_batch(c->call, ops, n, c, NULL);
   if (e != GRPC_CALL_OK) {
     fprintf(stderr, "oppgraph: req=%" PRIu64 " %s: cannot send the reply: %s\n",
-            c->req_id, srv_methods[c->method].path, grpc_call_error_to_string(e));
+            c->req_id, c->path, grpc_call_error_to_string(e));
     srv_call_free(c);
   }
 }
@@ -243,8 +270,8 @@ static void srv_on_reply(srv_call *c, int ok) {
    * threads do not interleave.  The token is never part of it. */
   fprintf(stderr,
           "oppgraph: req=%" PRIu64 " method=%s rm=%s status=%s latency_us=%ld%s\n",
-          c->req_id, srv_methods[c->method].path,
-          c->rep.rm_id[0] ? c->rep.rm_id : "-", srv_status_name(c->rep.status), us,
+          c->req_id, c->path, c->rep.rm_id[0] ? c->rep.rm_id : "-",
+          srv_status_name(c->rep.status), us,
           !ok || c->cancelled ? " (cancelled by client or shutdown)" : "");
   srv_call_free(c);
 }
@@ -399,13 +426,15 @@ int srv_run(store *st, const srv_config *cfg) {
 
   size_t maxmsg = cfg->max_message ? cfg->max_message : SRV_DEFAULT_MAX_MESSAGE;
   if (maxmsg > 0x7fffffff) maxmsg = 0x7fffffff;
-  grpc_arg args[2] = {
+  /* No SO_REUSEPORT: a second server on a busy port must fail, not share it. */
+  grpc_arg args[3] = {
       {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
        .value.integer = (int)maxmsg},
       {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
        .value.integer = (int)maxmsg},
+      {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_ALLOW_REUSEPORT, .value.integer = 0},
   };
-  grpc_channel_args chargs = {.num_args = 2, .args = args};
+  grpc_channel_args chargs = {.num_args = 3, .args = args};
   s.cq = grpc_completion_queue_create_for_next(NULL);
   s.server = grpc_server_create(&chargs, NULL);
   for (size_t i = 0; i < srv_methods_len; i++)
@@ -441,6 +470,7 @@ int srv_run(store *st, const srv_config *cfg) {
   }
   grpc_server_start(s.server);
   for (size_t i = 0; i < srv_methods_len; i++) srv_arm(&s, i);
+  srv_arm(&s, SRV_GENERIC);
   srv_print_listening(cfg->listen, port);
 
   pthread_t tids[SRV_MAX_THREADS];
