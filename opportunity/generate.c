@@ -1,0 +1,771 @@
+/*
+ * generate.c — opp_generate: stored events → opportunities, in one write
+ * transaction, in three steps.
+ *
+ *  1. One pass over the events (store_evt_foreach).  Risk-only event types
+ *     (亏损, 企业破产, …) are remembered as (enterprise, flag, date).  Every
+ *     other event is matched against the product rules; a match whose subject
+ *     is a known enterprise, not excluded and not too small becomes a
+ *     candidate carrying its dedup key (format in opportunity.h).  Nothing is
+ *     written during the pass: the store hands out values that are only valid
+ *     until the next write.
+ *  2. Candidates are sorted by dedup key; each run of equal keys is one real
+ *     event seen in one or more documents and becomes one opportunity whose
+ *     event_ids / document_ids list all of them.
+ *  3. Per opportunity: risk flags (risk events of the enterprise within the
+ *     risk window, guarantee-circle membership via store_circle_of, declined
+ *     credit), score = scale × value × probability × urgency − penalties,
+ *     the RM, the explanation from the rule's template; then compared with
+ *     the stored record of the same key and written only when different.
+ *
+ * RM assignment, in order: a client's own RM; the RM an earlier run gave a
+ * prospect (an RM may already be working on it); the RMs whose territory
+ * (Rm.regions, administrative-division prefixes) covers the enterprise's
+ * region, longest prefix first, then an industry match, then the lowest
+ * load/capacity; with no territory match, the lowest load/capacity overall.
+ * Load counts the assignments of this run, made in dedup-key order, so the
+ * outcome is deterministic.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opportunity/opp_internal.h"
+
+#define FLAG_CIRCLE "担保圈"
+#define FLAG_DECLINED "授信曾被拒"
+#define NO_DATE INT32_MIN
+
+typedef struct cand {
+  char *key;
+  uint64_t evt, doc, ent;
+  size_t rule;
+  double amount;   /* yuan; < 0 unknown */
+  int32_t date;    /* event date, days since 1970-01-01; NO_DATE unknown */
+} cand;
+
+typedef struct risk {
+  uint64_t ent;
+  const char *flag; /* owned by the config */
+  int32_t date;
+} risk;
+
+typedef struct rm_slot {
+  Oppgraph__V1__Rm *rm;
+  size_t load;
+} rm_slot;
+
+typedef struct gen {
+  store_txn *txn;
+  const opp_config *cfg;
+  int64_t now;
+  int32_t today;
+  opp_report *rep;
+  cand *c;
+  size_t nc, capc;
+  risk *r;
+  size_t nr, capr;
+  rm_slot *rms;
+  size_t nrms;
+  int err;
+} gen;
+
+/* ---- small helpers ----------------------------------------------------- */
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static int32_t days_from_civil(int y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  int era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (int32_t)(era * 146097 + (int)doe - 719468);
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM" (first of the month) → days; NO_DATE otherwise. */
+static int32_t parse_day(const char *s) {
+  int y, m, d = 1, n = 0;
+  if (!s || sscanf(s, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7) return NO_DATE;
+  if (s[7] == '-' && sscanf(s + 8, "%2d", &d) != 1) return NO_DATE;
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
+    return NO_DATE;
+  return days_from_civil(y, (unsigned)m, (unsigned)d);
+}
+
+static bool has_text(const char *s) { return s && *s; }
+
+static bool strv_has(const opp_strv *v, const char *s) {
+  for (size_t i = 0; i < v->n; i++)
+    if (!strcmp(v->v[i], s)) return true;
+  return false;
+}
+
+/* Normalised value of the first argument whose role is in roles, in the
+ * order of roles (the rule lists the preferred role first). */
+static const Oppgraph__V1__Argument *arg_by_roles(const Oppgraph__V1__Event *e,
+                                                  const opp_strv *roles,
+                                                  bool need_ent) {
+  for (size_t k = 0; k < roles->n; k++)
+    for (size_t i = 0; i < e->n_arguments; i++) {
+      const Oppgraph__V1__Argument *a = e->arguments[i];
+      if (strcmp(a->role, roles->v[k])) continue;
+      if (need_ent && !a->enterprise_id) continue;
+      return a;
+    }
+  return NULL;
+}
+
+static const Oppgraph__V1__Argument *arg_by_role(const Oppgraph__V1__Event *e,
+                                                 const char *role) {
+  for (size_t i = 0; i < e->n_arguments; i++)
+    if (!strcmp(e->arguments[i]->role, role)) return e->arguments[i];
+  return NULL;
+}
+
+/* Amount in yuan from the normalised value of the rule's amount roles. */
+static double event_amount(const Oppgraph__V1__Event *e, const opp_rule *r) {
+  for (size_t k = 0; k < r->amount_roles.n; k++)
+    for (size_t i = 0; i < e->n_arguments; i++) {
+      const Oppgraph__V1__Argument *a = e->arguments[i];
+      if (strcmp(a->role, r->amount_roles.v[k]) || !has_text(a->norm)) continue;
+      char *end;
+      double v = strtod(a->norm, &end);
+      if (end != a->norm && v > 0 && isfinite(v)) return v;
+    }
+  return -1;
+}
+
+static const char *doc_published(gen *g, uint64_t doc, char buf[16]) {
+  buf[0] = '\0';
+  Oppgraph__V1__Document *d;
+  if (doc && !store_doc_get(g->txn, doc, &d)) {
+    snprintf(buf, 16, "%s", d->published ? d->published : "");
+    oppgraph__v1__document__free_unpacked(d, NULL);
+  }
+  return buf;
+}
+
+/* Event date for urgency: the rule's date roles, else the disclosure date. */
+static int32_t event_day(gen *g, const Oppgraph__V1__Event *e,
+                         const opp_strv *date_roles) {
+  for (size_t k = 0; date_roles && k < date_roles->n; k++) {
+    const Oppgraph__V1__Argument *a = arg_by_role(e, date_roles->v[k]);
+    int32_t d = a ? parse_day(a->norm) : NO_DATE;
+    if (d != NO_DATE) return d;
+  }
+  int32_t d = parse_day(e->published);
+  if (d != NO_DATE) return d;
+  char buf[16];
+  return parse_day(doc_published(g, e->document_id, buf));
+}
+
+/* Month of the disclosure date, for the dedup key ("0000-00" unknown). */
+static void dedup_month(gen *g, const Oppgraph__V1__Event *e,
+                        const opp_strv *date_roles, char out[8]) {
+  char buf[16];
+  const char *p = has_text(e->published) ? e->published
+                                         : doc_published(g, e->document_id, buf);
+  if (parse_day(p) != NO_DATE) {
+    memcpy(out, p, 7);
+    out[7] = '\0';
+    return;
+  }
+  for (size_t k = 0; k < date_roles->n; k++) {
+    const Oppgraph__V1__Argument *a = arg_by_role(e, date_roles->v[k]);
+    if (a && parse_day(a->norm) != NO_DATE) {
+      memcpy(out, a->norm, 7);
+      out[7] = '\0';
+      return;
+    }
+  }
+  strcpy(out, "0000-00");
+}
+
+/* Two significant digits: 1.19e8 and 1.2e8 share "12e7". */
+static void amount_bucket(double a, char out[24]) {
+  if (a <= 0) {
+    strcpy(out, "na");
+    return;
+  }
+  int e = (int)floor(log10(a));
+  double m = round(a / pow(10, e - 1));
+  if (m >= 100) {
+    m /= 10;
+    e++;
+  }
+  snprintf(out, 24, "%de%d", (int)m, e - 1);
+}
+
+/* ---- pass 1: events → candidates and risks ----------------------------- */
+
+static int push_cand(gen *g, const cand *c) {
+  if (g->nc == g->capc) {
+    size_t cap = g->capc ? g->capc * 2 : 256;
+    cand *p = realloc(g->c, cap * sizeof *p);
+    if (!p) return OPP_ENOMEM;
+    g->c = p;
+    g->capc = cap;
+  }
+  g->c[g->nc++] = *c;
+  return 0;
+}
+
+static int push_risk(gen *g, uint64_t ent, const char *flag, int32_t date) {
+  if (g->nr == g->capr) {
+    size_t cap = g->capr ? g->capr * 2 : 64;
+    risk *p = realloc(g->r, cap * sizeof *p);
+    if (!p) return OPP_ENOMEM;
+    g->r = p;
+    g->capr = cap;
+  }
+  g->r[g->nr++] = (risk){ent, flag, date};
+  return 0;
+}
+
+static int risk_event(gen *g, const Oppgraph__V1__Event *e,
+                      const opp_risk_rule *rr) {
+  int32_t day = event_day(g, e, NULL);
+  bool any = false;
+  for (size_t i = 0; i < e->n_arguments; i++) {
+    const Oppgraph__V1__Argument *a = e->arguments[i];
+    if (a->enterprise_id && strv_has(&rr->subject_roles, a->role)) {
+      if (push_risk(g, a->enterprise_id, rr->flag, day)) return OPP_ENOMEM;
+      any = true;
+    }
+  }
+  for (size_t i = 0; !any && i < e->n_subject_ids; i++)
+    if (push_risk(g, e->subject_ids[i], rr->flag, day)) return OPP_ENOMEM;
+  return 0;
+}
+
+static bool rule_applies(gen *g, const opp_rule *r, const Oppgraph__V1__Event *e,
+                         double amount) {
+  if (r->has_min && !(amount >= r->min_amount)) return false;
+  if (r->has_max && !(amount >= 0 && amount <= r->max_amount)) return false;
+  if (r->has_role && !arg_by_role(e, r->has_role)) return false;
+  if (r->maturity_role) {
+    const Oppgraph__V1__Argument *a = arg_by_role(e, r->maturity_role);
+    int32_t d = a ? parse_day(a->norm) : NO_DATE;
+    if (d == NO_DATE || d < g->today || d - g->today > r->maturity_within_days)
+      return false;
+  }
+  return true;
+}
+
+static bool name_excluded(const opp_config *cfg, const char *name) {
+  for (size_t i = 0; name && i < cfg->subject_exclude.n; i++)
+    if (strstr(name, cfg->subject_exclude.v[i])) return true;
+  return false;
+}
+
+static int candidate(gen *g, const Oppgraph__V1__Event *e, size_t ri,
+                     double amount) {
+  const opp_rule *r = &g->cfg->rules[ri];
+  const Oppgraph__V1__Argument *sa = arg_by_roles(e, &r->subject_roles, true);
+  uint64_t ent = sa ? sa->enterprise_id
+                    : e->n_subject_ids ? e->subject_ids[0] : 0;
+  if (!ent) {
+    g->rep->no_subject++;
+    return 0;
+  }
+  Oppgraph__V1__Enterprise *en;
+  int rc = store_ent_get(g->txn, ent, &en);
+  if (rc == STORE_ENOTFOUND) {
+    g->rep->unknown_enterprise++;
+    return 0;
+  }
+  if (rc) return OPP_ESTORE;
+  bool excluded = name_excluded(g->cfg, en->name);
+  oppgraph__v1__enterprise__free_unpacked(en, NULL);
+  if (excluded) {
+    g->rep->excluded_subject++;
+    return 0;
+  }
+  if (amount >= 0 && amount < g->cfg->min_amount) {
+    g->rep->below_min_amount++;
+    return 0;
+  }
+  char bucket[24], month[8];
+  amount_bucket(amount, bucket);
+  dedup_month(g, e, &r->date_roles, month);
+  size_t klen = strlen(r->event) + strlen(r->id) + 80;
+  cand c = {.evt = e->id, .doc = e->document_id, .ent = ent, .rule = ri,
+            .amount = amount, .date = event_day(g, e, &r->date_roles)};
+  if (!(c.key = malloc(klen))) return OPP_ENOMEM;
+  snprintf(c.key, klen, "%s#%s|%llu|%s|%s", r->event, r->id,
+           (unsigned long long)ent, bucket, month);
+  g->rep->candidates++;
+  if (push_cand(g, &c)) {
+    free(c.key);
+    return OPP_ENOMEM;
+  }
+  return 0;
+}
+
+static int on_event(void *ctx, const Oppgraph__V1__Event *e) {
+  gen *g = ctx;
+  g->rep->events++;
+  const opp_config *cfg = g->cfg;
+  if (!has_text(e->type)) {
+    g->rep->no_rule++;
+    return 0;
+  }
+  for (size_t i = 0; i < cfg->nrisks; i++)
+    if (!strcmp(cfg->risks[i].event, e->type)) {
+      g->rep->risk_events++;
+      if ((g->err = risk_event(g, e, &cfg->risks[i]))) return 1;
+      return 0;
+    }
+  size_t matched = 0;
+  for (size_t i = 0; i < cfg->nrules; i++) {
+    const opp_rule *r = &cfg->rules[i];
+    if (strcmp(r->event, e->type)) continue;
+    double amount = event_amount(e, r);
+    if (!rule_applies(g, r, e, amount)) continue;
+    matched++;
+    if ((g->err = candidate(g, e, i, amount))) return 1;
+  }
+  if (!matched) g->rep->no_rule++;
+  return 0;
+}
+
+/* ---- RMs ----------------------------------------------------------------- */
+
+static int on_rm(void *ctx, const Oppgraph__V1__Rm *rm) {
+  gen *g = ctx;
+  rm_slot *p = realloc(g->rms, (g->nrms + 1) * sizeof *p);
+  if (!p) return g->err = OPP_ENOMEM, 1;
+  g->rms = p;
+  /* the store's value is only borrowed: keep our own copy */
+  size_t len = oppgraph__v1__rm__get_packed_size(rm);
+  uint8_t *buf = malloc(len ? len : 1);
+  if (!buf) return g->err = OPP_ENOMEM, 1;
+  oppgraph__v1__rm__pack(rm, buf);
+  Oppgraph__V1__Rm *copy = oppgraph__v1__rm__unpack(NULL, len, buf);
+  free(buf);
+  if (!copy) return g->err = OPP_ENOMEM, 1;
+  g->rms[g->nrms++] = (rm_slot){copy, 0};
+  return 0;
+}
+
+static rm_slot *rm_find(gen *g, const char *id) {
+  for (size_t i = 0; has_text(id) && i < g->nrms; i++)
+    if (!strcmp(g->rms[i].rm->id, id)) return &g->rms[i];
+  return NULL;
+}
+
+/* Length of the longest territory prefix of rm covering region (0 none). */
+static size_t territory_match(const Oppgraph__V1__Rm *rm, const char *region) {
+  size_t best = 0;
+  for (size_t i = 0; has_text(region) && i < rm->n_regions; i++) {
+    size_t n = strlen(rm->regions[i]);
+    if (n && n > best && !strncmp(region, rm->regions[i], n)) best = n;
+  }
+  return best;
+}
+
+static bool industry_match(const Oppgraph__V1__Rm *rm, const char *ind) {
+  for (size_t i = 0; has_text(ind) && i < rm->n_industries; i++) {
+    size_t n = strlen(rm->industries[i]);
+    if (n && !strncmp(ind, rm->industries[i], n)) return true;
+  }
+  return false;
+}
+
+static double rm_fill(const rm_slot *s) {
+  return (double)s->load / (s->rm->capacity ? s->rm->capacity : 1);
+}
+
+/* Is a better than b for a prospect (territory, industry, load, id)? */
+static bool rm_better(const rm_slot *a, const rm_slot *b,
+                      const Oppgraph__V1__Enterprise *en) {
+  size_t ta = territory_match(a->rm, en->region),
+         tb = territory_match(b->rm, en->region);
+  if (ta != tb) return ta > tb;
+  bool ia = industry_match(a->rm, en->industry),
+       ib = industry_match(b->rm, en->industry);
+  if (ia != ib) return ia;
+  if (rm_fill(a) != rm_fill(b)) return rm_fill(a) < rm_fill(b);
+  return strcmp(a->rm->id, b->rm->id) < 0;
+}
+
+/* Writes the RM id and the Chinese reason into why. */
+static const char *assign_rm(gen *g, const Oppgraph__V1__Enterprise *en,
+                             const char *prev_rm, char *why, size_t whylen) {
+  if (en->is_client && has_text(en->rm_id)) {
+    rm_slot *s = rm_find(g, en->rm_id);
+    if (s) s->load++;
+    snprintf(why, whylen, "客户经理%s的存量客户", en->rm_id);
+    return en->rm_id;
+  }
+  rm_slot *best = rm_find(g, prev_rm);
+  bool any_rm_role = false;
+  for (size_t i = 0; i < g->nrms; i++)
+    if (g->rms[i].rm->role == OPPGRAPH__V1__ROLE__ROLE_RM) any_rm_role = true;
+  for (size_t i = 0; !best && i < g->nrms; i++) {
+    rm_slot *s = &g->rms[i];
+    if (any_rm_role && s->rm->role != OPPGRAPH__V1__ROLE__ROLE_RM) continue;
+    if (!best || rm_better(s, best, en)) best = s;
+  }
+  if (!best) {
+    snprintf(why, whylen, "潜在客户，暂无可分配的客户经理");
+    return "";
+  }
+  best->load++;
+  /* the reason is derived from the RM and the enterprise only, never from
+   * history, so that a rerun writes the same text */
+  if (territory_match(best->rm, en->region))
+    snprintf(why, whylen, "潜在客户，所在地区%s由客户经理%s负责", en->region,
+             best->rm->id);
+  else
+    snprintf(why, whylen, "潜在客户，按工作量分配给客户经理%s", best->rm->id);
+  return best->rm->id;
+}
+
+/* ---- explanation --------------------------------------------------------- */
+
+static void format_amount(double a, char *out, size_t len) {
+  if (a <= 0) {
+    snprintf(out, len, "金额未披露");
+    return;
+  }
+  const char *unit = "元";
+  double v = a;
+  if (a >= 1e8) {
+    v = a / 1e8;
+    unit = "亿元";
+  } else if (a >= 1e4) {
+    v = a / 1e4;
+    unit = "万元";
+  }
+  char num[64];
+  snprintf(num, sizeof num, "%.2f", v);
+  char *dot = strchr(num, '.');
+  if (dot) { /* 1.20 -> 1.2, 3.00 -> 3 */
+    char *end = num + strlen(num) - 1;
+    while (end > dot && *end == '0') *end-- = '\0';
+    if (end == dot) *end = '\0';
+  }
+  snprintf(out, len, "金额%s%s", num, unit);
+}
+
+typedef struct tmpl_vars {
+  const Oppgraph__V1__Event *e;
+  const char *event, *enterprise, *amount, *products, *why;
+} tmpl_vars;
+
+/* Expands {event} {enterprise} {amount} {products} {why} {arg:ROLE|default};
+ * an unknown placeholder is kept literally so a typo shows in the output. */
+static void render(FILE *f, const char *t, const tmpl_vars *v) {
+  while (*t) {
+    const char *close = *t == '{' ? strchr(t, '}') : NULL;
+    if (!close) {
+      fputc(*t++, f);
+      continue;
+    }
+    size_t n = (size_t)(close - t - 1);
+    const char *name = t + 1, *val = NULL;
+    char tmp[256];
+#define IS(s) (n == strlen(s) && !strncmp(name, s, n))
+    if (IS("event"))
+      val = v->event;
+    else if (IS("enterprise"))
+      val = v->enterprise;
+    else if (IS("amount"))
+      val = v->amount;
+    else if (IS("products"))
+      val = v->products;
+    else if (IS("why"))
+      val = v->why;
+    else if (n > 4 && !strncmp(name, "arg:", 4) && n - 4 < sizeof tmp) {
+      memcpy(tmp, name + 4, n - 4);
+      tmp[n - 4] = '\0';
+      char *def = strchr(tmp, '|');
+      if (def) *def++ = '\0';
+      const Oppgraph__V1__Argument *a = arg_by_role(v->e, tmp);
+      val = a && has_text(a->text) ? a->text : def ? def : "";
+    }
+#undef IS
+    if (val)
+      fputs(val, f);
+    else
+      fwrite(t, 1, n + 2, f);
+    t = close + 1;
+  }
+}
+
+/* ---- pass 3: one opportunity per dedup key ------------------------------ */
+
+static int cmp_cand(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  if (c) return c;
+  return x->evt < y->evt ? -1 : x->evt > y->evt;
+}
+
+static int cmp_risk(const void *a, const void *b) {
+  const risk *x = a, *y = b;
+  if (x->ent != y->ent) return x->ent < y->ent ? -1 : 1;
+  return strcmp(x->flag, y->flag);
+}
+
+static size_t uniq_u64(uint64_t *v, size_t n) {
+  for (size_t i = 1; i < n; i++) /* insertion sort: groups are small */
+    for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      uint64_t t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!m || v[m - 1] != v[i]) v[m++] = v[i];
+  return m;
+}
+
+static bool same_record(const Oppgraph__V1__Opportunity *a,
+                        const Oppgraph__V1__Opportunity *b) {
+  size_t la = oppgraph__v1__opportunity__get_packed_size(a);
+  size_t lb = oppgraph__v1__opportunity__get_packed_size(b);
+  if (la != lb) return false;
+  uint8_t *pa = malloc(la + 1), *pb = malloc(lb + 1);
+  bool same = pa && pb;
+  if (same) {
+    oppgraph__v1__opportunity__pack(a, pa);
+    oppgraph__v1__opportunity__pack(b, pb);
+    same = !memcmp(pa, pb, la);
+  }
+  free(pa);
+  free(pb);
+  return same;
+}
+
+static int make_opp(gen *g, const cand *grp, size_t n) {
+  const opp_config *cfg = g->cfg;
+  const cand *rep0 = &grp[0];
+  const opp_rule *r = &cfg->rules[rep0->rule];
+  int rc = 0;
+  Oppgraph__V1__Enterprise *en = NULL;
+  Oppgraph__V1__Event *ev = NULL;
+  Oppgraph__V1__Opportunity *old = NULL;
+  uint64_t *evts = malloc(n * sizeof *evts), *docs = malloc(n * sizeof *docs);
+  char *flags[16];
+  size_t nflags = 0;
+  char *expl = NULL, *prodtxt = NULL, *risktxt = NULL;
+  size_t expl_len = 0, prod_len = 0, risk_len = 0;
+  char **prodnames = malloc(r->nproducts * sizeof *prodnames);
+  if (!evts || !docs || !prodnames) {
+    rc = OPP_ENOMEM;
+    goto out;
+  }
+  if (store_ent_get(g->txn, rep0->ent, &en) || store_evt_get(g->txn, rep0->evt, &ev)) {
+    rc = OPP_ESTORE;
+    goto out;
+  }
+  uint64_t old_id = 0;
+  int frc = store_opp_by_dedup(g->txn, rep0->key, &old_id);
+  if (frc && frc != STORE_ENOTFOUND) {
+    rc = OPP_ESTORE;
+    goto out;
+  }
+  if (!frc && store_opp_get(g->txn, old_id, &old)) {
+    rc = OPP_ESTORE;
+    goto out;
+  }
+
+  /* the group: all event and document ids, the first known amount, the
+   * latest event date */
+  double amount = -1;
+  int32_t date = NO_DATE;
+  size_t ndocs = 0;
+  for (size_t i = 0; i < n; i++) {
+    evts[i] = grp[i].evt;
+    if (grp[i].doc) docs[ndocs++] = grp[i].doc;
+    if (amount < 0 && grp[i].amount > 0) amount = grp[i].amount;
+    if (grp[i].date != NO_DATE && (date == NO_DATE || grp[i].date > date))
+      date = grp[i].date;
+  }
+  size_t nevts = uniq_u64(evts, n);
+  ndocs = uniq_u64(docs, ndocs);
+  g->rep->merged += n - 1;
+
+  /* risk flags */
+  FILE *rf = open_memstream(&risktxt, &risk_len);
+  if (!rf) {
+    rc = OPP_ENOMEM;
+    goto out;
+  }
+  risk key = {.ent = rep0->ent, .flag = ""};
+  size_t lo = 0, hi = g->nr;
+  while (lo < hi) { /* first risk of this enterprise */
+    size_t mid = (lo + hi) / 2;
+    if (g->r[mid].ent < key.ent) lo = mid + 1; else hi = mid;
+  }
+  double penalty = 0;
+  for (size_t i = lo; i < g->nr && g->r[i].ent == rep0->ent && nflags < 14; i++) {
+    const risk *k = &g->r[i];
+    if (k->date != NO_DATE && g->today - k->date > cfg->risk_window_days)
+      continue;
+    if (nflags && !strcmp(flags[nflags - 1], k->flag)) continue;
+    flags[nflags++] = (char *)k->flag;
+    fprintf(rf, "%s%s", nflags > 1 ? "、" : "", k->flag);
+  }
+  uint64_t circle_id;
+  if (!store_circle_of(g->txn, rep0->ent, &circle_id)) {
+    Oppgraph__V1__GuaranteeCircle *c;
+    flags[nflags++] = FLAG_CIRCLE;
+    if (!store_circle_get(g->txn, circle_id, &c)) {
+      fprintf(rf, "%s担保圈成员(圈%llu，%zu家企业互保)", nflags > 1 ? "、" : "",
+              (unsigned long long)circle_id, c->n_members);
+      oppgraph__v1__guarantee_circle__free_unpacked(c, NULL);
+    } else {
+      fprintf(rf, "%s担保圈成员", nflags > 1 ? "、" : "");
+    }
+  }
+  if (en->credit_declined) {
+    flags[nflags++] = FLAG_DECLINED;
+    fprintf(rf, "%s授信曾被拒", nflags > 1 ? "、" : "");
+  }
+  fclose(rf);
+  for (size_t i = 0; i < nflags; i++) penalty += opp_penalty_of(cfg, flags[i]);
+
+  /* score */
+  double amt = amount > 0 ? amount : cfg->default_amount;
+  double value = fmin(1.0, log10(1.0 + amt * r->revenue_factor) /
+                               cfg->value_log_cap);
+  double prob = en->is_client ? cfg->p_client : cfg->p_prospect;
+  double age = date == NO_DATE ? cfg->half_life_days
+                               : fmax(0.0, (double)(g->today - date));
+  double urgency = pow(0.5, age / cfg->half_life_days);
+  double score = cfg->scale * value * prob * urgency - penalty;
+
+  /* RM and explanation */
+  char why[256];
+  const char *rm_id = assign_rm(g, en, old ? old->rm_id : NULL, why, sizeof why);
+  FILE *pf = open_memstream(&prodtxt, &prod_len);
+  if (!pf) {
+    rc = OPP_ENOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < r->nproducts; i++) {
+    prodnames[i] = cfg->products[r->products[i]].name;
+    fprintf(pf, "%s%s", i ? "、" : "", prodnames[i]);
+  }
+  fclose(pf);
+  char amount_txt[64];
+  format_amount(amount, amount_txt, sizeof amount_txt);
+  FILE *ef = open_memstream(&expl, &expl_len);
+  if (!ef) {
+    rc = OPP_ENOMEM;
+    goto out;
+  }
+  tmpl_vars tv = {ev, r->event, en->name, amount_txt, prodtxt, why};
+  render(ef, r->template, &tv);
+  if (nflags) fprintf(ef, "；风险提示: %s", risktxt);
+  if (ndocs > 1) fprintf(ef, "；%zu篇公告报道同一事件", ndocs);
+  fclose(ef);
+
+  Oppgraph__V1__ScoreParts parts = OPPGRAPH__V1__SCORE_PARTS__INIT;
+  parts.value = value;
+  parts.probability = prob;
+  parts.urgency = urgency;
+  parts.risk_penalty = penalty;
+  Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
+  o.id = old ? old->id : 0;
+  o.enterprise_id = rep0->ent;
+  o.enterprise_name = en->name;
+  o.type = r->event;
+  o.products = prodnames;
+  o.n_products = r->nproducts;
+  o.score = score;
+  o.parts = &parts;
+  o.risk_flags = flags;
+  o.n_risk_flags = nflags;
+  o.explanation = expl;
+  o.dedup_key = rep0->key;
+  o.rm_id = (char *)rm_id;
+  o.status = old ? old->status : OPPGRAPH__V1__OPP_STATUS__OPP_NEW;
+  if (date != NO_DATE && g->today - date > r->expiry_days &&
+      (o.status == OPPGRAPH__V1__OPP_STATUS__OPP_NEW ||
+       o.status == OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED))
+    o.status = OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED;
+  o.created_at = old ? old->created_at : g->now;
+  o.updated_at = old ? old->updated_at : g->now;
+  o.event_ids = evts;
+  o.n_event_ids = nevts;
+  o.document_ids = docs;
+  o.n_document_ids = ndocs;
+  o.amount = amount > 0 ? (int64_t)llround(amount) : 0;
+
+  g->rep->opportunities++;
+  if (nflags) g->rep->flagged++;
+  if (o.status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED) g->rep->expired++;
+  if (old && same_record(old, &o)) {
+    g->rep->unchanged++;
+  } else {
+    if (old) {
+      o.updated_at = g->now;
+      g->rep->updated++;
+    } else {
+      g->rep->created++;
+    }
+    if (store_opp_put(g->txn, &o)) rc = OPP_ESTORE;
+  }
+out:
+  if (en) oppgraph__v1__enterprise__free_unpacked(en, NULL);
+  if (ev) oppgraph__v1__event__free_unpacked(ev, NULL);
+  if (old) oppgraph__v1__opportunity__free_unpacked(old, NULL);
+  free(evts);
+  free(docs);
+  free(prodnames);
+  free(expl);
+  free(prodtxt);
+  free(risktxt);
+  return rc;
+}
+
+int opp_generate(store *st, const opp_config *cfg, int64_t now,
+                 opp_report *rep) {
+  if (!st || !cfg) return OPP_EINVAL;
+  opp_report local;
+  if (!rep) rep = &local;
+  memset(rep, 0, sizeof *rep);
+  gen g = {.cfg = cfg, .now = now, .rep = rep};
+  g.today = (int32_t)(now >= 0 ? now / 86400 : (now - 86399) / 86400);
+  if (store_begin(st, true, &g.txn)) return OPP_ESTORE;
+  int rc = 0;
+  int src = store_rm_foreach(g.txn, on_rm, &g);
+  if (g.err)
+    rc = g.err;
+  else if (src < 0)
+    rc = OPP_ESTORE;
+  if (!rc) {
+    src = store_evt_foreach(g.txn, on_event, &g);
+    if (g.err)
+      rc = g.err;
+    else if (src < 0)
+      rc = OPP_ESTORE;
+  }
+  if (!rc) {
+    qsort(g.c, g.nc, sizeof *g.c, cmp_cand);
+    qsort(g.r, g.nr, sizeof *g.r, cmp_risk);
+    for (size_t i = 0; !rc && i < g.nc;) {
+      size_t j = i + 1;
+      while (j < g.nc && !strcmp(g.c[j].key, g.c[i].key)) j++;
+      rc = make_opp(&g, &g.c[i], j - i);
+      i = j;
+    }
+  }
+  for (size_t i = 0; i < g.nc; i++) free(g.c[i].key);
+  free(g.c);
+  free(g.r);
+  for (size_t i = 0; i < g.nrms; i++)
+    oppgraph__v1__rm__free_unpacked(g.rms[i].rm, NULL);
+  free(g.rms);
+  if (rc) {
+    store_abort(g.txn);
+    return rc;
+  }
+  return store_commit(g.txn) ? OPP_ESTORE : 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * opp_internal.h — the loaded configuration of opportunity/, shared by
+ * config.c (which builds it from the data files) and generate.c (which reads
+ * it).  Immutable after opp_config_load.
+ */
+#ifndef OPPGRAPH_OPP_INTERNAL_H
+#define OPPGRAPH_OPP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "opportunity/opportunity.h"
+
+typedef struct opp_strv {
+  char **v;
+  size_t n;
+} opp_strv;
+
+typedef struct opp_product {
+  char *id, *name;
+  double revenue_factor;
+} opp_product;
+
+typedef struct opp_rule {
+  char *id, *event, *template;
+  opp_strv subject_roles, amount_roles, date_roles;
+  size_t *products; /* indices into opp_config.products */
+  size_t nproducts;
+  double revenue_factor; /* sum over its products */
+  int expiry_days;
+  /* conditions ("when"); absent = not checked */
+  bool has_min, has_max;
+  double min_amount, max_amount;
+  char *has_role;
+  char *maturity_role;
+  int maturity_within_days;
+} opp_rule;
+
+typedef struct opp_risk_rule {
+  char *event, *flag;
+  opp_strv subject_roles;
+} opp_risk_rule;
+
+typedef struct opp_penalty {
+  char *flag;
+  double points;
+} opp_penalty;
+
+struct opp_config {
+  opp_product *products;
+  size_t nproducts;
+  opp_rule *rules;
+  size_t nrules;
+  opp_risk_rule *risks;
+  size_t nrisks;
+  opp_penalty *penalties;
+  size_t npenalties;
+  opp_strv subject_exclude;
+  double scale, value_log_cap, p_client, p_prospect, default_amount;
+  double min_amount, half_life_days, risk_window_days;
+};
+
+/* Penalty points of a flag; 0 when not configured. */
+double opp_penalty_of(const opp_config *cfg, const char *flag);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * opportunity — turns stored events into the sales opportunities (商机) that
+ * relationship managers receive: product matching through the product matrix
+ * (data/products.json), filtering of invalid candidates, deduplication of one
+ * real event reported by several documents, risk flags (risk events of the
+ * same enterprise, guarantee-circle membership, declined credit), scoring and
+ * RM assignment, each opportunity with a Chinese explanation.
+ *
+ * Dedup key (Opportunity.dedup_key), one opportunity per key:
+ *
+ *     <event type> "#" <rule id> "|" <subject enterprise id> "|"
+ *     <amount bucket> "|" <YYYY-MM>
+ *
+ *   amount bucket  the amount in yuan rounded to two significant digits,
+ *                  written mantissa "e" exponent (120000000 -> "12e7",
+ *                  119000000 -> "12e7"), or "na" when the event has none;
+ *                  sources round differently (1.2亿 / 1.19亿元)
+ *   YYYY-MM        month of the disclosure date (Event.published, else the
+ *                  document's published date, else the event date): every
+ *                  source has one, event-time arguments are often missing
+ *
+ * Regeneration is idempotent: an existing opportunity (found by its key)
+ * keeps its id, status, creation time and, for prospects, its RM; a record is
+ * rewritten (and updated_at moved to now) only when something in it changed.
+ */
+#ifndef OPPGRAPH_OPPORTUNITY_H
+#define OPPGRAPH_OPPORTUNITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph/graph.h"
+#include "store/store.h"
+
+enum opp_err {
+  OPP_OK = 0,
+  OPP_ENOMEM = -1,
+  OPP_ECONFIG = -2, /* a data file is missing or wrong (message in err) */
+  OPP_ESTORE = -3,  /* a store call failed (store_last_error()) */
+  OPP_EINVAL = -4,
+};
+const char *opp_strerror(int err);
+
+typedef struct opp_config opp_config;
+
+/* Reads <data_dir>/products.json and <data_dir>/opportunity.json.  On
+ * OPP_ECONFIG err holds a message naming the file and the problem, e.g.
+ * "data/products.json: rules[3]: product 'X' is not in products". */
+int opp_config_load(const char *data_dir, opp_config **out, char *err,
+                    size_t errlen);
+void opp_config_free(opp_config *cfg);
+size_t opp_config_rule_count(const opp_config *cfg);
+
+/* What a generation run did.  Every candidate that did not become an
+ * opportunity is counted under its reason. */
+typedef struct opp_report {
+  size_t events;        /* events read */
+  size_t risk_events;   /* events of risk-only types (flags, not opportunities) */
+  size_t no_rule;       /* events no product rule matched */
+  size_t candidates;    /* (event, rule) matches with a usable subject */
+  size_t opportunities; /* distinct dedup keys */
+  size_t merged;        /* candidates folded into another's opportunity */
+  size_t created, updated, unchanged;
+  size_t flagged;       /* opportunities carrying at least one risk flag */
+  size_t expired;       /* opportunities past their rule's expiry */
+  /* dropped candidates, by reason */
+  size_t no_subject;         /* no argument or subject names an enterprise */
+  size_t unknown_enterprise; /* subject id not in the store */
+  size_t below_min_amount;   /* amount under opportunity.json min_amount */
+  size_t excluded_subject;   /* subject is a tender agent etc. */
+} opp_report;
+
+/* Regenerates the opportunities of every stored event in one write
+ * transaction (see the header comment for dedup and idempotence); now is
+ * unix seconds, the reference for time decay, risk windows and expiry. */
+int opp_generate(store *st, const opp_config *cfg, int64_t now,
+                 opp_report *rep);
+
+#endif
