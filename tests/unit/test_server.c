@@ -1,0 +1,286 @@
+/*
+ * test_server.c — the server's logic without the network: tokens (issue,
+ * verify, revoke, what the store keeps), the visibility rules of srv_may_read
+ * and push-list paging through srv_push_page.  The gRPC plumbing itself is
+ * covered by tests/integration/test_e2e.py.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "server/server.h"
+#include "store/store.h"
+
+typedef struct fixture {
+  char dir[64];
+  store *st;
+} fixture;
+
+static void put_rm(store_txn *txn, const char *id, const char *team,
+                   Oppgraph__V1__Role role) {
+  Oppgraph__V1__Rm rm = OPPGRAPH__V1__RM__INIT;
+  rm.id = (char *)id;
+  rm.team = (char *)team;
+  rm.role = role;
+  assert_int_equal(store_rm_put(txn, &rm), 0);
+}
+
+static void put_opp(store_txn *txn, const char *rm, double score, int n) {
+  Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
+  char key[64];
+  snprintf(key, sizeof key, "t:%s:%d", rm, n);
+  o.rm_id = (char *)rm;
+  o.score = score;
+  o.dedup_key = key;
+  o.enterprise_name = "测试公司";
+  o.type = "中标";
+  assert_int_equal(store_opp_put(txn, &o), 0);
+}
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  snprintf(f->dir, sizeof f->dir, "/tmp/oppgraph-test-server-XXXXXX");
+  if (!mkdtemp(f->dir)) return -1;
+  if (store_open(f->dir, NULL, &f->st)) return -1;
+  store_txn *txn;
+  if (store_begin(f->st, true, &txn)) return -1;
+  put_rm(txn, "a1", "A", OPPGRAPH__V1__ROLE__ROLE_RM);
+  put_rm(txn, "a2", "A", OPPGRAPH__V1__ROLE__ROLE_RM);
+  put_rm(txn, "leadA", "A", OPPGRAPH__V1__ROLE__ROLE_LEAD);
+  put_rm(txn, "b1", "B", OPPGRAPH__V1__ROLE__ROLE_RM);
+  put_rm(txn, "boss", "", OPPGRAPH__V1__ROLE__ROLE_ADMIN);
+  /* a1: 25 opportunities, scores with ties (every pair equal); a2: 3 */
+  for (int i = 0; i < 25; i++) put_opp(txn, "a1", 50.0 - (i / 2), i);
+  for (int i = 0; i < 3; i++) put_opp(txn, "a2", 10.0 + i, i);
+  if (store_commit(txn)) return -1;
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  store_close(f->st);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  int rc = system(cmd);
+  free(f);
+  return rc == 0 ? 0 : -1;
+}
+
+static int verify(fixture *f, const char *token, char *rm_id, size_t len) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  Oppgraph__V1__Rm *rm = NULL;
+  int rc = srv_token_verify(txn, token, &rm);
+  if (rc == 0) {
+    assert_non_null(rm);
+    snprintf(rm_id, len, "%s", rm->id);
+    oppgraph__v1__rm__free_unpacked(rm, NULL);
+  } else {
+    assert_null(rm);
+  }
+  store_abort(txn);
+  return rc;
+}
+
+static void test_token_issue_verify_roundtrip(void **state) {
+  fixture *f = *state;
+  char tok[SRV_TOKEN_LEN + 1], other[SRV_TOKEN_LEN + 1], who[32];
+  assert_int_equal(srv_token_issue(f->st, "a2", tok, sizeof tok), 0);
+  assert_int_equal(strlen(tok), SRV_TOKEN_LEN);
+  assert_int_equal(tok[SRV_TOKEN_ID_LEN], '.');
+  assert_int_equal(verify(f, tok, who, sizeof who), 0);
+  assert_string_equal(who, "a2");
+  /* two tokens differ entirely */
+  assert_int_equal(srv_token_issue(f->st, "a2", other, sizeof other), 0);
+  assert_memory_not_equal(tok, other, SRV_TOKEN_ID_LEN);
+  assert_memory_not_equal(tok + 13, other + 13, 64);
+}
+
+static void test_token_store_keeps_no_secret(void **state) {
+  fixture *f = *state;
+  char tok[SRV_TOKEN_LEN + 1];
+  assert_int_equal(srv_token_issue(f->st, "b1", tok, sizeof tok), 0);
+  char id[SRV_TOKEN_ID_LEN + 1];
+  memcpy(id, tok, SRV_TOKEN_ID_LEN);
+  id[SRV_TOKEN_ID_LEN] = '\0';
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  Oppgraph__V1__TokenRecord *rec = NULL;
+  assert_int_equal(store_token_get(txn, id, &rec), 0);
+  assert_string_equal(rec->rm_id, "b1");
+  assert_int_equal(rec->salt.len, 16);
+  assert_int_equal(rec->hash.len, 32);
+  assert_false(rec->revoked);
+  /* Neither the hex secret nor its bytes appear in the packed record. */
+  size_t len = oppgraph__v1__token_record__get_packed_size(rec);
+  uint8_t *buf = malloc(len);
+  oppgraph__v1__token_record__pack(rec, buf);
+  uint8_t secret[32];
+  for (int i = 0; i < 32; i++) {
+    unsigned v;
+    sscanf(tok + 13 + 2 * i, "%2x", &v);
+    secret[i] = (uint8_t)v;
+  }
+  assert_null(memmem(buf, len, tok + 13, 64));
+  assert_null(memmem(buf, len, secret, 32));
+  free(buf);
+  oppgraph__v1__token_record__free_unpacked(rec, NULL);
+  store_abort(txn);
+}
+
+static void test_token_rejections(void **state) {
+  fixture *f = *state;
+  char tok[SRV_TOKEN_LEN + 1], bad[SRV_TOKEN_LEN + 8], who[32];
+  assert_int_equal(srv_token_issue(f->st, "a1", tok, sizeof tok), 0);
+
+  memcpy(bad, tok, sizeof tok); /* one secret digit changed */
+  bad[40] = bad[40] == '0' ? '1' : '0';
+  assert_int_equal(verify(f, bad, who, sizeof who), SRV_EAUTH);
+  memcpy(bad, tok, sizeof tok); /* unknown id */
+  memcpy(bad, "ffffffffffff", 12);
+  assert_int_equal(verify(f, bad, who, sizeof who), SRV_EAUTH);
+  snprintf(bad, sizeof bad, "%sx", tok); /* too long */
+  assert_int_equal(verify(f, bad, who, sizeof who), SRV_EAUTH);
+  assert_int_equal(verify(f, "", who, sizeof who), SRV_EAUTH);
+  assert_int_equal(verify(f, "abc.def", who, sizeof who), SRV_EAUTH);
+  memcpy(bad, tok, sizeof tok); /* separator missing */
+  bad[SRV_TOKEN_ID_LEN] = '-';
+  assert_int_equal(verify(f, bad, who, sizeof who), SRV_EAUTH);
+  memcpy(bad, tok, sizeof tok); /* not hex */
+  bad[20] = 'g';
+  assert_int_equal(verify(f, bad, who, sizeof who), SRV_EAUTH);
+
+  /* revoked: dead at once, other tokens of the same RM live on */
+  char keep[SRV_TOKEN_LEN + 1], id[SRV_TOKEN_ID_LEN + 1];
+  assert_int_equal(srv_token_issue(f->st, "a1", keep, sizeof keep), 0);
+  memcpy(id, tok, SRV_TOKEN_ID_LEN);
+  id[SRV_TOKEN_ID_LEN] = '\0';
+  assert_int_equal(srv_token_revoke(f->st, id), 0);
+  assert_int_equal(verify(f, tok, who, sizeof who), SRV_EAUTH);
+  assert_int_equal(verify(f, keep, who, sizeof who), 0);
+  assert_int_equal(srv_token_revoke(f->st, "000000000000"), SRV_ENOTFOUND);
+}
+
+static void test_token_issue_errors(void **state) {
+  fixture *f = *state;
+  char tok[SRV_TOKEN_LEN + 1];
+  assert_int_equal(srv_token_issue(f->st, "nobody", tok, sizeof tok), SRV_ENOTFOUND);
+  assert_int_equal(srv_token_issue(f->st, "a1", tok, SRV_TOKEN_LEN), SRV_ENOSPC);
+  assert_int_equal(srv_token_issue(f->st, "", tok, sizeof tok), SRV_EINVAL);
+  assert_string_not_equal(srv_strerror(SRV_EAUTH), srv_strerror(SRV_EPERM));
+}
+
+static int may(fixture *f, const char *caller, const char *target) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  Oppgraph__V1__Rm *rm = NULL;
+  assert_int_equal(store_rm_get(txn, caller, &rm), 0);
+  int rc = srv_may_read(txn, rm, target);
+  oppgraph__v1__rm__free_unpacked(rm, NULL);
+  store_abort(txn);
+  return rc;
+}
+
+static void test_visibility_rules(void **state) {
+  fixture *f = *state;
+  assert_int_equal(may(f, "a1", "a1"), 0);
+  assert_int_equal(may(f, "a1", "a2"), SRV_EPERM);      /* same team, plain RM */
+  assert_int_equal(may(f, "a1", "b1"), SRV_EPERM);
+  assert_int_equal(may(f, "a1", "ghost"), SRV_EPERM);   /* no existence leak */
+  assert_int_equal(may(f, "leadA", "a1"), 0);
+  assert_int_equal(may(f, "leadA", "b1"), SRV_EPERM);
+  assert_int_equal(may(f, "leadA", "boss"), SRV_EPERM); /* admin has no team A */
+  assert_int_equal(may(f, "leadA", "ghost"), SRV_ENOTFOUND);
+  assert_int_equal(may(f, "boss", "b1"), 0);
+  assert_int_equal(may(f, "boss", "ghost"), SRV_ENOTFOUND);
+}
+
+static void test_push_page_walks_all_in_order(void **state) {
+  fixture *f = *state;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  char token[64] = "";
+  uint64_t seen[32];
+  size_t n = 0;
+  double last = 1e300;
+  int pages = 0;
+  for (;;) {
+    Oppgraph__V1__ListPushListResponse *r = NULL;
+    assert_int_equal(srv_push_page(txn, "a1", token, 4, &r), 0);
+    pages++;
+    assert_int_equal(r->total, 25);
+    for (size_t i = 0; i < r->n_opportunities; i++) {
+      const Oppgraph__V1__Opportunity *o = r->opportunities[i];
+      assert_string_equal(o->rm_id, "a1");
+      assert_true(o->score <= last);
+      last = o->score;
+      for (size_t j = 0; j < n; j++) assert_true(seen[j] != o->id);
+      assert_true(n < 32);
+      seen[n++] = o->id;
+    }
+    bool end = !*r->next_page_token;
+    if (!end) {
+      assert_int_equal(strlen(r->next_page_token), 32);
+      snprintf(token, sizeof token, "%s", r->next_page_token);
+    }
+    srv_push_page_free(r);
+    if (end) break;
+    assert_true(pages < 20);
+  }
+  assert_int_equal(n, 25);
+  assert_int_equal(pages, 7);
+  store_abort(txn);
+}
+
+static void test_push_page_limits_and_bad_tokens(void **state) {
+  fixture *f = *state;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  Oppgraph__V1__ListPushListResponse *r = NULL;
+  assert_int_equal(srv_push_page(txn, "a1", NULL, 0, &r), 0); /* default size */
+  assert_int_equal(r->n_opportunities, SRV_PAGE_DEFAULT);
+  srv_push_page_free(r);
+  assert_int_equal(srv_push_page(txn, "a1", "", SRV_PAGE_MAX, &r), 0);
+  assert_int_equal(r->n_opportunities, 25);
+  assert_string_equal(r->next_page_token, "");
+  srv_push_page_free(r);
+  assert_int_equal(srv_push_page(txn, "a1", "", SRV_PAGE_MAX + 1, &r), SRV_EINVAL);
+  assert_null(r);
+  assert_int_equal(srv_push_page(txn, "a1", "", -3, &r), SRV_EINVAL);
+  assert_int_equal(srv_push_page(txn, "a1", "abc", 5, &r), SRV_EINVAL);
+  assert_int_equal(srv_push_page(txn, "a1", "zz000000000000000000000000000000", 5, &r),
+                   SRV_EINVAL);
+  /* an RM with nothing: empty page, total 0 */
+  assert_int_equal(srv_push_page(txn, "b1", "", 5, &r), 0);
+  assert_int_equal(r->n_opportunities, 0);
+  assert_int_equal(r->total, 0);
+  srv_push_page_free(r);
+  /* a2's scores ascend as inserted; the page is best first */
+  assert_int_equal(srv_push_page(txn, "a2", "", 5, &r), 0);
+  assert_int_equal(r->n_opportunities, 3);
+  assert_true(r->opportunities[0]->score == 12.0);
+  assert_true(r->opportunities[2]->score == 10.0);
+  srv_push_page_free(r);
+  store_abort(txn);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_token_issue_verify_roundtrip, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_token_store_keeps_no_secret, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_token_rejections, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_token_issue_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_visibility_rules, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_push_page_walks_all_in_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_push_page_limits_and_bad_tokens, setup,
+                                      teardown),
+  };
+  return cmocka_run_group_tests_name("server", tests, NULL, NULL);
+}
