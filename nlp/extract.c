@@ -352,9 +352,14 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
       return 0;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
     size_t tb = ov[0], te = ov[1];
-    if (ru->trig_group)
-      ex_group(d, ru->trig_group, &tb, &te);
-    if (tb <= h->s.b && te >= h->s.e) {
+    /* The match must contain the hit; the group "trig" (which may be
+     * shorter than a longer dictionary word such as 质押给) only says
+     * which part is reported as the trigger. */
+    int covers = ov[0] <= h->s.b && ov[1] >= h->s.e;
+    if (covers && ru->trig_group && ex_group(d, ru->trig_group, &tb, &te) &&
+        (te <= h->s.b || tb >= h->s.e))
+      covers = 0; /* the trigger of this match is another occurrence */
+    if (covers) {
       memset(ev, 0, sizeof *ev);
       ev->type = ru->type;
       ev->trig = ru->trig_group ? (ex_span){tb, te, h->s.title} : h->s;

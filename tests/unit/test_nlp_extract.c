@@ -1,0 +1,371 @@
+/*
+ * test_nlp_extract.c — the rule loader and the event extractor: broken rule
+ * files are reported with file and line while the other rules load; the
+ * bundled rules (data/rules) extract 中标 / 质押 / 企业收购 / 企业融资 from
+ * sentences written for this test (none comes from DuEE-Fin), arguments are
+ * verbatim spans, the subject is found across sentences, aliases bind to
+ * dictionary ids, and bad input (invalid UTF-8, empty text, megabytes of
+ * junk) gives an error or nothing, never a crash.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nlp/nlp.h"
+
+typedef struct diag_log {
+  char text[4096];
+  int n;
+} diag_log;
+
+static void collect(void *ctx, const char *file, int line, const char *msg) {
+  diag_log *l = ctx;
+  size_t k = strlen(l->text);
+  snprintf(l->text + k, sizeof l->text - k, "%s:%d: %s\n", file, line, msg);
+  l->n++;
+}
+
+static nlp_rules *load_data_rules(void) {
+  nlp_rules *r = NULL;
+  diag_log log = {{0}, 0};
+  int rc = nlp_rules_load_dir("data/rules", collect, &log, &r);
+  if (rc)
+    fprintf(stderr, "%s", log.text);
+  assert_int_equal(rc, 0);
+  assert_non_null(r);
+  assert_true(nlp_rules_count(r) > 20);
+  return r;
+}
+
+static const nlp_event *find_event(const nlp_result *res, const char *type) {
+  for (size_t i = 0; i < res->n; i++)
+    if (!strcmp(res->events[i].type, type))
+      return &res->events[i];
+  return NULL;
+}
+
+static const nlp_arg *find_arg(const nlp_event *ev, const char *role) {
+  for (size_t i = 0; ev && i < ev->nargs; i++)
+    if (!strcmp(ev->args[i].role, role))
+      return &ev->args[i];
+  return NULL;
+}
+
+static void expect_arg(const nlp_event *ev, const char *role,
+                       const char *want) {
+  const nlp_arg *a = find_arg(ev, role);
+  if (!a)
+    fail_msg("role %s missing (want \"%s\")", role, want);
+  assert_string_equal(a->text, want);
+}
+
+/* The span must point at exactly the text returned. */
+static void expect_verbatim(const nlp_result *res, const char *text,
+                            const char *title) {
+  for (size_t i = 0; i < res->n; i++)
+    for (size_t k = 0; k < res->events[i].nargs; k++) {
+      const nlp_arg *a = &res->events[i].args[k];
+      if (a->end == a->begin && a->norm == a->text)
+        continue; /* a fixed-vocabulary value (环节) */
+      const char *src = a->in_title ? title : text;
+      assert_int_equal(a->end - a->begin, strlen(a->text));
+      assert_memory_equal(src + a->begin, a->text, strlen(a->text));
+    }
+}
+
+static int extract(const nlp_rules *r, const nlp_dict *d, const char *title,
+                   const char *text, nlp_result *res) {
+  nlp_extract_opts o = {0};
+  o.title = title;
+  o.title_len = title ? strlen(title) : 0;
+  o.published = "2021-03-10";
+  return nlp_extract(r, d, text, strlen(text), &o, res);
+}
+
+/* ---- loader ---------------------------------------------------------------- */
+
+static void write_file(const char *path, const char *s) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(s, f);
+  fclose(f);
+}
+
+static void test_broken_rule_reported_others_load(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-rules-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char p1[256], p2[256];
+  snprintf(p1, sizeof p1, "%s/a.rules", dir);
+  snprintf(p2, sizeof p2, "%s/b.rules", dir);
+  write_file(p1, "macro CO = [A-Z]{2,5}\n"
+                 "group co = 中标公司\n"
+                 "rule good\n"
+                 "type 中标\n"
+                 "trigger 中标\n"
+                 "pattern (?<co>{CO})(?<trig>中标)\n");
+  write_file(p2, "group co = 中标公司\n"
+                 "# a comment\n"
+                 "rule broken\n"
+                 "type 中标\n"
+                 "trigger 中标\n"
+                 "pattern (?<co>{CO}(?<trig>中标)\n"
+                 "rule good2\n"
+                 "type 中标\n"
+                 "trigger 夺标\n"
+                 "pattern (?<co>{CO})夺标\n");
+  nlp_rules *r = NULL;
+  diag_log log = {{0}, 0};
+  int rc = nlp_rules_load_dir(dir, collect, &log, &r);
+  assert_int_equal(rc, NLP_ERULE);
+  assert_non_null(r);
+  assert_int_equal(nlp_rules_count(r), 2);
+  assert_int_equal(log.n, 1);
+  char want[512];
+  snprintf(want, sizeof want, "%s:6: PCRE2 error at offset", p2);
+  assert_non_null(strstr(log.text, want));
+
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, "ACME中标，XYZ夺标", 22, NULL, &res),
+                   0);
+  assert_int_equal(res.n, 2);
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+  unlink(p1);
+  unlink(p2);
+  rmdir(dir);
+}
+
+static void test_missing_dir_is_eio(void **state) {
+  (void)state;
+  nlp_rules *r = NULL;
+  assert_int_equal(nlp_rules_load_dir("/nonexistent/rules", NULL, NULL, &r),
+                   NLP_EIO);
+  assert_null(r);
+}
+
+/* ---- the four skeleton types ---------------------------------------------- */
+
+static void test_zhongbiao(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "星河建工：中标3.2亿元污水处理项目";
+  const char *text = "星河建工（SZ 009999，收盘价：5.10元）3月9日晚间发布公告称，"
+                     "公司近日中标青石县城区污水处理厂提标改造工程项目，"
+                     "中标金额为3.2亿元。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "中标");
+  assert_non_null(ev);
+  expect_arg(ev, "中标标的", "青石县城区污水处理厂提标改造工程项目");
+  expect_arg(ev, "中标金额", "3.2亿元");
+  expect_arg(ev, "中标公司", "星河建工");
+  expect_arg(ev, "中标日期", "近日");
+  expect_arg(ev, "披露日期", "3月9日晚间");
+  const nlp_arg *amt = find_arg(ev, "中标金额");
+  assert_non_null(amt->norm);
+  assert_non_null(strstr(amt->norm, "320000000"));
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
+static void test_zhiya(void **state) {
+  nlp_rules *r = *state;
+  const char *text =
+      "海川电气发布公告，公司控股股东李明远先生将其持有的2,400万股公司股份"
+      "质押给东岳证券股份有限公司。本次质押股份占其所持股份的31.25%，"
+      "占公司总股本的6.02%。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "质押");
+  assert_non_null(ev);
+  expect_arg(ev, "质押方", "李明远");
+  expect_arg(ev, "质权方", "东岳证券股份有限公司");
+  expect_arg(ev, "质押股票/股份数量", "2,400万");
+  expect_arg(ev, "质押物", "股份");
+  expect_arg(ev, "质押物占持股比", "31.25%");
+  expect_arg(ev, "质押物占总股比", "6.02%");
+  assert_null(find_event(&res, "解除质押"));
+  expect_verbatim(&res, text, NULL);
+  nlp_result_destroy(&res);
+}
+
+static void test_shougou(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "公告显示，远帆科技拟以1.8亿元收购青禾信息技术有限公司"
+                     "60%股权。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "企业收购");
+  assert_non_null(ev);
+  expect_arg(ev, "收购方", "远帆科技");
+  expect_arg(ev, "被收购方", "青禾信息技术有限公司");
+  expect_arg(ev, "收购标的", "60%股权");
+  expect_arg(ev, "交易金额", "1.8亿元");
+  expect_verbatim(&res, text, NULL);
+  nlp_result_destroy(&res);
+}
+
+static void test_rongzi(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "本报讯，智算云图近日宣布完成2亿元B轮融资，"
+                     "由北辰资本领投。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "企业融资");
+  assert_non_null(ev);
+  expect_arg(ev, "被投资方", "智算云图");
+  expect_arg(ev, "融资金额", "2亿元");
+  expect_arg(ev, "融资轮次", "B");
+  expect_arg(ev, "领投方", "北辰资本");
+  expect_verbatim(&res, text, NULL);
+  nlp_result_destroy(&res);
+}
+
+/* The company is named only in the title; the figures come two sentences
+ * after it. */
+static void test_cross_sentence_subject(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青松股份：回购公司股份进展";
+  const char *text = "公司董事会审议通过了回购方案。截至2021年2月28日，"
+                     "公司累计回购股份数量为512万股，占公司总股本的0.85%。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "股份回购");
+  assert_non_null(ev);
+  const nlp_arg *who = find_arg(ev, "回购方");
+  assert_non_null(who);
+  assert_string_equal(who->text, "青松股份");
+  assert_true(who->in_title);
+  expect_arg(ev, "回购股份数量", "512万");
+  expect_arg(ev, "占公司总股本比例", "0.85%");
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
+/* "(以下简称"X")" binds the short name to the full name's dictionary id. */
+static void test_alias_binding(void **state) {
+  nlp_rules *r = *state;
+  nlp_dict *d = NULL;
+  assert_int_equal(nlp_dict_new(&d), 0);
+  const char *full = "江南精密机械股份有限公司";
+  assert_int_equal(
+      nlp_dict_add(d, full, strlen(full), NLP_WORD_ENTERPRISE, 4242), 0);
+  assert_int_equal(nlp_dict_build(d), 0);
+  const char *title = "江南精密：中标风电塔筒采购项目";
+  const char *text = "江南精密机械股份有限公司（以下简称“江南精密”）发布公告，"
+                     "公司近日中标东海风电场塔筒采购项目。";
+  nlp_result res;
+  assert_int_equal(extract(r, d, title, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "中标");
+  assert_non_null(ev);
+  const nlp_arg *win = find_arg(ev, "中标公司");
+  assert_non_null(win);
+  assert_string_equal(win->text, "江南精密");
+  assert_int_equal(win->ent_id, 4242);
+  nlp_result_destroy(&res);
+  nlp_dict_free(d);
+}
+
+static void test_identical_events_deduped(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "蓝湾环境中标城东垃圾转运站项目。蓝湾环境中标城东垃圾转运站项目。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  size_t n = 0;
+  for (size_t i = 0; i < res.n; i++)
+    n += !strcmp(res.events[i].type, "中标");
+  assert_int_equal(n, 1);
+  nlp_result_destroy(&res);
+}
+
+/* ---- bad input ------------------------------------------------------------ */
+
+static void test_invalid_utf8(void **state) {
+  nlp_rules *r = *state;
+  const char bad[] = "公司中标\xC3\x28项目";
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, bad, sizeof bad - 1, NULL, &res),
+                   NLP_EUTF8);
+  nlp_result_destroy(&res);
+  nlp_extract_opts o = {0};
+  o.title = "\xFF\xFE";
+  o.title_len = 2;
+  assert_int_equal(nlp_extract(r, NULL, "中标", 6, &o, &res), NLP_EUTF8);
+  nlp_result_destroy(&res);
+}
+
+static void test_empty_and_limits(void **state) {
+  nlp_rules *r = *state;
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, "", 0, NULL, &res), 0);
+  assert_int_equal(res.n, 0);
+  nlp_result_destroy(&res);
+  nlp_extract_opts o = {0};
+  o.max_len = 4;
+  assert_int_equal(nlp_extract(r, NULL, "公司中标项目", 18, &o, &res),
+                   NLP_ETOOBIG);
+  nlp_result_destroy(&res);
+}
+
+/* 5 MB on one line: trigger words and digits scattered through ASCII and
+ * CJK junk without sentence breaks. */
+static void test_junk_line(void **state) {
+  nlp_rules *r = *state;
+  size_t n = 5u << 20;
+  char *s = malloc(n + 16);
+  assert_non_null(s);
+  const char *pieces[] = {"质押", "中标", "收购", "x", "9", "亿元", "股", "%",
+                          "，", "有限公司", "（", "简称"};
+  size_t k = 0;
+  unsigned seed = 12345;
+  while (k < n) {
+    seed = seed * 1103515245u + 12345u;
+    const char *p = pieces[(seed >> 16) % 12];
+    size_t l = strlen(p);
+    memcpy(s + k, p, l);
+    k += l;
+  }
+  nlp_result res;
+  int rc = nlp_extract(r, NULL, s, k, NULL, &res);
+  assert_int_equal(rc, 0);
+  nlp_result_destroy(&res);
+  free(s);
+}
+
+static int setup(void **state) {
+  *state = load_data_rules();
+  return 0;
+}
+
+static int teardown(void **state) {
+  nlp_rules_free(*state);
+  return 0;
+}
+
+int main(void) {
+  if (access("data/rules", R_OK)) {
+    printf("test_nlp_extract: run from the repository root (data/rules)\n");
+    return 1;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_broken_rule_reported_others_load),
+      cmocka_unit_test(test_missing_dir_is_eio),
+      cmocka_unit_test(test_zhongbiao),
+      cmocka_unit_test(test_zhiya),
+      cmocka_unit_test(test_shougou),
+      cmocka_unit_test(test_rongzi),
+      cmocka_unit_test(test_cross_sentence_subject),
+      cmocka_unit_test(test_alias_binding),
+      cmocka_unit_test(test_identical_events_deduped),
+      cmocka_unit_test(test_invalid_utf8),
+      cmocka_unit_test(test_empty_and_limits),
+      cmocka_unit_test(test_junk_line),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
