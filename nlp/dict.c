@@ -361,8 +361,12 @@ static const char *load_line(nlp_dict *d, char *line, size_t n, int *rc) {
   const char *hash = memchr(b, '#', n);
   if (hash) e = hash;
   while (e > b && (e[-1] == '\n' || e[-1] == '\r')) e--;
-  trim(&b, &e);
-  if (b == e) return NULL;
+  {
+    const char *tb = b, *te = e; /* blank line?  (fields are trimmed below:
+                                    a leading TAB means an empty word) */
+    trim(&tb, &te);
+    if (tb == te) return NULL;
+  }
   const char *tab = memchr(b, '\t', (size_t)(e - b));
   const char *we = tab ? tab : e;
   const char *wb = b;
