@@ -284,6 +284,10 @@ int store_open(const char *dir, const store_options *opt, store **out) {
     goto fail;
   }
   st->max_key = (size_t)mdb_env_get_maxkeysize(st->env);
+  /* Reader slots of processes that died mid-read would pin old pages and let
+   * the file grow without bound; clearing them at open is cheap. */
+  int dead;
+  mdb_reader_check(st->env, &dead);
   MDB_txn *txn;
   rc = mdb_txn_begin(st->env, NULL, ro ? MDB_RDONLY : 0, &txn);
   if (rc) {
@@ -349,6 +353,12 @@ int store_begin(store *st, bool write, store_txn **out) {
   store_txn *t = malloc(sizeof *t);
   if (!t) return st_fail(STORE_ENOMEM, "store_begin: out of memory");
   int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+  if (rc == MDB_MAP_RESIZED) {
+    /* Another process (ingest next to a server) grew the map: adopt its
+     * size and retry once. */
+    rc = mdb_env_set_mapsize(st->env, 0);
+    if (!rc) rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+  }
   if (rc) {
     free(t);
     return st_lmdb_err(write ? "begin write transaction"

@@ -90,6 +90,13 @@ static int edge_merge_put(store_txn *txn, const Edge *old, Edge *e) {
 int store_edge_put(store_txn *txn, Oppgraph__V1__Edge *e) {
   int err = st_need_write(txn, "store_edge_put");
   if (err) return err;
+  /* The keys hold type and kinds in one byte each. */
+  if ((unsigned)e->type > 0xff || (unsigned)e->src_kind > 0xff ||
+      (unsigned)e->dst_kind > 0xff || e->type == 0)
+    return st_fail(STORE_EINVAL,
+                   "edge %llu -> %llu: type %d / kinds %d,%d out of range",
+                   (unsigned long long)e->src, (unsigned long long)e->dst,
+                   (int)e->type, (int)e->src_kind, (int)e->dst_kind);
   uint8_t nk[EDGE_NKEY];
   edge_nkey(nk, e);
   uint64_t existing;

@@ -401,6 +401,11 @@ static void test_edge_upsert(void **state) {
   s.ratio = 0.51;
   assert_int_equal(store_edge_put(t, &s), 0);
   assert_true(s.id != gid);
+  /* EDGE_UNKNOWN means "every type" in queries; it is not storable */
+  Oppgraph__V1__Edge u = OPPGRAPH__V1__EDGE__INIT;
+  u.src = 1;
+  u.dst = 4;
+  assert_int_equal(store_edge_put(t, &u), STORE_EINVAL);
   assert_int_equal(store_commit(t), 0);
 
   assert_int_equal(store_begin(st, false, &t), 0);
