@@ -404,7 +404,8 @@ static const char *assign_rm(gen *g, const Oppgraph__V1__Enterprise *en,
   bool any_rm_role = false;
   for (size_t i = 0; i < g->nrms; i++)
     if (g->rms[i].rm->role == OPPGRAPH__V1__ROLE__ROLE_RM) any_rm_role = true;
-  for (size_t i = 0; !best && i < g->nrms; i++) {
+  bool kept = best != NULL;
+  for (size_t i = 0; !kept && i < g->nrms; i++) {
     rm_slot *s = &g->rms[i];
     if (any_rm_role && s->rm->role != OPPGRAPH__V1__ROLE__ROLE_RM) continue;
     if (!best || rm_better(s, best, en)) best = s;

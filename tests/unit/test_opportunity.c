@@ -1,0 +1,483 @@
+/*
+ * test_opportunity.c — opportunity/: loading the product matrix (the bundled
+ * data/ files and broken ones), an event becoming an opportunity with the
+ * right products and explanation, one opportunity for the same event reported
+ * by two documents, RM assignment (client → its RM, prospect → territory, else
+ * least loaded), risk flags (guarantee circle, risk events), dropped
+ * candidates counted by reason, and idempotent regeneration.
+ *
+ * The bundled data directory is found through $OPPGRAPH_DATA, else ./data
+ * (the tests run from the repository root).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "graph/graph.h"
+#include "opportunity/opportunity.h"
+
+/* 2024-03-20 00:00 UTC */
+#define NOW 1710892800
+
+typedef struct fx {
+  char dir[64];
+  store *st;
+  opp_config *cfg;
+  uint64_t client, prospect_sz, prospect_bj, agent, circ_a, circ_b;
+  uint64_t next_doc;
+} fx;
+
+static const char *data_dir(void) {
+  const char *d = getenv("OPPGRAPH_DATA");
+  return d && *d ? d : "data";
+}
+
+static uint64_t ent(store_txn *txn, const char *name, const char *region,
+                    bool client, const char *rm) {
+  Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+  e.name = (char *)name;
+  e.region = (char *)region;
+  e.is_client = client;
+  e.rm_id = (char *)(rm ? rm : "");
+  e.industry = (char *)"E48";
+  assert_int_equal(store_ent_put(txn, &e), 0);
+  return e.id;
+}
+
+static void rm(store_txn *txn, const char *id, const char *region,
+               unsigned capacity) {
+  Oppgraph__V1__Rm r = OPPGRAPH__V1__RM__INIT;
+  char *regions[1] = {(char *)region};
+  r.id = (char *)id;
+  r.name = (char *)id;
+  r.regions = regions;
+  r.n_regions = region ? 1 : 0;
+  r.capacity = capacity;
+  assert_int_equal(store_rm_put(txn, &r), 0);
+}
+
+static int setup(void **state) {
+  fx *f = calloc(1, sizeof *f);
+  strcpy(f->dir, "/tmp/test_opp_XXXXXX");
+  if (!mkdtemp(f->dir)) return -1;
+  if (store_open(f->dir, NULL, &f->st)) return -1;
+  char err[512];
+  if (opp_config_load(data_dir(), &f->cfg, err, sizeof err)) {
+    fprintf(stderr, "cannot load the bundled config: %s\n", err);
+    return -1;
+  }
+  store_txn *txn;
+  if (store_begin(f->st, true, &txn)) return -1;
+  rm(txn, "RM001", "3301", 20);
+  rm(txn, "RM002", "4403", 20);
+  rm(txn, "RM003", NULL, 20);
+  f->client = ent(txn, "杭州甲建设集团有限公司", "330106", true, "RM001");
+  f->prospect_sz = ent(txn, "深圳乙科技股份有限公司", "440305", false, NULL);
+  f->prospect_bj = ent(txn, "北京丙能源有限公司", "110105", false, NULL);
+  f->agent = ent(txn, "浙江丁招标代理有限公司", "330106", false, NULL);
+  f->circ_a = ent(txn, "戊化工有限公司", "440305", false, NULL);
+  f->circ_b = ent(txn, "己纺织有限公司", "440305", false, NULL);
+  if (store_commit(txn)) return -1;
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx *f = *state;
+  opp_config_free(f->cfg);
+  store_close(f->st);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  if (system(cmd)) return -1;
+  free(f);
+  return 0;
+}
+
+typedef struct arg_spec {
+  const char *role, *text, *norm;
+  uint64_t ent;
+} arg_spec;
+
+/* Stores a document and one event with the given arguments; returns the
+ * event id. */
+static uint64_t event(fx *f, const char *type, const char *published,
+                      const arg_spec *args, size_t nargs) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  char text[64];
+  snprintf(text, sizeof text, "document %llu",
+           (unsigned long long)++f->next_doc);
+  Oppgraph__V1__Document d = OPPGRAPH__V1__DOCUMENT__INIT;
+  uint8_t hash[32] = {0};
+  memcpy(hash, &f->next_doc, sizeof f->next_doc);
+  d.text = text;
+  d.title = text;
+  d.published = (char *)published;
+  d.content_hash.data = hash;
+  d.content_hash.len = 32;
+  bool is_new;
+  assert_int_equal(store_doc_put(txn, &d, &is_new), 0);
+  assert_true(is_new);
+  Oppgraph__V1__Argument a[8], *ap[8];
+  uint64_t subj[8];
+  size_t ns = 0;
+  for (size_t i = 0; i < nargs; i++) {
+    oppgraph__v1__argument__init(&a[i]);
+    a[i].role = (char *)args[i].role;
+    a[i].text = (char *)args[i].text;
+    a[i].norm = (char *)(args[i].norm ? args[i].norm : "");
+    a[i].enterprise_id = args[i].ent;
+    if (args[i].ent) subj[ns++] = args[i].ent;
+    ap[i] = &a[i];
+  }
+  Oppgraph__V1__Event e = OPPGRAPH__V1__EVENT__INIT;
+  e.type = (char *)type;
+  e.trigger = (char *)type;
+  e.arguments = ap;
+  e.n_arguments = nargs;
+  e.subject_ids = subj;
+  e.n_subject_ids = ns;
+  e.document_id = d.id;
+  e.published = (char *)published;
+  e.confidence = 1;
+  assert_int_equal(store_evt_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  return e.id;
+}
+
+static uint64_t bid(fx *f, uint64_t who, const char *name, const char *amount,
+                    const char *published) {
+  arg_spec a[] = {{"中标公司", name, NULL, who},
+                  {"中标标的", "智慧园区建设项目", NULL, 0},
+                  {"中标金额", "1.2亿元", amount, 0}};
+  return event(f, "中标", published, a, 3);
+}
+
+/* The opportunity of an enterprise (the test worlds have one each). */
+typedef struct find_ctx {
+  uint64_t ent;
+  Oppgraph__V1__Opportunity *o;
+  size_t n;
+} find_ctx;
+
+static int find_cb(void *ctx, const Oppgraph__V1__Opportunity *o) {
+  find_ctx *c = ctx;
+  c->n++;
+  if (o->enterprise_id != c->ent || c->o) return 0;
+  size_t len = oppgraph__v1__opportunity__get_packed_size(o);
+  uint8_t *buf = malloc(len + 1);
+  oppgraph__v1__opportunity__pack(o, buf);
+  c->o = oppgraph__v1__opportunity__unpack(NULL, len, buf);
+  free(buf);
+  return 0;
+}
+
+static Oppgraph__V1__Opportunity *opp_of(fx *f, uint64_t ent, size_t *total) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  find_ctx c = {ent, NULL, 0};
+  assert_int_equal(store_opp_foreach(txn, find_cb, &c), 0);
+  store_abort(txn);
+  if (total) *total = c.n;
+  return c.o;
+}
+
+static void generate(fx *f, opp_report *rep) {
+  assert_int_equal(opp_generate(f->st, f->cfg, NOW, rep), 0);
+}
+
+/* ---- configuration ----------------------------------------------------- */
+
+static void write_file(const char *dir, const char *name, const char *text) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+}
+
+static const char *GOOD_SCORING =
+    "{\"score\":{\"scale\":100,\"value_log_cap\":8,\"p_client\":0.6,"
+    "\"p_prospect\":0.2,\"default_amount\":1e7},\"min_amount\":0,"
+    "\"half_life_days\":30,\"risk_window_days\":365}";
+
+static void test_config_bundled_and_broken(void **state) {
+  fx *f = *state;
+  assert_true(opp_config_rule_count(f->cfg) >= 10);
+
+  char dir[64] = "/tmp/test_oppcfg_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char err[512];
+  opp_config *c = NULL;
+  /* missing files */
+  assert_int_equal(opp_config_load(dir, &c, err, sizeof err), OPP_ECONFIG);
+  assert_null(c);
+  assert_non_null(strstr(err, "products.json"));
+  /* JSON syntax error: the message names file and line */
+  write_file(dir, "products.json", "{\"products\": {\n  \"A\": {\"name\": }\n}");
+  write_file(dir, "opportunity.json", GOOD_SCORING);
+  assert_int_equal(opp_config_load(dir, &c, err, sizeof err), OPP_ECONFIG);
+  assert_non_null(strstr(err, "products.json"));
+  assert_non_null(strstr(err, "line 2"));
+  /* a rule naming an undefined product */
+  write_file(dir, "products.json",
+             "{\"products\":{\"A\":{\"name\":\"甲\",\"revenue_factor\":0.1}},"
+             "\"rules\":[{\"event\":\"中标\",\"products\":[\"NOPE\"],"
+             "\"expiry_days\":9,\"template\":\"{event}\"}]}");
+  assert_int_equal(opp_config_load(dir, &c, err, sizeof err), OPP_ECONFIG);
+  assert_non_null(strstr(err, "rules[0]"));
+  assert_non_null(strstr(err, "NOPE"));
+  /* fixed: loads; then a bad scoring file is named */
+  write_file(dir, "products.json",
+             "{\"products\":{\"A\":{\"name\":\"甲\",\"revenue_factor\":0.1}},"
+             "\"rules\":[{\"event\":\"中标\",\"products\":[\"A\"],"
+             "\"expiry_days\":9,\"template\":\"{event}\"}]}");
+  assert_int_equal(opp_config_load(dir, &c, err, sizeof err), 0);
+  assert_int_equal(opp_config_rule_count(c), 1);
+  opp_config_free(c);
+  write_file(dir, "opportunity.json", "{\"score\":{\"scale\":\"big\"}}");
+  assert_int_equal(opp_config_load(dir, &c, err, sizeof err), OPP_ECONFIG);
+  assert_non_null(strstr(err, "opportunity.json"));
+  assert_non_null(strstr(err, "scale"));
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* ---- generation -------------------------------------------------------- */
+
+static void test_bid_becomes_opportunity(void **state) {
+  fx *f = *state;
+  bid(f, f->client, "杭州甲建设集团有限公司", "120000000", "2024-03-05");
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.events, 1);
+  assert_int_equal(rep.opportunities, 1);
+  assert_int_equal(rep.created, 1);
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->client, NULL);
+  assert_non_null(o);
+  assert_string_equal(o->type, "中标");
+  assert_int_equal(o->n_products, 3);
+  assert_string_equal(o->products[0], "履约保函");
+  assert_string_equal(o->products[1], "预付款保函");
+  assert_string_equal(o->products[2], "流动资金贷款");
+  assert_string_equal(o->rm_id, "RM001"); /* a client goes to its own RM */
+  assert_int_equal(o->amount, 120000000);
+  assert_int_equal(o->status, OPPGRAPH__V1__OPP_STATUS__OPP_NEW);
+  assert_non_null(strstr(o->explanation, "杭州甲建设集团有限公司中标智慧园区建设项目"));
+  assert_non_null(strstr(o->explanation, "金额1.2亿元"));
+  assert_non_null(strstr(o->explanation, "履约保函、预付款保函、流动资金贷款"));
+  assert_non_null(strstr(o->explanation, "RM001的存量客户"));
+  assert_non_null(o->parts);
+  assert_true(o->parts->value > 0 && o->parts->value <= 1);
+  assert_float_equal(o->parts->probability, 0.6, 1e-9);
+  /* 15 days old with a 30-day half-life */
+  assert_float_equal(o->parts->urgency, 0.70710678, 1e-6);
+  assert_float_equal(o->score,
+                     100 * o->parts->value * o->parts->probability *
+                         o->parts->urgency,
+                     1e-9);
+  assert_int_equal(o->n_risk_flags, 0);
+  char key[96];
+  snprintf(key, sizeof key, "中标#bid_won|%llu|12e7|2024-03",
+           (unsigned long long)f->client);
+  assert_string_equal(o->dedup_key, key);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
+static void test_same_event_two_documents(void **state) {
+  fx *f = *state;
+  uint64_t e1 = bid(f, f->prospect_sz, "深圳乙科技", "120000000", "2024-03-05");
+  uint64_t e2 = bid(f, f->prospect_sz, "深圳乙科技股份有限公司", "119000000",
+                    "2024-03-07");
+  bid(f, f->prospect_sz, "深圳乙科技", "500000000", "2024-03-09"); /* another */
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.candidates, 3);
+  assert_int_equal(rep.opportunities, 2);
+  assert_int_equal(rep.merged, 1);
+  size_t total;
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_sz, &total);
+  assert_int_equal(total, 2);
+  assert_non_null(o);
+  /* the merged one comes first in id order */
+  assert_int_equal(o->n_event_ids, 2);
+  assert_int_equal(o->event_ids[0], e1);
+  assert_int_equal(o->event_ids[1], e2);
+  assert_int_equal(o->n_document_ids, 2);
+  assert_non_null(strstr(o->explanation, "2篇公告"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
+static void test_rm_assignment(void **state) {
+  fx *f = *state;
+  bid(f, f->prospect_sz, "深圳乙科技", "30000000", "2024-03-05");
+  bid(f, f->prospect_bj, "北京丙能源", "30000000", "2024-03-05");
+  opp_report rep;
+  generate(f, &rep);
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_sz, NULL);
+  assert_non_null(o);
+  assert_string_equal(o->rm_id, "RM002"); /* territory 4403 covers 440305 */
+  assert_non_null(strstr(o->explanation, "440305"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  /* nobody covers Beijing: the least-loaded RM, RM001 and RM003 tie at 0,
+   * RM002 has one already; ties go to the smaller id */
+  o = opp_of(f, f->prospect_bj, NULL);
+  assert_non_null(o);
+  assert_string_equal(o->rm_id, "RM001");
+  assert_non_null(strstr(o->explanation, "按工作量"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
+static void test_risk_flags(void **state) {
+  fx *f = *state;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
+  e.src = f->circ_a;
+  e.dst = f->circ_b;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  e.id = 0;
+  e.src = f->circ_b;
+  e.dst = f->circ_a;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  graph_report gr;
+  assert_int_equal(graph_rebuild_circles(f->st, &gr), 0);
+  assert_int_equal(gr.circles, 1);
+
+  bid(f, f->circ_a, "戊化工", "80000000", "2024-03-05");
+  bid(f, f->prospect_sz, "深圳乙科技", "80000000", "2024-03-05");
+  arg_spec loss[] = {{"公司名称", "深圳乙科技", NULL, f->prospect_sz},
+                     {"净亏损", "3亿元", "300000000", 0}};
+  event(f, "亏损", "2024-02-01", loss, 2);
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.risk_events, 1);
+  assert_int_equal(rep.opportunities, 2); /* the loss itself is no opportunity */
+  assert_int_equal(rep.flagged, 2);
+
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->circ_a, NULL);
+  assert_non_null(o);
+  assert_int_equal(o->n_risk_flags, 1);
+  assert_string_equal(o->risk_flags[0], "担保圈");
+  assert_true(o->parts->risk_penalty > 0);
+  assert_non_null(strstr(o->explanation, "担保圈成员"));
+  double circ_score = o->score;
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+
+  o = opp_of(f, f->prospect_sz, NULL);
+  assert_non_null(o);
+  assert_int_equal(o->n_risk_flags, 1);
+  assert_string_equal(o->risk_flags[0], "亏损");
+  assert_non_null(strstr(o->explanation, "风险提示: 亏损"));
+  /* same amount, date and client status: only the penalties differ */
+  assert_float_equal(o->score + o->parts->risk_penalty,
+                     circ_score + 10 /* 担保圈 */, 1e-9);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
+static void test_dropped_candidates_counted(void **state) {
+  fx *f = *state;
+  bid(f, f->agent, "浙江丁招标代理有限公司", "90000000", "2024-03-05");
+  bid(f, 0, "不认识的公司", "90000000", "2024-03-05");
+  bid(f, f->client, "杭州甲建设", "50000", "2024-03-05"); /* 5万元 */
+  arg_spec cut[] = {{"减持方", "杭州甲建设", NULL, f->client}};
+  event(f, "股东减持", "2024-03-01", cut, 1);
+  arg_spec odd[] = {{"某角色", "x", NULL, f->client}};
+  event(f, "不存在的类型", "2024-03-01", odd, 1);
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.events, 5);
+  assert_int_equal(rep.excluded_subject, 1);
+  assert_int_equal(rep.no_subject, 1);
+  assert_int_equal(rep.below_min_amount, 1);
+  assert_int_equal(rep.risk_events, 1);
+  assert_int_equal(rep.no_rule, 1);
+  assert_int_equal(rep.opportunities, 0);
+  size_t total;
+  assert_null(opp_of(f, f->client, &total));
+  assert_int_equal(total, 0);
+}
+
+typedef struct snap {
+  uint8_t *buf;
+  size_t len;
+} snap;
+
+static int snap_cb(void *ctx, const Oppgraph__V1__Opportunity *o) {
+  snap *s = ctx;
+  size_t n = oppgraph__v1__opportunity__get_packed_size(o);
+  s->buf = realloc(s->buf, s->len + n);
+  oppgraph__v1__opportunity__pack(o, s->buf + s->len);
+  s->len += n;
+  return 0;
+}
+
+static snap snapshot(fx *f) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  snap s = {NULL, 0};
+  assert_int_equal(store_opp_foreach(txn, snap_cb, &s), 0);
+  store_abort(txn);
+  return s;
+}
+
+static void test_idempotent(void **state) {
+  fx *f = *state;
+  bid(f, f->client, "杭州甲建设", "120000000", "2024-03-05");
+  bid(f, f->prospect_sz, "深圳乙科技", "120000000", "2024-03-05");
+  bid(f, f->prospect_sz, "深圳乙科技", "121000000", "2024-03-11");
+  bid(f, f->prospect_bj, "北京丙能源", "30000000", "2023-12-01"); /* expired */
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.created, 3);
+  assert_int_equal(rep.expired, 1);
+  snap a = snapshot(f);
+  assert_true(a.len > 0);
+  generate(f, &rep);
+  assert_int_equal(rep.created, 0);
+  assert_int_equal(rep.updated, 0);
+  assert_int_equal(rep.unchanged, 3);
+  snap b = snapshot(f);
+  assert_int_equal(a.len, b.len);
+  assert_memory_equal(a.buf, b.buf, a.len);
+  free(a.buf);
+  free(b.buf);
+  /* a later day changes urgency: same ids, records updated, none created */
+  assert_int_equal(opp_generate(f->st, f->cfg, NOW + 86400, &rep), 0);
+  assert_int_equal(rep.created, 0);
+  assert_int_equal(rep.updated, 3);
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  store_stats st;
+  assert_int_equal(store_stats_get(txn, &st), 0);
+  assert_int_equal(st.opportunities, 3);
+  store_abort(txn);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_bid_becomes_opportunity, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_same_event_two_documents, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_rm_assignment, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_risk_flags, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dropped_candidates_counted, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
+  };
+  return cmocka_run_group_tests_name("opportunity", tests, NULL, NULL);
+}
