@@ -31,8 +31,11 @@ class SeededServerTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.srv.stop()
+        rc = cls.srv.stop()
         h.remove_tree(cls.dir)
+        if rc != 0:
+            raise AssertionError("server exited %d after the tests:\n%s"
+                                 % (rc, "\n".join(cls.srv.log()[-30:])))
 
     def assertCode(self, code, fn, *args, **kw):
         with self.assertRaises(grpc.RpcError) as cm:
@@ -226,9 +229,19 @@ class ServeLifecycleTest(unittest.TestCase):
         h.seed_store(self.db)
 
     def test_sigterm_and_sigint_exit_cleanly(self):
+        tok = h.issue_token(self.db, "rm_a2")
         for sig in (signal.SIGTERM, signal.SIGINT):
             srv = h.Server(self.db)
             self.assertEqual(srv.health().status, SERVING)
+            # every handler path once, so that a sanitizer build sees them
+            self.assertEqual(srv.push_list(tok).total, 7)
+            self.assertEqual(srv.get_enterprise(tok, id=1).id, 1)
+            for call in (lambda: srv.push_list(None), lambda: srv.push_list(tok, rm_id="rm_b1"),
+                         lambda: srv.get_opportunity(tok, 424242),
+                         lambda: srv.raw(h.OPP + "Nope", b"", tok),
+                         lambda: srv.raw(h.OPP + "ListPushList", b"\x12\x05ab", tok)):
+                with self.assertRaises(grpc.RpcError):
+                    call()
             self.assertEqual(srv.stop(sig), 0, "\n".join(srv.log()))
             self.assertIn("oppgraph: server stopped cleanly", srv.log())
 
