@@ -280,7 +280,11 @@ int store_open(const char *dir, const store_options *opt, store **out) {
   if (rc) {
     snprintf(op, sizeof op, "store %s: open environment", dir);
     err = st_lmdb_err(op, rc);
-    if (rc == ENOENT || rc == EACCES) err = STORE_EIO;
+    if (rc == ENOENT)
+      err = st_fail(STORE_EIO, "store %s: no data.mdb (not an oppgraph store)",
+                    dir);
+    else if (rc == EACCES)
+      err = STORE_EIO;
     goto fail;
   }
   st->max_key = (size_t)mdb_env_get_maxkeysize(st->env);
