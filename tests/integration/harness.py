@@ -103,7 +103,7 @@ def ingest_available():
 class Server:
     """`oppgraph serve` on 127.0.0.1 with a free port, in the background."""
 
-    def __init__(self, db, *extra):
+    def __init__(self, db, *extra, tls_root=None):
         self.db = db
         self.lines = []
         self._cond = threading.Condition()
@@ -114,7 +114,11 @@ class Server:
         self._reader.start()
         self.port = self._wait_port(15)
         self.target = "127.0.0.1:%d" % self.port
-        self.channel = grpc.insecure_channel(self.target)
+        if tls_root is None:
+            self.channel = grpc.insecure_channel(self.target)
+        else:
+            creds = grpc.ssl_channel_credentials(root_certificates=tls_root)
+            self.channel = grpc.secure_channel(self.target, creds)
 
     def _read(self):
         for line in self.proc.stderr:

@@ -10,6 +10,7 @@ command or the sample world is not there.
 import concurrent.futures
 import json
 import os
+import shutil
 import signal
 import unittest
 
@@ -257,6 +258,34 @@ class ServeLifecycleTest(unittest.TestCase):
                   "127.0.0.1:0", timeout=30)
         self.assertEqual(p.returncode, 1)
         self.assertIn("nope", p.stderr)
+
+    def test_tls_when_cert_and_key_given(self):
+        if not shutil.which("openssl"):
+            self.skipTest("no openssl command to make a test certificate")
+        cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
+        h.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+              "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+              "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", check=True)
+        with open(cert, "rb") as f:
+            root = f.read()
+        tok = h.issue_token(self.db, "rm_b1")
+        srv = h.Server(self.db, "--tls-cert", cert, "--tls-key", key, tls_root=root)
+        try:
+            self.assertEqual(srv.health().status, SERVING)
+            self.assertEqual(srv.push_list(tok).total, 3)
+            # a plaintext client gets nowhere
+            plain = grpc.insecure_channel(srv.target)
+            call = plain.unary_unary(h.HEALTH)
+            with self.assertRaises(grpc.RpcError) as cm:
+                call(b"", timeout=5)
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAVAILABLE)
+            plain.close()
+        finally:
+            self.assertEqual(srv.stop(), 0)
+        p = h.cli("serve", "--db", self.db, "--listen", "127.0.0.1:0", "--tls-cert",
+                  os.path.join(self.dir, "missing.pem"), "--tls-key", key, timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("missing.pem", p.stderr)
 
     def test_token_cli_errors(self):
         p = h.cli("token", "issue", "--db", self.db, "--rm", "ghost")
