@@ -22,8 +22,8 @@
  *     body), which also removes identical duplicates.
  *
  * Argument text is always a byte span of the title or the text, copied
- * verbatim.  Per call there is one JIT stack, one match context and one match
- * data block; the rules are only read, so threads can share them.
+ * verbatim.  Per call there is one match data block; the rules are only read,
+ * so threads can share them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,8 +81,16 @@ typedef struct ex_doc {
   const char *pub;
   ex_span *segs;
   size_t nsegs;
-  int has_subject;
+  int subject_done, has_subject;
   ex_span subject;
+  /* document-wide fill searches already made: the shared code, and the
+   * result (found flag and span) */
+  struct {
+    const pcre2_code *re;
+    int found;
+    ex_span s;
+  } doc_cache[32];
+  size_t ndoc_cache;
   ex_alias aliases[EX_MAX_ALIASES];
   size_t naliases;
   ex_hit *hits;
@@ -91,8 +99,6 @@ typedef struct ex_doc {
   ex_event *ev;
   size_t nev;
   pcre2_match_data *md;
-  pcre2_match_context *mctx;
-  pcre2_jit_stack *jit;
 } ex_doc;
 
 /* Result storage: one chunk list, released at once. */
@@ -212,7 +218,7 @@ static size_t ex_back(const char *s, size_t off) {
 static int ex_match(ex_doc *d, const pcre2_code *re, const char *src,
                     size_t to, size_t start) {
   return pcre2_match(re, (PCRE2_SPTR)src, to, start, PCRE2_NO_UTF_CHECK,
-                     d->md, d->mctx);
+                     d->md, NULL);
 }
 
 static int ex_group(const ex_doc *d, uint32_t g, size_t *b, size_t *e) {
@@ -253,8 +259,12 @@ static int ex_first_ent_cb(void *ctx, const nlp_match *m) {
   return 1;
 }
 
+/* Found on first use only: most documents never need it. */
 static void ex_find_subject(ex_doc *d) {
   const nlp_rules *r = d->r;
+  if (d->subject_done)
+    return;
+  d->subject_done = 1;
   size_t nseg = d->nsegs < EX_SUBJECT_SEGS + 1 ? d->nsegs : EX_SUBJECT_SEGS + 1;
   for (size_t p = 0; p < r->nsubjects; p++) {
     for (size_t si = 0; si < nseg; si++) {
@@ -433,6 +443,7 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
     int ok = 0;
     switch (f->scope) {
     case NLP_SCOPE_SUBJECT:
+      ex_find_subject(d);
       if (d->has_subject) {
         s = d->subject;
         ok = 1;
@@ -441,10 +452,28 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
     case NLP_SCOPE_TITLE:
       ok = d->tlen && ex_fill_seg(d, f, 0, ev, &s);
       break;
-    case NLP_SCOPE_DOC:
+    case NLP_SCOPE_DOC: {
+      /* the first occurrence in the document, whatever the event */
+      size_t c;
+      for (c = 0; c < d->ndoc_cache && d->doc_cache[c].re != f->re; c++)
+        ;
+      if (c < d->ndoc_cache) {
+        ok = d->doc_cache[c].found;
+        s = d->doc_cache[c].s;
+        break;
+      }
+      ex_event none = *ev;
+      none.seg = -1;
       for (size_t si = 0; si < d->nsegs && !ok; si++)
-        ok = ex_fill_seg(d, f, si, ev, &s);
+        ok = ex_fill_seg(d, f, si, &none, &s);
+      if (d->ndoc_cache < sizeof d->doc_cache / sizeof d->doc_cache[0]) {
+        d->doc_cache[d->ndoc_cache].re = f->re;
+        d->doc_cache[d->ndoc_cache].found = ok;
+        d->doc_cache[d->ndoc_cache].s = s;
+        d->ndoc_cache++;
+      }
       break;
+    }
     case NLP_SCOPE_WINDOW: {
       int span = f->before > f->after ? f->before : f->after;
       for (int k = 0; k <= span && !ok; k++) {
@@ -617,8 +646,8 @@ static int ex_run(ex_doc *d, nlp_result *out) {
   int rc = ex_segments(d);
   if (rc)
     return rc;
-  ex_find_subject(d);
-  ex_find_aliases(d);
+  if (d->dict)
+    ex_find_aliases(d); /* only used to resolve names to dictionary ids */
   d->hits = malloc(EX_MAX_HITS * sizeof *d->hits);
   d->ev = malloc(EX_MAX_EVENTS * sizeof *d->ev);
   if (!d->hits || !d->ev)
@@ -684,16 +713,13 @@ int nlp_extract(const nlp_rules *rules, const nlp_dict *dict, const char *text,
   d.pub = opts ? opts->published : NULL;
   if (!len && !d.tlen)
     return 0;
+  /* JIT matching uses PCRE2's default 32 KiB stack on the machine stack:
+   * the rule patterns are bounded and never need more, and it spares an
+   * mmap per document. */
   d.md = pcre2_match_data_create(rules->max_groups + 1, NULL);
-  d.mctx = pcre2_match_context_create(NULL);
-  d.jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-  int rc = (d.md && d.mctx && d.jit) ? 0 : NLP_ENOMEM;
-  if (!rc) {
-    pcre2_jit_stack_assign(d.mctx, NULL, d.jit);
+  int rc = d.md ? 0 : NLP_ENOMEM;
+  if (!rc)
     rc = ex_run(&d, out);
-  }
-  pcre2_jit_stack_free(d.jit);
-  pcre2_match_context_free(d.mctx);
   pcre2_match_data_free(d.md);
   free(d.segs);
   free(d.hits);

@@ -44,6 +44,7 @@ typedef struct rl_loader {
   nlp_diag_fn diag;
   void *ctx;
   int errors;
+  char **exp; /* expanded text of r->codes[i], for sharing */
   rl_macro *macros;
   size_t nmacros;
   rl_group *groups;
@@ -216,6 +217,11 @@ static pcre2_code *rl_compile(rl_loader *L, const char *file, int line,
     free(b.p);
     return NULL;
   }
+  for (size_t i = 0; i < L->r->ncodes; i++)
+    if (!strcmp(L->exp[i], b.p)) {
+      free(b.p);
+      return L->r->codes[i];
+    }
   int ec;
   PCRE2_SIZE off;
   pcre2_code *re = pcre2_compile((PCRE2_SPTR)b.p, b.n,
@@ -229,7 +235,20 @@ static pcre2_code *rl_compile(rl_loader *L, const char *file, int line,
     free(b.p);
     return NULL;
   }
-  free(b.p);
+  pcre2_code **c = realloc(L->r->codes, (L->r->ncodes + 1) * sizeof *c);
+  char **e = realloc(L->exp, (L->r->ncodes + 1) * sizeof *e);
+  if (c)
+    L->r->codes = c;
+  if (e)
+    L->exp = e;
+  if (!c || !e) {
+    pcre2_code_free(re);
+    free(b.p);
+    rl_diag(L, file, line, "out of memory");
+    return NULL;
+  }
+  L->exp[L->r->ncodes] = b.p;
+  L->r->codes[L->r->ncodes++] = re;
   /* Without JIT the interpreter still works, only slower. */
   (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
   uint32_t cap = 0;
@@ -323,7 +342,6 @@ static int rl_rule_finish(rl_loader *L) {
     goto out;
   nlp_rule *p = realloc(r->rules, (r->nrules + 1) * sizeof *p);
   if (!p) {
-    pcre2_code_free(re);
     rc = NLP_ENOMEM;
     goto out;
   }
@@ -339,7 +357,6 @@ static int rl_rule_finish(rl_loader *L) {
   ru->confidence = L->confidence;
   int mrc = rl_map_groups(L, ru);
   if (mrc) {
-    pcre2_code_free(ru->re);
     free(ru->gmap);
     if (mrc == NLP_ENOMEM)
       rc = mrc;
@@ -444,17 +461,14 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
     f.vgroup = rl_group_number(f.re, "v");
     if (!f.vgroup) {
       rl_diag(L, L->file, line, "fill: the pattern needs a group (?<v>...)");
-      pcre2_code_free(f.re);
       return 0;
     }
   }
   f.type = rl_intern(r, type);
   f.role = rl_intern(r, role);
   nlp_fill *p = realloc(r->fills, (r->nfills + 1) * sizeof *p);
-  if (!p) {
-    pcre2_code_free(f.re);
+  if (!p)
     return NLP_ENOMEM;
-  }
   r->fills = p;
   r->fills[r->nfills++] = f;
   return 0;
@@ -483,7 +497,6 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
   if (!d.vgroup || (need_full && !d.fullgroup)) {
     rl_diag(L, L->file, line, "the pattern needs group%s (?<v>...)%s",
             need_full ? "s" : "", need_full ? " and (?<full>...)" : "");
-    pcre2_code_free(d.re);
     free(d.anchor);
     return 0;
   }
@@ -491,7 +504,6 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
   d.line = line;
   nlp_docpat *p = realloc(*arr, (*n + 1) * sizeof *p);
   if (!p) {
-    pcre2_code_free(d.re);
     free(d.anchor);
     return NLP_ENOMEM;
   }
@@ -804,6 +816,9 @@ int nlp_rules_load_dir(const char *dir, nlp_diag_fn diag, void *ctx,
     free(L.macros[i].body);
   }
   free(L.macros);
+  for (size_t i = 0; r && i < r->ncodes; i++)
+    free(L.exp[i]);
+  free(L.exp);
   for (size_t i = 0; i < L.ngroups; i++)
     free(L.groups[i].name);
   free(L.groups);
@@ -819,22 +834,18 @@ int nlp_rules_load_dir(const char *dir, nlp_diag_fn diag, void *ctx,
 void nlp_rules_free(nlp_rules *r) {
   if (!r)
     return;
+  for (size_t i = 0; i < r->ncodes; i++)
+    pcre2_code_free(r->codes[i]);
+  free(r->codes);
   for (size_t i = 0; i < r->nrules; i++) {
-    pcre2_code_free(r->rules[i].re);
     free(r->rules[i].gmap);
     free(r->rules[i].sets);
   }
   free(r->rules);
-  for (size_t i = 0; i < r->nfills; i++)
-    pcre2_code_free(r->fills[i].re);
   free(r->fills);
-  for (size_t i = 0; i < r->nsubjects; i++)
-    pcre2_code_free(r->subjects[i].re);
   free(r->subjects);
-  for (size_t i = 0; i < r->naliases; i++) {
-    pcre2_code_free(r->aliases[i].re);
+  for (size_t i = 0; i < r->naliases; i++)
     free(r->aliases[i].anchor);
-  }
   free(r->aliases);
   for (size_t i = 0; i < r->ntrig; i++) {
     free(r->trig_words[i]);

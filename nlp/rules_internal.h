@@ -91,6 +91,11 @@ struct nlp_rules {
   size_t *trig_nrules;
   nlp_dict *trig_dict; /* Aho–Corasick over trig_words, value = index */
   uint32_t max_groups; /* for sizing match data */
+  /* Every compiled pattern, once: identical patterns (after macro
+   * expansion) share one code, which also lets the extractor cache the
+   * document-wide search of a fill used by several event types. */
+  pcre2_code **codes;
+  size_t ncodes;
   /* interned strings (types, roles, names, files), freed at the end */
   char **strs;
   size_t nstrs, capstrs;
