@@ -749,8 +749,8 @@ int opp_generate(store *st, const opp_config *cfg, int64_t now,
       rc = OPP_ESTORE;
   }
   if (!rc) {
-    qsort(g.c, g.nc, sizeof *g.c, cmp_cand);
-    qsort(g.r, g.nr, sizeof *g.r, cmp_risk);
+    if (g.nc) qsort(g.c, g.nc, sizeof *g.c, cmp_cand);
+    if (g.nr) qsort(g.r, g.nr, sizeof *g.r, cmp_risk);
     for (size_t i = 0; !rc && i < g.nc;) {
       size_t j = i + 1;
       while (j < g.nc && !strcmp(g.c[j].key, g.c[i].key)) j++;
