@@ -526,6 +526,39 @@ static void test_opp_paging(void **state) {
   store_close(st);
 }
 
+/* A page cursor is a key, not an offset: records inserted before it are not
+ * repeated or shifted into the next page, records after it do show up. */
+static void test_opp_paging_stable(void **state) {
+  (void)state;
+  char dir[128];
+  store *st = open_fresh(dir, sizeof dir);
+  store_txn *t;
+  assert_int_equal(store_begin(st, true, &t), 0);
+  for (int i = 1; i <= 5; i++) put_opp(t, "rm", i, NULL);
+  uint64_t ids[2];
+  size_t n;
+  bool more;
+  uint8_t key[STORE_PAGE_KEY_LEN];
+  assert_int_equal(store_opp_page(t, "rm", NULL, 2, ids, &n, &more, key, NULL), 0);
+  assert_true(opp_score(t, ids[0]) == 5.0 && opp_score(t, ids[1]) == 4.0);
+  put_opp(t, "rm", 4.5, NULL);
+  put_opp(t, "rm", 2.5, NULL);
+  double want[] = {3.0, 2.5, 2.0, 1.0};
+  size_t k = 0;
+  while (more) {
+    uint8_t after[STORE_PAGE_KEY_LEN];
+    memcpy(after, key, sizeof after);
+    assert_int_equal(store_opp_page(t, "rm", after, 2, ids, &n, &more, key, NULL), 0);
+    for (size_t i = 0; i < n; i++) {
+      assert_true(k < 4);
+      assert_true(opp_score(t, ids[i]) == want[k++]);
+    }
+  }
+  assert_int_equal(k, 4);
+  store_abort(t);
+  store_close(st);
+}
+
 static void test_opp_replace_moves_index(void **state) {
   (void)state;
   char dir[128];
@@ -948,6 +981,7 @@ int main(void) {
       cmocka_unit_test(test_doc_dedup_and_events),
       cmocka_unit_test(test_edge_upsert),
       cmocka_unit_test(test_opp_paging),
+      cmocka_unit_test(test_opp_paging_stable),
       cmocka_unit_test(test_opp_replace_moves_index),
       cmocka_unit_test(test_rm_token_circle_meta),
       cmocka_unit_test(test_schema_mismatch),
