@@ -180,7 +180,8 @@ static char *srv_bearer(const grpc_metadata_array *md) {
 static void srv_dispatch(srv_call *c) {
   const srv_method *m = &srv_methods[c->method];
   srv_reply *rep = &c->rep;
-  if (gpr_time_cmp(c->deadline, gpr_now(c->deadline.clock_type)) < 0) {
+  if (gpr_time_cmp(gpr_convert_clock_type(c->deadline, GPR_CLOCK_MONOTONIC),
+                   gpr_now(GPR_CLOCK_MONOTONIC)) < 0) {
     srv_reply_error(rep, SRV_ST_DEADLINE_EXCEEDED,
                     "the deadline passed before the call was handled");
     return;
