@@ -33,7 +33,9 @@ static double now(void) {
 
 static int rm_entry(const char *p, const struct stat *sb, int flag,
                     struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
+  (void)sb;
+  (void)flag;
+  (void)ftw;
   return remove(p);
 }
 
@@ -77,13 +79,15 @@ int main(int argc, char **argv) {
 
   store *st;
   int err = store_open(dir, NULL, &st);
-  if (err) die("open", err);
+  if (err)
+    die("open", err);
   store_txn *t = NULL;
   char name[64], a1[64], a2[64], code[32];
 
   double t0 = now();
   for (size_t i = 0; i < n; i++) {
-    if (i % BATCH == 0 && (err = store_begin(st, true, &t))) die("begin", err);
+    if (i % BATCH == 0 && (err = store_begin(st, true, &t)))
+      die("begin", err);
     snprintf(name, sizeof name, "测试企业%zu有限公司", i);
     snprintf(a1, sizeof a1, "测试%zu", i);
     snprintf(a2, sizeof a2, "TEST CO %zu", i);
@@ -94,16 +98,19 @@ int main(int argc, char **argv) {
     e.aliases = al;
     e.n_aliases = 2;
     e.credit_code = code;
-    if ((err = store_ent_put(t, &e))) die("ent_put", err);
+    if ((err = store_ent_put(t, &e)))
+      die("ent_put", err);
     if ((i + 1) % BATCH == 0 || i + 1 == n)
-      if ((err = store_commit(t))) die("commit", err);
+      if ((err = store_commit(t)))
+        die("commit", err);
   }
   row("ent_put (3 names + code each)", n, now() - t0);
 
   t0 = now();
   char rm[16];
   for (size_t i = 0; i < n; i++) {
-    if (i % BATCH == 0 && (err = store_begin(st, true, &t))) die("begin", err);
+    if (i % BATCH == 0 && (err = store_begin(st, true, &t)))
+      die("begin", err);
     snprintf(rm, sizeof rm, "rm%03zu", i % NRM);
     snprintf(code, sizeof code, "dedup-%zu", i);
     Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
@@ -112,15 +119,18 @@ int main(int argc, char **argv) {
     o.score = (double)((i * 7919) % 10007) / 100.0;
     o.dedup_key = code;
     o.type = "中标";
-    if ((err = store_opp_put(t, &o))) die("opp_put", err);
+    if ((err = store_opp_put(t, &o)))
+      die("opp_put", err);
     if ((i + 1) % BATCH == 0 || i + 1 == n)
-      if ((err = store_commit(t))) die("commit", err);
+      if ((err = store_commit(t)))
+        die("commit", err);
   }
   row("opp_put (rm index + dedup)", n, now() - t0);
 
   t0 = now();
   for (size_t i = 0; i < n; i++) {
-    if (i % BATCH == 0 && (err = store_begin(st, true, &t))) die("begin", err);
+    if (i % BATCH == 0 && (err = store_begin(st, true, &t)))
+      die("begin", err);
     uint64_t doc = i % 50;
     Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
     e.type = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
@@ -129,28 +139,34 @@ int main(int argc, char **argv) {
     e.ratio = 0.1;
     e.source_docs = &doc;
     e.n_source_docs = 1;
-    if ((err = store_edge_put(t, &e))) die("edge_put", err);
+    if ((err = store_edge_put(t, &e)))
+      die("edge_put", err);
     if ((i + 1) % BATCH == 0 || i + 1 == n)
-      if ((err = store_commit(t))) die("commit", err);
+      if ((err = store_commit(t)))
+        die("commit", err);
   }
   row("edge_put (key + out + in)", n, now() - t0);
 
-  if ((err = store_begin(st, false, &t))) die("begin", err);
+  if ((err = store_begin(st, false, &t)))
+    die("begin", err);
   t0 = now();
   size_t hits = 0;
   for (size_t i = 0; i < n; i++) {
     uint64_t id;
     snprintf(a2, sizeof a2, "ｔｅｓｔ　ｃｏ %zu", (i * 31) % n);
-    if (store_ent_by_name(t, a2, &id) == 0) hits++;
+    if (store_ent_by_name(t, a2, &id) == 0)
+      hits++;
   }
   row("ent_by_name (full-width alias)", n, now() - t0);
-  if (hits != n) fprintf(stderr, "bench_store: only %zu of %zu names found\n", hits, n);
+  if (hits != n)
+    fprintf(stderr, "bench_store: only %zu of %zu names found\n", hits, n);
 
   t0 = now();
   for (size_t i = 0; i < n; i++) {
     uint64_t id;
     snprintf(code, sizeof code, "91%016zu", (i * 31) % n);
-    if (store_ent_by_code(t, code, &id) != 0) die("ent_by_code", STORE_ENOTFOUND);
+    if (store_ent_by_code(t, code, &id) != 0)
+      die("ent_by_code", STORE_ENOTFOUND);
   }
   row("ent_by_code", n, now() - t0);
 
@@ -164,7 +180,8 @@ int main(int argc, char **argv) {
     bool more = true;
     while (more) {
       size_t got, total;
-      if ((err = store_opp_page(t, rm, after, 20, ids, &got, &more, key, &total)))
+      if ((err =
+               store_opp_page(t, rm, after, 20, ids, &got, &more, key, &total)))
         die("opp_page", err);
       listed += got;
       after = key;
@@ -175,15 +192,18 @@ int main(int argc, char **argv) {
   t0 = now();
   size_t edges = 0;
   for (size_t i = 0; i < n / 10 + 1; i++)
-    if ((err = store_edge_out(t, i + 1, 0, count_edge, &edges))) die("edge_out", err);
+    if ((err = store_edge_out(t, i + 1, 0, count_edge, &edges)))
+      die("edge_out", err);
   row("edge_out (edges visited)", edges, now() - t0);
   store_abort(t);
 
   t0 = now();
-  if ((err = store_backup(st, copy))) die("backup", err);
+  if ((err = store_backup(st, copy)))
+    die("backup", err);
   row("store_backup (compact, records)", 3 * n, now() - t0);
   store_close(st);
 
-  if (argc <= 2) nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  if (argc <= 2)
+    nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
   return 0;
 }

@@ -9,13 +9,13 @@
  * is opened with MDB_NOTLS: a read transaction is then not bound to the
  * thread that began it, which the server's worker threads rely on.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -57,7 +57,9 @@ static const struct {
  * through every call.  Being _Thread_local, threads never see each other's. */
 static _Thread_local char st_errbuf[512];
 
-const char *store_last_error(void) { return st_errbuf; }
+const char *store_last_error(void) {
+  return st_errbuf;
+}
 
 int st_fail(int err, const char *fmt, ...) {
   va_list ap;
@@ -68,7 +70,8 @@ int st_fail(int err, const char *fmt, ...) {
 }
 
 int st_lmdb_err(const char *op, int rc) {
-  if (rc == MDB_NOTFOUND) return STORE_ENOTFOUND;
+  if (rc == MDB_NOTFOUND)
+    return STORE_ENOTFOUND;
   snprintf(st_errbuf, sizeof st_errbuf, "%s: %s", op, mdb_strerror(rc));
   switch (rc) {
   case MDB_MAP_FULL:
@@ -89,16 +92,26 @@ int st_lmdb_err(const char *op, int rc) {
 
 const char *store_strerror(int err) {
   switch (err) {
-  case STORE_OK: return "ok";
-  case STORE_ENOTFOUND: return "no such record";
-  case STORE_ESCHEMA: return "store written by another schema version";
-  case STORE_ECORRUPT: return "corrupt record or index";
-  case STORE_ELMDB: return "LMDB error";
-  case STORE_ENOMEM: return "out of memory";
-  case STORE_EINVAL: return "invalid argument";
-  case STORE_EFULL: return "store map full (raise --map-size)";
-  case STORE_EIO: return "cannot create or open the store directory";
-  default: return "unknown store error";
+  case STORE_OK:
+    return "ok";
+  case STORE_ENOTFOUND:
+    return "no such record";
+  case STORE_ESCHEMA:
+    return "store written by another schema version";
+  case STORE_ECORRUPT:
+    return "corrupt record or index";
+  case STORE_ELMDB:
+    return "LMDB error";
+  case STORE_ENOMEM:
+    return "out of memory";
+  case STORE_EINVAL:
+    return "invalid argument";
+  case STORE_EFULL:
+    return "store map full (raise --map-size)";
+  case STORE_EIO:
+    return "cannot create or open the store directory";
+  default:
+    return "unknown store error";
   }
 }
 
@@ -113,15 +126,18 @@ void store_u64_be(uint8_t out[8], uint64_t v) {
 
 uint64_t store_be_u64(const uint8_t in[8]) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = (v << 8) | in[i];
+  for (int i = 0; i < 8; i++)
+    v = (v << 8) | in[i];
   return v;
 }
 
 uint64_t store_score_key(double score) {
   /* NaN would otherwise sort above +inf; a score that is not a number is the
    * worst score.  -0.0 and 0.0 must share one key. */
-  if (isnan(score)) score = -INFINITY;
-  if (score == 0.0) score = 0.0;
+  if (isnan(score))
+    score = -INFINITY;
+  if (score == 0.0)
+    score = 0.0;
   uint64_t bits;
   memcpy(&bits, &score, sizeof bits);
   if (bits >> 63)
@@ -152,9 +168,11 @@ static size_t utf8_dec(const unsigned char *s, size_t n, uint32_t *cp) {
   } else {
     return 0;
   }
-  if (len > n) return 0;
+  if (len > n)
+    return 0;
   for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xc0) != 0x80) return 0;
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
     c = (c << 6) | (s[i] & 0x3f);
   }
   *cp = c;
@@ -171,7 +189,8 @@ size_t store_name_norm(const char *in, size_t len, char *out) {
       out[o++] = (char)s[i++];
       continue;
     }
-    if (cp >= 0xff01 && cp <= 0xff5e) cp -= 0xfee0; /* full-width ASCII */
+    if (cp >= 0xff01 && cp <= 0xff5e)
+      cp -= 0xfee0; /* full-width ASCII */
     if (cp == 0x3000 || cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' ||
         cp == '\v' || cp == '\f') {
       i += l;
@@ -179,7 +198,8 @@ size_t store_name_norm(const char *in, size_t len, char *out) {
     }
     if (cp < 0x80) {
       char c = (char)cp;
-      if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+      if (c >= 'A' && c <= 'Z')
+        c = (char)(c - 'A' + 'a');
       out[o++] = c;
     } else {
       memcpy(out + o, s + i, l);
@@ -238,10 +258,12 @@ static int st_open_dbs(store *st, MDB_txn *txn, const char *dir) {
     v.mv_size = 8;
     v.mv_data = be;
     rc = mdb_put(txn, st->dbi[ST_META], &k, &v, 0);
-    if (rc != 0) return st_lmdb_err("write schema_version", rc);
+    if (rc != 0)
+      return st_lmdb_err("write schema_version", rc);
     return 0;
   }
-  if (rc != 0) return st_lmdb_err("read schema_version", rc);
+  if (rc != 0)
+    return st_lmdb_err("read schema_version", rc);
   if (v.mv_size != 8)
     return st_fail(STORE_ECORRUPT,
                    "store %s: schema_version is %zu bytes, expected 8", dir,
@@ -256,14 +278,17 @@ static int st_open_dbs(store *st, MDB_txn *txn, const char *dir) {
 
 int store_open(const char *dir, const store_options *opt, store **out) {
   *out = NULL;
-  if (!dir || !*dir) return st_fail(STORE_EINVAL, "store_open: empty directory");
+  if (!dir || !*dir)
+    return st_fail(STORE_EINVAL, "store_open: empty directory");
   bool ro = opt && opt->read_only;
   size_t map = opt && opt->map_size ? opt->map_size : ST_DEFAULT_MAP_SIZE;
   int err = st_dir_prepare(dir, ro);
-  if (err) return err;
+  if (err)
+    return err;
 
   store *st = calloc(1, sizeof *st);
-  if (!st) return st_fail(STORE_ENOMEM, "store %s: out of memory", dir);
+  if (!st)
+    return st_fail(STORE_ENOMEM, "store %s: out of memory", dir);
   st->read_only = ro;
   char op[600];
   int rc = mdb_env_create(&st->env);
@@ -317,15 +342,18 @@ fail:
 }
 
 void store_close(store *st) {
-  if (!st) return;
+  if (!st)
+    return;
   mdb_env_close(st->env);
   free(st);
 }
 
 int store_backup(store *st, const char *dest) {
-  if (!dest || !*dest) return st_fail(STORE_EINVAL, "store_backup: empty destination");
+  if (!dest || !*dest)
+    return st_fail(STORE_EINVAL, "store_backup: empty destination");
   int err = st_dir_prepare(dest, false);
-  if (err) return err;
+  if (err)
+    return err;
   DIR *d = opendir(dest);
   if (!d)
     return st_fail(STORE_EIO, "backup %s: %s", dest, strerror(errno));
@@ -355,19 +383,20 @@ int store_begin(store *st, bool write, store_txn **out) {
   if (write && st->read_only)
     return st_fail(STORE_EINVAL, "store_begin: store was opened read-only");
   store_txn *t = malloc(sizeof *t);
-  if (!t) return st_fail(STORE_ENOMEM, "store_begin: out of memory");
+  if (!t)
+    return st_fail(STORE_ENOMEM, "store_begin: out of memory");
   int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
   if (rc == MDB_MAP_RESIZED) {
     /* Another process (ingest next to a server) grew the map: adopt its
      * size and retry once. */
     rc = mdb_env_set_mapsize(st->env, 0);
-    if (!rc) rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (!rc)
+      rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
   }
   if (rc) {
     free(t);
-    return st_lmdb_err(write ? "begin write transaction"
-                             : "begin read transaction",
-                       rc);
+    return st_lmdb_err(
+        write ? "begin write transaction" : "begin read transaction", rc);
   }
   t->st = st;
   t->write = write;
@@ -376,36 +405,41 @@ int store_begin(store *st, bool write, store_txn **out) {
 }
 
 int store_commit(store_txn *txn) {
-  if (!txn) return st_fail(STORE_EINVAL, "store_commit: NULL transaction");
+  if (!txn)
+    return st_fail(STORE_EINVAL, "store_commit: NULL transaction");
   int rc = mdb_txn_commit(txn->txn);
   free(txn);
   return rc ? st_lmdb_err("commit", rc) : 0;
 }
 
 void store_abort(store_txn *txn) {
-  if (!txn) return;
+  if (!txn)
+    return;
   mdb_txn_abort(txn->txn);
   free(txn);
 }
 
 int st_need_write(store_txn *txn, const char *op) {
-  if (!txn) return st_fail(STORE_EINVAL, "%s: NULL transaction", op);
+  if (!txn)
+    return st_fail(STORE_EINVAL, "%s: NULL transaction", op);
   if (!txn->write)
     return st_fail(STORE_EINVAL, "%s: needs a write transaction", op);
   return 0;
 }
 
 int store_stats_get(store_txn *txn, store_stats *out) {
-  static const enum st_db dbs[] = {ST_ENT, ST_PERSON, ST_DOC, ST_EVT, ST_EDGE,
-                                   ST_OPP, ST_RM, ST_TOKEN, ST_CIRCLE};
+  static const enum st_db dbs[] = {ST_ENT, ST_PERSON, ST_DOC,
+                                   ST_EVT, ST_EDGE,   ST_OPP,
+                                   ST_RM,  ST_TOKEN,  ST_CIRCLE};
   size_t *fields[] = {&out->enterprises, &out->persons, &out->documents,
-                      &out->events, &out->edges, &out->opportunities,
-                      &out->rms, &out->tokens, &out->circles};
+                      &out->events,      &out->edges,   &out->opportunities,
+                      &out->rms,         &out->tokens,  &out->circles};
   memset(out, 0, sizeof *out);
   for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
     MDB_stat ms;
     int rc = mdb_stat(txn->txn, st_dbi(txn, dbs[i]), &ms);
-    if (rc) return st_lmdb_err("store_stats_get", rc);
+    if (rc)
+      return st_lmdb_err("store_stats_get", rc);
     *fields[i] = ms.ms_entries;
   }
   return 0;
@@ -423,7 +457,8 @@ static int st_key_check(store_txn *txn, enum st_db db, size_t klen) {
 int st_put_msg(store_txn *txn, enum st_db db, const void *key, size_t klen,
                const ProtobufCMessage *msg) {
   int err = st_key_check(txn, db, klen);
-  if (err) return err;
+  if (err)
+    return err;
   MDB_val k = {klen, (void *)key};
   MDB_val v = {protobuf_c_message_get_packed_size(msg), NULL};
   int rc = mdb_put(txn->txn, st_dbi(txn, db), &k, &v, MDB_RESERVE);
@@ -440,7 +475,8 @@ int st_get_msg(store_txn *txn, enum st_db db, const void *key, size_t klen,
                const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out) {
   *out = NULL;
   int err = st_key_check(txn, db, klen);
-  if (err) return err == STORE_EINVAL ? STORE_ENOTFOUND : err;
+  if (err)
+    return err == STORE_EINVAL ? STORE_ENOTFOUND : err;
   MDB_val k = {klen, (void *)key}, v;
   int rc = mdb_get(txn->txn, st_dbi(txn, db), &k, &v);
   if (rc) {
@@ -457,7 +493,8 @@ int st_get_msg(store_txn *txn, enum st_db db, const void *key, size_t klen,
 
 int st_get_u64(store_txn *txn, enum st_db db, const void *key, size_t klen,
                uint64_t *out) {
-  if (klen == 0 || klen > txn->st->max_key) return STORE_ENOTFOUND;
+  if (klen == 0 || klen > txn->st->max_key)
+    return STORE_ENOTFOUND;
   MDB_val k = {klen, (void *)key}, v;
   int rc = mdb_get(txn->txn, st_dbi(txn, db), &k, &v);
   if (rc) {
@@ -475,7 +512,8 @@ int st_get_u64(store_txn *txn, enum st_db db, const void *key, size_t klen,
 int st_put_raw(store_txn *txn, enum st_db db, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags) {
   int err = st_key_check(txn, db, klen);
-  if (err) return err;
+  if (err)
+    return err;
   MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
   int rc = mdb_put(txn->txn, st_dbi(txn, db), &k, &v, flags);
   if (rc) {
@@ -488,10 +526,12 @@ int st_put_raw(store_txn *txn, enum st_db db, const void *key, size_t klen,
 
 int st_del(store_txn *txn, enum st_db db, const void *key, size_t klen,
            const void *val, size_t vlen) {
-  if (klen == 0 || klen > txn->st->max_key) return 0; /* never stored */
+  if (klen == 0 || klen > txn->st->max_key)
+    return 0; /* never stored */
   MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
   int rc = mdb_del(txn->txn, st_dbi(txn, db), &k, val ? &v : NULL);
-  if (rc == MDB_NOTFOUND) return 0;
+  if (rc == MDB_NOTFOUND)
+    return 0;
   if (rc) {
     char op[64];
     snprintf(op, sizeof op, "delete from %s", st_db_table[db].name);
@@ -503,11 +543,13 @@ int st_del(store_txn *txn, enum st_db db, const void *key, size_t klen,
 int st_seq_next(store_txn *txn, const char *name, uint64_t *out) {
   uint64_t cur = 0;
   int err = st_get_u64(txn, ST_META, name, strlen(name), &cur);
-  if (err && err != STORE_ENOTFOUND) return err;
+  if (err && err != STORE_ENOTFOUND)
+    return err;
   uint8_t be[8];
   store_u64_be(be, cur + 1);
   err = st_put_raw(txn, ST_META, name, strlen(name), be, 8, 0);
-  if (err) return err;
+  if (err)
+    return err;
   *out = cur + 1;
   return 0;
 }
@@ -515,8 +557,10 @@ int st_seq_next(store_txn *txn, const char *name, uint64_t *out) {
 int st_seq_bump(store_txn *txn, const char *name, uint64_t id) {
   uint64_t cur = 0;
   int err = st_get_u64(txn, ST_META, name, strlen(name), &cur);
-  if (err && err != STORE_ENOTFOUND) return err;
-  if (cur >= id) return 0;
+  if (err && err != STORE_ENOTFOUND)
+    return err;
+  if (cur >= id)
+    return 0;
   uint8_t be[8];
   store_u64_be(be, id);
   return st_put_raw(txn, ST_META, name, strlen(name), be, 8, 0);
@@ -527,23 +571,27 @@ int st_foreach_msg(store_txn *txn, enum st_db db,
                    void *ad) {
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->txn, st_dbi(txn, db), &cur);
-  if (rc) return st_lmdb_err("open cursor", rc);
+  if (rc)
+    return st_lmdb_err("open cursor", rc);
   MDB_val k, v;
   int ret = 0;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, v.mv_size,
-                                                    v.mv_data);
+    ProtobufCMessage *m =
+        protobuf_c_message_unpack(desc, NULL, v.mv_size, v.mv_data);
     if (!m) {
-      ret = st_fail(STORE_ECORRUPT, "%s: a %zu-byte value does not decode as %s",
-                    st_db_table[db].name, v.mv_size, desc->name);
+      ret =
+          st_fail(STORE_ECORRUPT, "%s: a %zu-byte value does not decode as %s",
+                  st_db_table[db].name, v.mv_size, desc->name);
       break;
     }
     ret = visit(ad, m);
     protobuf_c_message_free_unpacked(m, NULL);
-    if (ret) break;
+    if (ret)
+      break;
   }
-  if (!ret && rc != MDB_NOTFOUND) ret = st_lmdb_err("iterate", rc);
+  if (!ret && rc != MDB_NOTFOUND)
+    ret = st_lmdb_err("iterate", rc);
   mdb_cursor_close(cur);
   return ret;
 }
@@ -553,17 +601,20 @@ int st_foreach_msg(store_txn *txn, enum st_db db,
 int store_meta_put(store_txn *txn, const char *key, const void *val,
                    size_t len) {
   int err = st_need_write(txn, "store_meta_put");
-  if (err) return err;
+  if (err)
+    return err;
   return st_put_raw(txn, ST_META, key, strlen(key), val, len, 0);
 }
 
 int store_meta_get(store_txn *txn, const char *key, const void **val,
                    size_t *len) {
   size_t klen = strlen(key);
-  if (klen == 0 || klen > txn->st->max_key) return STORE_ENOTFOUND;
+  if (klen == 0 || klen > txn->st->max_key)
+    return STORE_ENOTFOUND;
   MDB_val k = {klen, (void *)key}, v;
   int rc = mdb_get(txn->txn, st_dbi(txn, ST_META), &k, &v);
-  if (rc) return st_lmdb_err("get meta", rc);
+  if (rc)
+    return st_lmdb_err("get meta", rc);
   *val = v.mv_data;
   *len = v.mv_size;
   return 0;

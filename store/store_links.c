@@ -17,7 +17,8 @@
 typedef Oppgraph__V1__Edge Edge;
 typedef Oppgraph__V1__Opportunity Opp;
 
-#define EDGE_NKEY 19 /* u8 type ‖ u8 src_kind ‖ u64 src ‖ u8 dst_kind ‖ u64 dst */
+#define EDGE_NKEY                                                              \
+  19 /* u8 type ‖ u8 src_kind ‖ u64 src ‖ u8 dst_kind ‖ u64 dst */
 #define EDGE_AKEY 17 /* u64 node ‖ u8 type ‖ u64 edge id */
 
 static void edge_nkey(uint8_t k[EDGE_NKEY], const Edge *e) {
@@ -45,37 +46,52 @@ static int edge_index(store_txn *txn, const Edge *e, bool add) {
   int err;
   if (add) {
     err = st_put_raw(txn, ST_EDGE_KEY, nk, EDGE_NKEY, id, 8, 0);
-    if (!err) err = st_put_raw(txn, ST_EDGE_OUT, ok, EDGE_AKEY, "", 0, 0);
-    if (!err) err = st_put_raw(txn, ST_EDGE_IN, ik, EDGE_AKEY, "", 0, 0);
+    if (!err)
+      err = st_put_raw(txn, ST_EDGE_OUT, ok, EDGE_AKEY, "", 0, 0);
+    if (!err)
+      err = st_put_raw(txn, ST_EDGE_IN, ik, EDGE_AKEY, "", 0, 0);
   } else {
     err = st_del(txn, ST_EDGE_KEY, nk, EDGE_NKEY, NULL, 0);
-    if (!err) err = st_del(txn, ST_EDGE_OUT, ok, EDGE_AKEY, NULL, 0);
-    if (!err) err = st_del(txn, ST_EDGE_IN, ik, EDGE_AKEY, NULL, 0);
+    if (!err)
+      err = st_del(txn, ST_EDGE_OUT, ok, EDGE_AKEY, NULL, 0);
+    if (!err)
+      err = st_del(txn, ST_EDGE_IN, ik, EDGE_AKEY, NULL, 0);
   }
   return err;
 }
 
-static bool has_text(const char *s) { return s && *s; }
+static bool has_text(const char *s) {
+  return s && *s;
+}
 
 /* Writes old updated by e: attributes of e replace old's when set (non-zero,
  * non-empty), source_docs is the union, old first. */
 static int edge_merge_put(store_txn *txn, const Edge *old, Edge *e) {
   Edge m = *e;
   m.id = old->id;
-  if (m.ratio == 0) m.ratio = old->ratio;
-  if (m.amount == 0) m.amount = old->amount;
-  if (!has_text(m.start)) m.start = old->start;
-  if (!has_text(m.end)) m.end = old->end;
-  if (!has_text(m.role)) m.role = old->role;
-  uint64_t *docs = malloc((old->n_source_docs + e->n_source_docs + 1) *
-                          sizeof *docs);
-  if (!docs) return st_fail(STORE_ENOMEM, "store_edge_put: out of memory");
+  if (m.ratio == 0)
+    m.ratio = old->ratio;
+  if (m.amount == 0)
+    m.amount = old->amount;
+  if (!has_text(m.start))
+    m.start = old->start;
+  if (!has_text(m.end))
+    m.end = old->end;
+  if (!has_text(m.role))
+    m.role = old->role;
+  uint64_t *docs =
+      malloc((old->n_source_docs + e->n_source_docs + 1) * sizeof *docs);
+  if (!docs)
+    return st_fail(STORE_ENOMEM, "store_edge_put: out of memory");
   size_t n = 0;
-  for (size_t i = 0; i < old->n_source_docs; i++) docs[n++] = old->source_docs[i];
+  for (size_t i = 0; i < old->n_source_docs; i++)
+    docs[n++] = old->source_docs[i];
   for (size_t i = 0; i < e->n_source_docs; i++) {
     bool seen = false;
-    for (size_t j = 0; j < n && !seen; j++) seen = docs[j] == e->source_docs[i];
-    if (!seen) docs[n++] = e->source_docs[i];
+    for (size_t j = 0; j < n && !seen; j++)
+      seen = docs[j] == e->source_docs[i];
+    if (!seen)
+      docs[n++] = e->source_docs[i];
   }
   m.source_docs = docs;
   m.n_source_docs = n;
@@ -83,13 +99,15 @@ static int edge_merge_put(store_txn *txn, const Edge *old, Edge *e) {
   store_u64_be(key, m.id);
   int err = st_put_msg(txn, ST_EDGE, key, 8, &m.base);
   free(docs);
-  if (!err) e->id = m.id;
+  if (!err)
+    e->id = m.id;
   return err;
 }
 
 int store_edge_put(store_txn *txn, Oppgraph__V1__Edge *e) {
   int err = st_need_write(txn, "store_edge_put");
-  if (err) return err;
+  if (err)
+    return err;
   /* The keys hold type and kinds in one byte each. */
   if ((unsigned)e->type > 0xff || (unsigned)e->src_kind > 0xff ||
       (unsigned)e->dst_kind > 0xff || e->type == 0)
@@ -107,19 +125,22 @@ int store_edge_put(store_txn *txn, Oppgraph__V1__Edge *e) {
     if (err == STORE_ENOTFOUND)
       return st_fail(STORE_ECORRUPT, "edge_key points to missing edge %llu",
                      (unsigned long long)existing);
-    if (err) return err;
+    if (err)
+      return err;
     err = edge_merge_put(txn, old, e);
     oppgraph__v1__edge__free_unpacked(old, NULL);
     return err;
   }
-  if (err != STORE_ENOTFOUND) return err;
+  if (err != STORE_ENOTFOUND)
+    return err;
   if (e->id == 0) {
     err = st_seq_next(txn, ST_SEQ_EDGE, &e->id);
   } else {
     /* An explicit id whose record had other endpoints: move its indexes. */
     err = st_seq_bump(txn, ST_SEQ_EDGE, e->id);
     Edge *old = NULL;
-    if (!err) err = store_edge_get(txn, e->id, &old);
+    if (!err)
+      err = store_edge_get(txn, e->id, &old);
     if (err == STORE_ENOTFOUND) {
       err = 0;
     } else if (!err) {
@@ -127,11 +148,13 @@ int store_edge_put(store_txn *txn, Oppgraph__V1__Edge *e) {
       oppgraph__v1__edge__free_unpacked(old, NULL);
     }
   }
-  if (err) return err;
+  if (err)
+    return err;
   uint8_t key[8];
   store_u64_be(key, e->id);
   err = st_put_msg(txn, ST_EDGE, key, 8, &e->base);
-  if (!err) err = edge_index(txn, e, true);
+  if (!err)
+    err = edge_index(txn, e, true);
   return err;
 }
 
@@ -150,7 +173,8 @@ struct edge_ad {
 static int edge_visit(void *a, const ProtobufCMessage *m) {
   struct edge_ad *ad = a;
   const Edge *e = (const Edge *)m;
-  if (ad->type != 0 && (int)e->type != ad->type) return 0;
+  if (ad->type != 0 && (int)e->type != ad->type)
+    return 0;
   return ad->fn(ad->ctx, e);
 }
 
@@ -167,7 +191,8 @@ static int edge_adj(store_txn *txn, enum st_db db, uint64_t node, int type,
                     store_edge_fn fn, void *ctx) {
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->txn, st_dbi(txn, db), &cur);
-  if (rc) return st_lmdb_err("open edge adjacency cursor", rc);
+  if (rc)
+    return st_lmdb_err("open edge adjacency cursor", rc);
   uint8_t prefix[9];
   store_u64_be(prefix, node);
   prefix[8] = (uint8_t)type;
@@ -176,17 +201,21 @@ static int edge_adj(store_txn *txn, enum st_db db, uint64_t node, int type,
   int ret = 0;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    if (k.mv_size != EDGE_AKEY || memcmp(k.mv_data, prefix, plen) != 0) break;
+    if (k.mv_size != EDGE_AKEY || memcmp(k.mv_data, prefix, plen) != 0)
+      break;
     uint64_t id = store_be_u64((const uint8_t *)k.mv_data + 9);
     Edge *e;
     ret = store_edge_get(txn, id, &e);
     if (ret == STORE_ENOTFOUND)
-      ret = st_fail(STORE_ECORRUPT, "edge adjacency points to missing edge %llu",
-                    (unsigned long long)id);
-    if (ret) break;
+      ret =
+          st_fail(STORE_ECORRUPT, "edge adjacency points to missing edge %llu",
+                  (unsigned long long)id);
+    if (ret)
+      break;
     ret = fn(ctx, e);
     oppgraph__v1__edge__free_unpacked(e, NULL);
-    if (ret) break;
+    if (ret)
+      break;
   }
   if (!ret && rc != 0 && rc != MDB_NOTFOUND)
     ret = st_lmdb_err("walk edge adjacency", rc);
@@ -211,7 +240,8 @@ static int opp_rm_key(const Opp *o, uint8_t **out, size_t *len) {
   const char *rm = o->rm_id ? o->rm_id : "";
   size_t rl = strlen(rm);
   uint8_t *k = malloc(rl + 1 + STORE_PAGE_KEY_LEN);
-  if (!k) return st_fail(STORE_ENOMEM, "opp_rm key: out of memory");
+  if (!k)
+    return st_fail(STORE_ENOMEM, "opp_rm key: out of memory");
   memcpy(k, rm, rl);
   k[rl] = 0;
   store_u64_be(k + rl + 1, store_score_key(o->score));
@@ -225,7 +255,8 @@ static int opp_index(store_txn *txn, const Opp *o, bool add) {
   uint8_t *k = NULL;
   size_t klen = 0;
   int err = opp_rm_key(o, &k, &klen);
-  if (err) return err;
+  if (err)
+    return err;
   err = add ? st_put_raw(txn, ST_OPP_RM, k, klen, "", 0, 0)
             : st_del(txn, ST_OPP_RM, k, klen, NULL, 0);
   free(k);
@@ -242,7 +273,8 @@ static int opp_index(store_txn *txn, const Opp *o, bool add) {
 
 int store_opp_put(store_txn *txn, Oppgraph__V1__Opportunity *o) {
   int err = st_need_write(txn, "store_opp_put");
-  if (err) return err;
+  if (err)
+    return err;
   /* The dedup key is unique: two records with one key would mean the
    * dedup step was bypassed, so that is the caller's error to see. */
   if (has_text(o->dedup_key)) {
@@ -253,14 +285,16 @@ int store_opp_put(store_txn *txn, Oppgraph__V1__Opportunity *o) {
                      "opportunity dedup key \"%s\" already belongs to "
                      "opportunity %llu",
                      o->dedup_key, (unsigned long long)owner);
-    if (err && err != STORE_ENOTFOUND) return err;
+    if (err && err != STORE_ENOTFOUND)
+      return err;
   }
   if (o->id == 0) {
     err = st_seq_next(txn, ST_SEQ_OPP, &o->id);
   } else {
     err = st_seq_bump(txn, ST_SEQ_OPP, o->id);
     Opp *old = NULL;
-    if (!err) err = store_opp_get(txn, o->id, &old);
+    if (!err)
+      err = store_opp_get(txn, o->id, &old);
     if (err == STORE_ENOTFOUND) {
       err = 0;
     } else if (!err) {
@@ -268,15 +302,18 @@ int store_opp_put(store_txn *txn, Oppgraph__V1__Opportunity *o) {
       oppgraph__v1__opportunity__free_unpacked(old, NULL);
     }
   }
-  if (err) return err;
+  if (err)
+    return err;
   uint8_t key[8];
   store_u64_be(key, o->id);
   err = st_put_msg(txn, ST_OPP, key, 8, &o->base);
-  if (!err) err = opp_index(txn, o, true);
+  if (!err)
+    err = opp_index(txn, o, true);
   return err;
 }
 
-int store_opp_get(store_txn *txn, uint64_t id, Oppgraph__V1__Opportunity **out) {
+int store_opp_get(store_txn *txn, uint64_t id,
+                  Oppgraph__V1__Opportunity **out) {
   uint8_t key[8];
   store_u64_be(key, id);
   return st_get_msg(txn, ST_OPP, key, 8, &oppgraph__v1__opportunity__descriptor,
@@ -284,7 +321,8 @@ int store_opp_get(store_txn *txn, uint64_t id, Oppgraph__V1__Opportunity **out) 
 }
 
 int store_opp_by_dedup(store_txn *txn, const char *key, uint64_t *id) {
-  if (!key) return STORE_ENOTFOUND;
+  if (!key)
+    return STORE_ENOTFOUND;
   return st_get_u64(txn, ST_OPP_DEDUP, key, strlen(key), id);
 }
 
@@ -309,17 +347,21 @@ int store_opp_page(store_txn *txn, const char *rm_id,
                    uint8_t next_key[STORE_PAGE_KEY_LEN], size_t *total) {
   *n = 0;
   *more = false;
-  if (total) *total = 0;
+  if (total)
+    *total = 0;
   if (limit == 0)
     return st_fail(STORE_EINVAL, "store_opp_page: page limit is 0");
   const char *rm = rm_id ? rm_id : "";
   size_t rl = strlen(rm), plen = rl + 1;
-  if (plen + STORE_PAGE_KEY_LEN > txn->st->max_key) return 0; /* never stored */
+  if (plen + STORE_PAGE_KEY_LEN > txn->st->max_key)
+    return 0; /* never stored */
   uint8_t *start = malloc(plen + STORE_PAGE_KEY_LEN);
-  if (!start) return st_fail(STORE_ENOMEM, "store_opp_page: out of memory");
+  if (!start)
+    return st_fail(STORE_ENOMEM, "store_opp_page: out of memory");
   memcpy(start, rm, rl);
   start[rl] = 0;
-  if (after) memcpy(start + plen, after, STORE_PAGE_KEY_LEN);
+  if (after)
+    memcpy(start + plen, after, STORE_PAGE_KEY_LEN);
 
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->txn, st_dbi(txn, ST_OPP_RM), &cur);
@@ -346,7 +388,8 @@ int store_opp_page(store_txn *txn, const char *rm_id,
     ids[(*n)++] = store_be_u64(suffix + 8);
     memcpy(next_key, suffix, STORE_PAGE_KEY_LEN);
   }
-  if (rc != 0 && rc != MDB_NOTFOUND) ret = st_lmdb_err("walk opp_rm", rc);
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    ret = st_lmdb_err("walk opp_rm", rc);
 
   if (!ret && total) {
     /* Counting by walk is linear in the RM's list; lists are hundreds. */
@@ -374,14 +417,17 @@ int store_opp_page(store_txn *txn, const char *rm_id,
 
 int store_rm_put(store_txn *txn, const Oppgraph__V1__Rm *rm) {
   int err = st_need_write(txn, "store_rm_put");
-  if (err) return err;
-  if (!has_text(rm->id)) return st_fail(STORE_EINVAL, "store_rm_put: empty RM id");
+  if (err)
+    return err;
+  if (!has_text(rm->id))
+    return st_fail(STORE_EINVAL, "store_rm_put: empty RM id");
   return st_put_msg(txn, ST_RM, rm->id, strlen(rm->id), &rm->base);
 }
 
 int store_rm_get(store_txn *txn, const char *id, Oppgraph__V1__Rm **out) {
   *out = NULL;
-  if (!has_text(id)) return STORE_ENOTFOUND;
+  if (!has_text(id))
+    return STORE_ENOTFOUND;
   return st_get_msg(txn, ST_RM, id, strlen(id), &oppgraph__v1__rm__descriptor,
                     (ProtobufCMessage **)out);
 }
@@ -403,7 +449,8 @@ int store_rm_foreach(store_txn *txn, store_rm_fn fn, void *ctx) {
 
 int store_token_put(store_txn *txn, const Oppgraph__V1__TokenRecord *t) {
   int err = st_need_write(txn, "store_token_put");
-  if (err) return err;
+  if (err)
+    return err;
   if (!has_text(t->token_id))
     return st_fail(STORE_EINVAL, "store_token_put: empty token id");
   return st_put_msg(txn, ST_TOKEN, t->token_id, strlen(t->token_id), &t->base);
@@ -412,7 +459,8 @@ int store_token_put(store_txn *txn, const Oppgraph__V1__TokenRecord *t) {
 int store_token_get(store_txn *txn, const char *token_id,
                     Oppgraph__V1__TokenRecord **out) {
   *out = NULL;
-  if (!has_text(token_id)) return STORE_ENOTFOUND;
+  if (!has_text(token_id))
+    return STORE_ENOTFOUND;
   return st_get_msg(txn, ST_TOKEN, token_id, strlen(token_id),
                     &oppgraph__v1__token_record__descriptor,
                     (ProtobufCMessage **)out);
@@ -423,10 +471,13 @@ int store_token_get(store_txn *txn, const char *token_id,
 int store_circles_replace(store_txn *txn, Oppgraph__V1__GuaranteeCircle **c,
                           size_t n) {
   int err = st_need_write(txn, "store_circles_replace");
-  if (err) return err;
+  if (err)
+    return err;
   int rc = mdb_drop(txn->txn, st_dbi(txn, ST_CIRCLE), 0);
-  if (!rc) rc = mdb_drop(txn->txn, st_dbi(txn, ST_CIRCLE_ENT), 0);
-  if (rc) return st_lmdb_err("clear circles", rc);
+  if (!rc)
+    rc = mdb_drop(txn->txn, st_dbi(txn, ST_CIRCLE_ENT), 0);
+  if (rc)
+    return st_lmdb_err("clear circles", rc);
   for (size_t i = 0; i < n; i++) {
     c[i]->id = i + 1;
     uint8_t key[8];
@@ -437,7 +488,8 @@ int store_circles_replace(store_txn *txn, Oppgraph__V1__GuaranteeCircle **c,
       store_u64_be(mk, c[i]->members[j]);
       err = st_put_raw(txn, ST_CIRCLE_ENT, mk, 8, key, 8, 0);
     }
-    if (err) return err;
+    if (err)
+      return err;
   }
   return 0;
 }

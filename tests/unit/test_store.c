@@ -6,20 +6,20 @@
  * group teardown removes.
  */
 #define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <ftw.h>
-#include <lmdb.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <pthread.h>
 #include <unistd.h>
+
+#include <cmocka.h>
+#include <lmdb.h> /* only to plant a corrupt value behind the store's back */
 
 #include "store/store.h"
 
@@ -28,7 +28,9 @@ static int g_seq;
 
 static int rm_entry(const char *p, const struct stat *sb, int flag,
                     struct FTW *ftw) {
-  (void)sb; (void)flag; (void)ftw;
+  (void)sb;
+  (void)flag;
+  (void)ftw;
   return remove(p);
 }
 
@@ -53,7 +55,8 @@ static store *open_fresh(char *dir, size_t len) {
   store *st = NULL;
   store_options opt = {.map_size = 64 << 20};
   int err = store_open(dir, &opt, &st);
-  if (err) fprintf(stderr, "store_open %s: %s\n", dir, store_last_error());
+  if (err)
+    fprintf(stderr, "store_open %s: %s\n", dir, store_last_error());
   assert_int_equal(err, 0);
   return st;
 }
@@ -82,8 +85,8 @@ static void test_u64_be(void **state) {
 static void test_score_key_order(void **state) {
   (void)state;
   /* strictly descending scores must give strictly ascending keys */
-  double s[] = {INFINITY, 1e300, 1e6, 5.5, 1.0, 0.5, 1e-300, 0.0,
-                -1e-300, -0.5, -1.0, -1e6, -1e300, -INFINITY};
+  double s[] = {INFINITY, 1e300,   1e6,  5.5,  1.0,  0.5,    1e-300,
+                0.0,      -1e-300, -0.5, -1.0, -1e6, -1e300, -INFINITY};
   size_t n = sizeof s / sizeof s[0];
   for (size_t i = 0; i + 1 < n; i++)
     assert_true(store_score_key(s[i]) < store_score_key(s[i + 1]));
@@ -113,7 +116,9 @@ static void test_name_norm(void **state) {
 static void test_name_norm_parens(void **state) {
   (void)state;
   char out[64];
-  const char *in = "\xef\xbc\x88" "A" "\xef\xbc\x89"; /* （A） */
+  const char *in = "\xef\xbc\x88"
+                   "A"
+                   "\xef\xbc\x89"; /* （A） */
   store_name_norm(in, strlen(in), out);
   assert_string_equal(out, "(a)");
   /* invalid UTF-8 bytes are copied, not dropped */
@@ -206,7 +211,8 @@ struct names {
 };
 static int collect_name(void *ctx, const char *name, size_t len, uint64_t id) {
   struct names *c = ctx;
-  if (c->n == 8) return 1;
+  if (c->n == 8)
+    return 1;
   snprintf(c->buf[c->n], sizeof c->buf[0], "%.*s", (int)len, name);
   c->ids[c->n++] = id;
   return 0;
@@ -281,7 +287,8 @@ static void test_doc_dedup_and_events(void **state) {
   store_txn *t;
   assert_int_equal(store_begin(st, true, &t), 0);
   uint8_t hash[32];
-  for (int i = 0; i < 32; i++) hash[i] = (uint8_t)i;
+  for (int i = 0; i < 32; i++)
+    hash[i] = (uint8_t)i;
   Oppgraph__V1__Document d = OPPGRAPH__V1__DOCUMENT__INIT;
   d.title = "公告";
   d.text = "某公司中标";
@@ -359,7 +366,8 @@ struct edges {
 };
 static int collect_edge(void *ctx, const Oppgraph__V1__Edge *e) {
   struct edges *c = ctx;
-  if (c->n < 8) c->ids[c->n] = e->id;
+  if (c->n < 8)
+    c->ids[c->n] = e->id;
   c->n++;
   return 0;
 }
@@ -411,7 +419,7 @@ static void test_edge_upsert(void **state) {
   assert_int_equal(store_begin(st, false, &t), 0);
   Oppgraph__V1__Edge *m = NULL;
   assert_int_equal(store_edge_get(t, gid, &m), 0);
-  assert_int_equal(m->amount, 100);          /* kept: not set in g2 */
+  assert_int_equal(m->amount, 100); /* kept: not set in g2 */
   assert_string_equal(m->start, "2023-01-01");
   assert_string_equal(m->end, "2025-01-01"); /* set by g2 */
   assert_int_equal(m->n_source_docs, 2);     /* 11 not duplicated */
@@ -423,8 +431,9 @@ static void test_edge_upsert(void **state) {
   assert_int_equal(store_edge_out(t, 1, 0, collect_edge, &c), 0);
   assert_int_equal(c.n, 2);
   memset(&c, 0, sizeof c);
-  assert_int_equal(
-      store_edge_out(t, 1, OPPGRAPH__V1__EDGE_TYPE__GUARANTEE, collect_edge, &c), 0);
+  assert_int_equal(store_edge_out(t, 1, OPPGRAPH__V1__EDGE_TYPE__GUARANTEE,
+                                  collect_edge, &c),
+                   0);
   assert_int_equal(c.n, 1);
   assert_true(c.ids[0] == gid);
   memset(&c, 0, sizeof c);
@@ -434,12 +443,14 @@ static void test_edge_upsert(void **state) {
   assert_int_equal(store_edge_in(t, 1, 0, collect_edge, &c), 0);
   assert_int_equal(c.n, 0);
   memset(&c, 0, sizeof c);
-  assert_int_equal(store_edge_in(t, 3, OPPGRAPH__V1__EDGE_TYPE__GUARANTEE,
-                                 collect_edge, &c), 0);
+  assert_int_equal(
+      store_edge_in(t, 3, OPPGRAPH__V1__EDGE_TYPE__GUARANTEE, collect_edge, &c),
+      0);
   assert_int_equal(c.n, 0);
   memset(&c, 0, sizeof c);
   assert_int_equal(store_edge_foreach(t, OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING,
-                                      collect_edge, &c), 0);
+                                      collect_edge, &c),
+                   0);
   assert_int_equal(c.n, 1);
   assert_true(c.ids[0] == s.id);
   store_stats ss;
@@ -457,7 +468,8 @@ static void put_opp(store_txn *t, const char *rm, double score, uint64_t *id) {
   o.score = score;
   o.type = "中标";
   assert_int_equal(store_opp_put(t, &o), 0);
-  if (id) *id = o.id;
+  if (id)
+    *id = o.id;
 }
 
 static double opp_score(store_txn *t, uint64_t id) {
@@ -475,10 +487,12 @@ static void test_opp_paging(void **state) {
   store_txn *t;
   assert_int_equal(store_begin(st, true, &t), 0);
   /* 25 for "r1" in scrambled order, including negatives and ties */
-  for (int i = 0; i < 25; i++) put_opp(t, "r1", (double)((i * 7) % 25) - 5, NULL);
+  for (int i = 0; i < 25; i++)
+    put_opp(t, "r1", (double)((i * 7) % 25) - 5, NULL);
   put_opp(t, "r1", 3.0, NULL); /* a tie with an existing score: 26 */
   /* "r10" shares the prefix "r1"; "r" is a prefix of both */
-  for (int i = 0; i < 5; i++) put_opp(t, "r10", 100.0 + i, NULL);
+  for (int i = 0; i < 5; i++)
+    put_opp(t, "r10", 100.0 + i, NULL);
   put_opp(t, "r", 1000.0, NULL);
   assert_int_equal(store_commit(t), 0);
 
@@ -502,7 +516,8 @@ static void test_opp_paging(void **state) {
       prev = s;
     }
     seen += n;
-    if (!more) break;
+    if (!more)
+      break;
     assert_int_equal(n, 10);
     after = key;
   }
@@ -510,14 +525,14 @@ static void test_opp_paging(void **state) {
   assert_int_equal(seen, 26);
   assert_int_equal(n, 6);
 
-  assert_int_equal(store_opp_page(t, "r10", NULL, 10, ids, &n, &more, key,
-                                  &total), 0);
+  assert_int_equal(
+      store_opp_page(t, "r10", NULL, 10, ids, &n, &more, key, &total), 0);
   assert_int_equal(n, 5);
   assert_false(more);
   assert_int_equal(total, 5);
   assert_true(opp_score(t, ids[0]) == 104.0);
-  assert_int_equal(store_opp_page(t, "nobody", NULL, 10, ids, &n, &more, key,
-                                  &total), 0);
+  assert_int_equal(
+      store_opp_page(t, "nobody", NULL, 10, ids, &n, &more, key, &total), 0);
   assert_int_equal(n, 0);
   assert_int_equal(total, 0);
   assert_int_equal(store_opp_page(t, "r1", NULL, 0, ids, &n, &more, key, NULL),
@@ -534,12 +549,14 @@ static void test_opp_paging_stable(void **state) {
   store *st = open_fresh(dir, sizeof dir);
   store_txn *t;
   assert_int_equal(store_begin(st, true, &t), 0);
-  for (int i = 1; i <= 5; i++) put_opp(t, "rm", i, NULL);
+  for (int i = 1; i <= 5; i++)
+    put_opp(t, "rm", i, NULL);
   uint64_t ids[2];
   size_t n;
   bool more;
   uint8_t key[STORE_PAGE_KEY_LEN];
-  assert_int_equal(store_opp_page(t, "rm", NULL, 2, ids, &n, &more, key, NULL), 0);
+  assert_int_equal(store_opp_page(t, "rm", NULL, 2, ids, &n, &more, key, NULL),
+                   0);
   assert_true(opp_score(t, ids[0]) == 5.0 && opp_score(t, ids[1]) == 4.0);
   put_opp(t, "rm", 4.5, NULL);
   put_opp(t, "rm", 2.5, NULL);
@@ -548,7 +565,8 @@ static void test_opp_paging_stable(void **state) {
   while (more) {
     uint8_t after[STORE_PAGE_KEY_LEN];
     memcpy(after, key, sizeof after);
-    assert_int_equal(store_opp_page(t, "rm", after, 2, ids, &n, &more, key, NULL), 0);
+    assert_int_equal(
+        store_opp_page(t, "rm", after, 2, ids, &n, &more, key, NULL), 0);
     for (size_t i = 0; i < n; i++) {
       assert_true(k < 4);
       assert_true(opp_score(t, ids[i]) == want[k++]);
@@ -581,9 +599,11 @@ static void test_opp_replace_moves_index(void **state) {
   size_t n, total;
   bool more;
   uint8_t key[STORE_PAGE_KEY_LEN];
-  assert_int_equal(store_opp_page(t, "a", NULL, 4, ids, &n, &more, key, &total), 0);
+  assert_int_equal(store_opp_page(t, "a", NULL, 4, ids, &n, &more, key, &total),
+                   0);
   assert_int_equal(total, 0);
-  assert_int_equal(store_opp_page(t, "b", NULL, 4, ids, &n, &more, key, &total), 0);
+  assert_int_equal(store_opp_page(t, "b", NULL, 4, ids, &n, &more, key, &total),
+                   0);
   assert_int_equal(total, 2);
   assert_true(ids[0] == low);
   assert_true(ids[1] == o.id);
@@ -628,9 +648,12 @@ static void test_rm_token_circle_meta(void **state) {
   Oppgraph__V1__GuaranteeCircle c1 = OPPGRAPH__V1__GUARANTEE_CIRCLE__INIT,
                                 c2 = OPPGRAPH__V1__GUARANTEE_CIRCLE__INIT,
                                 c3 = OPPGRAPH__V1__GUARANTEE_CIRCLE__INIT;
-  c1.members = m1; c1.n_members = 3;
-  c2.members = m2; c2.n_members = 2;
-  c3.members = m3; c3.n_members = 2;
+  c1.members = m1;
+  c1.n_members = 3;
+  c2.members = m2;
+  c2.n_members = 2;
+  c3.members = m3;
+  c3.n_members = 2;
   Oppgraph__V1__GuaranteeCircle *cs[] = {&c1, &c2};
   assert_int_equal(store_circles_replace(t, cs, 2), 0);
   assert_int_equal(c2.id, 2);
@@ -963,11 +986,13 @@ static void test_person_ids_disjoint(void **state) {
 
 static void test_strerror(void **state) {
   (void)state;
-  int codes[] = {STORE_OK, STORE_ENOTFOUND, STORE_ESCHEMA, STORE_ECORRUPT,
-                 STORE_ELMDB, STORE_ENOMEM, STORE_EINVAL, STORE_EFULL, STORE_EIO};
+  int codes[] = {STORE_OK,       STORE_ENOTFOUND, STORE_ESCHEMA,
+                 STORE_ECORRUPT, STORE_ELMDB,     STORE_ENOMEM,
+                 STORE_EINVAL,   STORE_EFULL,     STORE_EIO};
   for (size_t i = 1; i < sizeof codes / sizeof codes[0]; i++)
     for (size_t j = 0; j < i; j++)
-      assert_string_not_equal(store_strerror(codes[i]), store_strerror(codes[j]));
+      assert_string_not_equal(store_strerror(codes[i]),
+                              store_strerror(codes[j]));
 }
 
 int main(void) {
