@@ -104,7 +104,7 @@ static json_t *node_json(store_txn *txn, Oppgraph__V1__NodeKind kind,
 }
 
 static void print_json(json_t *j) {
-  char *s = json_dumps(j, JSON_COMPACT);
+  char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
   if (s) puts(s);
   free(s);
   json_decref(j);
