@@ -90,6 +90,9 @@ void store_close(store *st);
 /* Copies a consistent, compacted snapshot to the directory `dest` (hot backup). */
 int store_backup(store *st, const char *dest);
 
+/* A read transaction may be handed between threads (the env is opened with
+ * MDB_NOTLS) and one thread may hold several; a write transaction belongs to
+ * the thread that began it, and a second writer waits for the first. */
 int store_begin(store *st, bool write, store_txn **out);
 int store_commit(store_txn *txn); /* frees txn in every case */
 void store_abort(store_txn *txn); /* frees txn; NULL is fine */
