@@ -436,11 +436,11 @@ static bool xml_root_name(const char *s, size_t len, char *out, size_t outlen) {
     while (i < len && isspace((unsigned char)s[i])) i++;
     if (i >= len || s[i] != '<') return false;
     if (i + 1 < len && (s[i + 1] == '?' || s[i + 1] == '!')) {
-      const char *end = i + 4 <= len && !memcmp(s + i, "<!--", 4)
-                            ? memmem(s + i, len - i, "-->", 3)
-                            : memchr(s + i, '>', len - i);
+      bool comment = i + 4 <= len && !memcmp(s + i, "<!--", 4);
+      const char *end = comment ? memmem(s + i, len - i, "-->", 3)
+                                : memchr(s + i, '>', len - i);
       if (!end) return false;
-      i = (size_t)(end - s) + 1;
+      i = (size_t)(end - s) + (comment ? 3 : 1);
       continue;
     }
     i++;
