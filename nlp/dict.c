@@ -8,14 +8,19 @@
  * and builds a byte-level automaton; after that the dictionary is read-only
  * and nlp_dict_scan may run in any number of threads at once.
  *
- * Layout, chosen for memory (millions of names): the trie is built
- * breadth-first from the sorted word list, so the children of every node get
- * consecutive node numbers, in byte order.  A node therefore needs no edge
- * list of its own: its children are nodes child[v] .. child[v+1]-1 and their
- * bytes are label[] of those nodes (searched linearly when few, else
- * binary).  Breadth-first numbering also means failure links can be computed
- * in one forward pass.  Per node: label (1 byte), child start, failure link,
- * word and output link (4 bytes each), depth (2 bytes) — 19 bytes.  The exact
+ * Layout, chosen for memory (millions of names) and cache behaviour: the
+ * trie is built from the sorted word list, and when a node is expanded all
+ * its children get consecutive node numbers, in byte order.  A node
+ * therefore needs no edge list of its own: its children are nodes child ..
+ * child + nchild - 1 and their bytes are the labels of those nodes (searched
+ * linearly when few, else binary).  Nodes are expanded depth-first, so the
+ * long single-child tails of names ("…科技有限公司") are consecutive in
+ * memory and a scan walks them with few cache and TLB misses; failure links
+ * are then computed over an explicit breadth-first queue.  A node is one
+ * 16-byte record (first child, failure link, output node, depth, label,
+ * child count) so that a step costs about one cache miss; the word number of
+ * a node (4 bytes) is a separate array, read only on a match.  20 bytes per
+ * node in all.  The exact
  * node count is known before allocation: 1 + sum over sorted words of (length
  * minus common prefix with the previous word).  The root has a full 256-entry
  * table because nearly every text byte passes through it.
@@ -55,6 +60,16 @@ typedef struct dict_word {
   uint32_t len;
 } dict_word;
 
+typedef struct dict_node {
+  uint32_t child; /* first child; 0 = leaf (the root is nobody's child) */
+  uint32_t fail;
+  uint32_t out;   /* nearest node on the suffix chain, itself included, that
+                     ends a word; 0 = none */
+  uint16_t depth;
+  uint8_t label;  /* the byte on the edge from the parent */
+  uint8_t nchild_m1; /* number of children - 1 (when child != 0) */
+} dict_node;
+
 struct nlp_dict {
   /* before build */
   char *arena;
@@ -64,12 +79,8 @@ struct nlp_dict {
   bool built;
   /* after build */
   size_t nnodes;
-  uint8_t *label;
-  uint32_t *child; /* nnodes + 1 entries */
-  uint32_t *fail;
-  uint32_t *word;  /* 0 = none, else index into words + 1 */
-  uint32_t *outl;  /* nearest proper suffix node that ends a word; 0 = none */
-  uint16_t *depth;
+  dict_node *node; /* nnodes entries */
+  uint32_t *word;  /* per node: 0 = none, else index into words + 1 */
   uint32_t root[256];
   dict_word *words;
   size_t nwords;
@@ -85,13 +96,12 @@ int nlp_dict_new(nlp_dict **out) {
 }
 
 static void free_automaton(nlp_dict *d) {
-  free(d->label);
-  free(d->child);
-  free(d->fail);
+  free(d->node);
   free(d->word);
-  free(d->outl);
-  free(d->depth);
   free(d->words);
+  d->node = NULL;
+  d->word = NULL;
+  d->words = NULL;
 }
 
 void nlp_dict_free(nlp_dict *d) {
@@ -149,14 +159,17 @@ static int cmp_entry(const void *pa, const void *pb, void *arg) {
 static inline uint32_t goto_child(const nlp_dict *d, uint32_t s,
                                   unsigned char c) {
   if (s == 0) return d->root[c];
-  uint32_t lo = d->child[s], hi = d->child[s + 1];
+  const dict_node *nd = d->node;
+  uint32_t lo = nd[s].child;
+  if (lo == 0) return 0;
+  uint32_t hi = lo + nd[s].nchild_m1 + 1u;
   while (hi - lo > 8) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (d->label[mid] < c) lo = mid + 1;
+    if (nd[mid].label < c) lo = mid + 1;
     else hi = mid + 1; /* mid may be the answer: keep it in range */
   }
   for (; lo < hi; lo++)
-    if (d->label[lo] == c) return lo;
+    if (nd[lo].label == c) return lo;
   return 0;
 }
 
@@ -164,7 +177,7 @@ static inline uint32_t step(const nlp_dict *d, uint32_t s, unsigned char c) {
   for (;;) {
     uint32_t t = goto_child(d, s, c);
     if (t || s == 0) return t;
-    s = d->fail[s];
+    s = d->node[s].fail;
   }
 }
 
@@ -192,78 +205,92 @@ int nlp_dict_build(nlp_dict *d) {
   if (nodes >= UINT32_MAX) return NLP_ETOOBIG;
   size_t N = (size_t)nodes;
 
-  d->label = calloc(N, 1);
-  d->child = malloc((N + 1) * sizeof(uint32_t));
-  d->fail = calloc(N, sizeof(uint32_t));
+  d->node = calloc(N, sizeof(dict_node));
   d->word = calloc(N, sizeof(uint32_t));
-  d->outl = calloc(N, sizeof(uint32_t));
-  d->depth = calloc(N, sizeof(uint16_t));
   d->words = malloc((m ? m : 1) * sizeof(dict_word));
   uint32_t *lo = malloc(N * sizeof(uint32_t));
   uint32_t *hi = malloc(N * sizeof(uint32_t));
-  if (!d->label || !d->child || !d->fail || !d->word || !d->outl ||
-      !d->depth || !d->words || !lo || !hi) {
+  uint32_t *stack = malloc(N * sizeof(uint32_t)); /* later the BFS queue */
+  if (!d->node || !d->word || !d->words || !lo || !hi || !stack) {
     free(lo);
     free(hi);
+    free(stack);
     free_automaton(d);
-    d->label = NULL, d->child = NULL, d->fail = NULL, d->word = NULL;
-    d->outl = NULL, d->depth = NULL, d->words = NULL;
     return NLP_ENOMEM;
   }
+  dict_node *nd = d->node;
   for (size_t i = 0; i < m; i++)
     d->words[i] = (dict_word){.value = d->ents[i].value,
                               .kind = d->ents[i].kind,
                               .len = d->ents[i].len};
 
-  /* Breadth-first construction: node u covers sorted words lo[u]..hi[u]-1,
-   * all sharing its depth-byte prefix; its children split that range by
-   * the next byte. */
+  /* Construction: node u covers sorted words lo[u]..hi[u]-1, all sharing
+   * its depth-byte prefix; its children split that range by the next byte.
+   * Expanding a node allocates all its children at once; the stack makes
+   * the expansion order depth-first (first child first). */
   lo[0] = 0;
   hi[0] = (uint32_t)m;
   uint32_t next = 1;
-  for (uint32_t u = 0; u < next; u++) {
-    uint32_t dep = d->depth[u], r = lo[u], h = hi[u];
+  size_t sp = 0;
+  stack[sp++] = 0;
+  while (sp > 0) {
+    uint32_t u = stack[--sp];
+    uint32_t dep = nd[u].depth, r = lo[u], h = hi[u];
     if (r < h && d->ents[r].len == dep) d->word[u] = ++r; /* r = index + 1 */
-    d->child[u] = next;
+    uint32_t first = next;
     while (r < h) {
       unsigned char c = (unsigned char)A[d->ents[r].off + dep];
       uint32_t r2 = r + 1;
       while (r2 < h && (unsigned char)A[d->ents[r2].off + dep] == c) r2++;
-      d->label[next] = c;
-      d->depth[next] = (uint16_t)(dep + 1);
+      nd[next].label = c;
+      nd[next].depth = (uint16_t)(dep + 1);
       lo[next] = r;
       hi[next] = r2;
       next++;
       r = r2;
     }
+    if (next > first) {
+      nd[u].child = first;
+      nd[u].nchild_m1 = (uint8_t)(next - first - 1);
+      for (uint32_t v = next; v > first; v--) stack[sp++] = v - 1;
+    }
   }
-  d->child[N] = (uint32_t)N;
   free(lo);
   free(hi);
 
   memset(d->root, 0, sizeof d->root);
-  for (uint32_t v = d->child[0]; v < d->child[1]; v++) d->root[d->label[v]] = v;
+  if (nd[0].child)
+    for (uint32_t v = nd[0].child; v <= nd[0].child + nd[0].nchild_m1; v++)
+      d->root[nd[v].label] = v;
 
-  /* Failure and output links, parents before children. */
-  for (uint32_t u = 0; u < N; u++) {
-    for (uint32_t v = d->child[u]; v < d->child[u + 1]; v++) {
+  /* Failure and output links, parents before children (breadth-first). */
+  uint32_t *queue = stack;
+  size_t qh = 0, qt = 0;
+  queue[qt++] = 0;
+  while (qh < qt) {
+    uint32_t u = queue[qh++];
+    if (!nd[u].child) continue;
+    uint32_t end = nd[u].child + nd[u].nchild_m1 + 1u;
+    for (uint32_t v = nd[u].child; v < end; v++) {
+      queue[qt++] = v;
       uint32_t f = 0;
       if (u != 0) {
-        uint32_t s = d->fail[u];
+        uint32_t s = nd[u].fail;
         for (;;) {
-          uint32_t t = goto_child(d, s, d->label[v]);
+          uint32_t t = goto_child(d, s, nd[v].label);
           if (t) {
             f = t;
             break;
           }
           if (s == 0) break;
-          s = d->fail[s];
+          s = nd[s].fail;
         }
       }
-      d->fail[v] = f;
-      d->outl[v] = d->word[f] ? f : d->outl[f];
+      nd[v].fail = f;
+      nd[v].out = d->word[v] ? v : nd[f].out;
     }
   }
+  free(queue);
 
   d->nnodes = N;
   d->nwords = m;
@@ -282,8 +309,8 @@ size_t nlp_dict_size(const nlp_dict *d) {
 
 size_t nlp_dict_memory(const nlp_dict *d) {
   if (!d->built) return d->arena_cap + d->ents_cap * sizeof(dict_entry);
-  return d->nnodes * (1 + 4 * 4 + 2) + 4 + d->nwords * sizeof(dict_word) +
-         sizeof *d;
+  return d->nnodes * sizeof(dict_node) + d->nnodes * sizeof(uint32_t) +
+         d->nwords * sizeof(dict_word) + sizeof *d;
 }
 
 int nlp_dict_scan(const nlp_dict *d, const char *text, size_t len,
@@ -298,7 +325,8 @@ int nlp_dict_scan(const nlp_dict *d, const char *text, size_t len,
     if (i < len) {
       st = step(d, st, fold_byte(s[i]));
       i++;
-      uint32_t n = d->word[st] ? st : d->outl[st];
+      const dict_node *ns = &d->node[st];
+      uint32_t n = ns->out;
       if (n && (i == len || !nlp_is_cont(s[i]))) {
         uint32_t w = d->word[n] - 1;
         size_t b = i - d->words[w].len;
@@ -309,7 +337,7 @@ int nlp_dict_scan(const nlp_dict *d, const char *text, size_t len,
           pw = w;
         }
       }
-      if (!have || pb + d->depth[st] >= i) continue;
+      if (!have || pb + ns->depth >= i) continue;
     } else if (!have) {
       break;
     }
