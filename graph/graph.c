@@ -16,8 +16,8 @@
  * and every igraph call's return code is checked instead.
  */
 #include "graph/graph.h"
+#include "graph/graph_internal.h"
 
-#include <igraph/igraph.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,23 +27,6 @@
 #define T_GUARANTEE OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
 #define T_SHARE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
 
-struct graph {
-  igraph_t ig;
-  bool ig_ok; /* ig was created and must be destroyed */
-  size_t nv, ne, self_loops;
-  /* vertices */
-  uint64_t *node_id;
-  uint8_t *node_kind;
-  /* edges, indexed by igraph edge id */
-  uint64_t *e_id;
-  uint8_t *e_type;
-  int64_t *e_amount;
-  double *e_ratio;
-  size_t *e_src, *e_dst;
-  /* (kind,id) -> vertex: open addressing, slot value SIZE_MAX = empty */
-  size_t *slot;
-  size_t nslot; /* power of two */
-};
 
 const char *graph_strerror(int err) {
   switch (err) {

@@ -126,4 +126,19 @@ typedef struct graph_hop {
 int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
                         enum graph_dir dir, graph_hop **out, size_t *n);
 
+/* ---- pictures -------------------------------------------------------------
+ * The part of the graph within `depth` hops (either direction) of the
+ * enterprise `center`, as Graphviz DOT: enterprises as boxes, persons as
+ * ellipses, the center filled; each edge type in its own colour and style,
+ * shareholding ratios and amounts (万元 / 亿元) as edge labels.  Names come
+ * from the store through txn.  At most max_nodes nodes (0 = 500), nearest
+ * first.  *dot is malloc'ed and NUL-terminated (free()). */
+int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
+                     unsigned depth, size_t max_nodes, char **dot,
+                     size_t *len);
+/* Lays out DOT text with graphviz (dot engine) and renders SVG into *svg
+ * (malloc'ed, NUL-terminated; free()).  GRAPH_EINVAL when the text does not
+ * parse as DOT. */
+int graph_dot_to_svg(const char *dot, char **svg, size_t *len);
+
 #endif
