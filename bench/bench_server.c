@@ -71,7 +71,8 @@ static int bench_start(bench_run *r, bench_call *c) {
   grpc_metadata_array_init(&c->trail_md);
   c->call = grpc_channel_create_registered_call(
       r->ch, NULL, GRPC_PROPAGATE_DEFAULTS, r->cq, r->method,
-      gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_seconds(10, GPR_TIMESPAN)),
+      gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                   gpr_time_from_seconds(10, GPR_TIMESPAN)),
       NULL);
   c->req = grpc_raw_byte_buffer_create(&r->payload, 1);
   grpc_op ops[6];
@@ -91,7 +92,8 @@ static int bench_start(bench_run *r, bench_call *c) {
   ops[5].data.recv_status_on_client.status = &c->status;
   ops[5].data.recv_status_on_client.status_details = &c->details;
   clock_gettime(CLOCK_MONOTONIC, &c->t0);
-  return grpc_call_start_batch(c->call, ops, 6, c, NULL) == GRPC_CALL_OK ? 0 : -1;
+  return grpc_call_start_batch(c->call, ops, 6, c, NULL) == GRPC_CALL_OK ? 0
+                                                                         : -1;
 }
 
 static void bench_finish(bench_run *r, bench_call *c) {
@@ -99,10 +101,13 @@ static void bench_finish(bench_run *r, bench_call *c) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double us = (double)(t1.tv_sec - c->t0.tv_sec) * 1e6 +
               (double)(t1.tv_nsec - c->t0.tv_nsec) / 1e3;
-  if (c->status != GRPC_STATUS_OK) r->errors++;
-  else if (r->n < r->cap) r->lat[r->n++] = us;
+  if (c->status != GRPC_STATUS_OK)
+    r->errors++;
+  else if (r->n < r->cap)
+    r->lat[r->n++] = us;
   grpc_byte_buffer_destroy(c->req);
-  if (c->resp) grpc_byte_buffer_destroy(c->resp);
+  if (c->resp)
+    grpc_byte_buffer_destroy(c->resp);
   grpc_slice_unref(c->details);
   grpc_metadata_array_destroy(&c->init_md);
   grpc_metadata_array_destroy(&c->trail_md);
@@ -121,16 +126,20 @@ static double bench_row(bench_run *r, int inflight, double secs) {
   double t0 = bench_now(), end = t0 + secs;
   int active = 0;
   for (int i = 0; i < inflight; i++)
-    if (bench_start(r, &calls[i]) == 0) active++;
+    if (bench_start(r, &calls[i]) == 0)
+      active++;
   size_t done = 0;
   while (active > 0) {
-    grpc_event ev = grpc_completion_queue_next(r->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-    if (ev.type != GRPC_OP_COMPLETE) break;
+    grpc_event ev = grpc_completion_queue_next(
+        r->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    if (ev.type != GRPC_OP_COMPLETE)
+      break;
     bench_call *c = ev.tag;
     bench_finish(r, c);
     done++;
     active--;
-    if (bench_now() < end && bench_start(r, c) == 0) active++;
+    if (bench_now() < end && bench_start(r, c) == 0)
+      active++;
   }
   double elapsed = bench_now() - t0;
   qsort(r->lat, r->n, sizeof *r->lat, bench_cmp);
@@ -138,14 +147,16 @@ static double bench_row(bench_run *r, int inflight, double secs) {
 }
 
 static double bench_pct(const bench_run *r, double p) {
-  if (!r->n) return 0;
+  if (!r->n)
+    return 0;
   size_t i = (size_t)(p * (double)(r->n - 1));
   return r->lat[i];
 }
 
 static int bench_free_port(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t len = sizeof a;
   if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
       getsockname(fd, (struct sockaddr *)&a, &len))
@@ -156,11 +167,13 @@ static int bench_free_port(void) {
 
 static int bench_seed(store *st, char *code_out) {
   store_txn *txn;
-  if (store_begin(st, true, &txn)) return -1;
+  if (store_begin(st, true, &txn))
+    return -1;
   Oppgraph__V1__Rm rm = OPPGRAPH__V1__RM__INIT;
   rm.id = "bench_rm";
   rm.team = "T";
-  if (store_rm_put(txn, &rm)) return -1;
+  if (store_rm_put(txn, &rm))
+    return -1;
   char name[64], code[32], key[32], *products[] = {"履约保函", "流动资金贷款"};
   uint64_t ids[BENCH_ENTS];
   for (int i = 0; i < BENCH_ENTS; i++) {
@@ -169,9 +182,11 @@ static int bench_seed(store *st, char *code_out) {
     snprintf(code, sizeof code, "91310000BENCH%05d", i);
     e.name = name;
     e.credit_code = code;
-    if (store_ent_put(txn, &e)) return -1;
+    if (store_ent_put(txn, &e))
+      return -1;
     ids[i] = e.id;
-    if (i == BENCH_ENTS / 2) strcpy(code_out, code);
+    if (i == BENCH_ENTS / 2)
+      strcpy(code_out, code);
   }
   for (int i = 0; i < BENCH_OPPS; i++) {
     Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
@@ -183,10 +198,12 @@ static int bench_seed(store *st, char *code_out) {
     o.products = products;
     o.n_products = 2;
     o.score = (double)((i * 7919) % 1000) / 10.0;
-    o.explanation = "基准测试公司中标某市政项目，金额 1.2 亿元，建议跟进履约保函";
+    o.explanation =
+        "基准测试公司中标某市政项目，金额 1.2 亿元，建议跟进履约保函";
     o.dedup_key = key;
     o.rm_id = "bench_rm";
-    if (store_opp_put(txn, &o)) return -1;
+    if (store_opp_put(txn, &o))
+      return -1;
   }
   return store_commit(txn) ? -1 : 0;
 }
@@ -205,7 +222,8 @@ static void *bench_serve(void *arg) {
 
 int main(int argc, char **argv) {
   double secs = argc > 1 ? atof(argv[1]) : 2.0;
-  if (secs <= 0) secs = 2.0;
+  if (secs <= 0)
+    secs = 2.0;
   /* srv_run takes SIGTERM through a signalfd: block it everywhere first. */
   sigset_t sigs;
   sigemptyset(&sigs);
@@ -214,7 +232,8 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
   char dir[] = "/tmp/oppgraph-bench-server-XXXXXX", code[32] = "";
-  if (!mkdtemp(dir)) return 1;
+  if (!mkdtemp(dir))
+    return 1;
   bench_srv b = {0};
   store_options so = {.map_size = 1u << 30};
   if (store_open(dir, &so, &b.st) || bench_seed(b.st, code)) {
@@ -222,7 +241,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   char tok[SRV_TOKEN_LEN + 1], bearer[SRV_TOKEN_LEN + 16], listen[64];
-  if (srv_token_issue(b.st, "bench_rm", tok, sizeof tok)) return 1;
+  if (srv_token_issue(b.st, "bench_rm", tok, sizeof tok))
+    return 1;
   snprintf(bearer, sizeof bearer, "Bearer %s", tok);
   int port = bench_free_port();
   snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
@@ -243,10 +263,13 @@ int main(int argc, char **argv) {
   r.lat = malloc(r.cap * sizeof *r.lat);
 
   /* requests */
-  Grpc__Health__V1__HealthCheckRequest hreq = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
-  Oppgraph__V1__ListPushListRequest lreq = OPPGRAPH__V1__LIST_PUSH_LIST_REQUEST__INIT;
+  Grpc__Health__V1__HealthCheckRequest hreq =
+      GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+  Oppgraph__V1__ListPushListRequest lreq =
+      OPPGRAPH__V1__LIST_PUSH_LIST_REQUEST__INIT;
   lreq.page_size = 50;
-  Oppgraph__V1__GetEnterpriseRequest ereq = OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__INIT;
+  Oppgraph__V1__GetEnterpriseRequest ereq =
+      OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__INIT;
   ereq.key_case = OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_CREDIT_CODE;
   ereq.credit_code = code;
   struct {
@@ -254,8 +277,10 @@ int main(int argc, char **argv) {
     const ProtobufCMessage *req;
   } rows[] = {
       {"Health/Check (empty)", "/grpc.health.v1.Health/Check", &hreq.base},
-      {"ListPushList page 50", "/oppgraph.v1.OpportunityService/ListPushList", &lreq.base},
-      {"GetEnterprise by code", "/oppgraph.v1.EnterpriseService/GetEnterprise", &ereq.base},
+      {"ListPushList page 50", "/oppgraph.v1.OpportunityService/ListPushList",
+       &lreq.base},
+      {"GetEnterprise by code", "/oppgraph.v1.EnterpriseService/GetEnterprise",
+       &ereq.base},
   };
   const int conc[] = {1, 16, 64};
 
@@ -266,29 +291,34 @@ int main(int argc, char **argv) {
   r.payload = grpc_slice_from_copied_buffer((const char *)buf, len);
   for (int i = 0; i < 100; i++) {
     bench_row(&r, 1, 0.0);
-    if (r.n) break;
+    if (r.n)
+      break;
     usleep(50000);
   }
   grpc_slice_unref(r.payload);
 
   struct utsname u;
   uname(&u);
-  printf("bench_server: oppgraph gRPC server (%d CQ threads) and a C-core client on one\n"
-         "machine (%s %s, %ld CPUs), %.1f s per row; store: 1 RM, %d opportunities,\n"
+  printf("bench_server: oppgraph gRPC server (%d CQ threads) and a C-core "
+         "client on one\n"
+         "machine (%s %s, %ld CPUs), %.1f s per row; store: 1 RM, %d "
+         "opportunities,\n"
          "%d enterprises; latency in microseconds, client-observed.\n\n",
-         b.cfg.threads, u.sysname, u.machine, sysconf(_SC_NPROCESSORS_ONLN), secs,
-         BENCH_OPPS, BENCH_ENTS);
-  printf("| method                 | in flight |      QPS |   p50 |   p99 |  p99.9 | errors |\n");
-  printf("|------------------------|----------:|---------:|------:|------:|-------:|-------:|\n");
+         b.cfg.threads, u.sysname, u.machine, sysconf(_SC_NPROCESSORS_ONLN),
+         secs, BENCH_OPPS, BENCH_ENTS);
+  printf("| method                 | in flight |      QPS |   p50 |   p99 |  "
+         "p99.9 | errors |\n");
+  printf("|------------------------|----------:|---------:|------:|------:|----"
+         "---:|-------:|\n");
   for (size_t m = 0; m < sizeof rows / sizeof rows[0]; m++) {
     r.method = grpc_channel_register_call(r.ch, rows[m].path, NULL, NULL);
     size_t n = protobuf_c_message_pack(rows[m].req, buf);
     r.payload = grpc_slice_from_copied_buffer((const char *)buf, n);
     for (size_t c = 0; c < sizeof conc / sizeof conc[0]; c++) {
       double qps = bench_row(&r, conc[c], secs);
-      printf("| %-22s | %9d | %8.0f | %5.0f | %5.0f | %6.0f | %6zu |\n", rows[m].label,
-             conc[c], qps, bench_pct(&r, 0.50), bench_pct(&r, 0.99), bench_pct(&r, 0.999),
-             r.errors);
+      printf("| %-22s | %9d | %8.0f | %5.0f | %5.0f | %6.0f | %6zu |\n",
+             rows[m].label, conc[c], qps, bench_pct(&r, 0.50),
+             bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.errors);
       fflush(stdout);
     }
     grpc_slice_unref(r.payload);
@@ -296,8 +326,9 @@ int main(int argc, char **argv) {
 
   grpc_channel_destroy(r.ch);
   grpc_completion_queue_shutdown(r.cq);
-  while (grpc_completion_queue_next(r.cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-         GRPC_QUEUE_SHUTDOWN) {
+  while (
+      grpc_completion_queue_next(r.cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+          .type != GRPC_QUEUE_SHUTDOWN) {
   }
   grpc_completion_queue_destroy(r.cq);
   grpc_slice_unref(r.auth.value);
@@ -308,6 +339,7 @@ int main(int argc, char **argv) {
   store_close(b.st);
   char cmd[96];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd)) fprintf(stderr, "bench_server: could not remove %s\n", dir);
+  if (system(cmd))
+    fprintf(stderr, "bench_server: could not remove %s\n", dir);
   return b.rc ? 1 : 0;
 }

@@ -15,12 +15,15 @@
 #include "store/store.h"
 
 static void push_usage(FILE *f) {
-  fprintf(f,
-          "usage: oppgraph push-list --db DIR --rm RM_ID [--limit N] [--json]\n\n"
-          "Prints the RM's opportunities, best score first: rank, score, enterprise,\n"
-          "type, products, risk flags and the explanation.\n\n"
-          "  --limit N   at most N opportunities (default 20)\n"
-          "  --json      one JSON object {rm_id, total, opportunities:[...]} instead\n");
+  fprintf(
+      f,
+      "usage: oppgraph push-list --db DIR --rm RM_ID [--limit N] [--json]\n\n"
+      "Prints the RM's opportunities, best score first: rank, score, "
+      "enterprise,\n"
+      "type, products, risk flags and the explanation.\n\n"
+      "  --limit N   at most N opportunities (default 20)\n"
+      "  --json      one JSON object {rm_id, total, opportunities:[...]} "
+      "instead\n");
 }
 
 /* Terminal columns a UTF-8 string takes: East Asian wide characters count 2.
@@ -35,13 +38,18 @@ static size_t push_width(const char *s, size_t *bytes_for, size_t maxcols) {
       cp = (uint32_t)(u[i] & 0x0F) << 12 | (uint32_t)(u[i + 1] & 0x3F) << 6 |
            (u[i + 2] & 0x3F);
     size_t w = (n >= 3 && cp >= 0x1100) || n == 4 ? 2 : 1;
-    if (cols + w > maxcols) break;
+    if (cols + w > maxcols)
+      break;
     for (size_t k = 0; k < n; k++)
-      if (!u[i + k]) { n = k; break; }
+      if (!u[i + k]) {
+        n = k;
+        break;
+      }
     cols += w;
     i += n;
   }
-  if (bytes_for) *bytes_for = i;
+  if (bytes_for)
+    *bytes_for = i;
   return cols;
 }
 
@@ -50,20 +58,24 @@ static void push_cell(const char *s, size_t cols) {
   size_t bytes;
   size_t w = push_width(s ? s : "", &bytes, cols);
   fwrite(s ? s : "", 1, bytes, stdout);
-  for (; w < cols; w++) putchar(' ');
+  for (; w < cols; w++)
+    putchar(' ');
 }
 
 static void push_join(char *buf, size_t len, char **items, size_t n) {
   buf[0] = '\0';
   size_t used = 0;
   for (size_t i = 0; i < n && used + 1 < len; i++)
-    used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", items[i]);
-  if (!n) snprintf(buf, len, "-");
+    used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+                             items[i]);
+  if (!n)
+    snprintf(buf, len, "-");
 }
 
 static json_t *push_strings(char **items, size_t n) {
   json_t *a = json_array();
-  for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(items[i]));
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(a, json_string(items[i]));
   return a;
 }
 
@@ -82,17 +94,23 @@ int cmd_push_list(int argc, char **argv) {
       continue;
     }
     if (i + 1 >= argc) {
-      fprintf(stderr, "oppgraph push-list: unknown option or missing value: '%s'\n", a);
+      fprintf(stderr,
+              "oppgraph push-list: unknown option or missing value: '%s'\n", a);
       return CLI_EXIT_USAGE;
     }
     const char *v = argv[++i];
-    if (!strcmp(a, "--db")) db = v;
-    else if (!strcmp(a, "--rm")) rm_id = v;
+    if (!strcmp(a, "--db"))
+      db = v;
+    else if (!strcmp(a, "--rm"))
+      rm_id = v;
     else if (!strcmp(a, "--limit")) {
       char *end;
       limit = strtol(v, &end, 10);
       if (!*v || *end || limit < 1 || limit > 1000000) {
-        fprintf(stderr, "oppgraph push-list: --limit '%s': expected a positive number\n", v);
+        fprintf(
+            stderr,
+            "oppgraph push-list: --limit '%s': expected a positive number\n",
+            v);
         return CLI_EXIT_USAGE;
       }
     } else {
@@ -102,7 +120,8 @@ int cmd_push_list(int argc, char **argv) {
     }
   }
   if (!db || !rm_id) {
-    fprintf(stderr, "oppgraph push-list: --db DIR and --rm RM_ID are required\n\n");
+    fprintf(stderr,
+            "oppgraph push-list: --db DIR and --rm RM_ID are required\n\n");
     push_usage(stderr);
     return CLI_EXIT_USAGE;
   }
@@ -143,7 +162,8 @@ int cmd_push_list(int argc, char **argv) {
     rc = srv_push_page(txn, rm_id, token,
                        (int)(want > SRV_PAGE_MAX ? SRV_PAGE_MAX : want), &page);
     if (rc) {
-      fprintf(stderr, "oppgraph push-list: reading the push list of '%s' in %s: %s\n",
+      fprintf(stderr,
+              "oppgraph push-list: reading the push list of '%s' in %s: %s\n",
               rm_id, db, srv_strerror(rc));
       exit_code = CLI_EXIT_FAIL;
       break;
@@ -151,8 +171,9 @@ int cmd_push_list(int argc, char **argv) {
     total = page->total;
     if (!as_json && !header) {
       printf("push list of %s (%s, team %s): %u opportunities%s\n\n", rm->id,
-             rm->name && *rm->name ? rm->name : "-", rm->team && *rm->team ? rm->team : "-",
-             total, total > (uint32_t)limit ? ", best first" : "");
+             rm->name && *rm->name ? rm->name : "-",
+             rm->team && *rm->team ? rm->team : "-", total,
+             total > (uint32_t)limit ? ", best first" : "");
       if (total) {
         printf("rank  score    ");
         push_cell("enterprise", 30);
@@ -168,16 +189,16 @@ int cmd_push_list(int argc, char **argv) {
       const Oppgraph__V1__Opportunity *o = page->opportunities[i];
       shown++;
       if (as_json) {
-        json_t *j = json_pack("{s:I, s:I, s:f, s:I, s:s, s:s, s:o, s:o, s:s, s:I}",
-                              "rank", (json_int_t)shown, "id", (json_int_t)o->id,
-                              "score", o->score, "enterprise_id",
-                              (json_int_t)o->enterprise_id, "enterprise",
-                              o->enterprise_name, "type", o->type, "products",
-                              push_strings(o->products, o->n_products), "risk_flags",
-                              push_strings(o->risk_flags, o->n_risk_flags),
-                              "explanation", o->explanation, "amount",
-                              (json_int_t)o->amount);
-        if (j) json_array_append_new(jlist, j);
+        json_t *j = json_pack(
+            "{s:I, s:I, s:f, s:I, s:s, s:s, s:o, s:o, s:s, s:I}", "rank",
+            (json_int_t)shown, "id", (json_int_t)o->id, "score", o->score,
+            "enterprise_id", (json_int_t)o->enterprise_id, "enterprise",
+            o->enterprise_name, "type", o->type, "products",
+            push_strings(o->products, o->n_products), "risk_flags",
+            push_strings(o->risk_flags, o->n_risk_flags), "explanation",
+            o->explanation, "amount", (json_int_t)o->amount);
+        if (j)
+          json_array_append_new(jlist, j);
         continue;
       }
       char products[512], risks[512];
@@ -190,20 +211,24 @@ int cmd_push_list(int argc, char **argv) {
       printf("  ");
       push_cell(products, 34);
       printf("  %s\n", risks);
-      if (o->explanation && *o->explanation) printf("      why: %s\n", o->explanation);
+      if (o->explanation && *o->explanation)
+        printf("      why: %s\n", o->explanation);
     }
     bool last = !page->next_page_token || !*page->next_page_token ||
                 page->n_opportunities == 0;
-    if (!last) snprintf(token, sizeof token, "%s", page->next_page_token);
+    if (!last)
+      snprintf(token, sizeof token, "%s", page->next_page_token);
     srv_push_page_free(page);
-    if (last) break;
+    if (last)
+      break;
   }
   if (as_json && exit_code == CLI_EXIT_OK) {
     json_t *doc = json_pack("{s:s, s:I, s:o}", "rm_id", rm_id, "total",
                             (json_int_t)total, "opportunities", jlist);
     jlist = NULL;
     char *s = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-    if (s) printf("%s\n", s);
+    if (s)
+      printf("%s\n", s);
     free(s);
     json_decref(doc);
   }

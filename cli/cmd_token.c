@@ -12,13 +12,16 @@
 #include "store/store.h"
 
 static void token_usage(FILE *f) {
-  fprintf(f,
-          "usage: oppgraph token issue  --db DIR --rm RM_ID\n"
-          "       oppgraph token revoke --db DIR --id TOKEN_ID\n\n"
-          "issue   creates an API token for an existing RM and prints it on stdout;\n"
-          "        the store keeps only a salted hash, so keep the printed token.\n"
-          "        Clients send it as metadata 'authorization: Bearer <token>'.\n"
-          "revoke  disables a token at once; TOKEN_ID is the part before the dot.\n");
+  fprintf(
+      f,
+      "usage: oppgraph token issue  --db DIR --rm RM_ID\n"
+      "       oppgraph token revoke --db DIR --id TOKEN_ID\n\n"
+      "issue   creates an API token for an existing RM and prints it on "
+      "stdout;\n"
+      "        the store keeps only a salted hash, so keep the printed token.\n"
+      "        Clients send it as metadata 'authorization: Bearer <token>'.\n"
+      "revoke  disables a token at once; TOKEN_ID is the part before the "
+      "dot.\n");
 }
 
 int cmd_token(int argc, char **argv) {
@@ -29,7 +32,8 @@ int cmd_token(int argc, char **argv) {
   const char *verb = argv[1];
   bool issue = !strcmp(verb, "issue");
   if (!issue && strcmp(verb, "revoke")) {
-    fprintf(stderr, "oppgraph token: unknown action '%s' (issue or revoke)\n\n", verb);
+    fprintf(stderr, "oppgraph token: unknown action '%s' (issue or revoke)\n\n",
+            verb);
     token_usage(stderr);
     return CLI_EXIT_USAGE;
   }
@@ -41,13 +45,17 @@ int cmd_token(int argc, char **argv) {
       return CLI_EXIT_OK;
     }
     if (i + 1 >= argc) {
-      fprintf(stderr, "oppgraph token: unknown option or missing value: '%s'\n", a);
+      fprintf(stderr, "oppgraph token: unknown option or missing value: '%s'\n",
+              a);
       return CLI_EXIT_USAGE;
     }
     const char *v = argv[++i];
-    if (!strcmp(a, "--db")) db = v;
-    else if (!strcmp(a, "--rm") && issue) rm = v;
-    else if (!strcmp(a, "--id") && !issue) id = v;
+    if (!strcmp(a, "--db"))
+      db = v;
+    else if (!strcmp(a, "--rm") && issue)
+      rm = v;
+    else if (!strcmp(a, "--id") && !issue)
+      id = v;
     else {
       fprintf(stderr, "oppgraph token %s: unknown option '%s'\n\n", verb, a);
       token_usage(stderr);
@@ -70,19 +78,24 @@ int cmd_token(int argc, char **argv) {
   if (issue) {
     char tok[SRV_TOKEN_LEN + 1];
     rc = srv_token_issue(st, rm, tok, sizeof tok);
-    if (rc == SRV_OK) printf("%s\n", tok);
+    if (rc == SRV_OK)
+      printf("%s\n", tok);
     else if (rc == SRV_ENOTFOUND)
-      fprintf(stderr, "oppgraph token issue: no RM with id '%s' in %s\n", rm, db);
+      fprintf(stderr, "oppgraph token issue: no RM with id '%s' in %s\n", rm,
+              db);
     else
-      fprintf(stderr, "oppgraph token issue: %s (store %s: %s)\n", srv_strerror(rc), db,
-              store_last_error());
+      fprintf(stderr, "oppgraph token issue: %s (store %s: %s)\n",
+              srv_strerror(rc), db, store_last_error());
   } else {
     rc = srv_token_revoke(st, id);
-    if (rc == SRV_OK) fprintf(stderr, "oppgraph token revoke: %s revoked\n", id);
+    if (rc == SRV_OK)
+      fprintf(stderr, "oppgraph token revoke: %s revoked\n", id);
     else if (rc == SRV_ENOTFOUND)
-      fprintf(stderr, "oppgraph token revoke: no token with id '%s' in %s\n", id, db);
+      fprintf(stderr, "oppgraph token revoke: no token with id '%s' in %s\n",
+              id, db);
     else
-      fprintf(stderr, "oppgraph token revoke: %s (store %s)\n", srv_strerror(rc), db);
+      fprintf(stderr, "oppgraph token revoke: %s (store %s)\n",
+              srv_strerror(rc), db);
   }
   store_close(st);
   return rc ? CLI_EXIT_FAIL : CLI_EXIT_OK;

@@ -48,11 +48,11 @@ const char *srv_strerror(int err);
 #define SRV_TOKEN_LEN (SRV_TOKEN_ID_LEN + 1 + 64)
 
 typedef struct srv_config {
-  const char *listen;     /* "HOST:PORT"; port 0 picks a free one */
-  int threads;            /* completion-queue threads, >= 2 */
-  size_t max_message;     /* bytes, both directions */
-  const char *tls_cert;   /* PEM certificate chain file, or NULL */
-  const char *tls_key;    /* PEM private key file, or NULL (both or neither) */
+  const char *listen;   /* "HOST:PORT"; port 0 picks a free one */
+  int threads;          /* completion-queue threads, >= 2 */
+  size_t max_message;   /* bytes, both directions */
+  const char *tls_cert; /* PEM certificate chain file, or NULL */
+  const char *tls_key;  /* PEM private key file, or NULL (both or neither) */
 } srv_config;
 
 /* Defaults: 127.0.0.1:50051, 2 threads, 4 MiB messages, no TLS. */
@@ -76,7 +76,8 @@ int srv_token_revoke(store *st, const char *token_id);
 /* Checks a full token against the store; on success *rm_out is the token's RM
  * (free with oppgraph__v1__rm__free_unpacked).  Malformed, unknown, revoked or
  * wrong secret: SRV_EAUTH.  rm_out may be NULL. */
-int srv_token_verify(store_txn *txn, const char *token, Oppgraph__V1__Rm **rm_out);
+int srv_token_verify(store_txn *txn, const char *token,
+                     Oppgraph__V1__Rm **rm_out);
 
 /* ---- push lists ---------------------------------------------------------- */
 

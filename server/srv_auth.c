@@ -22,18 +22,30 @@
 
 const char *srv_strerror(int err) {
   switch (err) {
-  case SRV_OK: return "ok";
-  case SRV_EINVAL: return "invalid argument";
-  case SRV_ENOTFOUND: return "not found";
-  case SRV_ESTORE: return "store error";
-  case SRV_ECRYPTO: return "libcrypto failed (random bytes or hash)";
-  case SRV_EAUTH: return "token malformed, unknown, revoked or wrong";
-  case SRV_EBIND: return "cannot listen on the address";
-  case SRV_ETLS: return "cannot read the TLS certificate or key";
-  case SRV_ESYS: return "system call failed";
-  case SRV_ENOSPC: return "output buffer too small";
-  case SRV_EPERM: return "permission denied";
-  default: return "unknown server error";
+  case SRV_OK:
+    return "ok";
+  case SRV_EINVAL:
+    return "invalid argument";
+  case SRV_ENOTFOUND:
+    return "not found";
+  case SRV_ESTORE:
+    return "store error";
+  case SRV_ECRYPTO:
+    return "libcrypto failed (random bytes or hash)";
+  case SRV_EAUTH:
+    return "token malformed, unknown, revoked or wrong";
+  case SRV_EBIND:
+    return "cannot listen on the address";
+  case SRV_ETLS:
+    return "cannot read the TLS certificate or key";
+  case SRV_ESYS:
+    return "system call failed";
+  case SRV_ENOSPC:
+    return "output buffer too small";
+  case SRV_EPERM:
+    return "permission denied";
+  default:
+    return "unknown server error";
   }
 }
 
@@ -47,17 +59,22 @@ void srv_hex_encode(const uint8_t *in, size_t n, char *out) {
 }
 
 static int srv_hex_nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
 int srv_hex_decode(const char *in, size_t hexlen, uint8_t *out) {
-  if (hexlen % 2) return -1;
+  if (hexlen % 2)
+    return -1;
   for (size_t i = 0; i < hexlen; i += 2) {
     int hi = srv_hex_nibble(in[i]), lo = srv_hex_nibble(in[i + 1]);
-    if (hi < 0 || lo < 0) return -1;
+    if (hi < 0 || lo < 0)
+      return -1;
     out[i / 2] = (uint8_t)(hi << 4 | lo);
   }
   return 0;
@@ -80,18 +97,23 @@ static int srv_store_err(int rc) {
 }
 
 int srv_token_issue(store *st, const char *rm_id, char *out, size_t outlen) {
-  if (!st || !rm_id || !*rm_id || !out) return SRV_EINVAL;
-  if (outlen < SRV_TOKEN_LEN + 1) return SRV_ENOSPC;
+  if (!st || !rm_id || !*rm_id || !out)
+    return SRV_EINVAL;
+  if (outlen < SRV_TOKEN_LEN + 1)
+    return SRV_ENOSPC;
   uint8_t id[SRV_TOKEN_ID_LEN / 2], secret[SRV_SECRET_LEN], salt[SRV_SALT_LEN];
   uint8_t hash[32];
-  if (RAND_bytes(id, sizeof id) != 1 || RAND_bytes(secret, sizeof secret) != 1 ||
+  if (RAND_bytes(id, sizeof id) != 1 ||
+      RAND_bytes(secret, sizeof secret) != 1 ||
       RAND_bytes(salt, sizeof salt) != 1)
     return SRV_ECRYPTO;
   int rc = srv_token_hash(salt, secret, hash);
-  if (rc) return rc;
+  if (rc)
+    return rc;
 
   store_txn *txn = NULL;
-  if (store_begin(st, true, &txn)) return SRV_ESTORE;
+  if (store_begin(st, true, &txn))
+    return SRV_ESTORE;
   Oppgraph__V1__Rm *rm = NULL;
   rc = store_rm_get(txn, rm_id, &rm);
   if (rc) {
@@ -115,7 +137,8 @@ int srv_token_issue(store *st, const char *rm_id, char *out, size_t outlen) {
     store_abort(txn);
     return SRV_ESTORE;
   }
-  if (store_commit(txn)) return SRV_ESTORE;
+  if (store_commit(txn))
+    return SRV_ESTORE;
 
   memcpy(out, id_hex, SRV_TOKEN_ID_LEN);
   out[SRV_TOKEN_ID_LEN] = '.';
@@ -125,9 +148,11 @@ int srv_token_issue(store *st, const char *rm_id, char *out, size_t outlen) {
 }
 
 int srv_token_revoke(store *st, const char *token_id) {
-  if (!st || !token_id || !*token_id) return SRV_EINVAL;
+  if (!st || !token_id || !*token_id)
+    return SRV_EINVAL;
   store_txn *txn = NULL;
-  if (store_begin(st, true, &txn)) return SRV_ESTORE;
+  if (store_begin(st, true, &txn))
+    return SRV_ESTORE;
   Oppgraph__V1__TokenRecord *rec = NULL;
   int rc = store_token_get(txn, token_id, &rec);
   if (rc) {
@@ -144,9 +169,12 @@ int srv_token_revoke(store *st, const char *token_id) {
   return store_commit(txn) ? SRV_ESTORE : SRV_OK;
 }
 
-int srv_token_verify(store_txn *txn, const char *token, Oppgraph__V1__Rm **rm_out) {
-  if (rm_out) *rm_out = NULL;
-  if (!txn || !token) return SRV_EAUTH;
+int srv_token_verify(store_txn *txn, const char *token,
+                     Oppgraph__V1__Rm **rm_out) {
+  if (rm_out)
+    *rm_out = NULL;
+  if (!txn || !token)
+    return SRV_EAUTH;
   /* Shape first: nothing malformed reaches the store. */
   if (strlen(token) != SRV_TOKEN_LEN || token[SRV_TOKEN_ID_LEN] != '.')
     return SRV_EAUTH;
@@ -160,7 +188,8 @@ int srv_token_verify(store_txn *txn, const char *token, Oppgraph__V1__Rm **rm_ou
 
   Oppgraph__V1__TokenRecord *rec = NULL;
   int rc = store_token_get(txn, id_hex, &rec);
-  if (rc) return rc == STORE_ENOTFOUND ? SRV_EAUTH : SRV_ESTORE;
+  if (rc)
+    return rc == STORE_ENOTFOUND ? SRV_EAUTH : SRV_ESTORE;
   rc = SRV_EAUTH;
   if (!rec->revoked && rec->salt.len == SRV_SALT_LEN && rec->hash.len == 32 &&
       srv_token_hash(rec->salt.data, secret, hash) == 0 &&

@@ -78,9 +78,9 @@ typedef struct srv_call {
   uint64_t req_id;
   struct timespec t0;
   srv_reply rep;
-  bool generic;                /* an unregistered method: answer UNIMPLEMENTED */
+  bool generic; /* an unregistered method: answer UNIMPLEMENTED */
   grpc_call_details call_details; /* generic calls only: which method */
-  char path[128];              /* the method, for the log */
+  char path[128];                 /* the method, for the log */
 } srv_call;
 
 #define SRV_GENERIC ((size_t)-1)
@@ -94,27 +94,41 @@ void srv_config_init(srv_config *cfg) {
 
 static const char *srv_status_name(int st) {
   switch (st) {
-  case SRV_ST_OK: return "OK";
-  case SRV_ST_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-  case SRV_ST_DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-  case SRV_ST_NOT_FOUND: return "NOT_FOUND";
-  case SRV_ST_PERMISSION_DENIED: return "PERMISSION_DENIED";
-  case SRV_ST_RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-  case SRV_ST_UNIMPLEMENTED: return "UNIMPLEMENTED";
-  case SRV_ST_INTERNAL: return "INTERNAL";
-  case SRV_ST_UNAUTHENTICATED: return "UNAUTHENTICATED";
-  default: return "OTHER";
+  case SRV_ST_OK:
+    return "OK";
+  case SRV_ST_INVALID_ARGUMENT:
+    return "INVALID_ARGUMENT";
+  case SRV_ST_DEADLINE_EXCEEDED:
+    return "DEADLINE_EXCEEDED";
+  case SRV_ST_NOT_FOUND:
+    return "NOT_FOUND";
+  case SRV_ST_PERMISSION_DENIED:
+    return "PERMISSION_DENIED";
+  case SRV_ST_RESOURCE_EXHAUSTED:
+    return "RESOURCE_EXHAUSTED";
+  case SRV_ST_UNIMPLEMENTED:
+    return "UNIMPLEMENTED";
+  case SRV_ST_INTERNAL:
+    return "INTERNAL";
+  case SRV_ST_UNAUTHENTICATED:
+    return "UNAUTHENTICATED";
+  default:
+    return "OTHER";
   }
 }
 
 static void srv_call_free(srv_call *c) {
-  if (c->generic) grpc_call_details_destroy(&c->call_details);
+  if (c->generic)
+    grpc_call_details_destroy(&c->call_details);
   grpc_metadata_array_destroy(&c->md);
-  if (c->payload) grpc_byte_buffer_destroy(c->payload);
-  if (c->resp) grpc_byte_buffer_destroy(c->resp);
+  if (c->payload)
+    grpc_byte_buffer_destroy(c->payload);
+  if (c->resp)
+    grpc_byte_buffer_destroy(c->resp);
   grpc_slice_unref(c->details);
   free(c->rep.msg);
-  if (c->call) grpc_call_unref(c->call);
+  if (c->call)
+    grpc_call_unref(c->call);
   free(c);
 }
 
@@ -124,8 +138,10 @@ static void srv_call_free(srv_call *c) {
  * pending until someone asks for them, so the generic request is what turns
  * them into UNIMPLEMENTED instead of a client-side timeout. */
 static void srv_arm(srv_server *s, size_t i) {
-  if (atomic_load(&s->stopping)) return;
-  const char *what = i == SRV_GENERIC ? "unregistered methods" : srv_methods[i].path;
+  if (atomic_load(&s->stopping))
+    return;
+  const char *what =
+      i == SRV_GENERIC ? "unregistered methods" : srv_methods[i].path;
   srv_call *c = calloc(1, sizeof *c);
   if (!c) {
     fprintf(stderr, "oppgraph: out of memory: %s no longer answered\n", what);
@@ -140,13 +156,13 @@ static void srv_arm(srv_server *s, size_t i) {
   if (i == SRV_GENERIC) {
     c->generic = true;
     grpc_call_details_init(&c->call_details);
-    e = grpc_server_request_call(s->server, &c->call, &c->call_details, &c->md, s->cq,
-                                 s->cq, c);
+    e = grpc_server_request_call(s->server, &c->call, &c->call_details, &c->md,
+                                 s->cq, s->cq, c);
   } else {
     snprintf(c->path, sizeof c->path, "%s", srv_methods[i].path);
     e = grpc_server_request_registered_call(s->server, s->handles[i], &c->call,
-                                            &c->deadline, &c->md, &c->payload, s->cq,
-                                            s->cq, c);
+                                            &c->deadline, &c->md, &c->payload,
+                                            s->cq, s->cq, c);
   }
   if (e != GRPC_CALL_OK) {
     if (!atomic_load(&s->stopping))
@@ -159,16 +175,21 @@ static void srv_arm(srv_server *s, size_t i) {
 /* The bearer token of the call, malloc'd, or NULL when absent/malformed. */
 static char *srv_bearer(const grpc_metadata_array *md) {
   for (size_t i = 0; i < md->count; i++) {
-    if (grpc_slice_str_cmp(md->metadata[i].key, "authorization")) continue;
+    if (grpc_slice_str_cmp(md->metadata[i].key, "authorization"))
+      continue;
     const char *v = (const char *)GRPC_SLICE_START_PTR(md->metadata[i].value);
     size_t n = GRPC_SLICE_LENGTH(md->metadata[i].value);
-    if (n < 7 || strncasecmp(v, "Bearer ", 7)) return NULL;
+    if (n < 7 || strncasecmp(v, "Bearer ", 7))
+      return NULL;
     v += 7;
     n -= 7;
-    while (n && *v == ' ') v++, n--;
-    if (!n || n > SRV_MAX_TOKEN) return NULL;
+    while (n && *v == ' ')
+      v++, n--;
+    if (!n || n > SRV_MAX_TOKEN)
+      return NULL;
     char *tok = malloc(n + 1);
-    if (!tok) return NULL;
+    if (!tok)
+      return NULL;
     memcpy(tok, v, n);
     tok[n] = '\0';
     return tok;
@@ -187,14 +208,15 @@ static void srv_dispatch(srv_call *c) {
     return;
   }
   if (!c->payload) {
-    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT, "%s: the call carried no request message",
-                    m->path);
+    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
+                    "%s: the call carried no request message", m->path);
     return;
   }
   grpc_byte_buffer_reader rd;
   if (!grpc_byte_buffer_reader_init(&rd, c->payload)) {
     srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
-                    "%s: cannot read the request (unsupported compression?)", m->path);
+                    "%s: cannot read the request (unsupported compression?)",
+                    m->path);
     return;
   }
   grpc_slice all = grpc_byte_buffer_reader_readall(&rd);
@@ -224,11 +246,13 @@ static void srv_on_request(srv_call *c) {
   srv_arm(c->srv, c->method);
   if (c->generic) {
     size_t n = GRPC_SLICE_LENGTH(c->call_details.method);
-    if (n >= sizeof c->path) n = sizeof c->path - 1;
+    if (n >= sizeof c->path)
+      n = sizeof c->path - 1;
     memcpy(c->path, GRPC_SLICE_START_PTR(c->call_details.method), n);
     c->path[n] = '\0';
     srv_reply_error(&c->rep, SRV_ST_UNIMPLEMENTED,
-                    "method %s is not served here; see proto/oppgraph.proto", c->path);
+                    "method %s is not served here; see proto/oppgraph.proto",
+                    c->path);
   } else {
     srv_dispatch(c);
   }
@@ -239,7 +263,8 @@ static void srv_on_request(srv_call *c) {
   ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
   ops[n++].data.send_initial_metadata.count = 0;
   if (c->rep.status == SRV_ST_OK) {
-    grpc_slice s = grpc_slice_from_copied_buffer((const char *)c->rep.msg, c->rep.len);
+    grpc_slice s =
+        grpc_slice_from_copied_buffer((const char *)c->rep.msg, c->rep.len);
     c->resp = grpc_raw_byte_buffer_create(&s, 1);
     grpc_slice_unref(s);
     ops[n].op = GRPC_OP_SEND_MESSAGE;
@@ -270,7 +295,8 @@ static void srv_on_reply(srv_call *c, int ok) {
   /* One fprintf per line: stdio locks the stream, so lines of different
    * threads do not interleave.  The token is never part of it. */
   fprintf(stderr,
-          "oppgraph: req=%" PRIu64 " method=%s rm=%s status=%s latency_us=%ld%s\n",
+          "oppgraph: req=%" PRIu64
+          " method=%s rm=%s status=%s latency_us=%ld%s\n",
           c->req_id, c->path, c->rep.rm_id[0] ? c->rep.rm_id : "-",
           srv_status_name(c->rep.status), us,
           !ok || c->cancelled ? " (cancelled by client or shutdown)" : "");
@@ -282,8 +308,10 @@ static void *srv_worker(void *arg) {
   for (;;) {
     grpc_event ev = grpc_completion_queue_next(
         s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-    if (ev.type == GRPC_QUEUE_SHUTDOWN) break;
-    if (ev.type != GRPC_OP_COMPLETE) continue;
+    if (ev.type == GRPC_QUEUE_SHUTDOWN)
+      break;
+    if (ev.type != GRPC_OP_COMPLETE)
+      continue;
     srv_tag_kind *kind = ev.tag;
     switch (*kind) {
     case SRV_TAG_SHUTDOWN:
@@ -305,7 +333,8 @@ static void *srv_worker(void *arg) {
 
 static char *srv_read_file(const char *path) {
   FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
+  if (!f)
+    return NULL;
   char *buf = NULL;
   size_t len = 0, cap = 0;
   for (;;) {
@@ -321,7 +350,8 @@ static char *srv_read_file(const char *path) {
     }
     size_t r = fread(buf + len, 1, 4096, f);
     len += r;
-    if (r < 4096) break;
+    if (r < 4096)
+      break;
   }
   int err = ferror(f);
   fclose(f);
@@ -333,7 +363,8 @@ static char *srv_read_file(const char *path) {
   return buf;
 }
 
-static int srv_credentials(const srv_config *cfg, grpc_server_credentials **out) {
+static int srv_credentials(const srv_config *cfg,
+                           grpc_server_credentials **out) {
   *out = NULL;
   if (!cfg->tls_cert && !cfg->tls_key) {
     *out = grpc_insecure_server_credentials_create();
@@ -345,8 +376,8 @@ static int srv_credentials(const srv_config *cfg, grpc_server_credentials **out)
   }
   char *cert = srv_read_file(cfg->tls_cert), *key = NULL;
   if (!cert) {
-    fprintf(stderr, "oppgraph: cannot read TLS certificate %s: %s\n", cfg->tls_cert,
-            strerror(errno));
+    fprintf(stderr, "oppgraph: cannot read TLS certificate %s: %s\n",
+            cfg->tls_cert, strerror(errno));
     return SRV_ETLS;
   }
   key = srv_read_file(cfg->tls_key);
@@ -389,27 +420,32 @@ static void srv_wait_signal(int fd) {
               si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
       return;
     }
-    if (r < 0 && errno == EINTR) continue;
-    fprintf(stderr, "oppgraph: reading the signal descriptor failed: %s; stopping\n",
+    if (r < 0 && errno == EINTR)
+      continue;
+    fprintf(stderr,
+            "oppgraph: reading the signal descriptor failed: %s; stopping\n",
             r < 0 ? strerror(errno) : "short read");
     return;
   }
 }
 
 int srv_run(store *st, const srv_config *cfg) {
-  if (!st || !cfg || !cfg->listen || !*cfg->listen) return SRV_EINVAL;
+  if (!st || !cfg || !cfg->listen || !*cfg->listen)
+    return SRV_EINVAL;
   if (cfg->threads < 2 || cfg->threads > SRV_MAX_THREADS) {
-    fprintf(stderr, "oppgraph: --threads %d: use 2..%d\n", cfg->threads, SRV_MAX_THREADS);
+    fprintf(stderr, "oppgraph: --threads %d: use 2..%d\n", cfg->threads,
+            SRV_MAX_THREADS);
     return SRV_EINVAL;
   }
-  if (srv_methods_len > sizeof ((srv_server *)0)->handles / sizeof(void *))
+  if (srv_methods_len > sizeof((srv_server *)0)->handles / sizeof(void *))
     return SRV_EINVAL;
 
   sigset_t sigs, old;
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
-  if (pthread_sigmask(SIG_BLOCK, &sigs, &old)) return SRV_ESYS;
+  if (pthread_sigmask(SIG_BLOCK, &sigs, &old))
+    return SRV_ESYS;
   int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
   if (sfd < 0) {
     fprintf(stderr, "oppgraph: signalfd: %s\n", strerror(errno));
@@ -426,14 +462,19 @@ int srv_run(store *st, const srv_config *cfg) {
   s.shutdown_tag = SRV_TAG_SHUTDOWN;
 
   size_t maxmsg = cfg->max_message ? cfg->max_message : SRV_DEFAULT_MAX_MESSAGE;
-  if (maxmsg > 0x7fffffff) maxmsg = 0x7fffffff;
+  if (maxmsg > 0x7fffffff)
+    maxmsg = 0x7fffffff;
   /* No SO_REUSEPORT: a second server on a busy port must fail, not share it. */
   grpc_arg args[3] = {
-      {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+      {.type = GRPC_ARG_INTEGER,
+       .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
        .value.integer = (int)maxmsg},
-      {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
+      {.type = GRPC_ARG_INTEGER,
+       .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
        .value.integer = (int)maxmsg},
-      {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_ALLOW_REUSEPORT, .value.integer = 0},
+      {.type = GRPC_ARG_INTEGER,
+       .key = GRPC_ARG_ALLOW_REUSEPORT,
+       .value.integer = 0},
   };
   grpc_channel_args chargs = {.num_args = 3, .args = args};
   s.cq = grpc_completion_queue_create_for_next(NULL);
@@ -451,7 +492,8 @@ int srv_run(store *st, const srv_config *cfg) {
     port = grpc_server_add_http2_port(s.server, cfg->listen, creds);
     grpc_server_credentials_release(creds);
     if (port <= 0) {
-      fprintf(stderr, "oppgraph: cannot listen on %s (address in use or invalid)\n",
+      fprintf(stderr,
+              "oppgraph: cannot listen on %s (address in use or invalid)\n",
               cfg->listen);
       rc = SRV_EBIND;
     }
@@ -460,7 +502,8 @@ int srv_run(store *st, const srv_config *cfg) {
     /* Never started: destroying needs no shutdown of calls. */
     grpc_server_destroy(s.server);
     grpc_completion_queue_shutdown(s.cq);
-    while (grpc_completion_queue_next(s.cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+    while (grpc_completion_queue_next(s.cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                      NULL)
                .type != GRPC_QUEUE_SHUTDOWN) {
     }
     grpc_completion_queue_destroy(s.cq);
@@ -470,14 +513,16 @@ int srv_run(store *st, const srv_config *cfg) {
     return rc;
   }
   grpc_server_start(s.server);
-  for (size_t i = 0; i < srv_methods_len; i++) srv_arm(&s, i);
+  for (size_t i = 0; i < srv_methods_len; i++)
+    srv_arm(&s, i);
   srv_arm(&s, SRV_GENERIC);
   srv_print_listening(cfg->listen, port);
 
   pthread_t tids[SRV_MAX_THREADS];
   int started = 0;
   for (; started < cfg->threads; started++)
-    if (pthread_create(&tids[started], NULL, srv_worker, &s)) break;
+    if (pthread_create(&tids[started], NULL, srv_worker, &s))
+      break;
   if (started == 0) {
     fprintf(stderr, "oppgraph: cannot start any completion-queue thread\n");
     rc = SRV_ESYS;
@@ -493,12 +538,14 @@ int srv_run(store *st, const srv_config *cfg) {
   grpc_server_cancel_all_calls(s.server);
   if (started == 0) /* nobody drains: do it here */
     srv_worker(&s);
-  for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+  for (int i = 0; i < started; i++)
+    pthread_join(tids[i], NULL);
   grpc_server_destroy(s.server);
   grpc_completion_queue_destroy(s.cq);
   grpc_shutdown();
   close(sfd);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (rc == SRV_OK) fprintf(stderr, "oppgraph: server stopped cleanly\n");
+  if (rc == SRV_OK)
+    fprintf(stderr, "oppgraph: server stopped cleanly\n");
   return rc;
 }

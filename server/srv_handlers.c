@@ -57,14 +57,17 @@ void srv_reply_message(srv_reply *rep, const ProtobufCMessage *msg) {
 
 int srv_may_read(store_txn *txn, const Oppgraph__V1__Rm *caller,
                  const char *target_id) {
-  if (!caller || !target_id) return SRV_EINVAL;
-  if (!strcmp(caller->id, target_id)) return SRV_OK;
+  if (!caller || !target_id)
+    return SRV_EINVAL;
+  if (!strcmp(caller->id, target_id))
+    return SRV_OK;
   if (caller->role != OPPGRAPH__V1__ROLE__ROLE_ADMIN &&
       caller->role != OPPGRAPH__V1__ROLE__ROLE_LEAD)
     return SRV_EPERM; /* whether the target exists is none of their business */
   Oppgraph__V1__Rm *target = NULL;
   int rc = store_rm_get(txn, target_id, &target);
-  if (rc) return rc == STORE_ENOTFOUND ? SRV_ENOTFOUND : SRV_ESTORE;
+  if (rc)
+    return rc == STORE_ENOTFOUND ? SRV_ENOTFOUND : SRV_ESTORE;
   rc = SRV_OK;
   if (caller->role == OPPGRAPH__V1__ROLE__ROLE_LEAD &&
       (!caller->team || !*caller->team || !target->team ||
@@ -75,7 +78,8 @@ int srv_may_read(store_txn *txn, const Oppgraph__V1__Rm *caller,
 }
 
 void srv_push_page_free(Oppgraph__V1__ListPushListResponse *resp) {
-  if (!resp) return;
+  if (!resp)
+    return;
   for (size_t i = 0; i < resp->n_opportunities; i++)
     oppgraph__v1__opportunity__free_unpacked(resp->opportunities[i], NULL);
   free(resp->opportunities);
@@ -87,8 +91,10 @@ void srv_push_page_free(Oppgraph__V1__ListPushListResponse *resp) {
 int srv_push_page(store_txn *txn, const char *rm_id, const char *page_token,
                   int page_size, Oppgraph__V1__ListPushListResponse **out) {
   *out = NULL;
-  if (!txn || !rm_id || !*rm_id) return SRV_EINVAL;
-  if (page_size < 0 || page_size > SRV_PAGE_MAX) return SRV_EINVAL;
+  if (!txn || !rm_id || !*rm_id)
+    return SRV_EINVAL;
+  if (page_size < 0 || page_size > SRV_PAGE_MAX)
+    return SRV_EINVAL;
   size_t limit = page_size ? (size_t)page_size : SRV_PAGE_DEFAULT;
   uint8_t after[STORE_PAGE_KEY_LEN], next[STORE_PAGE_KEY_LEN];
   bool have_after = page_token && *page_token;
@@ -108,12 +114,15 @@ int srv_push_page(store_txn *txn, const char *rm_id, const char *page_token,
   bool more = false;
   int rc = store_opp_page(txn, rm_id, have_after ? after : NULL, limit, ids, &n,
                           &more, next, &total);
-  if (rc) goto fail;
+  if (rc)
+    goto fail;
   resp->opportunities = calloc(n ? n : 1, sizeof *resp->opportunities);
-  if (!resp->opportunities) goto fail;
+  if (!resp->opportunities)
+    goto fail;
   for (size_t i = 0; i < n; i++) {
     rc = store_opp_get(txn, ids[i], &resp->opportunities[i]);
-    if (rc) goto fail; /* the index names a missing record: corrupt store */
+    if (rc)
+      goto fail; /* the index names a missing record: corrupt store */
     resp->n_opportunities++;
   }
   resp->total = (uint32_t)total;
@@ -153,15 +162,17 @@ static void srv_health_check(const srv_ctx *ctx, const ProtobufCMessage *msg,
     if (!strcmp(svc, srv_services[i])) {
       Grpc__Health__V1__HealthCheckResponse resp =
           GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
-      resp.status = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+      resp.status =
+          GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
       srv_reply_message(rep, &resp.base);
       return;
     }
   }
-  srv_reply_error(rep, SRV_ST_NOT_FOUND,
-                  "unknown service '%.100s': this server has "
-                  "oppgraph.v1.OpportunityService and oppgraph.v1.EnterpriseService",
-                  svc);
+  srv_reply_error(
+      rep, SRV_ST_NOT_FOUND,
+      "unknown service '%.100s': this server has "
+      "oppgraph.v1.OpportunityService and oppgraph.v1.EnterpriseService",
+      svc);
 }
 
 /* Opens the read transaction and authenticates.  On failure rep is set and
@@ -171,12 +182,14 @@ static int srv_begin_auth(const srv_ctx *ctx, srv_reply *rep, store_txn **txn,
   *txn = NULL;
   *rm = NULL;
   if (!ctx->bearer) {
-    srv_reply_error(rep, SRV_ST_UNAUTHENTICATED,
-                    "missing or malformed authorization metadata: " SRV_UNAUTH_HINT);
+    srv_reply_error(
+        rep, SRV_ST_UNAUTHENTICATED,
+        "missing or malformed authorization metadata: " SRV_UNAUTH_HINT);
     return -1;
   }
   if (store_begin(ctx->st, false, txn)) {
-    srv_reply_error(rep, SRV_ST_INTERNAL, "cannot open a store read transaction: %s",
+    srv_reply_error(rep, SRV_ST_INTERNAL,
+                    "cannot open a store read transaction: %s",
                     store_last_error());
     return -1;
   }
@@ -208,7 +221,8 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
   }
   store_txn *txn;
   Oppgraph__V1__Rm *me;
-  if (srv_begin_auth(ctx, rep, &txn, &me)) return;
+  if (srv_begin_auth(ctx, rep, &txn, &me))
+    return;
   const char *target = req->rm_id && *req->rm_id ? req->rm_id : me->id;
   int rc = srv_may_read(txn, me, target);
   if (rc == SRV_EPERM)
@@ -221,18 +235,21 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
   else if (rc)
     srv_reply_error(rep, SRV_ST_INTERNAL, "checking access failed: %s",
                     srv_strerror(rc));
-  if (rc) goto out;
+  if (rc)
+    goto out;
 
   Oppgraph__V1__ListPushListResponse *resp = NULL;
   rc = srv_push_page(txn, target, req->page_token, req->page_size, &resp);
   if (rc == SRV_EINVAL)
-    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
-                    "page_token '%.40s' is not one this server gave: send the "
-                    "next_page_token of the previous page, or none for the first",
-                    req->page_token);
+    srv_reply_error(
+        rep, SRV_ST_INVALID_ARGUMENT,
+        "page_token '%.40s' is not one this server gave: send the "
+        "next_page_token of the previous page, or none for the first",
+        req->page_token);
   else if (rc)
-    srv_reply_error(rep, SRV_ST_INTERNAL, "reading the push list of '%.60s' failed: %s",
-                    target, store_last_error());
+    srv_reply_error(rep, SRV_ST_INTERNAL,
+                    "reading the push list of '%.60s' failed: %s", target,
+                    store_last_error());
   else
     srv_reply_message(rep, &resp->base);
   srv_push_page_free(resp);
@@ -247,22 +264,26 @@ static void srv_get_opportunity(const srv_ctx *ctx, const ProtobufCMessage *msg,
       (const Oppgraph__V1__GetOpportunityRequest *)msg;
   store_txn *txn;
   Oppgraph__V1__Rm *me;
-  if (srv_begin_auth(ctx, rep, &txn, &me)) return;
+  if (srv_begin_auth(ctx, rep, &txn, &me))
+    return;
   Oppgraph__V1__Opportunity *o = NULL;
   int rc = store_opp_get(txn, req->id, &o);
   /* Someone else's opportunity is reported exactly like a missing one, so
    * that probing ids does not reveal what exists. */
-  if (rc == STORE_OK && srv_may_read(txn, me, o->rm_id ? o->rm_id : "") != SRV_OK)
+  if (rc == STORE_OK &&
+      srv_may_read(txn, me, o->rm_id ? o->rm_id : "") != SRV_OK)
     rc = STORE_ENOTFOUND;
   if (rc == STORE_ENOTFOUND)
     srv_reply_error(rep, SRV_ST_NOT_FOUND,
                     "no opportunity %" PRIu64 " in your push list", req->id);
   else if (rc)
-    srv_reply_error(rep, SRV_ST_INTERNAL, "reading opportunity %" PRIu64 " failed: %s",
-                    req->id, store_strerror(rc));
+    srv_reply_error(rep, SRV_ST_INTERNAL,
+                    "reading opportunity %" PRIu64 " failed: %s", req->id,
+                    store_strerror(rc));
   else
     srv_reply_message(rep, &o->base);
-  if (o) oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  if (o)
+    oppgraph__v1__opportunity__free_unpacked(o, NULL);
   oppgraph__v1__rm__free_unpacked(me, NULL);
   store_abort(txn);
 }
@@ -274,14 +295,17 @@ static void srv_get_enterprise(const srv_ctx *ctx, const ProtobufCMessage *msg,
   if (req->key_case == OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY__NOT_SET ||
       (req->key_case == OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_CREDIT_CODE &&
        !*req->credit_code) ||
-      (req->key_case == OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_NAME && !*req->name)) {
-    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
-                    "set one of id, credit_code or name to look an enterprise up");
+      (req->key_case == OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_NAME &&
+       !*req->name)) {
+    srv_reply_error(
+        rep, SRV_ST_INVALID_ARGUMENT,
+        "set one of id, credit_code or name to look an enterprise up");
     return;
   }
   store_txn *txn;
   Oppgraph__V1__Rm *me;
-  if (srv_begin_auth(ctx, rep, &txn, &me)) return;
+  if (srv_begin_auth(ctx, rep, &txn, &me))
+    return;
   /* Registry data is public record: every authenticated caller may read it. */
   uint64_t id = 0;
   char key[160];
@@ -302,22 +326,25 @@ static void srv_get_enterprise(const srv_ctx *ctx, const ProtobufCMessage *msg,
     break;
   }
   Oppgraph__V1__Enterprise *e = NULL;
-  if (rc == STORE_OK) rc = store_ent_get(txn, id, &e);
+  if (rc == STORE_OK)
+    rc = store_ent_get(txn, id, &e);
   if (rc == STORE_ENOTFOUND)
     srv_reply_error(rep, SRV_ST_NOT_FOUND, "no enterprise with %s", key);
   else if (rc)
-    srv_reply_error(rep, SRV_ST_INTERNAL, "looking up the enterprise with %s failed: %s",
-                    key, store_strerror(rc));
+    srv_reply_error(rep, SRV_ST_INTERNAL,
+                    "looking up the enterprise with %s failed: %s", key,
+                    store_strerror(rc));
   else
     srv_reply_message(rep, &e->base);
-  if (e) oppgraph__v1__enterprise__free_unpacked(e, NULL);
+  if (e)
+    oppgraph__v1__enterprise__free_unpacked(e, NULL);
   oppgraph__v1__rm__free_unpacked(me, NULL);
   store_abort(txn);
 }
 
 const srv_method srv_methods[] = {
-    {"/grpc.health.v1.Health/Check", &grpc__health__v1__health_check_request__descriptor,
-     srv_health_check},
+    {"/grpc.health.v1.Health/Check",
+     &grpc__health__v1__health_check_request__descriptor, srv_health_check},
     {"/oppgraph.v1.OpportunityService/ListPushList",
      &oppgraph__v1__list_push_list_request__descriptor, srv_list_push_list},
     {"/oppgraph.v1.OpportunityService/GetOpportunity",

@@ -23,15 +23,18 @@
 /* GB 32100 check character of the first 17 characters of a credit code. */
 static char storetool_check(const char *code17) {
   static const char cs[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-  static const int w[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+  static const int w[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                            29, 25, 13, 8,  24, 10, 30, 28};
   int sum = 0;
-  for (int i = 0; i < 17; i++) sum += (int)(strchr(cs, code17[i]) - cs) * w[i];
+  for (int i = 0; i < 17; i++)
+    sum += (int)(strchr(cs, code17[i]) - cs) * w[i];
   int c = 31 - sum % 31;
   return cs[c == 31 ? 0 : c];
 }
 
 static int storetool_fail(const char *what, int rc) {
-  fprintf(stderr, "storetool: %s: %s (%s)\n", what, store_strerror(rc), store_last_error());
+  fprintf(stderr, "storetool: %s: %s (%s)\n", what, store_strerror(rc),
+          store_last_error());
   return 1;
 }
 
@@ -54,8 +57,10 @@ static int storetool_seed(const char *dir) {
   store *st;
   store_txn *txn;
   int rc = store_open(dir, NULL, &st);
-  if (rc) return storetool_fail(dir, rc);
-  if ((rc = store_begin(st, true, &txn))) return storetool_fail("begin", rc);
+  if (rc)
+    return storetool_fail(dir, rc);
+  if ((rc = store_begin(st, true, &txn)))
+    return storetool_fail("begin", rc);
 
   char codes[SEED_ENTS][19], names[SEED_ENTS][64], aliases[SEED_ENTS][32];
   uint64_t ids[SEED_ENTS];
@@ -63,7 +68,8 @@ static int storetool_seed(const char *dir) {
     snprintf(codes[i], sizeof codes[i], "91310000MA1K%05d", 30000 + i);
     codes[i][17] = storetool_check(codes[i]);
     codes[i][18] = '\0';
-    snprintf(names[i], sizeof names[i], "上海测试%c号实业股份有限公司", 'A' + i);
+    snprintf(names[i], sizeof names[i], "上海测试%c号实业股份有限公司",
+             'A' + i);
     snprintf(aliases[i], sizeof aliases[i], "测试%c号", 'A' + i);
     Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
     char *alias = aliases[i];
@@ -73,7 +79,8 @@ static int storetool_seed(const char *dir) {
     e.n_aliases = 1;
     e.region = "310000";
     e.industry = "C26";
-    if ((rc = store_ent_put(txn, &e))) return storetool_fail("ent put", rc);
+    if ((rc = store_ent_put(txn, &e)))
+      return storetool_fail("ent put", rc);
     ids[i] = e.id;
   }
 
@@ -87,16 +94,18 @@ static int storetool_seed(const char *dir) {
     rm.team = (char *)s->team;
     rm.role = s->role;
     rm.capacity = 50;
-    if ((rc = store_rm_put(txn, &rm))) return storetool_fail("rm put", rc);
-    printf("%s\"%s\": {\"opps\": %d, \"team\": \"%s\", \"role\": %d}", r ? ", " : "",
-           s->id, s->opps, s->team, (int)s->role);
+    if ((rc = store_rm_put(txn, &rm)))
+      return storetool_fail("rm put", rc);
+    printf("%s\"%s\": {\"opps\": %d, \"team\": \"%s\", \"role\": %d}",
+           r ? ", " : "", s->id, s->opps, s->team, (int)s->role);
     for (int j = 0; j < s->opps; j++, k++) {
       Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
       char dedup[64], expl[160];
       char *products[] = {"履约保函", "流动资金贷款"};
       char *risks[] = {"涉诉"};
       snprintf(dedup, sizeof dedup, "seed:%s:%d", s->id, j);
-      snprintf(expl, sizeof expl, "%s 中标 (种子数据 %d)", names[k % SEED_ENTS], j);
+      snprintf(expl, sizeof expl, "%s 中标 (种子数据 %d)", names[k % SEED_ENTS],
+               j);
       o.enterprise_id = ids[k % SEED_ENTS];
       o.enterprise_name = names[k % SEED_ENTS];
       o.type = "中标";
@@ -111,7 +120,8 @@ static int storetool_seed(const char *dir) {
       o.rm_id = (char *)s->id;
       o.created_at = 1700000000 + j;
       o.amount = 1000000 * (j + 1);
-      if ((rc = store_opp_put(txn, &o))) return storetool_fail("opp put", rc);
+      if ((rc = store_opp_put(txn, &o)))
+        return storetool_fail("opp put", rc);
     }
   }
   printf("}, \"enterprises\": [");
@@ -120,7 +130,8 @@ static int storetool_seed(const char *dir) {
            "\"alias\": \"%s\"}",
            i ? ", " : "", ids[i], codes[i], names[i], aliases[i]);
   printf("]}\n");
-  if ((rc = store_commit(txn))) return storetool_fail("commit", rc);
+  if ((rc = store_commit(txn)))
+    return storetool_fail("commit", rc);
   store_close(st);
   return 0;
 }
@@ -136,8 +147,10 @@ static int storetool_rm_cb(void *arg, const Oppgraph__V1__Rm *rm) {
   size_t n = 0, total = 0;
   bool more;
   uint8_t next[STORE_PAGE_KEY_LEN];
-  int rc = store_opp_page(c->txn, rm->id, NULL, 1, &id, &n, &more, next, &total);
-  if (rc) return rc;
+  int rc =
+      store_opp_page(c->txn, rm->id, NULL, 1, &id, &n, &more, next, &total);
+  if (rc)
+    return rc;
   printf("%s\"%s\": %zu", c->first ? "" : ", ", rm->id, total);
   c->first = 0;
   return 0;
@@ -148,19 +161,25 @@ static int storetool_read(const char *dir, int stats) {
   store_txn *txn;
   store_options opt = {.read_only = true};
   int rc = store_open(dir, &opt, &st);
-  if (rc) return storetool_fail(dir, rc);
-  if ((rc = store_begin(st, false, &txn))) return storetool_fail("begin", rc);
+  if (rc)
+    return storetool_fail(dir, rc);
+  if ((rc = store_begin(st, false, &txn)))
+    return storetool_fail("begin", rc);
   if (stats) {
     store_stats s;
-    if ((rc = store_stats_get(txn, &s))) return storetool_fail("stats", rc);
-    printf("{\"enterprises\": %zu, \"persons\": %zu, \"documents\": %zu, \"events\": %zu, "
-           "\"edges\": %zu, \"opportunities\": %zu, \"rms\": %zu, \"circles\": %zu}\n",
-           s.enterprises, s.persons, s.documents, s.events, s.edges, s.opportunities,
-           s.rms, s.circles);
+    if ((rc = store_stats_get(txn, &s)))
+      return storetool_fail("stats", rc);
+    printf("{\"enterprises\": %zu, \"persons\": %zu, \"documents\": %zu, "
+           "\"events\": %zu, "
+           "\"edges\": %zu, \"opportunities\": %zu, \"rms\": %zu, \"circles\": "
+           "%zu}\n",
+           s.enterprises, s.persons, s.documents, s.events, s.edges,
+           s.opportunities, s.rms, s.circles);
   } else {
     rm_count_ctx c = {txn, 1};
     printf("{");
-    if ((rc = store_rm_foreach(txn, storetool_rm_cb, &c))) return storetool_fail("rms", rc);
+    if ((rc = store_rm_foreach(txn, storetool_rm_cb, &c)))
+      return storetool_fail("rms", rc);
     printf("}\n");
   }
   store_abort(txn);
@@ -169,9 +188,12 @@ static int storetool_read(const char *dir, int stats) {
 }
 
 int main(int argc, char **argv) {
-  if (argc == 3 && !strcmp(argv[1], "seed")) return storetool_seed(argv[2]);
-  if (argc == 3 && !strcmp(argv[1], "rms")) return storetool_read(argv[2], 0);
-  if (argc == 3 && !strcmp(argv[1], "stats")) return storetool_read(argv[2], 1);
+  if (argc == 3 && !strcmp(argv[1], "seed"))
+    return storetool_seed(argv[2]);
+  if (argc == 3 && !strcmp(argv[1], "rms"))
+    return storetool_read(argv[2], 0);
+  if (argc == 3 && !strcmp(argv[1], "stats"))
+    return storetool_read(argv[2], 1);
   fprintf(stderr, "usage: storetool seed|rms|stats DIR\n");
   return 2;
 }

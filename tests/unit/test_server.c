@@ -46,19 +46,25 @@ static void put_opp(store_txn *txn, const char *rm, double score, int n) {
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
   snprintf(f->dir, sizeof f->dir, "/tmp/oppgraph-test-server-XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
-  if (store_open(f->dir, NULL, &f->st)) return -1;
+  if (!mkdtemp(f->dir))
+    return -1;
+  if (store_open(f->dir, NULL, &f->st))
+    return -1;
   store_txn *txn;
-  if (store_begin(f->st, true, &txn)) return -1;
+  if (store_begin(f->st, true, &txn))
+    return -1;
   put_rm(txn, "a1", "A", OPPGRAPH__V1__ROLE__ROLE_RM);
   put_rm(txn, "a2", "A", OPPGRAPH__V1__ROLE__ROLE_RM);
   put_rm(txn, "leadA", "A", OPPGRAPH__V1__ROLE__ROLE_LEAD);
   put_rm(txn, "b1", "B", OPPGRAPH__V1__ROLE__ROLE_RM);
   put_rm(txn, "boss", "", OPPGRAPH__V1__ROLE__ROLE_ADMIN);
   /* a1: 25 opportunities, scores with ties (every pair equal); a2: 3 */
-  for (int i = 0; i < 25; i++) put_opp(txn, "a1", 50.0 - (i / 2), i);
-  for (int i = 0; i < 3; i++) put_opp(txn, "a2", 10.0 + i, i);
-  if (store_commit(txn)) return -1;
+  for (int i = 0; i < 25; i++)
+    put_opp(txn, "a1", 50.0 - (i / 2), i);
+  for (int i = 0; i < 3; i++)
+    put_opp(txn, "a2", 10.0 + i, i);
+  if (store_commit(txn))
+    return -1;
   *state = f;
   return 0;
 }
@@ -171,8 +177,10 @@ static void test_token_rejections(void **state) {
 static void test_token_issue_errors(void **state) {
   fixture *f = *state;
   char tok[SRV_TOKEN_LEN + 1];
-  assert_int_equal(srv_token_issue(f->st, "nobody", tok, sizeof tok), SRV_ENOTFOUND);
-  assert_int_equal(srv_token_issue(f->st, "a1", tok, SRV_TOKEN_LEN), SRV_ENOSPC);
+  assert_int_equal(srv_token_issue(f->st, "nobody", tok, sizeof tok),
+                   SRV_ENOTFOUND);
+  assert_int_equal(srv_token_issue(f->st, "a1", tok, SRV_TOKEN_LEN),
+                   SRV_ENOSPC);
   assert_int_equal(srv_token_issue(f->st, "", tok, sizeof tok), SRV_EINVAL);
   assert_string_not_equal(srv_strerror(SRV_EAUTH), srv_strerror(SRV_EPERM));
 }
@@ -191,12 +199,13 @@ static int may(fixture *f, const char *caller, const char *target) {
 static void test_visibility_rules(void **state) {
   fixture *f = *state;
   assert_int_equal(may(f, "a1", "a1"), 0);
-  assert_int_equal(may(f, "a1", "a2"), SRV_EPERM);      /* same team, plain RM */
+  assert_int_equal(may(f, "a1", "a2"), SRV_EPERM); /* same team, plain RM */
   assert_int_equal(may(f, "a1", "b1"), SRV_EPERM);
-  assert_int_equal(may(f, "a1", "ghost"), SRV_EPERM);   /* no existence leak */
+  assert_int_equal(may(f, "a1", "ghost"), SRV_EPERM); /* no existence leak */
   assert_int_equal(may(f, "leadA", "a1"), 0);
   assert_int_equal(may(f, "leadA", "b1"), SRV_EPERM);
-  assert_int_equal(may(f, "leadA", "boss"), SRV_EPERM); /* admin has no team A */
+  assert_int_equal(may(f, "leadA", "boss"),
+                   SRV_EPERM); /* admin has no team A */
   assert_int_equal(may(f, "leadA", "ghost"), SRV_ENOTFOUND);
   assert_int_equal(may(f, "boss", "b1"), 0);
   assert_int_equal(may(f, "boss", "ghost"), SRV_ENOTFOUND);
@@ -221,7 +230,8 @@ static void test_push_page_walks_all_in_order(void **state) {
       assert_string_equal(o->rm_id, "a1");
       assert_true(o->score <= last);
       last = o->score;
-      for (size_t j = 0; j < n; j++) assert_true(seen[j] != o->id);
+      for (size_t j = 0; j < n; j++)
+        assert_true(seen[j] != o->id);
       assert_true(n < 32);
       seen[n++] = o->id;
     }
@@ -231,7 +241,8 @@ static void test_push_page_walks_all_in_order(void **state) {
       snprintf(token, sizeof token, "%s", r->next_page_token);
     }
     srv_push_page_free(r);
-    if (end) break;
+    if (end)
+      break;
     assert_true(pages < 20);
   }
   assert_int_equal(n, 25);
@@ -251,12 +262,14 @@ static void test_push_page_limits_and_bad_tokens(void **state) {
   assert_int_equal(r->n_opportunities, 25);
   assert_string_equal(r->next_page_token, "");
   srv_push_page_free(r);
-  assert_int_equal(srv_push_page(txn, "a1", "", SRV_PAGE_MAX + 1, &r), SRV_EINVAL);
+  assert_int_equal(srv_push_page(txn, "a1", "", SRV_PAGE_MAX + 1, &r),
+                   SRV_EINVAL);
   assert_null(r);
   assert_int_equal(srv_push_page(txn, "a1", "", -3, &r), SRV_EINVAL);
   assert_int_equal(srv_push_page(txn, "a1", "abc", 5, &r), SRV_EINVAL);
-  assert_int_equal(srv_push_page(txn, "a1", "zz000000000000000000000000000000", 5, &r),
-                   SRV_EINVAL);
+  assert_int_equal(
+      srv_push_page(txn, "a1", "zz000000000000000000000000000000", 5, &r),
+      SRV_EINVAL);
   /* an RM with nothing: empty page, total 0 */
   assert_int_equal(srv_push_page(txn, "b1", "", 5, &r), 0);
   assert_int_equal(r->n_opportunities, 0);
@@ -273,14 +286,17 @@ static void test_push_page_limits_and_bad_tokens(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_token_issue_verify_roundtrip, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_token_store_keeps_no_secret, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_token_issue_verify_roundtrip, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_token_store_keeps_no_secret, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_token_rejections, setup, teardown),
       cmocka_unit_test_setup_teardown(test_token_issue_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_visibility_rules, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_push_page_walks_all_in_order, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_push_page_limits_and_bad_tokens, setup,
+      cmocka_unit_test_setup_teardown(test_push_page_walks_all_in_order, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_push_page_limits_and_bad_tokens,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests_name("server", tests, NULL, NULL);
 }
