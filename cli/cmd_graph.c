@@ -7,6 +7,7 @@
  *   cycles       simple guarantee cycles up to a length
  *   controllers  ultimate controllers / beneficial owners of an enterprise
  *   neighbours   nodes within N hops along one edge type
+ *   export       DOT or SVG picture around an enterprise
  *
  * Names are looked up in the store so that a line can be read without a
  * second query; a node the registry does not know prints an empty name.
@@ -38,7 +39,10 @@ static void graph_usage(FILE *f) {
       "               paths: --min R (default 0.25)\n"
       "  neighbours   nodes within --hops N (default 2) of --id ID along\n"
       "               --type supply|guarantee|shareholding|... (default supply),\n"
-      "               --dir out|in|all (default all)\n");
+      "               --dir out|in|all (default all)\n"
+      "  export       picture of every relation within --depth N (default 2)\n"
+      "               of --id ID: --format dot|svg (default dot), written to\n"
+      "               stdout or --out FILE\n");
 }
 
 typedef struct graph_opts {
@@ -50,6 +54,9 @@ typedef struct graph_opts {
   unsigned hops;
   Oppgraph__V1__EdgeType type;
   enum graph_dir dir;
+  unsigned depth;
+  bool svg;
+  const char *out;
 } graph_opts;
 
 static int parse_type(const char *s, Oppgraph__V1__EdgeType *t) {
@@ -171,6 +178,7 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
   Oppgraph__V1__EdgeType t = o->type;
   if (!strcmp(what, "cycles")) t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
   if (!strcmp(what, "controllers")) t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
+  if (!strcmp(what, "export")) t = OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
   graph *g;
   int rc = graph_load(txn, &t, t ? 1 : 0, &g);
   if (rc) {
@@ -211,6 +219,22 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
       print_json(j);
     }
     if (!rc) free(ow);
+  } else if (!strcmp(what, "export")) {
+    char *dot = NULL, *svg = NULL;
+    size_t len = 0;
+    rc = graph_export_dot(txn, g, o->id, o->depth, 0, &dot, &len);
+    if (!rc && o->svg) rc = graph_dot_to_svg(dot, &svg, &len);
+    if (!rc) {
+      FILE *f = o->out ? fopen(o->out, "w") : stdout;
+      if (!f || fwrite(o->svg ? svg : dot, 1, len, f) != len) {
+        fprintf(stderr, "oppgraph graph export: cannot write %s\n",
+                o->out ? o->out : "stdout");
+        exit = CLI_EXIT_FAIL;
+      }
+      if (f && f != stdout) fclose(f);
+    }
+    free(dot);
+    free(svg);
   } else {
     graph_hop *h;
     size_t n;
@@ -239,13 +263,15 @@ int cmd_graph(int argc, char **argv) {
   }
   const char *what = argv[1];
   if (strcmp(what, "circles") && strcmp(what, "cycles") &&
-      strcmp(what, "controllers") && strcmp(what, "neighbours")) {
+      strcmp(what, "controllers") && strcmp(what, "neighbours") &&
+      strcmp(what, "export")) {
     fprintf(stderr, "oppgraph graph: unknown analysis '%s'\n\n", what);
     graph_usage(stderr);
     return CLI_EXIT_USAGE;
   }
   graph_opts o = {.max_len = 6, .limit = 10000, .min_share = 0.25, .hops = 2,
-                  .type = OPPGRAPH__V1__EDGE_TYPE__SUPPLY, .dir = GRAPH_ALL};
+                  .type = OPPGRAPH__V1__EDGE_TYPE__SUPPLY, .dir = GRAPH_ALL,
+                  .depth = 2};
   bool have_id = false;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -272,6 +298,16 @@ int cmd_graph(int argc, char **argv) {
       have_id = true;
     } else if (!strcmp(a, "--min")) {
       o.min_share = strtod(v, &end);
+    } else if (!strcmp(a, "--depth")) {
+      o.depth = (unsigned)strtoul(v, &end, 10);
+    } else if (!strcmp(a, "--out")) {
+      o.out = v;
+    } else if (!strcmp(a, "--format")) {
+      if (strcmp(v, "dot") && strcmp(v, "svg")) {
+        fprintf(stderr, "oppgraph graph %s: --format must be dot or svg\n", what);
+        return CLI_EXIT_USAGE;
+      }
+      o.svg = !strcmp(v, "svg");
     } else if (!strcmp(a, "--hops")) {
       o.hops = (unsigned)strtoul(v, &end, 10);
     } else if (!strcmp(a, "--type")) {
@@ -304,7 +340,9 @@ int cmd_graph(int argc, char **argv) {
     fprintf(stderr, "oppgraph graph %s: --db DIR is required\n", what);
     return CLI_EXIT_USAGE;
   }
-  if ((!strcmp(what, "controllers") || !strcmp(what, "neighbours")) && !have_id) {
+  if ((!strcmp(what, "controllers") || !strcmp(what, "neighbours") ||
+       !strcmp(what, "export")) &&
+      !have_id) {
     fprintf(stderr, "oppgraph graph %s: --id ID is required\n", what);
     return CLI_EXIT_USAGE;
   }
