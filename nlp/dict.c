@@ -268,6 +268,13 @@ int nlp_dict_build(nlp_dict *d) {
   size_t qh = 0, qt = 0;
   queue[qt++] = 0;
   while (qh < qt) {
+    /* The queue visits nodes in an order unrelated to their numbering:
+     * prefetch a node, and later its children, some iterations ahead. */
+    if (qh + 16 < qt) __builtin_prefetch(&nd[queue[qh + 16]]);
+    if (qh + 8 < qt) {
+      uint32_t ahead = nd[queue[qh + 8]].child;
+      if (ahead) __builtin_prefetch(&nd[ahead]);
+    }
     uint32_t u = queue[qh++];
     if (!nd[u].child) continue;
     uint32_t end = nd[u].child + nd[u].nchild_m1 + 1u;
