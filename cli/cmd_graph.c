@@ -28,17 +28,22 @@ static void graph_usage(FILE *f) {
       f,
       "usage: oppgraph graph <analysis> --db DIR [options]\n\n"
       "analyses:\n"
-      "  circles      recompute guarantee circles (strongly connected groups of\n"
-      "               more than one enterprise guaranteeing each other), store\n"
-      "               them and print one JSON line per circle: id, members with\n"
+      "  circles      recompute guarantee circles (strongly connected groups "
+      "of\n"
+      "               more than one enterprise guaranteeing each other), "
+      "store\n"
+      "               them and print one JSON line per circle: id, members "
+      "with\n"
       "               names, edges with amounts, total amount\n"
       "               --no-rebuild   print the stored circles as they are\n"
       "  cycles       simple guarantee cycles: --max-len N (default 6),\n"
       "               --limit N (default 10000)\n"
-      "  controllers  holders of --id ID through shareholdings, aggregated along\n"
+      "  controllers  holders of --id ID through shareholdings, aggregated "
+      "along\n"
       "               paths: --min R (default 0.25)\n"
       "  neighbours   nodes within --hops N (default 2) of --id ID along\n"
-      "               --type supply|guarantee|shareholding|... (default supply),\n"
+      "               --type supply|guarantee|shareholding|... (default "
+      "supply),\n"
       "               --dir out|in|all (default all)\n"
       "  export       picture of every relation within --depth N (default 2)\n"
       "               of --id ID: --format dot|svg (default dot), written to\n"
@@ -104,15 +109,16 @@ static const char *node_name(store_txn *txn, Oppgraph__V1__NodeKind kind,
 static json_t *node_json(store_txn *txn, Oppgraph__V1__NodeKind kind,
                          uint64_t id) {
   char name[512];
-  return json_pack(
-      "{s:I, s:s, s:s}", "id", (json_int_t)id, "kind",
-      kind == OPPGRAPH__V1__NODE_KIND__NODE_PERSON ? "person" : "enterprise",
-      "name", node_name(txn, kind, id, name, sizeof name));
+  return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "kind",
+                   kind == OPPGRAPH__V1__NODE_KIND__NODE_PERSON ? "person"
+                                                                : "enterprise",
+                   "name", node_name(txn, kind, id, name, sizeof name));
 }
 
 static void print_json(json_t *j) {
   char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
-  if (s) puts(s);
+  if (s)
+    puts(s);
   free(s);
   json_decref(j);
 }
@@ -125,18 +131,19 @@ static int print_circle(void *ctx, const Oppgraph__V1__GuaranteeCircle *c) {
   circle_print *cp = ctx;
   json_t *members = json_array(), *edges = json_array();
   for (size_t i = 0; i < c->n_members; i++)
-    json_array_append_new(members,
-                          node_json(cp->txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE,
-                                    c->members[i]));
+    json_array_append_new(
+        members, node_json(cp->txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE,
+                           c->members[i]));
   for (size_t i = 0; i < c->n_edge_ids; i++) {
     Oppgraph__V1__Edge *e;
-    if (store_edge_get(cp->txn, c->edge_ids[i], &e)) continue;
+    if (store_edge_get(cp->txn, c->edge_ids[i], &e))
+      continue;
     json_array_append_new(
-        edges, json_pack("{s:I, s:I, s:I, s:I, s:s, s:s}", "id",
-                         (json_int_t)e->id, "src", (json_int_t)e->src, "dst",
-                         (json_int_t)e->dst, "amount", (json_int_t)e->amount,
-                         "start", e->start ? e->start : "", "end",
-                         e->end ? e->end : ""));
+        edges,
+        json_pack("{s:I, s:I, s:I, s:I, s:s, s:s}", "id", (json_int_t)e->id,
+                  "src", (json_int_t)e->src, "dst", (json_int_t)e->dst,
+                  "amount", (json_int_t)e->amount, "start",
+                  e->start ? e->start : "", "end", e->end ? e->end : ""));
     oppgraph__v1__edge__free_unpacked(e, NULL);
   }
   /* "id" key first for readability: json_pack keeps insertion order */
@@ -152,7 +159,8 @@ static int run_circles(store *st, const graph_opts *o) {
     graph_report rep;
     int rc = graph_rebuild_circles(st, &rep);
     if (rc) {
-      fprintf(stderr, "oppgraph graph circles: %s: rebuilding circles: %s (%s)\n",
+      fprintf(stderr,
+              "oppgraph graph circles: %s: rebuilding circles: %s (%s)\n",
               o->db, graph_strerror(rc), store_last_error());
       return CLI_EXIT_FAIL;
     }
@@ -165,7 +173,8 @@ static int run_circles(store *st, const graph_opts *o) {
             rep.mutual_pairs);
   }
   store_txn *txn;
-  if (store_begin(st, false, &txn)) return CLI_EXIT_FAIL;
+  if (store_begin(st, false, &txn))
+    return CLI_EXIT_FAIL;
   circle_print cp = {txn};
   int rc = store_circle_foreach(txn, print_circle, &cp);
   store_abort(txn);
@@ -174,11 +183,15 @@ static int run_circles(store *st, const graph_opts *o) {
 
 static int run_loaded(store *st, const graph_opts *o, const char *what) {
   store_txn *txn;
-  if (store_begin(st, false, &txn)) return CLI_EXIT_FAIL;
+  if (store_begin(st, false, &txn))
+    return CLI_EXIT_FAIL;
   Oppgraph__V1__EdgeType t = o->type;
-  if (!strcmp(what, "cycles")) t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
-  if (!strcmp(what, "controllers")) t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
-  if (!strcmp(what, "export")) t = OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
+  if (!strcmp(what, "cycles"))
+    t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
+  if (!strcmp(what, "controllers"))
+    t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
+  if (!strcmp(what, "export"))
+    t = OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
   graph *g;
   int rc = graph_load(txn, &t, t ? 1 : 0, &g);
   if (rc) {
@@ -192,15 +205,16 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
     uint64_t *ids;
     size_t *lens, n;
     bool trunc;
-    rc = graph_guarantee_cycles(g, o->max_len, o->limit, &ids, &lens, &n, &trunc);
+    rc = graph_guarantee_cycles(g, o->max_len, o->limit, &ids, &lens, &n,
+                                &trunc);
     for (size_t i = 0, off = 0; !rc && i < n; off += lens[i++]) {
       json_t *m = json_array();
       for (size_t k = 0; k < lens[i]; k++)
         json_array_append_new(
             m, node_json(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE,
                          ids[off + k]));
-      print_json(json_pack("{s:I, s:o}", "length", (json_int_t)lens[i],
-                           "members", m));
+      print_json(
+          json_pack("{s:I, s:o}", "length", (json_int_t)lens[i], "members", m));
     }
     if (!rc) {
       if (trunc)
@@ -218,12 +232,14 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
       json_object_set_new(j, "ultimate", json_boolean(ow[i].ultimate));
       print_json(j);
     }
-    if (!rc) free(ow);
+    if (!rc)
+      free(ow);
   } else if (!strcmp(what, "export")) {
     char *dot = NULL, *svg = NULL;
     size_t len = 0;
     rc = graph_export_dot(txn, g, o->id, o->depth, 0, &dot, &len);
-    if (!rc && o->svg) rc = graph_dot_to_svg(dot, &svg, &len);
+    if (!rc && o->svg)
+      rc = graph_dot_to_svg(dot, &svg, &len);
     if (!rc) {
       FILE *f = o->out ? fopen(o->out, "w") : stdout;
       if (!f || fwrite(o->svg ? svg : dot, 1, len, f) != len) {
@@ -231,7 +247,8 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
                 o->out ? o->out : "stdout");
         exit = CLI_EXIT_FAIL;
       }
-      if (f && f != stdout) fclose(f);
+      if (f && f != stdout)
+        fclose(f);
     }
     free(dot);
     free(svg);
@@ -244,11 +261,12 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
       json_object_set_new(j, "hops", json_integer(h[i].dist));
       print_json(j);
     }
-    if (!rc) free(h);
+    if (!rc)
+      free(h);
   }
   if (rc) {
-    fprintf(stderr, "oppgraph graph %s: %s: enterprise %llu: %s\n", what,
-            o->db, (unsigned long long)o->id, graph_strerror(rc));
+    fprintf(stderr, "oppgraph graph %s: %s: enterprise %llu: %s\n", what, o->db,
+            (unsigned long long)o->id, graph_strerror(rc));
     exit = CLI_EXIT_FAIL;
   }
   graph_free(g);
@@ -269,8 +287,12 @@ int cmd_graph(int argc, char **argv) {
     graph_usage(stderr);
     return CLI_EXIT_USAGE;
   }
-  graph_opts o = {.max_len = 6, .limit = 10000, .min_share = 0.25, .hops = 2,
-                  .type = OPPGRAPH__V1__EDGE_TYPE__SUPPLY, .dir = GRAPH_ALL,
+  graph_opts o = {.max_len = 6,
+                  .limit = 10000,
+                  .min_share = 0.25,
+                  .hops = 2,
+                  .type = OPPGRAPH__V1__EDGE_TYPE__SUPPLY,
+                  .dir = GRAPH_ALL,
                   .depth = 2};
   bool have_id = false;
   for (int i = 2; i < argc; i++) {
@@ -304,7 +326,8 @@ int cmd_graph(int argc, char **argv) {
       o.out = v;
     } else if (!strcmp(a, "--format")) {
       if (strcmp(v, "dot") && strcmp(v, "svg")) {
-        fprintf(stderr, "oppgraph graph %s: --format must be dot or svg\n", what);
+        fprintf(stderr, "oppgraph graph %s: --format must be dot or svg\n",
+                what);
         return CLI_EXIT_USAGE;
       }
       o.svg = !strcmp(v, "svg");
@@ -323,7 +346,8 @@ int cmd_graph(int argc, char **argv) {
       else if (!strcmp(v, "all"))
         o.dir = GRAPH_ALL;
       else {
-        fprintf(stderr, "oppgraph graph %s: --dir must be out, in or all\n", what);
+        fprintf(stderr, "oppgraph graph %s: --dir must be out, in or all\n",
+                what);
         return CLI_EXIT_USAGE;
       }
     } else {
@@ -331,7 +355,8 @@ int cmd_graph(int argc, char **argv) {
       return CLI_EXIT_USAGE;
     }
     if (end && *end) {
-      fprintf(stderr, "oppgraph graph %s: %s: '%s' is not a number\n", what, a, v);
+      fprintf(stderr, "oppgraph graph %s: %s: '%s' is not a number\n", what, a,
+              v);
       return CLI_EXIT_USAGE;
     }
     i++;
@@ -358,8 +383,8 @@ int cmd_graph(int argc, char **argv) {
             o.db, store_strerror(rc), store_last_error());
     return CLI_EXIT_FAIL;
   }
-  int exit = !strcmp(what, "circles") ? run_circles(st, &o)
-                                      : run_loaded(st, &o, what);
+  int exit =
+      !strcmp(what, "circles") ? run_circles(st, &o) : run_loaded(st, &o, what);
   store_close(st);
   return exit;
 }

@@ -14,15 +14,19 @@
 #include "store/store.h"
 
 static void opps_usage(FILE *f) {
-  fprintf(f,
-          "usage: oppgraph opportunities --db DIR [--data DIR] [--now UNIX_SECONDS]\n\n"
-          "Regenerates opportunities from the stored events: product matching\n"
-          "(DATA/products.json), dedup of one event reported by several\n"
-          "documents, risk flags, scoring (DATA/opportunity.json) and RM\n"
-          "assignment.  Safe to re-run: unchanged opportunities are not rewritten.\n"
-          "Run `oppgraph graph circles` first so guarantee circles are flagged.\n\n"
-          "  --data DIR   data directory (default $OPPGRAPH_DATA, else ./data)\n"
-          "  --now T      reference time for time decay and expiry (default: now)\n");
+  fprintf(
+      f,
+      "usage: oppgraph opportunities --db DIR [--data DIR] [--now "
+      "UNIX_SECONDS]\n\n"
+      "Regenerates opportunities from the stored events: product matching\n"
+      "(DATA/products.json), dedup of one event reported by several\n"
+      "documents, risk flags, scoring (DATA/opportunity.json) and RM\n"
+      "assignment.  Safe to re-run: unchanged opportunities are not "
+      "rewritten.\n"
+      "Run `oppgraph graph circles` first so guarantee circles are flagged.\n\n"
+      "  --data DIR   data directory (default $OPPGRAPH_DATA, else ./data)\n"
+      "  --now T      reference time for time decay and expiry (default: "
+      "now)\n");
 }
 
 int cmd_opportunities(int argc, char **argv) {
@@ -46,8 +50,8 @@ int cmd_opportunities(int argc, char **argv) {
       char *end;
       now = strtoll(v, &end, 10);
       if (*end || end == v) {
-        fprintf(stderr, "oppgraph opportunities: --now: '%s' is not unix seconds\n",
-                v);
+        fprintf(stderr,
+                "oppgraph opportunities: --now: '%s' is not unix seconds\n", v);
         return CLI_EXIT_USAGE;
       }
     } else {
@@ -89,7 +93,8 @@ int cmd_opportunities(int argc, char **argv) {
            "  matching no rule:      %zu\n"
            "candidates:              %zu\n"
            "  merged as duplicates:  %zu\n"
-           "opportunities:           %zu (created %zu, updated %zu, unchanged %zu)\n"
+           "opportunities:           %zu (created %zu, updated %zu, unchanged "
+           "%zu)\n"
            "  with risk flags:       %zu\n"
            "  expired:               %zu\n"
            "dropped candidates:\n"

@@ -19,16 +19,17 @@
 static const struct {
   const char *name, *color, *style;
 } edge_look[] = {
-    {"edge", "black", "solid"},    {"持股", "#1f77b4", "solid"},
-    {"担保", "#d62728", "bold"},   {"供应", "#2ca02c", "dashed"},
-    {"高管", "#7f7f7f", "dotted"}, {"法定代表人", "#7f7f7f", "dotted"},
-    {"质押", "#ff7f0e", "solid"},  {"分支机构", "#9467bd", "solid"},
+    {"edge", "black", "solid"},        {"持股", "#1f77b4", "solid"},
+    {"担保", "#d62728", "bold"},       {"供应", "#2ca02c", "dashed"},
+    {"高管", "#7f7f7f", "dotted"},     {"法定代表人", "#7f7f7f", "dotted"},
+    {"质押", "#ff7f0e", "solid"},      {"分支机构", "#9467bd", "solid"},
     {"资金往来", "#8c564b", "dashed"},
 };
 
 static void dot_escaped(FILE *f, const char *s) {
   for (; s && *s; s++) {
-    if (*s == '"' || *s == '\\') fputc('\\', f);
+    if (*s == '"' || *s == '\\')
+      fputc('\\', f);
     if (*s == '\n')
       fputs("\\n", f);
     else
@@ -71,7 +72,8 @@ int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
   size_t c;
   if (graph_vertex_of(g, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE, center, &c))
     return GRAPH_ENOTFOUND;
-  if (!max_nodes) max_nodes = 500;
+  if (!max_nodes)
+    max_nodes = 500;
   size_t *queue = malloc((g->nv + 1) * sizeof *queue);
   unsigned *dist = malloc((g->nv + 1) * sizeof *dist);
   igraph_vector_int_t nb;
@@ -80,29 +82,33 @@ int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
     free(dist);
     return GRAPH_ENOMEM;
   }
-  for (size_t v = 0; v < g->nv; v++) dist[v] = UINT32_MAX;
+  for (size_t v = 0; v < g->nv; v++)
+    dist[v] = UINT32_MAX;
   size_t qh = 0, qt = 0;
   queue[qt++] = c;
   dist[c] = 0;
   int rc = 0;
   while (qh < qt && qt < max_nodes) {
     size_t v = queue[qh++];
-    if (dist[v] >= depth) continue;
+    if (dist[v] >= depth)
+      continue;
     if (igraph_neighbors(&g->ig, &nb, (igraph_integer_t)v, IGRAPH_ALL)) {
       rc = GRAPH_EIGRAPH;
       break;
     }
-    for (igraph_integer_t k = 0; k < igraph_vector_int_size(&nb) && qt < max_nodes;
-         k++) {
+    for (igraph_integer_t k = 0;
+         k < igraph_vector_int_size(&nb) && qt < max_nodes; k++) {
       size_t w = (size_t)VECTOR(nb)[k];
-      if (dist[w] != UINT32_MAX) continue;
+      if (dist[w] != UINT32_MAX)
+        continue;
       dist[w] = dist[v] + 1;
       queue[qt++] = w;
     }
   }
   igraph_vector_int_destroy(&nb);
   FILE *f = rc ? NULL : open_memstream(dot, len);
-  if (!rc && !f) rc = GRAPH_ENOMEM;
+  if (!rc && !f)
+    rc = GRAPH_ENOMEM;
   if (!rc) {
     fprintf(f, "digraph oppgraph {\n  rankdir=LR;\n"
                "  node [fontname=\"Noto Sans CJK SC\", fontsize=10];\n"
@@ -118,7 +124,8 @@ int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
     }
     for (size_t e = 0; e < g->ne; e++) {
       size_t s = g->e_src[e], d = g->e_dst[e];
-      if (dist[s] == UINT32_MAX || dist[d] == UINT32_MAX) continue;
+      if (dist[s] == UINT32_MAX || dist[d] == UINT32_MAX)
+        continue;
       unsigned t = g->e_type[e] < sizeof edge_look / sizeof edge_look[0]
                        ? g->e_type[e]
                        : 0;
@@ -126,7 +133,8 @@ int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
               g->node_kind[s] ? 'p' : 'e', (unsigned long long)g->node_id[s],
               g->node_kind[d] ? 'p' : 'e', (unsigned long long)g->node_id[d],
               edge_look[t].color, edge_look[t].style, edge_look[t].name);
-      if (g->e_ratio[e] > 0) fprintf(f, " %.2f%%", g->e_ratio[e] * 100);
+      if (g->e_ratio[e] > 0)
+        fprintf(f, " %.2f%%", g->e_ratio[e] * 100);
       if (g->e_amount[e] > 0) {
         fputc(' ', f);
         amount_label(f, g->e_amount[e]);
@@ -134,7 +142,8 @@ int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
       fputs("\"];\n", f);
     }
     fputs("}\n", f);
-    if (fclose(f)) rc = GRAPH_ENOMEM;
+    if (fclose(f))
+      rc = GRAPH_ENOMEM;
   }
   free(queue);
   free(dist);
@@ -147,9 +156,11 @@ int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
 
 int graph_dot_to_svg(const char *dot, char **svg, size_t *len) {
   *svg = NULL;
-  if (!dot) return GRAPH_EINVAL;
+  if (!dot)
+    return GRAPH_EINVAL;
   Agraph_t *ag = agmemread(dot);
-  if (!ag) return GRAPH_EINVAL;
+  if (!ag)
+    return GRAPH_EINVAL;
   GVC_t *gvc = gvContext();
   if (!gvc) {
     agclose(ag);
@@ -161,7 +172,8 @@ int graph_dot_to_svg(const char *dot, char **svg, size_t *len) {
   if (gvLayout(gvc, ag, "dot")) {
     rc = GRAPH_EINVAL;
   } else {
-    if (gvRenderData(gvc, ag, "svg", &out, &n) || !out) rc = GRAPH_EINVAL;
+    if (gvRenderData(gvc, ag, "svg", &out, &n) || !out)
+      rc = GRAPH_EINVAL;
     gvFreeLayout(gvc, ag);
   }
   if (!rc) {
@@ -169,12 +181,14 @@ int graph_dot_to_svg(const char *dot, char **svg, size_t *len) {
     if ((*svg = malloc((size_t)n + 1))) {
       memcpy(*svg, out, n);
       (*svg)[n] = '\0';
-      if (len) *len = n;
+      if (len)
+        *len = n;
     } else {
       rc = GRAPH_ENOMEM;
     }
   }
-  if (out) gvFreeRenderData(out);
+  if (out)
+    gvFreeRenderData(out);
   agclose(ag);
   gvFreeContext(gvc);
   return rc;

@@ -27,15 +27,20 @@
 #define T_GUARANTEE OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
 #define T_SHARE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
 
-
 const char *graph_strerror(int err) {
   switch (err) {
-  case GRAPH_OK: return "ok";
-  case GRAPH_ENOMEM: return "out of memory";
-  case GRAPH_ESTORE: return "store access failed";
-  case GRAPH_EIGRAPH: return "igraph computation failed";
-  case GRAPH_EINVAL: return "invalid argument";
-  case GRAPH_ENOTFOUND: return "node not in the graph";
+  case GRAPH_OK:
+    return "ok";
+  case GRAPH_ENOMEM:
+    return "out of memory";
+  case GRAPH_ESTORE:
+    return "store access failed";
+  case GRAPH_EIGRAPH:
+    return "igraph computation failed";
+  case GRAPH_EINVAL:
+    return "invalid argument";
+  case GRAPH_ENOTFOUND:
+    return "node not in the graph";
   }
   return "unknown graph error";
 }
@@ -71,18 +76,21 @@ typedef struct load_ctx {
 static int grow(void **p, size_t *cap, size_t need, size_t elem) {
   (void)cap;
   void *q = realloc(*p, need * elem);
-  if (!q) return GRAPH_ENOMEM;
+  if (!q)
+    return GRAPH_ENOMEM;
   *p = q;
   return 0;
 }
 
 static int rehash(graph *g, size_t nslot) {
   size_t *s = malloc(nslot * sizeof *s);
-  if (!s) return GRAPH_ENOMEM;
+  if (!s)
+    return GRAPH_ENOMEM;
   free(g->slot);
   g->slot = s;
   g->nslot = nslot;
-  for (size_t i = 0; i < nslot; i++) s[i] = SIZE_MAX;
+  for (size_t i = 0; i < nslot; i++)
+    s[i] = SIZE_MAX;
   for (size_t v = 0; v < g->nv; v++)
     *node_slot(g, g->node_kind[v], g->node_id[v]) = v;
   return 0;
@@ -90,7 +98,8 @@ static int rehash(graph *g, size_t nslot) {
 
 static int vertex_add(load_ctx *c, uint8_t kind, uint64_t id, size_t *v) {
   graph *g = c->g;
-  if ((g->nv + 1) * 2 > g->nslot && rehash(g, g->nslot * 2)) return GRAPH_ENOMEM;
+  if ((g->nv + 1) * 2 > g->nslot && rehash(g, g->nslot * 2))
+    return GRAPH_ENOMEM;
   size_t *s = node_slot(g, kind, id);
   if (*s != SIZE_MAX) {
     *v = *s;
@@ -144,8 +153,10 @@ static int load_edge(void *ctx, const Oppgraph__V1__Edge *e) {
 }
 
 void graph_free(graph *g) {
-  if (!g) return;
-  if (g->ig_ok) igraph_destroy(&g->ig);
+  if (!g)
+    return;
+  if (g->ig_ok)
+    igraph_destroy(&g->ig);
   free(g->node_id);
   free(g->node_kind);
   free(g->e_id);
@@ -178,10 +189,12 @@ static int ig_build(igraph_t *ig, size_t n, const size_t *src,
 
 int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
                size_t ntypes, graph **out) {
-  if (!txn || !out || (ntypes && !types)) return GRAPH_EINVAL;
+  if (!txn || !out || (ntypes && !types))
+    return GRAPH_EINVAL;
   igraph_set_error_handler(igraph_error_handler_ignore);
   graph *g = calloc(1, sizeof *g);
-  if (!g) return GRAPH_ENOMEM;
+  if (!g)
+    return GRAPH_ENOMEM;
   load_ctx c = {.g = g};
   int rc = rehash(g, 2048);
   for (size_t i = 0; !rc && i < (ntypes ? ntypes : 1); i++) {
@@ -193,7 +206,8 @@ int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
     else if (src < 0)
       rc = GRAPH_ESTORE;
   }
-  if (!rc) rc = ig_build(&g->ig, g->nv, g->e_src, g->e_dst, NULL, g->ne);
+  if (!rc)
+    rc = ig_build(&g->ig, g->nv, g->e_src, g->e_dst, NULL, g->ne);
   if (rc) {
     graph_free(g);
     return rc;
@@ -219,14 +233,16 @@ void graph_info_get(const graph *g, graph_info *out) {
 int graph_vertex_of(const graph *g, Oppgraph__V1__NodeKind kind, uint64_t id,
                     size_t *v) {
   size_t s = *node_slot(g, (uint8_t)kind, id);
-  if (s == SIZE_MAX) return GRAPH_ENOTFOUND;
+  if (s == SIZE_MAX)
+    return GRAPH_ENOTFOUND;
   *v = s;
   return 0;
 }
 
 int graph_node_of(const graph *g, size_t v, Oppgraph__V1__NodeKind *kind,
                   uint64_t *id) {
-  if (v >= g->nv) return GRAPH_EINVAL;
+  if (v >= g->nv)
+    return GRAPH_EINVAL;
   *kind = (Oppgraph__V1__NodeKind)g->node_kind[v];
   *id = g->node_id[v];
   return 0;
@@ -243,9 +259,11 @@ static bool is_ent_guarantee(const graph *g, size_t e) {
 static int guarantee_edges(const graph *g, size_t **sel, size_t *n) {
   *n = 0;
   *sel = malloc((g->ne ? g->ne : 1) * sizeof **sel);
-  if (!*sel) return GRAPH_ENOMEM;
+  if (!*sel)
+    return GRAPH_ENOMEM;
   for (size_t e = 0; e < g->ne; e++)
-    if (is_ent_guarantee(g, e)) (*sel)[(*n)++] = e;
+    if (is_ent_guarantee(g, e))
+      (*sel)[(*n)++] = e;
   return 0;
 }
 
@@ -263,9 +281,11 @@ static int cmp_circle(const void *a, const void *b) {
 }
 
 void graph_circles_free(Oppgraph__V1__GuaranteeCircle **c, size_t n) {
-  if (!c) return;
+  if (!c)
+    return;
   for (size_t i = 0; i < n; i++) {
-    if (!c[i]) continue;
+    if (!c[i])
+      continue;
     free(c[i]->members);
     free(c[i]->edge_ids);
     free(c[i]);
@@ -279,7 +299,8 @@ int graph_circles(const graph *g, Oppgraph__V1__GuaranteeCircle ***out,
   *n = 0;
   size_t *sel, nsel;
   int rc = guarantee_edges(g, &sel, &nsel);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   igraph_t ig;
   if ((rc = ig_build(&ig, g->nv, g->e_src, g->e_dst, sel, nsel))) {
     free(sel);
@@ -308,14 +329,16 @@ int graph_circles(const graph *g, Oppgraph__V1__GuaranteeCircle ***out,
   comp_circle = calloc((size_t)ncomp + 1, sizeof *comp_circle);
   size_t ncirc = 0;
   for (igraph_integer_t k = 0; k < ncomp; k++)
-    if (VECTOR(csize)[k] > 1) ncirc++;
+    if (VECTOR(csize)[k] > 1)
+      ncirc++;
   circ = calloc(ncirc + 1, sizeof *circ);
   if (!comp_circle || !circ) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
   for (igraph_integer_t k = 0; k < ncomp; k++) {
-    if (VECTOR(csize)[k] <= 1) continue;
+    if (VECTOR(csize)[k] <= 1)
+      continue;
     Oppgraph__V1__GuaranteeCircle *c = malloc(sizeof *c);
     if (!c) {
       rc = GRAPH_ENOMEM;
@@ -346,18 +369,22 @@ int graph_circles(const graph *g, Oppgraph__V1__GuaranteeCircle ***out,
   for (size_t i = 0; i < nsel; i++) {
     size_t e = sel[i];
     size_t ci = comp_circle[VECTOR(memb)[g->e_src[e]]];
-    if (ci && ci == comp_circle[VECTOR(memb)[g->e_dst[e]]]) ecount[ci - 1]++;
+    if (ci && ci == comp_circle[VECTOR(memb)[g->e_dst[e]]])
+      ecount[ci - 1]++;
   }
   for (size_t i = 0; i < nc && !rc; i++) {
     circ[i]->edge_ids = malloc((ecount[i] + 1) * sizeof *circ[i]->edge_ids);
-    if (!circ[i]->edge_ids) rc = GRAPH_ENOMEM;
+    if (!circ[i]->edge_ids)
+      rc = GRAPH_ENOMEM;
   }
   free(ecount);
-  if (rc) goto done;
+  if (rc)
+    goto done;
   for (size_t i = 0; i < nsel; i++) {
     size_t e = sel[i];
     size_t ci = comp_circle[VECTOR(memb)[g->e_src[e]]];
-    if (!ci || ci != comp_circle[VECTOR(memb)[g->e_dst[e]]]) continue;
+    if (!ci || ci != comp_circle[VECTOR(memb)[g->e_dst[e]]])
+      continue;
     Oppgraph__V1__GuaranteeCircle *c = circ[ci - 1];
     c->edge_ids[c->n_edge_ids++] = g->e_id[e];
     c->total_amount += g->e_amount[e];
@@ -383,9 +410,11 @@ done:
 }
 
 int graph_rebuild_circles(store *st, graph_report *rep) {
-  if (!st) return GRAPH_EINVAL;
+  if (!st)
+    return GRAPH_EINVAL;
   store_txn *txn;
-  if (store_begin(st, true, &txn)) return GRAPH_ESTORE;
+  if (store_begin(st, true, &txn))
+    return GRAPH_ESTORE;
   const Oppgraph__V1__EdgeType t = T_GUARANTEE;
   graph *g = NULL;
   Oppgraph__V1__GuaranteeCircle **c = NULL;
@@ -393,14 +422,18 @@ int graph_rebuild_circles(store *st, graph_report *rep) {
   graph_pair *pairs = NULL;
   size_t npairs = 0;
   int rc = graph_load(txn, &t, 1, &g);
-  if (!rc) rc = graph_circles(g, &c, &n);
-  if (!rc) rc = graph_mutual_pairs(g, &pairs, &npairs);
-  if (!rc && store_circles_replace(txn, c, n)) rc = GRAPH_ESTORE;
+  if (!rc)
+    rc = graph_circles(g, &c, &n);
+  if (!rc)
+    rc = graph_mutual_pairs(g, &pairs, &npairs);
+  if (!rc && store_circles_replace(txn, c, n))
+    rc = GRAPH_ESTORE;
   if (!rc && rep) {
     memset(rep, 0, sizeof *rep);
     graph_info_get(g, &rep->info);
     rep->circles = n;
-    for (size_t i = 0; i < n; i++) rep->circle_members += c[i]->n_members;
+    for (size_t i = 0; i < n; i++)
+      rep->circle_members += c[i]->n_members;
     rep->mutual_pairs = npairs;
   }
   free(pairs);
@@ -424,9 +457,12 @@ typedef struct dir_edge {
 
 static int cmp_dir_edge(const void *a, const void *b) {
   const dir_edge *x = a, *y = b;
-  if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
-  if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
-  if (x->fwd != y->fwd) return x->fwd ? -1 : 1;
+  if (x->lo != y->lo)
+    return x->lo < y->lo ? -1 : 1;
+  if (x->hi != y->hi)
+    return x->hi < y->hi ? -1 : 1;
+  if (x->fwd != y->fwd)
+    return x->fwd ? -1 : 1;
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -442,7 +478,8 @@ int graph_mutual_pairs(const graph *g, graph_pair **out, size_t *n) {
   }
   size_t nd = 0, np = 0;
   for (size_t e = 0; e < g->ne; e++) {
-    if (!is_ent_guarantee(g, e)) continue;
+    if (!is_ent_guarantee(g, e))
+      continue;
     uint64_t s = g->node_id[g->e_src[e]], t = g->node_id[g->e_dst[e]];
     d[nd++] = (dir_edge){s < t ? s : t, s < t ? t : s, s < t, g->e_id[e],
                          g->e_amount[e]};
@@ -450,7 +487,8 @@ int graph_mutual_pairs(const graph *g, graph_pair **out, size_t *n) {
   qsort(d, nd, sizeof *d, cmp_dir_edge);
   for (size_t i = 0; i < nd;) {
     size_t j = i;
-    while (j < nd && d[j].lo == d[i].lo && d[j].hi == d[i].hi) j++;
+    while (j < nd && d[j].lo == d[i].lo && d[j].hi == d[i].hi)
+      j++;
     /* within [i,j): forward edges first, then backward */
     if (d[i].fwd && !d[j - 1].fwd) {
       graph_pair q = {d[i].lo, d[i].hi, d[i].id, 0, 0, 0};
@@ -458,7 +496,8 @@ int graph_mutual_pairs(const graph *g, graph_pair **out, size_t *n) {
         if (d[k].fwd) {
           q.amount_ab += d[k].amount;
         } else {
-          if (!q.edge_ba) q.edge_ba = d[k].id;
+          if (!q.edge_ba)
+            q.edge_ba = d[k].id;
           q.amount_ba += d[k].amount;
         }
       }
@@ -488,12 +527,16 @@ static int cmp_size(const void *a, const void *b) {
 static int guarantee_csr(const graph *g, csr *c) {
   c->off = calloc(g->nv + 1, sizeof *c->off);
   c->adj = malloc((g->ne ? g->ne : 1) * sizeof *c->adj);
-  if (!c->off || !c->adj) return GRAPH_ENOMEM;
+  if (!c->off || !c->adj)
+    return GRAPH_ENOMEM;
   for (size_t e = 0; e < g->ne; e++)
-    if (is_ent_guarantee(g, e)) c->off[g->e_src[e] + 1]++;
-  for (size_t v = 0; v < g->nv; v++) c->off[v + 1] += c->off[v];
+    if (is_ent_guarantee(g, e))
+      c->off[g->e_src[e] + 1]++;
+  for (size_t v = 0; v < g->nv; v++)
+    c->off[v + 1] += c->off[v];
   size_t *fill = calloc(g->nv + 1, sizeof *fill);
-  if (!fill) return GRAPH_ENOMEM;
+  if (!fill)
+    return GRAPH_ENOMEM;
   for (size_t e = 0; e < g->ne; e++)
     if (is_ent_guarantee(g, e)) {
       size_t s = g->e_src[e];
@@ -527,14 +570,16 @@ static int cyc_emit(cyc_ctx *x, size_t len) {
   if (x->nids + len > x->cap_ids) {
     size_t cap = (x->cap_ids + len) * 2;
     uint64_t *p = realloc(x->ids, cap * sizeof *p);
-    if (!p) return x->err = GRAPH_ENOMEM, 1;
+    if (!p)
+      return x->err = GRAPH_ENOMEM, 1;
     x->ids = p;
     x->cap_ids = cap;
   }
   if (x->n == x->cap_lens) {
     size_t cap = x->cap_lens ? x->cap_lens * 2 : 16;
     size_t *p = realloc(x->lens, cap * sizeof *p);
-    if (!p) return x->err = GRAPH_ENOMEM, 1;
+    if (!p)
+      return x->err = GRAPH_ENOMEM, 1;
     x->lens = p;
     x->cap_lens = cap;
   }
@@ -553,16 +598,19 @@ static int cyc_dfs(cyc_ctx *x, size_t depth) {
   size_t prev = SIZE_MAX;
   for (size_t k = x->c.off[v]; k < x->c.off[v + 1]; k++) {
     size_t w = x->c.adj[k];
-    if (w == prev) continue; /* parallel edge */
+    if (w == prev)
+      continue; /* parallel edge */
     prev = w;
     if (w == s && depth >= 2) {
-      if (cyc_emit(x, depth)) return 1;
+      if (cyc_emit(x, depth))
+        return 1;
     } else if (w > s && !x->on_path[w] && depth < x->max_len) {
       x->path[depth] = w;
       x->on_path[w] = true;
       int stop = cyc_dfs(x, depth + 1);
       x->on_path[w] = false;
-      if (stop) return 1;
+      if (stop)
+        return 1;
     }
   }
   return 0;
@@ -571,7 +619,8 @@ static int cyc_dfs(cyc_ctx *x, size_t depth) {
 static void rotate_min_first(uint64_t *a, size_t len) {
   size_t m = 0;
   for (size_t i = 1; i < len; i++)
-    if (a[i] < a[m]) m = i;
+    if (a[i] < a[m])
+      m = i;
   while (m--) { /* short cycles: a plain rotation is enough */
     uint64_t t = a[0];
     memmove(a, a + 1, (len - 1) * sizeof *a);
@@ -582,20 +631,25 @@ static void rotate_min_first(uint64_t *a, size_t len) {
 int graph_guarantee_cycles(const graph *g, size_t max_len, size_t max_cycles,
                            uint64_t **ids, size_t **lens, size_t *n,
                            bool *truncated) {
-  if (max_len < 2) return GRAPH_EINVAL;
+  if (max_len < 2)
+    return GRAPH_EINVAL;
   cyc_ctx x = {.g = g, .max_len = max_len, .max_cycles = max_cycles};
   int rc = guarantee_csr(g, &x.c);
   x.path = malloc((max_len + 1) * sizeof *x.path);
   x.on_path = calloc(g->nv + 1, sizeof *x.on_path);
-  if (!rc && (!x.path || !x.on_path)) rc = GRAPH_ENOMEM;
+  if (!rc && (!x.path || !x.on_path))
+    rc = GRAPH_ENOMEM;
   for (size_t s = 0; !rc && s < g->nv; s++) {
-    if (x.c.off[s] == x.c.off[s + 1]) continue;
+    if (x.c.off[s] == x.c.off[s + 1])
+      continue;
     x.path[0] = s;
     x.on_path[s] = true;
     int stop = cyc_dfs(&x, 1);
     x.on_path[s] = false;
-    if (x.err) rc = x.err;
-    if (stop) break;
+    if (x.err)
+      rc = x.err;
+    if (stop)
+      break;
   }
   free(x.c.off);
   free(x.c.adj);
@@ -611,7 +665,8 @@ int graph_guarantee_cycles(const graph *g, size_t max_len, size_t max_cycles,
   *ids = x.ids;
   *lens = x.lens;
   *n = x.n;
-  if (truncated) *truncated = x.truncated;
+  if (truncated)
+    *truncated = x.truncated;
   return 0;
 }
 
@@ -619,8 +674,10 @@ int graph_guarantee_cycles(const graph *g, size_t max_len, size_t max_cycles,
 
 static int cmp_owner(const void *a, const void *b) {
   const graph_owner *x = a, *y = b;
-  if (x->share != y->share) return x->share > y->share ? -1 : 1;
-  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  if (x->share != y->share)
+    return x->share > y->share ? -1 : 1;
+  if (x->kind != y->kind)
+    return x->kind < y->kind ? -1 : 1;
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -629,7 +686,8 @@ int graph_owners(const graph *g, uint64_t target, double min_share,
   *out = NULL;
   *n = 0;
   size_t t;
-  if (graph_vertex_of(g, KIND_ENT, target, &t)) return GRAPH_ENOTFOUND;
+  if (graph_vertex_of(g, KIND_ENT, target, &t))
+    return GRAPH_ENOTFOUND;
   /* upstream set by BFS over incoming shareholding edges */
   size_t *set = malloc((g->nv + 1) * sizeof *set);
   long *pos = malloc((g->nv + 1) * sizeof *pos);
@@ -642,7 +700,8 @@ int graph_owners(const graph *g, uint64_t target, double min_share,
     free(pos);
     return GRAPH_ENOMEM;
   }
-  for (size_t v = 0; v < g->nv; v++) pos[v] = -1;
+  for (size_t v = 0; v < g->nv; v++)
+    pos[v] = -1;
   size_t ns = 0;
   set[ns++] = t;
   pos[t] = 0;
@@ -653,7 +712,8 @@ int graph_owners(const graph *g, uint64_t target, double min_share,
     }
     for (igraph_integer_t k = 0; k < igraph_vector_int_size(&inc); k++) {
       size_t e = (size_t)VECTOR(inc)[k];
-      if (g->e_type[e] != T_SHARE) continue;
+      if (g->e_type[e] != T_SHARE)
+        continue;
       size_t h = g->e_src[e];
       if (pos[h] < 0) {
         pos[h] = (long)ns;
@@ -663,11 +723,13 @@ int graph_owners(const graph *g, uint64_t target, double min_share,
   }
   share = calloc(ns, sizeof *share);
   has_holder = calloc(ns, sizeof *has_holder);
-  if (!rc && (!share || !has_holder)) rc = GRAPH_ENOMEM;
+  if (!rc && (!share || !has_holder))
+    rc = GRAPH_ENOMEM;
   /* Gauss–Seidel on share[h] = sum over h->u (ratio * share[u]), share[t] = 1.
    * Ratios of each held company sum to at most 1, so the iteration is a
    * contraction on cross-holdings and converges geometrically. */
-  if (!rc) share[0] = 1.0;
+  if (!rc)
+    share[0] = 1.0;
   for (int iter = 0; !rc && iter < 10000; iter++) {
     double delta = 0;
     for (size_t i = 1; i < ns; i++) {
@@ -678,23 +740,28 @@ int graph_owners(const graph *g, uint64_t target, double min_share,
       double s = 0;
       for (igraph_integer_t k = 0; k < igraph_vector_int_size(&inc); k++) {
         size_t e = (size_t)VECTOR(inc)[k];
-        if (g->e_type[e] != T_SHARE) continue;
+        if (g->e_type[e] != T_SHARE)
+          continue;
         long p = pos[g->e_dst[e]];
-        if (p >= 0) s += g->e_ratio[e] * share[p];
+        if (p >= 0)
+          s += g->e_ratio[e] * share[p];
       }
       delta = fmax(delta, fabs(s - share[i]));
       share[i] = s;
     }
-    if (delta < 1e-12) break;
+    if (delta < 1e-12)
+      break;
   }
   for (size_t e = 0; !rc && e < g->ne; e++)
     if (g->e_type[e] == T_SHARE && pos[g->e_dst[e]] >= 0)
       has_holder[pos[g->e_dst[e]]] = true;
   graph_owner *o = NULL;
   size_t no = 0;
-  if (!rc && !(o = malloc(ns * sizeof *o))) rc = GRAPH_ENOMEM;
+  if (!rc && !(o = malloc(ns * sizeof *o)))
+    rc = GRAPH_ENOMEM;
   for (size_t i = 1; !rc && i < ns; i++) {
-    if (share[i] + 1e-12 < min_share) continue;
+    if (share[i] + 1e-12 < min_share)
+      continue;
     o[no++] = (graph_owner){(Oppgraph__V1__NodeKind)g->node_kind[set[i]],
                             g->node_id[set[i]], share[i], !has_holder[i]};
   }
@@ -717,8 +784,10 @@ int graph_owners(const graph *g, uint64_t target, double min_share,
 
 static int cmp_hop(const void *a, const void *b) {
   const graph_hop *x = a, *y = b;
-  if (x->dist != y->dist) return x->dist < y->dist ? -1 : 1;
-  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  if (x->dist != y->dist)
+    return x->dist < y->dist ? -1 : 1;
+  if (x->kind != y->kind)
+    return x->kind < y->kind ? -1 : 1;
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -727,7 +796,8 @@ int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
   *out = NULL;
   *n = 0;
   size_t s;
-  if (graph_vertex_of(g, KIND_ENT, start, &s)) return GRAPH_ENOTFOUND;
+  if (graph_vertex_of(g, KIND_ENT, start, &s))
+    return GRAPH_ENOTFOUND;
   igraph_neimode_t mode = dir == GRAPH_OUT  ? IGRAPH_OUT
                           : dir == GRAPH_IN ? IGRAPH_IN
                                             : IGRAPH_ALL;
@@ -739,27 +809,31 @@ int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
     free(dist);
     return GRAPH_ENOMEM;
   }
-  for (size_t v = 0; v < g->nv; v++) dist[v] = UINT32_MAX;
+  for (size_t v = 0; v < g->nv; v++)
+    dist[v] = UINT32_MAX;
   size_t qh = 0, qt = 0;
   queue[qt++] = s;
   dist[s] = 0;
   int rc = 0;
   while (qh < qt) {
     size_t v = queue[qh++];
-    if (dist[v] >= max_hops) continue;
+    if (dist[v] >= max_hops)
+      continue;
     if (igraph_neighbors(&g->ig, &nb, (igraph_integer_t)v, mode)) {
       rc = GRAPH_EIGRAPH;
       break;
     }
     for (igraph_integer_t k = 0; k < igraph_vector_int_size(&nb); k++) {
       size_t w = (size_t)VECTOR(nb)[k];
-      if (dist[w] != UINT32_MAX) continue;
+      if (dist[w] != UINT32_MAX)
+        continue;
       dist[w] = dist[v] + 1;
       queue[qt++] = w;
     }
   }
   graph_hop *h = NULL;
-  if (!rc && !(h = malloc(qt * sizeof *h))) rc = GRAPH_ENOMEM;
+  if (!rc && !(h = malloc(qt * sizeof *h)))
+    rc = GRAPH_ENOMEM;
   for (size_t i = 1; !rc && i < qt; i++)
     h[i - 1] = (graph_hop){(Oppgraph__V1__NodeKind)g->node_kind[queue[i]],
                            g->node_id[queue[i]], dist[queue[i]]};

@@ -134,8 +134,7 @@ int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
  * from the store through txn.  At most max_nodes nodes (0 = 500), nearest
  * first.  *dot is malloc'ed and NUL-terminated (free()). */
 int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
-                     unsigned depth, size_t max_nodes, char **dot,
-                     size_t *len);
+                     unsigned depth, size_t max_nodes, char **dot, size_t *len);
 /* Lays out DOT text with graphviz (dot engine) and renders SVG into *svg
  * (malloc'ed, NUL-terminated; free()).  GRAPH_EINVAL when the text does not
  * parse as DOT. */

@@ -17,11 +17,16 @@
 
 const char *opp_strerror(int err) {
   switch (err) {
-  case OPP_OK: return "ok";
-  case OPP_ENOMEM: return "out of memory";
-  case OPP_ECONFIG: return "bad configuration file";
-  case OPP_ESTORE: return "store access failed";
-  case OPP_EINVAL: return "invalid argument";
+  case OPP_OK:
+    return "ok";
+  case OPP_ENOMEM:
+    return "out of memory";
+  case OPP_ECONFIG:
+    return "bad configuration file";
+  case OPP_ESTORE:
+    return "store access failed";
+  case OPP_EINVAL:
+    return "invalid argument";
   }
   return "unknown opportunity error";
 }
@@ -46,12 +51,14 @@ static int cfg_fail(cfg_ctx *c, const char *fmt, ...) {
 }
 
 static void strv_free(opp_strv *s) {
-  for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+  for (size_t i = 0; i < s->n; i++)
+    free(s->v[i]);
   free(s->v);
 }
 
 void opp_config_free(opp_config *cfg) {
-  if (!cfg) return;
+  if (!cfg)
+    return;
   for (size_t i = 0; i < cfg->nproducts; i++) {
     free(cfg->products[i].id);
     free(cfg->products[i].name);
@@ -76,7 +83,8 @@ void opp_config_free(opp_config *cfg) {
     strv_free(&cfg->risks[i].subject_roles);
   }
   free(cfg->risks);
-  for (size_t i = 0; i < cfg->npenalties; i++) free(cfg->penalties[i].flag);
+  for (size_t i = 0; i < cfg->npenalties; i++)
+    free(cfg->penalties[i].flag);
   free(cfg->penalties);
   strv_free(&cfg->subject_exclude);
   free(cfg);
@@ -88,7 +96,8 @@ size_t opp_config_rule_count(const opp_config *cfg) {
 
 double opp_penalty_of(const opp_config *cfg, const char *flag) {
   for (size_t i = 0; i < cfg->npenalties; i++)
-    if (!strcmp(cfg->penalties[i].flag, flag)) return cfg->penalties[i].points;
+    if (!strcmp(cfg->penalties[i].flag, flag))
+      return cfg->penalties[i].points;
   return 0;
 }
 
@@ -97,17 +106,20 @@ static int get_str(cfg_ctx *c, json_t *o, const char *path, const char *key,
                    bool req, char **out) {
   json_t *v = json_object_get(o, key);
   *out = NULL;
-  if (!v) return req ? cfg_fail(c, "%s: missing \"%s\"", path, key) : 0;
+  if (!v)
+    return req ? cfg_fail(c, "%s: missing \"%s\"", path, key) : 0;
   if (!json_is_string(v) || !json_string_length(v))
     return cfg_fail(c, "%s: \"%s\" must be a non-empty string", path, key);
-  if (!(*out = strdup(json_string_value(v)))) return OPP_ENOMEM;
+  if (!(*out = strdup(json_string_value(v))))
+    return OPP_ENOMEM;
   return 0;
 }
 
 static int get_num(cfg_ctx *c, json_t *o, const char *path, const char *key,
                    bool req, double min, double *out) {
   json_t *v = json_object_get(o, key);
-  if (!v) return req ? cfg_fail(c, "%s: missing \"%s\"", path, key) : 0;
+  if (!v)
+    return req ? cfg_fail(c, "%s: missing \"%s\"", path, key) : 0;
   if (!json_is_number(v))
     return cfg_fail(c, "%s: \"%s\" must be a number", path, key);
   double d = json_number_value(v);
@@ -123,18 +135,21 @@ static int get_strv(cfg_ctx *c, json_t *o, const char *path, const char *key,
   json_t *a = json_object_get(o, key);
   out->v = NULL;
   out->n = 0;
-  if (!a) return 0;
+  if (!a)
+    return 0;
   if (!json_is_array(a))
     return cfg_fail(c, "%s: \"%s\" must be an array of strings", path, key);
   out->v = calloc(json_array_size(a) + 1, sizeof *out->v);
-  if (!out->v) return OPP_ENOMEM;
+  if (!out->v)
+    return OPP_ENOMEM;
   size_t i;
   json_t *s;
   json_array_foreach(a, i, s) {
     if (!json_is_string(s) || !json_string_length(s))
       return cfg_fail(c, "%s: \"%s\"[%zu] must be a non-empty string", path,
                       key, i);
-    if (!(out->v[out->n] = strdup(json_string_value(s)))) return OPP_ENOMEM;
+    if (!(out->v[out->n] = strdup(json_string_value(s))))
+      return OPP_ENOMEM;
     out->n++;
   }
   return 0;
@@ -162,7 +177,8 @@ static int load_rule(cfg_ctx *c, opp_config *cfg, json_t *j, size_t idx,
                      opp_rule *r) {
   char path[48];
   snprintf(path, sizeof path, "rules[%zu]", idx);
-  if (!json_is_object(j)) return cfg_fail(c, "%s: must be an object", path);
+  if (!json_is_object(j))
+    return cfg_fail(c, "%s: must be an object", path);
   int rc;
   if ((rc = get_str(c, j, path, "event", true, &r->event)) ||
       (rc = get_str(c, j, path, "id", false, &r->id)) ||
@@ -171,22 +187,26 @@ static int load_rule(cfg_ctx *c, opp_config *cfg, json_t *j, size_t idx,
       (rc = get_strv(c, j, path, "amount_roles", &r->amount_roles)) ||
       (rc = get_strv(c, j, path, "date_roles", &r->date_roles)))
     return rc;
-  if (!r->id && !(r->id = strdup(r->event))) return OPP_ENOMEM;
+  if (!r->id && !(r->id = strdup(r->event)))
+    return OPP_ENOMEM;
   double expiry = 0;
-  if ((rc = get_num(c, j, path, "expiry_days", true, 1, &expiry))) return rc;
+  if ((rc = get_num(c, j, path, "expiry_days", true, 1, &expiry)))
+    return rc;
   r->expiry_days = (int)expiry;
   json_t *pa = json_object_get(j, "products");
   if (!json_is_array(pa) || !json_array_size(pa))
-    return cfg_fail(c, "%s: \"products\" must be a non-empty array of product ids",
-                    path);
+    return cfg_fail(
+        c, "%s: \"products\" must be a non-empty array of product ids", path);
   r->products = calloc(json_array_size(pa), sizeof *r->products);
-  if (!r->products) return OPP_ENOMEM;
+  if (!r->products)
+    return OPP_ENOMEM;
   size_t i;
   json_t *p;
   json_array_foreach(pa, i, p) {
     const char *pid = json_string_value(p);
     size_t k = 0;
-    while (pid && k < cfg->nproducts && strcmp(cfg->products[k].id, pid)) k++;
+    while (pid && k < cfg->nproducts && strcmp(cfg->products[k].id, pid))
+      k++;
     if (!pid || k == cfg->nproducts)
       return cfg_fail(c, "%s: product '%s' is not in products", path,
                       pid ? pid : "(not a string)");
@@ -197,7 +217,8 @@ static int load_rule(cfg_ctx *c, opp_config *cfg, json_t *j, size_t idx,
   if (w) {
     char wpath[64];
     snprintf(wpath, sizeof wpath, "%s.when", path);
-    if (!json_is_object(w)) return cfg_fail(c, "%s: must be an object", wpath);
+    if (!json_is_object(w))
+      return cfg_fail(c, "%s: must be an object", wpath);
     const char *key;
     json_t *v;
     json_object_foreach(w, key, v) {
@@ -212,12 +233,13 @@ static int load_rule(cfg_ctx *c, opp_config *cfg, json_t *j, size_t idx,
     if ((rc = get_num(c, w, wpath, "min_amount", false, 0, &r->min_amount)) ||
         (rc = get_num(c, w, wpath, "max_amount", false, 0, &r->max_amount)) ||
         (rc = get_str(c, w, wpath, "has_role", false, &r->has_role)) ||
-        (rc = get_str(c, w, wpath, "maturity_role", false, &r->maturity_role)) ||
+        (rc =
+             get_str(c, w, wpath, "maturity_role", false, &r->maturity_role)) ||
         (rc = get_num(c, w, wpath, "maturity_within_days", false, 0, &days)))
       return rc;
     if (!r->maturity_role != (days < 0))
-      return cfg_fail(c, "%s: maturity_role and maturity_within_days go together",
-                      wpath);
+      return cfg_fail(
+          c, "%s: maturity_role and maturity_within_days go together", wpath);
     r->maturity_within_days = (int)days;
   }
   return 0;
@@ -229,28 +251,34 @@ static int load_products(cfg_ctx *c, opp_config *cfg, json_t *root) {
     return cfg_fail(c, "\"products\" must be a non-empty object of id -> "
                        "{name, revenue_factor}");
   cfg->products = calloc(json_object_size(prods), sizeof *cfg->products);
-  if (!cfg->products) return OPP_ENOMEM;
+  if (!cfg->products)
+    return OPP_ENOMEM;
   const char *key;
   json_t *v;
   int rc;
   json_object_foreach(prods, key, v) {
     char path[160];
     snprintf(path, sizeof path, "products.%s", key);
-    if (!json_is_object(v)) return cfg_fail(c, "%s: must be an object", path);
+    if (!json_is_object(v))
+      return cfg_fail(c, "%s: must be an object", path);
     opp_product *p = &cfg->products[cfg->nproducts++];
-    if (!(p->id = strdup(key))) return OPP_ENOMEM;
+    if (!(p->id = strdup(key)))
+      return OPP_ENOMEM;
     if ((rc = get_str(c, v, path, "name", true, &p->name)) ||
-        (rc = get_num(c, v, path, "revenue_factor", true, 0, &p->revenue_factor)))
+        (rc = get_num(c, v, path, "revenue_factor", true, 0,
+                      &p->revenue_factor)))
       return rc;
   }
   json_t *rules = json_object_get(root, "rules");
   if (!json_is_array(rules) || !json_array_size(rules))
     return cfg_fail(c, "\"rules\" must be a non-empty array");
   cfg->rules = calloc(json_array_size(rules), sizeof *cfg->rules);
-  if (!cfg->rules) return OPP_ENOMEM;
+  if (!cfg->rules)
+    return OPP_ENOMEM;
   size_t i;
   json_array_foreach(rules, i, v) {
-    if ((rc = load_rule(c, cfg, v, i, &cfg->rules[cfg->nrules++]))) return rc;
+    if ((rc = load_rule(c, cfg, v, i, &cfg->rules[cfg->nrules++])))
+      return rc;
     for (size_t k = 0; k + 1 < cfg->nrules; k++)
       if (!strcmp(cfg->rules[k].id, cfg->rules[i].id) &&
           !strcmp(cfg->rules[k].event, cfg->rules[i].event))
@@ -261,11 +289,13 @@ static int load_products(cfg_ctx *c, opp_config *cfg, json_t *root) {
   if (risks && !json_is_array(risks))
     return cfg_fail(c, "\"risk_events\" must be an array");
   cfg->risks = calloc(json_array_size(risks) + 1, sizeof *cfg->risks);
-  if (!cfg->risks) return OPP_ENOMEM;
+  if (!cfg->risks)
+    return OPP_ENOMEM;
   json_array_foreach(risks, i, v) {
     char path[48];
     snprintf(path, sizeof path, "risk_events[%zu]", i);
-    if (!json_is_object(v)) return cfg_fail(c, "%s: must be an object", path);
+    if (!json_is_object(v))
+      return cfg_fail(c, "%s: must be an object", path);
     opp_risk_rule *r = &cfg->risks[cfg->nrisks++];
     if ((rc = get_str(c, v, path, "event", true, &r->event)) ||
         (rc = get_str(c, v, path, "flag", true, &r->flag)) ||
@@ -273,8 +303,9 @@ static int load_products(cfg_ctx *c, opp_config *cfg, json_t *root) {
       return rc;
     for (size_t k = 0; k < cfg->nrules; k++)
       if (!strcmp(cfg->rules[k].event, r->event))
-        return cfg_fail(c, "%s: event '%s' has product rules too (rules[%zu]); "
-                           "a risk event type must not",
+        return cfg_fail(c,
+                        "%s: event '%s' has product rules too (rules[%zu]); "
+                        "a risk event type must not",
                         path, r->event, k);
   }
   return 0;
@@ -282,7 +313,8 @@ static int load_products(cfg_ctx *c, opp_config *cfg, json_t *root) {
 
 static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
   json_t *s = json_object_get(root, "score");
-  if (!json_is_object(s)) return cfg_fail(c, "missing object \"score\"");
+  if (!json_is_object(s))
+    return cfg_fail(c, "missing object \"score\"");
   int rc;
   if ((rc = get_num(c, s, "score", "scale", true, 0, &cfg->scale)) ||
       (rc = get_num(c, s, "score", "value_log_cap", true, 1e-9,
@@ -301,19 +333,22 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
                      &cfg->subject_exclude)))
     return rc;
   if (cfg->p_client > 1 || cfg->p_prospect > 1)
-    return cfg_fail(c, "score: p_client and p_prospect are probabilities (0..1)");
+    return cfg_fail(c,
+                    "score: p_client and p_prospect are probabilities (0..1)");
   json_t *pen = json_object_get(root, "risk_penalties");
   if (pen && !json_is_object(pen))
     return cfg_fail(c, "\"risk_penalties\" must be an object flag -> points");
   cfg->penalties = calloc(json_object_size(pen) + 1, sizeof *cfg->penalties);
-  if (!cfg->penalties) return OPP_ENOMEM;
+  if (!cfg->penalties)
+    return OPP_ENOMEM;
   const char *key;
   json_t *v;
   json_object_foreach(pen, key, v) {
     if (!json_is_number(v) || json_number_value(v) < 0)
       return cfg_fail(c, "risk_penalties.%s: must be a number >= 0", key);
     opp_penalty *p = &cfg->penalties[cfg->npenalties++];
-    if (!(p->flag = strdup(key))) return OPP_ENOMEM;
+    if (!(p->flag = strdup(key)))
+      return OPP_ENOMEM;
     p->points = json_number_value(v);
   }
   return 0;
@@ -321,11 +356,14 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
 
 int opp_config_load(const char *data_dir, opp_config **out, char *err,
                     size_t errlen) {
-  if (err && errlen) err[0] = '\0';
-  if (!data_dir || !out) return OPP_EINVAL;
+  if (err && errlen)
+    err[0] = '\0';
+  if (!data_dir || !out)
+    return OPP_EINVAL;
   *out = NULL;
   opp_config *cfg = calloc(1, sizeof *cfg);
-  if (!cfg) return OPP_ENOMEM;
+  if (!cfg)
+    return OPP_ENOMEM;
   char path[4096];
   cfg_ctx c = {path, err, errlen};
   int rc;
@@ -344,7 +382,8 @@ int opp_config_load(const char *data_dir, opp_config **out, char *err,
     }
   }
   if (rc) {
-    if (rc == OPP_ENOMEM) cfg_fail(&c, "out of memory");
+    if (rc == OPP_ENOMEM)
+      cfg_fail(&c, "out of memory");
     opp_config_free(cfg);
     return rc;
   }

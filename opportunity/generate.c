@@ -42,8 +42,8 @@ typedef struct cand {
   char *key;
   uint64_t evt, doc, ent;
   size_t rule;
-  double amount;   /* yuan; < 0 unknown */
-  int32_t date;    /* event date, days since 1970-01-01; NO_DATE unknown */
+  double amount; /* yuan; < 0 unknown */
+  int32_t date;  /* event date, days since 1970-01-01; NO_DATE unknown */
 } cand;
 
 typedef struct risk {
@@ -87,18 +87,23 @@ static int32_t days_from_civil(int y, unsigned m, unsigned d) {
 /* "YYYY-MM-DD" or "YYYY-MM" (first of the month) → days; NO_DATE otherwise. */
 static int32_t parse_day(const char *s) {
   int y, m, d = 1, n = 0;
-  if (!s || sscanf(s, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7) return NO_DATE;
-  if (s[7] == '-' && sscanf(s + 8, "%2d", &d) != 1) return NO_DATE;
+  if (!s || sscanf(s, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7)
+    return NO_DATE;
+  if (s[7] == '-' && sscanf(s + 8, "%2d", &d) != 1)
+    return NO_DATE;
   if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
     return NO_DATE;
   return days_from_civil(y, (unsigned)m, (unsigned)d);
 }
 
-static bool has_text(const char *s) { return s && *s; }
+static bool has_text(const char *s) {
+  return s && *s;
+}
 
 static bool strv_has(const opp_strv *v, const char *s) {
   for (size_t i = 0; i < v->n; i++)
-    if (!strcmp(v->v[i], s)) return true;
+    if (!strcmp(v->v[i], s))
+      return true;
   return false;
 }
 
@@ -110,8 +115,10 @@ static const Oppgraph__V1__Argument *arg_by_roles(const Oppgraph__V1__Event *e,
   for (size_t k = 0; k < roles->n; k++)
     for (size_t i = 0; i < e->n_arguments; i++) {
       const Oppgraph__V1__Argument *a = e->arguments[i];
-      if (strcmp(a->role, roles->v[k])) continue;
-      if (need_ent && !a->enterprise_id) continue;
+      if (strcmp(a->role, roles->v[k]))
+        continue;
+      if (need_ent && !a->enterprise_id)
+        continue;
       return a;
     }
   return NULL;
@@ -120,7 +127,8 @@ static const Oppgraph__V1__Argument *arg_by_roles(const Oppgraph__V1__Event *e,
 static const Oppgraph__V1__Argument *arg_by_role(const Oppgraph__V1__Event *e,
                                                  const char *role) {
   for (size_t i = 0; i < e->n_arguments; i++)
-    if (!strcmp(e->arguments[i]->role, role)) return e->arguments[i];
+    if (!strcmp(e->arguments[i]->role, role))
+      return e->arguments[i];
   return NULL;
 }
 
@@ -129,10 +137,12 @@ static double event_amount(const Oppgraph__V1__Event *e, const opp_rule *r) {
   for (size_t k = 0; k < r->amount_roles.n; k++)
     for (size_t i = 0; i < e->n_arguments; i++) {
       const Oppgraph__V1__Argument *a = e->arguments[i];
-      if (strcmp(a->role, r->amount_roles.v[k]) || !has_text(a->norm)) continue;
+      if (strcmp(a->role, r->amount_roles.v[k]) || !has_text(a->norm))
+        continue;
       char *end;
       double v = strtod(a->norm, &end);
-      if (end != a->norm && v > 0 && isfinite(v)) return v;
+      if (end != a->norm && v > 0 && isfinite(v))
+        return v;
     }
   return -1;
 }
@@ -153,10 +163,12 @@ static int32_t event_day(gen *g, const Oppgraph__V1__Event *e,
   for (size_t k = 0; date_roles && k < date_roles->n; k++) {
     const Oppgraph__V1__Argument *a = arg_by_role(e, date_roles->v[k]);
     int32_t d = a ? parse_day(a->norm) : NO_DATE;
-    if (d != NO_DATE) return d;
+    if (d != NO_DATE)
+      return d;
   }
   int32_t d = parse_day(e->published);
-  if (d != NO_DATE) return d;
+  if (d != NO_DATE)
+    return d;
   char buf[16];
   return parse_day(doc_published(g, e->document_id, buf));
 }
@@ -165,8 +177,9 @@ static int32_t event_day(gen *g, const Oppgraph__V1__Event *e,
 static void dedup_month(gen *g, const Oppgraph__V1__Event *e,
                         const opp_strv *date_roles, char out[8]) {
   char buf[16];
-  const char *p = has_text(e->published) ? e->published
-                                         : doc_published(g, e->document_id, buf);
+  const char *p = has_text(e->published)
+                      ? e->published
+                      : doc_published(g, e->document_id, buf);
   if (parse_day(p) != NO_DATE) {
     memcpy(out, p, 7);
     out[7] = '\0';
@@ -204,7 +217,8 @@ static int push_cand(gen *g, const cand *c) {
   if (g->nc == g->capc) {
     size_t cap = g->capc ? g->capc * 2 : 256;
     cand *p = realloc(g->c, cap * sizeof *p);
-    if (!p) return OPP_ENOMEM;
+    if (!p)
+      return OPP_ENOMEM;
     g->c = p;
     g->capc = cap;
   }
@@ -216,7 +230,8 @@ static int push_risk(gen *g, uint64_t ent, const char *flag, int32_t date) {
   if (g->nr == g->capr) {
     size_t cap = g->capr ? g->capr * 2 : 64;
     risk *p = realloc(g->r, cap * sizeof *p);
-    if (!p) return OPP_ENOMEM;
+    if (!p)
+      return OPP_ENOMEM;
     g->r = p;
     g->capr = cap;
   }
@@ -231,20 +246,25 @@ static int risk_event(gen *g, const Oppgraph__V1__Event *e,
   for (size_t i = 0; i < e->n_arguments; i++) {
     const Oppgraph__V1__Argument *a = e->arguments[i];
     if (a->enterprise_id && strv_has(&rr->subject_roles, a->role)) {
-      if (push_risk(g, a->enterprise_id, rr->flag, day)) return OPP_ENOMEM;
+      if (push_risk(g, a->enterprise_id, rr->flag, day))
+        return OPP_ENOMEM;
       any = true;
     }
   }
   for (size_t i = 0; !any && i < e->n_subject_ids; i++)
-    if (push_risk(g, e->subject_ids[i], rr->flag, day)) return OPP_ENOMEM;
+    if (push_risk(g, e->subject_ids[i], rr->flag, day))
+      return OPP_ENOMEM;
   return 0;
 }
 
-static bool rule_applies(gen *g, const opp_rule *r, const Oppgraph__V1__Event *e,
-                         double amount) {
-  if (r->has_min && !(amount >= r->min_amount)) return false;
-  if (r->has_max && !(amount >= 0 && amount <= r->max_amount)) return false;
-  if (r->has_role && !arg_by_role(e, r->has_role)) return false;
+static bool rule_applies(gen *g, const opp_rule *r,
+                         const Oppgraph__V1__Event *e, double amount) {
+  if (r->has_min && !(amount >= r->min_amount))
+    return false;
+  if (r->has_max && !(amount >= 0 && amount <= r->max_amount))
+    return false;
+  if (r->has_role && !arg_by_role(e, r->has_role))
+    return false;
   if (r->maturity_role) {
     const Oppgraph__V1__Argument *a = arg_by_role(e, r->maturity_role);
     int32_t d = a ? parse_day(a->norm) : NO_DATE;
@@ -256,7 +276,8 @@ static bool rule_applies(gen *g, const opp_rule *r, const Oppgraph__V1__Event *e
 
 static bool name_excluded(const opp_config *cfg, const char *name) {
   for (size_t i = 0; name && i < cfg->subject_exclude.n; i++)
-    if (strstr(name, cfg->subject_exclude.v[i])) return true;
+    if (strstr(name, cfg->subject_exclude.v[i]))
+      return true;
   return false;
 }
 
@@ -264,8 +285,9 @@ static int candidate(gen *g, const Oppgraph__V1__Event *e, size_t ri,
                      double amount) {
   const opp_rule *r = &g->cfg->rules[ri];
   const Oppgraph__V1__Argument *sa = arg_by_roles(e, &r->subject_roles, true);
-  uint64_t ent = sa ? sa->enterprise_id
-                    : e->n_subject_ids ? e->subject_ids[0] : 0;
+  uint64_t ent = sa                 ? sa->enterprise_id
+                 : e->n_subject_ids ? e->subject_ids[0]
+                                    : 0;
   if (!ent) {
     g->rep->no_subject++;
     return 0;
@@ -276,7 +298,8 @@ static int candidate(gen *g, const Oppgraph__V1__Event *e, size_t ri,
     g->rep->unknown_enterprise++;
     return 0;
   }
-  if (rc) return OPP_ESTORE;
+  if (rc)
+    return OPP_ESTORE;
   bool excluded = name_excluded(g->cfg, en->name);
   oppgraph__v1__enterprise__free_unpacked(en, NULL);
   if (excluded) {
@@ -291,9 +314,14 @@ static int candidate(gen *g, const Oppgraph__V1__Event *e, size_t ri,
   amount_bucket(amount, bucket);
   dedup_month(g, e, &r->date_roles, month);
   size_t klen = strlen(r->event) + strlen(r->id) + 80;
-  cand c = {.evt = e->id, .doc = e->document_id, .ent = ent, .rule = ri,
-            .amount = amount, .date = event_day(g, e, &r->date_roles)};
-  if (!(c.key = malloc(klen))) return OPP_ENOMEM;
+  cand c = {.evt = e->id,
+            .doc = e->document_id,
+            .ent = ent,
+            .rule = ri,
+            .amount = amount,
+            .date = event_day(g, e, &r->date_roles)};
+  if (!(c.key = malloc(klen)))
+    return OPP_ENOMEM;
   snprintf(c.key, klen, "%s#%s|%llu|%s|%s", r->event, r->id,
            (unsigned long long)ent, bucket, month);
   g->rep->candidates++;
@@ -315,19 +343,24 @@ static int on_event(void *ctx, const Oppgraph__V1__Event *e) {
   for (size_t i = 0; i < cfg->nrisks; i++)
     if (!strcmp(cfg->risks[i].event, e->type)) {
       g->rep->risk_events++;
-      if ((g->err = risk_event(g, e, &cfg->risks[i]))) return 1;
+      if ((g->err = risk_event(g, e, &cfg->risks[i])))
+        return 1;
       return 0;
     }
   size_t matched = 0;
   for (size_t i = 0; i < cfg->nrules; i++) {
     const opp_rule *r = &cfg->rules[i];
-    if (strcmp(r->event, e->type)) continue;
+    if (strcmp(r->event, e->type))
+      continue;
     double amount = event_amount(e, r);
-    if (!rule_applies(g, r, e, amount)) continue;
+    if (!rule_applies(g, r, e, amount))
+      continue;
     matched++;
-    if ((g->err = candidate(g, e, i, amount))) return 1;
+    if ((g->err = candidate(g, e, i, amount)))
+      return 1;
   }
-  if (!matched) g->rep->no_rule++;
+  if (!matched)
+    g->rep->no_rule++;
   return 0;
 }
 
@@ -336,23 +369,27 @@ static int on_event(void *ctx, const Oppgraph__V1__Event *e) {
 static int on_rm(void *ctx, const Oppgraph__V1__Rm *rm) {
   gen *g = ctx;
   rm_slot *p = realloc(g->rms, (g->nrms + 1) * sizeof *p);
-  if (!p) return g->err = OPP_ENOMEM, 1;
+  if (!p)
+    return g->err = OPP_ENOMEM, 1;
   g->rms = p;
   /* the store's value is only borrowed: keep our own copy */
   size_t len = oppgraph__v1__rm__get_packed_size(rm);
   uint8_t *buf = malloc(len ? len : 1);
-  if (!buf) return g->err = OPP_ENOMEM, 1;
+  if (!buf)
+    return g->err = OPP_ENOMEM, 1;
   oppgraph__v1__rm__pack(rm, buf);
   Oppgraph__V1__Rm *copy = oppgraph__v1__rm__unpack(NULL, len, buf);
   free(buf);
-  if (!copy) return g->err = OPP_ENOMEM, 1;
+  if (!copy)
+    return g->err = OPP_ENOMEM, 1;
   g->rms[g->nrms++] = (rm_slot){copy, 0};
   return 0;
 }
 
 static rm_slot *rm_find(gen *g, const char *id) {
   for (size_t i = 0; has_text(id) && i < g->nrms; i++)
-    if (!strcmp(g->rms[i].rm->id, id)) return &g->rms[i];
+    if (!strcmp(g->rms[i].rm->id, id))
+      return &g->rms[i];
   return NULL;
 }
 
@@ -361,7 +398,8 @@ static size_t territory_match(const Oppgraph__V1__Rm *rm, const char *region) {
   size_t best = 0;
   for (size_t i = 0; has_text(region) && i < rm->n_regions; i++) {
     size_t n = strlen(rm->regions[i]);
-    if (n && n > best && !strncmp(region, rm->regions[i], n)) best = n;
+    if (n && n > best && !strncmp(region, rm->regions[i], n))
+      best = n;
   }
   return best;
 }
@@ -369,7 +407,8 @@ static size_t territory_match(const Oppgraph__V1__Rm *rm, const char *region) {
 static bool industry_match(const Oppgraph__V1__Rm *rm, const char *ind) {
   for (size_t i = 0; has_text(ind) && i < rm->n_industries; i++) {
     size_t n = strlen(rm->industries[i]);
-    if (n && !strncmp(ind, rm->industries[i], n)) return true;
+    if (n && !strncmp(ind, rm->industries[i], n))
+      return true;
   }
   return false;
 }
@@ -383,11 +422,14 @@ static bool rm_better(const rm_slot *a, const rm_slot *b,
                       const Oppgraph__V1__Enterprise *en) {
   size_t ta = territory_match(a->rm, en->region),
          tb = territory_match(b->rm, en->region);
-  if (ta != tb) return ta > tb;
+  if (ta != tb)
+    return ta > tb;
   bool ia = industry_match(a->rm, en->industry),
        ib = industry_match(b->rm, en->industry);
-  if (ia != ib) return ia;
-  if (rm_fill(a) != rm_fill(b)) return rm_fill(a) < rm_fill(b);
+  if (ia != ib)
+    return ia;
+  if (rm_fill(a) != rm_fill(b))
+    return rm_fill(a) < rm_fill(b);
   return strcmp(a->rm->id, b->rm->id) < 0;
 }
 
@@ -396,19 +438,23 @@ static const char *assign_rm(gen *g, const Oppgraph__V1__Enterprise *en,
                              const char *prev_rm, char *why, size_t whylen) {
   if (en->is_client && has_text(en->rm_id)) {
     rm_slot *s = rm_find(g, en->rm_id);
-    if (s) s->load++;
+    if (s)
+      s->load++;
     snprintf(why, whylen, "客户经理%s的存量客户", en->rm_id);
     return en->rm_id;
   }
   rm_slot *best = rm_find(g, prev_rm);
   bool any_rm_role = false;
   for (size_t i = 0; i < g->nrms; i++)
-    if (g->rms[i].rm->role == OPPGRAPH__V1__ROLE__ROLE_RM) any_rm_role = true;
+    if (g->rms[i].rm->role == OPPGRAPH__V1__ROLE__ROLE_RM)
+      any_rm_role = true;
   bool kept = best != NULL;
   for (size_t i = 0; !kept && i < g->nrms; i++) {
     rm_slot *s = &g->rms[i];
-    if (any_rm_role && s->rm->role != OPPGRAPH__V1__ROLE__ROLE_RM) continue;
-    if (!best || rm_better(s, best, en)) best = s;
+    if (any_rm_role && s->rm->role != OPPGRAPH__V1__ROLE__ROLE_RM)
+      continue;
+    if (!best || rm_better(s, best, en))
+      best = s;
   }
   if (!best) {
     snprintf(why, whylen, "潜在客户，暂无可分配的客户经理");
@@ -446,8 +492,10 @@ static void format_amount(double a, char *out, size_t len) {
   char *dot = strchr(num, '.');
   if (dot) { /* 1.20 -> 1.2, 3.00 -> 3 */
     char *end = num + strlen(num) - 1;
-    while (end > dot && *end == '0') *end-- = '\0';
-    if (end == dot) *end = '\0';
+    while (end > dot && *end == '0')
+      *end-- = '\0';
+    if (end == dot)
+      *end = '\0';
   }
   snprintf(out, len, "金额%s%s", num, unit);
 }
@@ -484,7 +532,8 @@ static void render(FILE *f, const char *t, const tmpl_vars *v) {
       memcpy(tmp, name + 4, n - 4);
       tmp[n - 4] = '\0';
       char *def = strchr(tmp, '|');
-      if (def) *def++ = '\0';
+      if (def)
+        *def++ = '\0';
       const Oppgraph__V1__Argument *a = arg_by_role(v->e, tmp);
       val = a && has_text(a->text) ? a->text : def ? def : "";
     }
@@ -502,13 +551,15 @@ static void render(FILE *f, const char *t, const tmpl_vars *v) {
 static int cmp_cand(const void *a, const void *b) {
   const cand *x = a, *y = b;
   int c = strcmp(x->key, y->key);
-  if (c) return c;
+  if (c)
+    return c;
   return x->evt < y->evt ? -1 : x->evt > y->evt;
 }
 
 static int cmp_risk(const void *a, const void *b) {
   const risk *x = a, *y = b;
-  if (x->ent != y->ent) return x->ent < y->ent ? -1 : 1;
+  if (x->ent != y->ent)
+    return x->ent < y->ent ? -1 : 1;
   return strcmp(x->flag, y->flag);
 }
 
@@ -521,7 +572,8 @@ static size_t uniq_u64(uint64_t *v, size_t n) {
     }
   size_t m = 0;
   for (size_t i = 0; i < n; i++)
-    if (!m || v[m - 1] != v[i]) v[m++] = v[i];
+    if (!m || v[m - 1] != v[i])
+      v[m++] = v[i];
   return m;
 }
 
@@ -529,7 +581,8 @@ static bool same_record(const Oppgraph__V1__Opportunity *a,
                         const Oppgraph__V1__Opportunity *b) {
   size_t la = oppgraph__v1__opportunity__get_packed_size(a);
   size_t lb = oppgraph__v1__opportunity__get_packed_size(b);
-  if (la != lb) return false;
+  if (la != lb)
+    return false;
   uint8_t *pa = malloc(la + 1), *pb = malloc(lb + 1);
   bool same = pa && pb;
   if (same) {
@@ -560,7 +613,8 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     rc = OPP_ENOMEM;
     goto out;
   }
-  if (store_ent_get(g->txn, rep0->ent, &en) || store_evt_get(g->txn, rep0->evt, &ev)) {
+  if (store_ent_get(g->txn, rep0->ent, &en) ||
+      store_evt_get(g->txn, rep0->evt, &ev)) {
     rc = OPP_ESTORE;
     goto out;
   }
@@ -582,8 +636,10 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
   size_t ndocs = 0;
   for (size_t i = 0; i < n; i++) {
     evts[i] = grp[i].evt;
-    if (grp[i].doc) docs[ndocs++] = grp[i].doc;
-    if (amount < 0 && grp[i].amount > 0) amount = grp[i].amount;
+    if (grp[i].doc)
+      docs[ndocs++] = grp[i].doc;
+    if (amount < 0 && grp[i].amount > 0)
+      amount = grp[i].amount;
     if (grp[i].date != NO_DATE && (date == NO_DATE || grp[i].date > date))
       date = grp[i].date;
   }
@@ -601,14 +657,19 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
   size_t lo = 0, hi = g->nr;
   while (lo < hi) { /* first risk of this enterprise */
     size_t mid = (lo + hi) / 2;
-    if (g->r[mid].ent < key.ent) lo = mid + 1; else hi = mid;
+    if (g->r[mid].ent < key.ent)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   double penalty = 0;
-  for (size_t i = lo; i < g->nr && g->r[i].ent == rep0->ent && nflags < 14; i++) {
+  for (size_t i = lo; i < g->nr && g->r[i].ent == rep0->ent && nflags < 14;
+       i++) {
     const risk *k = &g->r[i];
     if (k->date != NO_DATE && g->today - k->date > cfg->risk_window_days)
       continue;
-    if (nflags && !strcmp(flags[nflags - 1], k->flag)) continue;
+    if (nflags && !strcmp(flags[nflags - 1], k->flag))
+      continue;
     flags[nflags++] = (char *)k->flag;
     fprintf(rf, "%s%s", nflags > 1 ? "、" : "", k->flag);
   }
@@ -629,12 +690,13 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     fprintf(rf, "%s授信曾被拒", nflags > 1 ? "、" : "");
   }
   fclose(rf);
-  for (size_t i = 0; i < nflags; i++) penalty += opp_penalty_of(cfg, flags[i]);
+  for (size_t i = 0; i < nflags; i++)
+    penalty += opp_penalty_of(cfg, flags[i]);
 
   /* score */
   double amt = amount > 0 ? amount : cfg->default_amount;
-  double value = fmin(1.0, log10(1.0 + amt * r->revenue_factor) /
-                               cfg->value_log_cap);
+  double value =
+      fmin(1.0, log10(1.0 + amt * r->revenue_factor) / cfg->value_log_cap);
   double prob = en->is_client ? cfg->p_client : cfg->p_prospect;
   double age = date == NO_DATE ? cfg->half_life_days
                                : fmax(0.0, (double)(g->today - date));
@@ -643,7 +705,8 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
 
   /* RM and explanation */
   char why[256];
-  const char *rm_id = assign_rm(g, en, old ? old->rm_id : NULL, why, sizeof why);
+  const char *rm_id =
+      assign_rm(g, en, old ? old->rm_id : NULL, why, sizeof why);
   FILE *pf = open_memstream(&prodtxt, &prod_len);
   if (!pf) {
     rc = OPP_ENOMEM;
@@ -663,8 +726,10 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
   }
   tmpl_vars tv = {ev, r->event, en->name, amount_txt, prodtxt, why};
   render(ef, r->template, &tv);
-  if (nflags) fprintf(ef, "；风险提示: %s", risktxt);
-  if (ndocs > 1) fprintf(ef, "；%zu篇公告报道同一事件", ndocs);
+  if (nflags)
+    fprintf(ef, "；风险提示: %s", risktxt);
+  if (ndocs > 1)
+    fprintf(ef, "；%zu篇公告报道同一事件", ndocs);
   fclose(ef);
 
   Oppgraph__V1__ScoreParts parts = OPPGRAPH__V1__SCORE_PARTS__INIT;
@@ -700,8 +765,10 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
   o.amount = amount > 0 ? (int64_t)llround(amount) : 0;
 
   g->rep->opportunities++;
-  if (nflags) g->rep->flagged++;
-  if (o.status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED) g->rep->expired++;
+  if (nflags)
+    g->rep->flagged++;
+  if (o.status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED)
+    g->rep->expired++;
   if (old && same_record(old, &o)) {
     g->rep->unchanged++;
   } else {
@@ -711,12 +778,16 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     } else {
       g->rep->created++;
     }
-    if (store_opp_put(g->txn, &o)) rc = OPP_ESTORE;
+    if (store_opp_put(g->txn, &o))
+      rc = OPP_ESTORE;
   }
 out:
-  if (en) oppgraph__v1__enterprise__free_unpacked(en, NULL);
-  if (ev) oppgraph__v1__event__free_unpacked(ev, NULL);
-  if (old) oppgraph__v1__opportunity__free_unpacked(old, NULL);
+  if (en)
+    oppgraph__v1__enterprise__free_unpacked(en, NULL);
+  if (ev)
+    oppgraph__v1__event__free_unpacked(ev, NULL);
+  if (old)
+    oppgraph__v1__opportunity__free_unpacked(old, NULL);
   free(evts);
   free(docs);
   free(prodnames);
@@ -728,13 +799,16 @@ out:
 
 int opp_generate(store *st, const opp_config *cfg, int64_t now,
                  opp_report *rep) {
-  if (!st || !cfg) return OPP_EINVAL;
+  if (!st || !cfg)
+    return OPP_EINVAL;
   opp_report local;
-  if (!rep) rep = &local;
+  if (!rep)
+    rep = &local;
   memset(rep, 0, sizeof *rep);
   gen g = {.cfg = cfg, .now = now, .rep = rep};
   g.today = (int32_t)(now >= 0 ? now / 86400 : (now - 86399) / 86400);
-  if (store_begin(st, true, &g.txn)) return OPP_ESTORE;
+  if (store_begin(st, true, &g.txn))
+    return OPP_ESTORE;
   int rc = 0;
   int src = store_rm_foreach(g.txn, on_rm, &g);
   if (g.err)
@@ -749,16 +823,20 @@ int opp_generate(store *st, const opp_config *cfg, int64_t now,
       rc = OPP_ESTORE;
   }
   if (!rc) {
-    if (g.nc) qsort(g.c, g.nc, sizeof *g.c, cmp_cand);
-    if (g.nr) qsort(g.r, g.nr, sizeof *g.r, cmp_risk);
+    if (g.nc)
+      qsort(g.c, g.nc, sizeof *g.c, cmp_cand);
+    if (g.nr)
+      qsort(g.r, g.nr, sizeof *g.r, cmp_risk);
     for (size_t i = 0; !rc && i < g.nc;) {
       size_t j = i + 1;
-      while (j < g.nc && !strcmp(g.c[j].key, g.c[i].key)) j++;
+      while (j < g.nc && !strcmp(g.c[j].key, g.c[i].key))
+        j++;
       rc = make_opp(&g, &g.c[i], j - i);
       i = j;
     }
   }
-  for (size_t i = 0; i < g.nc; i++) free(g.c[i].key);
+  for (size_t i = 0; i < g.nc; i++)
+    free(g.c[i].key);
   free(g.c);
   free(g.r);
   for (size_t i = 0; i < g.nrms; i++)

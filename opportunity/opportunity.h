@@ -54,15 +54,15 @@ size_t opp_config_rule_count(const opp_config *cfg);
 /* What a generation run did.  Every candidate that did not become an
  * opportunity is counted under its reason. */
 typedef struct opp_report {
-  size_t events;        /* events read */
-  size_t risk_events;   /* events of risk-only types (flags, not opportunities) */
-  size_t no_rule;       /* events no product rule matched */
-  size_t candidates;    /* (event, rule) matches with a usable subject */
+  size_t events;      /* events read */
+  size_t risk_events; /* events of risk-only types (flags, not opportunities) */
+  size_t no_rule;     /* events no product rule matched */
+  size_t candidates;  /* (event, rule) matches with a usable subject */
   size_t opportunities; /* distinct dedup keys */
   size_t merged;        /* candidates folded into another's opportunity */
   size_t created, updated, unchanged;
-  size_t flagged;       /* opportunities carrying at least one risk flag */
-  size_t expired;       /* opportunities past their rule's expiry */
+  size_t flagged; /* opportunities carrying at least one risk flag */
+  size_t expired; /* opportunities past their rule's expiry */
   /* dropped candidates, by reason */
   size_t no_subject;         /* no argument or subject names an enterprise */
   size_t unknown_enterprise; /* subject id not in the store */

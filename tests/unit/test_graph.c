@@ -42,9 +42,12 @@ typedef struct fx {
 static int setup(void **state) {
   fx *f = calloc(1, sizeof *f);
   strcpy(f->dir, "/tmp/test_graph_XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
-  if (store_open(f->dir, NULL, &f->st)) return -1;
-  if (store_begin(f->st, true, &f->txn)) return -1;
+  if (!mkdtemp(f->dir))
+    return -1;
+  if (store_open(f->dir, NULL, &f->st))
+    return -1;
+  if (store_begin(f->st, true, &f->txn))
+    return -1;
   *state = f;
   return 0;
 }
@@ -55,7 +58,8 @@ static int teardown(void **state) {
   store_close(f->st);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-  if (system(cmd)) return -1;
+  if (system(cmd))
+    return -1;
   free(f);
   return 0;
 }
@@ -109,7 +113,8 @@ static circles circles_of(store_txn *txn) {
 static void assert_members(const Oppgraph__V1__GuaranteeCircle *c,
                            const uint64_t *want, size_t n) {
   assert_int_equal(c->n_members, n);
-  for (size_t i = 0; i < n; i++) assert_int_equal(c->members[i], want[i]);
+  for (size_t i = 0; i < n; i++)
+    assert_int_equal(c->members[i], want[i]);
 }
 
 static void test_three_cycle(void **state) {
@@ -123,14 +128,16 @@ static void test_three_cycle(void **state) {
   assert_members(r.c[0], (uint64_t[]){1, 2, 3}, 3);
   assert_int_equal(r.c[0]->n_edge_ids, 3);
   uint64_t want[3] = {e1, e2, e3};
-  for (size_t i = 0; i < 3; i++) assert_int_equal(r.c[0]->edge_ids[i], want[i]);
+  for (size_t i = 0; i < 3; i++)
+    assert_int_equal(r.c[0]->edge_ids[i], want[i]);
   assert_int_equal(r.c[0]->total_amount, 600);
   graph_circles_free(r.c, r.n);
 }
 
 static void test_seven_cycle_and_cycles(void **state) {
   fx *f = *state;
-  for (uint64_t i = 0; i < 7; i++) guar(f->txn, 10 + i, 10 + (i + 1) % 7, 1);
+  for (uint64_t i = 0; i < 7; i++)
+    guar(f->txn, 10 + i, 10 + (i + 1) % 7, 1);
   circles r = circles_of(f->txn);
   assert_int_equal(r.n, 1);
   assert_members(r.c[0], (uint64_t[]){10, 11, 12, 13, 14, 15, 16}, 7);
@@ -150,7 +157,8 @@ static void test_seven_cycle_and_cycles(void **state) {
   assert_int_equal(graph_guarantee_cycles(g, 7, 0, &ids, &lens, &n, &trunc), 0);
   assert_int_equal(n, 1);
   assert_int_equal(lens[0], 7);
-  for (size_t i = 0; i < 7; i++) assert_int_equal(ids[i], 10 + i);
+  for (size_t i = 0; i < 7; i++)
+    assert_int_equal(ids[i], 10 + i);
   assert_false(trunc);
   free(ids);
   free(lens);
@@ -201,7 +209,8 @@ static void test_nested_circles_one_scc(void **state) {
   free(lens);
   /* the limit stops the enumeration and says so */
   bool trunc = false;
-  assert_int_equal(graph_guarantee_cycles(g, 10, 1, &ids, &lens, &n, &trunc), 0);
+  assert_int_equal(graph_guarantee_cycles(g, 10, 1, &ids, &lens, &n, &trunc),
+                   0);
   assert_int_equal(n, 1);
   assert_true(trunc);
   free(ids);
@@ -211,7 +220,8 @@ static void test_nested_circles_one_scc(void **state) {
 
 static void test_chain_has_no_circle(void **state) {
   fx *f = *state;
-  for (uint64_t i = 1; i < 6; i++) guar(f->txn, i, i + 1, 5);
+  for (uint64_t i = 1; i < 6; i++)
+    guar(f->txn, i, i + 1, 5);
   circles r = circles_of(f->txn);
   assert_int_equal(r.n, 0);
   graph_circles_free(r.c, r.n);
@@ -317,7 +327,8 @@ static void test_rebuild_stores_circles(void **state) {
 static const graph_owner *find_owner(const graph_owner *o, size_t n,
                                      Oppgraph__V1__NodeKind k, uint64_t id) {
   for (size_t i = 0; i < n; i++)
-    if (o[i].kind == k && o[i].id == id) return &o[i];
+    if (o[i].kind == k && o[i].id == id)
+      return &o[i];
   return NULL;
 }
 
@@ -332,7 +343,8 @@ static void test_ownership_cross_holding(void **state) {
   size_t n;
   assert_int_equal(graph_owners(g, 2, 0.0, &o, &n), 0);
   assert_int_equal(n, 2);
-  const graph_owner *a = find_owner(o, n, ENT, 1), *p = find_owner(o, n, PER, 1);
+  const graph_owner *a = find_owner(o, n, ENT, 1),
+                    *p = find_owner(o, n, PER, 1);
   assert_non_null(a);
   assert_non_null(p);
   assert_float_equal(a->share, 0.6, 1e-9);
@@ -426,8 +438,8 @@ static void test_export_dot_and_svg(void **state) {
   uint64_t a = e.id;
   hold(f->txn, PER, 77, a, 0.35);
   guar(f->txn, a, 500, 120000000);
-  edge_k(f->txn, SUPPLY, ENT, 500, ENT, 501, 0, 0);   /* 2 hops */
-  edge_k(f->txn, SUPPLY, ENT, 501, ENT, 502, 0, 0);   /* 3 hops: cut */
+  edge_k(f->txn, SUPPLY, ENT, 500, ENT, 501, 0, 0); /* 2 hops */
+  edge_k(f->txn, SUPPLY, ENT, 501, ENT, 502, 0, 0); /* 3 hops: cut */
   graph *g = load_all(f->txn);
   char *dot;
   size_t len;

@@ -66,15 +66,18 @@ static void rm(store_txn *txn, const char *id, const char *region,
 static int setup(void **state) {
   fx *f = calloc(1, sizeof *f);
   strcpy(f->dir, "/tmp/test_opp_XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
-  if (store_open(f->dir, NULL, &f->st)) return -1;
+  if (!mkdtemp(f->dir))
+    return -1;
+  if (store_open(f->dir, NULL, &f->st))
+    return -1;
   char err[512];
   if (opp_config_load(data_dir(), &f->cfg, err, sizeof err)) {
     fprintf(stderr, "cannot load the bundled config: %s\n", err);
     return -1;
   }
   store_txn *txn;
-  if (store_begin(f->st, true, &txn)) return -1;
+  if (store_begin(f->st, true, &txn))
+    return -1;
   rm(txn, "RM001", "3301", 20);
   rm(txn, "RM002", "4403", 20);
   rm(txn, "RM003", NULL, 20);
@@ -84,7 +87,8 @@ static int setup(void **state) {
   f->agent = ent(txn, "浙江丁招标代理有限公司", "330106", false, NULL);
   f->circ_a = ent(txn, "戊化工有限公司", "440305", false, NULL);
   f->circ_b = ent(txn, "己纺织有限公司", "440305", false, NULL);
-  if (store_commit(txn)) return -1;
+  if (store_commit(txn))
+    return -1;
   *state = f;
   return 0;
 }
@@ -95,7 +99,8 @@ static int teardown(void **state) {
   store_close(f->st);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-  if (system(cmd)) return -1;
+  if (system(cmd))
+    return -1;
   free(f);
   return 0;
 }
@@ -134,7 +139,8 @@ static uint64_t event(fx *f, const char *type, const char *published,
     a[i].text = (char *)args[i].text;
     a[i].norm = (char *)(args[i].norm ? args[i].norm : "");
     a[i].enterprise_id = args[i].ent;
-    if (args[i].ent) subj[ns++] = args[i].ent;
+    if (args[i].ent)
+      subj[ns++] = args[i].ent;
     ap[i] = &a[i];
   }
   Oppgraph__V1__Event e = OPPGRAPH__V1__EVENT__INIT;
@@ -170,7 +176,8 @@ typedef struct find_ctx {
 static int find_cb(void *ctx, const Oppgraph__V1__Opportunity *o) {
   find_ctx *c = ctx;
   c->n++;
-  if (o->enterprise_id != c->ent || c->o) return 0;
+  if (o->enterprise_id != c->ent || c->o)
+    return 0;
   size_t len = oppgraph__v1__opportunity__get_packed_size(o);
   uint8_t *buf = malloc(len + 1);
   oppgraph__v1__opportunity__pack(o, buf);
@@ -185,7 +192,8 @@ static Oppgraph__V1__Opportunity *opp_of(fx *f, uint64_t ent, size_t *total) {
   find_ctx c = {ent, NULL, 0};
   assert_int_equal(store_opp_foreach(txn, find_cb, &c), 0);
   store_abort(txn);
-  if (total) *total = c.n;
+  if (total)
+    *total = c.n;
   return c.o;
 }
 
@@ -222,7 +230,8 @@ static void test_config_bundled_and_broken(void **state) {
   assert_null(c);
   assert_non_null(strstr(err, "products.json"));
   /* JSON syntax error: the message names file and line */
-  write_file(dir, "products.json", "{\"products\": {\n  \"A\": {\"name\": }\n}");
+  write_file(dir, "products.json",
+             "{\"products\": {\n  \"A\": {\"name\": }\n}");
   write_file(dir, "opportunity.json", GOOD_SCORING);
   assert_int_equal(opp_config_load(dir, &c, err, sizeof err), OPP_ECONFIG);
   assert_non_null(strstr(err, "products.json"));
@@ -272,7 +281,8 @@ static void test_bid_becomes_opportunity(void **state) {
   assert_string_equal(o->rm_id, "RM001"); /* a client goes to its own RM */
   assert_int_equal(o->amount, 120000000);
   assert_int_equal(o->status, OPPGRAPH__V1__OPP_STATUS__OPP_NEW);
-  assert_non_null(strstr(o->explanation, "杭州甲建设集团有限公司中标智慧园区建设项目"));
+  assert_non_null(
+      strstr(o->explanation, "杭州甲建设集团有限公司中标智慧园区建设项目"));
   assert_non_null(strstr(o->explanation, "金额1.2亿元"));
   assert_non_null(strstr(o->explanation, "履约保函、预付款保函、流动资金贷款"));
   assert_non_null(strstr(o->explanation, "RM001的存量客户"));
@@ -281,10 +291,9 @@ static void test_bid_becomes_opportunity(void **state) {
   assert_float_equal(o->parts->probability, 0.6, 1e-9);
   /* 15 days old with a 30-day half-life */
   assert_float_equal(o->parts->urgency, 0.70710678, 1e-6);
-  assert_float_equal(o->score,
-                     100 * o->parts->value * o->parts->probability *
-                         o->parts->urgency,
-                     1e-9);
+  assert_float_equal(
+      o->score,
+      100 * o->parts->value * o->parts->probability * o->parts->urgency, 1e-9);
   assert_int_equal(o->n_risk_flags, 0);
   char key[96];
   snprintf(key, sizeof key, "中标#bid_won|%llu|12e7|2024-03",
@@ -363,7 +372,8 @@ static void test_risk_flags(void **state) {
   opp_report rep;
   generate(f, &rep);
   assert_int_equal(rep.risk_events, 1);
-  assert_int_equal(rep.opportunities, 2); /* the loss itself is no opportunity */
+  assert_int_equal(rep.opportunities,
+                   2); /* the loss itself is no opportunity */
   assert_int_equal(rep.flagged, 2);
 
   Oppgraph__V1__Opportunity *o = opp_of(f, f->circ_a, NULL);
