@@ -338,7 +338,7 @@ static int reg_person(reg_ctx *rc, xmlNode *n) {
     oppgraph__v1__person__free_unpacked(p, NULL);
     return INGEST_ENOMEM;
   }
-  memcpy(ids, p->enterprise_ids, nids * sizeof *ids);
+  if (nids) memcpy(ids, p->enterprise_ids, nids * sizeof *ids);
   oppgraph__v1__person__free_unpacked(p, NULL);
   for (xmlNode *c = n->children; c; c = c->next) {
     if (!is_elem(c, "role")) continue;
