@@ -84,8 +84,16 @@ bool nlp_utf8_valid(const char *str, size_t len, size_t *bad_off) {
       i += 16;
     }
     if (i >= len) break;
-    if (s[i] < 0x80) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
       i++;
+      continue;
+    }
+    /* Most CJK text: 3-byte sequences whose lead byte puts no extra limit
+     * on the second byte (E1..EC, EE, EF). */
+    if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF && i + 3 <= len &&
+        nlp_is_cont(s[i + 1]) && nlp_is_cont(s[i + 2])) {
+      i += 3;
       continue;
     }
     uint32_t cp;
