@@ -34,7 +34,11 @@
 #define EX_MAX_ARGS 24      /* roles per event (the schema has at most 9) */
 #define EX_MAX_HITS 4096    /* trigger hits examined per document */
 #define EX_MAX_EVENTS 256   /* events per document before merging */
-#define EX_WINDOW 1500      /* bytes either side of a hit a rule may see */
+/* Bytes before / after a hit a rule may see: announcements put a trigger's
+ * arguments within a clause or two of it, and the bound keeps the cost of
+ * a hit in a very long sentence constant. */
+#define EX_WINDOW_BEFORE 300
+#define EX_WINDOW_AFTER 450
 #define EX_SEG_SCAN 3000    /* bytes of one sentence a fill may search */
 #define EX_SUBJECT_SEGS 3   /* opening sentences searched for the subject */
 #define EX_ALIAS_BEFORE 300 /* bytes before an alias anchor the name may sit */
@@ -351,10 +355,10 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
   ex_span sg = d->segs[ex_seg_of(d, h->s)];
   const char *src = ex_src(d, h->s.title);
   size_t from = sg.b, to = sg.e;
-  if (h->s.b - from > EX_WINDOW)
-    from = ex_back(src, h->s.b - EX_WINDOW);
-  if (to - h->s.e > EX_WINDOW)
-    to = ex_back(src, h->s.e + EX_WINDOW);
+  if (h->s.b - from > EX_WINDOW_BEFORE)
+    from = ex_back(src, h->s.b - EX_WINDOW_BEFORE);
+  if (to - h->s.e > EX_WINDOW_AFTER)
+    to = ex_back(src, h->s.e + EX_WINDOW_AFTER);
   size_t start = from;
   while (start <= h->s.b) {
     int rc = ex_match(d, ru->re, src, to, start);
@@ -495,6 +499,21 @@ static int ex_arg_eq(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
   if (a->constval || b->constval)
     return a->constval && b->constval && !strcmp(a->constval, b->constval);
   return ex_span_eq(d, a->s, b->s);
+}
+
+static int ex_same_args(const ex_doc *d, const ex_event *a,
+                        const ex_event *b) {
+  if (a->na != b->na)
+    return 0;
+  for (int i = 0; i < b->na; i++) {
+    int j;
+    for (j = 0; j < a->na; j++)
+      if (a->a[j].role == b->a[i].role && ex_arg_eq(d, &a->a[j], &b->a[i]))
+        break;
+    if (j == a->na)
+      return 0;
+  }
+  return 1;
 }
 
 /* Merges b into a when none of their shared roles disagree.  An event told
@@ -678,8 +697,16 @@ static int ex_run(ex_doc *d, nlp_result *out) {
       }
     }
   }
+  /* Several hits in one sentence often give the same event; filling is the
+   * expensive part, so those are dropped before it. */
+  for (size_t i = 1; i < d->nev; i++)
+    for (size_t j = 0; j < i && !d->ev[i].dead; j++)
+      if (!d->ev[j].dead && d->ev[j].type == d->ev[i].type &&
+          d->ev[j].seg == d->ev[i].seg && ex_same_args(d, &d->ev[j], &d->ev[i]))
+        d->ev[i].dead = 1;
   for (size_t i = 0; i < d->nev; i++)
-    ex_fill(d, &d->ev[i]);
+    if (!d->ev[i].dead)
+      ex_fill(d, &d->ev[i]);
   for (size_t i = 1; i < d->nev; i++)
     for (size_t j = 0; j < i; j++)
       if (!d->ev[j].dead && d->ev[j].type == d->ev[i].type &&
