@@ -16,8 +16,11 @@
 
 #include "ingest/ingest.h"
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-  (void)sb; (void)flag; (void)f;
+static int rm_entry(const char *p, const struct stat *sb, int flag,
+                    struct FTW *f) {
+  (void)sb;
+  (void)flag;
+  (void)f;
   return remove(p);
 }
 
@@ -28,16 +31,22 @@ static double now(void) {
 }
 
 static void quiet(void *ctx, const char *path, const char *msg) {
-  (void)ctx; (void)path; (void)msg;
+  (void)ctx;
+  (void)path;
+  (void)msg;
 }
 
 static void quiet_rules(void *ctx, const char *f, int l, const char *m) {
-  (void)ctx; (void)f; (void)l; (void)m;
+  (void)ctx;
+  (void)f;
+  (void)l;
+  (void)m;
 }
 
 static void run(const char *label, const char *path, const nlp_rules *rules) {
   char dir[] = "/tmp/oppgraph-bench-XXXXXX";
-  if (!mkdtemp(dir)) return;
+  if (!mkdtemp(dir))
+    return;
   store *st = NULL;
   store_options o = {.map_size = 1u << 30};
   if (store_open(dir, &o, &st)) {
@@ -52,7 +61,8 @@ static void run(const char *label, const char *path, const nlp_rules *rules) {
     int rc = ingest_run(st, &cfg, paths, 1, &rep);
     double el = now() - t0;
     size_t docs = rep.docs_new + rep.docs_duplicate;
-    printf("| %-22s | %-6s | %5zu | %5zu | %5zu | %5zu | %6zu | %8.3f | %8.0f |%s\n",
+    printf("| %-22s | %-6s | %5zu | %5zu | %5zu | %5zu | %6zu | %8.3f | %8.0f "
+           "|%s\n",
            label, pass ? "again" : "fresh", rep.files_ok, rep.docs_new,
            rep.docs_duplicate, rep.events, rep.enterprises + rep.edges, el,
            el > 0 ? (double)docs / el : 0.0, rc ? " (some files failed)" : "");
@@ -68,9 +78,11 @@ int main(int argc, char **argv) {
   printf("ingest throughput (rules: %zu from data/rules; one write transaction "
          "per file; LMDB in /tmp)\n\n",
          rules ? nlp_rules_count(rules) : (size_t)0);
-  printf("| %-22s | %-6s | %5s | %5s | %5s | %5s | %6s | %8s | %8s |\n", "input",
-         "pass", "files", "new", "dup", "evts", "reg", "seconds", "docs/s");
-  printf("|------------------------|--------|-------|-------|-------|-------|--------|----------|----------|\n");
+  printf("| %-22s | %-6s | %5s | %5s | %5s | %5s | %6s | %8s | %8s |\n",
+         "input", "pass", "files", "new", "dup", "evts", "reg", "seconds",
+         "docs/s");
+  printf("|------------------------|--------|-------|-------|-------|-------|--"
+         "------|----------|----------|\n");
   run("data/sample", "data/sample", rules);
   char duee[1024];
   snprintf(duee, sizeof duee, "%s/duee-fin/tune.jsonl", shared);

@@ -25,15 +25,17 @@
 #define INGEST_DEFAULT_MAX (512u * 1024u * 1024u)
 #define INGEST_SNIFF 4096
 
-/* ---- one document ----------------------------------------------------------- */
+/* ---- one document ---------------------------------------------- */
 
 static int add_subject(uint64_t **ids, size_t *n, size_t *cap, uint64_t id) {
   for (size_t i = 0; i < *n; i++)
-    if ((*ids)[i] == id) return 0;
+    if ((*ids)[i] == id)
+      return 0;
   if (*n == *cap) {
     size_t c = *cap ? *cap * 2 : 4;
     uint64_t *v = realloc(*ids, c * sizeof *v);
-    if (!v) return INGEST_ENOMEM;
+    if (!v)
+      return INGEST_ENOMEM;
     *ids = v;
     *cap = c;
   }
@@ -51,12 +53,16 @@ static int store_events(store_txn *txn, const nlp_result *res, uint64_t doc_id,
     e.trigger = ev->trigger ? ev->trigger : "";
     e.document_id = doc_id;
     e.confidence = ev->confidence;
-    if (published) e.published = (char *)published;
-    Oppgraph__V1__Argument *args = calloc(ev->nargs ? ev->nargs : 1, sizeof *args);
-    Oppgraph__V1__Argument **argp = calloc(ev->nargs ? ev->nargs : 1, sizeof *argp);
+    if (published)
+      e.published = (char *)published;
+    Oppgraph__V1__Argument *args =
+        calloc(ev->nargs ? ev->nargs : 1, sizeof *args);
+    Oppgraph__V1__Argument **argp =
+        calloc(ev->nargs ? ev->nargs : 1, sizeof *argp);
     uint64_t *subj = NULL;
     size_t nsubj = 0, capsubj = 0;
-    if (!args || !argp) rc = INGEST_ENOMEM;
+    if (!args || !argp)
+      rc = INGEST_ENOMEM;
     for (size_t k = 0; k < ev->nargs && !rc; k++) {
       const nlp_arg *a = &ev->args[k];
       Oppgraph__V1__Argument *pa = &args[k];
@@ -66,18 +72,22 @@ static int store_events(store_txn *txn, const nlp_result *res, uint64_t doc_id,
       pa->begin = (uint32_t)a->begin;
       pa->end = (uint32_t)a->end;
       pa->in_title = a->in_title;
-      if (a->norm) pa->norm = a->norm;
+      if (a->norm)
+        pa->norm = a->norm;
       uint64_t ent = a->ent_id;
       /* The dictionary may not know every stored name (it can be older than
        * this run's registry files); the name index is authoritative. */
       if (!ent && a->text && *a->text && !a->norm) {
         uint64_t id = 0;
         int err = store_ent_by_name(txn, a->text, &id);
-        if (!err) ent = id;
-        else if (err != STORE_ENOTFOUND) rc = INGEST_ESTORE;
+        if (!err)
+          ent = id;
+        else if (err != STORE_ENOTFOUND)
+          rc = INGEST_ESTORE;
       }
       pa->enterprise_id = ent;
-      if (ent && !rc) rc = add_subject(&subj, &nsubj, &capsubj, ent);
+      if (ent && !rc)
+        rc = add_subject(&subj, &nsubj, &capsubj, ent);
       argp[k] = pa;
     }
     if (!rc) {
@@ -85,8 +95,10 @@ static int store_events(store_txn *txn, const nlp_result *res, uint64_t doc_id,
       e.n_arguments = ev->nargs;
       e.subject_ids = subj;
       e.n_subject_ids = nsubj;
-      if (store_evt_put(txn, &e)) rc = INGEST_ESTORE;
-      else (*nevents)++;
+      if (store_evt_put(txn, &e))
+        rc = INGEST_ESTORE;
+      else
+        (*nevents)++;
     }
     free(args);
     free(argp);
@@ -123,17 +135,22 @@ int ingest_document(store_txn *txn, const ingest_config *cfg,
     goto out;
   }
   uint8_t hash[32];
-  if ((rc = ingest_content_hash(nt, nx, hash))) goto out;
+  if ((rc = ingest_content_hash(nt, nx, hash)))
+    goto out;
   Oppgraph__V1__Document d = OPPGRAPH__V1__DOCUMENT__INIT;
   d.title = nt;
   d.text = nx;
   d.content_hash.data = hash;
   d.content_hash.len = 32;
   d.simhash = ingest_simhash(nx, nxl);
-  if (doc->source) d.source = doc->source;
-  if (doc->url) d.url = doc->url;
-  if (doc->published) d.published = doc->published;
-  if (doc->external_id) d.external_id = doc->external_id;
+  if (doc->source)
+    d.source = doc->source;
+  if (doc->url)
+    d.url = doc->url;
+  if (doc->published)
+    d.published = doc->published;
+  if (doc->external_id)
+    d.external_id = doc->external_id;
   int serr = store_doc_put(txn, &d, is_new);
   if (serr) {
     ingest_errf(err, errlen, "storing the document: %s", store_strerror(serr));
@@ -142,14 +159,16 @@ int ingest_document(store_txn *txn, const ingest_config *cfg,
   }
   *doc_id = d.id;
   if (!*is_new) {
-    if (rep) rep->docs_duplicate++;
+    if (rep)
+      rep->docs_duplicate++;
     goto out;
   }
-  if (rep) rep->docs_new++;
+  if (rep)
+    rep->docs_new++;
   if (cfg && cfg->rules) {
     nlp_result res = {0};
-    nlp_extract_opts o = {.title = nt, .title_len = ntl,
-                          .published = doc->published};
+    nlp_extract_opts o = {
+        .title = nt, .title_len = ntl, .published = doc->published};
     int nrc = nlp_extract(cfg->rules, cfg->dict, nx, nxl, &o, &res);
     if (nrc) {
       ingest_errf(err, errlen, "extraction: %s", nlp_strerror(nrc));
@@ -157,8 +176,10 @@ int ingest_document(store_txn *txn, const ingest_config *cfg,
     } else {
       size_t n = 0;
       rc = store_events(txn, &res, d.id, doc->published, &n);
-      if (rc) ingest_errf(err, errlen, "storing events: %s", ingest_strerror(rc));
-      if (rep) rep->events += n;
+      if (rc)
+        ingest_errf(err, errlen, "storing events: %s", ingest_strerror(rc));
+      if (rep)
+        rep->events += n;
     }
     nlp_result_destroy(&res);
   }
@@ -168,7 +189,7 @@ out:
   return rc;
 }
 
-/* ---- file list ------------------------------------------------------------------ */
+/* ---- file list --------------------------------------------------------- */
 
 typedef struct file_item {
   char *path;
@@ -186,14 +207,16 @@ static int list_add(file_list *l, const char *path, bool explicit_) {
   if (l->n == l->cap) {
     size_t c = l->cap ? l->cap * 2 : 64;
     file_item *v = realloc(l->v, c * sizeof *v);
-    if (!v) return INGEST_ENOMEM;
+    if (!v)
+      return INGEST_ENOMEM;
     l->v = v;
     l->cap = c;
   }
   file_item *f = &l->v[l->n];
   memset(f, 0, sizeof *f);
   f->path = strdup(path);
-  if (!f->path) return INGEST_ENOMEM;
+  if (!f->path)
+    return INGEST_ENOMEM;
   f->explicit_ = explicit_;
   l->n++;
   return 0;
@@ -219,7 +242,8 @@ static int walk(const char *dir, file_list *l, const ingest_config *cfg,
   int rc = 0;
   struct dirent *e;
   while ((e = readdir(d)) && !rc) {
-    if (e->d_name[0] == '.') continue;
+    if (e->d_name[0] == '.')
+      continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 32;
       char **nn = realloc(names, cap * sizeof *nn);
@@ -230,11 +254,14 @@ static int walk(const char *dir, file_list *l, const ingest_config *cfg,
       names = nn;
     }
     names[n] = strdup(e->d_name);
-    if (!names[n]) rc = INGEST_ENOMEM;
-    else n++;
+    if (!names[n])
+      rc = INGEST_ENOMEM;
+    else
+      n++;
   }
   closedir(d);
-  if (n) qsort(names, n, sizeof *names, cmp_names);
+  if (n)
+    qsort(names, n, sizeof *names, cmp_names);
   for (size_t i = 0; i < n; i++) {
     if (!rc) {
       size_t len = strlen(dir) + strlen(names[i]) + 2;
@@ -242,8 +269,8 @@ static int walk(const char *dir, file_list *l, const ingest_config *cfg,
       if (!p) {
         rc = INGEST_ENOMEM;
       } else {
-        snprintf(p, len, "%s%s%s", dir,
-                 dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+        snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+                 names[i]);
         struct stat st;
         if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
           rc = walk(p, l, cfg, rep);
@@ -260,16 +287,21 @@ static int walk(const char *dir, file_list *l, const ingest_config *cfg,
 
 static int phase_of(ingest_format f) {
   switch (f) {
-  case INGEST_FMT_REGISTRY: return 0;
-  case INGEST_FMT_GLEIF_LEI: return 1;
-  case INGEST_FMT_GLEIF_RR: return 2;
-  default: return 3;
+  case INGEST_FMT_REGISTRY:
+    return 0;
+  case INGEST_FMT_GLEIF_LEI:
+    return 1;
+  case INGEST_FMT_GLEIF_RR:
+    return 2;
+  default:
+    return 3;
   }
 }
 
 static int cmp_items(const void *a, const void *b) {
   const file_item *x = a, *y = b;
-  if (x->phase != y->phase) return x->phase - y->phase;
+  if (x->phase != y->phase)
+    return x->phase - y->phase;
   return strcmp(x->path, y->path);
 }
 
@@ -304,7 +336,8 @@ static int read_file(const char *path, size_t max, size_t head_only, char **out,
   int bad = ferror(f);
   fclose(f);
   if (bad || got != want) {
-    ingest_errf(err, errlen, "read error: %s", bad ? strerror(errno) : "short read");
+    ingest_errf(err, errlen, "read error: %s",
+                bad ? strerror(errno) : "short read");
     free(buf);
     return INGEST_EIO;
   }
@@ -314,22 +347,25 @@ static int read_file(const char *path, size_t max, size_t head_only, char **out,
   return 0;
 }
 
-/* ---- progress ---------------------------------------------------------------- */
+/* ---- progress ---------------------------------------------------------- */
 
 typedef struct progress {
   struct timespec start, last;
 } progress;
 
 static double since(const struct timespec *a, const struct timespec *b) {
-  return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+  return (double)(b->tv_sec - a->tv_sec) +
+         (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
 static void progress_tick(progress *p, const ingest_config *cfg, size_t done,
                           size_t total, const ingest_report *rep, bool final) {
-  if (!cfg->progress) return;
+  if (!cfg->progress)
+    return;
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
-  if (!final && since(&p->last, &now) < 0.5) return;
+  if (!final && since(&p->last, &now) < 0.5)
+    return;
   p->last = now;
   double el = since(&p->start, &now);
   size_t docs = rep->docs_new + rep->docs_duplicate;
@@ -340,7 +376,7 @@ static void progress_tick(progress *p, const ingest_config *cfg, size_t done,
           el > 0 ? (double)docs / el : 0.0, final ? ", done" : "");
 }
 
-/* ---- one file ----------------------------------------------------------------- */
+/* ---- one file ---------------------------------------------------------- */
 
 static void report_add(ingest_report *to, const ingest_report *from) {
   to->docs_new += from->docs_new;
@@ -356,9 +392,12 @@ static void report_add(ingest_report *to, const ingest_report *from) {
 static int read_docs(const file_item *it, const char *buf, size_t len,
                      ingest_docs *docs, char *err, size_t errlen) {
   switch (it->fmt) {
-  case INGEST_FMT_HTML: return ingest_read_html(buf, len, it->path, docs, err, errlen);
-  case INGEST_FMT_TEXT: return ingest_read_text(buf, len, it->path, docs, err, errlen);
-  case INGEST_FMT_JSONL: return ingest_read_jsonl(buf, len, it->path, docs, err, errlen);
+  case INGEST_FMT_HTML:
+    return ingest_read_html(buf, len, it->path, docs, err, errlen);
+  case INGEST_FMT_TEXT:
+    return ingest_read_text(buf, len, it->path, docs, err, errlen);
+  case INGEST_FMT_JSONL:
+    return ingest_read_jsonl(buf, len, it->path, docs, err, errlen);
   case INGEST_FMT_ANN_XML:
     return ingest_read_ann_xml(buf, len, it->path, docs, err, errlen);
   default:
@@ -374,10 +413,12 @@ static int ingest_file(store *st, const ingest_config *cfg,
   char *buf = NULL;
   size_t len = 0;
   int rc = 0;
-  bool streamed = it->fmt == INGEST_FMT_GLEIF_LEI || it->fmt == INGEST_FMT_GLEIF_RR;
+  bool streamed =
+      it->fmt == INGEST_FMT_GLEIF_LEI || it->fmt == INGEST_FMT_GLEIF_RR;
   if (!streamed) {
     rc = read_file(it->path, max, 0, &buf, &len, err, errlen);
-    if (rc) return rc;
+    if (rc)
+      return rc;
     if (!len) {
       free(buf);
       ingest_errf(err, errlen, "empty file");
@@ -389,7 +430,8 @@ static int ingest_file(store *st, const ingest_config *cfg,
   if (!streamed && it->fmt != INGEST_FMT_REGISTRY) {
     /* Parse before taking the write lock: a malformed file costs no txn. */
     rc = read_docs(it, buf, len, &docs, err, errlen);
-    if (rc) goto out;
+    if (rc)
+      goto out;
   }
   store_txn *txn = NULL;
   int serr = store_begin(st, true, &txn);
@@ -432,12 +474,13 @@ out:
   return rc;
 }
 
-/* ---- the run -------------------------------------------------------------------- */
+/* ---- the run ----------------------------------------------------------- */
 
 int ingest_run(store *st, const ingest_config *cfg, const char *const *paths,
                size_t npaths, ingest_report *rep) {
   memset(rep, 0, sizeof *rep);
-  if (!st || !cfg || (!paths && npaths)) return INGEST_EINVAL;
+  if (!st || !cfg || (!paths && npaths))
+    return INGEST_EINVAL;
   file_list l = {0};
   int rc = 0;
   for (size_t i = 0; i < npaths && !rc; i++) {
@@ -460,7 +503,8 @@ int ingest_run(store *st, const ingest_config *cfg, const char *const *paths,
     char *head = NULL;
     size_t hl = 0;
     char err[256];
-    if (read_file(it->path, 0, INGEST_SNIFF, &head, &hl, err, sizeof err) == 0) {
+    if (read_file(it->path, 0, INGEST_SNIFF, &head, &hl, err, sizeof err) ==
+        0) {
       it->fmt = ingest_detect(it->path, head, hl);
       free(head);
     } else {
@@ -469,13 +513,16 @@ int ingest_run(store *st, const ingest_config *cfg, const char *const *paths,
     it->phase = phase_of(it->fmt);
     need_schema |= it->fmt == INGEST_FMT_REGISTRY;
   }
-  if (l.n) qsort(l.v, l.n, sizeof *l.v, cmp_items);
+  if (l.n)
+    qsort(l.v, l.n, sizeof *l.v, cmp_items);
   ingest_schema *schema = NULL;
   if (!rc && need_schema) {
     char err[1024];
-    const char *xsd = cfg->schema_path ? cfg->schema_path : INGEST_DEFAULT_SCHEMA;
+    const char *xsd =
+        cfg->schema_path ? cfg->schema_path : INGEST_DEFAULT_SCHEMA;
     rc = ingest_schema_load(xsd, &schema, err, sizeof err);
-    if (rc) ingest_diag(cfg, xsd, err);
+    if (rc)
+      ingest_diag(cfg, xsd, err);
   }
   nlp_dict *own_dict = NULL;
   ingest_config run_cfg = *cfg;
@@ -488,8 +535,9 @@ int ingest_run(store *st, const ingest_config *cfg, const char *const *paths,
         cfg->rules) {
       int drc = ingest_build_dict(st, cfg->dict_dir, &own_dict);
       if (drc) {
-        ingest_diag(cfg, cfg->dict_dir, "cannot build the dictionary; "
-                                        "extracting without one");
+        ingest_diag(cfg, cfg->dict_dir,
+                    "cannot build the dictionary; "
+                    "extracting without one");
       }
       run_cfg.dict = own_dict;
     }
@@ -522,13 +570,15 @@ int ingest_run(store *st, const ingest_config *cfg, const char *const *paths,
   progress_tick(&pg, cfg, l.n, l.n, rep, true);
   nlp_dict_free(own_dict);
   ingest_schema_free(schema);
-  for (size_t i = 0; i < l.n; i++) free(l.v[i].path);
+  for (size_t i = 0; i < l.n; i++)
+    free(l.v[i].path);
   free(l.v);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   return rep->files_failed ? INGEST_EFILES : 0;
 }
 
-/* ---- dictionary ------------------------------------------------------------------ */
+/* ---- dictionary -------------------------------------------------------- */
 
 static int has_suffix(const char *s, const char *suf) {
   size_t n = strlen(s), k = strlen(suf);
@@ -538,26 +588,32 @@ static int has_suffix(const char *s, const char *suf) {
 int ingest_build_dict(store *st, const char *dict_dir, nlp_dict **out) {
   *out = NULL;
   nlp_dict *d = NULL;
-  if (nlp_dict_new(&d)) return INGEST_ENOMEM;
+  if (nlp_dict_new(&d))
+    return INGEST_ENOMEM;
   int rc = 0;
   if (dict_dir) {
     struct dirent **ents = NULL;
     int n = scandir(dict_dir, &ents, NULL, alphasort);
     for (int i = 0; i < n; i++) {
-      if (!rc && ents[i]->d_name[0] != '.' && has_suffix(ents[i]->d_name, ".dict")) {
+      if (!rc && ents[i]->d_name[0] != '.' &&
+          has_suffix(ents[i]->d_name, ".dict")) {
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", dict_dir, ents[i]->d_name);
-        if (nlp_dict_load_file(d, p)) rc = INGEST_EIO;
+        if (nlp_dict_load_file(d, p))
+          rc = INGEST_EIO;
       }
       free(ents[i]);
     }
     free(ents);
   }
   store_txn *txn = NULL;
-  if (!rc && store_begin(st, false, &txn)) rc = INGEST_ESTORE;
-  if (!rc && nlp_dict_load_store(d, txn)) rc = INGEST_ESTORE;
+  if (!rc && store_begin(st, false, &txn))
+    rc = INGEST_ESTORE;
+  if (!rc && nlp_dict_load_store(d, txn))
+    rc = INGEST_ESTORE;
   store_abort(txn);
-  if (!rc && nlp_dict_build(d)) rc = INGEST_ENOMEM;
+  if (!rc && nlp_dict_build(d))
+    rc = INGEST_ENOMEM;
   if (rc) {
     nlp_dict_free(d);
     return rc;

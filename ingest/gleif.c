@@ -43,7 +43,8 @@ static xmlNode *child(xmlNode *n, const char *local) {
 }
 
 static char *text_of(gl_ctx *g, xmlNode *n) {
-  if (!n) return NULL;
+  if (!n)
+    return NULL;
   xmlChar *v = xmlNodeGetContent(n);
   char *s = ingest_arena_strdup(&g->arena, v ? (const char *)v : "");
   xmlFree(v);
@@ -56,23 +57,30 @@ static char *path_text(gl_ctx *g, xmlNode *n, const char *a, const char *b) {
 }
 
 static void add_unique(gl_ctx *g, char ***arr, size_t *n, const char *s) {
-  if (!s || !*s) return;
+  if (!s || !*s)
+    return;
   for (size_t i = 0; i < *n; i++)
-    if (!strcmp((*arr)[i], s)) return;
+    if (!strcmp((*arr)[i], s))
+      return;
   char **na = ingest_arena_alloc(&g->arena, (*n + 1) * sizeof *na);
-  if (!na) return;
-  if (*n) memcpy(na, *arr, *n * sizeof *na);
+  if (!na)
+    return;
+  if (*n)
+    memcpy(na, *arr, *n * sizeof *na);
   na[(*n)++] = ingest_arena_strdup(&g->arena, s);
   *arr = na;
 }
 
 /* Finds the enterprise holding this LEI (through the alias index). */
-static int find_by_lei(gl_ctx *g, const char *lei, Oppgraph__V1__Enterprise **out) {
+static int find_by_lei(gl_ctx *g, const char *lei,
+                       Oppgraph__V1__Enterprise **out) {
   *out = NULL;
   uint64_t id = 0;
   int err = store_ent_by_name(g->txn, lei, &id);
-  if (err == STORE_ENOTFOUND) return 0;
-  if (!err) err = store_ent_get(g->txn, id, out);
+  if (err == STORE_ENOTFOUND)
+    return 0;
+  if (!err)
+    err = store_ent_get(g->txn, id, out);
   if (!err && strcmp((*out)->lei, lei)) { /* a name that looks like an LEI */
     oppgraph__v1__enterprise__free_unpacked(*out, NULL);
     *out = NULL;
@@ -81,9 +89,11 @@ static int find_by_lei(gl_ctx *g, const char *lei, Oppgraph__V1__Enterprise **ou
 }
 
 /* Copies an unpacked record's fields into e (pointers borrowed from old). */
-static void borrow(Oppgraph__V1__Enterprise *e, const Oppgraph__V1__Enterprise *old) {
+static void borrow(Oppgraph__V1__Enterprise *e,
+                   const Oppgraph__V1__Enterprise *old) {
   *e = *old;
-  e->base = (ProtobufCMessage)PROTOBUF_C_MESSAGE_INIT(&oppgraph__v1__enterprise__descriptor);
+  e->base = (ProtobufCMessage)PROTOBUF_C_MESSAGE_INIT(
+      &oppgraph__v1__enterprise__descriptor);
 }
 
 static int gl_put(gl_ctx *g, Oppgraph__V1__Enterprise *e, const char *what) {
@@ -115,9 +125,11 @@ static int lei_record(gl_ctx *g, xmlNode *rec, int line) {
       old = NULL;
     }
   }
-  if (err) return INGEST_ESTORE;
+  if (err)
+    return INGEST_ESTORE;
   Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
-  if (old) borrow(&e, old);
+  if (old)
+    borrow(&e, old);
   e.lei = lei;
   e.name = name;
   char **aliases = NULL, **former = NULL;
@@ -134,13 +146,15 @@ static int lei_record(gl_ctx *g, xmlNode *rec, int line) {
       {"OtherEntityNames", "OtherEntityName"},
       {"TransliteratedOtherEntityNames", "TransliteratedOtherEntityName"}};
   for (size_t l = 0; l < 2; l++)
-    for (xmlNode *c = child(ent, lists[l][0]) ? child(ent, lists[l][0])->children
-                                              : NULL;
+    for (xmlNode *c =
+             child(ent, lists[l][0]) ? child(ent, lists[l][0])->children : NULL;
          c; c = c->next) {
-      if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, lists[l][1]))
+      if (c->type != XML_ELEMENT_NODE ||
+          strcmp((const char *)c->name, lists[l][1]))
         continue;
       char *v = text_of(g, c);
-      if (!v || !strcmp(v, name)) continue;
+      if (!v || !strcmp(v, name))
+        continue;
       xmlChar *type = xmlGetProp(c, (const xmlChar *)"type");
       bool prev = type && !strcmp((const char *)type, "PREVIOUS_LEGAL_NAME");
       xmlFree(type);
@@ -154,24 +168,29 @@ static int lei_record(gl_ctx *g, xmlNode *rec, int line) {
   e.former_names = former;
   e.n_former_names = nf;
   char *status = path_text(g, ent, "EntityStatus", NULL);
-  if (status) e.status = status;
+  if (status)
+    e.status = status;
   xmlNode *addr = child(ent, "LegalAddress");
   char *region = path_text(g, addr, "Region", NULL);
-  if (!region || !*region) region = path_text(g, addr, "Country", NULL);
-  if (region && *region) e.region = region;
+  if (!region || !*region)
+    region = path_text(g, addr, "Country", NULL);
+  if (region && *region)
+    e.region = region;
   char *created = path_text(g, ent, "EntityCreationDate", NULL);
   char d[11];
   if (created && ingest_norm_date(created, d))
     e.founded = ingest_arena_strdup(&g->arena, d);
   err = gl_put(g, &e, "LEI");
-  if (old) oppgraph__v1__enterprise__free_unpacked(old, NULL);
+  if (old)
+    oppgraph__v1__enterprise__free_unpacked(old, NULL);
   return err;
 }
 
 /* The enterprise of an LEI, created as a placeholder when unknown. */
 static int lei_node(gl_ctx *g, const char *lei, uint64_t *id) {
   Oppgraph__V1__Enterprise *old = NULL;
-  if (find_by_lei(g, lei, &old)) return INGEST_ESTORE;
+  if (find_by_lei(g, lei, &old))
+    return INGEST_ESTORE;
   if (old) {
     *id = old->id;
     oppgraph__v1__enterprise__free_unpacked(old, NULL);
@@ -194,7 +213,8 @@ typedef struct find_edge {
 
 static int find_edge_fn(void *ctx, const Oppgraph__V1__Edge *e) {
   find_edge *f = ctx;
-  if (e->dst == f->dst && e->dst_kind == OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE) {
+  if (e->dst == f->dst &&
+      e->dst_kind == OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE) {
     f->found = true;
     f->direct = e->role && !strcmp(e->role, "gleif:direct");
     return 1;
@@ -208,39 +228,49 @@ static int rr_record(gl_ctx *g, xmlNode *rec, int line) {
   char *status = path_text(g, rel, "RelationshipStatus", NULL);
   bool direct = type && !strcmp(type, "IS_DIRECTLY_CONSOLIDATED_BY");
   bool ultimate = type && !strcmp(type, "IS_ULTIMATELY_CONSOLIDATED_BY");
-  if (!direct && !ultimate) return 0;
-  if (status && !strcmp(status, "INACTIVE")) return 0;
+  if (!direct && !ultimate)
+    return 0;
+  if (status && !strcmp(status, "INACTIVE"))
+    return 0;
   char *child_lei = path_text(g, rel, "StartNode", "NodeID");
   char *parent_lei = path_text(g, rel, "EndNode", "NodeID");
   char *st = path_text(g, rel, "StartNode", "NodeIDType");
   char *et = path_text(g, rel, "EndNode", "NodeIDType");
   if (!child_lei || !*child_lei || !parent_lei || !*parent_lei ||
       (st && *st && strcmp(st, "LEI")) || (et && *et && strcmp(et, "LEI"))) {
-    ingest_diagf(g->fc, "line %d: relationship without two LEI nodes skipped", line);
+    ingest_diagf(g->fc, "line %d: relationship without two LEI nodes skipped",
+                 line);
     g->fc->rep.records_rejected++;
     return 0;
   }
   Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
   e.type = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
   int err = lei_node(g, parent_lei, &e.src);
-  if (!err) err = lei_node(g, child_lei, &e.dst);
-  if (err) return err;
+  if (!err)
+    err = lei_node(g, child_lei, &e.dst);
+  if (err)
+    return err;
   find_edge f = {.dst = e.dst};
   if (store_edge_out(g->txn, e.src, OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING,
                      find_edge_fn, &f) < 0)
     return INGEST_ESTORE;
-  if (ultimate && f.found && f.direct) return 0;
+  if (ultimate && f.found && f.direct)
+    return 0;
   e.role = direct ? "gleif:direct" : "gleif:ultimate";
   xmlNode *periods = child(rel, "RelationshipPeriods");
   for (xmlNode *p = periods ? periods->children : NULL; p; p = p->next) {
-    if (p->type != XML_ELEMENT_NODE) continue;
+    if (p->type != XML_ELEMENT_NODE)
+      continue;
     char *pt = path_text(g, p, "PeriodType", NULL);
-    if (!pt || strcmp(pt, "RELATIONSHIP_PERIOD")) continue;
+    if (!pt || strcmp(pt, "RELATIONSHIP_PERIOD"))
+      continue;
     char d[11];
     char *s = path_text(g, p, "StartDate", NULL);
-    if (s && ingest_norm_date(s, d)) e.start = ingest_arena_strdup(&g->arena, d);
+    if (s && ingest_norm_date(s, d))
+      e.start = ingest_arena_strdup(&g->arena, d);
     s = path_text(g, p, "EndDate", NULL);
-    if (s && ingest_norm_date(s, d)) e.end = ingest_arena_strdup(&g->arena, d);
+    if (s && ingest_norm_date(s, d))
+      e.end = ingest_arena_strdup(&g->arena, d);
   }
   err = store_edge_put(g->txn, &e);
   if (err) {
@@ -254,10 +284,12 @@ static int rr_record(gl_ctx *g, xmlNode *rec, int line) {
 
 static void gl_error(void *ctx, xmlErrorPtr e) {
   gl_ctx *g = ctx;
-  if (g->err_set || !e || e->level < XML_ERR_ERROR) return;
+  if (g->err_set || !e || e->level < XML_ERR_ERROR)
+    return;
   g->err_set = true;
   g->err_line = e->line;
-  snprintf(g->err_msg, sizeof g->err_msg, "%s", e->message ? e->message : "error");
+  snprintf(g->err_msg, sizeof g->err_msg, "%s",
+           e->message ? e->message : "error");
   ingest_trim(g->err_msg);
 }
 
@@ -270,7 +302,8 @@ int ingest_gleif_store(store_txn *txn, const char *path, ingest_format fmt,
   }
   gl_ctx g = {.txn = txn, .fc = fc};
   xmlTextReaderSetStructuredErrorHandler(r, gl_error, &g);
-  const char *want = fmt == INGEST_FMT_GLEIF_LEI ? "LEIRecord" : "RelationshipRecord";
+  const char *want =
+      fmt == INGEST_FMT_GLEIF_LEI ? "LEIRecord" : "RelationshipRecord";
   int rc = 0, ret = xmlTextReaderRead(r);
   size_t records = 0;
   while (ret == 1 && !rc && !g.err_set) {
@@ -278,7 +311,8 @@ int ingest_gleif_store(store_txn *txn, const char *path, ingest_format fmt,
         !strcmp((const char *)xmlTextReaderConstLocalName(r), want)) {
       int line = xmlTextReaderGetParserLineNumber(r);
       xmlNode *rec = xmlTextReaderExpand(r);
-      if (!rec) break;
+      if (!rec)
+        break;
       rc = fmt == INGEST_FMT_GLEIF_LEI ? lei_record(&g, rec, line)
                                        : rr_record(&g, rec, line);
       ingest_arena_destroy(&g.arena);

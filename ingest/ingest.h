@@ -27,10 +27,10 @@
  *                   <announcement id="…"> <title/> <published/> <source/>
  *                   <url/> <text/> </announcement> (all children optional but
  *                   text; published is YYYY-MM-DD)
- *                 <registry>            our registry XML (data/schema/registry.xsd)
- *                 <LEIData>             GLEIF LEI-CDF 3.1 or 2.1 (streamed)
- *                 <RelationshipData>    GLEIF RR-CDF (streamed)
- *   .csv        reserved; skipped inside folders, refused when named.
+ *                 <registry>            our registry XML
+ * (data/schema/registry.xsd) <LEIData>             GLEIF LEI-CDF 3.1 or 2.1
+ * (streamed) <RelationshipData>    GLEIF RR-CDF (streamed) .csv reserved;
+ * skipped inside folders, refused when named.
  *
  * Encoding: UTF-8 is required unless the input declares GB2312/GBK/GB18030
  * (HTML meta charset, XML declaration) or is not valid UTF-8 but decodes as
@@ -62,11 +62,11 @@
 
 enum ingest_err {
   INGEST_OK = 0,
-  INGEST_EIO = -1,      /* cannot read a file or folder */
-  INGEST_EPARSE = -2,   /* malformed HTML / XML / JSON */
-  INGEST_EENCODING = -3,/* invalid UTF-8 that is not GB18030, binary data */
-  INGEST_ESCHEMA = -4,  /* registry file does not validate against the XSD */
-  INGEST_EFORMAT = -5,  /* unknown or unsupported format */
+  INGEST_EIO = -1,       /* cannot read a file or folder */
+  INGEST_EPARSE = -2,    /* malformed HTML / XML / JSON */
+  INGEST_EENCODING = -3, /* invalid UTF-8 that is not GB18030, binary data */
+  INGEST_ESCHEMA = -4,   /* registry file does not validate against the XSD */
+  INGEST_EFORMAT = -5,   /* unknown or unsupported format */
   INGEST_ENOMEM = -6,
   INGEST_ESTORE = -7,   /* a store call failed */
   INGEST_ENLP = -8,     /* normalisation or extraction failed */
@@ -77,7 +77,7 @@ enum ingest_err {
 };
 const char *ingest_strerror(int err);
 
-/* ---- formats -------------------------------------------------------------- */
+/* ---- formats --------------------------------------------------- */
 
 typedef enum ingest_format {
   INGEST_FMT_UNKNOWN = 0,
@@ -100,7 +100,7 @@ static inline bool ingest_format_is_registry(ingest_format f) {
          f == INGEST_FMT_GLEIF_RR;
 }
 
-/* ---- documents -------------------------------------------------------------- */
+/* ---- documents ------------------------------------------------- */
 
 /* One announcement as read from a file; every string is malloc'd (NULL when
  * absent) and released by ingest_doc_destroy. */
@@ -148,7 +148,7 @@ int ingest_content_hash(const char *title, const char *text, uint8_t out[32]);
 uint64_t ingest_simhash(const char *text, size_t len);
 int ingest_simhash_distance(uint64_t a, uint64_t b);
 
-/* ---- credit codes (GB 32100) -------------------------------------------- */
+/* ---- credit codes (GB 32100) ------------------------------------------- */
 
 /* The check character for the first 17 characters of a code, or 0 when one
  * of them is outside the code's alphabet (0-9, A-Z without I O S V Z). */
@@ -156,7 +156,7 @@ char ingest_credit_code_check_char(const char *first17);
 /* True when code is 18 characters of the alphabet with a correct check char. */
 bool ingest_credit_code_valid(const char *code);
 
-/* ---- registry ------------------------------------------------------------------ */
+/* ---- registry ---------------------------------------------------------- */
 
 typedef struct ingest_schema ingest_schema;
 /* Loads the registry XSD (data/schema/registry.xsd). */
@@ -168,15 +168,15 @@ int ingest_registry_validate(const ingest_schema *s, const char *buf,
                              size_t len, const char *name, char *err,
                              size_t errlen);
 
-/* ---- the batch driver ---------------------------------------------------------- */
+/* ---- the batch driver -------------------------------------------------- */
 
 /* One message per failed file or rejected record: path is the file, msg the
  * reason (with a line number when known). */
 typedef void (*ingest_diag_fn)(void *ctx, const char *path, const char *msg);
 
 typedef struct ingest_config {
-  const nlp_rules *rules;  /* NULL: documents are stored, no events extracted */
-  const nlp_dict *dict;    /* may be NULL (then see dict_dir) */
+  const nlp_rules *rules; /* NULL: documents are stored, no events extracted */
+  const nlp_dict *dict;   /* may be NULL (then see dict_dir) */
   /* When dict is NULL and dict_dir is set, ingest_run builds the dictionary
    * itself (ingest_build_dict) after the registry files, so that names from
    * this very run are known. */
@@ -184,8 +184,8 @@ typedef struct ingest_config {
   const char *schema_path; /* NULL = "data/schema/registry.xsd" */
   ingest_diag_fn diag;     /* NULL = messages to stderr */
   void *diag_ctx;
-  bool progress;           /* progress lines on stderr, at most 2 a second */
-  size_t max_file_size;    /* bytes; 0 = 512 MiB */
+  bool progress;        /* progress lines on stderr, at most 2 a second */
+  size_t max_file_size; /* bytes; 0 = 512 MiB */
 } ingest_config;
 
 typedef struct ingest_report {

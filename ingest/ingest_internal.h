@@ -14,7 +14,7 @@
 
 #include "ingest/ingest.h"
 
-/* ---- string buffer ------------------------------------------------------ */
+/* ---- string buffer ----------------------------------------------------- */
 typedef struct ingest_sbuf {
   char *p;
   size_t n, cap;
@@ -28,7 +28,7 @@ void ingest_sbuf_addc(ingest_sbuf *b, char c);
 char *ingest_sbuf_take(ingest_sbuf *b);
 void ingest_sbuf_destroy(ingest_sbuf *b);
 
-/* ---- arena ---------------------------------------------------------------- */
+/* ---- arena ----------------------------------------------------- */
 typedef struct ingest_arena_chunk ingest_arena_chunk;
 typedef struct ingest_arena {
   ingest_arena_chunk *head;
@@ -39,7 +39,7 @@ char *ingest_arena_strdup(ingest_arena *a, const char *s);
 char *ingest_arena_strndup(ingest_arena *a, const char *s, size_t n);
 void ingest_arena_destroy(ingest_arena *a);
 
-/* ---- per-file context ------------------------------------------------------ */
+/* ---- per-file context ------------------------------------------ */
 typedef struct ingest_file_ctx {
   const ingest_config *cfg;
   const char *path;
@@ -55,14 +55,15 @@ void ingest_errf(char *err, size_t errlen, const char *fmt, ...)
 
 /* Charset named in the first bytes of an HTML (<meta charset>) or XML
  * (<?xml encoding?>) document, lower-cased into out; false when none. */
-bool ingest_sniff_charset(const char *buf, size_t len, char *out, size_t outlen);
+bool ingest_sniff_charset(const char *buf, size_t len, char *out,
+                          size_t outlen);
 /* Normalises a date found in a document ("2024-03-05T…", "2024/3/5",
  * "2024年3月5日") into YYYY-MM-DD; false when it is not one. */
 bool ingest_norm_date(const char *s, char out[11]);
 /* Trims ASCII white space in place; returns s. */
 char *ingest_trim(char *s);
 
-/* ---- registry / GLEIF (registry.c, gleif.c) ---------------------------------- */
+/* ---- registry / GLEIF (registry.c, gleif.c) ---------------------------- */
 /* Both run inside the caller's write transaction; a non-zero return means
  * the file failed (err says why) and the caller aborts the transaction.
  * Rejected records are reported through fc and do not fail the file. */

@@ -27,7 +27,8 @@ static ingest_doc *docs_push(ingest_docs *ds) {
   if (ds->n == ds->cap) {
     size_t cap = ds->cap ? ds->cap * 2 : 8;
     ingest_doc *v = realloc(ds->v, cap * sizeof *v);
-    if (!v) return NULL;
+    if (!v)
+      return NULL;
     ds->v = v;
     ds->cap = cap;
   }
@@ -36,9 +37,11 @@ static ingest_doc *docs_push(ingest_docs *ds) {
   return d;
 }
 
-static char *xstrdup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+static char *xstrdup_or_null(const char *s) {
+  return s ? strdup(s) : NULL;
+}
 
-/* ---- HTML ------------------------------------------------------------------ */
+/* ---- HTML ------------------------------------------------------ */
 
 static bool html_is_dropped(const char *name) {
   return !strcasecmp(name, "script") || !strcasecmp(name, "style") ||
@@ -48,18 +51,21 @@ static bool html_is_dropped(const char *name) {
 
 static bool html_is_block(const char *name) {
   static const char *const blocks[] = {
-      "p",       "div",    "br",     "h1",     "h2",         "h3",    "h4",
-      "h5",      "h6",     "li",     "ul",     "ol",         "tr",    "table",
-      "section", "article","header", "footer", "blockquote", "pre",   "dd",
-      "dt",      "dl",     "hr",     "nav",    "aside",      "main",  "form",
-      "title",   "figure", "figcaption", "address", "center", "tbody", "thead"};
+      "p",          "div",     "br",      "h1",      "h2",     "h3",
+      "h4",         "h5",      "h6",      "li",      "ul",     "ol",
+      "tr",         "table",   "section", "article", "header", "footer",
+      "blockquote", "pre",     "dd",      "dt",      "dl",     "hr",
+      "nav",        "aside",   "main",    "form",    "title",  "figure",
+      "figcaption", "address", "center",  "tbody",   "thead"};
   for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
-    if (!strcasecmp(name, blocks[i])) return true;
+    if (!strcasecmp(name, blocks[i]))
+      return true;
   return false;
 }
 
 static void sbuf_newline(ingest_sbuf *b) {
-  if (b->n && b->p[b->n - 1] != '\n') ingest_sbuf_addc(b, '\n');
+  if (b->n && b->p[b->n - 1] != '\n')
+    ingest_sbuf_addc(b, '\n');
 }
 
 /* Appends text with runs of ASCII white space folded to one space, and no
@@ -78,24 +84,31 @@ static void add_folded(ingest_sbuf *b, const char *s) {
 static void html_text(xmlNode *n, ingest_sbuf *b) {
   for (; n; n = n->next) {
     if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-      if (n->content) add_folded(b, (const char *)n->content);
+      if (n->content)
+        add_folded(b, (const char *)n->content);
     } else if (n->type == XML_ELEMENT_NODE) {
       const char *name = (const char *)n->name;
-      if (html_is_dropped(name)) continue;
+      if (html_is_dropped(name))
+        continue;
       bool block = html_is_block(name);
-      if (block) sbuf_newline(b);
+      if (block)
+        sbuf_newline(b);
       html_text(n->children, b);
-      if (block) sbuf_newline(b);
+      if (block)
+        sbuf_newline(b);
     }
   }
 }
 
 static xmlNode *find_elem(xmlNode *n, const char *name) {
   for (; n; n = n->next) {
-    if (n->type != XML_ELEMENT_NODE) continue;
-    if (!strcasecmp((const char *)n->name, name)) return n;
+    if (n->type != XML_ELEMENT_NODE)
+      continue;
+    if (!strcasecmp((const char *)n->name, name))
+      return n;
     xmlNode *r = find_elem(n->children, name);
-    if (r) return r;
+    if (r)
+      return r;
   }
   return NULL;
 }
@@ -107,7 +120,8 @@ static char *elem_text(xmlNode *n) {
   char *s = ingest_sbuf_take(&b);
   if (s) {
     for (char *p = s; *p; p++)
-      if (*p == '\n') *p = ' ';
+      if (*p == '\n')
+        *p = ' ';
     ingest_trim(s);
   }
   return s;
@@ -115,7 +129,8 @@ static char *elem_text(xmlNode *n) {
 
 static char *attr(xmlNode *n, const char *name) {
   xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-  if (!v) return NULL;
+  if (!v)
+    return NULL;
   char *s = strdup((const char *)v);
   xmlFree(v);
   return s;
@@ -123,16 +138,19 @@ static char *attr(xmlNode *n, const char *name) {
 
 static void meta_date(xmlNode *n, char **published) {
   for (; n && !*published; n = n->next) {
-    if (n->type != XML_ELEMENT_NODE) continue;
+    if (n->type != XML_ELEMENT_NODE)
+      continue;
     if (!strcasecmp((const char *)n->name, "meta")) {
       char *name = attr(n, "name");
-      if (!name) name = attr(n, "property");
+      if (!name)
+        name = attr(n, "property");
       if (name && (!strcasecmp(name, "publish_date") ||
                    !strcasecmp(name, "date") || !strcasecmp(name, "pubdate") ||
                    !strcasecmp(name, "article:published_time"))) {
         char *c = attr(n, "content");
         char d[11];
-        if (c && ingest_norm_date(c, d)) *published = strdup(d);
+        if (c && ingest_norm_date(c, d))
+          *published = strdup(d);
         free(c);
       }
       free(name);
@@ -143,14 +161,18 @@ static void meta_date(xmlNode *n, char **published) {
 
 static void time_date(xmlNode *root, char **published) {
   xmlNode *t = find_elem(root, "time");
-  if (!t) return;
+  if (!t)
+    return;
   char d[11];
   char *dt = attr(t, "datetime");
-  if (dt && ingest_norm_date(dt, d)) *published = strdup(d);
+  if (dt && ingest_norm_date(dt, d))
+    *published = strdup(d);
   free(dt);
-  if (*published) return;
+  if (*published)
+    return;
   char *txt = elem_text(t);
-  if (txt && ingest_norm_date(txt, d)) *published = strdup(d);
+  if (txt && ingest_norm_date(txt, d))
+    *published = strdup(d);
   free(txt);
 }
 
@@ -161,8 +183,8 @@ int ingest_read_html(const char *buf, size_t len, const char *name,
   char *u8 = NULL;
   size_t u8len = 0;
   char msg[256] = "";
-  int rc = ingest_to_utf8(buf, len, cs[0] ? cs : NULL, &u8, &u8len, msg,
-                          sizeof msg);
+  int rc =
+      ingest_to_utf8(buf, len, cs[0] ? cs : NULL, &u8, &u8len, msg, sizeof msg);
   if (rc) {
     ingest_errf(err, errlen, "%s", msg);
     return rc;
@@ -195,16 +217,20 @@ int ingest_read_html(const char *buf, size_t len, const char *name,
   ingest_trim(text);
   char *title = NULL;
   xmlNode *t = root ? find_elem(root, "title") : NULL;
-  if (t) title = elem_text(t);
+  if (t)
+    title = elem_text(t);
   if (!title || !*title) {
     free(title);
     title = NULL;
     xmlNode *h1 = root ? find_elem(root, "h1") : NULL;
-    if (h1) title = elem_text(h1);
+    if (h1)
+      title = elem_text(h1);
   }
   char *published = NULL;
-  if (root) meta_date(root, &published);
-  if (!published && root) time_date(root, &published);
+  if (root)
+    meta_date(root, &published);
+  if (!published && root)
+    time_date(root, &published);
   xmlFreeDoc(doc);
   if (!*text) {
     free(text);
@@ -227,16 +253,18 @@ int ingest_read_html(const char *buf, size_t len, const char *name,
   return 0;
 }
 
-/* ---- plain text ---------------------------------------------------------------- */
+/* ---- plain text -------------------------------------------------------- */
 
 int ingest_read_text(const char *buf, size_t len, const char *name,
                      ingest_docs *docs, char *err, size_t errlen) {
   char *u8 = NULL;
   size_t u8len = 0;
   int rc = ingest_to_utf8(buf, len, NULL, &u8, &u8len, err, errlen);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   char *p = u8;
-  while (*p && isspace((unsigned char)*p)) p++;
+  while (*p && isspace((unsigned char)*p))
+    p++;
   if (!*p) {
     free(u8);
     ingest_errf(err, errlen, "no text (only white space)");
@@ -276,11 +304,12 @@ int ingest_read_text(const char *buf, size_t len, const char *name,
   return d->text ? 0 : INGEST_ENOMEM;
 }
 
-/* ---- JSON lines ---------------------------------------------------------------- */
+/* ---- JSON lines -------------------------------------------------------- */
 
 static char *json_str(json_t *o, const char *key) {
   json_t *v = json_object_get(o, key);
-  if (json_is_string(v)) return strdup(json_string_value(v));
+  if (json_is_string(v))
+    return strdup(json_string_value(v));
   if (json_is_integer(v)) {
     char tmp[32];
     snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
@@ -294,7 +323,8 @@ int ingest_read_jsonl(const char *buf, size_t len, const char *name,
   char *u8 = NULL;
   size_t u8len = 0;
   int rc = ingest_to_utf8(buf, len, NULL, &u8, &u8len, err, errlen);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   size_t lineno = 0;
   char *p = u8, *end = u8 + u8len;
   while (p < end) {
@@ -304,8 +334,10 @@ int ingest_read_jsonl(const char *buf, size_t len, const char *name,
     char *line = p;
     p = eol ? eol + 1 : end;
     size_t k = 0;
-    while (k < n && isspace((unsigned char)line[k])) k++;
-    if (k == n) continue;
+    while (k < n && isspace((unsigned char)line[k]))
+      k++;
+    if (k == n)
+      continue;
     json_error_t je;
     json_t *o = json_loadb(line, n, 0, &je);
     if (!o || !json_is_object(o)) {
@@ -332,13 +364,16 @@ int ingest_read_jsonl(const char *buf, size_t len, const char *name,
     d->text = text;
     d->external_id = json_str(o, "id");
     d->title = json_str(o, "title");
-    if (!d->title) d->title = strdup("");
+    if (!d->title)
+      d->title = strdup("");
     char *pub = json_str(o, "published");
     char dd[11];
-    if (pub && ingest_norm_date(pub, dd)) d->published = strdup(dd);
+    if (pub && ingest_norm_date(pub, dd))
+      d->published = strdup(dd);
     free(pub);
     d->source = json_str(o, "source");
-    if (!d->source) d->source = xstrdup_or_null(name);
+    if (!d->source)
+      d->source = xstrdup_or_null(name);
     d->url = json_str(o, "url");
     json_decref(o);
   }
@@ -350,7 +385,7 @@ int ingest_read_jsonl(const char *buf, size_t len, const char *name,
   return 0;
 }
 
-/* ---- announcement XML ---------------------------------------------------------- */
+/* ---- announcement XML -------------------------------------------------- */
 
 static char *child_text(xmlNode *n, const char *name) {
   for (xmlNode *c = n->children; c; c = c->next) {
@@ -380,7 +415,8 @@ static int ann_one(xmlNode *n, const char *name, ingest_docs *docs, char *err,
   }
   d->text = text;
   d->title = child_text(n, "title");
-  if (!d->title) d->title = strdup("");
+  if (!d->title)
+    d->title = strdup("");
   d->external_id = attr(n, "id");
   char *pub = child_text(n, "published");
   char dd[11];
@@ -395,7 +431,8 @@ static int ann_one(xmlNode *n, const char *name, ingest_docs *docs, char *err,
   }
   free(pub);
   d->source = child_text(n, "source");
-  if (!d->source) d->source = xstrdup_or_null(name);
+  if (!d->source)
+    d->source = xstrdup_or_null(name);
   d->url = child_text(n, "url");
   return 0;
 }
@@ -406,17 +443,19 @@ int ingest_read_ann_xml(const char *buf, size_t len, const char *name,
   ingest_sniff_charset(buf, len, cs, sizeof cs);
   char *u8 = NULL;
   size_t u8len = 0;
-  int rc = ingest_to_utf8(buf, len, cs[0] ? cs : NULL, &u8, &u8len, err, errlen);
-  if (rc) return rc;
+  int rc =
+      ingest_to_utf8(buf, len, cs[0] ? cs : NULL, &u8, &u8len, err, errlen);
+  if (rc)
+    return rc;
   xmlParserCtxtPtr ctx = xmlNewParserCtxt();
   if (!ctx) {
     free(u8);
     return INGEST_ENOMEM;
   }
-  xmlDocPtr doc = xmlCtxtReadMemory(ctx, u8, (int)u8len, name, "UTF-8",
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                        XML_PARSE_NOWARNING |
-                                        XML_PARSE_IGNORE_ENC);
+  xmlDocPtr doc =
+      xmlCtxtReadMemory(ctx, u8, (int)u8len, name, "UTF-8",
+                        XML_PARSE_NONET | XML_PARSE_NOERROR |
+                            XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC);
   free(u8);
   if (!doc) {
     const xmlError *e = xmlCtxtGetLastError(ctx);
