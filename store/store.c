@@ -28,6 +28,7 @@
 static const struct {
   const char *name;
   unsigned flags;
+  bool optional; /* added without a schema bump: may be missing read-only */
 } st_db_table[ST_DB_COUNT] = {
     [ST_META] = {"meta", 0},
     [ST_ENT] = {"ent", 0},
@@ -50,6 +51,9 @@ static const struct {
     [ST_TOKEN] = {"token", 0},
     [ST_CIRCLE] = {"circle", 0},
     [ST_CIRCLE_ENT] = {"circle_ent", 0},
+    [ST_KB_ARTICLE] = {"kb_article", 0, true},
+    [ST_KB_POST] = {"kb_post", 0, true},
+    [ST_KB_META] = {"kb_meta", 0, true},
 };
 
 /* The one piece of mutable static state: a per-thread diagnostic buffer, so
@@ -236,6 +240,10 @@ static int st_open_dbs(store *st, MDB_txn *txn, const char *dir) {
   for (int i = 0; i < ST_DB_COUNT; i++) {
     int rc = mdb_dbi_open(txn, st_db_table[i].name,
                           st_db_table[i].flags | create, &st->dbi[i]);
+    if (rc == MDB_NOTFOUND && st_db_table[i].optional) {
+      st->absent[i] = true;
+      continue;
+    }
     if (rc == MDB_NOTFOUND)
       return st_fail(STORE_ESCHEMA,
                      "store %s: database \"%s\" is missing (not an oppgraph "

@@ -34,6 +34,18 @@
  *   token       s token id                                 -> TokenRecord
  *   circle      u64 id                                     -> GuaranteeCircle
  *   circle_ent  u64 enterprise id                          -> u64 circle id
+ *   kb_article  u64 article id                             -> KbArticle
+ *   kb_post     s term ‖ 0x00 ‖ u64 article id             -> posting (bytes)
+ *   kb_meta     "docs" / "toklen"                          -> u64
+ *               0x01 ‖ u64 article id                      -> u32 BE token count
+ *
+ * kb_*: the knowledge-base index (store_kb.c, used by kb/).  A term is a
+ * token of nlp_tokenize (never contains 0x00), so all postings of one term
+ * are adjacent and in article-id order.  The posting value is opaque to the
+ * store (kb/ documents its layout).  kb_meta "docs" counts articles, "toklen"
+ * sums their token counts (for BM25's average length).  The kb_* databases
+ * came after schema 1 without a bump: a read-only open of an older store
+ * sees an empty knowledge base.
  *
  * The "inverted score" is the IEEE-754 bits of the score made order-preserving
  * (flip all bits of negatives, the sign bit of positives) and then bit-negated,
@@ -194,6 +206,48 @@ int store_circle_get(store_txn *txn, uint64_t id,
 int store_circle_of(store_txn *txn, uint64_t ent_id, uint64_t *circle_id);
 typedef int (*store_circle_fn)(void *ctx, const Oppgraph__V1__GuaranteeCircle *c);
 int store_circle_foreach(store_txn *txn, store_circle_fn fn, void *ctx);
+
+/* ---- knowledge base (kb_article, kb_post, kb_meta) ----------------------- */
+/* put replaces the article with the same id (its postings are the caller's
+ * business: kb/ removes the old ones first).  a->id must be non-zero. */
+int store_kb_put(store_txn *txn, const Oppgraph__V1__KbArticle *a);
+int store_kb_get(store_txn *txn, uint64_t id, Oppgraph__V1__KbArticle **out);
+/* STORE_ENOTFOUND when there is no such article. */
+int store_kb_del(store_txn *txn, uint64_t id);
+typedef int (*store_kb_fn)(void *ctx, const Oppgraph__V1__KbArticle *a);
+int store_kb_foreach(store_txn *txn, store_kb_fn fn, void *ctx);
+
+/* One posting: term (1..STORE_KB_TERM_MAX bytes, no NUL) in article id. */
+#define STORE_KB_TERM_MAX 400
+int store_kb_post_put(store_txn *txn, const char *term, size_t tlen,
+                      uint64_t id, const void *val, size_t vlen);
+int store_kb_post_del(store_txn *txn, const char *term, size_t tlen,
+                      uint64_t id);
+
+/* Walks a term's postings in article-id order with an LMDB cursor:
+ *   store_kb_cursor *c; store_kb_post_open(txn, "保函", 6, &c);
+ *   while ((err = store_kb_post_next(c, &id, &val, &vlen)) == 0) ...;
+ *   store_kb_post_close(c);
+ * next returns STORE_ENOTFOUND after the last posting; seek moves to the
+ * first posting with an id >= id (for intersections).  val points into the
+ * map and is valid until the next call or the end of the transaction. */
+typedef struct store_kb_cursor store_kb_cursor;
+int store_kb_post_open(store_txn *txn, const char *term, size_t tlen,
+                       store_kb_cursor **out);
+int store_kb_post_next(store_kb_cursor *c, uint64_t *id, const void **val,
+                       size_t *vlen);
+int store_kb_post_seek(store_kb_cursor *c, uint64_t id, uint64_t *found,
+                       const void **val, size_t *vlen);
+/* Number of postings of the term (document frequency); walks them. */
+int store_kb_post_count(store_kb_cursor *c, size_t *n);
+void store_kb_post_close(store_kb_cursor *c);
+
+/* kb_meta: counters (a missing one reads as 0) and per-article lengths. */
+int store_kb_meta_get(store_txn *txn, const char *key, uint64_t *val);
+int store_kb_meta_put(store_txn *txn, const char *key, uint64_t val);
+int store_kb_len_get(store_txn *txn, uint64_t id, uint32_t *len);
+int store_kb_len_put(store_txn *txn, uint64_t id, uint32_t len);
+int store_kb_len_del(store_txn *txn, uint64_t id);
 
 /* ---- meta ---------------------------------------------------------------- */
 int store_meta_put(store_txn *txn, const char *key, const void *val, size_t len);

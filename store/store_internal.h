@@ -35,6 +35,9 @@ enum st_db {
   ST_TOKEN,
   ST_CIRCLE,
   ST_CIRCLE_ENT,
+  ST_KB_ARTICLE, /* store_kb.c */
+  ST_KB_POST,
+  ST_KB_META,
   ST_DB_COUNT
 };
 
@@ -43,6 +46,9 @@ struct store {
   MDB_dbi dbi[ST_DB_COUNT];
   bool read_only;
   size_t max_key; /* mdb_env_get_maxkeysize: longer keys are refused */
+  /* Databases added after schema 1 (the kb_* ones) that a read-only open of
+   * an older store did not find: reads of them see nothing. */
+  bool absent[ST_DB_COUNT];
 };
 
 struct store_txn {
