@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -223,6 +224,41 @@ static void test_dates_relative(void **st) {
   not_date("3月5日", "not a date");
 }
 
+/* Random mixes of the parsers' own vocabulary and raw bytes: every call
+ * returns OK or EINVAL, and an OK date is well formed. */
+static void test_garbage(void **st) {
+  (void)st;
+  static const char *const tok[] = {
+      "1", "2", "0", ".", ",", "-", "~", "%", "亿", "万", "千", "百", "十",
+      "元", "美元", "人民币", "两", "零", "点", "五", "成", "百分之", "年",
+      "月", "日", "号", "本月", "上月", "今年", "约", "至", "股", " ", "\xe4",
+      "\xff", "2020", "12", "31", "（含）", "余", "USD", "$"};
+  unsigned seed = 99;
+  char buf[128];
+  for (int r = 0; r < 20000; r++) {
+    buf[0] = '\0';
+    int k = rand_r(&seed) % 8;
+    for (int j = 0; j < k; j++)
+      strcat(buf, tok[rand_r(&seed) % (sizeof tok / sizeof tok[0])]);
+    size_t n = strlen(buf);
+    double v, hi;
+    char cur[4], out[11];
+    int rc = nlp_parse_amount_range(buf, n, &v, &hi, cur);
+    assert_true(rc == NLP_OK || rc == NLP_EINVAL);
+    if (rc == NLP_OK) assert_true(v <= hi && cur[3] == '\0');
+    rc = nlp_parse_percent(buf, n, &v);
+    assert_true(rc == NLP_OK || rc == NLP_EINVAL);
+    rc = nlp_parse_shares(buf, n, &v);
+    assert_true(rc == NLP_OK || rc == NLP_EINVAL);
+    rc = nlp_parse_date(buf, n, "2021-01-31", out);
+    assert_true(rc == NLP_OK || rc == NLP_EINVAL);
+    if (rc == NLP_OK) {
+      size_t l = strlen(out);
+      if (l != 7 && l != 10) fail_msg("\"%s\" -> bad date \"%s\"", buf, out);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_amount_arabic),
@@ -235,6 +271,7 @@ int main(void) {
       cmocka_unit_test(test_percent),
       cmocka_unit_test(test_dates_absolute),
       cmocka_unit_test(test_dates_relative),
+      cmocka_unit_test(test_garbage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,6 +130,40 @@ static void test_normalize_invalid(void **st) {
   assert_string_equal(nlp_strerror(NLP_EUTF8), "invalid UTF-8");
 }
 
+/* Random mixes of the characters normalisation cares about: the output is
+ * valid UTF-8, never longer than the input, has no CR, no edge white space,
+ * and normalising it again changes nothing. */
+static void test_normalize_properties(void **st) {
+  (void)st;
+  static const char *const tok[] = {" ", "\t", "\r", "\n", "\r\n", "a", "Ｚ",
+                                    "１", "，", "。", "\xe3\x80\x80", "\xc2\xa0",
+                                    "\xe2\x80\x8b", "中", "\x01", "\xef\xbb\xbf"};
+  unsigned seed = 7;
+  char buf[256];
+  for (int r = 0; r < 20000; r++) {
+    buf[0] = '\0';
+    int k = rand_r(&seed) % 12;
+    for (int j = 0; j < k; j++)
+      strcat(buf, tok[rand_r(&seed) % (sizeof tok / sizeof tok[0])]);
+    size_t n = strlen(buf);
+    char *o1, *o2;
+    size_t l1, l2;
+    assert_int_equal(nlp_normalize(buf, n, &o1, &l1, NULL), NLP_OK);
+    assert_true(l1 <= n);
+    assert_true(nlp_utf8_valid(o1, l1, NULL));
+    assert_null(strchr(o1, '\r'));
+    if (l1) {
+      assert_true(o1[0] != ' ' && o1[0] != '\n');
+      assert_true(o1[l1 - 1] != ' ' && o1[l1 - 1] != '\n');
+    }
+    assert_int_equal(nlp_normalize(o1, l1, &o2, &l2, NULL), NLP_OK);
+    if (l1 != l2 || memcmp(o1, o2, l1) != 0)
+      fail_msg("not idempotent: \"%s\" -> \"%s\"", o1, o2);
+    free(o1);
+    free(o2);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_valid),
@@ -137,6 +171,7 @@ int main(void) {
       cmocka_unit_test(test_decode_count),
       cmocka_unit_test(test_normalize),
       cmocka_unit_test(test_normalize_invalid),
+      cmocka_unit_test(test_normalize_properties),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
