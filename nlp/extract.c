@@ -273,6 +273,9 @@ static void ex_find_subject(ex_doc *d) {
   for (size_t p = 0; p < r->nsubjects; p++) {
     for (size_t si = 0; si < nseg; si++) {
       ex_span sg = d->segs[si];
+      if ((r->subjects[p].where == 1 && !sg.title) ||
+          (r->subjects[p].where == 2 && sg.title))
+        continue;
       const char *src = ex_src(d, sg.title);
       size_t to = sg.e - sg.b > EX_SEG_SCAN ? ex_back(src, sg.b + EX_SEG_SCAN)
                                             : sg.e;

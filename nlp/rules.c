@@ -487,6 +487,15 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
       return NLP_ENOMEM;
     pat = rest;
   }
+  if (!need_full) { /* "subject [title|text] REGEX" */
+    char *rest = rl_split(pat);
+    if (!strcmp(pat, "title") || !strcmp(pat, "text")) {
+      d.where = !strcmp(pat, "title") ? 1 : 2;
+      pat = rest;
+    } else if (*rest) {
+      pat[strlen(pat)] = ' '; /* undo the split: the blank was the regex's */
+    }
+  }
   d.re = rl_compile(L, L->file, line, pat);
   if (!d.re) {
     free(d.anchor);

@@ -72,6 +72,8 @@ typedef struct nlp_docpat {
   char *anchor; /* aliases: literal searched first; the pattern runs only
                    in a window around it (NULL for subjects) */
   uint32_t vgroup, fullgroup;
+  int where; /* subjects: 0 title and opening sentences, 1 title only,
+                2 opening sentences only */
   const char *file;
   int line;
 } nlp_docpat;
