@@ -378,6 +378,54 @@ static void test_bundled_dictionaries(void **st) {
   nlp_dict_free(d);
 }
 
+/* Names and aliases of the store's enterprises become ENTERPRISE words whose
+ * value is the enterprise id. */
+static void test_load_store(void **st) {
+  (void)st;
+  char dir[] = "/tmp/test_nlp_dict_store_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  store *db;
+  store_options opt = {.map_size = 64u << 20};
+  assert_int_equal(store_open(dir, &opt, &db), STORE_OK);
+  store_txn *txn;
+  assert_int_equal(store_begin(db, true, &txn), STORE_OK);
+  Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+  char *aliases[] = {"华瑞科技"};
+  e.name = "江苏华瑞科技股份有限公司";
+  e.n_aliases = 1;
+  e.aliases = aliases;
+  assert_int_equal(store_ent_put(txn, &e), STORE_OK);
+  uint64_t id1 = e.id;
+  Oppgraph__V1__Enterprise e2 = OPPGRAPH__V1__ENTERPRISE__INIT;
+  e2.name = "恒信建设有限公司";
+  assert_int_equal(store_ent_put(txn, &e2), STORE_OK);
+  assert_int_equal(store_commit(txn), STORE_OK);
+
+  assert_int_equal(store_begin(db, false, &txn), STORE_OK);
+  nlp_dict *d;
+  assert_int_equal(nlp_dict_new(&d), NLP_OK);
+  assert_int_equal(nlp_dict_load_store(d, txn), NLP_OK);
+  store_abort(txn);
+  assert_int_equal(nlp_dict_build(d), NLP_OK);
+  assert_int_equal(nlp_dict_size(d), 3);
+  hits h = {0};
+  const char *t = "华瑞科技公告：江苏华瑞科技股份有限公司为恒信建设有限公司提供担保";
+  assert_int_equal(nlp_dict_scan(d, t, strlen(t), collect, &h), NLP_OK);
+  assert_int_equal(h.n, 3);
+  span_is(t, &h.m[0], "华瑞科技");
+  assert_int_equal(h.m[0].value, id1);
+  span_is(t, &h.m[1], "江苏华瑞科技股份有限公司");
+  assert_int_equal(h.m[1].value, id1);
+  span_is(t, &h.m[2], "恒信建设有限公司");
+  assert_int_equal(h.m[2].value, e2.id);
+  assert_int_equal(h.m[2].kind, NLP_WORD_ENTERPRISE);
+  nlp_dict_free(d);
+  store_close(db);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_longest_wins),
@@ -388,6 +436,7 @@ int main(void) {
       cmocka_unit_test(test_shared_between_threads),
       cmocka_unit_test(test_load_file),
       cmocka_unit_test(test_bundled_dictionaries),
+      cmocka_unit_test(test_load_store),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
