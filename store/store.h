@@ -207,6 +207,24 @@ int store_circle_of(store_txn *txn, uint64_t ent_id, uint64_t *circle_id);
 typedef int (*store_circle_fn)(void *ctx, const Oppgraph__V1__GuaranteeCircle *c);
 int store_circle_foreach(store_txn *txn, store_circle_fn fn, void *ctx);
 
+/* ---- consistency check (store_check.c) -----------------------------------
+ * Verifies inside txn's snapshot that every record decodes and sits under its
+ * own id, every index entry it implies exists (forward), every index entry
+ * points at a record that implies it (backward), and every id sequence is at
+ * least the largest id in use.  fn (may be NULL) is called once per problem
+ * with a readable message.  Returns 0 when consistent, STORE_ECORRUPT when
+ * problems were found (*out says how many and the first), another error when
+ * the store could not be read. */
+typedef struct store_check_report {
+  store_stats stats;     /* records per database */
+  size_t index_entries;  /* secondary index entries examined */
+  size_t problems;       /* inconsistencies found */
+  char first_problem[512];
+} store_check_report;
+typedef void (*store_check_fn)(void *ctx, const char *problem);
+int store_check(store_txn *txn, store_check_fn fn, void *ctx,
+                store_check_report *out);
+
 /* ---- knowledge base (kb_article, kb_post, kb_meta) ----------------------- */
 /* put replaces the article with the same id (its postings are the caller's
  * business: kb/ removes the old ones first).  a->id must be non-zero. */
