@@ -175,7 +175,7 @@ int cmd_push_list(int argc, char **argv) {
              rm->team && *rm->team ? rm->team : "-", total,
              total > (uint32_t)limit ? ", best first" : "");
       if (total) {
-        printf("rank  score    ");
+        printf("rank      score  ");
         push_cell("enterprise", 30);
         printf("  ");
         push_cell("type", 12);
@@ -204,7 +204,7 @@ int cmd_push_list(int argc, char **argv) {
       char products[512], risks[512];
       push_join(products, sizeof products, o->products, o->n_products);
       push_join(risks, sizeof risks, o->risk_flags, o->n_risk_flags);
-      printf("%4ld  %7.2f  ", shown, o->score);
+      printf("%4ld  %9.4g  ", shown, o->score); /* scores have no fixed scale */
       push_cell(o->enterprise_name, 30);
       printf("  ");
       push_cell(o->type, 12);
