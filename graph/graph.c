@@ -670,6 +670,77 @@ int graph_guarantee_cycles(const graph *g, size_t max_len, size_t max_cycles,
   return 0;
 }
 
+/* ---- per-query vertex maps ----------------------------------------------
+ * Queries touch a few hundred vertices of a graph that may have millions:
+ * an O(V) array per query would cost more than the query, so visited sets
+ * are small open-addressing maps from vertex index to a value, grown by
+ * doubling. */
+
+typedef struct vmap {
+  size_t *key; /* SIZE_MAX = empty */
+  uint32_t *val;
+  size_t cap, n; /* cap is a power of two */
+} vmap;
+
+static int vmap_init(vmap *m, size_t cap) {
+  m->cap = 16;
+  while (m->cap < cap * 2)
+    m->cap <<= 1;
+  m->n = 0;
+  m->key = malloc(m->cap * sizeof *m->key);
+  m->val = malloc(m->cap * sizeof *m->val);
+  if (!m->key || !m->val) {
+    free(m->key);
+    free(m->val);
+    return GRAPH_ENOMEM;
+  }
+  memset(m->key, 0xff, m->cap * sizeof *m->key);
+  return 0;
+}
+
+static void vmap_destroy(vmap *m) {
+  free(m->key);
+  free(m->val);
+}
+
+static size_t vmap_slot(const vmap *m, size_t v) {
+  size_t mask = m->cap - 1;
+  size_t i = (v * 0x9E3779B97F4A7C15ULL) >> 7 & mask;
+  while (m->key[i] != SIZE_MAX && m->key[i] != v)
+    i = (i + 1) & mask;
+  return i;
+}
+
+/* Value of v, or UINT32_MAX when absent. */
+static uint32_t vmap_get(const vmap *m, size_t v) {
+  size_t i = vmap_slot(m, v);
+  return m->key[i] == SIZE_MAX ? UINT32_MAX : m->val[i];
+}
+
+static int vmap_put(vmap *m, size_t v, uint32_t val) {
+  if ((m->n + 1) * 2 > m->cap) {
+    vmap bigger;
+    if (vmap_init(&bigger, m->cap))
+      return GRAPH_ENOMEM;
+    for (size_t i = 0; i < m->cap; i++)
+      if (m->key[i] != SIZE_MAX) {
+        size_t j = vmap_slot(&bigger, m->key[i]);
+        bigger.key[j] = m->key[i];
+        bigger.val[j] = m->val[i];
+        bigger.n++;
+      }
+    vmap_destroy(m);
+    *m = bigger;
+  }
+  size_t i = vmap_slot(m, v);
+  if (m->key[i] == SIZE_MAX) {
+    m->key[i] = v;
+    m->n++;
+  }
+  m->val[i] = val;
+  return 0;
+}
+
 /* ---- ownership penetration --------------------------------------------- */
 
 static int cmp_owner(const void *a, const void *b) {
@@ -681,6 +752,17 @@ static int cmp_owner(const void *a, const void *b) {
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* One shareholding edge of the upstream subgraph, by positions in set[]. */
+typedef struct up_edge {
+  uint32_t holder, held;
+  double ratio;
+} up_edge;
+
+static int cmp_up_edge(const void *a, const void *b) {
+  const up_edge *x = a, *y = b;
+  return x->holder < y->holder ? -1 : x->holder > y->holder;
+}
+
 int graph_owners(const graph *g, uint64_t target, double min_share,
                  graph_owner **out, size_t *n) {
   *out = NULL;
@@ -688,93 +770,124 @@ int graph_owners(const graph *g, uint64_t target, double min_share,
   size_t t;
   if (graph_vertex_of(g, KIND_ENT, target, &t))
     return GRAPH_ENOTFOUND;
-  /* upstream set by BFS over incoming shareholding edges */
-  size_t *set = malloc((g->nv + 1) * sizeof *set);
-  long *pos = malloc((g->nv + 1) * sizeof *pos);
-  double *share = NULL;
+  /* 1. the upstream set by BFS over incoming shareholding edges, keeping
+   *    those edges (holder, held, ratio) as positions in set[] */
+  size_t *set = NULL, ns = 0, capset = 0;
+  up_edge *ue = NULL;
+  size_t nue = 0, capue = 0;
   bool *has_holder = NULL;
+  double *share = NULL;
+  graph_owner *o = NULL;
+  size_t no = 0;
+  vmap pos;
   igraph_vector_int_t inc;
-  int rc = 0;
-  if (!set || !pos || igraph_vector_int_init(&inc, 0)) {
-    free(set);
-    free(pos);
+  if (vmap_init(&pos, 64))
+    return GRAPH_ENOMEM;
+  if (igraph_vector_int_init(&inc, 0)) {
+    vmap_destroy(&pos);
     return GRAPH_ENOMEM;
   }
-  for (size_t v = 0; v < g->nv; v++)
-    pos[v] = -1;
-  size_t ns = 0;
-  set[ns++] = t;
-  pos[t] = 0;
-  for (size_t i = 0; i < ns && !rc; i++) {
+  int rc = 0;
+#define PUSH(arr, nn, cap, item)                                               \
+  do {                                                                         \
+    if (nn == cap) {                                                           \
+      size_t c2 = cap ? cap * 2 : 64;                                          \
+      void *p2 = realloc(arr, c2 * sizeof *arr);                               \
+      if (!p2) {                                                               \
+        rc = GRAPH_ENOMEM;                                                     \
+        goto done;                                                             \
+      }                                                                        \
+      arr = p2;                                                                \
+      cap = c2;                                                                \
+    }                                                                          \
+    arr[nn++] = item;                                                          \
+  } while (0)
+  PUSH(set, ns, capset, t);
+  if (vmap_put(&pos, t, 0)) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  for (size_t i = 0; i < ns; i++) {
     if (igraph_incident(&g->ig, &inc, (igraph_integer_t)set[i], IGRAPH_IN)) {
       rc = GRAPH_EIGRAPH;
-      break;
+      goto done;
     }
     for (igraph_integer_t k = 0; k < igraph_vector_int_size(&inc); k++) {
       size_t e = (size_t)VECTOR(inc)[k];
       if (g->e_type[e] != T_SHARE)
         continue;
       size_t h = g->e_src[e];
-      if (pos[h] < 0) {
-        pos[h] = (long)ns;
-        set[ns++] = h;
+      uint32_t p = vmap_get(&pos, h);
+      if (p == UINT32_MAX) {
+        p = (uint32_t)ns;
+        PUSH(set, ns, capset, h);
+        if (vmap_put(&pos, h, p)) {
+          rc = GRAPH_ENOMEM;
+          goto done;
+        }
       }
+      PUSH(ue, nue, capue, ((up_edge){p, (uint32_t)i, g->e_ratio[e]}));
     }
   }
+#undef PUSH
   share = calloc(ns, sizeof *share);
   has_holder = calloc(ns, sizeof *has_holder);
-  if (!rc && (!share || !has_holder))
+  size_t *first = calloc(ns + 1, sizeof *first);
+  if (!share || !has_holder || !first) {
+    free(first);
     rc = GRAPH_ENOMEM;
-  /* Gauss–Seidel on share[h] = sum over h->u (ratio * share[u]), share[t] = 1.
-   * Ratios of each held company sum to at most 1, so the iteration is a
-   * contraction on cross-holdings and converges geometrically. */
-  if (!rc)
-    share[0] = 1.0;
-  for (int iter = 0; !rc && iter < 10000; iter++) {
+    goto done;
+  }
+  /* 2. Gauss–Seidel on share[h] = sum over h -> u of ratio * share[u], with
+   *    share[target] = 1 fixed.  Ratios into each held company sum to at
+   *    most 1, so the iteration contracts on cross-holdings and converges
+   *    geometrically; the cap only guards against inconsistent data (ratios
+   *    summing over 1 around a cycle). */
+  if (nue)
+    qsort(ue, nue, sizeof *ue, cmp_up_edge);
+  for (size_t k = 0; k < nue; k++) {
+    first[ue[k].holder + 1]++;
+    has_holder[ue[k].held] = true;
+  }
+  for (size_t i = 0; i < ns; i++)
+    first[i + 1] += first[i];
+  share[0] = 1.0;
+  for (int iter = 0; iter < 10000; iter++) {
     double delta = 0;
     for (size_t i = 1; i < ns; i++) {
-      if (igraph_incident(&g->ig, &inc, (igraph_integer_t)set[i], IGRAPH_OUT)) {
-        rc = GRAPH_EIGRAPH;
-        break;
-      }
       double s = 0;
-      for (igraph_integer_t k = 0; k < igraph_vector_int_size(&inc); k++) {
-        size_t e = (size_t)VECTOR(inc)[k];
-        if (g->e_type[e] != T_SHARE)
-          continue;
-        long p = pos[g->e_dst[e]];
-        if (p >= 0)
-          s += g->e_ratio[e] * share[p];
-      }
+      for (size_t k = first[i]; k < first[i + 1]; k++)
+        s += ue[k].ratio * share[ue[k].held];
       delta = fmax(delta, fabs(s - share[i]));
       share[i] = s;
     }
     if (delta < 1e-12)
       break;
   }
-  for (size_t e = 0; !rc && e < g->ne; e++)
-    if (g->e_type[e] == T_SHARE && pos[g->e_dst[e]] >= 0)
-      has_holder[pos[g->e_dst[e]]] = true;
-  graph_owner *o = NULL;
-  size_t no = 0;
-  if (!rc && !(o = malloc(ns * sizeof *o)))
+  free(first);
+  if (!(o = malloc(ns * sizeof *o))) {
     rc = GRAPH_ENOMEM;
-  for (size_t i = 1; !rc && i < ns; i++) {
+    goto done;
+  }
+  for (size_t i = 1; i < ns; i++) {
     if (share[i] + 1e-12 < min_share)
       continue;
     o[no++] = (graph_owner){(Oppgraph__V1__NodeKind)g->node_kind[set[i]],
                             g->node_id[set[i]], share[i], !has_holder[i]};
   }
+done:
   igraph_vector_int_destroy(&inc);
+  vmap_destroy(&pos);
   free(set);
-  free(pos);
+  free(ue);
   free(share);
   free(has_holder);
   if (rc) {
     free(o);
     return rc;
   }
-  qsort(o, no, sizeof *o, cmp_owner);
+  if (no)
+    qsort(o, no, sizeof *o, cmp_owner);
   *out = o;
   *n = no;
   return 0;
@@ -801,51 +914,66 @@ int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
   igraph_neimode_t mode = dir == GRAPH_OUT  ? IGRAPH_OUT
                           : dir == GRAPH_IN ? IGRAPH_IN
                                             : IGRAPH_ALL;
-  size_t *queue = malloc((g->nv + 1) * sizeof *queue);
-  unsigned *dist = malloc((g->nv + 1) * sizeof *dist);
+  graph_hop *h = NULL;
+  size_t nh = 0, caph = 0;
+  vmap dist;
   igraph_vector_int_t nb;
-  if (!queue || !dist || igraph_vector_int_init(&nb, 0)) {
-    free(queue);
-    free(dist);
+  if (vmap_init(&dist, 64))
+    return GRAPH_ENOMEM;
+  if (igraph_vector_int_init(&nb, 0)) {
+    vmap_destroy(&dist);
     return GRAPH_ENOMEM;
   }
-  for (size_t v = 0; v < g->nv; v++)
-    dist[v] = UINT32_MAX;
-  size_t qh = 0, qt = 0;
-  queue[qt++] = s;
-  dist[s] = 0;
-  int rc = 0;
-  while (qh < qt) {
-    size_t v = queue[qh++];
-    if (dist[v] >= max_hops)
+  int rc = vmap_put(&dist, s, 0);
+  /* vq is the BFS queue (the start is implicit, before vq[0]); vertices are
+   * appended in distance order */
+  size_t *vq = NULL, capq = 0, qt = 0;
+  for (size_t qh = 0; !rc && qh <= qt; qh++) {
+    size_t v = qh == 0 ? s : vq[qh - 1];
+    uint32_t d = vmap_get(&dist, v);
+    if (d >= max_hops)
       continue;
     if (igraph_neighbors(&g->ig, &nb, (igraph_integer_t)v, mode)) {
       rc = GRAPH_EIGRAPH;
       break;
     }
-    for (igraph_integer_t k = 0; k < igraph_vector_int_size(&nb); k++) {
+    for (igraph_integer_t k = 0; !rc && k < igraph_vector_int_size(&nb); k++) {
       size_t w = (size_t)VECTOR(nb)[k];
-      if (dist[w] != UINT32_MAX)
+      if (vmap_get(&dist, w) != UINT32_MAX)
         continue;
-      dist[w] = dist[v] + 1;
-      queue[qt++] = w;
+      if (vmap_put(&dist, w, d + 1)) {
+        rc = GRAPH_ENOMEM;
+        break;
+      }
+      if (qt == capq) {
+        size_t c2 = capq ? capq * 2 : 64;
+        size_t *p = realloc(vq, c2 * sizeof *p);
+        if (!p) {
+          rc = GRAPH_ENOMEM;
+          break;
+        }
+        vq = p;
+        capq = c2;
+      }
+      vq[qt++] = w;
     }
   }
-  graph_hop *h = NULL;
-  if (!rc && !(h = malloc(qt * sizeof *h)))
+  caph = qt;
+  if (!rc && !(h = malloc((caph ? caph : 1) * sizeof *h)))
     rc = GRAPH_ENOMEM;
-  for (size_t i = 1; !rc && i < qt; i++)
-    h[i - 1] = (graph_hop){(Oppgraph__V1__NodeKind)g->node_kind[queue[i]],
-                           g->node_id[queue[i]], dist[queue[i]]};
+  for (size_t i = 0; !rc && i < qt; i++)
+    h[nh++] = (graph_hop){(Oppgraph__V1__NodeKind)g->node_kind[vq[i]],
+                          g->node_id[vq[i]], vmap_get(&dist, vq[i])};
   igraph_vector_int_destroy(&nb);
-  free(queue);
-  free(dist);
+  vmap_destroy(&dist);
+  free(vq);
   if (rc) {
     free(h);
     return rc;
   }
-  qsort(h, qt - 1, sizeof *h, cmp_hop);
+  if (nh)
+    qsort(h, nh, sizeof *h, cmp_hop);
   *out = h;
-  *n = qt - 1;
+  *n = nh;
   return 0;
 }

@@ -487,7 +487,7 @@ static void format_amount(double a, char *out, size_t len) {
     v = a / 1e4;
     unit = "万元";
   }
-  char num[64];
+  char num[32];
   snprintf(num, sizeof num, "%.2f", v);
   char *dot = strchr(num, '.');
   if (dot) { /* 1.20 -> 1.2, 3.00 -> 3 */
