@@ -46,7 +46,7 @@ call = ch.unary_unary("/oppgraph.v1.OpportunityService/ListPushList",
 r = call(pb.ListPushListRequest(page_size=5),
          metadata=[("authorization", "Bearer $token")])
 for o in r.opportunities:
-    print(round(o.score, 2), o.enterprise_name, o.type, list(o.products))
+    print('%.4g' % o.score, o.enterprise_name, o.type, list(o.products))
 PY
 
 EOF
