@@ -170,4 +170,51 @@ int nlp_extract(const nlp_rules *rules, const nlp_dict *dict, const char *text,
                 size_t len, const nlp_extract_opts *opts, nlp_result *out);
 void nlp_result_destroy(nlp_result *res);
 
+/* ---- search tokenizer (knowledge base) ----------------------------------- */
+
+/* Token kinds. */
+enum nlp_tok_kind {
+  NLP_TOK_TERM = 1,   /* a dictionary word (leftmost-longest match) */
+  NLP_TOK_BIGRAM = 2, /* two adjacent CJK characters outside any word */
+  NLP_TOK_UNI = 3,    /* a lone CJK character outside any word */
+  NLP_TOK_WORD = 4,   /* Latin letters / digits, lower-cased, kept whole */
+  NLP_TOK_SUB = 5,    /* a shorter word or bigram inside a TERM (index side) */
+};
+
+/* Flags of nlp_tokenize. */
+#define NLP_TOK_NOSUB 1u /* query side: no NLP_TOK_SUB tokens */
+
+typedef struct nlp_token {
+  size_t begin, end; /* byte span in the text given to nlp_tokenize */
+  uint32_t pos;      /* position; a SUB token shares its TERM's position */
+  uint32_t off, len; /* token text: tokens->buf + off, len bytes (no NUL) */
+  uint8_t kind;      /* enum nlp_tok_kind */
+} nlp_token;
+
+/* A growing token list; one nlp_tokenize call appends to it, positions
+ * continuing after the previous call (so title and body share one list). */
+typedef struct nlp_tokens {
+  nlp_token *v;
+  size_t n, cap;
+  char *buf;
+  size_t blen, bcap;
+  uint32_t npos; /* positions used so far */
+} nlp_tokens;
+
+void nlp_tokens_init(nlp_tokens *t);
+void nlp_tokens_reset(nlp_tokens *t); /* empties, keeps the memory */
+void nlp_tokens_destroy(nlp_tokens *t);
+
+/* Splits UTF-8 text into search tokens: dictionary words (dict may be NULL)
+ * by leftmost-longest matching; character bigrams of the CJK runs between
+ * them (a lone character is a unigram); runs of ASCII letters and digits
+ * (full-width folded, lower-cased; "3.5" stays one number) and of other
+ * non-CJK letters kept whole (at most 64 bytes); punctuation and spaces
+ * separate.  Unless NLP_TOK_NOSUB, every TERM is followed by SUB tokens at
+ * its position: the dictionary words inside it and its character bigrams, so
+ * that "保函" finds "履约保函".  NLP_EUTF8 (with *bad_off, may be NULL) on
+ * invalid UTF-8; nothing is appended then. */
+int nlp_tokenize(const nlp_dict *dict, const char *text, size_t len,
+                 unsigned flags, nlp_tokens *out, size_t *bad_off);
+
 #endif
