@@ -977,3 +977,169 @@ int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
   *n = nh;
   return 0;
 }
+
+/* ---- risk contagion ---------------------------------------------------- */
+
+static int cmp_exposed(const void *a, const void *b) {
+  const graph_exposed *x = a, *y = b;
+  if (x->weight != y->weight)
+    return x->weight > y->weight ? -1 : 1;
+  if (x->kind != y->kind)
+    return x->kind < y->kind ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Propagation factor of edge e when risk travels from vertex `from` across
+ * it; 0 = no propagation along this edge type. */
+static double channel_factor(const graph *g, size_t e, size_t from) {
+  bool forward = g->e_src[e] == from; /* risk moves src -> dst */
+  switch (g->e_type[e]) {
+  case T_GUARANTEE:
+    return forward ? 0.5 : 1.0;
+  case T_SHARE:
+    return g->e_ratio[e] > 0 ? fmin(1.0, g->e_ratio[e]) : 0;
+  default:
+    return 0;
+  }
+}
+
+typedef struct reach {
+  double w;
+  unsigned hops;
+  size_t via;
+  uint8_t channel;
+} reach;
+
+int graph_contagion(const graph *g, uint64_t source, unsigned max_hops,
+                    double decay, double min_weight, graph_exposed **out,
+                    size_t *n) {
+  *out = NULL;
+  *n = 0;
+  size_t s;
+  if (graph_vertex_of(g, KIND_ENT, source, &s))
+    return GRAPH_ENOTFOUND;
+  if (!(decay > 0 && decay <= 1))
+    return GRAPH_EINVAL;
+  /* Bellman–Ford limited to max_hops rounds over the touched vertices: the
+   * strongest path of at most k hops is known after round k.  Touched
+   * vertices get a slot in r[] through the vertex map. */
+  vmap idx;
+  reach *r = NULL;
+  size_t *verts = NULL, nr = 0, capr = 0;
+  size_t *frontier = NULL, nf = 0, *next = NULL, nn = 0;
+  igraph_vector_int_t inc;
+  if (vmap_init(&idx, 64))
+    return GRAPH_ENOMEM;
+  if (igraph_vector_int_init(&inc, 0)) {
+    vmap_destroy(&idx);
+    return GRAPH_ENOMEM;
+  }
+  int rc = 0;
+  graph_exposed *o = NULL;
+  size_t no = 0;
+  capr = 64;
+  r = malloc(capr * sizeof *r);
+  verts = malloc(capr * sizeof *verts);
+  frontier = malloc(capr * sizeof *frontier);
+  next = malloc(capr * sizeof *next);
+  if (!r || !verts || !frontier || !next || vmap_put(&idx, s, 0)) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  r[0] = (reach){1.0, 0, s, 0};
+  verts[0] = s;
+  nr = 1;
+  frontier[nf++] = 0;
+  for (unsigned round = 0; round < max_hops && nf; round++) {
+    nn = 0;
+    for (size_t fi = 0; fi < nf; fi++) {
+      size_t ri = frontier[fi], v = verts[ri];
+      double wv = r[ri].w;
+      if (igraph_incident(&g->ig, &inc, (igraph_integer_t)v, IGRAPH_ALL)) {
+        rc = GRAPH_EIGRAPH;
+        goto done;
+      }
+      for (igraph_integer_t k = 0; k < igraph_vector_int_size(&inc); k++) {
+        size_t e = (size_t)VECTOR(inc)[k];
+        double f = channel_factor(g, e, v);
+        if (f <= 0)
+          continue;
+        size_t w = g->e_src[e] == v ? g->e_dst[e] : g->e_src[e];
+        double nw = wv * f * decay;
+        if (nw < min_weight)
+          continue;
+        uint32_t wi = vmap_get(&idx, w);
+        if (wi == UINT32_MAX) {
+          if (nr == capr) {
+            size_t c2 = capr * 2;
+            reach *r2 = realloc(r, c2 * sizeof *r2);
+            if (r2)
+              r = r2;
+            size_t *v2 = realloc(verts, c2 * sizeof *v2);
+            if (v2)
+              verts = v2;
+            size_t *f2 = realloc(frontier, c2 * sizeof *f2);
+            if (f2)
+              frontier = f2;
+            size_t *n2 = realloc(next, c2 * sizeof *n2);
+            if (n2)
+              next = n2;
+            if (!r2 || !v2 || !f2 || !n2) {
+              rc = GRAPH_ENOMEM;
+              goto done;
+            }
+            capr = c2;
+          }
+          wi = (uint32_t)nr++;
+          verts[wi] = w;
+          r[wi] = (reach){0, 0, v, 0};
+          if (vmap_put(&idx, w, wi)) {
+            rc = GRAPH_ENOMEM;
+            goto done;
+          }
+        }
+        if (nw > r[wi].w) {
+          bool queued = r[wi].w > 0 && r[wi].hops == round + 1;
+          r[wi] = (reach){nw, round + 1, v, g->e_type[e]};
+          if (!queued && wi != 0)
+            next[nn++] = wi;
+        }
+      }
+    }
+    size_t *t = frontier;
+    frontier = next;
+    next = t;
+    nf = nn;
+  }
+  if (!(o = malloc(nr * sizeof *o))) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  for (size_t i = 1; i < nr; i++) {
+    if (r[i].w < min_weight || r[i].w <= 0)
+      continue;
+    o[no++] = (graph_exposed){(Oppgraph__V1__NodeKind)g->node_kind[verts[i]],
+                              g->node_id[verts[i]],
+                              r[i].w,
+                              r[i].hops,
+                              (Oppgraph__V1__NodeKind)g->node_kind[r[i].via],
+                              g->node_id[r[i].via],
+                              (Oppgraph__V1__EdgeType)r[i].channel};
+  }
+done:
+  igraph_vector_int_destroy(&inc);
+  vmap_destroy(&idx);
+  free(r);
+  free(verts);
+  free(frontier);
+  free(next);
+  if (rc) {
+    free(o);
+    return rc;
+  }
+  if (no)
+    qsort(o, no, sizeof *o, cmp_exposed);
+  *out = o;
+  *n = no;
+  return 0;
+}

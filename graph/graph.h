@@ -140,4 +140,28 @@ int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
  * parse as DOT. */
 int graph_dot_to_svg(const char *dot, char **svg, size_t *len);
 
+/* ---- risk contagion --------------------------------------------------------
+ * How strongly a risk event at enterprise `source` reaches other nodes within
+ * max_hops, along the channels a credit officer worries about:
+ *   guarantor of an exposed node    (GUARANTEE edge into it)   factor 1
+ *   guaranteed by an exposed node   (GUARANTEE edge out of it) factor 0.5
+ *   shareholder of an exposed node  (SHAREHOLDING into it)     factor ratio
+ *   subsidiary of an exposed node   (SHAREHOLDING out of it)   factor ratio
+ * each hop multiplied by `decay` (0..1).  A node's weight is its strongest
+ * path; `via` is the node before it on that path (the source for direct
+ * neighbours), so a caller can print the path back.  Nodes with weight >=
+ * min_weight are returned, strongest first.  *out is malloc'ed (free()). */
+typedef struct graph_exposed {
+  Oppgraph__V1__NodeKind kind;
+  uint64_t id;
+  double weight;
+  unsigned hops;
+  Oppgraph__V1__NodeKind via_kind;
+  uint64_t via;
+  Oppgraph__V1__EdgeType channel; /* type of the last edge of the path */
+} graph_exposed;
+int graph_contagion(const graph *g, uint64_t source, unsigned max_hops,
+                    double decay, double min_weight, graph_exposed **out,
+                    size_t *n);
+
 #endif

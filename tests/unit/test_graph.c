@@ -467,6 +467,45 @@ static void test_export_dot_and_svg(void **state) {
   graph_free(g);
 }
 
+static void test_risk_contagion(void **state) {
+  fx *f = *state;
+  guar(f->txn, 2, 1, 100);      /* 2 guarantees the source 1 */
+  guar(f->txn, 1, 4, 100);      /* the source guarantees 4 */
+  hold(f->txn, ENT, 3, 2, 0.5); /* 3 holds half of the guarantor */
+  hold(f->txn, ENT, 3, 5, 0.6); /* 5 is 3 hops away: cut */
+  edge_k(f->txn, SUPPLY, ENT, 1, ENT, 6, 10, 0); /* supply: no channel */
+  guar(f->txn, 7, 4, 100); /* 4's other guarantor: 1 -> 4 -> 7, 0.5 * 1 */
+  guar(f->txn, 7, 1, 100); /* ...but 7 guarantees the source directly too */
+  graph *g = load_all(f->txn);
+  graph_exposed *x;
+  size_t n;
+  assert_int_equal(graph_contagion(g, 1, 2, 0.8, 0.01, &x, &n), 0);
+  assert_int_equal(n, 4);
+  /* strongest first: the direct guarantors (0.8), then 4, then 3 */
+  assert_int_equal(x[0].id, 2);
+  assert_float_equal(x[0].weight, 0.8, 1e-12);
+  assert_int_equal(x[0].hops, 1);
+  assert_int_equal(x[0].via, 1);
+  assert_int_equal(x[0].channel, GUAR);
+  assert_int_equal(x[1].id, 7); /* direct path beats the 2-hop one */
+  assert_float_equal(x[1].weight, 0.8, 1e-12);
+  assert_int_equal(x[1].hops, 1);
+  assert_int_equal(x[2].id, 4);
+  assert_float_equal(x[2].weight, 0.4, 1e-12);
+  assert_int_equal(x[3].id, 3);
+  assert_float_equal(x[3].weight, 0.32, 1e-12);
+  assert_int_equal(x[3].hops, 2);
+  assert_int_equal(x[3].via, 2);
+  assert_int_equal(x[3].channel, SHARE);
+  free(x);
+  /* a higher floor keeps only the strong ones */
+  assert_int_equal(graph_contagion(g, 1, 2, 0.8, 0.5, &x, &n), 0);
+  assert_int_equal(n, 2);
+  free(x);
+  assert_int_equal(graph_contagion(g, 1, 2, 0.0, 0.5, &x, &n), GRAPH_EINVAL);
+  graph_free(g);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -490,6 +529,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_supply_neighbourhood, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_export_dot_and_svg, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_risk_contagion, setup, teardown),
   };
   return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }
