@@ -62,7 +62,7 @@ static int storetool_seed(const char *dir) {
   if ((rc = store_begin(st, true, &txn)))
     return storetool_fail("begin", rc);
 
-  char codes[SEED_ENTS][19], names[SEED_ENTS][64], aliases[SEED_ENTS][32];
+  char codes[SEED_ENTS][32], names[SEED_ENTS][64], aliases[SEED_ENTS][32];
   uint64_t ids[SEED_ENTS];
   for (int i = 0; i < SEED_ENTS; i++) {
     snprintf(codes[i], sizeof codes[i], "91310000MA1K%05d", 30000 + i);
