@@ -332,6 +332,21 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
       (rc = get_strv(c, root, "top level", "subject_name_exclude",
                      &cfg->subject_exclude)))
     return rc;
+  json_t *cg = json_object_get(root, "contagion");
+  if (cg) {
+    if (!json_is_object(cg))
+      return cfg_fail(c, "\"contagion\" must be an object {hops, decay, "
+                         "min_weight}");
+    if ((rc = get_num(c, cg, "contagion", "hops", true, 0,
+                      &cfg->contagion_hops)) ||
+        (rc = get_num(c, cg, "contagion", "decay", true, 1e-9,
+                      &cfg->contagion_decay)) ||
+        (rc = get_num(c, cg, "contagion", "min_weight", true, 0,
+                      &cfg->contagion_min_weight)))
+      return rc;
+    if (cfg->contagion_decay > 1)
+      return cfg_fail(c, "contagion: decay is a factor per hop (0..1]");
+  }
   if (cfg->p_client > 1 || cfg->p_prospect > 1)
     return cfg_fail(c,
                     "score: p_client and p_prospect are probabilities (0..1)");

@@ -13,7 +13,9 @@
  *     event seen in one or more documents and becomes one opportunity whose
  *     event_ids / document_ids list all of them.
  *  3. Per opportunity: risk flags (risk events of the enterprise within the
- *     risk window, guarantee-circle membership via store_circle_of, declined
+ *     risk window, and of enterprises those reach through the graph within
+ *     a few hops (graph_contagion), guarantee-circle membership via
+ *     store_circle_of, declined
  *     credit), score = scale × value × probability × urgency − penalties,
  *     the RM, the explanation from the rule's template; then compared with
  *     the stored record of the same key and written only when different.
@@ -36,7 +38,10 @@
 
 #define FLAG_CIRCLE "担保圈"
 #define FLAG_DECLINED "授信曾被拒"
+#define FLAG_RELATED "关联风险"
 #define NO_DATE INT32_MIN
+#define T_GUARANTEE_EDGE OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
+#define T_SHARE_EDGE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
 
 typedef struct cand {
   char *key;
@@ -50,6 +55,10 @@ typedef struct risk {
   uint64_t ent;
   const char *flag; /* owned by the config */
   int32_t date;
+  /* for FLAG_RELATED: the enterprise where the risk event happened, and
+   * its own flag */
+  uint64_t src;
+  const char *cause;
 } risk;
 
 typedef struct rm_slot {
@@ -226,7 +235,8 @@ static int push_cand(gen *g, const cand *c) {
   return 0;
 }
 
-static int push_risk(gen *g, uint64_t ent, const char *flag, int32_t date) {
+static int push_risk(gen *g, uint64_t ent, const char *flag, int32_t date,
+                     uint64_t src, const char *cause) {
   if (g->nr == g->capr) {
     size_t cap = g->capr ? g->capr * 2 : 64;
     risk *p = realloc(g->r, cap * sizeof *p);
@@ -235,7 +245,7 @@ static int push_risk(gen *g, uint64_t ent, const char *flag, int32_t date) {
     g->r = p;
     g->capr = cap;
   }
-  g->r[g->nr++] = (risk){ent, flag, date};
+  g->r[g->nr++] = (risk){ent, flag, date, src, cause};
   return 0;
 }
 
@@ -246,13 +256,13 @@ static int risk_event(gen *g, const Oppgraph__V1__Event *e,
   for (size_t i = 0; i < e->n_arguments; i++) {
     const Oppgraph__V1__Argument *a = e->arguments[i];
     if (a->enterprise_id && strv_has(&rr->subject_roles, a->role)) {
-      if (push_risk(g, a->enterprise_id, rr->flag, day))
+      if (push_risk(g, a->enterprise_id, rr->flag, day, 0, NULL))
         return OPP_ENOMEM;
       any = true;
     }
   }
   for (size_t i = 0; !any && i < e->n_subject_ids; i++)
-    if (push_risk(g, e->subject_ids[i], rr->flag, day))
+    if (push_risk(g, e->subject_ids[i], rr->flag, day, 0, NULL))
       return OPP_ENOMEM;
   return 0;
 }
@@ -560,7 +570,15 @@ static int cmp_risk(const void *a, const void *b) {
   const risk *x = a, *y = b;
   if (x->ent != y->ent)
     return x->ent < y->ent ? -1 : 1;
-  return strcmp(x->flag, y->flag);
+  int c = strcmp(x->flag, y->flag);
+  if (c)
+    return c;
+  if (x->src != y->src)
+    return x->src < y->src ? -1 : 1;
+  c = strcmp(x->cause ? x->cause : "", y->cause ? y->cause : "");
+  if (c)
+    return c;
+  return x->date > y->date ? -1 : x->date < y->date; /* newest first */
 }
 
 static size_t uniq_u64(uint64_t *v, size_t n) {
@@ -672,6 +690,13 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
       continue;
     flags[nflags++] = (char *)k->flag;
     fprintf(rf, "%s%s", nflags > 1 ? "、" : "", k->flag);
+    if (k->src) {
+      Oppgraph__V1__Enterprise *se;
+      if (!store_ent_get(g->txn, k->src, &se)) {
+        fprintf(rf, "(%s%s)", se->name, k->cause);
+        oppgraph__v1__enterprise__free_unpacked(se, NULL);
+      }
+    }
   }
   uint64_t circle_id;
   if (!store_circle_of(g->txn, rep0->ent, &circle_id)) {
@@ -797,6 +822,45 @@ out:
   return rc;
 }
 
+/* Risk events also flag the enterprises they reach through the graph
+ * (graph_contagion: guarantors, guaranteed, shareholders, subsidiaries),
+ * as FLAG_RELATED naming where the event happened. */
+static int spread_risks(gen *g) {
+  const opp_config *cfg = g->cfg;
+  qsort(g->r, g->nr, sizeof *g->r, cmp_risk);
+  const Oppgraph__V1__EdgeType types[2] = {T_GUARANTEE_EDGE, T_SHARE_EDGE};
+  graph *gr;
+  int grc = graph_load(g->txn, types, 2, &gr);
+  if (grc)
+    return grc == GRAPH_ENOMEM ? OPP_ENOMEM : OPP_ESTORE;
+  int rc = 0;
+  size_t n0 = g->nr;
+  for (size_t i = 0; !rc && i < n0; i++) {
+    risk k = g->r[i];
+    if (k.date != NO_DATE && g->today - k.date > cfg->risk_window_days)
+      continue;
+    if (i && g->r[i - 1].ent == k.ent) /* one spread per enterprise */
+      continue;
+    graph_exposed *x;
+    size_t nx;
+    grc = graph_contagion(gr, k.ent, (unsigned)cfg->contagion_hops,
+                          cfg->contagion_decay, cfg->contagion_min_weight, &x,
+                          &nx);
+    if (grc == GRAPH_ENOTFOUND)
+      continue; /* no guarantee or shareholding edge */
+    if (grc) {
+      rc = grc == GRAPH_ENOMEM ? OPP_ENOMEM : OPP_ESTORE;
+      break;
+    }
+    for (size_t j = 0; !rc && j < nx; j++)
+      if (x[j].kind == OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE)
+        rc = push_risk(g, x[j].id, FLAG_RELATED, k.date, k.ent, k.flag);
+    free(x);
+  }
+  graph_free(gr);
+  return rc;
+}
+
 int opp_generate(store *st, const opp_config *cfg, int64_t now,
                  opp_report *rep) {
   if (!st || !cfg)
@@ -822,6 +886,8 @@ int opp_generate(store *st, const opp_config *cfg, int64_t now,
     else if (src < 0)
       rc = OPP_ESTORE;
   }
+  if (!rc && g.nr && cfg->contagion_hops > 0)
+    rc = spread_risks(&g);
   if (!rc) {
     if (g.nc)
       qsort(g.c, g.nc, sizeof *g.c, cmp_cand);

@@ -475,6 +475,36 @@ static void test_idempotent(void **state) {
   store_abort(txn);
 }
 
+static void test_risk_reaches_guarantor(void **state) {
+  fx *f = *state;
+  /* the client guarantees the Beijing prospect, which then goes bankrupt */
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
+  e.src = f->client;
+  e.dst = f->prospect_bj;
+  e.amount = 50000000;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  arg_spec bk[] = {{"破产公司", "北京丙能源", NULL, f->prospect_bj}};
+  event(f, "企业破产", "2024-03-01", bk, 1);
+  bid(f, f->client, "杭州甲建设", "120000000", "2024-03-05");
+  bid(f, f->prospect_sz, "深圳乙科技", "120000000", "2024-03-05");
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.opportunities, 2);
+  assert_int_equal(rep.flagged, 1); /* the unrelated Shenzhen bid is clean */
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->client, NULL);
+  assert_non_null(o);
+  assert_int_equal(o->n_risk_flags, 1);
+  assert_string_equal(o->risk_flags[0], "关联风险");
+  assert_non_null(
+      strstr(o->explanation, "关联风险(北京丙能源有限公司企业破产)"));
+  assert_float_equal(o->parts->risk_penalty, 5, 1e-9);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -485,6 +515,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_rm_assignment, setup, teardown),
       cmocka_unit_test_setup_teardown(test_risk_flags, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_risk_reaches_guarantor, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_dropped_candidates_counted, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
