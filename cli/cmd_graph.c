@@ -8,6 +8,7 @@
  *   controllers  ultimate controllers / beneficial owners of an enterprise
  *   neighbours   nodes within N hops along one edge type
  *   export       DOT or SVG picture around an enterprise
+ *   contagion    who a risk event at an enterprise reaches, and how
  *
  * Names are looked up in the store so that a line can be read without a
  * second query; a node the registry does not know prints an empty name.
@@ -47,7 +48,12 @@ static void graph_usage(FILE *f) {
       "               --dir out|in|all (default all)\n"
       "  export       picture of every relation within --depth N (default 2)\n"
       "               of --id ID: --format dot|svg (default dot), written to\n"
-      "               stdout or --out FILE\n");
+      "               stdout or --out FILE\n"
+      "  contagion    nodes a risk event at --id ID reaches through "
+      "guarantees\n"
+      "               and shareholdings within --hops N (default 2), weight =\n"
+      "               product of --decay D (default 0.7) and channel factors,\n"
+      "               at least --min W (default 0.1)\n");
 }
 
 typedef struct graph_opts {
@@ -60,6 +66,7 @@ typedef struct graph_opts {
   Oppgraph__V1__EdgeType type;
   enum graph_dir dir;
   unsigned depth;
+  double decay;
   bool svg;
   const char *out;
 } graph_opts;
@@ -190,7 +197,7 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
     t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
   if (!strcmp(what, "controllers"))
     t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
-  if (!strcmp(what, "export"))
+  if (!strcmp(what, "export") || !strcmp(what, "contagion"))
     t = OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
   graph *g;
   int rc = graph_load(txn, &t, t ? 1 : 0, &g);
@@ -234,6 +241,24 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
     }
     if (!rc)
       free(ow);
+  } else if (!strcmp(what, "contagion")) {
+    graph_exposed *x;
+    size_t n;
+    rc = graph_contagion(g, o->id, o->hops, o->decay, o->min_share, &x, &n);
+    for (size_t i = 0; !rc && i < n; i++) {
+      json_t *j = node_json(txn, x[i].kind, x[i].id);
+      json_object_set_new(j, "weight", json_real(x[i].weight));
+      json_object_set_new(j, "hops", json_integer(x[i].hops));
+      json_object_set_new(j, "via", node_json(txn, x[i].via_kind, x[i].via));
+      json_object_set_new(
+          j, "channel",
+          json_string(x[i].channel == OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
+                          ? "guarantee"
+                          : "shareholding"));
+      print_json(j);
+    }
+    if (!rc)
+      free(x);
   } else if (!strcmp(what, "export")) {
     char *dot = NULL, *svg = NULL;
     size_t len = 0;
@@ -282,7 +307,7 @@ int cmd_graph(int argc, char **argv) {
   const char *what = argv[1];
   if (strcmp(what, "circles") && strcmp(what, "cycles") &&
       strcmp(what, "controllers") && strcmp(what, "neighbours") &&
-      strcmp(what, "export")) {
+      strcmp(what, "export") && strcmp(what, "contagion")) {
     fprintf(stderr, "oppgraph graph: unknown analysis '%s'\n\n", what);
     graph_usage(stderr);
     return CLI_EXIT_USAGE;
@@ -293,7 +318,9 @@ int cmd_graph(int argc, char **argv) {
                   .hops = 2,
                   .type = OPPGRAPH__V1__EDGE_TYPE__SUPPLY,
                   .dir = GRAPH_ALL,
-                  .depth = 2};
+                  .depth = 2,
+                  .decay = 0.7};
+  bool have_min = false;
   bool have_id = false;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -320,6 +347,9 @@ int cmd_graph(int argc, char **argv) {
       have_id = true;
     } else if (!strcmp(a, "--min")) {
       o.min_share = strtod(v, &end);
+      have_min = true;
+    } else if (!strcmp(a, "--decay")) {
+      o.decay = strtod(v, &end);
     } else if (!strcmp(a, "--depth")) {
       o.depth = (unsigned)strtoul(v, &end, 10);
     } else if (!strcmp(a, "--out")) {
@@ -361,12 +391,18 @@ int cmd_graph(int argc, char **argv) {
     }
     i++;
   }
+  if (!(o.decay > 0 && o.decay <= 1)) {
+    fprintf(stderr, "oppgraph graph %s: --decay must be in (0, 1]\n", what);
+    return CLI_EXIT_USAGE;
+  }
+  if (!strcmp(what, "contagion") && !have_min)
+    o.min_share = 0.1;
   if (!o.db) {
     fprintf(stderr, "oppgraph graph %s: --db DIR is required\n", what);
     return CLI_EXIT_USAGE;
   }
   if ((!strcmp(what, "controllers") || !strcmp(what, "neighbours") ||
-       !strcmp(what, "export")) &&
+       !strcmp(what, "export") || !strcmp(what, "contagion")) &&
       !have_id) {
     fprintf(stderr, "oppgraph graph %s: --id ID is required\n", what);
     return CLI_EXIT_USAGE;
