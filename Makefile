@@ -63,30 +63,37 @@ $(BUILD)/py/grpc/health/v1/health_pb2.py: $(HEALTH_PROTO)
 
 $(BUILD)/obj/%.o: %.c $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(GEN_H)
-	$(CC) $(CFLAGS) -Wno-error -c -o $@ $<
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS) -Wno-error -c -o $@ $<
 
 $(BUILD)/liboppgraph.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR    $@"
+	@ar rcs $@ $^
 
 $(BUILD)/oppgraph: $(CLI_OBJ) $(BUILD)/liboppgraph.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/liboppgraph.a $(LDLIBS)
+	@echo "  LINK  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/liboppgraph.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboppgraph.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS) -lcmocka
+	@echo "  LINK  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/liboppgraph.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS)
+	@echo "  LINK  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS)
 
 # Helper programs the integration tests run (tests/integration/*.c).
 $(BUILD)/itest/%: tests/integration/%.c $(BUILD)/liboppgraph.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS)
+	@echo "  LINK  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS)
 
 unit: $(TEST_BIN)
 	@bash tests/run_unit.sh $(BUILD)
