@@ -29,6 +29,7 @@ int cmd_token(int argc, char **argv);
 int cmd_push_list(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_opportunities(int argc, char **argv);
+int cmd_kb(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 

@@ -26,6 +26,7 @@ static const cli_cmd cli_cmds[] = {
     {"graph", cmd_graph, "relationship-graph analyses (guarantee circles, ...)"},
     {"opportunities", cmd_opportunities,
      "regenerate opportunities from the stored events"},
+    {"kb", cmd_kb, "knowledge base: add, remove and search articles"},
     {"backup", cmd_backup, "hot, compacted copy of a store (safe while serving)"},
     {"check", cmd_check, "verify a store's indexes against its records"},
 };

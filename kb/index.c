@@ -1,0 +1,550 @@
+/*
+ * index.c — the kb context (dictionary, synonyms, parameters) and the
+ * inverted index: adding, replacing and deleting articles.
+ *
+ * An article is tokenised (title, one empty position, body); its tokens are
+ * grouped by text and each distinct term gets one posting (layout in
+ * kb_internal.h) under kb_post "term ‖ 0x00 ‖ id".  Category and tags are
+ * indexed as filter terms (KB_FILTER_CAT / KB_FILTER_TAG + value) so that a
+ * filter is one more posting list.  There is no forward index: replacing or
+ * deleting an article re-tokenises its stored text to learn which postings
+ * to remove, which is exact because tokenisation is deterministic for a
+ * given dictionary (re-index the KB after changing data/dict).
+ *
+ * Synonym file (data/kb/synonyms.txt): one group a line, entries separated
+ * by '=' ("保函 = 银行保函"); '#' starts a comment; blank lines skipped.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "kb/kb_internal.h"
+
+void kb_params_default(kb_params *p) {
+  p->k1 = 1.2;
+  p->b = 0.75;
+  p->title_boost = 3.0;
+  p->synonym_weight = 0.8;
+}
+
+static void syn_free(kb *k) {
+  for (size_t i = 0; i < k->nsyn; i++) {
+    for (size_t j = 0; j < k->syn[i].n; j++)
+      free(k->syn[i].words[j]);
+    free(k->syn[i].words);
+  }
+  free(k->syn);
+  k->syn = NULL;
+  k->nsyn = 0;
+}
+
+static int syn_load(kb *k, const char *path, kb_diag *d) {
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return kb_fail(d, KB_EIO, "%s: %s", path, strerror(errno));
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  int err = 0, lineno = 0;
+  while (!err && (n = getline(&line, &cap, f)) >= 0) {
+    lineno++;
+    char *hash = strchr(line, '#');
+    if (hash)
+      *hash = 0;
+    if (!nlp_utf8_valid(line, strlen(line), NULL)) {
+      err = kb_fail(d, KB_EUTF8, "%s:%d: invalid UTF-8", path, lineno);
+      break;
+    }
+    kb_syn_group g = {0};
+    char *save = NULL;
+    for (char *w = strtok_r(line, "=", &save); w && !err;
+         w = strtok_r(NULL, "=", &save)) {
+      while (*w == ' ' || *w == '\t')
+        w++;
+      size_t len = strlen(w);
+      while (len && (w[len - 1] == ' ' || w[len - 1] == '\t' ||
+                     w[len - 1] == '\n' || w[len - 1] == '\r'))
+        len--;
+      if (!len)
+        continue;
+      char **nw = realloc(g.words, (g.n + 1) * sizeof *nw);
+      if (!nw || !(nw[g.n] = strndup(w, len))) {
+        if (nw)
+          g.words = nw;
+        err = KB_ENOMEM;
+        break;
+      }
+      g.words = nw;
+      g.n++;
+    }
+    if (!err && g.n == 1)
+      err = kb_fail(d, KB_EPARSE, "%s:%d: a synonym group needs at least two "
+                    "entries separated by '='", path, lineno);
+    if (!err && g.n >= 2) {
+      kb_syn_group *ns = realloc(k->syn, (k->nsyn + 1) * sizeof *ns);
+      if (!ns) {
+        err = KB_ENOMEM;
+      } else {
+        k->syn = ns;
+        k->syn[k->nsyn++] = g;
+        continue;
+      }
+    }
+    for (size_t j = 0; j < g.n; j++)
+      free(g.words[j]);
+    free(g.words);
+  }
+  free(line);
+  fclose(f);
+  if (err == KB_ENOMEM)
+    kb_fail(d, err, "%s: out of memory", path);
+  return err;
+}
+
+int kb_open_with(nlp_dict *dict, const char *synonyms_path, const kb_params *p,
+                 kb **out, kb_diag *d) {
+  *out = NULL;
+  kb *k = calloc(1, sizeof *k);
+  if (!k) {
+    nlp_dict_free(dict);
+    return kb_fail(d, KB_ENOMEM, "kb_open: out of memory");
+  }
+  k->dict = dict;
+  if (p)
+    k->p = *p;
+  else
+    kb_params_default(&k->p);
+  if (synonyms_path) {
+    int err = syn_load(k, synonyms_path, d);
+    if (err) {
+      kb_close(k);
+      return err;
+    }
+  }
+  *out = k;
+  return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int kb_open(const char *data_dir, const kb_params *p, kb **out, kb_diag *d) {
+  *out = NULL;
+  char path[4096];
+  nlp_dict *dict;
+  if (nlp_dict_new(&dict))
+    return kb_fail(d, KB_ENOMEM, "kb_open: out of memory");
+  snprintf(path, sizeof path, "%s/dict", data_dir);
+  DIR *dir = opendir(path);
+  if (!dir) {
+    nlp_dict_free(dict);
+    return kb_fail(d, KB_EIO, "%s: %s (the tokenizer dictionary)", path,
+                   strerror(errno));
+  }
+  char *names[256];
+  size_t nn = 0;
+  struct dirent *de;
+  while ((de = readdir(dir)) && nn < 256) {
+    size_t l = strlen(de->d_name);
+    if (l > 5 && !strcmp(de->d_name + l - 5, ".dict"))
+      names[nn++] = strdup(de->d_name);
+  }
+  closedir(dir);
+  qsort(names, nn, sizeof names[0], cmp_str);
+  int err = 0;
+  for (size_t i = 0; i < nn; i++) {
+    if (!err && names[i]) {
+      snprintf(path, sizeof path, "%s/dict/%s", data_dir, names[i]);
+      /* A bad line is reported on stderr and skipped; only an unreadable
+       * file stops us. */
+      if (nlp_dict_load_file(dict, path) == NLP_EIO)
+        err = kb_fail(d, KB_EIO, "%s: cannot read", path);
+    }
+    free(names[i]);
+  }
+  if (!err && nlp_dict_build(dict))
+    err = kb_fail(d, KB_ENOMEM, "kb_open: cannot build the dictionary");
+  if (err) {
+    nlp_dict_free(dict);
+    return err;
+  }
+  snprintf(path, sizeof path, "%s/kb/synonyms.txt", data_dir);
+  struct stat sb;
+  return kb_open_with(dict, stat(path, &sb) == 0 ? path : NULL, p, out, d);
+}
+
+void kb_close(kb *k) {
+  if (!k)
+    return;
+  nlp_dict_free(k->dict);
+  syn_free(k);
+  free(k);
+}
+
+const nlp_dict *kb_dict(const kb *k) {
+  return k->dict;
+}
+
+int kb_tokenize_article(const kb *k, const kb_article *a, nlp_tokens *t,
+                        uint32_t *title_pos, kb_diag *d) {
+  size_t bad = 0;
+  int err = nlp_tokenize(k->dict, a->title, strlen(a->title), 0, t, &bad);
+  *title_pos = t->npos;
+  t->npos++; /* keeps a phrase from running from the title into the body */
+  if (!err)
+    err = nlp_tokenize(k->dict, a->body, strlen(a->body), 0, t, &bad);
+  if (err == NLP_EUTF8)
+    return kb_fail(d, KB_EUTF8, "article %llu: invalid UTF-8 at byte %zu",
+                   (unsigned long long)a->id, bad);
+  if (err)
+    return kb_fail(d, KB_ENOMEM, "article %llu: out of memory",
+                   (unsigned long long)a->id);
+  return 0;
+}
+
+static int cmp_tok(const void *x, const void *y, void *ctx) {
+  const nlp_tokens *t = ctx;
+  const nlp_token *a = &t->v[*(const uint32_t *)x];
+  const nlp_token *b = &t->v[*(const uint32_t *)y];
+  size_t n = a->len < b->len ? a->len : b->len;
+  int c = memcmp(t->buf + a->off, t->buf + b->off, n);
+  if (c)
+    return c;
+  if (a->len != b->len)
+    return a->len < b->len ? -1 : 1;
+  return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+static int store_err(kb_diag *d, int serr, const char *what) {
+  return kb_fail(d, KB_ESTORE, "%s: %s (%s)", what, store_strerror(serr),
+                 store_last_error());
+}
+
+/* Calls fn(term, len) for each filter term of a. */
+typedef int (*term_fn)(void *ctx, const char *term, size_t len,
+                       const uint8_t *val, size_t vlen);
+
+static int filter_terms(const kb_article *a, term_fn fn, void *ctx) {
+  char buf[STORE_KB_TERM_MAX + 1];
+  static const uint8_t one = 0;
+  if (*a->category) {
+    int n = snprintf(buf, sizeof buf, "%s%s", KB_FILTER_CAT, a->category);
+    if (n > 0 && (size_t)n <= STORE_KB_TERM_MAX) {
+      int err = fn(ctx, buf, (size_t)n, &one, 1);
+      if (err)
+        return err;
+    }
+  }
+  for (size_t i = 0; i < a->n_tags; i++) {
+    int n = snprintf(buf, sizeof buf, "%s%s", KB_FILTER_TAG, a->tags[i]);
+    if (n > 0 && (size_t)n <= STORE_KB_TERM_MAX) {
+      int err = fn(ctx, buf, (size_t)n, &one, 1);
+      if (err)
+        return err;
+    }
+  }
+  return 0;
+}
+
+typedef struct {
+  store_txn *txn;
+  uint64_t id;
+  bool del;
+} post_ctx;
+
+static int post_apply(void *ctx, const char *term, size_t len,
+                      const uint8_t *val, size_t vlen) {
+  post_ctx *c = ctx;
+  return c->del ? store_kb_post_del(c->txn, term, len, c->id)
+                : store_kb_post_put(c->txn, term, len, c->id, val, vlen);
+}
+
+/* Walks the distinct terms of a (sorted) with their posting values. */
+static int article_postings(const kb *k, const kb_article *a, term_fn fn,
+                            void *ctx, uint32_t *doclen, kb_diag *d) {
+  nlp_tokens t;
+  nlp_tokens_init(&t);
+  uint32_t tpos;
+  int err = kb_tokenize_article(k, a, &t, &tpos, d);
+  uint32_t *ix = NULL;
+  uint8_t *val = NULL;
+  if (err)
+    goto out;
+  *doclen = t.npos;
+  ix = malloc((t.n ? t.n : 1) * sizeof *ix);
+  val = malloc(30 + (t.n ? t.n : 1) * 5);
+  if (!ix || !val) {
+    err = kb_fail(d, KB_ENOMEM, "article %llu: out of memory",
+                  (unsigned long long)a->id);
+    goto out;
+  }
+  for (uint32_t i = 0; i < t.n; i++)
+    ix[i] = i;
+  qsort_r(ix, t.n, sizeof *ix, cmp_tok, &t);
+  for (size_t i = 0; i < t.n && !err;) {
+    size_t j = i;
+    const nlp_token *first = &t.v[ix[i]];
+    uint32_t tf = 0, tft = 0, last = UINT32_MAX;
+    size_t vl = 0;
+    uint8_t head[30];
+    size_t pl = 0;
+    uint8_t *pos = val + 30;
+    for (j = i; j < t.n; j++) {
+      const nlp_token *x = &t.v[ix[j]];
+      if (x->len != first->len ||
+          memcmp(t.buf + x->off, t.buf + first->off, x->len))
+        break;
+      if (x->pos == last)
+        continue; /* the same term twice at one position */
+      pl += kb_varint_put(pos + pl, last == UINT32_MAX ? x->pos : x->pos - last);
+      last = x->pos;
+      tf++;
+      if (x->pos < tpos)
+        tft++;
+    }
+    vl = kb_varint_put(head, *doclen);
+    vl += kb_varint_put(head + vl, tft);
+    vl += kb_varint_put(head + vl, tf);
+    memmove(val + 30 - vl, head, vl);
+    if (first->len <= STORE_KB_TERM_MAX)
+      err = fn(ctx, t.buf + first->off, first->len, val + 30 - vl, vl + pl);
+    i = j;
+  }
+  if (!err)
+    err = filter_terms(a, fn, ctx);
+out:
+  free(ix);
+  free(val);
+  nlp_tokens_destroy(&t);
+  return err;
+}
+
+static int counters_add(store_txn *txn, int64_t docs, int64_t len,
+                        kb_diag *d) {
+  uint64_t n, l;
+  int err = store_kb_meta_get(txn, "docs", &n);
+  if (!err)
+    err = store_kb_meta_get(txn, "toklen", &l);
+  if (!err)
+    err = store_kb_meta_put(txn, "docs", (uint64_t)((int64_t)n + docs));
+  if (!err)
+    err = store_kb_meta_put(txn, "toklen", (uint64_t)((int64_t)l + len));
+  return err ? store_err(d, err, "kb counters") : 0;
+}
+
+/* post_apply returns store errors, which share values with kb errors; wrap
+ * them so that callers can tell them apart. */
+static int post_apply_kb(void *ctx, const char *term, size_t len,
+                         const uint8_t *val, size_t vlen) {
+  int err = post_apply(ctx, term, len, val, vlen);
+  return err ? -100 + err : 0;
+}
+
+static int fix_store_err(int err, kb_diag *d, const char *what) {
+  if (err <= -100)
+    return store_err(d, err + 100, what);
+  return err;
+}
+
+int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
+           kb_diag *d) {
+  if (replaced)
+    *replaced = false;
+  if (!a || a->id == 0)
+    return kb_fail(d, KB_EINVAL, "kb_put: article id must be non-zero");
+  bool found;
+  kb_article *old = NULL;
+  int err = store_kb_get(txn, a->id, &old);
+  found = err == 0;
+  if (err && err != STORE_ENOTFOUND)
+    return store_err(d, err, "read kb article");
+  if (found) {
+    post_ctx pc = {txn, a->id, true};
+    uint32_t len = 0;
+    err = fix_store_err(article_postings(k, old, post_apply_kb, &pc, &len, d),
+                        d, "delete kb postings");
+    kb_article_free(old);
+    if (err)
+      return err;
+    err = counters_add(txn, -1, -(int64_t)len, d);
+    if (err)
+      return err;
+  }
+  post_ctx pc = {txn, a->id, false};
+  uint32_t len = 0;
+  err = fix_store_err(article_postings(k, a, post_apply_kb, &pc, &len, d), d,
+                      "write kb postings");
+  if (err)
+    return err;
+  kb_article copy = *a;
+  copy.updated_at = (int64_t)time(NULL);
+  if ((err = store_kb_put(txn, &copy)) || (err = store_kb_len_put(txn, a->id, len)))
+    return store_err(d, err, "write kb article");
+  err = counters_add(txn, 1, len, d);
+  if (!err && replaced)
+    *replaced = found;
+  return err;
+}
+
+int kb_delete(const kb *k, store_txn *txn, uint64_t id, kb_diag *d) {
+  kb_article *old = NULL;
+  int err = store_kb_get(txn, id, &old);
+  if (err == STORE_ENOTFOUND)
+    return kb_fail(d, KB_ENOTFOUND, "no article with id %llu",
+                   (unsigned long long)id);
+  if (err)
+    return store_err(d, err, "read kb article");
+  post_ctx pc = {txn, id, true};
+  uint32_t len = 0;
+  err = fix_store_err(article_postings(k, old, post_apply_kb, &pc, &len, d), d,
+                      "delete kb postings");
+  kb_article_free(old);
+  if (err)
+    return err;
+  if ((err = store_kb_len_del(txn, id)) || (err = store_kb_del(txn, id)))
+    return store_err(d, err, "delete kb article");
+  return counters_add(txn, -1, -(int64_t)len, d);
+}
+
+/* ---- adding files ------------------------------------------------------- */
+
+typedef struct {
+  char **v;
+  size_t n, cap;
+} path_list;
+
+static int pl_add(path_list *l, const char *p) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 64;
+    char **v = realloc(l->v, cap * sizeof *v);
+    if (!v)
+      return KB_ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  if (!(l->v[l->n] = strdup(p)))
+    return KB_ENOMEM;
+  l->n++;
+  return 0;
+}
+
+static bool is_article_name(const char *name) {
+  static const char *const ext[] = {".md", ".markdown", ".html", ".htm",
+                                    ".xml", ".txt"};
+  size_t n = strlen(name);
+  for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+    size_t m = strlen(ext[i]);
+    if (n > m && !strcmp(name + n - m, ext[i]))
+      return true;
+  }
+  return false;
+}
+
+/* Collects article files under path (itself when a file). */
+static int collect(const char *path, path_list *l, int depth) {
+  struct stat sb;
+  if (stat(path, &sb) != 0)
+    return KB_EIO;
+  if (!S_ISDIR(sb.st_mode))
+    return pl_add(l, path);
+  if (depth > 16)
+    return 0;
+  DIR *dir = opendir(path);
+  if (!dir)
+    return KB_EIO;
+  struct dirent *de;
+  path_list sub = {0};
+  int err = 0;
+  while (!err && (de = readdir(dir))) {
+    if (de->d_name[0] == '.')
+      continue;
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", path, de->d_name);
+    struct stat s2;
+    if (stat(p, &s2) == 0 && (S_ISDIR(s2.st_mode) || is_article_name(de->d_name)))
+      err = pl_add(&sub, p);
+  }
+  closedir(dir);
+  qsort(sub.v, sub.n, sizeof sub.v[0], cmp_str);
+  for (size_t i = 0; i < sub.n; i++) {
+    if (!err)
+      err = collect(sub.v[i], l, depth + 1);
+    free(sub.v[i]);
+  }
+  free(sub.v);
+  return err;
+}
+
+int kb_add_paths(const kb *k, store *st, char *const *paths, size_t npaths,
+                 kb_report_fn fn, void *ctx, kb_add_stats *stats) {
+  memset(stats, 0, sizeof *stats);
+  int result = 0;
+  for (size_t p = 0; p < npaths; p++) {
+    path_list l = {0};
+    kb_diag d = {{0}};
+    int err = collect(paths[p], &l, 0);
+    if (err) {
+      snprintf(d.msg, sizeof d.msg, "%s: %s", paths[p],
+               err == KB_ENOMEM ? "out of memory" : strerror(errno));
+      if (fn)
+        fn(ctx, paths[p], err, d.msg);
+      stats->failed++;
+      if (!result)
+        result = err;
+    }
+    store_txn *txn = NULL;
+    if (l.n) {
+      int serr = store_begin(st, true, &txn);
+      if (serr) {
+        err = store_err(&d, serr, paths[p]);
+        if (fn)
+          fn(ctx, paths[p], err, d.msg);
+        result = err;
+        l.n = 0;
+      }
+    }
+    for (size_t i = 0; i < l.n && txn; i++) {
+      kb_article *a = NULL;
+      err = kb_article_read(l.v[i], &a, &d);
+      bool replaced = false;
+      if (!err)
+        err = kb_put(k, txn, a, &replaced, &d);
+      if (!err) {
+        stats->bytes += strlen(a->title) + strlen(a->body);
+        if (replaced)
+          stats->replaced++;
+        else
+          stats->added++;
+      } else {
+        stats->failed++;
+        if (fn)
+          fn(ctx, l.v[i], err, d.msg);
+        if (!result || result == KB_EPARSE)
+          result = err;
+      }
+      kb_article_free(a);
+      if (err == KB_ESTORE || err == KB_ENOMEM) {
+        store_abort(txn); /* the transaction may be half-written */
+        txn = NULL;
+      }
+    }
+    if (txn) {
+      int serr = store_commit(txn);
+      if (serr) {
+        err = store_err(&d, serr, paths[p]);
+        if (fn)
+          fn(ctx, paths[p], err, d.msg);
+        result = err;
+      }
+    }
+    for (size_t i = 0; i < l.n; i++)
+      free(l.v[i]);
+    free(l.v);
+  }
+  return result;
+}

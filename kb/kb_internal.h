@@ -1,0 +1,64 @@
+/*
+ * kb_internal.h — what the kb/ files share: the kb struct (dictionary,
+ * synonyms, parameters), the posting value codec and diagnostics helpers.
+ */
+#ifndef OPPGRAPH_KB_INTERNAL_H
+#define OPPGRAPH_KB_INTERNAL_H
+
+#include "kb/kb.h"
+
+/* One synonym group: its entries (NUL-separated strings). */
+typedef struct kb_syn_group {
+  char **words;
+  size_t n;
+} kb_syn_group;
+
+struct kb {
+  nlp_dict *dict;
+  kb_syn_group *syn;
+  size_t nsyn;
+  kb_params p;
+};
+
+/* Filter terms: indexed like words, never produced by the tokenizer because
+ * they start with a control byte. */
+#define KB_FILTER_CAT "\x01" "c:"
+#define KB_FILTER_TAG "\x01" "t:"
+
+/* Posting value layout (LEB128 varints):
+ *   doclen  tf_title  tf  pos_1  pos_2-pos_1  …  pos_tf-pos_(tf-1)
+ * doclen = positions of the article (title + 1 + body), so BM25 needs no
+ * other lookup; tf counts positions of the term (title ones in tf_title). */
+static inline size_t kb_varint_put(uint8_t *out, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    out[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  out[n++] = (uint8_t)v;
+  return n;
+}
+
+/* Returns bytes read, 0 on a truncated or over-long varint. */
+static inline size_t kb_varint_get(const uint8_t *in, size_t len,
+                                   uint64_t *v) {
+  uint64_t r = 0;
+  for (size_t i = 0; i < len && i < 10; i++) {
+    r |= (uint64_t)(in[i] & 0x7f) << (7 * i);
+    if (!(in[i] & 0x80)) {
+      *v = r;
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
+int kb_fail(kb_diag *d, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Tokenizes title and body of a into t (index side): title positions first,
+ * one empty position, then the body.  *title_pos = positions of the title. */
+int kb_tokenize_article(const kb *k, const kb_article *a, nlp_tokens *t,
+                        uint32_t *title_pos, kb_diag *d);
+
+#endif

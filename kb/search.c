@@ -1,0 +1,798 @@
+/*
+ * search.c — kb_search: query parsing, boolean matching over posting lists,
+ * BM25 ranking, paging and highlighted snippets.
+ *
+ * A query becomes clauses (kb.h has the syntax).  Each clause has one or
+ * more alternatives — its own text and the synonym rewrites of it — and an
+ * alternative is a list of query terms with their relative positions.  The
+ * posting list of every distinct term (and of the category / tag filter
+ * terms) is read once from kb_post into an array sorted by article id; the
+ * candidates are the union of the positive terms' lists, visited in id
+ * order while every list advances with them, so each article is judged
+ * exactly once with all its postings at hand.  Positions are decoded only
+ * for phrase checks.  The best page × page_size hits are kept in a bounded
+ * heap; snippets are made for the returned page only, by re-tokenising the
+ * body and choosing the window with the most distinct matched terms.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb/kb_internal.h"
+
+#define MAX_ALTS 8
+#define MAX_TERMS 128
+#define MAX_CLAUSES 64
+#define MAX_HEAP 10000
+
+typedef struct plist {
+  char *term;
+  size_t tlen;
+  uint64_t *ids;
+  const uint8_t **vals;
+  size_t *vlens;
+  size_t n, at, cap;
+  double idf;
+  bool positive;
+} plist;
+
+typedef struct alt {
+  uint32_t term[MAX_TERMS / 4]; /* indexes into the plist table */
+  uint32_t rel[MAX_TERMS / 4];  /* relative positions (phrases) */
+  size_t n;
+  double weight;
+} alt;
+
+typedef struct clause {
+  bool exclude, phrase;
+  int group; /* clauses sharing a group: one of them suffices */
+  alt alts[MAX_ALTS];
+  size_t nalt;
+} clause;
+
+typedef struct query {
+  plist lists[MAX_TERMS];
+  size_t nlists;
+  clause cl[MAX_CLAUSES];
+  size_t ncl;
+  int filter_cat, filter_tag; /* plist index or -1 */
+} query;
+
+typedef struct hit {
+  uint64_t id;
+  double score;
+} hit;
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static int term_index(query *q, const char *t, size_t len, bool positive,
+                      kb_diag *d) {
+  for (size_t i = 0; i < q->nlists; i++)
+    if (q->lists[i].tlen == len && !memcmp(q->lists[i].term, t, len)) {
+      q->lists[i].positive |= positive;
+      return (int)i;
+    }
+  if (q->nlists == MAX_TERMS)
+    return kb_fail(d, KB_ETOOBIG, "query has more than %d distinct terms",
+                   MAX_TERMS);
+  plist *p = &q->lists[q->nlists];
+  memset(p, 0, sizeof *p);
+  p->term = strndup(t, len);
+  if (!p->term)
+    return kb_fail(d, KB_ENOMEM, "query: out of memory");
+  p->tlen = len;
+  p->positive = positive;
+  return (int)q->nlists++;
+}
+
+/* Tokenizes text into a new alternative of c. */
+static int add_alt(const kb *k, query *q, clause *c, const char *text,
+                   size_t len, double weight, kb_diag *d) {
+  if (c->nalt == MAX_ALTS)
+    return 0;
+  nlp_tokens t;
+  nlp_tokens_init(&t);
+  size_t bad = 0;
+  int err = nlp_tokenize(k->dict, text, len, NLP_TOK_NOSUB, &t, &bad);
+  if (err) {
+    nlp_tokens_destroy(&t);
+    return err == NLP_EUTF8
+               ? kb_fail(d, KB_EUTF8, "query: invalid UTF-8 at byte %zu", bad)
+               : kb_fail(d, KB_ENOMEM, "query: out of memory");
+  }
+  alt *a = &c->alts[c->nalt];
+  a->n = 0;
+  a->weight = weight;
+  for (size_t i = 0; i < t.n && a->n < MAX_TERMS / 4; i++) {
+    int ix = term_index(q, t.buf + t.v[i].off, t.v[i].len, !c->exclude, d);
+    if (ix < 0) {
+      nlp_tokens_destroy(&t);
+      return ix;
+    }
+    /* A repeated term in a bag of words adds nothing; in a phrase its
+     * position matters. */
+    bool dup = false;
+    for (size_t j = 0; j < a->n && !c->phrase; j++)
+      dup |= a->term[j] == (uint32_t)ix;
+    if (dup)
+      continue;
+    a->term[a->n] = (uint32_t)ix;
+    a->rel[a->n] = t.v[i].pos - t.v[0].pos;
+    a->n++;
+  }
+  nlp_tokens_destroy(&t);
+  if (a->n)
+    c->nalt++;
+  return 0;
+}
+
+/* Adds the clause text and its synonym rewrites. */
+static int add_clause_text(const kb *k, query *q, clause *c, const char *s,
+                           size_t len, kb_diag *d) {
+  int err = add_alt(k, q, c, s, len, 1.0, d);
+  if (err || c->nalt == 0)
+    return err;
+  for (size_t g = 0; g < k->nsyn && c->nalt < MAX_ALTS; g++) {
+    const kb_syn_group *sg = &k->syn[g];
+    for (size_t e = 0; e < sg->n; e++) {
+      size_t el = strlen(sg->words[e]);
+      const char *hit = el <= len ? memmem(s, len, sg->words[e], el) : NULL;
+      if (!hit)
+        continue;
+      for (size_t o = 0; o < sg->n && c->nalt < MAX_ALTS; o++) {
+        if (o == e)
+          continue;
+        size_t ol = strlen(sg->words[o]);
+        /* "保函" inside "银行保函": rewriting would only add the longer
+         * form's own text, which already contains the match. */
+        if (ol > el && memmem(sg->words[o], ol, sg->words[e], el) &&
+            hit - s >= 0) {
+          size_t pre = (size_t)(hit - s);
+          size_t ctx = ol - el;
+          if (pre >= ctx && !memcmp(s + pre - ctx, sg->words[o], ctx))
+            continue;
+        }
+        size_t nl = len - el + ol;
+        char *r = malloc(nl + 1);
+        if (!r)
+          return kb_fail(d, KB_ENOMEM, "query: out of memory");
+        size_t pre = (size_t)(hit - s);
+        memcpy(r, s, pre);
+        memcpy(r + pre, sg->words[o], ol);
+        memcpy(r + pre + ol, hit + el, len - pre - el);
+        err = add_alt(k, q, c, r, nl, k->p.synonym_weight, d);
+        free(r);
+        if (err)
+          return err;
+      }
+      break;
+    }
+  }
+  return 0;
+}
+
+static bool is_space_at(const char *s, size_t len, size_t i, size_t *w) {
+  if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+    *w = 1;
+    return true;
+  }
+  if (i + 3 <= len && !memcmp(s + i, "\xe3\x80\x80", 3)) { /* U+3000 */
+    *w = 3;
+    return true;
+  }
+  return false;
+}
+
+static bool quote_at(const char *s, size_t len, size_t i, size_t *w) {
+  if (s[i] == '"') {
+    *w = 1;
+    return true;
+  }
+  if (i + 3 <= len && (!memcmp(s + i, "“", 3) || !memcmp(s + i, "”", 3))) {
+    *w = 3;
+    return true;
+  }
+  return false;
+}
+
+static int parse_query(const kb *k, const char *s, size_t len, query *q,
+                       kb_diag *d) {
+  int group = 0, pending_or = 0;
+  size_t i = 0, w;
+  while (i < len) {
+    if (is_space_at(s, len, i, &w)) {
+      i += w;
+      continue;
+    }
+    bool exclude = false;
+    if (s[i] == '-' && i + 1 < len && !is_space_at(s, len, i + 1, &w)) {
+      exclude = true;
+      i++;
+    }
+    bool phrase = false;
+    size_t b, e;
+    if (quote_at(s, len, i, &w)) {
+      phrase = true;
+      size_t open = i;
+      b = i + w;
+      e = b;
+      size_t qw = 0;
+      while (e < len && !quote_at(s, len, e, &qw))
+        e++;
+      if (e >= len)
+        return kb_fail(d, KB_EINVAL,
+                       "query: unbalanced quote at byte %zu (close the phrase "
+                       "with '\"')", open);
+      i = e + qw;
+    } else {
+      b = i;
+      while (i < len && !is_space_at(s, len, i, &w) && !quote_at(s, len, i, &w))
+        i++;
+      e = i;
+      if (!exclude && ((e - b == 2 && !memcmp(s + b, "OR", 2)) ||
+                       (e - b == 1 && s[b] == '|'))) {
+        pending_or = 1;
+        continue;
+      }
+      if (!exclude && e - b == 3 && !memcmp(s + b, "AND", 3))
+        continue;
+    }
+    if (q->ncl == MAX_CLAUSES)
+      return kb_fail(d, KB_ETOOBIG, "query has more than %d clauses",
+                     MAX_CLAUSES);
+    clause *c = &q->cl[q->ncl];
+    memset(c, 0, sizeof *c);
+    c->exclude = exclude;
+    c->phrase = phrase;
+    int err = add_clause_text(k, q, c, s + b, e - b, d);
+    if (err)
+      return err;
+    if (c->nalt == 0)
+      continue; /* punctuation only */
+    if (pending_or && q->ncl > 0 && !exclude && !q->cl[q->ncl - 1].exclude) {
+      clause *prev = &q->cl[q->ncl - 1];
+      if (!prev->group)
+        prev->group = ++group;
+      c->group = prev->group;
+    }
+    pending_or = 0;
+    q->ncl++;
+  }
+  size_t pos = 0;
+  for (size_t c = 0; c < q->ncl; c++)
+    pos += !q->cl[c].exclude;
+  if (q->ncl == 0)
+    return kb_fail(d, KB_EINVAL, "query: no searchable terms");
+  if (pos == 0)
+    return kb_fail(d, KB_EINVAL,
+                   "query: only exclusions (add a term to search for)");
+  return 0;
+}
+
+/* ---- posting lists ------------------------------------------------------ */
+
+static int load_list(store_txn *txn, plist *p, kb_diag *d) {
+  store_kb_cursor *c;
+  int err = store_kb_post_open(txn, p->term, p->tlen, &c);
+  if (err)
+    return kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
+  uint64_t id;
+  const void *val;
+  size_t vlen;
+  while ((err = store_kb_post_next(c, &id, &val, &vlen)) == 0) {
+    if (p->n == p->cap) {
+      size_t cap = p->cap ? p->cap * 2 : 64;
+      uint64_t *ids = realloc(p->ids, cap * sizeof *ids);
+      if (ids)
+        p->ids = ids;
+      const uint8_t **vals = realloc(p->vals, cap * sizeof *vals);
+      if (vals)
+        p->vals = vals;
+      size_t *vl = realloc(p->vlens, cap * sizeof *vl);
+      if (vl)
+        p->vlens = vl;
+      if (!ids || !vals || !vl) {
+        store_kb_post_close(c);
+        return kb_fail(d, KB_ENOMEM, "query: out of memory");
+      }
+      p->cap = cap;
+    }
+    p->ids[p->n] = id;
+    p->vals[p->n] = val;
+    p->vlens[p->n] = vlen;
+    p->n++;
+  }
+  store_kb_post_close(c);
+  if (err != STORE_ENOTFOUND)
+    return kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
+  return 0;
+}
+
+static void query_destroy(query *q) {
+  for (size_t i = 0; i < q->nlists; i++) {
+    free(q->lists[i].term);
+    free(q->lists[i].ids);
+    free(q->lists[i].vals);
+    free(q->lists[i].vlens);
+  }
+}
+
+/* Posting of list p for article id, or NULL; lists advance monotonically. */
+static bool at_doc(plist *p, uint64_t id) {
+  while (p->at < p->n && p->ids[p->at] < id)
+    p->at++;
+  return p->at < p->n && p->ids[p->at] == id;
+}
+
+typedef struct posting {
+  uint64_t doclen, tft, tf;
+  const uint8_t *pos;
+  size_t plen;
+} posting;
+
+static bool decode(const plist *p, posting *o) {
+  const uint8_t *v = p->vals[p->at];
+  size_t n = p->vlens[p->at], r, off = 0;
+  if (!(r = kb_varint_get(v, n, &o->doclen)))
+    return false;
+  off += r;
+  if (!(r = kb_varint_get(v + off, n - off, &o->tft)))
+    return false;
+  off += r;
+  if (!(r = kb_varint_get(v + off, n - off, &o->tf)))
+    return false;
+  off += r;
+  o->pos = v + off;
+  o->plen = n - off;
+  return true;
+}
+
+/* Decodes up to max positions; returns the count. */
+static size_t positions(const posting *p, uint32_t *out, size_t max) {
+  size_t n = 0, off = 0;
+  uint64_t cur = 0, delta;
+  while (off < p->plen && n < max) {
+    size_t r = kb_varint_get(p->pos + off, p->plen - off, &delta);
+    if (!r)
+      break;
+    off += r;
+    cur += delta;
+    out[n++] = (uint32_t)cur;
+  }
+  return n;
+}
+
+static bool has_pos(const uint32_t *v, size_t n, uint64_t x) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (v[mid] < x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && v[lo] == x;
+}
+
+#define POS_MAX 4096
+
+/* Whether the terms of a occur at consecutive (relative) positions. */
+static bool phrase_match(query *q, const alt *a) {
+  uint32_t first[POS_MAX], other[POS_MAX];
+  posting p0;
+  if (!decode(&q->lists[a->term[0]], &p0))
+    return false;
+  size_t n0 = positions(&p0, first, POS_MAX);
+  bool ok[POS_MAX];
+  for (size_t i = 0; i < n0; i++)
+    ok[i] = true;
+  for (size_t t = 1; t < a->n; t++) {
+    posting pt;
+    if (!decode(&q->lists[a->term[t]], &pt))
+      return false;
+    size_t nt = positions(&pt, other, POS_MAX);
+    bool any = false;
+    for (size_t i = 0; i < n0; i++) {
+      if (ok[i])
+        ok[i] = has_pos(other, nt, (uint64_t)first[i] + a->rel[t] - a->rel[0]);
+      any |= ok[i];
+    }
+    if (!any)
+      return false;
+  }
+  for (size_t i = 0; i < n0; i++)
+    if (ok[i])
+      return true;
+  return false;
+}
+
+static double bm25(const kb *k, const plist *p, double avgdl) {
+  posting x;
+  if (!decode(p, &x))
+    return 0;
+  double tf = (double)(x.tf - x.tft) + k->p.title_boost * (double)x.tft;
+  double norm = k->p.k1 * (1 - k->p.b + k->p.b * (double)x.doclen / avgdl);
+  return p->idf * tf * (k->p.k1 + 1) / (tf + norm);
+}
+
+/* Judges one alternative for the current article: *score is its BM25 sum
+ * (weighted), *cover the share of its terms present. */
+static bool alt_match(const kb *k, query *q, const alt *a, bool phrase,
+                      bool all, double avgdl, bool *present, double *score,
+                      double *cover) {
+  size_t have = 0;
+  double s = 0;
+  for (size_t t = 0; t < a->n; t++)
+    if (present[a->term[t]]) {
+      have++;
+      s += bm25(k, &q->lists[a->term[t]], avgdl);
+    }
+  size_t need = a->n <= 2 || phrase || all ? a->n : (a->n + 1) / 2;
+  if (have < need)
+    return false;
+  if (phrase && a->n > 1 && !phrase_match(q, a))
+    return false;
+  *score = s * a->weight;
+  *cover = (double)have / (double)a->n;
+  return true;
+}
+
+/* Scores the current article, false when it does not match. */
+static bool judge(const kb *k, query *q, double avgdl, bool *present,
+                  double *score) {
+  double total = 0, cover_sum = 0;
+  size_t npos = 0;
+  bool group_ok[MAX_CLAUSES + 1] = {false};
+  bool group_seen[MAX_CLAUSES + 1] = {false};
+  for (size_t c = 0; c < q->ncl; c++) {
+    clause *cl = &q->cl[c];
+    double best = -1, best_cover = 0;
+    for (size_t a = 0; a < cl->nalt; a++) {
+      double s, cov;
+      if (alt_match(k, q, &cl->alts[a], cl->phrase, cl->exclude, avgdl,
+                    present, &s, &cov) &&
+          s > best) {
+        best = s;
+        best_cover = cov;
+      }
+    }
+    bool matched = best >= 0;
+    if (cl->exclude) {
+      if (matched)
+        return false;
+      continue;
+    }
+    npos++;
+    if (cl->group) {
+      group_seen[cl->group] = true;
+      group_ok[cl->group] |= matched;
+    } else if (!matched) {
+      return false;
+    }
+    if (matched) {
+      total += best;
+      cover_sum += best_cover;
+    }
+  }
+  for (size_t g = 1; g <= MAX_CLAUSES; g++)
+    if (group_seen[g] && !group_ok[g])
+      return false;
+  /* Coordination: an article with all of the query's terms beats one with
+   * a few of them repeated. */
+  *score = total * (cover_sum / (double)npos);
+  return true;
+}
+
+/* Bounded min-heap of the best hits. */
+static bool hit_better(const hit *a, const hit *b) {
+  return a->score > b->score || (a->score == b->score && a->id < b->id);
+}
+
+static void heap_push(hit *h, size_t *n, size_t cap, hit x) {
+  if (*n == cap) {
+    if (!hit_better(&x, &h[0]))
+      return;
+    h[0] = x;
+  } else {
+    h[(*n)++] = x;
+    for (size_t i = *n - 1; i > 0;) {
+      size_t p = (i - 1) / 2;
+      if (!hit_better(&h[p], &h[i]))
+        break;
+      hit t = h[p];
+      h[p] = h[i];
+      h[i] = t;
+      i = p;
+    }
+    return;
+  }
+  for (size_t i = 0;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < *n && hit_better(&h[m], &h[l]))
+      m = l;
+    if (r < *n && hit_better(&h[m], &h[r]))
+      m = r;
+    if (m == i)
+      break;
+    hit t = h[m];
+    h[m] = h[i];
+    h[i] = t;
+    i = m;
+  }
+}
+
+static int cmp_hit(const void *a, const void *b) {
+  const hit *x = a, *y = b;
+  return hit_better(x, y) ? -1 : hit_better(y, x) ? 1 : 0;
+}
+
+/* ---- snippets ----------------------------------------------------------- */
+
+typedef struct span {
+  size_t b, e;
+  uint32_t term;
+} span;
+
+static int cmp_span(const void *a, const void *b) {
+  const span *x = a, *y = b;
+  return x->b < y->b ? -1 : x->b > y->b ? 1 : x->e > y->e ? -1 : x->e < y->e;
+}
+
+static char *make_snippet(const kb *k, query *q, const char *body,
+                          const kb_query *kq) {
+  size_t len = strlen(body);
+  const char *ho = kq->hl_open ? kq->hl_open : "【";
+  const char *hc = kq->hl_close ? kq->hl_close : "】";
+  size_t width = kq->snippet_chars ? kq->snippet_chars : 80;
+  nlp_tokens t;
+  nlp_tokens_init(&t);
+  span *sp = NULL;
+  size_t nsp = 0;
+  size_t *cps = NULL; /* byte offset of each code point, plus len */
+  char *out = NULL;
+  if (nlp_tokenize(k->dict, body, len, 0, &t, NULL))
+    goto done;
+  sp = malloc((t.n + 1) * sizeof *sp);
+  cps = malloc((len + 2) * sizeof *cps);
+  if (!sp || !cps)
+    goto done;
+  for (size_t i = 0; i < t.n; i++)
+    for (size_t j = 0; j < q->nlists; j++)
+      if (q->lists[j].positive && q->lists[j].tlen == t.v[i].len &&
+          !memcmp(q->lists[j].term, t.buf + t.v[i].off, t.v[i].len)) {
+        sp[nsp++] = (span){t.v[i].begin, t.v[i].end, (uint32_t)j};
+        break;
+      }
+  qsort(sp, nsp, sizeof *sp, cmp_span);
+  size_t ncp = 0;
+  for (size_t i = 0; i < len;) {
+    cps[ncp++] = i;
+    uint32_t cp;
+    i += nlp_utf8_decode(body + i, len - i, &cp);
+  }
+  cps[ncp] = len;
+  /* Best window: the one starting a little before a span that covers the
+   * most distinct terms (ties: the earliest). */
+  size_t best_start = 0, best_score = 0;
+  for (size_t i = 0; i < nsp; i++) {
+    size_t lo = 0, hi = ncp;
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (cps[mid] < sp[i].b)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    size_t start = lo > width / 8 ? lo - width / 8 : 0;
+    size_t end_b = cps[start + width < ncp ? start + width : ncp];
+    bool seen[MAX_TERMS] = {false};
+    size_t score = 0;
+    for (size_t j = i; j < nsp && sp[j].e <= end_b; j++)
+      if (!seen[sp[j].term]) {
+        seen[sp[j].term] = true;
+        score++;
+      }
+    if (score > best_score) {
+      best_score = score;
+      best_start = start;
+    }
+  }
+  size_t wb = cps[best_start];
+  size_t we = cps[best_start + width < ncp ? best_start + width : ncp];
+  size_t cap = (we - wb) * 1 + nsp * (strlen(ho) + strlen(hc)) + 16;
+  out = malloc(cap);
+  if (!out)
+    goto done;
+  size_t o = 0;
+  if (wb > 0)
+    o += (size_t)sprintf(out + o, "…");
+  size_t s = 0;
+  while (s < nsp && sp[s].b < wb)
+    s++;
+  for (size_t i = wb; i < we;) {
+    if (s < nsp && sp[s].b == i && sp[s].e <= we) {
+      size_t e = sp[s].e;
+      /* Overlapping spans (bigrams, sub-words) merge into one mark. */
+      while (s + 1 < nsp && sp[s + 1].b < e && sp[s + 1].e <= we) {
+        s++;
+        if (sp[s].e > e)
+          e = sp[s].e;
+      }
+      s++;
+      o += (size_t)sprintf(out + o, "%s", ho);
+      for (; i < e; i++)
+        out[o++] = body[i] == '\n' ? ' ' : body[i];
+      o += (size_t)sprintf(out + o, "%s", hc);
+      while (s < nsp && sp[s].b < i)
+        s++;
+      continue;
+    }
+    out[o++] = body[i] == '\n' ? ' ' : body[i];
+    i++;
+    while (s < nsp && sp[s].b < i)
+      s++;
+  }
+  if (we < len)
+    o += (size_t)sprintf(out + o, "…");
+  out[o] = 0;
+done:
+  nlp_tokens_destroy(&t);
+  free(sp);
+  free(cps);
+  return out ? out : strdup("");
+}
+
+/* ---- entry point -------------------------------------------------------- */
+
+void kb_results_destroy(kb_results *r) {
+  if (!r)
+    return;
+  for (size_t i = 0; i < r->n; i++) {
+    kb_hit *h = &r->hits[i];
+    free(h->title);
+    free(h->category);
+    free(h->snippet);
+    for (size_t j = 0; j < h->ntags; j++)
+      free(h->tags[j]);
+    free(h->tags);
+    for (size_t j = 0; j < h->nproducts; j++)
+      free(h->products[j]);
+    free(h->products);
+  }
+  free(r->hits);
+  memset(r, 0, sizeof *r);
+}
+
+static char **dup_list(char **v, size_t n) {
+  char **r = calloc(n ? n : 1, sizeof *r);
+  for (size_t i = 0; r && i < n; i++)
+    r[i] = strdup(v[i]);
+  return r;
+}
+
+static int fill_hit(const kb *k, store_txn *txn, query *q, const kb_query *kq,
+                    const hit *h, kb_hit *out, kb_diag *d) {
+  kb_article *a = NULL;
+  int err = store_kb_get(txn, h->id, &a);
+  if (err)
+    return kb_fail(d, KB_ESTORE, "article %llu is indexed but not stored: %s",
+                   (unsigned long long)h->id, store_strerror(err));
+  out->id = h->id;
+  out->score = h->score;
+  out->title = strdup(a->title);
+  out->category = strdup(a->category);
+  out->snippet = make_snippet(k, q, a->body, kq);
+  out->tags = dup_list(a->tags, a->n_tags);
+  out->ntags = out->tags ? a->n_tags : 0;
+  out->products = dup_list(a->product_ids, a->n_product_ids);
+  out->nproducts = out->products ? a->n_product_ids : 0;
+  kb_article_free(a);
+  if (!out->title || !out->category || !out->snippet)
+    return kb_fail(d, KB_ENOMEM, "search: out of memory");
+  return 0;
+}
+
+int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
+              kb_diag *d) {
+  memset(out, 0, sizeof *out);
+  const char *s = kq && kq->text ? kq->text : "";
+  size_t len = strlen(s);
+  if (len > KB_QUERY_MAX)
+    return kb_fail(d, KB_ETOOBIG, "query of %zu bytes; the limit is %d", len,
+                   KB_QUERY_MAX);
+  size_t bad;
+  if (!nlp_utf8_valid(s, len, &bad))
+    return kb_fail(d, KB_EUTF8, "query: invalid UTF-8 at byte %zu", bad);
+  size_t w, i = 0;
+  while (i < len && is_space_at(s, len, i, &w))
+    i += w;
+  if (i == len)
+    return kb_fail(d, KB_EINVAL, "empty query");
+  size_t page = kq->page ? kq->page : 1;
+  size_t psize = kq->page_size ? kq->page_size : 10;
+  if (psize > KB_PAGE_SIZE_MAX)
+    return kb_fail(d, KB_EINVAL, "page size %zu is over %d", psize,
+                   KB_PAGE_SIZE_MAX);
+  if (page * psize > MAX_HEAP)
+    return kb_fail(d, KB_EINVAL, "page %zu is beyond the first %d hits", page,
+                   MAX_HEAP);
+  query *q = calloc(1, sizeof *q);
+  if (!q)
+    return kb_fail(d, KB_ENOMEM, "search: out of memory");
+  q->filter_cat = q->filter_tag = -1;
+  hit *heap = NULL;
+  int err = parse_query(k, s, len, q, d);
+  char fb[STORE_KB_TERM_MAX + 8];
+  if (!err && kq->category && *kq->category) {
+    snprintf(fb, sizeof fb, "%s%s", KB_FILTER_CAT, kq->category);
+    err = term_index(q, fb, strlen(fb), false, d);
+    q->filter_cat = err;
+    err = err < 0 ? err : 0;
+  }
+  if (!err && kq->tag && *kq->tag) {
+    snprintf(fb, sizeof fb, "%s%s", KB_FILTER_TAG, kq->tag);
+    err = term_index(q, fb, strlen(fb), false, d);
+    q->filter_tag = err;
+    err = err < 0 ? err : 0;
+  }
+  uint64_t ndocs = 0, toklen = 0;
+  if (!err && (store_kb_meta_get(txn, "docs", &ndocs) ||
+               store_kb_meta_get(txn, "toklen", &toklen)))
+    err = kb_fail(d, KB_ESTORE, "kb counters: %s", store_last_error());
+  for (size_t t = 0; !err && t < q->nlists; t++) {
+    err = load_list(txn, &q->lists[t], d);
+    double df = (double)q->lists[t].n, N = (double)ndocs;
+    q->lists[t].idf = log(1 + (N - df + 0.5) / (df + 0.5));
+  }
+  double avgdl = ndocs ? (double)toklen / (double)ndocs : 1;
+  if (avgdl <= 0)
+    avgdl = 1;
+  size_t cap = page * psize, nheap = 0;
+  if (!err && !(heap = malloc(cap * sizeof *heap)))
+    err = kb_fail(d, KB_ENOMEM, "search: out of memory");
+  bool present[MAX_TERMS];
+  size_t cur[MAX_TERMS] = {0};
+  while (!err) {
+    /* Next candidate: the smallest id at the head of a positive list. */
+    uint64_t next = UINT64_MAX;
+    for (size_t t = 0; t < q->nlists; t++)
+      if (q->lists[t].positive && cur[t] < q->lists[t].n &&
+          q->lists[t].ids[cur[t]] < next)
+        next = q->lists[t].ids[cur[t]];
+    if (next == UINT64_MAX)
+      break;
+    for (size_t t = 0; t < q->nlists; t++) {
+      present[t] = at_doc(&q->lists[t], next);
+      if (q->lists[t].positive && cur[t] < q->lists[t].n &&
+          q->lists[t].ids[cur[t]] == next)
+        cur[t]++;
+    }
+    if ((q->filter_cat >= 0 && !present[q->filter_cat]) ||
+        (q->filter_tag >= 0 && !present[q->filter_tag]))
+      continue;
+    double score;
+    if (judge(k, q, avgdl, present, &score)) {
+      out->total++;
+      heap_push(heap, &nheap, cap, (hit){next, score});
+    }
+  }
+  if (!err) {
+    qsort(heap, nheap, sizeof *heap, cmp_hit);
+    size_t from = (page - 1) * psize;
+    size_t n = nheap > from ? nheap - from : 0;
+    if (n) {
+      out->hits = calloc(n, sizeof *out->hits);
+      if (!out->hits)
+        err = kb_fail(d, KB_ENOMEM, "search: out of memory");
+    }
+    for (size_t h = 0; !err && h < n; h++) {
+      err = fill_hit(k, txn, q, kq, &heap[from + h], &out->hits[h], d);
+      out->n = h + 1;
+    }
+  }
+  free(heap);
+  query_destroy(q);
+  free(q);
+  return err;
+}
