@@ -332,6 +332,9 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
       (rc = get_strv(c, root, "top level", "subject_name_exclude",
                      &cfg->subject_exclude)))
     return rc;
+  cfg->p_related = cfg->p_prospect;
+  if ((rc = get_num(c, s, "score", "p_related", false, 0, &cfg->p_related)))
+    return rc;
   json_t *cg = json_object_get(root, "contagion");
   if (cg) {
     if (!json_is_object(cg))
@@ -347,9 +350,9 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
     if (cfg->contagion_decay > 1)
       return cfg_fail(c, "contagion: decay is a factor per hop (0..1]");
   }
-  if (cfg->p_client > 1 || cfg->p_prospect > 1)
-    return cfg_fail(c,
-                    "score: p_client and p_prospect are probabilities (0..1)");
+  if (cfg->p_client > 1 || cfg->p_prospect > 1 || cfg->p_related > 1)
+    return cfg_fail(c, "score: p_client, p_prospect and p_related are "
+                       "probabilities (0..1)");
   json_t *pen = json_object_get(root, "risk_penalties");
   if (pen && !json_is_object(pen))
     return cfg_fail(c, "\"risk_penalties\" must be an object flag -> points");

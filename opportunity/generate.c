@@ -21,7 +21,10 @@
  *     the stored record of the same key and written only when different.
  *
  * RM assignment, in order: a client's own RM; the RM an earlier run gave a
- * prospect (an RM may already be working on it); the RMs whose territory
+ * prospect (an RM may already be working on it); for a prospect directly
+ * related to a client (subsidiary, shareholder, supplier, customer), that
+ * client's RM (relation marketing; probability p_related); the RMs whose
+ * territory
  * (Rm.regions, administrative-division prefixes) covers the enterprise's
  * region, longest prefix first, then an industry match, then the lowest
  * load/capacity; with no territory match, the lowest load/capacity overall.
@@ -443,15 +446,106 @@ static bool rm_better(const rm_slot *a, const rm_slot *b,
   return strcmp(a->rm->id, b->rm->id) < 0;
 }
 
+/* ---- relation to a client ------------------------------------------------
+ * A prospect directly related to a client (its subsidiary, shareholder,
+ * supplier or customer) is relation marketing: the client's RM has the
+ * introduction, so the success probability is p_related and the RM is the
+ * client's.  The first client found, in this fixed order of relations and
+ * then edge order, is the one named. */
+
+typedef struct relation {
+  bool found;
+  char client_name[256];
+  char rm_id[64];
+  const char *what; /* 子公司 / 股东 / 供应商 / 下游客户 */
+} relation;
+
+typedef struct rel_ctx {
+  gen *g;
+  uint64_t self;
+  relation *rel;
+  const char *what;
+  int err;
+} rel_ctx;
+
+static int rel_edge(void *ctx, const Oppgraph__V1__Edge *e) {
+  rel_ctx *c = ctx;
+  bool out = e->src == c->self &&
+             e->src_kind == OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE;
+  uint64_t other = out ? e->dst : e->src;
+  if ((out ? e->dst_kind : e->src_kind) !=
+          OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE ||
+      other == c->self)
+    return 0;
+  Oppgraph__V1__Enterprise *o;
+  int rc = store_ent_get(c->g->txn, other, &o);
+  if (rc == STORE_ENOTFOUND)
+    return 0;
+  if (rc) {
+    c->err = OPP_ESTORE;
+    return 1;
+  }
+  bool hit = o->is_client && has_text(o->rm_id);
+  if (hit) {
+    c->rel->found = true;
+    snprintf(c->rel->client_name, sizeof c->rel->client_name, "%s", o->name);
+    snprintf(c->rel->rm_id, sizeof c->rel->rm_id, "%s", o->rm_id);
+    c->rel->what = c->what;
+  }
+  oppgraph__v1__enterprise__free_unpacked(o, NULL);
+  return hit;
+}
+
+static int find_relation(gen *g, const Oppgraph__V1__Enterprise *en,
+                         relation *rel) {
+  memset(rel, 0, sizeof *rel);
+  if (en->is_client)
+    return 0;
+  static const struct {
+    bool in;
+    Oppgraph__V1__EdgeType type;
+    const char *what;
+  } order[] = {
+      {true, OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING, "子公司"},
+      {false, OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING, "股东"},
+      {false, OPPGRAPH__V1__EDGE_TYPE__SUPPLY, "供应商"},
+      {true, OPPGRAPH__V1__EDGE_TYPE__SUPPLY, "下游客户"},
+  };
+  for (size_t i = 0; i < sizeof order / sizeof order[0] && !rel->found; i++) {
+    rel_ctx c = {g, en->id, rel, order[i].what, 0};
+    int rc = order[i].in
+                 ? store_edge_in(g->txn, en->id, order[i].type, rel_edge, &c)
+                 : store_edge_out(g->txn, en->id, order[i].type, rel_edge, &c);
+    if (c.err)
+      return c.err;
+    if (rc < 0 && rc != STORE_ENOTFOUND)
+      return OPP_ESTORE;
+  }
+  return 0;
+}
+
 /* Writes the RM id and the Chinese reason into why. */
 static const char *assign_rm(gen *g, const Oppgraph__V1__Enterprise *en,
-                             const char *prev_rm, char *why, size_t whylen) {
+                             const relation *rel, const char *prev_rm,
+                             char *why, size_t whylen) {
   if (en->is_client && has_text(en->rm_id)) {
     rm_slot *s = rm_find(g, en->rm_id);
     if (s)
       s->load++;
     snprintf(why, whylen, "客户经理%s的存量客户", en->rm_id);
     return en->rm_id;
+  }
+  if (rel->found) {
+    rm_slot *s = rm_find(g, prev_rm);
+    const char *rm = s ? s->rm->id : rel->rm_id;
+    if (!s)
+      s = rm_find(g, rm);
+    if (s)
+      s->load++;
+    snprintf(why, whylen,
+             "潜在客户，是%s(客户经理%s的客户)的%s，由客户经理%s跟进",
+             rel->client_name, rel->rm_id, rel->what, rm);
+    return rm;
   }
   rm_slot *best = rm_find(g, prev_rm);
   bool any_rm_role = false;
@@ -722,16 +816,21 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
   double amt = amount > 0 ? amount : cfg->default_amount;
   double value =
       fmin(1.0, log10(1.0 + amt * r->revenue_factor) / cfg->value_log_cap);
-  double prob = en->is_client ? cfg->p_client : cfg->p_prospect;
+  relation rel;
+  if ((rc = find_relation(g, en, &rel)))
+    goto out;
+  double prob = en->is_client ? cfg->p_client
+                : rel.found   ? cfg->p_related
+                              : cfg->p_prospect;
   double age = date == NO_DATE ? cfg->half_life_days
                                : fmax(0.0, (double)(g->today - date));
   double urgency = pow(0.5, age / cfg->half_life_days);
   double score = cfg->scale * value * prob * urgency - penalty;
 
   /* RM and explanation */
-  char why[256];
+  char why[1024];
   const char *rm_id =
-      assign_rm(g, en, old ? old->rm_id : NULL, why, sizeof why);
+      assign_rm(g, en, &rel, old ? old->rm_id : NULL, why, sizeof why);
   FILE *pf = open_memstream(&prodtxt, &prod_len);
   if (!pf) {
     rc = OPP_ENOMEM;

@@ -56,7 +56,7 @@ struct opp_config {
   opp_penalty *penalties;
   size_t npenalties;
   opp_strv subject_exclude;
-  double scale, value_log_cap, p_client, p_prospect, default_amount;
+  double scale, value_log_cap, p_client, p_prospect, p_related, default_amount;
   double min_amount, half_life_days, risk_window_days;
   /* risk contagion through the graph; hops 0 = off */
   double contagion_hops, contagion_decay, contagion_min_weight;

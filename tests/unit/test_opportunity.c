@@ -505,6 +505,37 @@ static void test_risk_reaches_guarantor(void **state) {
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
+static void test_supplier_of_client_goes_to_its_rm(void **state) {
+  fx *f = *state;
+  /* the Shenzhen prospect supplies the Hangzhou client of RM001 */
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = OPPGRAPH__V1__EDGE_TYPE__SUPPLY;
+  e.src = f->prospect_sz;
+  e.dst = f->client;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  bid(f, f->prospect_sz, "深圳乙科技", "120000000", "2024-03-05");
+  bid(f, f->prospect_bj, "北京丙能源", "120000000", "2024-03-05");
+  opp_report rep;
+  generate(f, &rep);
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_sz, NULL);
+  assert_non_null(o);
+  /* relation beats territory (RM002 covers 4403) */
+  assert_string_equal(o->rm_id, "RM001");
+  assert_non_null(strstr(
+      o->explanation, "是杭州甲建设集团有限公司(客户经理RM001的客户)的供应商"));
+  assert_float_equal(o->parts->probability, 0.4, 1e-9);
+  double related_score = o->score;
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  o = opp_of(f, f->prospect_bj, NULL); /* unrelated prospect, same event */
+  assert_non_null(o);
+  assert_float_equal(o->parts->probability, 0.25, 1e-9);
+  assert_true(o->score < related_score);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -515,6 +546,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_rm_assignment, setup, teardown),
       cmocka_unit_test_setup_teardown(test_risk_flags, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_supplier_of_client_goes_to_its_rm,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_risk_reaches_guarantor, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_dropped_candidates_counted, setup,
