@@ -194,6 +194,12 @@ int kb_tokenize_article(const kb *k, const kb_article *a, nlp_tokens *t,
                         uint32_t *title_pos, kb_diag *d) {
   size_t bad = 0;
   int err = nlp_tokenize(k->dict, a->title, strlen(a->title), 0, t, &bad);
+  /* Tags are short descriptions chosen by the author: they count as title
+   * text (a search for "供应链" finds an article tagged so). */
+  for (size_t i = 0; !err && i < a->n_tags; i++) {
+    t->npos++;
+    err = nlp_tokenize(k->dict, a->tags[i], strlen(a->tags[i]), 0, t, &bad);
+  }
   *title_pos = t->npos;
   t->npos++; /* keeps a phrase from running from the title into the body */
   if (!err)

@@ -56,8 +56,9 @@ static inline size_t kb_varint_get(const uint8_t *in, size_t len,
 int kb_fail(kb_diag *d, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Tokenizes title and body of a into t (index side): title positions first,
- * one empty position, then the body.  *title_pos = positions of the title. */
+/* Tokenizes a into t (index side): the title, then each tag (an empty
+ * position before each; tags count as title text), one empty position, then
+ * the body.  *title_pos = positions of the title. */
 int kb_tokenize_article(const kb *k, const kb_article *a, nlp_tokens *t,
                         uint32_t *title_pos, kb_diag *d);
 
