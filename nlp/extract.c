@@ -44,6 +44,8 @@
 #define EX_ALIAS_BEFORE 300 /* bytes before an alias anchor the name may sit */
 #define EX_ALIAS_AFTER 120
 #define EX_MAX_ALIASES 64
+#define EX_FC_SLOTS 512   /* fill-match cache entries per document */
+#define EX_FC_MATCHES 8   /* matches remembered per (pattern, sentence) */
 
 typedef struct ex_span {
   size_t b, e;
@@ -70,6 +72,14 @@ typedef struct ex_event {
 typedef struct ex_alias {
   ex_span shortname, full;
 } ex_alias;
+
+/* The matches of one fill pattern in one sentence: several events (and
+ * several event types sharing a pattern) search the same sentences. */
+typedef struct ex_fcache {
+  size_t seg;
+  int n;
+  ex_span m[EX_FC_MATCHES];
+} ex_fcache;
 
 typedef struct ex_hit {
   size_t w; /* trigger word index */
@@ -102,6 +112,9 @@ typedef struct ex_doc {
   int hits_title; /* scanning the title (callback context) */
   ex_event *ev;
   size_t nev;
+  ex_fcache *fc; /* EX_FC_SLOTS entries, direct-mapped, uninitialised */
+  const pcre2_code **fckey; /* pattern of each entry, NULL when empty:
+                               only this small array is zeroed per call */
   pcre2_match_data *md;
 } ex_doc;
 
@@ -404,37 +417,63 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
   return 0;
 }
 
-/* Searches one segment for a fill pattern; prefers the match nearest to the
- * trigger when the trigger is in that segment. */
-static int ex_fill_seg(ex_doc *d, const nlp_fill *f, size_t si,
-                       const ex_event *ev, ex_span *out) {
+/* All matches (up to EX_FC_MATCHES) of a fill pattern's group v in one
+ * sentence, from the cache or computed into it. */
+static const ex_fcache *ex_fill_matches(ex_doc *d, const nlp_fill *f,
+                                        size_t si) {
+  size_t h = (((uintptr_t)f->re >> 4) * 31u + si) % EX_FC_SLOTS;
+  ex_fcache *c = &d->fc[h];
+  if (d->fckey[h] == f->re && c->seg == si)
+    return c;
+  d->fckey[h] = f->re;
+  c->seg = si;
+  c->n = 0;
   ex_span sg = d->segs[si];
   const char *src = ex_src(d, sg.title);
   size_t to = sg.e - sg.b > EX_SEG_SCAN ? ex_back(src, sg.b + EX_SEG_SCAN)
                                         : sg.e;
-  int same = (int)si == ev->seg;
-  size_t start = sg.b, best = (size_t)-1;
-  int found = 0;
-  while (start < to && ex_match(d, f->re, src, to, start) > 0) {
+  size_t start = sg.b;
+  while (c->n < EX_FC_MATCHES && start < to &&
+         ex_match(d, f->re, src, to, start) > 0) {
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
-    size_t b, e, m1 = ov[1];
-    if (ex_group(d, f->vgroup, &b, &e)) {
-      size_t dist = !same ? 0
-                    : b >= ev->trig.e ? b - ev->trig.e
-                    : ev->trig.b >= e ? ev->trig.b - e
-                                      : (size_t)-2;
-      /* overlapping the trigger is not an argument of it */
-      if (dist != (size_t)-2 && (!found || dist < best)) {
-        *out = (ex_span){b, e, sg.title};
-        best = dist;
-        found = 1;
-      }
-      if (!same)
-        break;
-    }
-    start = m1 > ov[0] ? m1 : m1 + 1;
+    size_t b, e, m0 = ov[0], m1 = ov[1];
+    if (ex_group(d, f->vgroup, &b, &e))
+      c->m[c->n++] = (ex_span){b, e, sg.title};
+    start = m1 > m0 ? m1 : m1 + 1;
     while (start < to && ((unsigned char)src[start] & 0xC0) == 0x80)
       start++;
+  }
+  return c;
+}
+
+/* Searches one sentence for a fill pattern: the first match, or in the
+ * trigger's own sentence the match nearest to the trigger (a match
+ * overlapping the trigger is not an argument of it). */
+static int ex_fill_seg(ex_doc *d, const nlp_fill *f, size_t si,
+                       const ex_event *ev, ex_span *out) {
+  const ex_fcache *c = ex_fill_matches(d, f, si);
+  if (!c->n)
+    return 0;
+  if ((int)si != ev->seg) {
+    *out = c->m[0];
+    return 1;
+  }
+  size_t best = (size_t)-1;
+  int found = 0;
+  for (int i = 0; i < c->n; i++) {
+    ex_span m = c->m[i];
+    size_t dist;
+    if (m.b >= ev->trig.e)
+      dist = m.b - ev->trig.e;
+    else if (ev->trig.b >= m.e)
+      dist = ev->trig.b - m.e;
+    else
+      continue;
+    if (!found || dist < best) {
+      *out = m;
+      best = dist;
+      found = 1;
+    }
   }
   return found;
 }
@@ -747,10 +786,14 @@ int nlp_extract(const nlp_rules *rules, const nlp_dict *dict, const char *text,
    * the rule patterns are bounded and never need more, and it spares an
    * mmap per document. */
   d.md = pcre2_match_data_create(rules->max_groups + 1, NULL);
-  int rc = d.md ? 0 : NLP_ENOMEM;
+  d.fc = malloc(EX_FC_SLOTS * sizeof *d.fc);
+  d.fckey = calloc(EX_FC_SLOTS, sizeof *d.fckey);
+  int rc = d.md && d.fc && d.fckey ? 0 : NLP_ENOMEM;
   if (!rc)
     rc = ex_run(&d, out);
   pcre2_match_data_free(d.md);
+  free(d.fc);
+  free(d.fckey);
   free(d.segs);
   free(d.hits);
   free(d.ev);
