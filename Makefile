@@ -5,6 +5,7 @@
 #   make asan       the same test suite under AddressSanitizer + UBSan (build-asan/)
 #   make run        ingest data/sample into build/demo.db and serve it (scripts/demo.sh)
 #   make eval       DuEE-Fin evaluation of the extractor (needs ../shared/data)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (fuzz-smoke: 5 s each)
 #
 # Every module folder contributes its *.c files to one static library; the CLI
 # links it. Unit tests are tests/unit/test_*.c, one binary each.
@@ -114,6 +115,27 @@ asan: deps
 	$(MAKE) $(ASAN_VARS) all
 	@ASAN_OPTIONS=detect_leaks=1 bash tests/run_all.sh build-asan
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c) with clang in build-fuzz/: the whole
+# library under ASan+UBSan with fuzzer coverage, each target run for
+# FUZZ_SECONDS (fuzz) or 5 s (fuzz-smoke, for CI) by tests/fuzz/run.sh.
+# -Wno-error: clang warns where gcc does not; the gcc build keeps -Werror.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_VARS := BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+  EXTRA_CFLAGS="-Wno-error -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+  EXTRA_LDFLAGS="-fsanitize=address,undefined"
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-targets
+fuzz-build: deps
+	$(MAKE) $(FUZZ_VARS) fuzz-targets
+fuzz-targets: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(BUILD)/liboppgraph.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS)
+fuzz: fuzz-build
+	bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+fuzz-smoke: fuzz-build
+	bash tests/fuzz/run.sh build-fuzz 5
+
 # The demo: ingest the bundled sample world, show a push list, serve it.
 run: deps
 	$(MAKE) all
@@ -123,7 +145,7 @@ eval: all
 	/usr/bin/python3 bench/eval_duee.py --bin $(BUILD)/oppgraph
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)

@@ -15,6 +15,7 @@ PKGS=(
   libcmocka-dev
   graphviz libgraphviz-dev
   python3 python3-grpcio python3-protobuf
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
