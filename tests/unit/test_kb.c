@@ -1,0 +1,512 @@
+/*
+ * test_kb.c — the knowledge base: the search tokenizer (nlp_tokenize), the
+ * article readers, the LMDB index (replace / delete leave no postings
+ * behind), BM25 ordering, phrases, OR, exclusions, filters, synonyms,
+ * snippets, paging, and bad queries (clear errors, never a crash).
+ *
+ * Each test builds a fresh store in its own directory under one mkdtemp
+ * folder, with a small dictionary made here; the last test loads the
+ * bundled data/kb (skipped, saying why, when run outside the repository).
+ */
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "kb/kb.h"
+
+static char g_base[64];
+static int g_seq;
+
+typedef struct fx {
+  store *st;
+  kb *k;
+} fx;
+
+static int rm_entry(const char *p, const struct stat *sb, int flag,
+                    struct FTW *ftw) {
+  (void)sb, (void)flag, (void)ftw;
+  return remove(p);
+}
+
+static int group_setup(void **state) {
+  (void)state;
+  snprintf(g_base, sizeof g_base, "/tmp/test_kb.XXXXXX");
+  return mkdtemp(g_base) ? 0 : -1;
+}
+
+static int group_teardown(void **state) {
+  (void)state;
+  return nftw(g_base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static nlp_dict *small_dict(void) {
+  static const char *const words[] = {"履约保函", "保函", "并购贷款",
+                                      "保证金",   "lpr",  "流动资金贷款"};
+  nlp_dict *d;
+  assert_int_equal(nlp_dict_new(&d), 0);
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    assert_int_equal(
+        nlp_dict_add(d, words[i], strlen(words[i]), NLP_WORD_TERM, 0), 0);
+  assert_int_equal(nlp_dict_build(d), 0);
+  return d;
+}
+
+static void fx_open(fx *f, const char *synonyms) {
+  char dir[128];
+  snprintf(dir, sizeof dir, "%s/s%d", g_base, ++g_seq);
+  store_options o = {.map_size = (size_t)64 << 20};
+  assert_int_equal(store_open(dir, &o, &f->st), 0);
+  char syn[160] = "";
+  if (synonyms) {
+    snprintf(syn, sizeof syn, "%s/syn%d.txt", g_base, g_seq);
+    FILE *fp = fopen(syn, "w");
+    assert_non_null(fp);
+    fputs(synonyms, fp);
+    fclose(fp);
+  }
+  kb_diag d;
+  assert_int_equal(kb_open_with(small_dict(), synonyms ? syn : NULL, NULL,
+                                &f->k, &d),
+                   0);
+}
+
+static void fx_close(fx *f) {
+  kb_close(f->k);
+  store_close(f->st);
+}
+
+/* Adds an article from Markdown text. */
+static void add_md(fx *f, const char *name, const char *md) {
+  kb_article *a;
+  kb_diag d = {{0}};
+  int err = kb_article_parse(name, md, strlen(md), &a, &d);
+  if (err)
+    fail_msg("%s: %s", name, d.msg);
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  assert_int_equal(kb_put(f->k, txn, a, NULL, &d), 0);
+  assert_int_equal(store_commit(txn), 0);
+  kb_article_free(a);
+}
+
+/* Runs a query; returns the error, the hit ids in ids (up to 16). */
+static int search(fx *f, const kb_query *q, uint64_t *ids, size_t *n,
+                  size_t *total, kb_diag *d) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  kb_results r;
+  int err = kb_search(f->k, txn, q, &r, d);
+  *n = 0;
+  for (size_t i = 0; i < r.n && i < 16; i++)
+    ids[(*n)++] = r.hits[i].id;
+  if (total)
+    *total = r.total;
+  kb_results_destroy(&r);
+  store_abort(txn);
+  return err;
+}
+
+static int search_text(fx *f, const char *text, uint64_t *ids, size_t *n) {
+  kb_query q = {.text = text};
+  kb_diag d;
+  return search(f, &q, ids, n, NULL, &d);
+}
+
+/* ---- tokenizer ---------------------------------------------------------- */
+
+static void test_tokenize_mixed(void **state) {
+  (void)state;
+  nlp_dict *d = small_dict();
+  nlp_tokens t;
+  nlp_tokens_init(&t);
+  const char *s = "申请履约保函，LPR加3.5个基点；ＡＢＣ";
+  assert_int_equal(nlp_tokenize(d, s, strlen(s), 0, &t, NULL), 0);
+  /* 申请 | 履约保函 (+ sub 保函, bigrams) | lpr | 加 | 3.5 | 个基 基点 | abc */
+  const char *want[] = {"申请", "履约保函", "lpr", "加", "3.5", "个基", "基点",
+                        "abc"};
+  size_t w = 0;
+  bool sub_baohan = false;
+  for (size_t i = 0; i < t.n; i++) {
+    const nlp_token *x = &t.v[i];
+    if (x->kind == NLP_TOK_SUB) {
+      sub_baohan |= x->len == strlen("保函") &&
+                    !memcmp(t.buf + x->off, "保函", x->len) &&
+                    x->pos == t.v[1].pos;
+      continue;
+    }
+    assert_true(w < sizeof want / sizeof want[0]);
+    assert_int_equal(x->len, strlen(want[w]));
+    assert_memory_equal(t.buf + x->off, want[w], x->len);
+    w++;
+  }
+  assert_int_equal(w, sizeof want / sizeof want[0]);
+  assert_true(sub_baohan);
+  assert_int_equal(t.v[0].kind, NLP_TOK_BIGRAM);
+  assert_int_equal(t.v[1].kind, NLP_TOK_TERM);
+  /* The query side has no sub-words. */
+  nlp_tokens_reset(&t);
+  assert_int_equal(nlp_tokenize(d, s, strlen(s), NLP_TOK_NOSUB, &t, NULL), 0);
+  for (size_t i = 0; i < t.n; i++)
+    assert_int_not_equal(t.v[i].kind, NLP_TOK_SUB);
+  /* Invalid UTF-8: an error with the offset, nothing appended. */
+  size_t n0 = t.n, bad = 0;
+  assert_int_equal(nlp_tokenize(d, "ab\xff", 3, 0, &t, &bad), NLP_EUTF8);
+  assert_int_equal(bad, 2);
+  assert_int_equal(t.n, n0);
+  nlp_tokens_destroy(&t);
+  nlp_dict_free(d);
+}
+
+/* ---- articles ----------------------------------------------------------- */
+
+static void test_article_formats(void **state) {
+  (void)state;
+  kb_article *a;
+  kb_diag d;
+  const char *md = "---\nid: 7\ntitle: 标题甲\ncategory: 产品手册\n"
+                   "tags: [保函, 对公]\nproducts: PERF_GUARANTEE\n---\n"
+                   "正文**加粗**内容\n";
+  assert_int_equal(kb_article_parse("x.md", md, strlen(md), &a, &d), 0);
+  assert_int_equal(a->id, 7);
+  assert_string_equal(a->title, "标题甲");
+  assert_string_equal(a->category, "产品手册");
+  assert_int_equal(a->n_tags, 2);
+  assert_string_equal(a->tags[1], "对公");
+  assert_int_equal(a->n_product_ids, 1);
+  assert_string_equal(a->body, "正文加粗内容");
+  kb_article_free(a);
+
+  const char *hb = "# 标题乙\n分类：流程手册\n标签：甲、乙\n\n## 小节\n- 条目\n";
+  assert_int_equal(kb_article_parse("dir/012-x.md", hb, strlen(hb), &a, &d), 0);
+  assert_int_equal(a->id, 12);
+  assert_string_equal(a->title, "标题乙");
+  assert_string_equal(a->category, "流程手册");
+  assert_int_equal(a->n_tags, 2);
+  assert_string_equal(a->body, "小节\n条目");
+  kb_article_free(a);
+
+  const char *html = "<html><head><title>网页标题</title>"
+                     "<meta name=\"kb-id\" content=\"9\">"
+                     "<meta name=\"keywords\" content=\"a,b\"></head>"
+                     "<body><script>var x=1;</script><p>段落一</p></body></html>";
+  assert_int_equal(kb_article_parse("p.html", html, strlen(html), &a, &d), 0);
+  assert_int_equal(a->id, 9);
+  assert_string_equal(a->title, "网页标题");
+  assert_int_equal(a->n_tags, 2);
+  assert_null(strstr(a->body, "var x"));
+  assert_non_null(strstr(a->body, "段落一"));
+  kb_article_free(a);
+
+  const char *xml = "<article id=\"5\" category=\"c\"><title>X</title>"
+                    "<tags><tag>t1</tag></tags><products><product>MA_LOAN"
+                    "</product></products><body>内容</body></article>";
+  assert_int_equal(kb_article_parse("a.xml", xml, strlen(xml), &a, &d), 0);
+  assert_int_equal(a->id, 5);
+  assert_string_equal(a->product_ids[0], "MA_LOAN");
+  assert_string_equal(a->body, "内容");
+  kb_article_free(a);
+
+  /* Errors name the file. */
+  assert_int_equal(kb_article_parse("noid.md", "# t\n\nbody", 9, &a, &d),
+                   KB_EPARSE);
+  assert_non_null(strstr(d.msg, "noid.md"));
+  assert_int_equal(kb_article_parse("1.md", "# t\n\xc3", 5, &a, &d), KB_EUTF8);
+  assert_non_null(strstr(d.msg, "byte 4"));
+  assert_int_equal(kb_article_parse("2.xml", "<article><title>", 16, &a, &d),
+                   KB_EPARSE);
+  assert_int_equal(kb_article_parse("3.md", "---\nid: x\n---\n", 14, &a, &d),
+                   KB_EPARSE);
+  assert_null(a);
+}
+
+/* ---- ranking and query features ----------------------------------------- */
+
+static void test_bm25_order(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  /* 1: the term once in the title (counts 3x); 2: once in a long body;
+   * 3: twice in a short body; 4: absent. */
+  add_md(&f, "1.md", "# 并购贷款说明\n\n本文介绍业务要点和注意事项。\n");
+  add_md(&f, "2.md", "# 其他业务\n\n很长的正文里面只提到一次并购贷款，其余都"
+                     "是无关的内容，无关的内容，无关的内容，无关的内容。\n");
+  add_md(&f, "3.md", "# 业务问答\n\n并购贷款的期限？并购贷款的比例？"
+                     "担保方式？\n");
+  add_md(&f, "4.md", "# 流动资金贷款\n\n日常经营周转。\n");
+  uint64_t ids[16];
+  size_t n;
+  assert_int_equal(search_text(&f, "并购贷款", ids, &n), 0);
+  assert_int_equal(n, 3);
+  assert_int_equal(ids[0], 1); /* title boost */
+  assert_int_equal(ids[1], 3); /* tf 2 */
+  assert_int_equal(ids[2], 2);
+  /* AND across clauses; a term of one article only. */
+  assert_int_equal(search_text(&f, "并购贷款 期限", ids, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(ids[0], 3);
+  /* OR */
+  assert_int_equal(search_text(&f, "期限 OR 周转", ids, &n), 0);
+  assert_int_equal(n, 2);
+  /* A clause found only inside a longer dictionary word (sub-word). */
+  assert_int_equal(search_text(&f, "资金", ids, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(ids[0], 4);
+  fx_close(&f);
+}
+
+static void test_phrase_and_exclude(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  add_md(&f, "1.md", "# 甲\n\n履约保函的开立流程很简单。\n");
+  add_md(&f, "2.md", "# 乙\n\n开立前要审查，流程另见保函索赔。\n");
+  uint64_t ids[16];
+  size_t n;
+  assert_int_equal(search_text(&f, "开立 流程", ids, &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(search_text(&f, "\"开立流程\"", ids, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(ids[0], 1);
+  /* Chinese quotes work too. */
+  assert_int_equal(search_text(&f, "“开立流程”", ids, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(search_text(&f, "保函 -索赔", ids, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(ids[0], 1);
+  assert_int_equal(search_text(&f, "保函 -\"开立流程\"", ids, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(ids[0], 2);
+  fx_close(&f);
+}
+
+static void test_filters_paging_snippet_synonyms(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, "并购贷 = 并购贷款\n");
+  for (int i = 1; i <= 25; i++) {
+    char md[256], name[32];
+    snprintf(md, sizeof md,
+             "# 文章%d\ncategory: %s\ntags: %s\n\n开头的一些铺垫文字，"
+             "再一些文字。关于并购贷款的说明第%d篇。\n",
+             i, i % 2 ? "产品手册" : "流程手册", i % 5 ? "常规" : "重点", i);
+    snprintf(name, sizeof name, "%d.md", i);
+    add_md(&f, name, md);
+  }
+  uint64_t ids[16];
+  size_t n, total;
+  kb_diag d;
+  kb_query q = {.text = "并购贷款", .page_size = 10};
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(total, 25);
+  assert_int_equal(n, 10);
+  q.page = 3;
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(n, 5);
+  q.page = 4;
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(n, 0);
+  q = (kb_query){.text = "并购贷款", .category = "流程手册", .tag = "重点"};
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(total, 2); /* 10 and 20 */
+  for (size_t i = 0; i < n; i++)
+    assert_int_equal(ids[i] % 10, 0);
+  q = (kb_query){.text = "并购贷款", .category = "没有这类"};
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(total, 0);
+  /* Synonym: 并购贷 finds 并购贷款. */
+  q = (kb_query){.text = "并购贷"};
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(total, 25);
+  /* Snippet: the match is marked. */
+  store_txn *txn;
+  assert_int_equal(store_begin(f.st, false, &txn), 0);
+  kb_results r;
+  q = (kb_query){.text = "说明", .page_size = 1, .hl_open = "<em>",
+                 .hl_close = "</em>"};
+  assert_int_equal(kb_search(f.k, txn, &q, &r, &d), 0);
+  assert_int_equal(r.n, 1);
+  assert_non_null(strstr(r.hits[0].snippet, "<em>说明</em>"));
+  kb_results_destroy(&r);
+  store_abort(txn);
+  fx_close(&f);
+}
+
+static size_t postings_of(fx *f, const char *term) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  store_kb_cursor *c;
+  assert_int_equal(store_kb_post_open(txn, term, strlen(term), &c), 0);
+  size_t n;
+  assert_int_equal(store_kb_post_count(c, &n), 0);
+  store_kb_post_close(c);
+  store_abort(txn);
+  return n;
+}
+
+static void test_update_delete(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  add_md(&f, "1.md", "# 旧标题\ntags: 旧标签\n\n甲乙丙丁\n");
+  add_md(&f, "2.md", "# 别的\n\n甲乙也在这里\n");
+  assert_int_equal(postings_of(&f, "甲乙"), 2);
+  assert_int_equal(postings_of(&f, "丙丁"), 1);
+  assert_int_equal(postings_of(&f, "\x01t:旧标签"), 1);
+  /* Same id: replaced, its old postings gone. */
+  bool replaced = false;
+  kb_article *a;
+  kb_diag d;
+  const char *md = "# 新标题\n\n戊己庚\n";
+  assert_int_equal(kb_article_parse("1.md", md, strlen(md), &a, &d), 0);
+  store_txn *txn;
+  assert_int_equal(store_begin(f.st, true, &txn), 0);
+  assert_int_equal(kb_put(f.k, txn, a, &replaced, &d), 0);
+  assert_int_equal(store_commit(txn), 0);
+  kb_article_free(a);
+  assert_true(replaced);
+  assert_int_equal(postings_of(&f, "甲乙"), 1);
+  assert_int_equal(postings_of(&f, "丙丁"), 0);
+  assert_int_equal(postings_of(&f, "\x01t:旧标签"), 0);
+  assert_int_equal(postings_of(&f, "戊己"), 1);
+  uint64_t ids[16];
+  size_t n;
+  assert_int_equal(search_text(&f, "丙丁", ids, &n), 0);
+  assert_int_equal(n, 0);
+  /* Delete: postings, length and counters go. */
+  assert_int_equal(store_begin(f.st, true, &txn), 0);
+  assert_int_equal(kb_delete(f.k, txn, 1, &d), 0);
+  assert_int_equal(kb_delete(f.k, txn, 1, &d), KB_ENOTFOUND);
+  assert_non_null(strstr(d.msg, "1"));
+  assert_int_equal(store_commit(txn), 0);
+  assert_int_equal(postings_of(&f, "戊己"), 0);
+  assert_int_equal(postings_of(&f, "新标"), 0);
+  assert_int_equal(store_begin(f.st, false, &txn), 0);
+  uint64_t docs, toklen;
+  uint32_t len2;
+  assert_int_equal(store_kb_meta_get(txn, "docs", &docs), 0);
+  assert_int_equal(store_kb_meta_get(txn, "toklen", &toklen), 0);
+  assert_int_equal(store_kb_len_get(txn, 2, &len2), 0);
+  assert_int_equal(docs, 1);
+  assert_int_equal(toklen, len2);
+  store_abort(txn);
+  fx_close(&f);
+}
+
+static void test_bad_queries(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  add_md(&f, "1.md", "# 保函\n\n正文\n");
+  uint64_t ids[16];
+  size_t n;
+  kb_diag d;
+  kb_query q = {.text = ""};
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_EINVAL);
+  assert_non_null(strstr(d.msg, "empty"));
+  q.text = " \t　";
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_EINVAL);
+  q.text = NULL;
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_EINVAL);
+  char *big = malloc(10001);
+  memset(big, 'a', 10000);
+  big[10000] = 0;
+  q.text = big;
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_ETOOBIG);
+  assert_non_null(strstr(d.msg, "10000"));
+  /* 10,000 characters of Chinese, too. */
+  free(big);
+  big = malloc(30001);
+  for (int i = 0; i < 10000; i++)
+    memcpy(big + 3 * i, "保", 3);
+  big[30000] = 0;
+  q.text = big;
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_ETOOBIG);
+  free(big);
+  q.text = "\"保函";
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_EINVAL);
+  assert_non_null(strstr(d.msg, "quote"));
+  q.text = "保函 \"";
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_EINVAL);
+  q.text = "保\xe4\xbf";
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_EUTF8);
+  assert_non_null(strstr(d.msg, "byte 3"));
+  q.text = "-保函";
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_EINVAL);
+  q.text = "，。！";
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_EINVAL);
+  q.text = "保函";
+  q.page_size = 1000;
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_EINVAL);
+  /* Odd but valid: just words. */
+  q = (kb_query){.text = "OR - | AND 保函 OR"};
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), 0);
+  assert_int_equal(n, 1);
+  q.text = "\"\" 保函";
+  assert_int_equal(search(&f, &q, ids, &n, NULL, &d), 0);
+  assert_int_equal(n, 1);
+  fx_close(&f);
+}
+
+/* The bundled KB: every article loads and a few known questions find their
+ * article first. */
+static void test_bundled_kb(void **state) {
+  (void)state;
+  struct stat sb;
+  if (stat("data/kb/articles", &sb) != 0 || stat("data/dict", &sb) != 0) {
+    printf("skipped: data/kb/articles not found (run from the repository "
+           "root)\n");
+    skip();
+  }
+  char dir[128];
+  snprintf(dir, sizeof dir, "%s/bundled", g_base);
+  store *st;
+  store_options o = {.map_size = (size_t)64 << 20};
+  assert_int_equal(store_open(dir, &o, &st), 0);
+  kb *k;
+  kb_diag d;
+  assert_int_equal(kb_open("data", NULL, &k, &d), 0);
+  char *paths[] = {"data/kb/articles"};
+  kb_add_stats s;
+  assert_int_equal(kb_add_paths(k, st, paths, 1, NULL, NULL, &s), 0);
+  assert_true(s.added >= 50);
+  assert_int_equal(s.failed, 0);
+  static const struct {
+    const char *q;
+    uint64_t id;
+  } cases[] = {{"并购贷款 期限", 13}, {"反向保理 流程", 26}, {"环评批复", 9}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    store_txn *txn;
+    assert_int_equal(store_begin(st, false, &txn), 0);
+    kb_results r;
+    kb_query q = {.text = cases[i].q};
+    assert_int_equal(kb_search(k, txn, &q, &r, &d), 0);
+    assert_true(r.n > 0);
+    assert_int_equal(r.hits[0].id, cases[i].id);
+    kb_results_destroy(&r);
+    store_abort(txn);
+  }
+  kb_close(k);
+  store_close(st);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_tokenize_mixed),
+      cmocka_unit_test(test_article_formats),
+      cmocka_unit_test(test_bm25_order),
+      cmocka_unit_test(test_phrase_and_exclude),
+      cmocka_unit_test(test_filters_paging_snippet_synonyms),
+      cmocka_unit_test(test_update_delete),
+      cmocka_unit_test(test_bad_queries),
+      cmocka_unit_test(test_bundled_kb),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
