@@ -4,6 +4,7 @@
  *
  *   build/bench/bench_graph [N_ENTERPRISES [EDGES_PER_ENTERPRISE]]
  *                           default 100000 5
+ *   BENCH_KEEP=1 keeps the store directory (its path is printed).
  *
  * The world (fixed seed, so runs compare): persons = N/5 natural-person
  * controllers; shareholding: every enterprise has 1–3 holders among earlier
@@ -231,6 +232,10 @@ int main(int argc, char **argv) {
   graph_free(g);
   store_abort(txn);
   store_close(st);
+  if (getenv("BENCH_KEEP")) { /* keep the store for profiling the load */
+    printf("store kept in %s\n", dir);
+    return 0;
+  }
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system(cmd) ? 1 : 0;

@@ -56,12 +56,15 @@ static uint64_t node_hash(uint8_t kind, uint64_t id) {
   return x;
 }
 
-static size_t *node_slot(const graph *g, uint8_t kind, uint64_t id) {
+/* The slot holds its key so that a probe touches one cache line, not the
+ * vertex arrays as well (the load is dominated by these lookups). */
+static graph_slot *node_slot(const graph *g, uint8_t kind, uint64_t id) {
   size_t mask = g->nslot - 1;
+  uint64_t key = id * 2 + kind;
   for (size_t i = node_hash(kind, id) & mask;; i = (i + 1) & mask) {
-    size_t v = g->slot[i];
-    if (v == SIZE_MAX || (g->node_id[v] == id && g->node_kind[v] == kind))
-      return &g->slot[i];
+    graph_slot *sl = &g->slot[i];
+    if (sl->v == SIZE_MAX || sl->key == key)
+      return sl;
   }
 }
 
@@ -70,6 +73,7 @@ static size_t *node_slot(const graph *g, uint8_t kind, uint64_t id) {
 typedef struct load_ctx {
   graph *g;
   size_t vcap, ecap;
+  uint32_t type_mask; /* bit t set: keep edges of type t; 0 = all */
   int err;
 } load_ctx;
 
@@ -83,16 +87,17 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem) {
 }
 
 static int rehash(graph *g, size_t nslot) {
-  size_t *s = malloc(nslot * sizeof *s);
+  graph_slot *s = malloc(nslot * sizeof *s);
   if (!s)
     return GRAPH_ENOMEM;
   free(g->slot);
   g->slot = s;
   g->nslot = nslot;
   for (size_t i = 0; i < nslot; i++)
-    s[i] = SIZE_MAX;
+    s[i].v = SIZE_MAX;
   for (size_t v = 0; v < g->nv; v++)
-    *node_slot(g, g->node_kind[v], g->node_id[v]) = v;
+    *node_slot(g, g->node_kind[v], g->node_id[v]) =
+        (graph_slot){g->node_id[v] * 2 + g->node_kind[v], v};
   return 0;
 }
 
@@ -100,9 +105,9 @@ static int vertex_add(load_ctx *c, uint8_t kind, uint64_t id, size_t *v) {
   graph *g = c->g;
   if ((g->nv + 1) * 2 > g->nslot && rehash(g, g->nslot * 2))
     return GRAPH_ENOMEM;
-  size_t *s = node_slot(g, kind, id);
-  if (*s != SIZE_MAX) {
-    *v = *s;
+  graph_slot *s = node_slot(g, kind, id);
+  if (s->v != SIZE_MAX) {
+    *v = s->v;
     return 0;
   }
   if (g->nv == c->vcap) {
@@ -114,13 +119,16 @@ static int vertex_add(load_ctx *c, uint8_t kind, uint64_t id, size_t *v) {
   }
   g->node_id[g->nv] = id;
   g->node_kind[g->nv] = kind;
-  *s = *v = g->nv++;
+  *s = (graph_slot){id * 2 + kind, g->nv};
+  *v = g->nv++;
   return 0;
 }
 
 static int load_edge(void *ctx, const Oppgraph__V1__Edge *e) {
   load_ctx *c = ctx;
   graph *g = c->g;
+  if (c->type_mask && (e->type > 31 || !(c->type_mask >> e->type & 1)))
+    return 0;
   if (e->src == e->dst && e->src_kind == e->dst_kind) {
     g->self_loops++; /* guaranteeing or holding oneself is not a relation */
     return 0;
@@ -197,9 +205,21 @@ int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
     return GRAPH_ENOMEM;
   load_ctx c = {.g = g};
   int rc = rehash(g, 2048);
-  for (size_t i = 0; !rc && i < (ntypes ? ntypes : 1); i++) {
-    Oppgraph__V1__EdgeType t =
-        ntypes ? types[i] : OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
+  /* The store walks (and decodes) every edge whatever the type asked for,
+   * so several types are read in one pass and filtered here; one type is
+   * asked of the store, in case it ever indexes edges by type. */
+  Oppgraph__V1__EdgeType t = OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
+  for (size_t i = 0; i < ntypes; i++) {
+    if (types[i] == OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN) {
+      c.type_mask = 0; /* "every type" wins */
+      break;
+    }
+    if ((unsigned)types[i] < 32)
+      c.type_mask |= 1u << types[i];
+  }
+  if (ntypes == 1)
+    t = types[0];
+  if (!rc) {
     int src = store_edge_foreach(txn, t, load_edge, &c);
     if (c.err)
       rc = c.err;
@@ -232,7 +252,7 @@ void graph_info_get(const graph *g, graph_info *out) {
 
 int graph_vertex_of(const graph *g, Oppgraph__V1__NodeKind kind, uint64_t id,
                     size_t *v) {
-  size_t s = *node_slot(g, (uint8_t)kind, id);
+  size_t s = node_slot(g, (uint8_t)kind, id)->v;
   if (s == SIZE_MAX)
     return GRAPH_ENOTFOUND;
   *v = s;

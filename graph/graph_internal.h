@@ -12,6 +12,11 @@
 
 #include "graph/graph.h"
 
+typedef struct graph_slot {
+  uint64_t key;
+  size_t v;
+} graph_slot;
+
 struct graph {
   igraph_t ig;
   bool ig_ok; /* ig was created and must be destroyed */
@@ -25,8 +30,9 @@ struct graph {
   int64_t *e_amount;
   double *e_ratio;
   size_t *e_src, *e_dst;
-  /* (kind,id) -> vertex: open addressing, slot value SIZE_MAX = empty */
-  size_t *slot;
+  /* (kind,id) -> vertex: open addressing on key id*2+kind, v SIZE_MAX =
+   * empty slot */
+  graph_slot *slot;
   size_t nslot; /* power of two */
 };
 
