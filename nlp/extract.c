@@ -532,8 +532,22 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
       break;
     }
     }
-    if (ok)
+    if (ok && f->many && f->scope != NLP_SCOPE_SUBJECT) {
+      /* every item of the list in the sentence where the first one is */
+      const ex_fcache *c = ex_fill_matches(d, f, (size_t)ex_seg_of(d, s));
+      for (int k = 0; k < c->n && ev->na < EX_MAX_ARGS; k++) {
+        ex_span m = c->m[k];
+        int dup = m.title == ev->trig.title && m.b < ev->trig.e &&
+                  ev->trig.b < m.e; /* overlaps the trigger */
+        for (int j = 0; j < ev->na && !dup; j++)
+          dup = ev->a[j].role == f->role && !ev->a[j].constval &&
+                ex_span_eq(d, ev->a[j].s, m);
+        if (!dup)
+          ev->a[ev->na++] = (ex_arg){f->role, m, NULL, f->norm};
+      }
+    } else if (ok) {
       ex_add_arg(ev, f->role, s, f->norm);
+    }
   }
 }
 

@@ -434,7 +434,11 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
             scope);
     return 0;
   }
-  /* an optional trailing "norm=KIND" before the pattern */
+  /* optional "many" and "norm=KIND" before the pattern */
+  if (!strncmp(pat, "many ", 5)) {
+    f.many = 1;
+    pat = rl_split(pat);
+  }
   if (!strncmp(pat, "norm=", 5)) {
     char *p2 = rl_split(pat);
     f.norm = rl_norm_kind(pat + 5);

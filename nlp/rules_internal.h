@@ -63,6 +63,7 @@ typedef struct nlp_fill {
   pcre2_code *re;  /* NULL for NLP_SCOPE_SUBJECT */
   uint32_t vgroup; /* group "v" */
   int norm;
+  int many; /* every match of the first sentence that has one (lists) */
 } nlp_fill;
 
 /* A document-level pattern with a group "v" (subject, entity) and, for
