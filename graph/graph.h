@@ -164,4 +164,40 @@ int graph_contagion(const graph *g, uint64_t source, unsigned max_hops,
                     double decay, double min_weight, graph_exposed **out,
                     size_t *n);
 
+/* ---- edge lists from CSV ---------------------------------------------------
+ * Imports a CSV edge list (RFC 4180: commas, optional double quotes, CRLF or
+ * LF; UTF-8, or GB18030 as real bank extracts are — detected when the file
+ * is not valid UTF-8, or forced by opts) as edges of one type.  The header
+ * row names the columns; the defaults recognise common names:
+ *   source  src source from 源 起点 担保人 担保方 股东 供应商 付款方
+ *   target  dst target to 目标 终点 被担保人 被担保方 被投资企业 客户 收款方
+ *   amount  amount 金额 担保金额 (yuan; "1,200", "3.5万", "1.2亿" accepted)
+ *   ratio   ratio 比例 持股比例 ("35%" or 0.35)
+ *   start   start 开始日期 起始日 / end end 到期日 结束日期
+ *           (YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)
+ * A node value is resolved as an 18-character credit code, else as an exact
+ * enterprise name or alias; an unknown one becomes a new enterprise named by
+ * it (and with it as credit code when it has that form).  A row that cannot
+ * be used (missing node, bad number or date) is reported through diag with
+ * its line and skipped; the others are stored.  Re-importing the same file
+ * adds nothing (edges have natural keys). */
+typedef void (*graph_diag_fn)(void *ctx, const char *file, size_t line,
+                              const char *msg);
+typedef struct graph_csv_opts {
+  const char *src_col, *dst_col, *amount_col, *ratio_col, *start_col,
+      *end_col; /* NULL = the defaults above */
+  int encoding; /* 0 auto, 1 UTF-8, 2 GB18030 */
+  graph_diag_fn diag;
+  void *diag_ctx;
+} graph_csv_opts;
+typedef struct graph_import_report {
+  size_t rows, edges, rejected, enterprises_created;
+  bool gb18030; /* the file was read as GB18030 */
+} graph_import_report;
+/* GRAPH_EINVAL (message in err) when the file cannot be read or its header
+ * lacks a source or target column; GRAPH_ESTORE when a store write fails. */
+int graph_import_csv(store_txn *txn, const char *path,
+                     Oppgraph__V1__EdgeType type, const graph_csv_opts *opts,
+                     graph_import_report *rep, char *err, size_t errlen);
+
 #endif

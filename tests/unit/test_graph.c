@@ -506,6 +506,92 @@ static void test_risk_contagion(void **state) {
   graph_free(g);
 }
 
+typedef struct diag_log {
+  size_t n;
+  size_t lines[8];
+} diag_log;
+
+static void on_diag(void *ctx, const char *file, size_t line, const char *msg) {
+  diag_log *d = ctx;
+  (void)file;
+  (void)msg;
+  if (d->n < 8)
+    d->lines[d->n] = line;
+  d->n++;
+}
+
+static void write_bytes(const char *path, const char *data, size_t len) {
+  FILE *fp = fopen(path, "wb");
+  assert_non_null(fp);
+  assert_int_equal(fwrite(data, 1, len, fp), len);
+  fclose(fp);
+}
+
+static void test_import_csv(void **state) {
+  fx *f = *state;
+  char path[128];
+  snprintf(path, sizeof path, "%s/g.csv", f->dir);
+  const char *csv = "担保人,被担保人,担保金额,到期日\r\n"
+                    "甲公司,乙公司,\"1,200万\",2025-01-31\r\n"
+                    "乙公司,\"丙\"\"公司\"\"\",3000万,20250131\r\n"
+                    "\"丙\"\"公司\"\"\",甲公司,0.5亿,\r\n"
+                    ",甲公司,100,\r\n"
+                    "丁公司,甲公司,abc,\r\n"
+                    "\r\n";
+  write_bytes(path, csv, strlen(csv));
+  diag_log d = {0};
+  graph_csv_opts o = {.diag = on_diag, .diag_ctx = &d};
+  graph_import_report rep;
+  char err[256];
+  for (int round = 0; round < 2; round++) { /* the second adds nothing */
+    d.n = 0;
+    assert_int_equal(
+        graph_import_csv(f->txn, path, GUAR, &o, &rep, err, sizeof err), 0);
+    assert_int_equal(rep.rows, 5);
+    assert_int_equal(rep.edges, 3);
+    assert_int_equal(rep.rejected, 2);
+    assert_int_equal(rep.enterprises_created, round == 0 ? 3 : 0);
+    assert_false(rep.gb18030);
+    assert_int_equal(d.n, 2);
+    assert_int_equal(d.lines[0], 5);
+    assert_int_equal(d.lines[1], 6);
+  }
+  uint64_t jia, bing;
+  assert_int_equal(store_ent_by_name(f->txn, "甲公司", &jia), 0);
+  assert_int_equal(store_ent_by_name(f->txn, "丙\"公司\"", &bing), 0);
+  circles r = circles_of(f->txn);
+  assert_int_equal(r.n, 1);
+  assert_int_equal(r.c[0]->n_members, 3);
+  assert_int_equal(r.c[0]->total_amount, 12000000 + 30000000 + 50000000);
+  Oppgraph__V1__Edge *e;
+  assert_int_equal(store_edge_get(f->txn, r.c[0]->edge_ids[1], &e), 0);
+  assert_string_equal(e->end, "2025-01-31"); /* 20250131 normalised */
+  oppgraph__v1__edge__free_unpacked(e, NULL);
+  graph_circles_free(r.c, r.n);
+
+  /* GB18030 bytes of "src,dst\n甲公司,乙公司\n": found by name */
+  const char gb[] = "src,dst\n\xbc\xd7\xb9\xab\xcb\xbe,\xd2\xd2\xb9\xab"
+                    "\xcb\xbe\n";
+  write_bytes(path, gb, sizeof gb - 1);
+  assert_int_equal(
+      graph_import_csv(f->txn, path, SUPPLY, NULL, &rep, err, sizeof err), 0);
+  assert_true(rep.gb18030);
+  assert_int_equal(rep.edges, 1);
+  assert_int_equal(rep.enterprises_created, 0);
+
+  write_bytes(path, "a,b\nx,y\n", 8);
+  assert_int_equal(
+      graph_import_csv(f->txn, path, GUAR, NULL, &rep, err, sizeof err),
+      GRAPH_EINVAL);
+  assert_non_null(strstr(err, "source"));
+  assert_non_null(strstr(err, "g.csv:1"));
+  snprintf(path, sizeof path, "%s/missing.csv", f->dir);
+  assert_int_equal(
+      graph_import_csv(f->txn, path, GUAR, NULL, &rep, err, sizeof err),
+      GRAPH_EINVAL);
+  assert_non_null(strstr(err, "missing.csv"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -530,6 +616,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_export_dot_and_svg, setup, teardown),
       cmocka_unit_test_setup_teardown(test_risk_contagion, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_import_csv, setup, teardown),
   };
   return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }
