@@ -9,6 +9,10 @@
  *   neighbours   nodes within N hops along one edge type
  *   export       DOT or SVG picture around an enterprise
  *   contagion    who a risk event at an enterprise reaches, and how
+ *   import-edges store a CSV edge list (UTF-8 or GB18030)
+ *
+ * `circles --edges FILE.csv` works without a store: the list is imported
+ * into a temporary one, which is removed afterwards.
  *
  * Names are looked up in the store so that a line can be read without a
  * second query; a node the registry does not know prints an empty name.
@@ -53,7 +57,18 @@ static void graph_usage(FILE *f) {
       "guarantees\n"
       "               and shareholdings within --hops N (default 2), weight =\n"
       "               product of --decay D (default 0.7) and channel factors,\n"
-      "               at least --min W (default 0.1)\n");
+      "               at least --min W (default 0.1)\n"
+      "  import-edges store the edges of --edges FILE.csv as --type TYPE;\n"
+      "               the header names the columns (see below); unknown\n"
+      "               enterprises are created; exit 1 when rows were "
+      "rejected\n\n"
+      "  circles --edges FILE.csv [--type guarantee]   circles of a CSV edge\n"
+      "               list without a store (--db not needed)\n\n"
+      "CSV options: --encoding auto|utf-8|gb18030 (default auto),\n"
+      "  --src-col NAME --dst-col NAME --amount-col NAME --ratio-col NAME\n"
+      "  --start-col NAME --end-col NAME; by default columns named e.g.\n"
+      "  src/source/担保人/股东/供应商, dst/target/被担保人/客户,\n"
+      "  amount/金额/担保金额, ratio/持股比例, start/开始日期, end/到期日.\n");
 }
 
 typedef struct graph_opts {
@@ -67,6 +82,9 @@ typedef struct graph_opts {
   enum graph_dir dir;
   unsigned depth;
   double decay;
+  const char *edges;
+  bool have_type;
+  graph_csv_opts csv;
   bool svg;
   const char *out;
 } graph_opts;
@@ -299,6 +317,80 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
   return exit;
 }
 
+static void csv_diag(void *ctx, const char *file, size_t line,
+                     const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "%s:%zu: %s\n", file, line, msg);
+}
+
+/* Imports o->edges as o->type; prints the counts on stderr.  CLI_EXIT_FAIL
+ * with *hard false means rows were rejected but the rest is stored. */
+static int run_import(store *st, graph_opts *o, const char *what, bool *hard) {
+  *hard = true;
+  store_txn *txn;
+  if (store_begin(st, true, &txn)) {
+    fprintf(stderr, "oppgraph graph %s: %s: %s\n", what, o->db,
+            store_last_error());
+    return CLI_EXIT_FAIL;
+  }
+  o->csv.diag = csv_diag;
+  graph_import_report rep;
+  char err[1024];
+  int rc =
+      graph_import_csv(txn, o->edges, o->type, &o->csv, &rep, err, sizeof err);
+  if (rc) {
+    store_abort(txn);
+    fprintf(stderr, "oppgraph graph %s: %s\n", what,
+            rc == GRAPH_ENOMEM ? graph_strerror(rc) : err);
+    return CLI_EXIT_FAIL;
+  }
+  if (store_commit(txn)) {
+    fprintf(stderr, "oppgraph graph %s: %s: commit failed: %s\n", what, o->db,
+            store_last_error());
+    return CLI_EXIT_FAIL;
+  }
+  fprintf(stderr,
+          "%s (%s): %zu rows, %zu edges stored, %zu rejected, %zu "
+          "enterprises created\n",
+          o->edges, rep.gb18030 ? "GB18030" : "UTF-8", rep.rows, rep.edges,
+          rep.rejected, rep.enterprises_created);
+  *hard = false;
+  return rep.rejected ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+/* circles --edges FILE without --db: a throw-away store. */
+static int circles_of_csv(graph_opts *o) {
+  char dir[] = "/tmp/oppgraph_circles_XXXXXX";
+  if (!mkdtemp(dir)) {
+    fprintf(stderr, "oppgraph graph circles: cannot create a temporary "
+                    "directory in /tmp\n");
+    return CLI_EXIT_FAIL;
+  }
+  store *st;
+  int exit = CLI_EXIT_FAIL;
+  o->db = dir;
+  if (!store_open(dir, NULL, &st)) {
+    bool hard;
+    int irc = run_import(st, o, "circles", &hard);
+    /* rejected rows were reported; the circles of the good ones still
+     * print, and the exit status still says something was wrong */
+    if (!hard) {
+      exit = run_circles(st, o);
+      if (exit == CLI_EXIT_OK)
+        exit = irc;
+    }
+    store_close(st);
+  } else {
+    fprintf(stderr, "oppgraph graph circles: temporary store %s: %s\n", dir,
+            store_last_error());
+  }
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "oppgraph graph circles: could not remove %s\n", dir);
+  return exit;
+}
+
 int cmd_graph(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     graph_usage(argc < 2 ? stderr : stdout);
@@ -307,7 +399,8 @@ int cmd_graph(int argc, char **argv) {
   const char *what = argv[1];
   if (strcmp(what, "circles") && strcmp(what, "cycles") &&
       strcmp(what, "controllers") && strcmp(what, "neighbours") &&
-      strcmp(what, "export") && strcmp(what, "contagion")) {
+      strcmp(what, "export") && strcmp(what, "contagion") &&
+      strcmp(what, "import-edges")) {
     fprintf(stderr, "oppgraph graph: unknown analysis '%s'\n\n", what);
     graph_usage(stderr);
     return CLI_EXIT_USAGE;
@@ -363,7 +456,31 @@ int cmd_graph(int argc, char **argv) {
       o.svg = !strcmp(v, "svg");
     } else if (!strcmp(a, "--hops")) {
       o.hops = (unsigned)strtoul(v, &end, 10);
+    } else if (!strcmp(a, "--edges")) {
+      o.edges = v;
+    } else if (!strcmp(a, "--encoding")) {
+      if (strcmp(v, "auto") && strcmp(v, "utf-8") && strcmp(v, "gb18030")) {
+        fprintf(stderr,
+                "oppgraph graph %s: --encoding must be auto, utf-8 or "
+                "gb18030\n",
+                what);
+        return CLI_EXIT_USAGE;
+      }
+      o.csv.encoding = !strcmp(v, "utf-8") ? 1 : !strcmp(v, "gb18030") ? 2 : 0;
+    } else if (!strcmp(a, "--src-col")) {
+      o.csv.src_col = v;
+    } else if (!strcmp(a, "--dst-col")) {
+      o.csv.dst_col = v;
+    } else if (!strcmp(a, "--amount-col")) {
+      o.csv.amount_col = v;
+    } else if (!strcmp(a, "--ratio-col")) {
+      o.csv.ratio_col = v;
+    } else if (!strcmp(a, "--start-col")) {
+      o.csv.start_col = v;
+    } else if (!strcmp(a, "--end-col")) {
+      o.csv.end_col = v;
     } else if (!strcmp(a, "--type")) {
+      o.have_type = true;
       if (parse_type(v, &o.type)) {
         fprintf(stderr, "oppgraph graph %s: unknown edge type '%s'\n", what, v);
         return CLI_EXIT_USAGE;
@@ -397,6 +514,21 @@ int cmd_graph(int argc, char **argv) {
   }
   if (!strcmp(what, "contagion") && !have_min)
     o.min_share = 0.1;
+  if (!strcmp(what, "import-edges") && (!o.edges || !o.have_type || !o.type)) {
+    fprintf(stderr, "oppgraph graph import-edges: --edges FILE.csv and --type "
+                    "TYPE (not all) are required\n");
+    return CLI_EXIT_USAGE;
+  }
+  if (!strcmp(what, "circles") && o.edges) {
+    if (o.have_type && o.type != OPPGRAPH__V1__EDGE_TYPE__GUARANTEE) {
+      fprintf(stderr, "oppgraph graph circles: circles are of guarantee "
+                      "edges: --type guarantee\n");
+      return CLI_EXIT_USAGE;
+    }
+    o.type = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
+    if (!o.db)
+      return circles_of_csv(&o);
+  }
   if (!o.db) {
     fprintf(stderr, "oppgraph graph %s: --db DIR is required\n", what);
     return CLI_EXIT_USAGE;
@@ -412,15 +544,24 @@ int cmd_graph(int argc, char **argv) {
     return CLI_EXIT_USAGE;
   }
   store *st;
-  store_options so = {.read_only = o.no_rebuild || strcmp(what, "circles")};
+  store_options so = {.read_only = (o.no_rebuild || strcmp(what, "circles")) &&
+                                   strcmp(what, "import-edges")};
   int rc = store_open(o.db, &so, &st);
   if (rc) {
     fprintf(stderr, "oppgraph graph %s: cannot open store %s: %s (%s)\n", what,
             o.db, store_strerror(rc), store_last_error());
     return CLI_EXIT_FAIL;
   }
-  int exit =
-      !strcmp(what, "circles") ? run_circles(st, &o) : run_loaded(st, &o, what);
+  int exit = CLI_EXIT_OK;
+  bool hard = false;
+  if (o.edges && (!strcmp(what, "import-edges") || !strcmp(what, "circles")))
+    exit = run_import(st, &o, what, &hard);
+  if (!hard && strcmp(what, "import-edges")) {
+    int e2 = !strcmp(what, "circles") ? run_circles(st, &o)
+                                      : run_loaded(st, &o, what);
+    if (e2 != CLI_EXIT_OK)
+      exit = e2;
+  }
   store_close(st);
   return exit;
 }
