@@ -397,6 +397,168 @@ int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
   return err;
 }
 
+/* ---- batches ------------------------------------------------------------ */
+
+/* Postings of a whole batch, kept in memory and written in key order: LMDB
+ * then fills leaf pages one after the other instead of touching a random
+ * page per posting, which is what makes bulk loading fast. */
+typedef struct bentry {
+  uint64_t pfx; /* first 8 term bytes, big-endian, zero-padded: cheap order */
+  size_t off;   /* term bytes, then value bytes, in the arena */
+  uint32_t tlen, vlen;
+  uint64_t id;
+} bentry;
+
+typedef struct batch {
+  bentry *e;
+  size_t n, cap;
+  char *arena;
+  size_t alen, acap;
+  uint64_t id;
+  bool oom;
+} batch;
+
+static int batch_add(void *ctx, const char *term, size_t len,
+                     const uint8_t *val, size_t vlen) {
+  batch *b = ctx;
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 4096;
+    bentry *e = realloc(b->e, cap * sizeof *e);
+    if (!e)
+      return b->oom = true, -100 + STORE_ENOMEM;
+    b->e = e;
+    b->cap = cap;
+  }
+  if (b->alen + len + vlen > b->acap) {
+    size_t cap = b->acap ? b->acap * 2 : 1 << 16;
+    while (cap < b->alen + len + vlen)
+      cap *= 2;
+    char *a = realloc(b->arena, cap);
+    if (!a)
+      return b->oom = true, -100 + STORE_ENOMEM;
+    b->arena = a;
+    b->acap = cap;
+  }
+  memcpy(b->arena + b->alen, term, len);
+  memcpy(b->arena + b->alen + len, val, vlen);
+  uint64_t pfx = 0;
+  for (size_t i = 0; i < 8; i++)
+    pfx = pfx << 8 | (i < len ? (uint8_t)term[i] : 0);
+  b->e[b->n++] =
+      (bentry){pfx, b->alen, (uint32_t)len, (uint32_t)vlen, b->id};
+  b->alen += len + vlen;
+  return 0;
+}
+
+static int cmp_bentry(const void *x, const void *y, void *ctx) {
+  const bentry *a = x, *b = y;
+  if (a->pfx != b->pfx)
+    return a->pfx < b->pfx ? -1 : 1;
+  const char *ar = ctx;
+  size_t n = a->tlen < b->tlen ? a->tlen : b->tlen;
+  int c = memcmp(ar + a->off, ar + b->off, n);
+  if (c)
+    return c;
+  /* A shorter term sorts first, like its key (term ‖ 0x00 ‖ id) does. */
+  if (a->tlen != b->tlen)
+    return a->tlen < b->tlen ? -1 : 1;
+  return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int cmp_u64(const void *x, const void *y) {
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return a < b ? -1 : a > b;
+}
+
+int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts,
+                 size_t n, size_t *replaced, kb_diag *d) {
+  if (replaced)
+    *replaced = 0;
+  uint64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+  if (!ids)
+    return kb_fail(d, KB_ENOMEM, "kb batch: out of memory");
+  bool dup = false;
+  for (size_t i = 0; i < n; i++) {
+    if (!arts[i] || arts[i]->id == 0) {
+      free(ids);
+      return kb_fail(d, KB_EINVAL, "kb batch: article %zu has no id", i);
+    }
+    ids[i] = arts[i]->id;
+  }
+  qsort(ids, n, sizeof *ids, cmp_u64);
+  for (size_t i = 1; i < n; i++)
+    dup |= ids[i] == ids[i - 1];
+  free(ids);
+  if (dup) { /* a later copy must see the earlier one: one at a time */
+    for (size_t i = 0; i < n; i++) {
+      bool r;
+      int err = kb_put(k, txn, arts[i], &r, d);
+      if (err)
+        return err;
+      if (replaced)
+        *replaced += r;
+    }
+    return 0;
+  }
+  batch b = {0};
+  int64_t docs = 0, toks = 0;
+  int err = 0;
+  for (size_t i = 0; i < n && !err; i++) {
+    const kb_article *a = arts[i];
+    kb_article *old = NULL;
+    err = store_kb_get(txn, a->id, &old);
+    if (err == 0) {
+      post_ctx pc = {txn, a->id, true};
+      uint32_t len = 0;
+      err = fix_store_err(
+          article_postings(k, old, post_apply_kb, &pc, &len, d), d,
+          "delete kb postings");
+      kb_article_free(old);
+      docs--;
+      toks -= len;
+      if (replaced)
+        (*replaced)++;
+    } else if (err == STORE_ENOTFOUND) {
+      err = 0;
+    } else {
+      err = store_err(d, err, "read kb article");
+    }
+    if (err)
+      break;
+    uint32_t len = 0;
+    b.id = a->id;
+    err = article_postings(k, a, batch_add, &b, &len, d);
+    if (err) {
+      err = b.oom ? kb_fail(d, KB_ENOMEM, "kb batch: out of memory") : err;
+      break;
+    }
+    kb_article copy = *a;
+    copy.updated_at = (int64_t)time(NULL);
+    if ((err = store_kb_put(txn, &copy)) ||
+        (err = store_kb_len_put(txn, a->id, len))) {
+      err = store_err(d, err, "write kb article");
+      break;
+    }
+    docs++;
+    toks += len;
+  }
+  if (!err) {
+    qsort_r(b.e, b.n, sizeof *b.e, cmp_bentry, b.arena);
+    for (size_t i = 0; i < b.n && !err; i++) {
+      const bentry *e = &b.e[i];
+      err = store_kb_post_put(txn, b.arena + e->off, e->tlen, e->id,
+                              b.arena + e->off + e->tlen, e->vlen);
+      if (err)
+        err = store_err(d, err, "write kb postings");
+    }
+  }
+  if (!err)
+    err = counters_add(txn, docs, toks, d);
+  free(b.e);
+  free(b.arena);
+  return err;
+}
+
 int kb_delete(const kb *k, store_txn *txn, uint64_t id, kb_diag *d) {
   kb_article *old = NULL;
   int err = store_kb_get(txn, id, &old);

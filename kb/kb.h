@@ -93,6 +93,11 @@ void kb_article_free(kb_article *a);
  * postings removed first.  *replaced (may be NULL) tells which. */
 int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
            kb_diag *d);
+/* kb_put for many articles in one transaction, postings written in key
+ * order (much faster for bulk loads).  *replaced (may be NULL) counts the
+ * articles that replaced a stored one. */
+int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts,
+                 size_t n, size_t *replaced, kb_diag *d);
 /* Removes the article and its postings; KB_ENOTFOUND when absent. */
 int kb_delete(const kb *k, store_txn *txn, uint64_t id, kb_diag *d);
 
