@@ -231,7 +231,9 @@ static int store_err(kb_diag *d, int serr, const char *what) {
                  store_last_error());
 }
 
-/* Calls fn(term, len) for each filter term of a. */
+/* Calls fn(term, len) for each filter term of a (category, tags, product
+ * ids).  Filter terms may repeat (a tag given twice): the posting is simply
+ * written twice. */
 typedef int (*term_fn)(void *ctx, const char *term, size_t len,
                        const uint8_t *val, size_t vlen);
 
@@ -246,8 +248,11 @@ static int filter_terms(const kb_article *a, term_fn fn, void *ctx) {
         return err;
     }
   }
-  for (size_t i = 0; i < a->n_tags; i++) {
-    int n = snprintf(buf, sizeof buf, "%s%s", KB_FILTER_TAG, a->tags[i]);
+  for (size_t i = 0; i < a->n_tags + a->n_product_ids; i++) {
+    int n = i < a->n_tags
+                ? snprintf(buf, sizeof buf, "%s%s", KB_FILTER_TAG, a->tags[i])
+                : snprintf(buf, sizeof buf, "%s%s", KB_FILTER_PRODUCT,
+                           a->product_ids[i - a->n_tags]);
     if (n > 0 && (size_t)n <= STORE_KB_TERM_MAX) {
       int err = fn(ctx, buf, (size_t)n, &one, 1);
       if (err)
@@ -715,4 +720,28 @@ int kb_add_paths(const kb *k, store *st, char *const *paths, size_t npaths,
     free(l.v);
   }
   return result;
+}
+
+int kb_product_articles(store_txn *txn, const char *product_id, uint64_t *ids,
+                        size_t max, size_t *n, kb_diag *d) {
+  *n = 0;
+  char term[STORE_KB_TERM_MAX + 8];
+  int len = snprintf(term, sizeof term, "%s%s", KB_FILTER_PRODUCT,
+                     product_id ? product_id : "");
+  if (!product_id || !*product_id || len <= 0 || len > STORE_KB_TERM_MAX)
+    return kb_fail(d, KB_EINVAL, "product id \"%s\" is empty or too long",
+                   product_id ? product_id : "");
+  store_kb_cursor *c;
+  int err = store_kb_post_open(txn, term, (size_t)len, &c);
+  if (err)
+    return store_err(d, err, "kb product index");
+  uint64_t id;
+  const void *val;
+  size_t vlen;
+  while (*n < max && (err = store_kb_post_next(c, &id, &val, &vlen)) == 0)
+    ids[(*n)++] = id;
+  store_kb_post_close(c);
+  if (err && err != STORE_ENOTFOUND)
+    return store_err(d, err, "kb product index");
+  return 0;
 }

@@ -114,6 +114,12 @@ typedef void (*kb_report_fn)(void *ctx, const char *path, int err,
 int kb_add_paths(const kb *k, store *st, char *const *paths, size_t npaths,
                  kb_report_fn fn, void *ctx, kb_add_stats *stats);
 
+/* Ids (ascending) of the articles listing product_id (data/products.json)
+ * among their products, at most max: what an opportunity's recommended
+ * product links to. */
+int kb_product_articles(store_txn *txn, const char *product_id, uint64_t *ids,
+                        size_t max, size_t *n, kb_diag *d);
+
 /* ---- search ------------------------------------------------------------- */
 typedef struct kb_query {
   const char *text;      /* the query (syntax above) */

@@ -24,6 +24,7 @@ struct kb {
  * they start with a control byte. */
 #define KB_FILTER_CAT "\x01" "c:"
 #define KB_FILTER_TAG "\x01" "t:"
+#define KB_FILTER_PRODUCT "\x01" "p:"
 
 /* Posting value layout (LEB128 varints):
  *   doclen  tf_title  tf  pos_1  pos_2-pos_1  …  pos_tf-pos_(tf-1)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "kb/kb.h"
 
@@ -493,6 +494,31 @@ static void test_bundled_kb(void **state) {
     kb_results_destroy(&r);
     store_abort(txn);
   }
+  /* Every product of the product matrix has at least one article. */
+  json_error_t je;
+  json_t *pj = json_load_file("data/products.json", 0, &je);
+  assert_non_null(pj);
+  const char *pid;
+  json_t *pv;
+  store_txn *txn;
+  assert_int_equal(store_begin(st, false, &txn), 0);
+  size_t nprod = 0;
+  json_object_foreach(json_object_get(pj, "products"), pid, pv) {
+    uint64_t ids[8];
+    size_t n = 0;
+    assert_int_equal(kb_product_articles(txn, pid, ids, 8, &n, &d), 0);
+    if (n == 0)
+      fail_msg("no article for product %s", pid);
+    nprod++;
+  }
+  assert_true(nprod >= 10);
+  uint64_t ids[8];
+  size_t n;
+  assert_int_equal(kb_product_articles(txn, "NO_SUCH", ids, 8, &n, &d), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(kb_product_articles(txn, "", ids, 8, &n, &d), KB_EINVAL);
+  store_abort(txn);
+  json_decref(pj);
   kb_close(k);
   store_close(st);
 }
