@@ -19,14 +19,6 @@
 
 #include "graph/graph.h"
 
-/* graphviz (through pango/fontconfig) keeps process-lifetime font caches
- * that LeakSanitizer reports at exit; they are the libraries', not ours.
- * LSan reads this hook in sanitizer builds; elsewhere it is never called. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) {
-  return "leak:libfontconfig.so\nleak:libgvc.so\nleak:libpango\n";
-}
-
 #define ENT OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE
 #define PER OPPGRAPH__V1__NODE_KIND__NODE_PERSON
 #define GUAR OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
