@@ -9,9 +9,9 @@
  * made of sentences mixing the dictionary terms of DATA_DIR/dict (default
  * "data") with words of two to four common Chinese characters, Latin words
  * and numbers, word frequencies Zipf-like.  Indexes them with kb_put_batch,
- * 1000 articles per write transaction, into a fresh store in a mkdtemp directory
- * (removed afterwards), and reports MB/s of article text.  Then runs 300
- * queries each of 1, 2, 3 and 4 words drawn from the same vocabulary (first
+ * 1000 articles per write transaction, into a fresh store in a mkdtemp
+ * directory (removed afterwards), and reports MB/s of article text.  Then runs
+ * 300 queries each of 1, 2, 3 and 4 words drawn from the same vocabulary (first
  * page of 10 hits with snippets, as `oppgraph kb search` does) and reports
  * p50 / p99 / max latency and the mean hit count.  Numbers depend on the
  * machine; the header says what it ran on.
@@ -195,10 +195,11 @@ int main(int argc, char **argv) {
     }
   }
   double build = now() - t0;
-  printf("| index build | articles | MB of text | seconds | MB/s |\n"
-         "| --- | --- | --- | --- | --- |\n"
-         "| kb_put_batch, 1000 per transaction | %zu | %.1f | %.1f | %.2f |\n\n",
-         n, bytes / 1e6, build, bytes / 1e6 / build);
+  printf(
+      "| index build | articles | MB of text | seconds | MB/s |\n"
+      "| --- | --- | --- | --- | --- |\n"
+      "| kb_put_batch, 1000 per transaction | %zu | %.1f | %.1f | %.2f |\n\n",
+      n, bytes / 1e6, build, bytes / 1e6 / build);
 
   printf("| query words | queries | p50 ms | p99 ms | max ms | mean hits |\n"
          "| --- | --- | --- | --- | --- | --- |\n");
@@ -225,8 +226,8 @@ int main(int argc, char **argv) {
       store_abort(txn);
     }
     qsort(lat, NQ, sizeof *lat, cmp_d);
-    printf("| %d | %d | %.3f | %.3f | %.3f | %.0f |\n", words, NQ,
-           lat[NQ / 2], lat[NQ * 99 / 100], lat[NQ - 1], hits / NQ);
+    printf("| %d | %d | %.3f | %.3f | %.3f | %.0f |\n", words, NQ, lat[NQ / 2],
+           lat[NQ * 99 / 100], lat[NQ - 1], hits / NQ);
   }
   free(lat);
   store_close(st);

@@ -31,12 +31,11 @@ static void kb_usage(FILE *f) {
 }
 
 static void add_usage(FILE *f) {
-  fprintf(f,
-          "usage: oppgraph kb add --db DIR PATH...\n\n"
-          "Adds or replaces articles: Markdown (.md), HTML (.html), XML "
-          "(.xml)\nor text (.txt) files, folders walked.  An article with "
-          "the id of a\nstored one replaces it.  Formats: kb/article.c.  "
-          "Bad files are\nreported and skipped (exit 1).\n");
+  fprintf(f, "usage: oppgraph kb add --db DIR PATH...\n\n"
+             "Adds or replaces articles: Markdown (.md), HTML (.html), XML "
+             "(.xml)\nor text (.txt) files, folders walked.  An article with "
+             "the id of a\nstored one replaces it.  Formats: kb/article.c.  "
+             "Bad files are\nreported and skipped (exit 1).\n");
 }
 
 static void rm_usage(FILE *f) {
@@ -72,8 +71,8 @@ static int kb_store(const char *db, bool ro, store **st) {
   store_options o = {.read_only = ro};
   int err = store_open(db, &o, st);
   if (err)
-    fprintf(stderr, "oppgraph kb: store %s: %s (%s)\n", db,
-            store_strerror(err), store_last_error());
+    fprintf(stderr, "oppgraph kb: store %s: %s (%s)\n", db, store_strerror(err),
+            store_last_error());
   return err;
 }
 
@@ -157,8 +156,8 @@ static int kb_rm(int argc, char **argv) {
       rc = CLI_EXIT_OK;
     } else {
       if (err == KB_ENOTFOUND || err < 0)
-        fprintf(stderr, "oppgraph kb rm: %s\n", d.msg[0] ? d.msg :
-                store_last_error());
+        fprintf(stderr, "oppgraph kb rm: %s\n",
+                d.msg[0] ? d.msg : store_last_error());
     }
     if (err)
       store_abort(txn);
@@ -243,7 +242,8 @@ static int kb_search_cmd(int argc, char **argv) {
       json_t *o = json_object();
       json_object_set_new(o, "query", json_string(query));
       json_object_set_new(o, "total", json_integer((json_int_t)r.total));
-      json_object_set_new(o, "page", json_integer(q.page ? (json_int_t)q.page : 1));
+      json_object_set_new(o, "page",
+                          json_integer(q.page ? (json_int_t)q.page : 1));
       json_t *hits = json_array();
       for (size_t i = 0; i < r.n; i++) {
         kb_hit *h = &r.hits[i];

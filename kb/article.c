@@ -155,8 +155,9 @@ static int set_list(char ***v, size_t *n, const char *s, size_t len) {
       sep = 1;
     else if (s[i] == ',' || s[i] == ';')
       sep = 1;
-    else if (i + 3 <= len && (!memcmp(s + i, "，", 3) || !memcmp(s + i, "、", 3) ||
-                              !memcmp(s + i, "；", 3)))
+    else if (i + 3 <= len &&
+             (!memcmp(s + i, "，", 3) || !memcmp(s + i, "、", 3) ||
+              !memcmp(s + i, "；", 3)))
       sep = 3;
     if (sep) {
       int err = list_add(v, n, s + start, i - start);
@@ -283,7 +284,8 @@ static void md_body_line(sbuf *b, const char *l, size_t n) {
 static int parse_md_text(kb_article *a, const char *buf, size_t len,
                          bool markdown, const char *path, kb_diag *d) {
   size_t i = 0, lineno = 0;
-  bool have_title = false, in_front = false, header = false, body_started = false;
+  bool have_title = false, in_front = false, header = false,
+       body_started = false;
   sbuf body = {0};
   int err = 0;
   while (i < len && !err) {
@@ -329,8 +331,10 @@ static int parse_md_text(kb_article *a, const char *buf, size_t len,
       if (r == 0)
         continue;
       if (r < 0) {
-        err = r == KB_EPARSE ? kb_fail(d, r, "%s:%zu: bad id (a positive "
-                                             "integer)", path, lineno)
+        err = r == KB_EPARSE ? kb_fail(d, r,
+                                       "%s:%zu: bad id (a positive "
+                                       "integer)",
+                                       path, lineno)
                              : r;
         continue;
       }
@@ -370,9 +374,9 @@ static int parse_md_text(kb_article *a, const char *buf, size_t len,
 /* ---- HTML and XML ------------------------------------------------------- */
 
 static bool is_block(const xmlChar *name) {
-  static const char *const blocks[] = {"p",  "div", "br", "li", "tr", "h1",
-                                       "h2", "h3",  "h4", "h5", "h6", "table",
-                                       "ul", "ol",  "section", "article"};
+  static const char *const blocks[] = {
+      "p",  "div", "br", "li",    "tr", "h1", "h2",      "h3",
+      "h4", "h5",  "h6", "table", "ul", "ol", "section", "article"};
   for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
     if (!xmlStrcasecmp(name, (const xmlChar *)blocks[i]))
       return true;
@@ -418,8 +422,8 @@ static int set_node_text(char **field, xmlNode *n) {
   return err;
 }
 
-static void html_metas(kb_article *a, xmlNode *n, int *err,
-                       const char *path, kb_diag *d) {
+static void html_metas(kb_article *a, xmlNode *n, int *err, const char *path,
+                       kb_diag *d) {
   for (; n && !*err; n = n->next) {
     if (n->type != XML_ELEMENT_NODE)
       continue;
@@ -432,8 +436,10 @@ static void html_metas(kb_article *a, xmlNode *n, int *err,
         if (!xmlStrcasecmp(name, (const xmlChar *)"kb-id")) {
           uint64_t id;
           if (parse_id(c, cn, &id))
-            *err = kb_fail(d, KB_EPARSE, "%s: <meta name=\"kb-id\"> \"%s\" "
-                           "is not a positive integer", path, c);
+            *err = kb_fail(d, KB_EPARSE,
+                           "%s: <meta name=\"kb-id\"> \"%s\" "
+                           "is not a positive integer",
+                           path, c);
           else
             a->id = id;
         } else if (!xmlStrcasecmp(name, (const xmlChar *)"category")) {
@@ -475,9 +481,9 @@ static int parse_html(kb_article *a, const char *buf, size_t len,
 
 static int parse_xml(kb_article *a, const char *buf, size_t len,
                      const char *path, kb_diag *d) {
-  xmlDocPtr doc = xmlReadMemory(buf, (int)len, path, "UTF-8",
-                                XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                    XML_PARSE_NOWARNING);
+  xmlDocPtr doc =
+      xmlReadMemory(buf, (int)len, path, "UTF-8",
+                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   if (!doc) {
     const xmlError *e = xmlGetLastError();
     return kb_fail(d, KB_EPARSE, "%s:%d: not well-formed XML: %s", path,
@@ -493,8 +499,10 @@ static int parse_xml(kb_article *a, const char *buf, size_t len,
   if (id) {
     uint64_t v;
     if (parse_id((const char *)id, strlen((const char *)id), &v))
-      err = kb_fail(d, KB_EPARSE, "%s: <article id=\"%s\"> is not a positive "
-                    "integer", path, (const char *)id);
+      err = kb_fail(d, KB_EPARSE,
+                    "%s: <article id=\"%s\"> is not a positive "
+                    "integer",
+                    path, (const char *)id);
     else
       a->id = v;
     xmlFree(id);
@@ -585,8 +593,8 @@ int kb_article_parse(const char *path, const char *buf, size_t len,
   if (!path)
     path = "(memory)";
   if (len > KB_ARTICLE_MAX)
-    return kb_fail(d, KB_ETOOBIG, "%s: %zu bytes, over the %d-byte limit",
-                   path, len, KB_ARTICLE_MAX);
+    return kb_fail(d, KB_ETOOBIG, "%s: %zu bytes, over the %d-byte limit", path,
+                   len, KB_ARTICLE_MAX);
   size_t bad;
   if (!nlp_utf8_valid(buf, len, &bad))
     return kb_fail(d, KB_EUTF8, "%s: invalid UTF-8 at byte %zu", path, bad);
@@ -613,8 +621,10 @@ int kb_article_parse(const char *path, const char *buf, size_t len,
   if (err == KB_ENOMEM)
     kb_fail(d, err, "%s: out of memory", path);
   if (!err && a->id == 0 && (a->id = id_from_name(path)) == 0)
-    err = kb_fail(d, KB_EPARSE, "%s: no article id (give \"id:\" in the "
-                  "header or start the file name with digits)", path);
+    err = kb_fail(d, KB_EPARSE,
+                  "%s: no article id (give \"id:\" in the "
+                  "header or start the file name with digits)",
+                  path);
   if (!err && !*a->title && !*a->body)
     err = kb_fail(d, KB_EPARSE, "%s: neither a title nor any text", path);
   if (!err && !nlp_utf8_valid(a->body, strlen(a->body), NULL))

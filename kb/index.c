@@ -82,8 +82,10 @@ static int syn_load(kb *k, const char *path, kb_diag *d) {
       g.n++;
     }
     if (!err && g.n == 1)
-      err = kb_fail(d, KB_EPARSE, "%s:%d: a synonym group needs at least two "
-                    "entries separated by '='", path, lineno);
+      err = kb_fail(d, KB_EPARSE,
+                    "%s:%d: a synonym group needs at least two "
+                    "entries separated by '='",
+                    path, lineno);
     if (!err && g.n >= 2) {
       kb_syn_group *ns = realloc(k->syn, (k->nsyn + 1) * sizeof *ns);
       if (!ns) {
@@ -312,7 +314,8 @@ static int article_postings(const kb *k, const kb_article *a, term_fn fn,
         break;
       if (x->pos == last)
         continue; /* the same term twice at one position */
-      pl += kb_varint_put(pos + pl, last == UINT32_MAX ? x->pos : x->pos - last);
+      pl +=
+          kb_varint_put(pos + pl, last == UINT32_MAX ? x->pos : x->pos - last);
       last = x->pos;
       tf++;
       if (x->pos < tpos)
@@ -335,8 +338,7 @@ out:
   return err;
 }
 
-static int counters_add(store_txn *txn, int64_t docs, int64_t len,
-                        kb_diag *d) {
+static int counters_add(store_txn *txn, int64_t docs, int64_t len, kb_diag *d) {
   uint64_t n, l;
   int err = store_kb_meta_get(txn, "docs", &n);
   if (!err)
@@ -394,7 +396,8 @@ int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
     return err;
   kb_article copy = *a;
   copy.updated_at = (int64_t)time(NULL);
-  if ((err = store_kb_put(txn, &copy)) || (err = store_kb_len_put(txn, a->id, len)))
+  if ((err = store_kb_put(txn, &copy)) ||
+      (err = store_kb_len_put(txn, a->id, len)))
     return store_err(d, err, "write kb article");
   err = counters_add(txn, 1, len, d);
   if (!err && replaced)
@@ -449,8 +452,7 @@ static int batch_add(void *ctx, const char *term, size_t len,
   uint64_t pfx = 0;
   for (size_t i = 0; i < 8; i++)
     pfx = pfx << 8 | (i < len ? (uint8_t)term[i] : 0);
-  b->e[b->n++] =
-      (bentry){pfx, b->alen, (uint32_t)len, (uint32_t)vlen, b->id};
+  b->e[b->n++] = (bentry){pfx, b->alen, (uint32_t)len, (uint32_t)vlen, b->id};
   b->alen += len + vlen;
   return 0;
 }
@@ -475,8 +477,8 @@ static int cmp_u64(const void *x, const void *y) {
   return a < b ? -1 : a > b;
 }
 
-int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts,
-                 size_t n, size_t *replaced, kb_diag *d) {
+int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
+                 size_t *replaced, kb_diag *d) {
   if (replaced)
     *replaced = 0;
   uint64_t *ids = malloc((n ? n : 1) * sizeof *ids);
@@ -515,9 +517,8 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts,
     if (err == 0) {
       post_ctx pc = {txn, a->id, true};
       uint32_t len = 0;
-      err = fix_store_err(
-          article_postings(k, old, post_apply_kb, &pc, &len, d), d,
-          "delete kb postings");
+      err = fix_store_err(article_postings(k, old, post_apply_kb, &pc, &len, d),
+                          d, "delete kb postings");
       kb_article_free(old);
       docs--;
       toks -= len;
@@ -607,8 +608,8 @@ static int pl_add(path_list *l, const char *p) {
 }
 
 static bool is_article_name(const char *name) {
-  static const char *const ext[] = {".md", ".markdown", ".html", ".htm",
-                                    ".xml", ".txt"};
+  static const char *const ext[] = {".md",  ".markdown", ".html",
+                                    ".htm", ".xml",      ".txt"};
   size_t n = strlen(name);
   for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
     size_t m = strlen(ext[i]);
@@ -639,7 +640,8 @@ static int collect(const char *path, path_list *l, int depth) {
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", path, de->d_name);
     struct stat s2;
-    if (stat(p, &s2) == 0 && (S_ISDIR(s2.st_mode) || is_article_name(de->d_name)))
+    if (stat(p, &s2) == 0 &&
+        (S_ISDIR(s2.st_mode) || is_article_name(de->d_name)))
       err = pl_add(&sub, p);
   }
   closedir(dir);

@@ -39,12 +39,12 @@
 
 enum kb_err {
   KB_OK = 0,
-  KB_EINVAL = -1,    /* bad query or argument (message in kb_diag) */
-  KB_EUTF8 = -2,     /* invalid UTF-8 in a query or an article */
-  KB_ETOOBIG = -3,   /* query or article over its size limit */
-  KB_EPARSE = -4,    /* an article file does not parse */
-  KB_EIO = -5,       /* cannot read a file or directory */
-  KB_ESTORE = -6,    /* a store call failed */
+  KB_EINVAL = -1,  /* bad query or argument (message in kb_diag) */
+  KB_EUTF8 = -2,   /* invalid UTF-8 in a query or an article */
+  KB_ETOOBIG = -3, /* query or article over its size limit */
+  KB_EPARSE = -4,  /* an article file does not parse */
+  KB_EIO = -5,     /* cannot read a file or directory */
+  KB_ESTORE = -6,  /* a store call failed */
   KB_ENOMEM = -7,
   KB_ENOTFOUND = -8, /* no such article */
 };
@@ -96,8 +96,8 @@ int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
 /* kb_put for many articles in one transaction, postings written in key
  * order (much faster for bulk loads).  *replaced (may be NULL) counts the
  * articles that replaced a stored one. */
-int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts,
-                 size_t n, size_t *replaced, kb_diag *d);
+int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
+                 size_t *replaced, kb_diag *d);
 /* Removes the article and its postings; KB_ENOTFOUND when absent. */
 int kb_delete(const kb *k, store_txn *txn, uint64_t id, kb_diag *d);
 
@@ -122,14 +122,14 @@ int kb_product_articles(store_txn *txn, const char *product_id, uint64_t *ids,
 
 /* ---- search ------------------------------------------------------------- */
 typedef struct kb_query {
-  const char *text;      /* the query (syntax above) */
-  const char *category;  /* NULL or "" = any */
-  const char *tag;       /* NULL or "" = any */
-  size_t page;           /* 1-based; 0 = 1 */
-  size_t page_size;      /* 0 = 10; at most KB_PAGE_SIZE_MAX */
-  const char *hl_open;   /* highlight marks; NULL = "【" and "】" */
+  const char *text;     /* the query (syntax above) */
+  const char *category; /* NULL or "" = any */
+  const char *tag;      /* NULL or "" = any */
+  size_t page;          /* 1-based; 0 = 1 */
+  size_t page_size;     /* 0 = 10; at most KB_PAGE_SIZE_MAX */
+  const char *hl_open;  /* highlight marks; NULL = "【" and "】" */
   const char *hl_close;
-  size_t snippet_chars;  /* characters of a snippet; 0 = 80 */
+  size_t snippet_chars; /* characters of a snippet; 0 = 80 */
 } kb_query;
 
 typedef struct kb_hit {

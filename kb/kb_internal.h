@@ -22,9 +22,15 @@ struct kb {
 
 /* Filter terms: indexed like words, never produced by the tokenizer because
  * they start with a control byte. */
-#define KB_FILTER_CAT "\x01" "c:"
-#define KB_FILTER_TAG "\x01" "t:"
-#define KB_FILTER_PRODUCT "\x01" "p:"
+#define KB_FILTER_CAT                                                          \
+  "\x01"                                                                       \
+  "c:"
+#define KB_FILTER_TAG                                                          \
+  "\x01"                                                                       \
+  "t:"
+#define KB_FILTER_PRODUCT                                                      \
+  "\x01"                                                                       \
+  "p:"
 
 /* Posting value layout (LEB128 varints):
  *   doclen  tf_title  tf  pos_1  pos_2-pos_1  …  pos_tf-pos_(tf-1)
@@ -41,8 +47,7 @@ static inline size_t kb_varint_put(uint8_t *out, uint64_t v) {
 }
 
 /* Returns bytes read, 0 on a truncated or over-long varint. */
-static inline size_t kb_varint_get(const uint8_t *in, size_t len,
-                                   uint64_t *v) {
+static inline size_t kb_varint_get(const uint8_t *in, size_t len, uint64_t *v) {
   uint64_t r = 0;
   for (size_t i = 0; i < len && i < 10; i++) {
     r |= (uint64_t)(in[i] & 0x7f) << (7 * i);

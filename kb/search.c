@@ -223,7 +223,8 @@ static int parse_query(const kb *k, const char *s, size_t len, query *q,
       if (e >= len)
         return kb_fail(d, KB_EINVAL,
                        "query: unbalanced quote at byte %zu (close the phrase "
-                       "with '\"')", open);
+                       "with '\"')",
+                       open);
       i = e + qw;
     } else {
       b = i;
@@ -450,8 +451,8 @@ static bool judge(const kb *k, query *q, double avgdl, bool *present,
     double best = -1, best_cover = 0;
     for (size_t a = 0; a < cl->nalt; a++) {
       double s, cov;
-      if (alt_match(k, q, &cl->alts[a], cl->phrase, cl->exclude, avgdl,
-                    present, &s, &cov) &&
+      if (alt_match(k, q, &cl->alts[a], cl->phrase, cl->exclude, avgdl, present,
+                    &s, &cov) &&
           s > best) {
         best = s;
         best_cover = cov;

@@ -2,11 +2,11 @@
  * tokenize.c — the search tokenizer of the knowledge base (nlp_tokenize).
  *
  * Chinese has no spaces, so words come from the Aho–Corasick dictionary
- * (the *.dict files of data/dict: product and process terms) by leftmost-longest
- * matching; text between dictionary words is cut into character bigrams,
- * which find any two-character word the dictionary lacks at the price of
- * some noise that BM25's idf mostly absorbs.  Latin words and numbers are
- * kept whole and lower-cased ("LPR" = "lpr", "3.5").
+ * (the *.dict files of data/dict: product and process terms) by
+ * leftmost-longest matching; text between dictionary words is cut into
+ * character bigrams, which find any two-character word the dictionary lacks at
+ * the price of some noise that BM25's idf mostly absorbs.  Latin words and
+ * numbers are kept whole and lower-cased ("LPR" = "lpr", "3.5").
  *
  * Index and query must agree: both sides run the same code, and the query
  * side (NLP_TOK_NOSUB) differs only in not adding SUB tokens.  SUB tokens
@@ -140,8 +140,8 @@ static int take_first(void *ctx, const nlp_match *m) {
 /* SUB tokens of the dictionary word text[b, e) at position pos: for each
  * character start, the longest shorter word starting there, then every
  * bigram that is not already one of those words. */
-static int add_subs(const nlp_dict *dict, const char *text, size_t b,
-                    size_t e, uint32_t pos, nlp_tokens *out) {
+static int add_subs(const nlp_dict *dict, const char *text, size_t b, size_t e,
+                    uint32_t pos, nlp_tokens *out) {
   size_t first_sub = out->n;
   size_t starts[64], ns = 0;
   for (size_t j = b; j < e && ns < 64;) {
@@ -174,8 +174,8 @@ static int add_subs(const nlp_dict *dict, const char *text, size_t b,
             !memcmp(out->buf + out->v[x].off, text + s0, s1 - s0);
     if (dup)
       continue;
-    int err = tok_push(out, text + s0, s1 - s0, false, s0, s1, pos,
-                       NLP_TOK_SUB);
+    int err =
+        tok_push(out, text + s0, s1 - s0, false, s0, s1, pos, NLP_TOK_SUB);
     if (err)
       return err;
   }

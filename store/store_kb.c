@@ -150,9 +150,9 @@ int store_kb_post_open(store_txn *txn, const char *term, size_t tlen,
  * term's prefix. */
 static int post_here(store_kb_cursor *c, int rc, MDB_val *k, MDB_val *v,
                      uint64_t *id, const void **val, size_t *vlen) {
-  if (rc == MDB_NOTFOUND || (rc == 0 && (k->mv_size != c->plen + 8 ||
-                                         memcmp(k->mv_data, c->prefix,
-                                                c->plen) != 0))) {
+  if (rc == MDB_NOTFOUND ||
+      (rc == 0 && (k->mv_size != c->plen + 8 ||
+                   memcmp(k->mv_data, c->prefix, c->plen) != 0))) {
     c->done = true;
     return STORE_ENOTFOUND;
   }
@@ -246,11 +246,13 @@ int store_kb_len_get(store_txn *txn, uint64_t id, uint32_t *len) {
   if (rc)
     return st_lmdb_err("get kb_meta length", rc);
   if (v.mv_size != 4)
-    return st_fail(STORE_ECORRUPT, "kb_meta: length of article %llu is %zu "
-                   "bytes, expected 4", (unsigned long long)id, v.mv_size);
+    return st_fail(STORE_ECORRUPT,
+                   "kb_meta: length of article %llu is %zu "
+                   "bytes, expected 4",
+                   (unsigned long long)id, v.mv_size);
   const uint8_t *b = v.mv_data;
-  *len = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
-         b[3];
+  *len =
+      (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
   return 0;
 }
 

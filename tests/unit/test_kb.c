@@ -74,9 +74,8 @@ static void fx_open(fx *f, const char *synonyms) {
     fclose(fp);
   }
   kb_diag d;
-  assert_int_equal(kb_open_with(small_dict(), synonyms ? syn : NULL, NULL,
-                                &f->k, &d),
-                   0);
+  assert_int_equal(
+      kb_open_with(small_dict(), synonyms ? syn : NULL, NULL, &f->k, &d), 0);
 }
 
 static void fx_close(fx *f) {
@@ -131,8 +130,8 @@ static void test_tokenize_mixed(void **state) {
   const char *s = "申请履约保函，LPR加3.5个基点；ＡＢＣ";
   assert_int_equal(nlp_tokenize(d, s, strlen(s), 0, &t, NULL), 0);
   /* 申请 | 履约保函 (+ sub 保函, bigrams) | lpr | 加 | 3.5 | 个基 基点 | abc */
-  const char *want[] = {"申请", "履约保函", "lpr", "加", "3.5", "个基", "基点",
-                        "abc"};
+  const char *want[] = {"申请", "履约保函", "lpr",  "加",
+                        "3.5",  "个基",     "基点", "abc"};
   size_t w = 0;
   bool sub_baohan = false;
   for (size_t i = 0; i < t.n; i++) {
@@ -185,7 +184,8 @@ static void test_article_formats(void **state) {
   assert_string_equal(a->body, "正文加粗内容");
   kb_article_free(a);
 
-  const char *hb = "# 标题乙\n分类：流程手册\n标签：甲、乙\n\n## 小节\n- 条目\n";
+  const char *hb =
+      "# 标题乙\n分类：流程手册\n标签：甲、乙\n\n## 小节\n- 条目\n";
   assert_int_equal(kb_article_parse("dir/012-x.md", hb, strlen(hb), &a, &d), 0);
   assert_int_equal(a->id, 12);
   assert_string_equal(a->title, "标题乙");
@@ -194,10 +194,11 @@ static void test_article_formats(void **state) {
   assert_string_equal(a->body, "小节\n条目");
   kb_article_free(a);
 
-  const char *html = "<html><head><title>网页标题</title>"
-                     "<meta name=\"kb-id\" content=\"9\">"
-                     "<meta name=\"keywords\" content=\"a,b\"></head>"
-                     "<body><script>var x=1;</script><p>段落一</p></body></html>";
+  const char *html =
+      "<html><head><title>网页标题</title>"
+      "<meta name=\"kb-id\" content=\"9\">"
+      "<meta name=\"keywords\" content=\"a,b\"></head>"
+      "<body><script>var x=1;</script><p>段落一</p></body></html>";
   assert_int_equal(kb_article_parse("p.html", html, strlen(html), &a, &d), 0);
   assert_int_equal(a->id, 9);
   assert_string_equal(a->title, "网页标题");
@@ -237,10 +238,12 @@ static void test_bm25_order(void **state) {
   /* 1: the term once in the title (counts 3x); 2: once in a long body;
    * 3: twice in a short body; 4: absent. */
   add_md(&f, "1.md", "# 并购贷款说明\n\n本文介绍业务要点和注意事项。\n");
-  add_md(&f, "2.md", "# 其他业务\n\n很长的正文里面只提到一次并购贷款，其余都"
-                     "是无关的内容，无关的内容，无关的内容，无关的内容。\n");
-  add_md(&f, "3.md", "# 业务问答\n\n并购贷款的期限？并购贷款的比例？"
-                     "担保方式？\n");
+  add_md(&f, "2.md",
+         "# 其他业务\n\n很长的正文里面只提到一次并购贷款，其余都"
+         "是无关的内容，无关的内容，无关的内容，无关的内容。\n");
+  add_md(&f, "3.md",
+         "# 业务问答\n\n并购贷款的期限？并购贷款的比例？"
+         "担保方式？\n");
   add_md(&f, "4.md", "# 流动资金贷款\n\n日常经营周转。\n");
   uint64_t ids[16];
   size_t n;
@@ -330,8 +333,8 @@ static void test_filters_paging_snippet_synonyms(void **state) {
   store_txn *txn;
   assert_int_equal(store_begin(f.st, false, &txn), 0);
   kb_results r;
-  q = (kb_query){.text = "说明", .page_size = 1, .hl_open = "<em>",
-                 .hl_close = "</em>"};
+  q = (kb_query){
+      .text = "说明", .page_size = 1, .hl_open = "<em>", .hl_close = "</em>"};
   assert_int_equal(kb_search(f.k, txn, &q, &r, &d), 0);
   assert_int_equal(r.n, 1);
   assert_non_null(strstr(r.hits[0].snippet, "<em>说明</em>"));
