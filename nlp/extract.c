@@ -371,8 +371,10 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
   ex_span sg = d->segs[ex_seg_of(d, h->s)];
   const char *src = ex_src(d, h->s.title);
   size_t from = sg.b, to = sg.e;
-  if (h->s.b - from > EX_WINDOW_BEFORE)
-    from = ex_back(src, h->s.b - EX_WINDOW_BEFORE);
+  size_t reach = (size_t)ru->reach < EX_WINDOW_BEFORE ? (size_t)ru->reach
+                                                        : EX_WINDOW_BEFORE;
+  if (h->s.b - from > reach)
+    from = ex_back(src, h->s.b - reach);
   if (to - h->s.e > EX_WINDOW_AFTER)
     to = ex_back(src, h->s.e + EX_WINDOW_AFTER);
   size_t start = from;

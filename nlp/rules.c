@@ -27,6 +27,7 @@
 
 #define RULES_MAX_LINE 8192
 #define RULES_MAX_EXPAND 10 /* nesting depth of macro references */
+#define RULES_DEFAULT_REACH 45 /* characters before a trigger a rule sees */
 
 typedef struct rl_macro {
   char *name, *body;
@@ -57,6 +58,7 @@ typedef struct rl_loader {
   char **trig;
   size_t ntrig;
   int priority;
+  int reach; /* characters; -1 = default */
   double confidence;
   nlp_setarg *sets;
   size_t nsets;
@@ -279,6 +281,7 @@ static void rl_rule_reset(rl_loader *L) {
   L->sets = NULL;
   L->nsets = 0;
   L->priority = 0;
+  L->reach = -1;
   L->confidence = 0.7;
   L->in_rule = 0;
 }
@@ -354,6 +357,15 @@ static int rl_rule_finish(rl_loader *L) {
   ru->file = rl_intern(r, L->file);
   ru->line = L->pat_line;
   ru->priority = L->priority;
+  /* How far before the trigger a match may start, in bytes (a CJK character
+   * is 3): a pattern that opens with its trigger needs nothing before it;
+   * otherwise RULES_DEFAULT_REACH characters unless the rule says. */
+  if (L->reach >= 0)
+    ru->reach = 3 * L->reach;
+  else if (!strncmp(L->pattern, "(?<trig>", 8))
+    ru->reach = 0;
+  else
+    ru->reach = 3 * RULES_DEFAULT_REACH;
   ru->confidence = L->confidence;
   int mrc = rl_map_groups(L, ru);
   if (mrc) {
@@ -571,6 +583,12 @@ static int rl_parse_rule_key(rl_loader *L, int line, char *key, char *rest) {
     }
   } else if (!strcmp(key, "priority")) {
     L->priority = atoi(rest);
+  } else if (!strcmp(key, "reach")) {
+    L->reach = atoi(rest);
+    if (L->reach < 0 || L->reach > 1000) {
+      rl_diag(L, L->file, line, "reach: expected 0..1000 characters");
+      L->reach = -1;
+    }
   } else if (!strcmp(key, "confidence")) {
     L->confidence = atof(rest);
   } else if (!strcmp(key, "pattern")) {

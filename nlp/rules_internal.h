@@ -38,6 +38,7 @@ typedef struct nlp_rule {
   const char *name, *type, *file; /* interned */
   int line;                       /* line of the pattern */
   int priority;
+  int reach; /* bytes before the trigger hit where a match may start */
   double confidence;
   pcre2_code *re;
   uint32_t trig_group; /* group "trig", 0 when absent */
