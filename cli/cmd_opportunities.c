@@ -4,6 +4,7 @@
  * scoring from the data directory) and prints what the run did, including
  * every dropped candidate counted under its reason.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +27,22 @@ static void opps_usage(FILE *f) {
       "Run `oppgraph graph circles` first so guarantee circles are flagged.\n\n"
       "  --data DIR   data directory (default $OPPGRAPH_DATA, else ./data)\n"
       "  --now T      reference time for time decay and expiry (default: "
-      "now)\n");
+      "now)\n"
+      "  --dropped    also list every dropped candidate as a JSON line\n"
+      "               {event_id, rule, enterprise_id, reason} on stdout\n");
+}
+
+static void print_drop(void *ctx, uint64_t event_id, const char *rule_id,
+                       uint64_t ent_id, int reason) {
+  (void)ctx;
+  printf("{\"event_id\":%llu,\"rule\":\"%s\",\"enterprise_id\":%llu,"
+         "\"reason\":\"%s\"}\n",
+         (unsigned long long)event_id, rule_id ? rule_id : "",
+         (unsigned long long)ent_id, opp_drop_name(reason));
 }
 
 int cmd_opportunities(int argc, char **argv) {
+  bool list_dropped = false;
   const char *db = NULL, *data = cli_data_dir();
   long long now = (long long)time(NULL);
   for (int i = 1; i < argc; i++) {
@@ -37,6 +50,10 @@ int cmd_opportunities(int argc, char **argv) {
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       opps_usage(stdout);
       return CLI_EXIT_OK;
+    }
+    if (!strcmp(a, "--dropped")) {
+      list_dropped = true;
+      continue;
     }
     if (!v) {
       fprintf(stderr, "oppgraph opportunities: %s needs a value\n", a);
@@ -82,7 +99,8 @@ int cmd_opportunities(int argc, char **argv) {
     return CLI_EXIT_FAIL;
   }
   opp_report r;
-  rc = opp_generate(st, cfg, (int64_t)now, &r);
+  rc = opp_generate_ex(st, cfg, (int64_t)now, &r,
+                       list_dropped ? print_drop : NULL, NULL);
   if (rc) {
     fprintf(stderr, "oppgraph opportunities: %s: %s%s%s\n", db,
             opp_strerror(rc), rc == OPP_ESTORE ? ": " : "",
@@ -101,11 +119,12 @@ int cmd_opportunities(int argc, char **argv) {
            "  no known subject:      %zu\n"
            "  unknown enterprise:    %zu\n"
            "  below minimum amount:  %zu\n"
-           "  excluded subject:      %zu\n",
+           "  excluded subject:      %zu\n"
+           "  intra-group deal:      %zu\n",
            r.events, r.risk_events, r.no_rule, r.candidates, r.merged,
            r.opportunities, r.created, r.updated, r.unchanged, r.flagged,
            r.expired, r.no_subject, r.unknown_enterprise, r.below_min_amount,
-           r.excluded_subject);
+           r.excluded_subject, r.intra_group);
   }
   store_close(st);
   opp_config_free(cfg);

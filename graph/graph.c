@@ -1163,3 +1163,42 @@ done:
   *n = no;
   return 0;
 }
+
+/* ---- groups ------------------------------------------------------------ */
+
+int graph_group_head(const graph *g, uint64_t ent, Oppgraph__V1__NodeKind *kind,
+                     uint64_t *id) {
+  *kind = (Oppgraph__V1__NodeKind)KIND_ENT;
+  *id = ent;
+  size_t v;
+  if (graph_vertex_of(g, KIND_ENT, ent, &v))
+    return 0;
+  igraph_vector_int_t inc;
+  if (igraph_vector_int_init(&inc, 0))
+    return GRAPH_ENOMEM;
+  /* chains are short; a cross-holding cycle of majorities (which real
+   * registries do not have, but bad data may) is cut by the step limit */
+  size_t head = v;
+  for (int step = 0; step < 64; step++) {
+    if (igraph_incident(&g->ig, &inc, (igraph_integer_t)head, IGRAPH_IN)) {
+      igraph_vector_int_destroy(&inc);
+      return GRAPH_EIGRAPH;
+    }
+    size_t best = SIZE_MAX;
+    double best_ratio = 0.5;
+    for (igraph_integer_t k = 0; k < igraph_vector_int_size(&inc); k++) {
+      size_t e = (size_t)VECTOR(inc)[k];
+      if (g->e_type[e] == T_SHARE && g->e_ratio[e] > best_ratio) {
+        best_ratio = g->e_ratio[e];
+        best = g->e_src[e];
+      }
+    }
+    if (best == SIZE_MAX || best == v)
+      break;
+    head = best;
+  }
+  igraph_vector_int_destroy(&inc);
+  *kind = (Oppgraph__V1__NodeKind)g->node_kind[head];
+  *id = g->node_id[head];
+  return 0;
+}

@@ -110,6 +110,15 @@ typedef struct graph_owner {
 int graph_owners(const graph *g, uint64_t target, double min_share,
                  graph_owner **out, size_t *n);
 
+/* The head of an enterprise's group: from `ent`, repeatedly the holder with
+ * more than half of the shares (the largest such holder, directly), until
+ * none or a cycle of cross-holdings closes.  Two enterprises with the same
+ * head are in one group (the group is everything that head controls
+ * through majority chains).  Returns ent itself (kind enterprise) when
+ * nobody holds a majority of it, and when ent has no edge at all. */
+int graph_group_head(const graph *g, uint64_t ent, Oppgraph__V1__NodeKind *kind,
+                     uint64_t *id);
+
 /* ---- neighbourhoods ------------------------------------------------------ */
 enum graph_dir {
   GRAPH_OUT = 1, /* along edge direction (downstream, guaranteed, held) */

@@ -75,6 +75,7 @@ void opp_config_free(opp_config *cfg) {
     free(r->products);
     free(r->has_role);
     free(r->maturity_role);
+    free(r->group_check_role);
   }
   free(cfg->rules);
   for (size_t i = 0; i < cfg->nrisks; i++) {
@@ -185,7 +186,9 @@ static int load_rule(cfg_ctx *c, opp_config *cfg, json_t *j, size_t idx,
       (rc = get_str(c, j, path, "template", true, &r->template)) ||
       (rc = get_strv(c, j, path, "subject_roles", &r->subject_roles)) ||
       (rc = get_strv(c, j, path, "amount_roles", &r->amount_roles)) ||
-      (rc = get_strv(c, j, path, "date_roles", &r->date_roles)))
+      (rc = get_strv(c, j, path, "date_roles", &r->date_roles)) ||
+      (rc = get_str(c, j, path, "group_check_role", false,
+                    &r->group_check_role)))
     return rc;
   if (!r->id && !(r->id = strdup(r->event)))
     return OPP_ENOMEM;

@@ -81,8 +81,51 @@ typedef struct gen {
   size_t nr, capr;
   rm_slot *rms;
   size_t nrms;
+  graph *graph; /* guarantees + shareholdings, when a feature needs it */
+  opp_drop_fn drop;
+  void *drop_ctx;
   int err;
 } gen;
+
+const char *opp_drop_name(int reason) {
+  switch (reason) {
+  case OPP_DROP_NO_RULE:
+    return "无匹配产品规则 (no rule)";
+  case OPP_DROP_NO_SUBJECT:
+    return "主体不是已知企业 (no subject)";
+  case OPP_DROP_UNKNOWN_ENTERPRISE:
+    return "主体不在库中 (unknown enterprise)";
+  case OPP_DROP_BELOW_MIN_AMOUNT:
+    return "金额低于门槛 (below minimum amount)";
+  case OPP_DROP_EXCLUDED_SUBJECT:
+    return "主体为招标代理等 (excluded subject)";
+  case OPP_DROP_INTRA_GROUP:
+    return "集团内部交易 (intra-group)";
+  }
+  return "unknown";
+}
+
+static void dropped(gen *g, const Oppgraph__V1__Event *e, const opp_rule *r,
+                    uint64_t ent, int reason, size_t *counter) {
+  (*counter)++;
+  if (g->drop)
+    g->drop(g->drop_ctx, e->id, r ? r->id : NULL, ent, reason);
+}
+
+/* Is `other` in the group of `ent` (same head of majority-holding chains,
+ * graph_group_head)? */
+static int same_group(gen *g, uint64_t ent, uint64_t other, bool *same) {
+  *same = false;
+  if (!g->graph || ent == other)
+    return 0;
+  Oppgraph__V1__NodeKind ka, kb;
+  uint64_t ha, hb;
+  if (graph_group_head(g->graph, ent, &ka, &ha) ||
+      graph_group_head(g->graph, other, &kb, &hb))
+    return OPP_ENOMEM;
+  *same = ka == kb && ha == hb;
+  return 0;
+}
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -302,13 +345,14 @@ static int candidate(gen *g, const Oppgraph__V1__Event *e, size_t ri,
                  : e->n_subject_ids ? e->subject_ids[0]
                                     : 0;
   if (!ent) {
-    g->rep->no_subject++;
+    dropped(g, e, r, 0, OPP_DROP_NO_SUBJECT, &g->rep->no_subject);
     return 0;
   }
   Oppgraph__V1__Enterprise *en;
   int rc = store_ent_get(g->txn, ent, &en);
   if (rc == STORE_ENOTFOUND) {
-    g->rep->unknown_enterprise++;
+    dropped(g, e, r, ent, OPP_DROP_UNKNOWN_ENTERPRISE,
+            &g->rep->unknown_enterprise);
     return 0;
   }
   if (rc)
@@ -316,12 +360,23 @@ static int candidate(gen *g, const Oppgraph__V1__Event *e, size_t ri,
   bool excluded = name_excluded(g->cfg, en->name);
   oppgraph__v1__enterprise__free_unpacked(en, NULL);
   if (excluded) {
-    g->rep->excluded_subject++;
+    dropped(g, e, r, ent, OPP_DROP_EXCLUDED_SUBJECT, &g->rep->excluded_subject);
     return 0;
   }
   if (amount >= 0 && amount < g->cfg->min_amount) {
-    g->rep->below_min_amount++;
+    dropped(g, e, r, ent, OPP_DROP_BELOW_MIN_AMOUNT, &g->rep->below_min_amount);
     return 0;
+  }
+  if (r->group_check_role) {
+    const Oppgraph__V1__Argument *o = arg_by_role(e, r->group_check_role);
+    bool same = false;
+    if (o && o->enterprise_id &&
+        (rc = same_group(g, ent, o->enterprise_id, &same)))
+      return rc;
+    if (same) {
+      dropped(g, e, r, ent, OPP_DROP_INTRA_GROUP, &g->rep->intra_group);
+      return 0;
+    }
   }
   char bucket[24], month[8];
   amount_bucket(amount, bucket);
@@ -350,7 +405,7 @@ static int on_event(void *ctx, const Oppgraph__V1__Event *e) {
   g->rep->events++;
   const opp_config *cfg = g->cfg;
   if (!has_text(e->type)) {
-    g->rep->no_rule++;
+    dropped(g, e, NULL, 0, OPP_DROP_NO_RULE, &g->rep->no_rule);
     return 0;
   }
   for (size_t i = 0; i < cfg->nrisks; i++)
@@ -373,7 +428,8 @@ static int on_event(void *ctx, const Oppgraph__V1__Event *e) {
       return 1;
   }
   if (!matched)
-    g->rep->no_rule++;
+    dropped(g, e, NULL, e->n_subject_ids ? e->subject_ids[0] : 0,
+            OPP_DROP_NO_RULE, &g->rep->no_rule);
   return 0;
 }
 
@@ -927,12 +983,8 @@ out:
 static int spread_risks(gen *g) {
   const opp_config *cfg = g->cfg;
   qsort(g->r, g->nr, sizeof *g->r, cmp_risk);
-  const Oppgraph__V1__EdgeType types[2] = {T_GUARANTEE_EDGE, T_SHARE_EDGE};
-  graph *gr;
-  int grc = graph_load(g->txn, types, 2, &gr);
-  if (grc)
-    return grc == GRAPH_ENOMEM ? OPP_ENOMEM : OPP_ESTORE;
-  int rc = 0;
+  graph *gr = g->graph;
+  int grc, rc = 0;
   size_t n0 = g->nr;
   for (size_t i = 0; !rc && i < n0; i++) {
     risk k = g->r[i];
@@ -956,19 +1008,24 @@ static int spread_risks(gen *g) {
         rc = push_risk(g, x[j].id, FLAG_RELATED, k.date, k.ent, k.flag);
     free(x);
   }
-  graph_free(gr);
   return rc;
 }
 
 int opp_generate(store *st, const opp_config *cfg, int64_t now,
                  opp_report *rep) {
+  return opp_generate_ex(st, cfg, now, rep, NULL, NULL);
+}
+
+int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
+                    opp_report *rep, opp_drop_fn drop, void *drop_ctx) {
   if (!st || !cfg)
     return OPP_EINVAL;
   opp_report local;
   if (!rep)
     rep = &local;
   memset(rep, 0, sizeof *rep);
-  gen g = {.cfg = cfg, .now = now, .rep = rep};
+  gen g = {
+      .cfg = cfg, .now = now, .rep = rep, .drop = drop, .drop_ctx = drop_ctx};
   g.today = (int32_t)(now >= 0 ? now / 86400 : (now - 86399) / 86400);
   if (store_begin(st, true, &g.txn))
     return OPP_ESTORE;
@@ -978,6 +1035,18 @@ int opp_generate(store *st, const opp_config *cfg, int64_t now,
     rc = g.err;
   else if (src < 0)
     rc = OPP_ESTORE;
+  /* one graph snapshot for the features that need it, loaded before the
+   * event pass so that pass only reads */
+  bool need_graph = cfg->contagion_hops > 0;
+  for (size_t i = 0; i < cfg->nrules; i++)
+    if (cfg->rules[i].group_check_role)
+      need_graph = true;
+  if (!rc && need_graph) {
+    const Oppgraph__V1__EdgeType types[2] = {T_GUARANTEE_EDGE, T_SHARE_EDGE};
+    int grc = graph_load(g.txn, types, 2, &g.graph);
+    if (grc)
+      rc = grc == GRAPH_ENOMEM ? OPP_ENOMEM : OPP_ESTORE;
+  }
   if (!rc) {
     src = store_evt_foreach(g.txn, on_event, &g);
     if (g.err)
@@ -1007,6 +1076,7 @@ int opp_generate(store *st, const opp_config *cfg, int64_t now,
   for (size_t i = 0; i < g.nrms; i++)
     oppgraph__v1__rm__free_unpacked(g.rms[i].rm, NULL);
   free(g.rms);
+  graph_free(g.graph);
   if (rc) {
     store_abort(g.txn);
     return rc;

@@ -34,6 +34,8 @@ typedef struct opp_rule {
   char *has_role;
   char *maturity_role;
   int maturity_within_days;
+  /* drop when the enterprise in this role is in the subject's group */
+  char *group_check_role;
 } opp_rule;
 
 typedef struct opp_risk_rule {

@@ -68,12 +68,34 @@ typedef struct opp_report {
   size_t unknown_enterprise; /* subject id not in the store */
   size_t below_min_amount;   /* amount under opportunity.json min_amount */
   size_t excluded_subject;   /* subject is a tender agent etc. */
+  size_t intra_group;        /* counterparty in the subject's own group */
 } opp_report;
+
+/* Why a candidate did not become an opportunity (OPP_DROP_*), for
+ * opp_generate_ex's callback. */
+enum opp_drop {
+  OPP_DROP_NO_RULE = 1,
+  OPP_DROP_NO_SUBJECT,
+  OPP_DROP_UNKNOWN_ENTERPRISE,
+  OPP_DROP_BELOW_MIN_AMOUNT,
+  OPP_DROP_EXCLUDED_SUBJECT,
+  OPP_DROP_INTRA_GROUP,
+};
+/* Short Chinese + English name of a drop reason, e.g. "集团内部交易
+ * (intra-group)". */
+const char *opp_drop_name(int reason);
+/* rule_id is NULL for OPP_DROP_NO_RULE; ent_id 0 when unknown. */
+typedef void (*opp_drop_fn)(void *ctx, uint64_t event_id, const char *rule_id,
+                            uint64_t ent_id, int reason);
 
 /* Regenerates the opportunities of every stored event in one write
  * transaction (see the header comment for dedup and idempotence); now is
  * unix seconds, the reference for time decay, risk windows and expiry. */
 int opp_generate(store *st, const opp_config *cfg, int64_t now,
                  opp_report *rep);
+/* The same, telling drop(ctx, ...) about every candidate it drops (in event
+ * order), so that nothing is lost silently; drop may be NULL. */
+int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
+                    opp_report *rep, opp_drop_fn drop, void *drop_ctx);
 
 #endif

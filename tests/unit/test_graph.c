@@ -584,6 +584,28 @@ static void test_import_csv(void **state) {
   assert_non_null(strstr(err, "missing.csv"));
 }
 
+static void test_group_head(void **state) {
+  fx *f = *state;
+  hold(f->txn, PER, 1, 30, 0.6);  /* person 1 controls 30 */
+  hold(f->txn, ENT, 30, 31, 0.7); /* 30 controls 31 */
+  hold(f->txn, ENT, 32, 31, 0.3); /* a minority holder */
+  hold(f->txn, ENT, 33, 32, 0.5); /* exactly half is not control */
+  graph *g = load_all(f->txn);
+  Oppgraph__V1__NodeKind k;
+  uint64_t id;
+  assert_int_equal(graph_group_head(g, 31, &k, &id), 0);
+  assert_int_equal(k, PER);
+  assert_int_equal(id, 1);
+  assert_int_equal(graph_group_head(g, 30, &k, &id), 0);
+  assert_int_equal(id, 1);
+  assert_int_equal(graph_group_head(g, 32, &k, &id), 0);
+  assert_int_equal(k, ENT);
+  assert_int_equal(id, 32);
+  assert_int_equal(graph_group_head(g, 999, &k, &id), 0);
+  assert_int_equal(id, 999);
+  graph_free(g);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -609,6 +631,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_export_dot_and_svg, setup, teardown),
       cmocka_unit_test_setup_teardown(test_risk_contagion, setup, teardown),
       cmocka_unit_test_setup_teardown(test_import_csv, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_group_head, setup, teardown),
   };
   return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }

@@ -396,6 +396,24 @@ static void test_risk_flags(void **state) {
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
+typedef struct drop_log {
+  size_t n;
+  int reasons[16];
+  uint64_t events[16];
+} drop_log;
+
+static void on_drop(void *ctx, uint64_t event_id, const char *rule_id,
+                    uint64_t ent_id, int reason) {
+  drop_log *d = ctx;
+  (void)rule_id;
+  (void)ent_id;
+  if (d->n < 16) {
+    d->reasons[d->n] = reason;
+    d->events[d->n] = event_id;
+  }
+  d->n++;
+}
+
 static void test_dropped_candidates_counted(void **state) {
   fx *f = *state;
   bid(f, f->agent, "浙江丁招标代理有限公司", "90000000", "2024-03-05");
@@ -406,7 +424,14 @@ static void test_dropped_candidates_counted(void **state) {
   arg_spec odd[] = {{"某角色", "x", NULL, f->client}};
   event(f, "不存在的类型", "2024-03-01", odd, 1);
   opp_report rep;
-  generate(f, &rep);
+  drop_log d = {0};
+  assert_int_equal(opp_generate_ex(f->st, f->cfg, NOW, &rep, on_drop, &d), 0);
+  /* every drop is told, in event order, with its reason */
+  assert_int_equal(d.n, 4);
+  assert_int_equal(d.reasons[0], OPP_DROP_EXCLUDED_SUBJECT);
+  assert_int_equal(d.reasons[1], OPP_DROP_NO_SUBJECT);
+  assert_int_equal(d.reasons[2], OPP_DROP_BELOW_MIN_AMOUNT);
+  assert_int_equal(d.reasons[3], OPP_DROP_NO_RULE);
   assert_int_equal(rep.events, 5);
   assert_int_equal(rep.excluded_subject, 1);
   assert_int_equal(rep.no_subject, 1);
@@ -536,6 +561,48 @@ static void test_supplier_of_client_goes_to_its_rm(void **state) {
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
+static void test_intra_group_acquisition_dropped(void **state) {
+  fx *f = *state;
+  /* the Shenzhen prospect holds 60% of circ_a, which holds 70% of circ_b:
+   * buying circ_b is a deal inside one group; buying Beijing is not */
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
+  e.src = f->prospect_sz;
+  e.dst = f->circ_a;
+  e.ratio = 0.6;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  e.id = 0;
+  e.src = f->circ_a;
+  e.dst = f->circ_b;
+  e.ratio = 0.7;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  arg_spec in_group[] = {{"收购方", "深圳乙科技", NULL, f->prospect_sz},
+                         {"被收购方", "己纺织", NULL, f->circ_b},
+                         {"交易金额", "5亿元", "500000000", 0}};
+  uint64_t e1 = event(f, "企业收购", "2024-03-05", in_group, 3);
+  arg_spec outside[] = {{"收购方", "深圳乙科技", NULL, f->prospect_sz},
+                        {"被收购方", "北京丙能源", NULL, f->prospect_bj},
+                        {"交易金额", "5亿元", "500000000", 0}};
+  event(f, "企业收购", "2024-03-06", outside, 3);
+  drop_log d = {0};
+  opp_report rep;
+  assert_int_equal(opp_generate_ex(f->st, f->cfg, NOW, &rep, on_drop, &d), 0);
+  assert_int_equal(rep.intra_group, 1);
+  assert_int_equal(rep.opportunities, 1);
+  assert_int_equal(d.n, 1);
+  assert_int_equal(d.reasons[0], OPP_DROP_INTRA_GROUP);
+  assert_int_equal(d.events[0], e1);
+  assert_non_null(strstr(opp_drop_name(OPP_DROP_INTRA_GROUP), "intra-group"));
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_sz, NULL);
+  assert_non_null(o);
+  assert_non_null(strstr(o->explanation, "收购北京丙能源"));
+  assert_string_equal(o->products[0], "并购贷款");
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -550,6 +617,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_risk_reaches_guarantor, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_intra_group_acquisition_dropped,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_dropped_candidates_counted, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
