@@ -18,13 +18,14 @@
 #include "store/store.h"
 
 static void backup_usage(FILE *f) {
-  fprintf(f,
-          "usage: oppgraph backup --db DIR --out DIR2\n\n"
-          "Copies a consistent, compacted snapshot of the store at DIR into the\n"
-          "directory DIR2 (created when absent; it must be empty).  Safe while\n"
-          "a server reads DIR or an ingest writes it: the copy holds every\n"
-          "transaction committed before the backup began.  To restore, point\n"
-          "--db at DIR2 (or move its data.mdb into place).\n");
+  fprintf(
+      f,
+      "usage: oppgraph backup --db DIR --out DIR2\n\n"
+      "Copies a consistent, compacted snapshot of the store at DIR into the\n"
+      "directory DIR2 (created when absent; it must be empty).  Safe while\n"
+      "a server reads DIR or an ingest writes it: the copy holds every\n"
+      "transaction committed before the backup began.  To restore, point\n"
+      "--db at DIR2 (or move its data.mdb into place).\n");
 }
 
 static void backup_print_stats(const char *out, const store_stats *s) {
@@ -80,13 +81,14 @@ int cmd_backup(int argc, char **argv) {
         out = argv[++i];
       continue;
     }
-    fprintf(stderr, "oppgraph backup: unknown option or missing value: '%s'\n\n",
-            a);
+    fprintf(stderr,
+            "oppgraph backup: unknown option or missing value: '%s'\n\n", a);
     backup_usage(stderr);
     return CLI_EXIT_USAGE;
   }
   if (!db || !out) {
-    fprintf(stderr, "oppgraph backup: --db DIR and --out DIR2 are required\n\n");
+    fprintf(stderr,
+            "oppgraph backup: --db DIR and --out DIR2 are required\n\n");
     backup_usage(stderr);
     return CLI_EXIT_USAGE;
   }

@@ -28,10 +28,10 @@ typedef struct chk {
   uint64_t max_node, max_doc, max_evt, max_edge, max_opp;
 } chk;
 
-/* Records one inconsistency; never stops the walk, so one run lists them all. */
-__attribute__((format(printf, 2, 3))) static void chk_problem(chk *c,
-                                                              const char *fmt,
-                                                              ...) {
+/* Records one inconsistency; never stops the walk, so one run lists them all.
+ */
+__attribute__((format(printf, 2, 3))) static void
+chk_problem(chk *c, const char *fmt, ...) {
   char msg[512];
   va_list ap;
   va_start(ap, fmt);
@@ -47,25 +47,44 @@ __attribute__((format(printf, 2, 3))) static void chk_problem(chk *c,
 /* Names for messages; the table in store.c is private to that file. */
 static const char *st_db_table_name(enum st_db db) {
   switch (db) {
-  case ST_ENT: return "ent";
-  case ST_ENT_CODE: return "ent_code";
-  case ST_ENT_NAME: return "ent_name";
-  case ST_PERSON: return "person";
-  case ST_PERSON_NAME: return "person_name";
-  case ST_DOC: return "doc";
-  case ST_DOC_HASH: return "doc_hash";
-  case ST_EVT: return "evt";
-  case ST_EVT_ENT: return "evt_ent";
-  case ST_EDGE: return "edge";
-  case ST_EDGE_KEY: return "edge_key";
-  case ST_EDGE_OUT: return "edge_out";
-  case ST_EDGE_IN: return "edge_in";
-  case ST_OPP: return "opp";
-  case ST_OPP_RM: return "opp_rm";
-  case ST_OPP_DEDUP: return "opp_dedup";
-  case ST_CIRCLE: return "circle";
-  case ST_CIRCLE_ENT: return "circle_ent";
-  default: return "meta";
+  case ST_ENT:
+    return "ent";
+  case ST_ENT_CODE:
+    return "ent_code";
+  case ST_ENT_NAME:
+    return "ent_name";
+  case ST_PERSON:
+    return "person";
+  case ST_PERSON_NAME:
+    return "person_name";
+  case ST_DOC:
+    return "doc";
+  case ST_DOC_HASH:
+    return "doc_hash";
+  case ST_EVT:
+    return "evt";
+  case ST_EVT_ENT:
+    return "evt_ent";
+  case ST_EDGE:
+    return "edge";
+  case ST_EDGE_KEY:
+    return "edge_key";
+  case ST_EDGE_OUT:
+    return "edge_out";
+  case ST_EDGE_IN:
+    return "edge_in";
+  case ST_OPP:
+    return "opp";
+  case ST_OPP_RM:
+    return "opp_rm";
+  case ST_OPP_DEDUP:
+    return "opp_dedup";
+  case ST_CIRCLE:
+    return "circle";
+  case ST_CIRCLE_ENT:
+    return "circle_ent";
+  default:
+    return "meta";
   }
 }
 
@@ -127,7 +146,8 @@ static char *chk_norm(chk *c, const char *name, size_t *len) {
   return buf;
 }
 
-static bool chk_name_is(chk *c, const char *name, const void *key, size_t klen) {
+static bool chk_name_is(chk *c, const char *name, const void *key,
+                        size_t klen) {
   size_t n;
   char *norm = chk_norm(c, name, &n);
   bool same = norm && n == klen && !memcmp(norm, key, klen);
@@ -231,7 +251,8 @@ static int fwd_ent(chk *c, const ProtobufCMessage *m) {
   if (!err)
     err = chk_name_want(c, ST_ENT_NAME, e->name, e->id, "enterprise");
   for (size_t i = 0; !err && i < e->n_former_names; i++)
-    err = chk_name_want(c, ST_ENT_NAME, e->former_names[i], e->id, "enterprise");
+    err =
+        chk_name_want(c, ST_ENT_NAME, e->former_names[i], e->id, "enterprise");
   for (size_t i = 0; !err && i < e->n_aliases; i++)
     err = chk_name_want(c, ST_ENT_NAME, e->aliases[i], e->id, "enterprise");
   return err;
@@ -400,8 +421,9 @@ static int bwd_ent_code(chk *c, const MDB_val *k, const MDB_val *v) {
       c, ST_ENT, &oppgraph__v1__enterprise__descriptor, id, ST_ENT_CODE, &err);
   if (e && !(e->credit_code && strlen(e->credit_code) == k->mv_size &&
              !memcmp(e->credit_code, k->mv_data, k->mv_size)))
-    chk_problem(c, "ent_code: code %.*s points at enterprise %llu, whose code "
-                   "is %s",
+    chk_problem(c,
+                "ent_code: code %.*s points at enterprise %llu, whose code "
+                "is %s",
                 (int)(k->mv_size > 40 ? 40 : k->mv_size),
                 (const char *)k->mv_data, ull(id),
                 e->credit_code ? e->credit_code : "(none)");
@@ -425,8 +447,9 @@ static int bwd_ent_name(chk *c, const MDB_val *k, const MDB_val *v) {
   for (size_t i = 0; !found && i < e->n_aliases; i++)
     found = chk_name_is(c, e->aliases[i], k->mv_data, k->mv_size);
   if (!found)
-    chk_problem(c, "ent_name: \"%.*s\" points at enterprise %llu, which has no "
-                   "such name",
+    chk_problem(c,
+                "ent_name: \"%.*s\" points at enterprise %llu, which has no "
+                "such name",
                 (int)(k->mv_size > 60 ? 60 : k->mv_size),
                 (const char *)k->mv_data, ull(id));
   oppgraph__v1__enterprise__free_unpacked(e, NULL);
@@ -438,13 +461,15 @@ static int bwd_person_name(chk *c, const MDB_val *k, const MDB_val *v) {
   if (!chk_u64_val(c, ST_PERSON_NAME, v, &id))
     return 0;
   int err;
-  Oppgraph__V1__Person *p = (void *)chk_get(
-      c, ST_PERSON, &oppgraph__v1__person__descriptor, id, ST_PERSON_NAME, &err);
+  Oppgraph__V1__Person *p =
+      (void *)chk_get(c, ST_PERSON, &oppgraph__v1__person__descriptor, id,
+                      ST_PERSON_NAME, &err);
   if (!p)
     return err;
   if (!chk_name_is(c, p->name, k->mv_data, k->mv_size))
-    chk_problem(c, "person_name: \"%.*s\" points at person %llu, named "
-                   "otherwise",
+    chk_problem(c,
+                "person_name: \"%.*s\" points at person %llu, named "
+                "otherwise",
                 (int)(k->mv_size > 60 ? 60 : k->mv_size),
                 (const char *)k->mv_data, ull(id));
   oppgraph__v1__person__free_unpacked(p, NULL);
@@ -462,8 +487,9 @@ static int bwd_doc_hash(chk *c, const MDB_val *k, const MDB_val *v) {
     return err;
   if (k->mv_size != 32 || d->content_hash.len != 32 ||
       memcmp(d->content_hash.data, k->mv_data, 32))
-    chk_problem(c, "doc_hash: an entry points at document %llu, whose hash "
-                   "differs",
+    chk_problem(c,
+                "doc_hash: an entry points at document %llu, whose hash "
+                "differs",
                 ull(id));
   oppgraph__v1__document__free_unpacked(d, NULL);
   return 0;
@@ -485,8 +511,9 @@ static int bwd_evt_ent(chk *c, const MDB_val *k, const MDB_val *v) {
   for (size_t i = 0; !found && i < e->n_subject_ids; i++)
     found = e->subject_ids[i] == ent;
   if (!found)
-    chk_problem(c, "evt_ent: event %llu is listed under enterprise %llu, not "
-                   "one of its subjects",
+    chk_problem(c,
+                "evt_ent: event %llu is listed under enterprise %llu, not "
+                "one of its subjects",
                 ull(id), ull(ent));
   oppgraph__v1__event__free_unpacked(e, NULL);
   return 0;
@@ -504,8 +531,9 @@ static int bwd_edge_key(chk *c, const MDB_val *k, const MDB_val *v) {
   uint8_t nk[CHK_NKEY];
   chk_edge_nkey(nk, e);
   if (k->mv_size != CHK_NKEY || memcmp(nk, k->mv_data, CHK_NKEY))
-    chk_problem(c, "edge_key: an entry points at edge %llu, whose natural key "
-                   "differs",
+    chk_problem(c,
+                "edge_key: an entry points at edge %llu, whose natural key "
+                "differs",
                 ull(id));
   oppgraph__v1__edge__free_unpacked(e, NULL);
   return 0;
@@ -526,8 +554,9 @@ static int bwd_edge_adj(chk *c, const MDB_val *k, enum st_db db) {
     return err;
   uint64_t want = db == ST_EDGE_OUT ? e->src : e->dst;
   if (want != node || (uint8_t)e->type != p[8])
-    chk_problem(c, "%s: edge %llu is listed at node %llu type %u, but runs "
-                   "%llu -> %llu type %d",
+    chk_problem(c,
+                "%s: edge %llu is listed at node %llu type %u, but runs "
+                "%llu -> %llu type %d",
                 st_db_table_name(db), ull(id), ull(node), p[8], ull(e->src),
                 ull(e->dst), (int)e->type);
   oppgraph__v1__edge__free_unpacked(e, NULL);
@@ -558,8 +587,9 @@ static int bwd_opp_rm(chk *c, const MDB_val *k, const MDB_val *v) {
     return st_fail(STORE_ENOMEM, "store_check: out of memory");
   }
   if (klen != k->mv_size || memcmp(want, k->mv_data, klen))
-    chk_problem(c, "opp_rm: an entry points at opportunity %llu, whose RM or "
-                   "score differs",
+    chk_problem(c,
+                "opp_rm: an entry points at opportunity %llu, whose RM or "
+                "score differs",
                 ull(id));
   free(want);
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
@@ -578,8 +608,9 @@ static int bwd_opp_dedup(chk *c, const MDB_val *k, const MDB_val *v) {
     return err;
   if (!(o->dedup_key && strlen(o->dedup_key) == k->mv_size &&
         !memcmp(o->dedup_key, k->mv_data, k->mv_size)))
-    chk_problem(c, "opp_dedup: an entry points at opportunity %llu, whose "
-                   "dedup key differs",
+    chk_problem(c,
+                "opp_dedup: an entry points at opportunity %llu, whose "
+                "dedup key differs",
                 ull(id));
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
   return 0;
@@ -604,14 +635,16 @@ static int bwd_circle_ent(chk *c, const MDB_val *k, const MDB_val *v) {
   for (size_t i = 0; !found && i < g->n_members; i++)
     found = g->members[i] == ent;
   if (!found)
-    chk_problem(c, "circle_ent: enterprise %llu is listed in circle %llu, "
-                   "which does not contain it",
+    chk_problem(c,
+                "circle_ent: enterprise %llu is listed in circle %llu, "
+                "which does not contain it",
                 ull(ent), ull(id));
   oppgraph__v1__guarantee_circle__free_unpacked(g, NULL);
   return 0;
 }
 
-/* ---- sequences ------------------------------------------------------------ */
+/* ---- sequences ------------------------------------------------------------
+ */
 
 static int chk_seq(chk *c, const char *name, uint64_t max_id) {
   uint64_t cur = 0;
@@ -621,8 +654,9 @@ static int chk_seq(chk *c, const char *name, uint64_t max_id) {
   if (err)
     return err;
   if (cur < max_id)
-    chk_problem(c, "meta %s is %llu but id %llu is in use (would be handed "
-                   "out again)",
+    chk_problem(c,
+                "meta %s is %llu but id %llu is in use (would be handed "
+                "out again)",
                 name, ull(cur), ull(max_id));
   return 0;
 }
@@ -648,11 +682,11 @@ int store_check(store_txn *txn, store_check_fn fn, void *ctx,
   static const struct {
     enum st_db db;
     chk_raw_fn visit;
-  } idx[] = {{ST_ENT_CODE, bwd_ent_code},   {ST_ENT_NAME, bwd_ent_name},
+  } idx[] = {{ST_ENT_CODE, bwd_ent_code},       {ST_ENT_NAME, bwd_ent_name},
              {ST_PERSON_NAME, bwd_person_name}, {ST_DOC_HASH, bwd_doc_hash},
-             {ST_EVT_ENT, bwd_evt_ent},     {ST_EDGE_KEY, bwd_edge_key},
-             {ST_EDGE_OUT, bwd_edge_out},   {ST_EDGE_IN, bwd_edge_in},
-             {ST_OPP_RM, bwd_opp_rm},       {ST_OPP_DEDUP, bwd_opp_dedup},
+             {ST_EVT_ENT, bwd_evt_ent},         {ST_EDGE_KEY, bwd_edge_key},
+             {ST_EDGE_OUT, bwd_edge_out},       {ST_EDGE_IN, bwd_edge_in},
+             {ST_OPP_RM, bwd_opp_rm},           {ST_OPP_DEDUP, bwd_opp_dedup},
              {ST_CIRCLE_ENT, bwd_circle_ent}};
   for (size_t i = 0; !err && i < sizeof idx / sizeof idx[0]; i++)
     err = chk_walk(&c, idx[i].db, idx[i].visit);

@@ -33,8 +33,10 @@ static fuzz_extract_env *fuzz_env(void) {
   int rc = nlp_rules_load_dir(fuzz_data_path(dir, sizeof dir, "rules"),
                               fuzz_quiet, NULL, &env.rules);
   if ((rc && rc != NLP_ERULE) || !env.rules || !nlp_rules_count(env.rules)) {
-    fprintf(stderr, "fuzz_extract: no rules in %s (run from the repository "
-                    "root): %s\n", dir, nlp_strerror(rc));
+    fprintf(stderr,
+            "fuzz_extract: no rules in %s (run from the repository "
+            "root): %s\n",
+            dir, nlp_strerror(rc));
     abort();
   }
   if (nlp_dict_new(&env.dict))

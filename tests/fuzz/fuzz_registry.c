@@ -48,8 +48,7 @@ static fuzz_registry_env *fuzz_env(void) {
             store_last_error());
     abort();
   }
-  if (ingest_schema_load(fuzz_data_path(xsd, sizeof xsd,
-                                        "schema/registry.xsd"),
+  if (ingest_schema_load(fuzz_data_path(xsd, sizeof xsd, "schema/registry.xsd"),
                          &env.schema, err, sizeof err)) {
     fprintf(stderr, "fuzz_registry: %s (run from the repository root)\n", err);
     abort();

@@ -116,7 +116,7 @@ class CrashConsistencyTest(unittest.TestCase):
         shutil.copytree(reg, os.path.join(src, "registry"))
         db = os.path.join(self.dir, "db")
         cuts = [len(anns) * (i + 1) // BATCHES for i in range(BATCHES)]
-        per_batch = -(-MIN_KILLS // BATCHES) + 1
+        per_batch = -(-MIN_KILLS // BATCHES)
         kills = finished_early = 0
         srv = None
         stop = threading.Event()

@@ -217,9 +217,9 @@ static void expect_problem(const char *dir, const char *needle) {
 
 static void test_missing_index_entries_are_found(void **state) {
   (void)state;
-  static const char *dbs[] = {"ent_code", "ent_name",  "person_name",
-                              "doc_hash", "evt_ent",   "edge_key",
-                              "edge_out", "edge_in",   "opp_rm",
+  static const char *dbs[] = {"ent_code",  "ent_name",  "person_name",
+                              "doc_hash",  "evt_ent",   "edge_key",
+                              "edge_out",  "edge_in",   "opp_rm",
                               "opp_dedup", "circle_ent"};
   for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
     char dir[128];
@@ -235,9 +235,9 @@ static void test_dangling_index_entries_are_found(void **state) {
    * must be reported as pointing nowhere. */
   static const struct {
     const char *db, *needle;
-  } cases[] = {{"ent", "does not exist"},    {"person", "does not exist"},
-               {"doc", "does not exist"},    {"evt", "does not exist"},
-               {"edge", "does not exist"},   {"opp", "does not exist"},
+  } cases[] = {{"ent", "does not exist"},   {"person", "does not exist"},
+               {"doc", "does not exist"},   {"evt", "does not exist"},
+               {"edge", "does not exist"},  {"opp", "does not exist"},
                {"circle", "does not exist"}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char dir[128];
