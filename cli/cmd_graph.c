@@ -9,6 +9,7 @@
  *   neighbours   nodes within N hops along one edge type
  *   export       DOT or SVG picture around an enterprise
  *   contagion    who a risk event at an enterprise reaches, and how
+ *   exposure     whose debts an enterprise guarantees, directly or not
  *   import-edges store a CSV edge list (UTF-8 or GB18030)
  *
  * `circles --edges FILE.csv` works without a store: the list is imported
@@ -58,6 +59,9 @@ static void graph_usage(FILE *f) {
       "               and shareholdings within --hops N (default 2), weight =\n"
       "               product of --decay D (default 0.7) and channel factors,\n"
       "               at least --min W (default 0.1)\n"
+      "  exposure     enterprises --id ID guarantees within --hops N (default\n"
+      "               2): directly, or through the guarantors it guarantees,\n"
+      "               with the amount and the bound of each chain\n"
       "  import-edges store the edges of --edges FILE.csv as --type TYPE;\n"
       "               the header names the columns (see below); unknown\n"
       "               enterprises are created; exit 1 when rows were "
@@ -215,6 +219,8 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
     t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
   if (!strcmp(what, "controllers"))
     t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
+  if (!strcmp(what, "exposure"))
+    t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
   if (!strcmp(what, "export") || !strcmp(what, "contagion"))
     t = OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
   graph *g;
@@ -259,6 +265,24 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
     }
     if (!rc)
       free(ow);
+  } else if (!strcmp(what, "exposure")) {
+    graph_exposure *x;
+    size_t n;
+    rc = graph_guarantee_exposure(g, o->id, o->hops, &x, &n);
+    for (size_t i = 0; !rc && i < n; i++) {
+      json_t *j =
+          node_json(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE, x[i].id);
+      json_object_set_new(j, "hops", json_integer(x[i].hops));
+      json_object_set_new(
+          j, "via",
+          node_json(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE, x[i].via));
+      json_object_set_new(j, "edge_id", json_integer((json_int_t)x[i].edge_id));
+      json_object_set_new(j, "amount", json_integer(x[i].amount));
+      json_object_set_new(j, "bound", json_integer(x[i].bound));
+      print_json(j);
+    }
+    if (!rc)
+      free(x);
   } else if (!strcmp(what, "contagion")) {
     graph_exposed *x;
     size_t n;
@@ -400,7 +424,7 @@ int cmd_graph(int argc, char **argv) {
   if (strcmp(what, "circles") && strcmp(what, "cycles") &&
       strcmp(what, "controllers") && strcmp(what, "neighbours") &&
       strcmp(what, "export") && strcmp(what, "contagion") &&
-      strcmp(what, "import-edges")) {
+      strcmp(what, "exposure") && strcmp(what, "import-edges")) {
     fprintf(stderr, "oppgraph graph: unknown analysis '%s'\n\n", what);
     graph_usage(stderr);
     return CLI_EXIT_USAGE;
@@ -534,7 +558,8 @@ int cmd_graph(int argc, char **argv) {
     return CLI_EXIT_USAGE;
   }
   if ((!strcmp(what, "controllers") || !strcmp(what, "neighbours") ||
-       !strcmp(what, "export") || !strcmp(what, "contagion")) &&
+       !strcmp(what, "export") || !strcmp(what, "contagion") ||
+       !strcmp(what, "exposure")) &&
       !have_id) {
     fprintf(stderr, "oppgraph graph %s: --id ID is required\n", what);
     return CLI_EXIT_USAGE;

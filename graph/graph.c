@@ -1202,3 +1202,96 @@ int graph_group_head(const graph *g, uint64_t ent, Oppgraph__V1__NodeKind *kind,
   *id = g->node_id[head];
   return 0;
 }
+
+/* ---- guarantee exposure ------------------------------------------------ */
+
+static int cmp_exposure(const void *a, const void *b) {
+  const graph_exposure *x = a, *y = b;
+  if (x->hops != y->hops)
+    return x->hops < y->hops ? -1 : 1;
+  if (x->bound != y->bound)
+    return x->bound > y->bound ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int graph_guarantee_exposure(const graph *g, uint64_t ent, unsigned max_hops,
+                             graph_exposure **out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  size_t s;
+  if (graph_vertex_of(g, KIND_ENT, ent, &s))
+    return GRAPH_ENOTFOUND;
+  /* BFS level by level over enterprise guarantee edges; x[i] describes the
+   * vertex vq[i]; idx maps a vertex to i + 1 (0 = the start) */
+  vmap idx;
+  igraph_vector_int_t inc;
+  if (vmap_init(&idx, 64))
+    return GRAPH_ENOMEM;
+  if (igraph_vector_int_init(&inc, 0)) {
+    vmap_destroy(&idx);
+    return GRAPH_ENOMEM;
+  }
+  graph_exposure *x = NULL;
+  size_t *vq = NULL, nx = 0, cap = 0;
+  int rc = vmap_put(&idx, s, 0);
+  for (size_t qh = 0; !rc && qh <= nx; qh++) {
+    size_t v = qh == 0 ? s : vq[qh - 1];
+    unsigned hops = qh == 0 ? 0 : x[qh - 1].hops;
+    int64_t bound = qh == 0 ? INT64_MAX : x[qh - 1].bound;
+    if (hops >= max_hops)
+      continue;
+    if (igraph_incident(&g->ig, &inc, (igraph_integer_t)v, IGRAPH_OUT)) {
+      rc = GRAPH_EIGRAPH;
+      break;
+    }
+    for (igraph_integer_t k = 0; k < igraph_vector_int_size(&inc); k++) {
+      size_t e = (size_t)VECTOR(inc)[k];
+      if (!is_ent_guarantee(g, e))
+        continue;
+      size_t w = g->e_dst[e];
+      int64_t b = g->e_amount[e] < bound ? g->e_amount[e] : bound;
+      uint32_t at = vmap_get(&idx, w);
+      if (at != UINT32_MAX) {
+        /* seen: a chain as short with a larger bound replaces it */
+        if (at > 0 && x[at - 1].hops == hops + 1 && b > x[at - 1].bound)
+          x[at - 1] =
+              (graph_exposure){g->node_id[w], hops + 1,       g->node_id[v],
+                               g->e_id[e],    g->e_amount[e], b};
+        continue;
+      }
+      if (nx == cap) {
+        size_t c2 = cap ? cap * 2 : 32;
+        graph_exposure *x2 = realloc(x, c2 * sizeof *x2);
+        if (x2)
+          x = x2;
+        size_t *q2 = realloc(vq, c2 * sizeof *q2);
+        if (q2)
+          vq = q2;
+        if (!x2 || !q2) {
+          rc = GRAPH_ENOMEM;
+          break;
+        }
+        cap = c2;
+      }
+      x[nx] = (graph_exposure){g->node_id[w], hops + 1,       g->node_id[v],
+                               g->e_id[e],    g->e_amount[e], b};
+      vq[nx++] = w;
+      if (vmap_put(&idx, w, (uint32_t)nx)) {
+        rc = GRAPH_ENOMEM;
+        break;
+      }
+    }
+  }
+  igraph_vector_int_destroy(&inc);
+  vmap_destroy(&idx);
+  free(vq);
+  if (rc) {
+    free(x);
+    return rc;
+  }
+  if (nx)
+    qsort(x, nx, sizeof *x, cmp_exposure);
+  *out = x;
+  *n = nx;
+  return 0;
+}

@@ -83,6 +83,24 @@ typedef struct graph_pair {
 /* *out is malloc'ed (free()); sorted by (a, b). */
 int graph_mutual_pairs(const graph *g, graph_pair **out, size_t *n);
 
+/* Guarantee exposure of `ent`: the enterprises whose debts it stands
+ * behind, directly (it guarantees them) or indirectly (it guarantees a
+ * guarantor of theirs), within max_hops.  For each, the shortest chain is
+ * kept (the one with the largest bound among equally short ones): `amount`
+ * is the guarantee into that enterprise on the chain and `bound` the
+ * smallest amount along it, what ent could at most be called for through
+ * this chain.  Sorted by hops, then bound (largest first), then id. *out is
+ * malloc'ed (free()); GRAPH_ENOTFOUND when ent has no edge. */
+typedef struct graph_exposure {
+  uint64_t id;
+  unsigned hops;
+  uint64_t via; /* the enterprise before it on the chain (ent for direct) */
+  uint64_t edge_id;
+  int64_t amount, bound;
+} graph_exposure;
+int graph_guarantee_exposure(const graph *g, uint64_t ent, unsigned max_hops,
+                             graph_exposure **out, size_t *n);
+
 /* Simple guarantee cycles between enterprises of at most max_len vertices
  * (2 <= max_len), at most max_cycles of them (0 = no limit; *truncated tells
  * whether the limit cut the enumeration).  Each cycle is written as its

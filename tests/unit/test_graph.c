@@ -606,6 +606,41 @@ static void test_group_head(void **state) {
   graph_free(g);
 }
 
+static void test_guarantee_exposure(void **state) {
+  fx *f = *state;
+  uint64_t ab = guar(f->txn, 1, 2, 100);
+  guar(f->txn, 2, 3, 50);
+  uint64_t ac = guar(f->txn, 1, 3, 30); /* direct beats the 2-hop chain */
+  guar(f->txn, 3, 4, 80);
+  guar(f->txn, 2, 5, 70);
+  guar(f->txn, 5, 6, 10);  /* 3 hops: cut */
+  guar(f->txn, 9, 1, 999); /* guarantees of 1 are not its exposure */
+  edge_k(f->txn, GUAR, ENT, 1, PER, 7, 5, 0); /* persons are not counted */
+  graph *g = load_all(f->txn);
+  graph_exposure *x;
+  size_t n;
+  assert_int_equal(graph_guarantee_exposure(g, 1, 2, &x, &n), 0);
+  assert_int_equal(n, 4);
+  assert_int_equal(x[0].id, 2);
+  assert_int_equal(x[0].hops, 1);
+  assert_int_equal(x[0].edge_id, ab);
+  assert_int_equal(x[0].bound, 100);
+  assert_int_equal(x[1].id, 3);
+  assert_int_equal(x[1].hops, 1);
+  assert_int_equal(x[1].edge_id, ac);
+  assert_int_equal(x[1].bound, 30);
+  assert_int_equal(x[2].id, 5); /* 1 -> 2 -> 5: bound min(100, 70) */
+  assert_int_equal(x[2].bound, 70);
+  assert_int_equal(x[2].via, 2);
+  assert_int_equal(x[3].id, 4); /* 1 -> 3 -> 4: bound min(30, 80) */
+  assert_int_equal(x[3].hops, 2);
+  assert_int_equal(x[3].bound, 30);
+  assert_int_equal(x[3].amount, 80);
+  free(x);
+  assert_int_equal(graph_guarantee_exposure(g, 42, 2, &x, &n), GRAPH_ENOTFOUND);
+  graph_free(g);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -632,6 +667,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_risk_contagion, setup, teardown),
       cmocka_unit_test_setup_teardown(test_import_csv, setup, teardown),
       cmocka_unit_test_setup_teardown(test_group_head, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_guarantee_exposure, setup, teardown),
   };
   return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }
