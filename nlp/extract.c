@@ -41,6 +41,7 @@
 #define EX_WINDOW_AFTER 450
 #define EX_SEG_SCAN 3000    /* bytes of one sentence a fill may search */
 #define EX_SUBJECT_SEGS 3   /* opening sentences searched for the subject */
+#define EX_SUBJECT_SCAN 450 /* bytes of each of them: names come first */
 #define EX_ALIAS_BEFORE 300 /* bytes before an alias anchor the name may sit */
 #define EX_ALIAS_AFTER 120
 #define EX_MAX_ALIASES 64
@@ -290,8 +291,9 @@ static void ex_find_subject(ex_doc *d) {
           (r->subjects[p].where == 2 && sg.title))
         continue;
       const char *src = ex_src(d, sg.title);
-      size_t to = sg.e - sg.b > EX_SEG_SCAN ? ex_back(src, sg.b + EX_SEG_SCAN)
-                                            : sg.e;
+      size_t to = sg.e - sg.b > EX_SUBJECT_SCAN
+                      ? ex_back(src, sg.b + EX_SUBJECT_SCAN)
+                      : sg.e;
       size_t b, e;
       if (ex_match(d, r->subjects[p].re, src, to, sg.b) > 0 &&
           ex_group(d, r->subjects[p].vgroup, &b, &e)) {
