@@ -10,6 +10,7 @@
  *   export       DOT or SVG picture around an enterprise
  *   contagion    who a risk event at an enterprise reaches, and how
  *   exposure     whose debts an enterprise guarantees, directly or not
+ *   related      same group, shared executives or legal representatives
  *   import-edges store a CSV edge list (UTF-8 or GB18030)
  *
  * `circles --edges FILE.csv` works without a store: the list is imported
@@ -62,6 +63,9 @@ static void graph_usage(FILE *f) {
       "  exposure     enterprises --id ID guarantees within --hops N (default\n"
       "               2): directly, or through the guarantors it guarantees,\n"
       "               with the amount and the bound of each chain\n"
+      "  related      related parties of --id ID: same group (majority\n"
+      "               chains from one head), shared executive or legal\n"
+      "               representative\n"
       "  import-edges store the edges of --edges FILE.csv as --type TYPE;\n"
       "               the header names the columns (see below); unknown\n"
       "               enterprises are created; exit 1 when rows were "
@@ -221,7 +225,8 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
     t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
   if (!strcmp(what, "exposure"))
     t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
-  if (!strcmp(what, "export") || !strcmp(what, "contagion"))
+  if (!strcmp(what, "export") || !strcmp(what, "contagion") ||
+      !strcmp(what, "related"))
     t = OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
   graph *g;
   int rc = graph_load(txn, &t, t ? 1 : 0, &g);
@@ -265,6 +270,20 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
     }
     if (!rc)
       free(ow);
+  } else if (!strcmp(what, "related")) {
+    graph_related *r;
+    size_t n;
+    rc = graph_related_parties(g, o->id, &r, &n);
+    static const char *const names[] = {"", "group", "executive", "legal_rep"};
+    for (size_t i = 0; !rc && i < n; i++) {
+      json_t *j =
+          node_json(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE, r[i].id);
+      json_object_set_new(j, "relation", json_string(names[r[i].relation]));
+      json_object_set_new(j, "via", node_json(txn, r[i].via_kind, r[i].via));
+      print_json(j);
+    }
+    if (!rc)
+      free(r);
   } else if (!strcmp(what, "exposure")) {
     graph_exposure *x;
     size_t n;
@@ -424,7 +443,8 @@ int cmd_graph(int argc, char **argv) {
   if (strcmp(what, "circles") && strcmp(what, "cycles") &&
       strcmp(what, "controllers") && strcmp(what, "neighbours") &&
       strcmp(what, "export") && strcmp(what, "contagion") &&
-      strcmp(what, "exposure") && strcmp(what, "import-edges")) {
+      strcmp(what, "exposure") && strcmp(what, "related") &&
+      strcmp(what, "import-edges")) {
     fprintf(stderr, "oppgraph graph: unknown analysis '%s'\n\n", what);
     graph_usage(stderr);
     return CLI_EXIT_USAGE;
@@ -559,7 +579,7 @@ int cmd_graph(int argc, char **argv) {
   }
   if ((!strcmp(what, "controllers") || !strcmp(what, "neighbours") ||
        !strcmp(what, "export") || !strcmp(what, "contagion") ||
-       !strcmp(what, "exposure")) &&
+       !strcmp(what, "exposure") || !strcmp(what, "related")) &&
       !have_id) {
     fprintf(stderr, "oppgraph graph %s: --id ID is required\n", what);
     return CLI_EXIT_USAGE;

@@ -1295,3 +1295,139 @@ int graph_guarantee_exposure(const graph *g, uint64_t ent, unsigned max_hops,
   *n = nx;
   return 0;
 }
+
+/* ---- related parties --------------------------------------------------- */
+
+typedef struct rel_list {
+  graph_related *v;
+  size_t n, cap;
+} rel_list;
+
+static int rel_add(rel_list *l, graph_related r) {
+  for (size_t i = 0; i < l->n; i++) /* lists are short */
+    if (l->v[i].id == r.id && l->v[i].relation == r.relation)
+      return 0;
+  if (l->n == l->cap) {
+    size_t c2 = l->cap ? l->cap * 2 : 16;
+    graph_related *p = realloc(l->v, c2 * sizeof *p);
+    if (!p)
+      return GRAPH_ENOMEM;
+    l->v = p;
+    l->cap = c2;
+  }
+  l->v[l->n++] = r;
+  return 0;
+}
+
+static int cmp_related(const void *a, const void *b) {
+  const graph_related *x = a, *y = b;
+  if (x->relation != y->relation)
+    return x->relation < y->relation ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Enterprises sharing a person with ent through edges of `type`. */
+static int shared_person(const graph *g, size_t v, uint8_t type,
+                         enum graph_relation rel, rel_list *l,
+                         igraph_vector_int_t *a, igraph_vector_int_t *b) {
+  if (igraph_incident(&g->ig, a, (igraph_integer_t)v, IGRAPH_IN))
+    return GRAPH_EIGRAPH;
+  for (igraph_integer_t i = 0; i < igraph_vector_int_size(a); i++) {
+    size_t e = (size_t)VECTOR(*a)[i], p = g->e_src[e];
+    if (g->e_type[e] != type || g->node_kind[p] != KIND_PERSON)
+      continue;
+    if (igraph_incident(&g->ig, b, (igraph_integer_t)p, IGRAPH_OUT))
+      return GRAPH_EIGRAPH;
+    for (igraph_integer_t k = 0; k < igraph_vector_int_size(b); k++) {
+      size_t f = (size_t)VECTOR(*b)[k], w = g->e_dst[f];
+      if (g->e_type[f] != type || w == v || g->node_kind[w] != KIND_ENT)
+        continue;
+      if (rel_add(l, (graph_related){g->node_id[w], rel,
+                                     (Oppgraph__V1__NodeKind)KIND_PERSON,
+                                     g->node_id[p]}))
+        return GRAPH_ENOMEM;
+    }
+  }
+  return 0;
+}
+
+int graph_related_parties(const graph *g, uint64_t ent, graph_related **out,
+                          size_t *n) {
+  *out = NULL;
+  *n = 0;
+  size_t v;
+  if (graph_vertex_of(g, KIND_ENT, ent, &v))
+    return GRAPH_ENOTFOUND;
+  rel_list l = {0};
+  igraph_vector_int_t a, b;
+  if (igraph_vector_int_init(&a, 0))
+    return GRAPH_ENOMEM;
+  if (igraph_vector_int_init(&b, 0)) {
+    igraph_vector_int_destroy(&a);
+    return GRAPH_ENOMEM;
+  }
+  Oppgraph__V1__NodeKind hk;
+  uint64_t hid;
+  int rc = graph_group_head(g, ent, &hk, &hid);
+  size_t h;
+  if (!rc && !(hk == KIND_ENT && hid == ent) &&
+      !graph_vertex_of(g, hk, hid, &h)) {
+    /* the group: majority chains down from the head */
+    size_t *q = malloc(64 * sizeof *q), nq = 0, capq = 64;
+    vmap seen;
+    if (!q || vmap_init(&seen, 64)) {
+      free(q);
+      rc = GRAPH_ENOMEM;
+    } else {
+      q[nq++] = h;
+      rc = vmap_put(&seen, h, 0);
+      for (size_t i = 0; !rc && i < nq; i++) {
+        if (igraph_incident(&g->ig, &a, (igraph_integer_t)q[i], IGRAPH_OUT)) {
+          rc = GRAPH_EIGRAPH;
+          break;
+        }
+        for (igraph_integer_t k = 0; !rc && k < igraph_vector_int_size(&a);
+             k++) {
+          size_t e = (size_t)VECTOR(a)[k], w = g->e_dst[e];
+          if (g->e_type[e] != T_SHARE || g->e_ratio[e] <= 0.5 ||
+              vmap_get(&seen, w) != UINT32_MAX)
+            continue;
+          if ((rc = vmap_put(&seen, w, 0)))
+            break;
+          if (nq == capq) {
+            size_t *q2 = realloc(q, capq * 2 * sizeof *q2);
+            if (!q2) {
+              rc = GRAPH_ENOMEM;
+              break;
+            }
+            q = q2;
+            capq *= 2;
+          }
+          q[nq++] = w;
+          if (w != v && g->node_kind[w] == KIND_ENT)
+            rc = rel_add(
+                &l, (graph_related){g->node_id[w], GRAPH_REL_GROUP, hk, hid});
+        }
+      }
+      vmap_destroy(&seen);
+      free(q);
+    }
+  }
+  if (!rc)
+    rc = shared_person(g, v, OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE,
+                       GRAPH_REL_EXECUTIVE, &l, &a, &b);
+  if (!rc)
+    rc = shared_person(g, v, OPPGRAPH__V1__EDGE_TYPE__LEGAL_REP,
+                       GRAPH_REL_LEGAL_REP, &l, &a, &b);
+  igraph_vector_int_destroy(&a);
+  igraph_vector_int_destroy(&b);
+  if (rc) {
+    free(l.v);
+    return rc;
+  }
+  if (l.n)
+    qsort(l.v, l.n, sizeof *l.v, cmp_related);
+  *out = l.v;
+  *n = l.n;
+  return 0;
+}

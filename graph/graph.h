@@ -137,6 +137,27 @@ int graph_owners(const graph *g, uint64_t target, double min_share,
 int graph_group_head(const graph *g, uint64_t ent, Oppgraph__V1__NodeKind *kind,
                      uint64_t *id);
 
+/* Related parties of `ent`: enterprises in the same group (controlled by
+ * its group head through majority chains, GRAPH_REL_GROUP, via = the head),
+ * and enterprises sharing an executive (GRAPH_REL_EXECUTIVE) or a legal
+ * representative (GRAPH_REL_LEGAL_REP) with it (via = the person).  Needs
+ * SHAREHOLDING, EXECUTIVE and LEGAL_REP edges loaded.  One entry per
+ * (enterprise, relation), sorted by relation then id; *out is malloc'ed
+ * (free()).  GRAPH_ENOTFOUND when ent has no edge. */
+enum graph_relation {
+  GRAPH_REL_GROUP = 1,
+  GRAPH_REL_EXECUTIVE = 2,
+  GRAPH_REL_LEGAL_REP = 3,
+};
+typedef struct graph_related {
+  uint64_t id;
+  enum graph_relation relation;
+  Oppgraph__V1__NodeKind via_kind;
+  uint64_t via;
+} graph_related;
+int graph_related_parties(const graph *g, uint64_t ent, graph_related **out,
+                          size_t *n);
+
 /* ---- neighbourhoods ------------------------------------------------------ */
 enum graph_dir {
   GRAPH_OUT = 1, /* along edge direction (downstream, guaranteed, held) */

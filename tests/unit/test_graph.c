@@ -641,6 +641,39 @@ static void test_guarantee_exposure(void **state) {
   graph_free(g);
 }
 
+static void test_related_parties(void **state) {
+  fx *f = *state;
+  hold(f->txn, PER, 1, 40, 0.8); /* person 1 heads the group 40, 41, 42 */
+  hold(f->txn, ENT, 40, 41, 0.6);
+  hold(f->txn, ENT, 40, 42, 0.55);
+  hold(f->txn, ENT, 40, 43, 0.2); /* minority: not in the group */
+  edge_k(f->txn, OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE, PER, 2, ENT, 41, 0, 0);
+  edge_k(f->txn, OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE, PER, 2, ENT, 50, 0, 0);
+  edge_k(f->txn, OPPGRAPH__V1__EDGE_TYPE__LEGAL_REP, PER, 3, ENT, 41, 0, 0);
+  edge_k(f->txn, OPPGRAPH__V1__EDGE_TYPE__LEGAL_REP, PER, 3, ENT, 51, 0, 0);
+  graph *g = load_all(f->txn);
+  graph_related *r;
+  size_t n;
+  assert_int_equal(graph_related_parties(g, 41, &r, &n), 0);
+  assert_int_equal(n, 4);
+  assert_int_equal(r[0].relation, GRAPH_REL_GROUP);
+  assert_int_equal(r[0].id, 40);
+  assert_int_equal(r[0].via_kind, PER);
+  assert_int_equal(r[0].via, 1);
+  assert_int_equal(r[1].relation, GRAPH_REL_GROUP);
+  assert_int_equal(r[1].id, 42);
+  assert_int_equal(r[2].relation, GRAPH_REL_EXECUTIVE);
+  assert_int_equal(r[2].id, 50);
+  assert_int_equal(r[2].via, 2);
+  assert_int_equal(r[3].relation, GRAPH_REL_LEGAL_REP);
+  assert_int_equal(r[3].id, 51);
+  free(r);
+  assert_int_equal(graph_related_parties(g, 43, &r, &n), 0);
+  assert_int_equal(n, 0); /* a 20% holder makes no group */
+  free(r);
+  graph_free(g);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -668,6 +701,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_import_csv, setup, teardown),
       cmocka_unit_test_setup_teardown(test_group_head, setup, teardown),
       cmocka_unit_test_setup_teardown(test_guarantee_exposure, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_related_parties, setup, teardown),
   };
   return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }
