@@ -295,7 +295,8 @@ static void gl_error(void *ctx, xmlErrorPtr e) {
 
 int ingest_gleif_store(store_txn *txn, const char *path, ingest_format fmt,
                        ingest_file_ctx *fc, char *err, size_t errlen) {
-  xmlTextReaderPtr r = xmlReaderForFile(path, NULL, XML_PARSE_NONET);
+  xmlTextReaderPtr r = xmlReaderForFile(
+      path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   if (!r) {
     ingest_errf(err, errlen, "cannot open for streaming");
     return INGEST_EIO;
