@@ -1370,9 +1370,9 @@ int graph_related_parties(const graph *g, uint64_t ent, graph_related **out,
   uint64_t hid;
   int rc = graph_group_head(g, ent, &hk, &hid);
   size_t h;
-  if (!rc && !(hk == KIND_ENT && hid == ent) &&
-      !graph_vertex_of(g, hk, hid, &h)) {
-    /* the group: majority chains down from the head */
+  if (!rc && !graph_vertex_of(g, hk, hid, &h)) {
+    /* the group: majority chains down from the head (which is ent itself
+     * when nobody controls it: then its subsidiaries are its group) */
     size_t *q = malloc(64 * sizeof *q), nq = 0, capq = 64;
     vmap seen;
     if (!q || vmap_init(&seen, 64)) {

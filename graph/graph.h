@@ -138,7 +138,8 @@ int graph_group_head(const graph *g, uint64_t ent, Oppgraph__V1__NodeKind *kind,
                      uint64_t *id);
 
 /* Related parties of `ent`: enterprises in the same group (controlled by
- * its group head through majority chains, GRAPH_REL_GROUP, via = the head),
+ * its group head through majority chains, GRAPH_REL_GROUP, via = the head;
+ * when nobody controls ent, the enterprises it controls),
  * and enterprises sharing an executive (GRAPH_REL_EXECUTIVE) or a legal
  * representative (GRAPH_REL_LEGAL_REP) with it (via = the person).  Needs
  * SHAREHOLDING, EXECUTIVE and LEGAL_REP edges loaded.  One entry per

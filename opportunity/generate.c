@@ -503,11 +503,12 @@ static bool rm_better(const rm_slot *a, const rm_slot *b,
 }
 
 /* ---- relation to a client ------------------------------------------------
- * A prospect directly related to a client (its subsidiary, shareholder,
- * supplier or customer) is relation marketing: the client's RM has the
+ * A prospect related to a client (its subsidiary, shareholder, supplier or
+ * customer; else a member of the same group, or sharing an executive or a
+ * legal representative) is relation marketing: the client's RM has the
  * introduction, so the success probability is p_related and the RM is the
  * client's.  The first client found, in this fixed order of relations and
- * then edge order, is the one named. */
+ * then edge / id order, is the one named. */
 
 typedef struct relation {
   bool found;
@@ -577,7 +578,38 @@ static int find_relation(gen *g, const Oppgraph__V1__Enterprise *en,
     if (rc < 0 && rc != STORE_ENOTFOUND)
       return OPP_ESTORE;
   }
-  return 0;
+  if (rel->found || !g->graph)
+    return 0;
+  /* then through the graph: same group, shared executive or legal rep */
+  graph_related *r;
+  size_t n;
+  int grc = graph_related_parties(g->graph, en->id, &r, &n);
+  if (grc == GRAPH_ENOTFOUND)
+    return 0;
+  if (grc)
+    return OPP_ENOMEM;
+  static const char *const what[] = {"", "同一集团成员企业", "共同高管关联企业",
+                                     "共同法定代表人关联企业"};
+  int rc = 0;
+  for (size_t i = 0; i < n && !rel->found && !rc; i++) {
+    Oppgraph__V1__Enterprise *o;
+    int src = store_ent_get(g->txn, r[i].id, &o);
+    if (src == STORE_ENOTFOUND)
+      continue;
+    if (src) {
+      rc = OPP_ESTORE;
+      break;
+    }
+    if (o->is_client && has_text(o->rm_id)) {
+      rel->found = true;
+      snprintf(rel->client_name, sizeof rel->client_name, "%s", o->name);
+      snprintf(rel->rm_id, sizeof rel->rm_id, "%s", o->rm_id);
+      rel->what = what[r[i].relation];
+    }
+    oppgraph__v1__enterprise__free_unpacked(o, NULL);
+  }
+  free(r);
+  return rc;
 }
 
 /* Writes the RM id and the Chinese reason into why. */
@@ -1037,13 +1069,11 @@ int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
     rc = OPP_ESTORE;
   /* one graph snapshot for the features that need it, loaded before the
    * event pass so that pass only reads */
-  bool need_graph = cfg->contagion_hops > 0;
-  for (size_t i = 0; i < cfg->nrules; i++)
-    if (cfg->rules[i].group_check_role)
-      need_graph = true;
-  if (!rc && need_graph) {
-    const Oppgraph__V1__EdgeType types[2] = {T_GUARANTEE_EDGE, T_SHARE_EDGE};
-    int grc = graph_load(g.txn, types, 2, &g.graph);
+  if (!rc) {
+    const Oppgraph__V1__EdgeType types[4] = {
+        T_GUARANTEE_EDGE, T_SHARE_EDGE, OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE,
+        OPPGRAPH__V1__EDGE_TYPE__LEGAL_REP};
+    int grc = graph_load(g.txn, types, 4, &g.graph);
     if (grc)
       rc = grc == GRAPH_ENOMEM ? OPP_ENOMEM : OPP_ESTORE;
   }

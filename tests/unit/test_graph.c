@@ -671,6 +671,15 @@ static void test_related_parties(void **state) {
   assert_int_equal(graph_related_parties(g, 43, &r, &n), 0);
   assert_int_equal(n, 0); /* a 20% holder makes no group */
   free(r);
+  /* the head's group is what it controls */
+  hold(f->txn, ENT, 60, 61, 0.9);
+  graph_free(g);
+  g = load_all(f->txn);
+  assert_int_equal(graph_related_parties(g, 60, &r, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(r[0].id, 61);
+  assert_int_equal(r[0].via, 60);
+  free(r);
   graph_free(g);
 }
 

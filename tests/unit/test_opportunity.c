@@ -603,6 +603,33 @@ static void test_intra_group_acquisition_dropped(void **state) {
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
+static void test_same_group_as_client(void **state) {
+  fx *f = *state;
+  /* one person controls the client and the Beijing prospect */
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
+  e.src_kind = OPPGRAPH__V1__NODE_KIND__NODE_PERSON;
+  e.src = 77;
+  e.dst = f->client;
+  e.ratio = 0.6;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  e.id = 0;
+  e.dst = f->prospect_bj;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  bid(f, f->prospect_bj, "北京丙能源", "120000000", "2024-03-05");
+  opp_report rep;
+  generate(f, &rep);
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_bj, NULL);
+  assert_non_null(o);
+  assert_string_equal(o->rm_id, "RM001");
+  assert_non_null(strstr(o->explanation, "同一集团成员企业"));
+  assert_float_equal(o->parts->probability, 0.4, 1e-9);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -615,6 +642,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_risk_flags, setup, teardown),
       cmocka_unit_test_setup_teardown(test_supplier_of_client_goes_to_its_rm,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(test_same_group_as_client, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_risk_reaches_guarantor, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_intra_group_acquisition_dropped,
