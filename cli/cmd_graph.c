@@ -43,6 +43,8 @@ static void graph_usage(FILE *f) {
       "with\n"
       "               names, edges with amounts, total amount\n"
       "               --no-rebuild   print the stored circles as they are\n"
+      "               --as-of DATE   only guarantees valid that day\n"
+      "                              (YYYY-MM-DD; default: every guarantee)\n"
       "  cycles       simple guarantee cycles: --max-len N (default 6),\n"
       "               --limit N (default 10000)\n"
       "  controllers  holders of --id ID through shareholdings, aggregated "
@@ -91,6 +93,7 @@ typedef struct graph_opts {
   unsigned depth;
   double decay;
   const char *edges;
+  const char *as_of;
   bool have_type;
   graph_csv_opts csv;
   bool svg;
@@ -190,7 +193,7 @@ static int print_circle(void *ctx, const Oppgraph__V1__GuaranteeCircle *c) {
 static int run_circles(store *st, const graph_opts *o) {
   if (!o->no_rebuild) {
     graph_report rep;
-    int rc = graph_rebuild_circles(st, &rep);
+    int rc = graph_rebuild_circles_at(st, o->as_of, &rep);
     if (rc) {
       fprintf(stderr,
               "oppgraph graph circles: %s: rebuilding circles: %s (%s)\n",
@@ -199,11 +202,11 @@ static int run_circles(store *st, const graph_opts *o) {
     }
     fprintf(stderr,
             "guarantee graph: %zu enterprises, %zu persons, %zu edges "
-            "(%zu self-loops dropped); %zu circles with %zu members, %zu "
-            "mutual pairs\n",
+            "(%zu self-loops dropped, %zu not valid on the day); %zu circles "
+            "with %zu members, %zu mutual pairs\n",
             rep.info.enterprises, rep.info.persons, rep.info.edges,
-            rep.info.self_loops, rep.circles, rep.circle_members,
-            rep.mutual_pairs);
+            rep.info.self_loops, rep.info.expired, rep.circles,
+            rep.circle_members, rep.mutual_pairs);
   }
   store_txn *txn;
   if (store_begin(st, false, &txn))
@@ -500,6 +503,16 @@ int cmd_graph(int argc, char **argv) {
       o.svg = !strcmp(v, "svg");
     } else if (!strcmp(a, "--hops")) {
       o.hops = (unsigned)strtoul(v, &end, 10);
+    } else if (!strcmp(a, "--as-of")) {
+      int y, m, d, k = 0;
+      if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &k) != 3 || v[k] ||
+          strlen(v) != 10) {
+        fprintf(stderr,
+                "oppgraph graph %s: --as-of wants YYYY-MM-DD, not '%s'\n", what,
+                v);
+        return CLI_EXIT_USAGE;
+      }
+      o.as_of = v;
     } else if (!strcmp(a, "--edges")) {
       o.edges = v;
     } else if (!strcmp(a, "--encoding")) {

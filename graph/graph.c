@@ -74,6 +74,8 @@ typedef struct load_ctx {
   graph *g;
   size_t vcap, ecap;
   uint32_t type_mask; /* bit t set: keep edges of type t; 0 = all */
+  const char *as_of;  /* YYYY-MM-DD: keep edges valid that day; NULL = all */
+  size_t expired;
   int err;
 } load_ctx;
 
@@ -129,6 +131,12 @@ static int load_edge(void *ctx, const Oppgraph__V1__Edge *e) {
   graph *g = c->g;
   if (c->type_mask && (e->type > 31 || !(c->type_mask >> e->type & 1)))
     return 0;
+  /* ISO dates compare as strings; an empty bound is open */
+  if (c->as_of && ((e->end && *e->end && strcmp(e->end, c->as_of) < 0) ||
+                   (e->start && *e->start && strcmp(e->start, c->as_of) > 0))) {
+    c->expired++;
+    return 0;
+  }
   if (e->src == e->dst && e->src_kind == e->dst_kind) {
     g->self_loops++; /* guaranteeing or holding oneself is not a relation */
     return 0;
@@ -197,13 +205,18 @@ static int ig_build(igraph_t *ig, size_t n, const size_t *src,
 
 int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
                size_t ntypes, graph **out) {
+  return graph_load_at(txn, types, ntypes, NULL, out);
+}
+
+int graph_load_at(store_txn *txn, const Oppgraph__V1__EdgeType *types,
+                  size_t ntypes, const char *as_of, graph **out) {
   if (!txn || !out || (ntypes && !types))
     return GRAPH_EINVAL;
   igraph_set_error_handler(igraph_error_handler_ignore);
   graph *g = calloc(1, sizeof *g);
   if (!g)
     return GRAPH_ENOMEM;
-  load_ctx c = {.g = g};
+  load_ctx c = {.g = g, .as_of = as_of && *as_of ? as_of : NULL};
   int rc = rehash(g, 2048);
   /* The store walks (and decodes) every edge whatever the type asked for,
    * so several types are read in one pass and filtered here; one type is
@@ -232,6 +245,7 @@ int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
     graph_free(g);
     return rc;
   }
+  g->expired = c.expired;
   g->ig_ok = true;
   *out = g;
   return 0;
@@ -242,6 +256,7 @@ void graph_info_get(const graph *g, graph_info *out) {
   out->vertices = g->nv;
   out->edges = g->ne;
   out->self_loops = g->self_loops;
+  out->expired = g->expired;
   for (size_t v = 0; v < g->nv; v++) {
     if (g->node_kind[v] == KIND_PERSON)
       out->persons++;
@@ -430,6 +445,10 @@ done:
 }
 
 int graph_rebuild_circles(store *st, graph_report *rep) {
+  return graph_rebuild_circles_at(st, NULL, rep);
+}
+
+int graph_rebuild_circles_at(store *st, const char *as_of, graph_report *rep) {
   if (!st)
     return GRAPH_EINVAL;
   store_txn *txn;
@@ -441,7 +460,7 @@ int graph_rebuild_circles(store *st, graph_report *rep) {
   size_t n = 0;
   graph_pair *pairs = NULL;
   size_t npairs = 0;
-  int rc = graph_load(txn, &t, 1, &g);
+  int rc = graph_load_at(txn, &t, 1, as_of, &g);
   if (!rc)
     rc = graph_circles(g, &c, &n);
   if (!rc)

@@ -39,10 +39,16 @@ typedef struct graph graph;
  * from the store into a new graph.  *out is the caller's: graph_free(). */
 int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
                size_t ntypes, graph **out);
+/* The same, keeping only the edges valid on as_of (YYYY-MM-DD): an edge
+ * whose end is before that day, or whose start is after it, is left out
+ * (counted in graph_info.expired); an empty start or end is open.  as_of
+ * NULL or "" keeps every edge. */
+int graph_load_at(store_txn *txn, const Oppgraph__V1__EdgeType *types,
+                  size_t ntypes, const char *as_of, graph **out);
 void graph_free(graph *g);
 
 typedef struct graph_info {
-  size_t vertices, enterprises, persons, edges, self_loops;
+  size_t vertices, enterprises, persons, edges, self_loops, expired;
 } graph_info;
 void graph_info_get(const graph *g, graph_info *out);
 
@@ -73,6 +79,8 @@ typedef struct graph_report {
 /* Loads the guarantee graph, computes its circles and replaces the stored
  * circles with them, all in one write transaction. */
 int graph_rebuild_circles(store *st, graph_report *rep);
+/* The same with only the guarantees valid on as_of (see graph_load_at). */
+int graph_rebuild_circles_at(store *st, const char *as_of, graph_report *rep);
 
 /* Two enterprises guaranteeing each other (a -> b and b -> a), a < b. */
 typedef struct graph_pair {

@@ -20,7 +20,7 @@ typedef struct graph_slot {
 struct graph {
   igraph_t ig;
   bool ig_ok; /* ig was created and must be destroyed */
-  size_t nv, ne, self_loops;
+  size_t nv, ne, self_loops, expired;
   /* vertices */
   uint64_t *node_id;
   uint8_t *node_kind;

@@ -683,6 +683,30 @@ static void test_related_parties(void **state) {
   graph_free(g);
 }
 
+static void test_circles_as_of(void **state) {
+  fx *f = *state;
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = GUAR;
+  e.src = 1;
+  e.dst = 2;
+  e.start = (char *)"2023-01-01";
+  e.end = (char *)"2024-06-30";
+  assert_int_equal(store_edge_put(f->txn, &e), 0);
+  guar(f->txn, 2, 1, 1); /* open-ended */
+  assert_int_equal(store_commit(f->txn), 0);
+  f->txn = NULL;
+  graph_report rep;
+  assert_int_equal(graph_rebuild_circles_at(f->st, "2024-06-30", &rep), 0);
+  assert_int_equal(rep.circles, 1); /* the last valid day counts */
+  assert_int_equal(graph_rebuild_circles_at(f->st, "2024-07-01", &rep), 0);
+  assert_int_equal(rep.circles, 0);
+  assert_int_equal(rep.info.expired, 1);
+  assert_int_equal(graph_rebuild_circles_at(f->st, "2022-12-31", &rep), 0);
+  assert_int_equal(rep.circles, 0); /* not started yet */
+  assert_int_equal(graph_rebuild_circles(f->st, &rep), 0);
+  assert_int_equal(rep.circles, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -711,6 +735,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_group_head, setup, teardown),
       cmocka_unit_test_setup_teardown(test_guarantee_exposure, setup, teardown),
       cmocka_unit_test_setup_teardown(test_related_parties, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_circles_as_of, setup, teardown),
   };
   return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }
