@@ -13,8 +13,13 @@ Event-type scores count events: in each document min(gold, predicted) events
 of a type are correct.  Also printed: per-type scores and the ten most
 frequent error kinds.  Exits 0 with a message when the data is absent.
 
+With --split, documents are halved by position (even lines: "dev", odd
+lines: "check") and each half is scored on its own as well: tune rules on
+the dev half and watch the check half for overfitting.
+
 usage: /usr/bin/python3 bench/eval_duee.py [--bin build/oppgraph]
          [--data ../shared/data/duee-fin] [--rules DIR] [--markdown]
+         [--split] [--dump FILE]
 """
 import argparse
 import collections
@@ -128,6 +133,8 @@ def main():
     ap.add_argument("--rules", default=os.path.join(ROOT, "data", "rules"))
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--dump", help="write predictions (JSON lines) here")
+    ap.add_argument("--split", action="store_true",
+                    help="also score the even (dev) and odd (check) halves")
     a = ap.parse_args()
     path = os.path.join(a.data, "tune.jsonl")
     if not os.path.exists(path):
@@ -161,6 +168,16 @@ def main():
     tot, per, errors = score(gold, preds)
     print("DuEE-Fin tune set: %s" % os.path.abspath(path))
     print(table(tot, per, errors, len(gold), a.markdown))
+    if a.split:
+        print("")
+        print("| half | docs | type P | type R | type F1 | arg P | arg R | arg F1 |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, part in (("dev (even)", gold[0::2]), ("check (odd)", gold[1::2])):
+            t, _, _ = score(part, preds)
+            tp = prf(t["ce"], t["pe"], t["ge"])
+            ap_ = prf(t["ca"], t["pa"], t["ga"])
+            print("| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |" % (
+                (name, len(part)) + tp + ap_))
     return 0
 
 
