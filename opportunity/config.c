@@ -338,6 +338,27 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
   cfg->p_related = cfg->p_prospect;
   if ((rc = get_num(c, s, "score", "p_related", false, 0, &cfg->p_related)))
     return rc;
+  json_t *grid = json_object_get(root, "new_enterprise_grid");
+  if (grid) {
+    json_t *vc = json_object_get(grid, "value_cuts"),
+           *pc = json_object_get(grid, "probability_cuts");
+    if (!json_is_object(grid) || json_array_size(vc) != 2 ||
+        json_array_size(pc) != 2 || !json_is_number(json_array_get(vc, 0)) ||
+        !json_is_number(json_array_get(vc, 1)) ||
+        !json_is_number(json_array_get(pc, 0)) ||
+        !json_is_number(json_array_get(pc, 1)))
+      return cfg_fail(c,
+                      "\"new_enterprise_grid\" must be {founded_within_days, "
+                      "value_cuts: [low, high], probability_cuts: [low, "
+                      "high]}");
+    if ((rc = get_num(c, grid, "new_enterprise_grid", "founded_within_days",
+                      true, 0, &cfg->grid_new_days)))
+      return rc;
+    for (int i = 0; i < 2; i++) {
+      cfg->grid_value_cut[i] = json_number_value(json_array_get(vc, i));
+      cfg->grid_prob_cut[i] = json_number_value(json_array_get(pc, i));
+    }
+  }
   json_t *cg = json_object_get(root, "contagion");
   if (cg) {
     if (!json_is_object(cg))

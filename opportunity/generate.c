@@ -942,6 +942,17 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     fprintf(ef, "；风险提示: %s", risktxt);
   if (ndocs > 1)
     fprintf(ef, "；%zu篇公告报道同一事件", ndocs);
+  int32_t founded = parse_day(en->founded);
+  if (cfg->grid_new_days > 0 && !en->is_client && founded != NO_DATE &&
+      g->today - founded <= cfg->grid_new_days) {
+    /* the 3x3 grid for new enterprises: value potential x success rate */
+    static const char *const tier[] = {"低", "中", "高"};
+    int vt =
+        (value >= cfg->grid_value_cut[0]) + (value >= cfg->grid_value_cut[1]);
+    int pt = (prob >= cfg->grid_prob_cut[0]) + (prob >= cfg->grid_prob_cut[1]);
+    fprintf(ef, "；新设企业(成立于%s)：价值潜力%s×成功率%s", en->founded,
+            tier[vt], tier[pt]);
+  }
   fclose(ef);
 
   Oppgraph__V1__ScoreParts parts = OPPGRAPH__V1__SCORE_PARTS__INIT;

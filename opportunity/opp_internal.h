@@ -62,6 +62,9 @@ struct opp_config {
   double min_amount, half_life_days, risk_window_days;
   /* risk contagion through the graph; hops 0 = off */
   double contagion_hops, contagion_decay, contagion_min_weight;
+  /* 3x3 grid for enterprises founded within grid_new_days (0 = off):
+   * tiers 低/中/高 cut at [0] and [1] */
+  double grid_new_days, grid_value_cut[2], grid_prob_cut[2];
 };
 
 /* Penalty points of a flag; 0 when not configured. */

@@ -630,6 +630,32 @@ static void test_same_group_as_client(void **state) {
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
+static void test_new_enterprise_grid(void **state) {
+  fx *f = *state;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+  e.name = (char *)"新锐智能科技有限公司";
+  e.region = (char *)"440305";
+  e.founded = (char *)"2023-09-01"; /* half a year before NOW */
+  assert_int_equal(store_ent_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  bid(f, e.id, "新锐智能", "120000000", "2024-03-05");
+  bid(f, f->prospect_sz, "深圳乙科技", "120000000", "2024-03-05");
+  opp_report rep;
+  generate(f, &rep);
+  Oppgraph__V1__Opportunity *o = opp_of(f, e.id, NULL);
+  assert_non_null(o);
+  /* value 0.79 >= 0.75: 高; probability 0.25 < 0.3: 低 */
+  assert_non_null(strstr(o->explanation,
+                         "新设企业(成立于2023-09-01)：价值潜力高×成功率低"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  o = opp_of(f, f->prospect_sz, NULL); /* no founding date: no grid */
+  assert_non_null(o);
+  assert_null(strstr(o->explanation, "新设企业"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -643,6 +669,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_supplier_of_client_goes_to_its_rm,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_same_group_as_client, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_new_enterprise_grid, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_risk_reaches_guarantor, setup,
                                       teardown),
