@@ -338,6 +338,23 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
   cfg->p_related = cfg->p_prospect;
   if ((rc = get_num(c, s, "score", "p_related", false, 0, &cfg->p_related)))
     return rc;
+  json_t *cv = json_object_get(root, "feedback");
+  if (cv) {
+    if (!json_is_object(cv))
+      return cfg_fail(c, "\"feedback\" must be {prior_success, prior_failure, "
+                         "min_factor, max_factor}");
+    if ((rc = get_num(c, cv, "feedback", "prior_success", true, 1e-9,
+                      &cfg->conv_prior_success)) ||
+        (rc = get_num(c, cv, "feedback", "prior_failure", true, 1e-9,
+                      &cfg->conv_prior_failure)) ||
+        (rc = get_num(c, cv, "feedback", "min_factor", true, 0,
+                      &cfg->conv_min)) ||
+        (rc =
+             get_num(c, cv, "feedback", "max_factor", true, 0, &cfg->conv_max)))
+      return rc;
+    if (cfg->conv_min > 1 || cfg->conv_max < 1)
+      return cfg_fail(c, "feedback: min_factor must be <= 1 <= max_factor");
+  }
   json_t *grid = json_object_get(root, "new_enterprise_grid");
   if (grid) {
     json_t *vc = json_object_get(grid, "value_cuts"),

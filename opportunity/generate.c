@@ -81,7 +81,13 @@ typedef struct gen {
   size_t nr, capr;
   rm_slot *rms;
   size_t nrms;
-  graph *graph; /* guarantees + shareholdings, when a feature needs it */
+  graph *graph; /* guarantees, shareholdings, executives, legal reps */
+  /* RM feedback per opportunity type: accepted or won vs rejected */
+  struct conv {
+    const char *type; /* a rule's event type (owned by the config) */
+    size_t success, failure;
+  } * conv;
+  size_t nconv;
   opp_drop_fn drop;
   void *drop_ctx;
   int err;
@@ -434,6 +440,42 @@ static int on_event(void *ctx, const Oppgraph__V1__Event *e) {
 }
 
 /* ---- RMs ----------------------------------------------------------------- */
+
+/* Tallies the feedback RMs gave (status accepted / won / rejected) per
+ * opportunity type, for the conversion factor of the score. */
+static int on_feedback(void *ctx, const Oppgraph__V1__Opportunity *o) {
+  gen *g = ctx;
+  bool ok = o->status == OPPGRAPH__V1__OPP_STATUS__OPP_ACCEPTED ||
+            o->status == OPPGRAPH__V1__OPP_STATUS__OPP_WON;
+  bool bad = o->status == OPPGRAPH__V1__OPP_STATUS__OPP_REJECTED;
+  if ((!ok && !bad) || !has_text(o->type))
+    return 0;
+  for (size_t i = 0; i < g->nconv; i++)
+    if (!strcmp(g->conv[i].type, o->type)) {
+      g->conv[i].success += ok;
+      g->conv[i].failure += bad;
+      return 0;
+    }
+  return 0; /* a type no rule produces any more */
+}
+
+/* Beta-smoothed conversion of the type relative to the prior mean:
+ * (s + a) / (n + a + b) / (a / (a + b)), clamped to [min, max]; exactly 1
+ * without feedback, so a fresh store scores by the configured p_* alone. */
+static double conversion_factor(const gen *g, const char *type) {
+  const opp_config *cfg = g->cfg;
+  if (cfg->conv_prior_success <= 0)
+    return 1.0;
+  for (size_t i = 0; i < g->nconv; i++) {
+    if (strcmp(g->conv[i].type, type))
+      continue;
+    double a = cfg->conv_prior_success, b = cfg->conv_prior_failure;
+    double s = (double)g->conv[i].success, n = s + (double)g->conv[i].failure;
+    double f = ((s + a) / (n + a + b)) / (a / (a + b));
+    return fmin(cfg->conv_max, fmax(cfg->conv_min, f));
+  }
+  return 1.0;
+}
 
 static int on_rm(void *ctx, const Oppgraph__V1__Rm *rm) {
   gen *g = ctx;
@@ -910,6 +952,7 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
   double prob = en->is_client ? cfg->p_client
                 : rel.found   ? cfg->p_related
                               : cfg->p_prospect;
+  prob = fmin(1.0, prob * conversion_factor(g, r->event));
   double age = date == NO_DATE ? cfg->half_life_days
                                : fmax(0.0, (double)(g->today - date));
   double urgency = pow(0.5, age / cfg->half_life_days);
@@ -1088,6 +1131,20 @@ int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
     if (grc)
       rc = grc == GRAPH_ENOMEM ? OPP_ENOMEM : OPP_ESTORE;
   }
+  if (!rc && cfg->conv_prior_success > 0) {
+    g.conv = calloc(cfg->nrules + 1, sizeof *g.conv);
+    if (!g.conv)
+      rc = OPP_ENOMEM;
+    for (size_t i = 0; !rc && i < cfg->nrules; i++) {
+      size_t k = 0;
+      while (k < g.nconv && strcmp(g.conv[k].type, cfg->rules[i].event))
+        k++;
+      if (k == g.nconv)
+        g.conv[g.nconv++].type = cfg->rules[i].event;
+    }
+    if (!rc && store_opp_foreach(g.txn, on_feedback, &g) < 0)
+      rc = OPP_ESTORE;
+  }
   if (!rc) {
     src = store_evt_foreach(g.txn, on_event, &g);
     if (g.err)
@@ -1118,6 +1175,7 @@ int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
     oppgraph__v1__rm__free_unpacked(g.rms[i].rm, NULL);
   free(g.rms);
   graph_free(g.graph);
+  free(g.conv);
   if (rc) {
     store_abort(g.txn);
     return rc;

@@ -65,6 +65,8 @@ struct opp_config {
   /* 3x3 grid for enterprises founded within grid_new_days (0 = off):
    * tiers 低/中/高 cut at [0] and [1] */
   double grid_new_days, grid_value_cut[2], grid_prob_cut[2];
+  /* RM feedback: Beta(prior_success, prior_failure) per type; 0 = off */
+  double conv_prior_success, conv_prior_failure, conv_min, conv_max;
 };
 
 /* Penalty points of a flag; 0 when not configured. */

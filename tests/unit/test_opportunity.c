@@ -656,6 +656,45 @@ static void test_new_enterprise_grid(void **state) {
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
+static void set_status(fx *f, uint64_t ent, Oppgraph__V1__OppStatus st) {
+  Oppgraph__V1__Opportunity *o = opp_of(f, ent, NULL);
+  assert_non_null(o);
+  o->status = st;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  assert_int_equal(store_opp_put(txn, o), 0);
+  assert_int_equal(store_commit(txn), 0);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
+static void test_feedback_moves_probability(void **state) {
+  fx *f = *state;
+  bid(f, f->prospect_sz, "深圳乙科技", "120000000", "2024-03-05");
+  bid(f, f->prospect_bj, "北京丙能源", "120000000", "2024-03-05");
+  arg_spec bb[] = {{"回购方", "北京丙能源", NULL, f->prospect_bj},
+                   {"交易金额", "1亿元", "100000000", 0}};
+  event(f, "股份回购", "2024-03-05", bb, 2);
+  opp_report rep;
+  generate(f, &rep);
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_bj, NULL);
+  assert_float_equal(o->parts->probability, 0.25, 1e-9); /* no feedback */
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  /* an RM rejects the Shenzhen bid: bids convert worse than assumed */
+  set_status(f, f->prospect_sz, OPPGRAPH__V1__OPP_STATUS__OPP_REJECTED);
+  generate(f, &rep);
+  /* Beta(3, 7): (0 + 3) / (1 + 10) / 0.3 = 0.909 */
+  size_t total;
+  o = opp_of(f, f->prospect_bj, &total);
+  assert_int_equal(total, 3);
+  assert_string_equal(o->type, "中标"); /* the first of bj's, by id */
+  assert_float_equal(o->parts->probability, 0.25 * 3.0 / 11.0 / 0.3, 1e-9);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  o = opp_of(f, f->prospect_sz, NULL);
+  assert_int_equal(o->status,
+                   OPPGRAPH__V1__OPP_STATUS__OPP_REJECTED); /* kept */
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -671,6 +710,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_same_group_as_client, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_new_enterprise_grid, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_feedback_moves_probability, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_risk_reaches_guarantor, setup,
                                       teardown),
