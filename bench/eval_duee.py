@@ -158,10 +158,17 @@ def main():
         return 1
     if r.stderr:
         sys.stderr.write(r.stderr)
+    # The rules also find the bank's own signals (债券发行, 对外担保 …),
+    # which DuEE-Fin does not annotate: only its event types are scored.
+    schema = os.path.join(a.data, "event_schema.json")
+    known = None
+    if os.path.exists(schema):
+        known = {json.loads(l)["event_type"] for l in open(schema, encoding="utf-8") if l.strip()}
     preds = {}
     for l in r.stdout.splitlines():
         o = json.loads(l)
-        preds[o["id"]] = o.get("event_list", [])
+        preds[o["id"]] = [e for e in o.get("event_list", [])
+                          if known is None or e["event_type"] in known]
     if a.dump:
         with open(a.dump, "w", encoding="utf-8") as f:
             f.write(r.stdout)

@@ -576,23 +576,51 @@ static int ex_same_args(const ex_doc *d, const ex_event *a,
   return 1;
 }
 
-/* Merges b into a when none of their shared roles disagree.  An event told
- * in the title is a headline summary of one in the body: it is merged
- * whatever it says, the body's wording winning where they differ. */
+/* Whether every value of role in x is also a value of it in y. */
+static int ex_role_subset(const ex_doc *d, const ex_event *x,
+                          const ex_event *y, const char *role) {
+  for (int i = 0; i < x->na; i++) {
+    if (x->a[i].role != role)
+      continue;
+    int j;
+    for (j = 0; j < y->na; j++)
+      if (y->a[j].role == role && ex_arg_eq(d, &x->a[i], &y->a[j]))
+        break;
+    if (j == y->na)
+      return 0;
+  }
+  return 1;
+}
+
+/* Merges b into a when none of their shared roles disagree.  A role may
+ * hold several values (highest and lowest price, a list of investors): two
+ * events agree on it when the values of one are among those of the other,
+ * and the merged event keeps the union.  An event told in the title is a
+ * headline summary of one in the body: it is merged whatever it says, the
+ * body's values replacing the title's for every role the body has. */
 static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
   int headline = a->trig.title != b->trig.title;
-  for (int i = 0; i < b->na && !headline; i++)
+  for (int i = 0; i < b->na && !headline; i++) {
+    const char *role = b->a[i].role;
+    if (ex_has_role(a, role) && !ex_role_subset(d, a, b, role) &&
+        !ex_role_subset(d, b, a, role))
+      return 0;
+  }
+  if (a->trig.title && !b->trig.title) { /* body wording wins */
+    int k = 0;
     for (int j = 0; j < a->na; j++)
-      if (a->a[j].role == b->a[i].role && !ex_arg_eq(d, &a->a[j], &b->a[i]))
-        return 0;
-  if (a->trig.title && !b->trig.title) /* body wording wins */
-    for (int i = 0; i < b->na; i++)
-      for (int j = 0; j < a->na; j++)
-        if (a->a[j].role == b->a[i].role)
-          a->a[j] = b->a[i];
-  for (int i = 0; i < b->na; i++)
-    if (!ex_has_role(a, b->a[i].role) && a->na < EX_MAX_ARGS)
+      if (!ex_has_role(b, a->a[j].role))
+        a->a[k++] = a->a[j];
+    a->na = k;
+  }
+  for (int i = 0; i < b->na && a->na < EX_MAX_ARGS; i++) {
+    int j;
+    for (j = 0; j < a->na; j++)
+      if (a->a[j].role == b->a[i].role && ex_arg_eq(d, &a->a[j], &b->a[i]))
+        break;
+    if (j == a->na)
       a->a[a->na++] = b->a[i];
+  }
   if (b->conf > a->conf)
     a->conf = b->conf;
   return 1;

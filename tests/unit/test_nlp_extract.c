@@ -284,6 +284,47 @@ static void test_identical_events_deduped(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Several values of one role: the highest and lowest prices are both
+ * arguments, and merging the events of several trigger hits (title and
+ * body) keeps them all instead of overwriting one with the other. */
+static size_t count_role(const nlp_event *ev, const char *role) {
+  size_t n = 0;
+  for (size_t i = 0; ev && i < ev->nargs; i++)
+    n += !strcmp(ev->args[i].role, role);
+  return n;
+}
+
+static int has_value(const nlp_event *ev, const char *role, const char *v) {
+  for (size_t i = 0; ev && i < ev->nargs; i++)
+    if (!strcmp(ev->args[i].role, role) && !strcmp(ev->args[i].text, v))
+      return 1;
+  return 0;
+}
+
+static void test_buyback_price_range_kept(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青禾电气回购进展";
+  const char *text = "截至上月末，青禾电气累计回购股份120万股，占公司总股本的0.5%，"
+                     "最高成交价为8.12元/股，最低成交价为7.65元/股，"
+                     "回购均价为7.90元，回购股份已全部过户。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  size_t n = 0;
+  const nlp_event *ev = NULL;
+  for (size_t i = 0; i < res.n; i++)
+    if (!strcmp(res.events[i].type, "股份回购")) {
+      ev = &res.events[i];
+      n++;
+    }
+  assert_int_equal(n, 1);
+  assert_int_equal(count_role(ev, "每股交易价格"), 3);
+  assert_true(has_value(ev, "每股交易价格", "最高成交价为8.12元"));
+  assert_true(has_value(ev, "每股交易价格", "最低成交价为7.65元"));
+  assert_true(has_value(ev, "每股交易价格", "7.90元"));
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -363,6 +404,7 @@ int main(void) {
       cmocka_unit_test(test_cross_sentence_subject),
       cmocka_unit_test(test_alias_binding),
       cmocka_unit_test(test_identical_events_deduped),
+      cmocka_unit_test(test_buyback_price_range_kept),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
