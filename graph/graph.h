@@ -3,8 +3,14 @@
  * store's typed edges into an igraph directed graph, and the analyses risk
  * officers and the opportunity engine ask of it: guarantee circles (strongly
  * connected components of the guarantee graph), mutual-guarantee pairs,
- * simple guarantee cycles, ownership penetration (ultimate controllers) and
- * hop-limited neighbourhoods.
+ * simple guarantee cycles, guarantee exposure within N hops, ownership
+ * penetration (ultimate controllers), group heads and related parties, risk
+ * contagion, hop-limited neighbourhoods, and pictures (DOT, SVG through
+ * graphviz).  CSV edge lists (bank extracts) are imported here too.
+ *
+ * igraph is not thread-safe in its error handling set-up: graph_load sets
+ * the process-wide handler to "ignore" (it would abort otherwise), which is
+ * the same value every time, so concurrent loads are harmless.
  *
  * A graph is an immutable snapshot: graph_load reads the edges inside one
  * store transaction, so it is consistent with that transaction and may be
