@@ -74,9 +74,10 @@ static void amount_label(FILE *f, int64_t a) {
     fprintf(f, "%lld元", (long long)a);
 }
 
-int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
-                     unsigned depth, size_t max_nodes, char **dot,
-                     size_t *len) {
+static int graph_export_dot_unlocked(store_txn *txn, const graph *g,
+                                     uint64_t center, unsigned depth,
+                                     size_t max_nodes, char **dot,
+                                     size_t *len) {
   *dot = NULL;
   size_t c;
   if (graph_vertex_of(g, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE, center, &c))
@@ -163,7 +164,17 @@ int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
   return rc;
 }
 
-int graph_dot_to_svg(const char *dot, char **svg, size_t *len) {
+int graph_export_dot(store_txn *txn, const graph *g, uint64_t center,
+                     unsigned depth, size_t max_nodes, char **dot,
+                     size_t *len) {
+  graph_ig_lock();
+  int rc =
+      graph_export_dot_unlocked(txn, g, center, depth, max_nodes, dot, len);
+  graph_ig_unlock();
+  return rc;
+}
+
+static int graph_dot_to_svg_unlocked(const char *dot, char **svg, size_t *len) {
   *svg = NULL;
   if (!dot)
     return GRAPH_EINVAL;
@@ -200,5 +211,12 @@ int graph_dot_to_svg(const char *dot, char **svg, size_t *len) {
     gvFreeRenderData(out);
   agclose(ag);
   gvFreeContext(gvc);
+  return rc;
+}
+
+int graph_dot_to_svg(const char *dot, char **svg, size_t *len) {
+  graph_ig_lock();
+  int rc = graph_dot_to_svg_unlocked(dot, svg, len);
+  graph_ig_unlock();
   return rc;
 }

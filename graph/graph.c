@@ -19,6 +19,7 @@
 #include "graph/graph_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,32 @@
 #define KIND_PERSON OPPGRAPH__V1__NODE_KIND__NODE_PERSON
 #define T_GUARANTEE OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
 #define T_SHARE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
+
+/* igraph (Debian builds it with IGRAPH_THREAD_SAFE 0) and graphviz keep
+ * process-wide state (igraph's error and cleanup stacks, graphviz's
+ * contexts), so every public function that reaches into them holds this one
+ * lock: the server calls the graph from several threads.  It is recursive
+ * because some analyses call others (related parties use group heads).
+ * This is the module's only global, and it guards the libraries' globals. */
+static pthread_mutex_t ig_mutex;
+static pthread_once_t ig_once = PTHREAD_ONCE_INIT;
+
+static void ig_mutex_init(void) {
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+  pthread_mutex_init(&ig_mutex, &a);
+  pthread_mutexattr_destroy(&a);
+}
+
+void graph_ig_lock(void) {
+  pthread_once(&ig_once, ig_mutex_init);
+  pthread_mutex_lock(&ig_mutex);
+}
+
+void graph_ig_unlock(void) {
+  pthread_mutex_unlock(&ig_mutex);
+}
 
 const char *graph_strerror(int err) {
   switch (err) {
@@ -168,7 +195,7 @@ static int load_edge(void *ctx, const Oppgraph__V1__Edge *e) {
   return 0;
 }
 
-void graph_free(graph *g) {
+static void graph_free_unlocked(graph *g) {
   if (!g)
     return;
   if (g->ig_ok)
@@ -183,6 +210,12 @@ void graph_free(graph *g) {
   free(g->e_dst);
   free(g->slot);
   free(g);
+}
+
+void graph_free(graph *g) {
+  graph_ig_lock();
+  graph_free_unlocked(g);
+  graph_ig_unlock();
 }
 
 /* igraph_create from parallel src/dst arrays, n vertices */
@@ -208,8 +241,10 @@ int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
   return graph_load_at(txn, types, ntypes, NULL, out);
 }
 
-int graph_load_at(store_txn *txn, const Oppgraph__V1__EdgeType *types,
-                  size_t ntypes, const char *as_of, graph **out) {
+static int graph_load_at_unlocked(store_txn *txn,
+                                  const Oppgraph__V1__EdgeType *types,
+                                  size_t ntypes, const char *as_of,
+                                  graph **out) {
   if (!txn || !out || (ntypes && !types))
     return GRAPH_EINVAL;
   igraph_set_error_handler(igraph_error_handler_ignore);
@@ -249,6 +284,14 @@ int graph_load_at(store_txn *txn, const Oppgraph__V1__EdgeType *types,
   g->ig_ok = true;
   *out = g;
   return 0;
+}
+
+int graph_load_at(store_txn *txn, const Oppgraph__V1__EdgeType *types,
+                  size_t ntypes, const char *as_of, graph **out) {
+  graph_ig_lock();
+  int rc = graph_load_at_unlocked(txn, types, ntypes, as_of, out);
+  graph_ig_unlock();
+  return rc;
 }
 
 void graph_info_get(const graph *g, graph_info *out) {
@@ -328,8 +371,9 @@ void graph_circles_free(Oppgraph__V1__GuaranteeCircle **c, size_t n) {
   free(c);
 }
 
-int graph_circles(const graph *g, Oppgraph__V1__GuaranteeCircle ***out,
-                  size_t *n) {
+static int graph_circles_unlocked(const graph *g,
+                                  Oppgraph__V1__GuaranteeCircle ***out,
+                                  size_t *n) {
   *out = NULL;
   *n = 0;
   size_t *sel, nsel;
@@ -442,6 +486,14 @@ done:
   *out = circ;
   *n = nc;
   return 0;
+}
+
+int graph_circles(const graph *g, Oppgraph__V1__GuaranteeCircle ***out,
+                  size_t *n) {
+  graph_ig_lock();
+  int rc = graph_circles_unlocked(g, out, n);
+  graph_ig_unlock();
+  return rc;
 }
 
 int graph_rebuild_circles(store *st, graph_report *rep) {
@@ -802,8 +854,9 @@ static int cmp_up_edge(const void *a, const void *b) {
   return x->holder < y->holder ? -1 : x->holder > y->holder;
 }
 
-int graph_owners(const graph *g, uint64_t target, double min_share,
-                 graph_owner **out, size_t *n) {
+static int graph_owners_unlocked(const graph *g, uint64_t target,
+                                 double min_share, graph_owner **out,
+                                 size_t *n) {
   *out = NULL;
   *n = 0;
   size_t t;
@@ -932,6 +985,14 @@ done:
   return 0;
 }
 
+int graph_owners(const graph *g, uint64_t target, double min_share,
+                 graph_owner **out, size_t *n) {
+  graph_ig_lock();
+  int rc = graph_owners_unlocked(g, target, min_share, out, n);
+  graph_ig_unlock();
+  return rc;
+}
+
 /* ---- neighbourhoods ---------------------------------------------------- */
 
 static int cmp_hop(const void *a, const void *b) {
@@ -943,8 +1004,9 @@ static int cmp_hop(const void *a, const void *b) {
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
-                        enum graph_dir dir, graph_hop **out, size_t *n) {
+static int graph_neighbourhood_unlocked(const graph *g, uint64_t start,
+                                        unsigned max_hops, enum graph_dir dir,
+                                        graph_hop **out, size_t *n) {
   *out = NULL;
   *n = 0;
   size_t s;
@@ -1017,6 +1079,14 @@ int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
   return 0;
 }
 
+int graph_neighbourhood(const graph *g, uint64_t start, unsigned max_hops,
+                        enum graph_dir dir, graph_hop **out, size_t *n) {
+  graph_ig_lock();
+  int rc = graph_neighbourhood_unlocked(g, start, max_hops, dir, out, n);
+  graph_ig_unlock();
+  return rc;
+}
+
 /* ---- risk contagion ---------------------------------------------------- */
 
 static int cmp_exposed(const void *a, const void *b) {
@@ -1049,9 +1119,10 @@ typedef struct reach {
   uint8_t channel;
 } reach;
 
-int graph_contagion(const graph *g, uint64_t source, unsigned max_hops,
-                    double decay, double min_weight, graph_exposed **out,
-                    size_t *n) {
+static int graph_contagion_unlocked(const graph *g, uint64_t source,
+                                    unsigned max_hops, double decay,
+                                    double min_weight, graph_exposed **out,
+                                    size_t *n) {
   *out = NULL;
   *n = 0;
   size_t s;
@@ -1183,10 +1254,21 @@ done:
   return 0;
 }
 
+int graph_contagion(const graph *g, uint64_t source, unsigned max_hops,
+                    double decay, double min_weight, graph_exposed **out,
+                    size_t *n) {
+  graph_ig_lock();
+  int rc =
+      graph_contagion_unlocked(g, source, max_hops, decay, min_weight, out, n);
+  graph_ig_unlock();
+  return rc;
+}
+
 /* ---- groups ------------------------------------------------------------ */
 
-int graph_group_head(const graph *g, uint64_t ent, Oppgraph__V1__NodeKind *kind,
-                     uint64_t *id) {
+static int graph_group_head_unlocked(const graph *g, uint64_t ent,
+                                     Oppgraph__V1__NodeKind *kind,
+                                     uint64_t *id) {
   *kind = (Oppgraph__V1__NodeKind)KIND_ENT;
   *id = ent;
   size_t v;
@@ -1222,6 +1304,14 @@ int graph_group_head(const graph *g, uint64_t ent, Oppgraph__V1__NodeKind *kind,
   return 0;
 }
 
+int graph_group_head(const graph *g, uint64_t ent, Oppgraph__V1__NodeKind *kind,
+                     uint64_t *id) {
+  graph_ig_lock();
+  int rc = graph_group_head_unlocked(g, ent, kind, id);
+  graph_ig_unlock();
+  return rc;
+}
+
 /* ---- guarantee exposure ------------------------------------------------ */
 
 static int cmp_exposure(const void *a, const void *b) {
@@ -1233,8 +1323,9 @@ static int cmp_exposure(const void *a, const void *b) {
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int graph_guarantee_exposure(const graph *g, uint64_t ent, unsigned max_hops,
-                             graph_exposure **out, size_t *n) {
+static int graph_guarantee_exposure_unlocked(const graph *g, uint64_t ent,
+                                             unsigned max_hops,
+                                             graph_exposure **out, size_t *n) {
   *out = NULL;
   *n = 0;
   size_t s;
@@ -1315,6 +1406,14 @@ int graph_guarantee_exposure(const graph *g, uint64_t ent, unsigned max_hops,
   return 0;
 }
 
+int graph_guarantee_exposure(const graph *g, uint64_t ent, unsigned max_hops,
+                             graph_exposure **out, size_t *n) {
+  graph_ig_lock();
+  int rc = graph_guarantee_exposure_unlocked(g, ent, max_hops, out, n);
+  graph_ig_unlock();
+  return rc;
+}
+
 /* ---- related parties --------------------------------------------------- */
 
 typedef struct rel_list {
@@ -1370,8 +1469,8 @@ static int shared_person(const graph *g, size_t v, uint8_t type,
   return 0;
 }
 
-int graph_related_parties(const graph *g, uint64_t ent, graph_related **out,
-                          size_t *n) {
+static int graph_related_parties_unlocked(const graph *g, uint64_t ent,
+                                          graph_related **out, size_t *n) {
   *out = NULL;
   *n = 0;
   size_t v;
@@ -1449,4 +1548,12 @@ int graph_related_parties(const graph *g, uint64_t ent, graph_related **out,
   *out = l.v;
   *n = l.n;
   return 0;
+}
+
+int graph_related_parties(const graph *g, uint64_t ent, graph_related **out,
+                          size_t *n) {
+  graph_ig_lock();
+  int rc = graph_related_parties_unlocked(g, ent, out, n);
+  graph_ig_unlock();
+  return rc;
 }

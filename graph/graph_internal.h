@@ -36,4 +36,8 @@ struct graph {
   size_t nslot; /* power of two */
 };
 
+/* Serialises the calls into igraph and graphviz (see graph.c). */
+void graph_ig_lock(void);
+void graph_ig_unlock(void);
+
 #endif
