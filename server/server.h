@@ -53,13 +53,43 @@ typedef struct srv_config {
   size_t max_message;   /* bytes, both directions */
   const char *tls_cert; /* PEM certificate chain file, or NULL */
   const char *tls_key;  /* PEM private key file, or NULL (both or neither) */
+  const char *tls_client_ca; /* PEM CA file: clients must present a
+                                certificate signed by it (NULL = no) */
+  const char *data_dir; /* rules, dictionaries, product matrix, kb synonyms;
+                           NULL = "data" */
+  bool read_only;       /* a replica: RecordFeedback / SubmitDocuments answer
+                           FAILED_PRECONDITION */
+  double rate_limit;    /* calls a second per token; 0 = unlimited */
+  double rate_burst;    /* calls allowed at once; 0 = max(1, rate_limit) */
+  int log_level;        /* 0 errors only, 1 + a line per call (default) */
+  bool require_deadline; /* calls without a deadline: INVALID_ARGUMENT */
+  const char *config_path; /* re-read on SIGHUP (rate limits, log level) */
+  unsigned from_flags;  /* SRV_SET_* bits of fields set on the command line:
+                           a reload keeps those */
+  char *owned[16];      /* strings srv_config_load allocated */
+  size_t nowned;
 } srv_config;
+
+#define SRV_SET_RATE 1u
+#define SRV_SET_BURST 2u
+#define SRV_SET_LOG 4u
+
+/* Reads a "key = value" file ('#' starts a comment) into cfg, over what is
+ * there.  Keys: listen, threads, max_message, tls_cert, tls_key,
+ * tls_client_ca, data_dir, read_only, rate_limit, rate_burst, log_level,
+ * require_deadline.  SRV_EINVAL with err = "FILE:LINE: what is wrong". */
+int srv_config_load(srv_config *cfg, const char *path, char *err,
+                    size_t errlen);
+/* Frees the strings srv_config_load allocated. */
+void srv_config_destroy(srv_config *cfg);
 
 /* Defaults: 127.0.0.1:50051, 2 threads, 4 MiB messages, no TLS. */
 void srv_config_init(srv_config *cfg);
 
-/* Serves st until SIGINT or SIGTERM, then stops accepting calls, cancels
- * those in flight, drains and returns 0.  Prints
+/* Serves st until SIGINT or SIGTERM, then stops accepting calls, ends
+ * streams with status OK, lets calls in flight finish (cancels what is left
+ * after a few seconds), drains and returns 0.  SIGHUP re-reads
+ * cfg->config_path (rate limits and log level).  Prints
  * "oppgraph: listening on HOST:PORT" on stderr once bound (the real port when
  * port 0 was asked for) and one line per call: request id, method, RM,
  * status, latency.  st must stay open until it returns. */

@@ -24,16 +24,24 @@ enum srv_status {
   SRV_ST_NOT_FOUND = 5,
   SRV_ST_PERMISSION_DENIED = 7,
   SRV_ST_RESOURCE_EXHAUSTED = 8,
+  SRV_ST_FAILED_PRECONDITION = 9,
   SRV_ST_UNIMPLEMENTED = 12,
   SRV_ST_INTERNAL = 13,
+  SRV_ST_UNAVAILABLE = 14,
   SRV_ST_UNAUTHENTICATED = 16,
 };
 
-/* What a handler gets: the store and the caller's bearer token (NULL when the
- * call had no usable authorization metadata). */
+/* The handlers' shared state (srv_app.c): the store, the lazily loaded
+ * extraction rules / dictionary / product matrix / knowledge base, the one
+ * writer lock, the rate limiter, and how to wake streams after a write. */
+typedef struct srv_app srv_app;
+
+/* What a handler gets: the store, the caller's bearer token (NULL when the
+ * call had no usable authorization metadata) and the shared state. */
 typedef struct srv_ctx {
   store *st;
   const char *bearer;
+  srv_app *app;
 } srv_ctx;
 
 /* What a handler gives back.  On SRV_ST_OK, msg is the packed response
@@ -50,15 +58,94 @@ typedef struct srv_reply {
 typedef void (*srv_handler_fn)(const srv_ctx *ctx, const ProtobufCMessage *req,
                                srv_reply *rep);
 
+typedef enum srv_kind {
+  SRV_UNARY,         /* one request, one reply: fn */
+  SRV_SERVER_STREAM, /* one request, replies from the stream functions */
+  SRV_BIDI,          /* request/reply pairs on one call (reflection): fn per
+                        request until the client half-closes */
+} srv_kind;
+
 typedef struct srv_method {
   const char *path; /* "/package.Service/Method" */
   const ProtobufCMessageDescriptor *req_desc;
   srv_handler_fn fn;
+  srv_kind kind;
 } srv_method;
 
 /* The handler table (srv_handlers.c). */
 extern const srv_method srv_methods[];
 extern const size_t srv_methods_len;
+
+/* Handlers outside srv_handlers.c (same signature as srv_handler_fn). */
+#define SRV_HANDLER(name)                                                      \
+  void name(const srv_ctx *ctx, const ProtobufCMessage *msg, srv_reply *rep)
+SRV_HANDLER(srv_record_feedback);    /* srv_feedback.c */
+SRV_HANDLER(srv_get_funnel);         /* srv_feedback.c */
+SRV_HANDLER(srv_search_enterprises); /* srv_enterprise.c */
+SRV_HANDLER(srv_get_relations);
+SRV_HANDLER(srv_get_circles);
+SRV_HANDLER(srv_get_controllers);
+SRV_HANDLER(srv_export_graph);
+SRV_HANDLER(srv_submit_documents); /* srv_ingest.c */
+SRV_HANDLER(srv_kb_search);
+
+/* ---- shared state (srv_app.c) -------------------------------------------- */
+int srv_app_new(store *st, const srv_config *cfg, srv_app **out);
+void srv_app_free(srv_app *app);
+/* Replaces the rate limit (SIGHUP). */
+void srv_app_set_rate(srv_app *app, double rate, double burst);
+/* Who wakes the streams after a committed write (the plumbing). */
+void srv_app_on_write(srv_app *app, void (*fn)(void *), void *ctx);
+/* Opens the read transaction, authenticates the bearer token and applies
+ * the rate limit.  On failure rep is set (UNAUTHENTICATED,
+ * RESOURCE_EXHAUSTED, INTERNAL) and nothing needs releasing. */
+int srv_begin_auth(const srv_ctx *ctx, srv_reply *rep, store_txn **txn,
+                   Oppgraph__V1__Rm **rm);
+/* Fills o->product_articles from the knowledge base (a served field). */
+void srv_app_add_articles(srv_app *app, store_txn *txn,
+                          Oppgraph__V1__Opportunity *o);
+void srv_app_free_articles(Oppgraph__V1__Opportunity *o);
+/* The writer: lock, lazily load rules / dictionary / product matrix (err
+ * says what failed), unlock.  Writes happen only between lock and unlock. */
+int srv_app_writer_lock(srv_app *app, char *err, size_t errlen);
+void srv_app_writer_unlock(srv_app *app);
+/* Unix seconds for a write: strictly increasing within this server, so that
+ * two writes in one second still give distinct updated_at versions. */
+int64_t srv_app_now(srv_app *app);
+/* Tells the plumbing that a write committed (streams look for new pushes). */
+void srv_app_notify(srv_app *app);
+bool srv_app_read_only(const srv_app *app);
+/* What SubmitDocuments and opp_generate need (valid under the writer lock). */
+struct ingest_config;
+struct opp_config;
+const struct ingest_config *srv_app_ingest_cfg(srv_app *app);
+const struct opp_config *srv_app_opp_cfg(srv_app *app);
+/* The knowledge base, opened on first use; NULL with err set when the data
+ * directory has none. */
+struct kb;
+const struct kb *srv_app_kb(srv_app *app, char *err, size_t errlen);
+/* ---- streams (srv_stream.c): what a streaming call delivers ---------------- */
+typedef struct srv_sub {
+  int method;          /* index in srv_methods */
+  char rm_id[64];      /* the caller */
+  int role;            /* Oppgraph__V1__Role */
+  char team[64];
+  char target[64];     /* RM whose pushes are wanted; "*" = all visible */
+  uint64_t seq;        /* last push sequence delivered or skipped */
+  int sent;            /* messages sent (Health/Watch sends one) */
+} srv_sub;
+/* Authenticates a streaming call and positions it.  0, or -1 with rep set. */
+int srv_stream_open(const srv_ctx *ctx, const ProtobufCMessage *req,
+                    srv_sub *sub, srv_reply *rep);
+/* The next message for sub: 1 packed into rep (sub advanced), 0 nothing now,
+ * -1 error in rep.  stopping: the server is shutting down (Health/Watch says
+ * NOT_SERVING once). */
+int srv_stream_next(const srv_ctx *ctx, srv_sub *sub, bool stopping,
+                    srv_reply *rep);
+/* Logs, in one write transaction, every opportunity whose updated_at is
+ * newer than what the push log has for it; ids of those (malloc'd) in *ids
+ * when ids is not NULL.  The caller holds the writer lock. */
+int srv_push_sync(store *st, uint64_t **ids, size_t *n);
 
 /* Sets rep to an error status with a printf-style message. */
 void srv_reply_error(srv_reply *rep, int status, const char *fmt, ...)

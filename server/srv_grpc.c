@@ -18,6 +18,24 @@
  *   SHUTDOWN grpc_server_shutdown_and_notify finished: shut the queue down;
  *            the threads drain it and leave on GRPC_QUEUE_SHUTDOWN.
  *
+ * Server-streaming calls (StreamOpportunities, Health/Watch) have two tags:
+ * the call itself for its one batch in flight (START: initial metadata and
+ * the request; SEND: one message; STATUS: the closing status) and close_tag
+ * for RECV_CLOSE_ON_SERVER, which completes when the client goes away or
+ * after the status.  c->mu guards the flags; a call is freed once its close
+ * completed and no batch is in flight.  Idle streams sit in a list; after
+ * every committed write srv_notify "pumps" each one (srv_stream_next in
+ * srv_stream.c decides what to send), and every completed send pumps its
+ * own call again, so one SEND_MESSAGE is in flight per call at most.  Lock
+ * order: streams_mu, then a call's mu.
+ *
+ * Bidirectional calls (reflection) alternate: receive a request, answer it
+ * together with the next receive, until the client half-closes.
+ *
+ * Shutdown: stop arming, pump every stream once more with stopping set (they
+ * send their status, Watch says NOT_SERVING first), shut the server down and
+ * give calls in flight a grace period before cancelling what is left.
+ *
  * Signals: SIGINT and SIGTERM are blocked in every thread (before grpc_init,
  * so gRPC's own threads inherit the mask) and read from a signalfd by the
  * thread that called srv_run; that is the only place shutdown starts, so no
@@ -27,6 +45,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,23 +67,42 @@
 #define SRV_MAX_THREADS 256
 #define SRV_MAX_TOKEN 512
 
+#define SRV_GRACE_SECONDS 5
+
 typedef enum srv_tag_kind {
   SRV_TAG_REQUEST,
   SRV_TAG_REPLY,
   SRV_TAG_SHUTDOWN,
+  SRV_TAG_STREAM_START,
+  SRV_TAG_STREAM_SEND,
+  SRV_TAG_STREAM_STATUS,
+  SRV_TAG_STREAM_CLOSE,
+  SRV_TAG_BIDI_RECV,
 } srv_tag_kind;
+
+typedef struct srv_call srv_call;
 
 typedef struct srv_server {
   grpc_server *server;
   grpc_completion_queue *cq;
-  void *handles[16]; /* registered-method handles, parallel to srv_methods */
+  void *handles[32]; /* registered-method handles, parallel to srv_methods */
   store *st;
+  srv_app *app;
+  const srv_config *cfg;
   atomic_uint_fast64_t next_req_id;
   atomic_bool stopping;
+  atomic_int log_level;
+  bool require_deadline;
   srv_tag_kind shutdown_tag; /* its address is the shutdown tag */
+  pthread_mutex_t streams_mu;
+  srv_call *streams; /* open server-streaming calls */
+  size_t nstreams;
+  pthread_mutex_t done_mu;
+  pthread_cond_t done_cv;
+  bool shutdown_done;
 } srv_server;
 
-typedef struct srv_call {
+struct srv_call {
   srv_tag_kind kind; /* first: the tag's state */
   srv_server *srv;
   size_t method;
@@ -81,7 +119,17 @@ typedef struct srv_call {
   bool generic; /* an unregistered method: answer UNIMPLEMENTED */
   grpc_call_details call_details; /* generic calls only: which method */
   char path[128];                 /* the method, for the log */
-} srv_call;
+  /* streaming and bidirectional calls */
+  srv_tag_kind close_tag; /* its address is the RECV_CLOSE_ON_SERVER tag */
+  pthread_mutex_t mu;
+  bool streaming, in_flight, close_done, status_sent, dead, freed;
+  grpc_byte_buffer *recv_buf;
+  srv_sub sub;
+  size_t sent;
+  srv_call *prev, *next;
+  bool listed;
+  char *bearer; /* bidi calls: kept for every request of the call */
+};
 
 #define SRV_GENERIC ((size_t)-1)
 
@@ -90,6 +138,7 @@ void srv_config_init(srv_config *cfg) {
   cfg->listen = "127.0.0.1:50051";
   cfg->threads = SRV_DEFAULT_THREADS;
   cfg->max_message = SRV_DEFAULT_MAX_MESSAGE;
+  cfg->log_level = 1;
 }
 
 static const char *srv_status_name(int st) {
@@ -118,6 +167,14 @@ static const char *srv_status_name(int st) {
 }
 
 static void srv_call_free(srv_call *c) {
+  if (c->streaming)
+    pthread_mutex_destroy(&c->mu);
+  if (c->recv_buf)
+    grpc_byte_buffer_destroy(c->recv_buf);
+  if (c->bearer) {
+    memset(c->bearer, 0, strlen(c->bearer));
+    free(c->bearer);
+  }
   if (c->generic)
     grpc_call_details_destroy(&c->call_details);
   grpc_metadata_array_destroy(&c->md);
@@ -160,9 +217,13 @@ static void srv_arm(srv_server *s, size_t i) {
                                  s->cq, s->cq, c);
   } else {
     snprintf(c->path, sizeof c->path, "%s", srv_methods[i].path);
-    e = grpc_server_request_registered_call(s->server, s->handles[i], &c->call,
-                                            &c->deadline, &c->md, &c->payload,
-                                            s->cq, s->cq, c);
+    c->streaming = srv_methods[i].kind != SRV_UNARY;
+    if (c->streaming)
+      pthread_mutex_init(&c->mu, NULL);
+    c->close_tag = SRV_TAG_STREAM_CLOSE;
+    e = grpc_server_request_registered_call(
+        s->server, s->handles[i], &c->call, &c->deadline, &c->md,
+        c->streaming ? NULL : &c->payload, s->cq, s->cq, c);
   }
   if (e != GRPC_CALL_OK) {
     if (!atomic_load(&s->stopping))
@@ -207,6 +268,14 @@ static void srv_dispatch(srv_call *c) {
                     "the deadline passed before the call was handled");
     return;
   }
+  if (c->srv->require_deadline &&
+      gpr_time_cmp(c->deadline, gpr_inf_future(c->deadline.clock_type)) == 0) {
+    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
+                    "%s: this server requires a deadline on every call: set "
+                    "a timeout in the client",
+                    m->path);
+    return;
+  }
   if (!c->payload) {
     srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
                     "%s: the call carried no request message", m->path);
@@ -231,7 +300,7 @@ static void srv_dispatch(srv_call *c) {
     return;
   }
   char *bearer = srv_bearer(&c->md);
-  srv_ctx ctx = {.st = c->srv->st, .bearer = bearer};
+  srv_ctx ctx = {.st = c->srv->st, .bearer = bearer, .app = c->srv->app};
   m->fn(&ctx, req, rep);
   if (bearer) {
     memset(bearer, 0, strlen(bearer));
@@ -240,10 +309,16 @@ static void srv_dispatch(srv_call *c) {
   protobuf_c_message_free_unpacked(req, NULL);
 }
 
+static void srv_stream_begin(srv_call *c);
+
 static void srv_on_request(srv_call *c) {
   clock_gettime(CLOCK_MONOTONIC, &c->t0);
   c->req_id = atomic_fetch_add(&c->srv->next_req_id, 1) + 1;
   srv_arm(c->srv, c->method);
+  if (!c->generic && c->streaming) {
+    srv_stream_begin(c);
+    return;
+  }
   if (c->generic) {
     size_t n = GRPC_SLICE_LENGTH(c->call_details.method);
     if (n >= sizeof c->path)
@@ -287,6 +362,293 @@ static void srv_on_request(srv_call *c) {
   }
 }
 
+static long srv_elapsed_us(const srv_call *c) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (long)((t1.tv_sec - c->t0.tv_sec) * 1000000L +
+                (t1.tv_nsec - c->t0.tv_nsec) / 1000L);
+}
+
+/* ---- streaming calls ------------------------------------------------------ */
+
+static srv_call *srv_of_close_tag(srv_tag_kind *k) {
+  return (srv_call *)((char *)k - offsetof(srv_call, close_tag));
+}
+
+static void srv_stream_log(srv_call *c) {
+  if (atomic_load(&c->srv->log_level) < 1 && c->rep.status == SRV_ST_OK)
+    return;
+  fprintf(stderr,
+          "oppgraph: req=%" PRIu64
+          " method=%s rm=%s status=%s messages=%zu duration_us=%ld%s\n",
+          c->req_id, c->path, c->rep.rm_id[0] ? c->rep.rm_id : "-",
+          srv_status_name(c->rep.status), c->sent, srv_elapsed_us(c),
+          c->dead ? " (cancelled by client)" : "");
+}
+
+/* Frees c once its close completed and nothing is in flight. */
+static void srv_stream_maybe_free(srv_call *c) {
+  pthread_mutex_lock(&c->mu);
+  bool f = c->close_done && !c->in_flight && !c->freed;
+  if (f)
+    c->freed = true;
+  pthread_mutex_unlock(&c->mu);
+  if (!f)
+    return;
+  srv_server *s = c->srv;
+  pthread_mutex_lock(&s->streams_mu);
+  if (c->listed) {
+    if (c->prev)
+      c->prev->next = c->next;
+    else
+      s->streams = c->next;
+    if (c->next)
+      c->next->prev = c->prev;
+    s->nstreams--;
+  }
+  pthread_mutex_unlock(&s->streams_mu);
+  srv_stream_log(c);
+  srv_call_free(c);
+}
+
+/* Starts the closing status (c->mu held). */
+static void srv_stream_status(srv_call *c) {
+  grpc_op op;
+  memset(&op, 0, sizeof op);
+  grpc_slice_unref(c->details);
+  c->details = grpc_slice_from_copied_string(c->rep.details);
+  op.op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+  op.data.send_status_from_server.status = (grpc_status_code)c->rep.status;
+  op.data.send_status_from_server.status_details =
+      c->rep.status == SRV_ST_OK && !c->rep.details[0] ? NULL : &c->details;
+  c->kind = SRV_TAG_STREAM_STATUS;
+  c->status_sent = true;
+  c->in_flight = true;
+  if (grpc_call_start_batch(c->call, &op, 1, c, NULL) != GRPC_CALL_OK) {
+    c->in_flight = false;
+    c->dead = true;
+  }
+}
+
+/* Sends what c->rep holds (c->mu held); `more` adds a RECV_MESSAGE (bidi). */
+static void srv_stream_send(srv_call *c, bool more) {
+  grpc_slice sl =
+      grpc_slice_from_copied_buffer((const char *)c->rep.msg, c->rep.len);
+  if (c->resp)
+    grpc_byte_buffer_destroy(c->resp);
+  c->resp = grpc_raw_byte_buffer_create(&sl, 1);
+  grpc_slice_unref(sl);
+  free(c->rep.msg);
+  c->rep.msg = NULL;
+  grpc_op ops[2];
+  memset(ops, 0, sizeof ops);
+  ops[0].op = GRPC_OP_SEND_MESSAGE;
+  ops[0].data.send_message.send_message = c->resp;
+  size_t n = 1;
+  if (more) {
+    if (c->recv_buf)
+      grpc_byte_buffer_destroy(c->recv_buf);
+    c->recv_buf = NULL;
+    ops[1].op = GRPC_OP_RECV_MESSAGE;
+    ops[1].data.recv_message.recv_message = &c->recv_buf;
+    n = 2;
+  }
+  c->kind = more ? SRV_TAG_BIDI_RECV : SRV_TAG_STREAM_SEND;
+  c->in_flight = true;
+  if (grpc_call_start_batch(c->call, ops, n, c, NULL) != GRPC_CALL_OK) {
+    c->in_flight = false;
+    c->dead = true;
+  } else {
+    c->sent++;
+  }
+}
+
+/* Sends the next message of an idle server stream, or its status when it
+ * is finished or the server stops. */
+static void srv_stream_pump(srv_call *c) {
+  pthread_mutex_lock(&c->mu);
+  if (c->in_flight || c->status_sent || c->close_done || c->dead) {
+    pthread_mutex_unlock(&c->mu);
+    return;
+  }
+  bool stopping = atomic_load(&c->srv->stopping);
+  srv_ctx ctx = {.st = c->srv->st, .app = c->srv->app};
+  int r = srv_stream_next(&ctx, &c->sub, stopping, &c->rep);
+  if (r == 1) {
+    srv_stream_send(c, false);
+  } else if (r < 0) {
+    srv_stream_status(c);
+  } else if (stopping) {
+    c->rep.status = SRV_ST_OK;
+    snprintf(c->rep.details, sizeof c->rep.details,
+             "server shutting down: reconnect with your last resume_token");
+    srv_stream_status(c);
+  }
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* Wakes every open stream (after a committed write, and at shutdown). */
+static void srv_notify(void *arg) {
+  srv_server *s = arg;
+  pthread_mutex_lock(&s->streams_mu);
+  for (srv_call *c = s->streams; c; c = c->next)
+    srv_stream_pump(c);
+  pthread_mutex_unlock(&s->streams_mu);
+}
+
+static void srv_stream_begin(srv_call *c) {
+  grpc_op ops[2];
+  memset(ops, 0, sizeof ops);
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[1].op = GRPC_OP_RECV_MESSAGE;
+  ops[1].data.recv_message.recv_message = &c->recv_buf;
+  pthread_mutex_lock(&c->mu);
+  c->kind = srv_methods[c->method].kind == SRV_BIDI ? SRV_TAG_BIDI_RECV
+                                                     : SRV_TAG_STREAM_START;
+  c->in_flight = true;
+  grpc_call_error e = grpc_call_start_batch(c->call, ops, 2, c, NULL);
+  grpc_op close;
+  memset(&close, 0, sizeof close);
+  close.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+  close.data.recv_close_on_server.cancelled = &c->cancelled;
+  grpc_call_error e2 = e == GRPC_CALL_OK ? grpc_call_start_batch(
+                                               c->call, &close, 1,
+                                               &c->close_tag, NULL)
+                                         : e;
+  pthread_mutex_unlock(&c->mu);
+  if (e != GRPC_CALL_OK || e2 != GRPC_CALL_OK) {
+    fprintf(stderr, "oppgraph: req=%" PRIu64 " %s: cannot start: %s\n",
+            c->req_id, c->path, grpc_call_error_to_string(e ? e : e2));
+    /* The first batch may be in flight; without the close tag nobody
+     * would free the call: cancel it and let the batch complete. */
+    grpc_call_cancel(c->call, NULL);
+    pthread_mutex_lock(&c->mu);
+    c->close_done = true;
+    if (e != GRPC_CALL_OK)
+      c->in_flight = false;
+    pthread_mutex_unlock(&c->mu);
+    srv_stream_maybe_free(c);
+  }
+}
+
+/* Decodes the request in c->recv_buf; NULL with c->rep set on failure. */
+static ProtobufCMessage *srv_stream_request(srv_call *c) {
+  const srv_method *m = &srv_methods[c->method];
+  grpc_byte_buffer_reader rd;
+  if (!grpc_byte_buffer_reader_init(&rd, c->recv_buf)) {
+    srv_reply_error(&c->rep, SRV_ST_INVALID_ARGUMENT,
+                    "%s: cannot read the request", m->path);
+    return NULL;
+  }
+  grpc_slice all = grpc_byte_buffer_reader_readall(&rd);
+  grpc_byte_buffer_reader_destroy(&rd);
+  ProtobufCMessage *req = protobuf_c_message_unpack(
+      m->req_desc, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
+  grpc_slice_unref(all);
+  if (!req)
+    srv_reply_error(&c->rep, SRV_ST_INVALID_ARGUMENT,
+                    "%s: the request does not decode as %s", m->path,
+                    m->req_desc->name);
+  return req;
+}
+
+/* The request of a server stream arrived: open it, list it, first pump. */
+static void srv_on_stream_start(srv_call *c, int ok) {
+  pthread_mutex_lock(&c->mu);
+  c->in_flight = false;
+  bool fail = !ok || !c->recv_buf;
+  if (fail) {
+    c->dead = !ok;
+    if (ok)
+      srv_reply_error(&c->rep, SRV_ST_INVALID_ARGUMENT,
+                      "%s: the call carried no request message", c->path);
+    if (ok)
+      srv_stream_status(c);
+    pthread_mutex_unlock(&c->mu);
+    srv_stream_maybe_free(c);
+    return;
+  }
+  ProtobufCMessage *req = srv_stream_request(c);
+  int rc = -1;
+  if (req) {
+    char *bearer = srv_bearer(&c->md);
+    srv_ctx ctx = {.st = c->srv->st, .bearer = bearer, .app = c->srv->app};
+    c->sub.method = (int)c->method;
+    rc = srv_stream_open(&ctx, req, &c->sub, &c->rep);
+    if (bearer) {
+      memset(bearer, 0, strlen(bearer));
+      free(bearer);
+    }
+    protobuf_c_message_free_unpacked(req, NULL);
+  }
+  if (rc) {
+    srv_stream_status(c);
+    pthread_mutex_unlock(&c->mu);
+    srv_stream_maybe_free(c);
+    return;
+  }
+  pthread_mutex_unlock(&c->mu);
+  srv_server *s = c->srv;
+  pthread_mutex_lock(&s->streams_mu);
+  c->listed = true;
+  c->prev = NULL;
+  c->next = s->streams;
+  if (s->streams)
+    s->streams->prev = c;
+  s->streams = c;
+  s->nstreams++;
+  pthread_mutex_unlock(&s->streams_mu);
+  srv_stream_pump(c);
+}
+
+static void srv_on_stream_sent(srv_call *c, int ok) {
+  pthread_mutex_lock(&c->mu);
+  c->in_flight = false;
+  if (!ok)
+    c->dead = true;
+  pthread_mutex_unlock(&c->mu);
+  if (ok)
+    srv_stream_pump(c);
+  srv_stream_maybe_free(c);
+}
+
+/* Bidirectional: a request arrived (or the client half-closed). */
+static void srv_on_bidi_recv(srv_call *c, int ok) {
+  pthread_mutex_lock(&c->mu);
+  c->in_flight = false;
+  if (!ok) {
+    c->dead = true;
+  } else if (!c->recv_buf || atomic_load(&c->srv->stopping)) {
+    c->rep.status = SRV_ST_OK;
+    c->rep.details[0] = '\0';
+    srv_stream_status(c);
+  } else {
+    if (!c->bearer)
+      c->bearer = srv_bearer(&c->md);
+    ProtobufCMessage *req = srv_stream_request(c);
+    if (req) {
+      srv_ctx ctx = {.st = c->srv->st, .bearer = c->bearer, .app = c->srv->app};
+      srv_methods[c->method].fn(&ctx, req, &c->rep);
+      protobuf_c_message_free_unpacked(req, NULL);
+    }
+    if (c->rep.status == SRV_ST_OK)
+      srv_stream_send(c, true);
+    else
+      srv_stream_status(c);
+  }
+  pthread_mutex_unlock(&c->mu);
+  srv_stream_maybe_free(c);
+}
+
+static void srv_on_stream_close(srv_call *c) {
+  pthread_mutex_lock(&c->mu);
+  c->close_done = true;
+  if (c->cancelled && !c->status_sent)
+    c->dead = true;
+  pthread_mutex_unlock(&c->mu);
+  srv_stream_maybe_free(c);
+}
+
 static void srv_on_reply(srv_call *c, int ok) {
   struct timespec t1;
   clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -294,7 +656,8 @@ static void srv_on_reply(srv_call *c, int ok) {
                    (t1.tv_nsec - c->t0.tv_nsec) / 1000L);
   /* One fprintf per line: stdio locks the stream, so lines of different
    * threads do not interleave.  The token is never part of it. */
-  fprintf(stderr,
+  if (atomic_load(&c->srv->log_level) >= 1 || c->rep.status == SRV_ST_INTERNAL)
+    fprintf(stderr,
           "oppgraph: req=%" PRIu64
           " method=%s rm=%s status=%s latency_us=%ld%s\n",
           c->req_id, c->path, c->rep.rm_id[0] ? c->rep.rm_id : "-",
@@ -315,6 +678,10 @@ static void *srv_worker(void *arg) {
     srv_tag_kind *kind = ev.tag;
     switch (*kind) {
     case SRV_TAG_SHUTDOWN:
+      pthread_mutex_lock(&s->done_mu);
+      s->shutdown_done = true;
+      pthread_cond_broadcast(&s->done_cv);
+      pthread_mutex_unlock(&s->done_mu);
       grpc_completion_queue_shutdown(s->cq);
       break;
     case SRV_TAG_REQUEST:
@@ -325,6 +692,19 @@ static void *srv_worker(void *arg) {
       break;
     case SRV_TAG_REPLY:
       srv_on_reply((srv_call *)kind, ev.success);
+      break;
+    case SRV_TAG_STREAM_START:
+      srv_on_stream_start((srv_call *)kind, ev.success);
+      break;
+    case SRV_TAG_STREAM_SEND:
+    case SRV_TAG_STREAM_STATUS:
+      srv_on_stream_sent((srv_call *)kind, ev.success);
+      break;
+    case SRV_TAG_BIDI_RECV:
+      srv_on_bidi_recv((srv_call *)kind, ev.success);
+      break;
+    case SRV_TAG_STREAM_CLOSE:
+      srv_on_stream_close(srv_of_close_tag(kind));
       break;
     }
   }
@@ -387,9 +767,22 @@ static int srv_credentials(const srv_config *cfg,
     free(cert);
     return SRV_ETLS;
   }
+  char *ca = NULL;
+  if (cfg->tls_client_ca && !(ca = srv_read_file(cfg->tls_client_ca))) {
+    fprintf(stderr, "oppgraph: cannot read client CA %s: %s\n",
+            cfg->tls_client_ca, strerror(errno));
+    memset(key, 0, strlen(key));
+    free(key);
+    free(cert);
+    return SRV_ETLS;
+  }
   grpc_ssl_pem_key_cert_pair pair = {.private_key = key, .cert_chain = cert};
   *out = grpc_ssl_server_credentials_create_ex(
-      NULL, &pair, 1, GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE, NULL);
+      ca, &pair, 1,
+      ca ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+         : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+      NULL);
+  free(ca);
   /* gRPC copies the PEM strings. */
   memset(key, 0, strlen(key));
   free(key);
@@ -410,12 +803,46 @@ static void srv_print_listening(const char *listen, int port) {
   fflush(stderr);
 }
 
-/* Blocks until SIGINT or SIGTERM arrives on fd. */
-static void srv_wait_signal(int fd) {
+/* SIGHUP: re-reads the config file and applies what may change while
+ * serving (rate limits, log level), except what flags fixed. */
+static void srv_reload(srv_server *s) {
+  const srv_config *cfg = s->cfg;
+  if (!cfg->config_path) {
+    fprintf(stderr, "oppgraph: SIGHUP: no --config file to reload\n");
+    return;
+  }
+  srv_config nc;
+  srv_config_init(&nc);
+  char err[512];
+  if (srv_config_load(&nc, cfg->config_path, err, sizeof err)) {
+    fprintf(stderr, "oppgraph: SIGHUP: %s; keeping the running settings\n",
+            err);
+    srv_config_destroy(&nc);
+    return;
+  }
+  double rate = cfg->from_flags & SRV_SET_RATE ? cfg->rate_limit : nc.rate_limit;
+  double burst =
+      cfg->from_flags & SRV_SET_BURST ? cfg->rate_burst : nc.rate_burst;
+  int level = cfg->from_flags & SRV_SET_LOG ? cfg->log_level : nc.log_level;
+  srv_app_set_rate(s->app, rate, burst);
+  atomic_store(&s->log_level, level);
+  fprintf(stderr,
+          "oppgraph: SIGHUP: reloaded %s: rate_limit=%g rate_burst=%g "
+          "log_level=%d\n",
+          cfg->config_path, rate, burst, level);
+  srv_config_destroy(&nc);
+}
+
+/* Blocks until SIGINT or SIGTERM arrives on fd; SIGHUP reloads. */
+static void srv_wait_signal(srv_server *s, int fd) {
   struct signalfd_siginfo si;
   for (;;) {
     ssize_t r = read(fd, &si, sizeof si);
     if (r == (ssize_t)sizeof si) {
+      if (si.ssi_signo == SIGHUP) {
+        srv_reload(s);
+        continue;
+      }
       fprintf(stderr, "oppgraph: %s received, draining calls\n",
               si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
       return;
@@ -444,6 +871,7 @@ int srv_run(store *st, const srv_config *cfg) {
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
   if (pthread_sigmask(SIG_BLOCK, &sigs, &old))
     return SRV_ESYS;
   int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
@@ -457,6 +885,25 @@ int srv_run(store *st, const srv_config *cfg) {
   srv_server s;
   memset(&s, 0, sizeof s);
   s.st = st;
+  s.cfg = cfg;
+  s.require_deadline = cfg->require_deadline;
+  atomic_init(&s.log_level, cfg->log_level);
+  pthread_mutex_init(&s.streams_mu, NULL);
+  pthread_mutex_init(&s.done_mu, NULL);
+  pthread_cond_init(&s.done_cv, NULL);
+  if (srv_app_new(st, cfg, &s.app)) {
+    grpc_shutdown();
+    close(sfd);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return SRV_ESYS;
+  }
+  srv_app_on_write(s.app, srv_notify, &s);
+  /* The push log must cover what is stored before the first stream asks. */
+  if (!cfg->read_only) {
+    size_t n = 0;
+    if (srv_push_sync(st, NULL, &n) == SRV_OK && n)
+      fprintf(stderr, "oppgraph: push log: %zu opportunities logged\n", n);
+  }
   atomic_init(&s.next_req_id, 0);
   atomic_init(&s.stopping, false);
   s.shutdown_tag = SRV_TAG_SHUTDOWN;
@@ -482,7 +929,10 @@ int srv_run(store *st, const srv_config *cfg) {
   for (size_t i = 0; i < srv_methods_len; i++)
     s.handles[i] = grpc_server_register_method(
         s.server, srv_methods[i].path, NULL,
-        GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+        srv_methods[i].kind == SRV_UNARY
+            ? GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER
+            : GRPC_SRM_PAYLOAD_NONE,
+        0);
   grpc_server_register_completion_queue(s.server, s.cq, NULL);
 
   grpc_server_credentials *creds = NULL;
@@ -508,6 +958,7 @@ int srv_run(store *st, const srv_config *cfg) {
     }
     grpc_completion_queue_destroy(s.cq);
     grpc_shutdown();
+    srv_app_free(s.app);
     close(sfd);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
@@ -530,19 +981,40 @@ int srv_run(store *st, const srv_config *cfg) {
     if (started < cfg->threads)
       fprintf(stderr, "oppgraph: only %d of %d threads started\n", started,
               cfg->threads);
-    srv_wait_signal(sfd);
+    srv_wait_signal(&s, sfd);
   }
 
   atomic_store(&s.stopping, true);
   grpc_server_shutdown_and_notify(s.server, s.cq, &s.shutdown_tag);
-  grpc_server_cancel_all_calls(s.server);
-  if (started == 0) /* nobody drains: do it here */
-    srv_worker(&s);
+  srv_notify(&s); /* streams send their status */
+  if (started > 0) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += SRV_GRACE_SECONDS;
+    pthread_mutex_lock(&s.done_mu);
+    while (!s.shutdown_done)
+      if (pthread_cond_timedwait(&s.done_cv, &s.done_mu, &until))
+        break;
+    bool done = s.shutdown_done;
+    pthread_mutex_unlock(&s.done_mu);
+    if (!done) {
+      fprintf(stderr, "oppgraph: calls still open after %ds: cancelling them\n",
+              SRV_GRACE_SECONDS);
+      grpc_server_cancel_all_calls(s.server);
+    }
+  } else {
+    grpc_server_cancel_all_calls(s.server);
+    srv_worker(&s); /* nobody drains: do it here */
+  }
   for (int i = 0; i < started; i++)
     pthread_join(tids[i], NULL);
   grpc_server_destroy(s.server);
   grpc_completion_queue_destroy(s.cq);
   grpc_shutdown();
+  srv_app_free(s.app);
+  pthread_mutex_destroy(&s.streams_mu);
+  pthread_mutex_destroy(&s.done_mu);
+  pthread_cond_destroy(&s.done_cv);
   close(sfd);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (rc == SRV_OK)

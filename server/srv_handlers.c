@@ -21,10 +21,6 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "server/server_internal.h"
 
-#define SRV_UNAUTH_HINT                                                        \
-  "send metadata 'authorization: Bearer <token>'; an administrator issues "    \
-  "one with 'oppgraph token issue --db DIR --rm RM_ID'"
-
 void srv_reply_error(srv_reply *rep, int status, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -143,6 +139,132 @@ fail:
   return SRV_ESTORE;
 }
 
+/* ---- filtered push lists --------------------------------------------------
+ * With a filter the whole RM list is read (an RM has hundreds of
+ * opportunities, not millions), so that `total` is exact and the page token
+ * is simply the page key of the last opportunity returned. */
+
+static bool srv_push_filtered(const Oppgraph__V1__ListPushListRequest *r) {
+  return (r->type && *r->type) || (r->product && *r->product) || r->risk ||
+         r->n_status || r->created_after || r->created_before;
+}
+
+static bool srv_push_match(const Oppgraph__V1__ListPushListRequest *r,
+                           const Oppgraph__V1__Opportunity *o) {
+  if (r->type && *r->type && strcmp(r->type, o->type ? o->type : ""))
+    return false;
+  if (r->product && *r->product) {
+    size_t i = 0;
+    while (i < o->n_products && strcmp(o->products[i], r->product))
+      i++;
+    if (i == o->n_products)
+      return false;
+  }
+  if (r->risk == OPPGRAPH__V1__RISK_FILTER__RISK_FLAGGED && !o->n_risk_flags)
+    return false;
+  if (r->risk == OPPGRAPH__V1__RISK_FILTER__RISK_CLEAN && o->n_risk_flags)
+    return false;
+  if (r->n_status) {
+    size_t i = 0;
+    while (i < r->n_status && r->status[i] != o->status)
+      i++;
+    if (i == r->n_status)
+      return false;
+  }
+  if (r->created_after && o->created_at < r->created_after)
+    return false;
+  if (r->created_before && o->created_at >= r->created_before)
+    return false;
+  return true;
+}
+
+static void srv_page_key(const Oppgraph__V1__Opportunity *o,
+                         uint8_t key[STORE_PAGE_KEY_LEN]) {
+  store_u64_be(key, store_score_key(o->score));
+  store_u64_be(key + 8, o->id);
+}
+
+static int srv_push_page_filtered(store_txn *txn, const char *rm_id,
+                                  const Oppgraph__V1__ListPushListRequest *r,
+                                  Oppgraph__V1__ListPushListResponse **out) {
+  *out = NULL;
+  size_t limit = r->page_size ? (size_t)r->page_size : SRV_PAGE_DEFAULT;
+  uint8_t after[STORE_PAGE_KEY_LEN], cur[STORE_PAGE_KEY_LEN],
+      next[STORE_PAGE_KEY_LEN];
+  bool have_after = r->page_token && *r->page_token;
+  if (have_after &&
+      (strlen(r->page_token) != 2 * STORE_PAGE_KEY_LEN ||
+       srv_hex_decode(r->page_token, 2 * STORE_PAGE_KEY_LEN, after)))
+    return SRV_EINVAL;
+  Oppgraph__V1__ListPushListResponse *resp = calloc(1, sizeof *resp);
+  if (!resp)
+    return SRV_ESTORE;
+  oppgraph__v1__list_push_list_response__init(resp);
+  resp->opportunities = calloc(limit, sizeof *resp->opportunities);
+  if (!resp->opportunities) {
+    free(resp);
+    return SRV_ESTORE;
+  }
+  uint64_t ids[200];
+  bool more = true, first = true, has_next = false;
+  size_t total = 0;
+  int rc = SRV_OK;
+  while (more) {
+    size_t n = 0;
+    rc = store_opp_page(txn, rm_id, first ? NULL : cur, 200, ids, &n, &more,
+                        next, NULL);
+    if (rc) {
+      rc = SRV_ESTORE;
+      break;
+    }
+    first = false;
+    memcpy(cur, next, sizeof cur);
+    for (size_t i = 0; i < n && !rc; i++) {
+      Oppgraph__V1__Opportunity *o = NULL;
+      if (store_opp_get(txn, ids[i], &o)) {
+        rc = SRV_ESTORE;
+        break;
+      }
+      bool keep = false;
+      if (srv_push_match(r, o)) {
+        total++;
+        uint8_t k[STORE_PAGE_KEY_LEN];
+        srv_page_key(o, k);
+        if (!have_after || memcmp(k, after, sizeof k) > 0) {
+          if (resp->n_opportunities < limit) {
+            resp->opportunities[resp->n_opportunities++] = o;
+            keep = true;
+          } else {
+            has_next = true;
+          }
+        }
+      }
+      if (!keep)
+        oppgraph__v1__opportunity__free_unpacked(o, NULL);
+    }
+    if (rc)
+      break;
+  }
+  if (rc) {
+    srv_push_page_free(resp);
+    return rc;
+  }
+  resp->total = (uint32_t)total;
+  if (has_next && resp->n_opportunities) {
+    uint8_t k[STORE_PAGE_KEY_LEN];
+    srv_page_key(resp->opportunities[resp->n_opportunities - 1], k);
+    resp->next_page_token = malloc(2 * STORE_PAGE_KEY_LEN + 1);
+    if (!resp->next_page_token) {
+      resp->next_page_token = (char *)protobuf_c_empty_string;
+      srv_push_page_free(resp);
+      return SRV_ESTORE;
+    }
+    srv_hex_encode(k, STORE_PAGE_KEY_LEN, resp->next_page_token);
+  }
+  *out = resp;
+  return SRV_OK;
+}
+
 /* ---- handlers ------------------------------------------------------------ */
 
 /* The service names Health answers SERVING for ("" = the whole server). */
@@ -151,6 +273,8 @@ static const char *const srv_services[] = {
     "grpc.health.v1.Health",
     "oppgraph.v1.OpportunityService",
     "oppgraph.v1.EnterpriseService",
+    "oppgraph.v1.IngestService",
+    "oppgraph.v1.KnowledgeService",
 };
 
 static void srv_health_check(const srv_ctx *ctx, const ProtobufCMessage *msg,
@@ -173,40 +297,6 @@ static void srv_health_check(const srv_ctx *ctx, const ProtobufCMessage *msg,
       "unknown service '%.100s': this server has "
       "oppgraph.v1.OpportunityService and oppgraph.v1.EnterpriseService",
       svc);
-}
-
-/* Opens the read transaction and authenticates.  On failure rep is set and
- * nothing needs releasing. */
-static int srv_begin_auth(const srv_ctx *ctx, srv_reply *rep, store_txn **txn,
-                          Oppgraph__V1__Rm **rm) {
-  *txn = NULL;
-  *rm = NULL;
-  if (!ctx->bearer) {
-    srv_reply_error(
-        rep, SRV_ST_UNAUTHENTICATED,
-        "missing or malformed authorization metadata: " SRV_UNAUTH_HINT);
-    return -1;
-  }
-  if (store_begin(ctx->st, false, txn)) {
-    srv_reply_error(rep, SRV_ST_INTERNAL,
-                    "cannot open a store read transaction: %s",
-                    store_last_error());
-    return -1;
-  }
-  int rc = srv_token_verify(*txn, ctx->bearer, rm);
-  if (rc) {
-    store_abort(*txn);
-    *txn = NULL;
-    if (rc == SRV_EAUTH)
-      srv_reply_error(rep, SRV_ST_UNAUTHENTICATED,
-                      "token unknown, revoked or wrong: " SRV_UNAUTH_HINT);
-    else
-      srv_reply_error(rep, SRV_ST_INTERNAL, "checking the token failed: %s",
-                      srv_strerror(rc));
-    return -1;
-  }
-  snprintf(rep->rm_id, sizeof rep->rm_id, "%s", (*rm)->id);
-  return 0;
 }
 
 static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
@@ -239,7 +329,10 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
     goto out;
 
   Oppgraph__V1__ListPushListResponse *resp = NULL;
-  rc = srv_push_page(txn, target, req->page_token, req->page_size, &resp);
+  if (srv_push_filtered(req))
+    rc = srv_push_page_filtered(txn, target, req, &resp);
+  else
+    rc = srv_push_page(txn, target, req->page_token, req->page_size, &resp);
   if (rc == SRV_EINVAL)
     srv_reply_error(
         rep, SRV_ST_INVALID_ARGUMENT,
@@ -250,8 +343,13 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
     srv_reply_error(rep, SRV_ST_INTERNAL,
                     "reading the push list of '%.60s' failed: %s", target,
                     store_last_error());
-  else
+  else {
+    for (size_t i = 0; i < resp->n_opportunities; i++)
+      srv_app_add_articles(ctx->app, txn, resp->opportunities[i]);
     srv_reply_message(rep, &resp->base);
+    for (size_t i = 0; i < resp->n_opportunities; i++)
+      srv_app_free_articles(resp->opportunities[i]);
+  }
   srv_push_page_free(resp);
 out:
   oppgraph__v1__rm__free_unpacked(me, NULL);
@@ -280,8 +378,11 @@ static void srv_get_opportunity(const srv_ctx *ctx, const ProtobufCMessage *msg,
     srv_reply_error(rep, SRV_ST_INTERNAL,
                     "reading opportunity %" PRIu64 " failed: %s", req->id,
                     store_strerror(rc));
-  else
+  else {
+    srv_app_add_articles(ctx->app, txn, o);
     srv_reply_message(rep, &o->base);
+    srv_app_free_articles(o);
+  }
   if (o)
     oppgraph__v1__opportunity__free_unpacked(o, NULL);
   oppgraph__v1__rm__free_unpacked(me, NULL);
@@ -342,14 +443,50 @@ static void srv_get_enterprise(const srv_ctx *ctx, const ProtobufCMessage *msg,
   store_abort(txn);
 }
 
+/* The served methods.  Paths are the contract with clients: never rename. */
 const srv_method srv_methods[] = {
     {"/grpc.health.v1.Health/Check",
-     &grpc__health__v1__health_check_request__descriptor, srv_health_check},
+     &grpc__health__v1__health_check_request__descriptor, srv_health_check,
+     SRV_UNARY},
+    {"/grpc.health.v1.Health/Watch",
+     &grpc__health__v1__health_check_request__descriptor, NULL,
+     SRV_SERVER_STREAM},
     {"/oppgraph.v1.OpportunityService/ListPushList",
-     &oppgraph__v1__list_push_list_request__descriptor, srv_list_push_list},
+     &oppgraph__v1__list_push_list_request__descriptor, srv_list_push_list,
+     SRV_UNARY},
     {"/oppgraph.v1.OpportunityService/GetOpportunity",
-     &oppgraph__v1__get_opportunity_request__descriptor, srv_get_opportunity},
+     &oppgraph__v1__get_opportunity_request__descriptor, srv_get_opportunity,
+     SRV_UNARY},
+    {"/oppgraph.v1.OpportunityService/RecordFeedback",
+     &oppgraph__v1__record_feedback_request__descriptor, srv_record_feedback,
+     SRV_UNARY},
+    {"/oppgraph.v1.OpportunityService/GetFunnel",
+     &oppgraph__v1__get_funnel_request__descriptor, srv_get_funnel, SRV_UNARY},
+    {"/oppgraph.v1.OpportunityService/StreamOpportunities",
+     &oppgraph__v1__stream_opportunities_request__descriptor, NULL,
+     SRV_SERVER_STREAM},
     {"/oppgraph.v1.EnterpriseService/GetEnterprise",
-     &oppgraph__v1__get_enterprise_request__descriptor, srv_get_enterprise},
+     &oppgraph__v1__get_enterprise_request__descriptor, srv_get_enterprise,
+     SRV_UNARY},
+    {"/oppgraph.v1.EnterpriseService/SearchEnterprises",
+     &oppgraph__v1__search_enterprises_request__descriptor,
+     srv_search_enterprises, SRV_UNARY},
+    {"/oppgraph.v1.EnterpriseService/GetRelations",
+     &oppgraph__v1__get_relations_request__descriptor, srv_get_relations,
+     SRV_UNARY},
+    {"/oppgraph.v1.EnterpriseService/GetGuaranteeCircles",
+     &oppgraph__v1__get_guarantee_circles_request__descriptor, srv_get_circles,
+     SRV_UNARY},
+    {"/oppgraph.v1.EnterpriseService/GetUltimateControllers",
+     &oppgraph__v1__get_ultimate_controllers_request__descriptor,
+     srv_get_controllers, SRV_UNARY},
+    {"/oppgraph.v1.EnterpriseService/ExportGraph",
+     &oppgraph__v1__export_graph_request__descriptor, srv_export_graph,
+     SRV_UNARY},
+    {"/oppgraph.v1.IngestService/SubmitDocuments",
+     &oppgraph__v1__submit_documents_request__descriptor, srv_submit_documents,
+     SRV_UNARY},
+    {"/oppgraph.v1.KnowledgeService/Search",
+     &oppgraph__v1__kb_search_request__descriptor, srv_kb_search, SRV_UNARY},
 };
 const size_t srv_methods_len = sizeof srv_methods / sizeof srv_methods[0];

@@ -267,6 +267,30 @@ int store_kb_len_get(store_txn *txn, uint64_t id, uint32_t *len);
 int store_kb_len_put(store_txn *txn, uint64_t id, uint32_t len);
 int store_kb_len_del(store_txn *txn, uint64_t id);
 
+/* ---- push log and conversion priors (store_feedback.c) -------------------
+ * Kept in meta under binary keys (layout in store_feedback.c).  append logs
+ * that opportunity opp_id changed to `version` (its updated_at) under the
+ * next push sequence; next finds the first entry after sequence `after`
+ * (STORE_ENOTFOUND at the end); head is the last sequence (0 = empty log);
+ * version is the last version logged for an opportunity (STORE_ENOTFOUND
+ * when never). */
+int store_push_append(store_txn *txn, uint64_t opp_id, int64_t version,
+                      uint64_t *seq);
+int store_push_next(store_txn *txn, uint64_t after, uint64_t *seq,
+                    uint64_t *opp_id);
+int store_push_head(store_txn *txn, uint64_t *seq);
+int store_push_version(store_txn *txn, uint64_t opp_id, int64_t *version);
+/* Feedback counts of one opportunity type (zeros when none yet). */
+typedef struct store_prior {
+  uint64_t accepted, rejected, won;
+} store_prior;
+int store_prior_get(store_txn *txn, const char *type, store_prior *out);
+int store_prior_put(store_txn *txn, const char *type, const store_prior *p);
+/* The stored Opportunity bytes; *val points into the map until the
+ * transaction ends. */
+int store_opp_get_raw(store_txn *txn, uint64_t id, const void **val,
+                      size_t *len);
+
 /* ---- meta ---------------------------------------------------------------- */
 int store_meta_put(store_txn *txn, const char *key, const void *val, size_t len);
 /* *val points into the map and is valid until the transaction ends. */

@@ -1,0 +1,208 @@
+/*
+ * srv_stream.c — what the server-streaming methods send: new pushes from the
+ * push log (StreamOpportunities) and the serving status (Health/Watch).  The
+ * plumbing (srv_grpc.c) calls srv_stream_next whenever the call can take a
+ * message (after open, after each send completes, after each committed
+ * write) and sends what it returns; this file knows nothing of gRPC.
+ *
+ * Resume tokens are the decimal push sequence (store_push_*): the stream
+ * delivers log entries after the token in sequence order, skipping those the
+ * caller may not see, and each message carries its own sequence as token.
+ * A reconnect with the last token therefore continues exactly after it.  The
+ * opportunity sent is the record as stored now (an entry whose record
+ * changed again later is sent once per log entry; the later entry carries
+ * the newer state).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "server/server_internal.h"
+
+static bool srv_is_watch(const srv_sub *sub) {
+  return !strcmp(srv_methods[sub->method].path, "/grpc.health.v1.Health/Watch");
+}
+
+int srv_stream_open(const srv_ctx *ctx, const ProtobufCMessage *msg,
+                    srv_sub *sub, srv_reply *rep) {
+  int method = sub->method;
+  memset(sub, 0, sizeof *sub);
+  sub->method = method;
+  if (srv_is_watch(sub)) {
+    const Grpc__Health__V1__HealthCheckRequest *req =
+        (const Grpc__Health__V1__HealthCheckRequest *)msg;
+    /* Check answers NOT_FOUND for unknown services; Watch must answer
+     * SERVICE_UNKNOWN in a message instead (the health protocol says so). */
+    snprintf(sub->target, sizeof sub->target, "%s",
+             req->service ? req->service : "");
+    return 0;
+  }
+  const Oppgraph__V1__StreamOpportunitiesRequest *req =
+      (const Oppgraph__V1__StreamOpportunitiesRequest *)msg;
+  uint64_t from = 0;
+  bool have_from = req->resume_token && *req->resume_token;
+  if (have_from) {
+    char *end;
+    from = strtoull(req->resume_token, &end, 10);
+    if (*end || req->resume_token[0] == '-' || req->resume_token[0] == '+') {
+      srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
+                      "resume_token '%.40s' is not one this server gave: send "
+                      "the resume_token of the last push received, \"0\" for "
+                      "the whole log or none for new pushes only",
+                      req->resume_token);
+      return -1;
+    }
+  }
+  store_txn *txn;
+  Oppgraph__V1__Rm *me;
+  if (srv_begin_auth(ctx, rep, &txn, &me))
+    return -1;
+  int rc = 0;
+  const char *target = req->rm_id && *req->rm_id ? req->rm_id : me->id;
+  if (strcmp(target, "*")) {
+    rc = srv_may_read(txn, me, target);
+    if (rc == SRV_EPERM)
+      srv_reply_error(rep, SRV_ST_PERMISSION_DENIED,
+                      "RM '%.60s' may not stream the pushes of RM '%.60s': "
+                      "only their team lead or an admin may",
+                      me->id, target);
+    else if (rc == SRV_ENOTFOUND)
+      srv_reply_error(rep, SRV_ST_NOT_FOUND, "no RM with id '%.100s'", target);
+    else if (rc)
+      srv_reply_error(rep, SRV_ST_INTERNAL, "checking access failed: %s",
+                      srv_strerror(rc));
+  }
+  uint64_t head = 0;
+  if (!rc && store_push_head(txn, &head)) {
+    srv_reply_error(rep, SRV_ST_INTERNAL, "reading the push log failed: %s",
+                    store_last_error());
+    rc = -1;
+  }
+  if (!rc && have_from && from > head) {
+    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
+                    "resume_token %" PRIu64 " is ahead of this server's push "
+                    "log (%" PRIu64 "): it comes from another store",
+                    from, head);
+    rc = -1;
+  }
+  if (!rc) {
+    snprintf(sub->rm_id, sizeof sub->rm_id, "%s", me->id);
+    snprintf(sub->team, sizeof sub->team, "%s", me->team ? me->team : "");
+    snprintf(sub->target, sizeof sub->target, "%s", target);
+    sub->role = me->role;
+    sub->seq = have_from ? from : head;
+  }
+  oppgraph__v1__rm__free_unpacked(me, NULL);
+  store_abort(txn);
+  return rc ? -1 : 0;
+}
+
+/* May sub see an opportunity of RM rm_id?  Leads: their team (one RM
+ * lookup); admins: everyone. */
+static bool srv_sub_sees(store_txn *txn, const srv_sub *sub,
+                         const char *rm_id) {
+  if (strcmp(sub->target, "*"))
+    return !strcmp(sub->target, rm_id);
+  if (!strcmp(sub->rm_id, rm_id) || sub->role == OPPGRAPH__V1__ROLE__ROLE_ADMIN)
+    return true;
+  if (sub->role != OPPGRAPH__V1__ROLE__ROLE_LEAD || !sub->team[0])
+    return false;
+  Oppgraph__V1__Rm *rm = NULL;
+  if (store_rm_get(txn, rm_id, &rm))
+    return false;
+  bool same = rm->team && !strcmp(rm->team, sub->team);
+  oppgraph__v1__rm__free_unpacked(rm, NULL);
+  return same;
+}
+
+static const char *const srv_watch_known[] = {
+    "",
+    "grpc.health.v1.Health",
+    "oppgraph.v1.OpportunityService",
+    "oppgraph.v1.EnterpriseService",
+    "oppgraph.v1.IngestService",
+    "oppgraph.v1.KnowledgeService",
+};
+
+static int srv_watch_next(srv_sub *sub, bool stopping, srv_reply *rep) {
+  /* sent: 0 nothing yet, 1 SERVING (or SERVICE_UNKNOWN) sent, 2 NOT_SERVING */
+  if (sub->sent >= 2 || (sub->sent == 1 && !stopping))
+    return 0;
+  bool known = false;
+  for (size_t i = 0; i < sizeof srv_watch_known / sizeof *srv_watch_known; i++)
+    known |= !strcmp(sub->target, srv_watch_known[i]);
+  Grpc__Health__V1__HealthCheckResponse resp =
+      GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
+  if (!known)
+    resp.status =
+        GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN;
+  else if (stopping)
+    resp.status =
+        GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+  else
+    resp.status =
+        GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+  if (sub->sent == 1 && !known)
+    return 0;
+  sub->sent = stopping ? 2 : 1;
+  srv_reply_message(rep, &resp.base);
+  return 1;
+}
+
+int srv_stream_next(const srv_ctx *ctx, srv_sub *sub, bool stopping,
+                    srv_reply *rep) {
+  if (srv_is_watch(sub))
+    return srv_watch_next(sub, stopping, rep);
+  if (stopping)
+    return 0;
+  store_txn *txn;
+  if (store_begin(ctx->st, false, &txn)) {
+    srv_reply_error(rep, SRV_ST_INTERNAL, "cannot read the store: %s",
+                    store_last_error());
+    return -1;
+  }
+  int out = 0;
+  for (;;) {
+    uint64_t seq, opp_id;
+    int rc = store_push_next(txn, sub->seq, &seq, &opp_id);
+    if (rc == STORE_ENOTFOUND)
+      break;
+    if (rc) {
+      srv_reply_error(rep, SRV_ST_INTERNAL, "reading the push log failed: %s",
+                      store_last_error());
+      out = -1;
+      break;
+    }
+    Oppgraph__V1__Opportunity *o = NULL;
+    rc = store_opp_get(txn, opp_id, &o);
+    sub->seq = seq;
+    if (rc == STORE_ENOTFOUND)
+      continue; /* removed since: nothing to push */
+    if (rc) {
+      srv_reply_error(rep, SRV_ST_INTERNAL, "reading opportunity %" PRIu64
+                      " failed: %s", opp_id, store_strerror(rc));
+      out = -1;
+      break;
+    }
+    if (!srv_sub_sees(txn, sub, o->rm_id ? o->rm_id : "")) {
+      oppgraph__v1__opportunity__free_unpacked(o, NULL);
+      continue;
+    }
+    srv_app_add_articles(ctx->app, txn, o);
+    char tok[24];
+    snprintf(tok, sizeof tok, "%" PRIu64, seq);
+    Oppgraph__V1__OpportunityPush push = OPPGRAPH__V1__OPPORTUNITY_PUSH__INIT;
+    push.resume_token = tok;
+    push.opportunity = o;
+    srv_reply_message(rep, &push.base);
+    srv_app_free_articles(o);
+    oppgraph__v1__opportunity__free_unpacked(o, NULL);
+    sub->sent++;
+    out = rep->status == SRV_ST_OK ? 1 : -1;
+    break;
+  }
+  store_abort(txn);
+  return out;
+}
