@@ -15,6 +15,7 @@ PKGS=(
   libcmocka-dev
   graphviz libgraphviz-dev
   python3 python3-grpcio python3-protobuf
+  python3-networkx
   clang libclang-rt-14-dev
 )
 missing=()
