@@ -12,6 +12,10 @@
  *   storetool rms DIR    prints {"rm id": opportunity count, ...} as JSON.
  *   storetool stats DIR  prints store_stats_get as JSON (for "re-ingest
  *                        changes nothing").
+ *   storetool edges DIR  adds relations to a seeded store: guarantees
+ *                        1 -> 2 -> 3 -> 1 (one guarantee circle, stored),
+ *                        person 周七 holding 60% of 1, enterprise 4
+ *                        holding 30% of 1 and 5 supplying 4.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -187,13 +191,67 @@ static int storetool_read(const char *dir, int stats) {
   return 0;
 }
 
+static int storetool_edges(const char *dir) {
+  store *st;
+  store_txn *txn;
+  int rc = store_open(dir, NULL, &st);
+  if (rc)
+    return storetool_fail(dir, rc);
+  if ((rc = store_begin(st, true, &txn)))
+    return storetool_fail("begin", rc);
+  Oppgraph__V1__Person p = OPPGRAPH__V1__PERSON__INIT;
+  p.name = "周七";
+  if ((rc = store_person_put(txn, &p)))
+    return storetool_fail("person", rc);
+  struct {
+    Oppgraph__V1__EdgeType type;
+    uint64_t src, dst;
+    int person;
+    double ratio;
+    int64_t amount;
+  } es[] = {
+      {OPPGRAPH__V1__EDGE_TYPE__GUARANTEE, 1, 2, 0, 0, 50000000},
+      {OPPGRAPH__V1__EDGE_TYPE__GUARANTEE, 2, 3, 0, 0, 30000000},
+      {OPPGRAPH__V1__EDGE_TYPE__GUARANTEE, 3, 1, 0, 0, 20000000},
+      {OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING, 0, 1, 1, 0.6, 0},
+      {OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING, 4, 1, 0, 0.3, 0},
+      {OPPGRAPH__V1__EDGE_TYPE__SUPPLY, 5, 4, 0, 0, 0},
+  };
+  for (size_t i = 0; i < sizeof es / sizeof es[0]; i++) {
+    Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+    e.type = es[i].type;
+    e.src = es[i].person ? p.id : es[i].src;
+    e.src_kind = es[i].person ? OPPGRAPH__V1__NODE_KIND__NODE_PERSON
+                              : OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE;
+    e.dst = es[i].dst;
+    e.ratio = es[i].ratio;
+    e.amount = es[i].amount;
+    if ((rc = store_edge_put(txn, &e)))
+      return storetool_fail("edge", rc);
+  }
+  uint64_t members[] = {1, 2, 3};
+  Oppgraph__V1__GuaranteeCircle c = OPPGRAPH__V1__GUARANTEE_CIRCLE__INIT, *cp = &c;
+  c.members = members;
+  c.n_members = 3;
+  c.total_amount = 100000000;
+  if ((rc = store_circles_replace(txn, &cp, 1)))
+    return storetool_fail("circles", rc);
+  if ((rc = store_commit(txn)))
+    return storetool_fail("commit", rc);
+  store_close(st);
+  printf("{\"person\": %" PRIu64 "}\n", p.id);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "edges"))
+    return storetool_edges(argv[2]);
   if (argc == 3 && !strcmp(argv[1], "seed"))
     return storetool_seed(argv[2]);
   if (argc == 3 && !strcmp(argv[1], "rms"))
     return storetool_read(argv[2], 0);
   if (argc == 3 && !strcmp(argv[1], "stats"))
     return storetool_read(argv[2], 1);
-  fprintf(stderr, "usage: storetool seed|rms|stats DIR\n");
+  fprintf(stderr, "usage: storetool seed|rms|stats|edges DIR\n");
   return 2;
 }

@@ -1,0 +1,491 @@
+"""Integration tests of the full CRM API beyond the first version
+(test_e2e.py): push-list filters, RecordFeedback, GetFunnel,
+StreamOpportunities with resume tokens, Health/Watch, EnterpriseService
+analyses, IngestService.SubmitDocuments, KnowledgeService.Search, rate
+limits, deadlines, message size limits, --config and SIGHUP, read-only
+replicas.  The store is the known world of storetool (seed + edges).
+"""
+import os
+import queue
+import signal
+import threading
+import time
+import unittest
+
+import grpc
+
+import harness as h
+
+pb = h.pb
+OPP = h.OPP
+ENT = h.ENT
+ING = "/oppgraph.v1.IngestService/"
+KB = "/oppgraph.v1.KnowledgeService/"
+
+
+def call(srv, path, req, resp_cls, token, timeout=10):
+    m = srv.channel.unary_unary(path, request_serializer=type(req).SerializeToString,
+                                response_deserializer=resp_cls.FromString)
+    md = None if token is None else [("authorization", "Bearer " + token)]
+    return m(req, timeout=timeout, metadata=md)
+
+
+def stream(srv, req, token, timeout=30):
+    m = srv.channel.unary_stream(OPP + "StreamOpportunities",
+                                 request_serializer=pb.StreamOpportunitiesRequest.SerializeToString,
+                                 response_deserializer=pb.OpportunityPush.FromString)
+    return m(req, timeout=timeout, metadata=[("authorization", "Bearer " + token)])
+
+
+class Reader:
+    """Reads a response stream in a thread into a queue."""
+
+    def __init__(self, it):
+        self.it = it
+        self.q = queue.Queue()
+        self.err = None
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self):
+        try:
+            for m in self.it:
+                self.q.put(m)
+        except grpc.RpcError as e:
+            self.err = e
+        self.q.put(None)
+
+    def take(self, n, timeout=10):
+        out = []
+        deadline = time.monotonic() + timeout
+        while len(out) < n:
+            m = self.q.get(timeout=max(0.01, deadline - time.monotonic()))
+            if m is None:
+                break
+            out.append(m)
+        return out
+
+    def nothing_within(self, seconds):
+        try:
+            m = self.q.get(timeout=seconds)
+        except queue.Empty:
+            return True
+        self.q.put(m)
+        return False
+
+
+class ApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = h.tempdir()
+        cls.db = os.path.join(cls.dir, "db")
+        cls.world = h.seed_store(cls.db)
+        cls.person = int(h.json.loads(h.run(h.STORETOOL, "edges", cls.db, check=True).stdout)["person"])
+        cls.tok = {rm: h.issue_token(cls.db, rm) for rm in cls.world["rms"]}
+        cls.srv = h.Server(cls.db, "--threads", "4")
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        h.remove_tree(cls.dir)
+        if rc != 0:
+            raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
+
+    def assertCode(self, code, fn, *args, **kw):
+        with self.assertRaises(grpc.RpcError) as cm:
+            fn(*args, **kw)
+        self.assertEqual(cm.exception.code(), code, cm.exception.details())
+        return cm.exception.details()
+
+    def call(self, method, req, resp_cls, rm="rm_a1", **kw):
+        return call(self.srv, method, req, resp_cls, self.tok[rm] if rm else None, **kw)
+
+    # ---- push-list filters ---------------------------------------------------
+
+    def test_filters_risk_status_type_product_dates(self):
+        allopps, _, _ = self.srv.push_list_all(self.tok["rm_a1"], page_size=50)
+        flagged = [o.id for o in allopps if o.risk_flags]
+        self.assertTrue(0 < len(flagged) < len(allopps))
+        got, token, total = [], "", None
+        while True:  # filtered paging with a small page crosses pages
+            r = self.call(OPP + "ListPushList", pb.ListPushListRequest(
+                risk=pb.RISK_FLAGGED, page_size=2, page_token=token), pb.ListPushListResponse)
+            got += [o.id for o in r.opportunities]
+            total = r.total
+            token = r.next_page_token
+            if not token:
+                break
+        self.assertEqual(got, flagged)
+        self.assertEqual(total, len(flagged))
+        r = self.call(OPP + "ListPushList", pb.ListPushListRequest(risk=pb.RISK_CLEAN, page_size=200),
+                      pb.ListPushListResponse)
+        self.assertEqual(r.total, len(allopps) - len(flagged))
+        self.assertTrue(all(not o.risk_flags for o in r.opportunities))
+        r = self.call(OPP + "ListPushList", pb.ListPushListRequest(type="质押"), pb.ListPushListResponse)
+        self.assertEqual((r.total, len(r.opportunities)), (0, 0))
+        r = self.call(OPP + "ListPushList", pb.ListPushListRequest(type="中标", product="履约保函",
+                                                                   page_size=200), pb.ListPushListResponse)
+        self.assertEqual(r.total, len(allopps))
+        r = self.call(OPP + "ListPushList", pb.ListPushListRequest(product="不存在的产品"), pb.ListPushListResponse)
+        self.assertEqual(r.total, 0)
+        r = self.call(OPP + "ListPushList", pb.ListPushListRequest(created_before=1), pb.ListPushListResponse)
+        self.assertEqual(r.total, 0)
+        r = self.call(OPP + "ListPushList", pb.ListPushListRequest(status=[pb.OPP_WON, pb.OPP_EXPIRED]),
+                      pb.ListPushListResponse)
+        self.assertEqual(r.total, sum(o.status in (pb.OPP_WON, pb.OPP_EXPIRED) for o in allopps))
+
+    def test_lead_filters_team_member_and_rm_cannot(self):
+        r = self.call(OPP + "ListPushList", pb.ListPushListRequest(rm_id="rm_a2", risk=pb.RISK_ANY,
+                                                                   type="中标"), pb.ListPushListResponse,
+                      rm="lead_a")
+        self.assertEqual(r.total, self.world["rms"]["rm_a2"]["opps"])
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, self.call, OPP + "ListPushList",
+                        pb.ListPushListRequest(rm_id="rm_a2", type="中标"), pb.ListPushListResponse,
+                        rm="rm_a1")
+
+    # ---- feedback and funnel ------------------------------------------------------
+
+    def test_feedback_updates_status_prior_and_funnel(self):
+        opps, _, _ = self.srv.push_list_all(self.tok["rm_b1"], page_size=50)
+        o = opps[0]
+        before = self.call(OPP + "GetFunnel", pb.GetFunnelRequest(), pb.GetFunnelResponse, rm="rm_b1")
+        self.assertEqual([row.key for row in before.rows], ["rm_b1"])
+        r = self.call(OPP + "RecordFeedback", pb.RecordFeedbackRequest(
+            opportunity_id=o.id, outcome=pb.FEEDBACK_ACCEPTED, reason="客户有意向"),
+            pb.RecordFeedbackResponse, rm="rm_b1")
+        self.assertEqual(r.opportunity.status, pb.OPP_ACCEPTED)
+        self.assertEqual(r.opportunity.feedback_reason, "客户有意向")
+        acc = r.prior.accepted
+        self.assertGreaterEqual(acc, 1)
+        r = self.call(OPP + "RecordFeedback", pb.RecordFeedbackRequest(
+            opportunity_id=o.id, outcome=pb.FEEDBACK_WON), pb.RecordFeedbackResponse, rm="rm_b1")
+        self.assertEqual(r.opportunity.status, pb.OPP_WON)
+        # the opportunity moved from accepted to won in its type's prior
+        self.assertEqual(r.prior.accepted, acc - 1)
+        self.assertGreaterEqual(r.prior.won, 1)
+        self.assertAlmostEqual(r.prior.prior, (r.prior.won + 1) /
+                               (r.prior.accepted + r.prior.rejected + r.prior.won + 2))
+        self.assertEqual(self.srv.get_opportunity(self.tok["rm_b1"], o.id).status, pb.OPP_WON)
+        after = self.call(OPP + "GetFunnel", pb.GetFunnelRequest(), pb.GetFunnelResponse, rm="rm_b1")
+        self.assertEqual(after.rows[0].won, before.rows[0].won + 1)
+        self.assertEqual(after.rows[0].pushed, self.world["rms"]["rm_b1"]["opps"])
+        # an admin sees every RM; grouped by team: A and B (and HQ)
+        adm = self.call(OPP + "GetFunnel", pb.GetFunnelRequest(group_by=pb.FUNNEL_BY_TEAM),
+                        pb.GetFunnelResponse, rm="admin")
+        keys = [row.key for row in adm.rows]
+        self.assertIn("A", keys)
+        self.assertIn("B", keys)
+        self.assertEqual(adm.total.pushed, sum(v["opps"] for v in self.world["rms"].values()))
+        lead = self.call(OPP + "GetFunnel", pb.GetFunnelRequest(), pb.GetFunnelResponse, rm="lead_a")
+        self.assertEqual(sorted(row.key for row in lead.rows), ["lead_a", "rm_a1", "rm_a2"])
+
+    def test_feedback_errors(self):
+        mine = self.srv.push_list(self.tok["rm_a2"]).opportunities[0]
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, OPP + "RecordFeedback",
+                        pb.RecordFeedbackRequest(opportunity_id=mine.id), pb.RecordFeedbackResponse,
+                        rm="rm_a2")
+        # another RM: as if it did not exist; the lead sees it but may not decide
+        self.assertCode(grpc.StatusCode.NOT_FOUND, self.call, OPP + "RecordFeedback",
+                        pb.RecordFeedbackRequest(opportunity_id=mine.id, outcome=pb.FEEDBACK_WON),
+                        pb.RecordFeedbackResponse, rm="rm_b1")
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, self.call, OPP + "RecordFeedback",
+                        pb.RecordFeedbackRequest(opportunity_id=mine.id, outcome=pb.FEEDBACK_WON),
+                        pb.RecordFeedbackResponse, rm="lead_a")
+        self.assertCode(grpc.StatusCode.NOT_FOUND, self.call, OPP + "RecordFeedback",
+                        pb.RecordFeedbackRequest(opportunity_id=999999, outcome=pb.FEEDBACK_WON),
+                        pb.RecordFeedbackResponse, rm="rm_a2")
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, self.call, OPP + "RecordFeedback",
+                        pb.RecordFeedbackRequest(opportunity_id=mine.id, outcome=pb.FEEDBACK_WON),
+                        pb.RecordFeedbackResponse, rm=None)
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, OPP + "GetFunnel",
+                        pb.GetFunnelRequest(since=100, until=50), pb.GetFunnelResponse)
+
+    # ---- streaming ------------------------------------------------------------------
+
+    def test_stream_resume_misses_nothing_and_repeats_nothing(self):
+        opps, _, _ = self.srv.push_list_all(self.tok["rm_a1"], page_size=50)
+        # from "0": the whole log, which covers every stored opportunity
+        rd = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(resume_token="0"), self.tok["rm_a1"]))
+        first = rd.take(len(opps))
+        self.assertEqual(sorted(p.opportunity.id for p in first), sorted(o.id for o in opps))
+        self.assertTrue(all(p.opportunity.rm_id == "rm_a1" for p in first))
+        seqs = [int(p.resume_token) for p in first]
+        self.assertEqual(seqs, sorted(seqs))
+        last = first[-1].resume_token
+        rd.it.cancel()
+        # a change while disconnected, then two more after reconnecting
+        ids = [opps[0].id, opps[1].id, opps[2].id]
+        self.call(OPP + "RecordFeedback", pb.RecordFeedbackRequest(
+            opportunity_id=ids[0], outcome=pb.FEEDBACK_REJECTED, reason="无需求"), pb.RecordFeedbackResponse)
+        rd2 = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(resume_token=last), self.tok["rm_a1"]))
+        got = rd2.take(1)
+        self.assertEqual([p.opportunity.id for p in got], [ids[0]])
+        self.assertEqual(got[0].opportunity.status, pb.OPP_REJECTED)
+        for i in ids[1:]:
+            self.call(OPP + "RecordFeedback", pb.RecordFeedbackRequest(
+                opportunity_id=i, outcome=pb.FEEDBACK_ACCEPTED), pb.RecordFeedbackResponse)
+        more = rd2.take(2)
+        self.assertEqual([p.opportunity.id for p in more], ids[1:])
+        self.assertTrue(rd2.nothing_within(0.3), "a push was delivered twice")
+        tokens = [int(p.resume_token) for p in got + more]
+        self.assertEqual(len(set(tokens)), 3)
+        self.assertTrue(all(t > int(last) for t in tokens))
+        rd2.it.cancel()
+
+    def test_stream_new_only_and_visibility(self):
+        # empty token: nothing from the past; rm_b1 does not see rm_a1's pushes
+        rb = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(), self.tok["rm_b1"]))
+        lead = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(rm_id="*"), self.tok["lead_a"]))
+        self.assertTrue(rb.nothing_within(0.3))
+        mine = self.srv.push_list(self.tok["rm_a2"]).opportunities[-1]
+        self.call(OPP + "RecordFeedback", pb.RecordFeedbackRequest(
+            opportunity_id=mine.id, outcome=pb.FEEDBACK_ACCEPTED), pb.RecordFeedbackResponse, rm="rm_a2")
+        got = lead.take(1)
+        self.assertEqual([p.opportunity.id for p in got], [mine.id])
+        self.assertTrue(rb.nothing_within(0.3), "an RM saw another RM's push")
+        rb.it.cancel()
+        lead.it.cancel()
+
+    def test_stream_errors(self):
+        for req, code, rm in ((pb.StreamOpportunitiesRequest(resume_token="abc"),
+                               grpc.StatusCode.INVALID_ARGUMENT, "rm_a1"),
+                              (pb.StreamOpportunitiesRequest(resume_token="99999999"),
+                               grpc.StatusCode.INVALID_ARGUMENT, "rm_a1"),
+                              (pb.StreamOpportunitiesRequest(rm_id="rm_b1"),
+                               grpc.StatusCode.PERMISSION_DENIED, "rm_a1")):
+            with self.assertRaises(grpc.RpcError) as cm:
+                list(stream(self.srv, req, self.tok[rm], timeout=5))
+            self.assertEqual(cm.exception.code(), code, cm.exception.details())
+        with self.assertRaises(grpc.RpcError) as cm:
+            list(stream(self.srv, pb.StreamOpportunitiesRequest(), "0" * 12 + "." + "0" * 64, timeout=5))
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_health_watch(self):
+        m = self.srv.channel.unary_stream("/grpc.health.v1.Health/Watch",
+                                          request_serializer=h.health_pb.HealthCheckRequest.SerializeToString,
+                                          response_deserializer=h.health_pb.HealthCheckResponse.FromString)
+        rd = Reader(m(h.health_pb.HealthCheckRequest(service="oppgraph.v1.OpportunityService"), timeout=10))
+        self.assertEqual([r.status for r in rd.take(1)], [h.health_pb.HealthCheckResponse.SERVING])
+        rd.it.cancel()
+        rd = Reader(m(h.health_pb.HealthCheckRequest(service="no.Such"), timeout=10))
+        self.assertEqual([r.status for r in rd.take(1)], [h.health_pb.HealthCheckResponse.SERVICE_UNKNOWN])
+        rd.it.cancel()
+
+    # ---- enterprises -----------------------------------------------------------------
+
+    def test_search_enterprises_paged(self):
+        seen, token = [], ""
+        while True:
+            r = self.call(ENT + "SearchEnterprises", pb.SearchEnterprisesRequest(
+                prefix="上海测试", page_size=4, page_token=token), pb.SearchEnterprisesResponse)
+            seen += [e.id for e in r.enterprises]
+            token = r.next_page_token
+            if not token:
+                break
+        self.assertEqual(sorted(seen), [e["id"] for e in self.world["enterprises"]])
+        r = self.call(ENT + "SearchEnterprises", pb.SearchEnterprisesRequest(prefix="测试c"),
+                      pb.SearchEnterprisesResponse)
+        self.assertEqual([e.id for e in r.enterprises], [3])
+        self.assertEqual(r.enterprises[0].name, self.world["enterprises"][2]["name"])
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, ENT + "SearchEnterprises",
+                        pb.SearchEnterprisesRequest(prefix=""), pb.SearchEnterprisesResponse)
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, ENT + "SearchEnterprises",
+                        pb.SearchEnterprisesRequest(prefix="上", page_token="x"), pb.SearchEnterprisesResponse)
+
+    def test_relations_by_type_and_depth(self):
+        r = self.call(ENT + "GetRelations", pb.GetRelationsRequest(
+            enterprise_id=1, types=[pb.GUARANTEE], depth=1), pb.GetRelationsResponse)
+        self.assertEqual(sorted(n.id for n in r.nodes), [1, 2, 3])
+        self.assertEqual(r.nodes[0].id, 1)
+        self.assertEqual(len(r.edges), 3)  # 1->2, 3->1 and 2->3 between returned nodes
+        r = self.call(ENT + "GetRelations", pb.GetRelationsRequest(enterprise_id=1, depth=1),
+                      pb.GetRelationsResponse)
+        self.assertEqual(sorted(n.id for n in r.nodes), sorted([1, 2, 3, 4, self.person]))
+        r = self.call(ENT + "GetRelations", pb.GetRelationsRequest(enterprise_id=1, depth=2),
+                      pb.GetRelationsResponse)
+        self.assertIn(5, [n.id for n in r.nodes])
+        self.assertEqual({n.id: n.distance for n in r.nodes}[5], 2)
+        person = [n for n in r.nodes if n.id == self.person][0]
+        self.assertEqual((person.kind, person.name), (pb.NODE_PERSON, "周七"))
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, ENT + "GetRelations",
+                        pb.GetRelationsRequest(enterprise_id=1, depth=4), pb.GetRelationsResponse)
+        self.assertCode(grpc.StatusCode.NOT_FOUND, self.call, ENT + "GetRelations",
+                        pb.GetRelationsRequest(enterprise_id=424242), pb.GetRelationsResponse)
+
+    def test_circles_controllers_export(self):
+        r = self.call(ENT + "GetGuaranteeCircles", pb.GetGuaranteeCirclesRequest(enterprise_id=2),
+                      pb.GetGuaranteeCirclesResponse)
+        self.assertEqual([list(c.members) for c in r.circles], [[1, 2, 3]])
+        r = self.call(ENT + "GetGuaranteeCircles", pb.GetGuaranteeCirclesRequest(enterprise_id=6),
+                      pb.GetGuaranteeCirclesResponse)
+        self.assertEqual(len(r.circles), 0)
+        r = self.call(ENT + "GetGuaranteeCircles", pb.GetGuaranteeCirclesRequest(),
+                      pb.GetGuaranteeCirclesResponse)
+        self.assertEqual(len(r.circles), 1)
+        r = self.call(ENT + "GetUltimateControllers", pb.GetUltimateControllersRequest(enterprise_id=1),
+                      pb.GetUltimateControllersResponse)
+        shares = {(c.kind, c.id): c.share for c in r.controllers}
+        self.assertAlmostEqual(shares[(pb.NODE_PERSON, self.person)], 0.6)
+        self.assertAlmostEqual(shares[(pb.NODE_ENTERPRISE, 4)], 0.3)
+        self.assertEqual(r.controllers[0].name, "周七")
+        r = self.call(ENT + "GetUltimateControllers", pb.GetUltimateControllersRequest(
+            enterprise_id=1, min_share=0.5), pb.GetUltimateControllersResponse)
+        self.assertEqual([c.id for c in r.controllers], [self.person])
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, ENT + "GetUltimateControllers",
+                        pb.GetUltimateControllersRequest(enterprise_id=1, min_share=2),
+                        pb.GetUltimateControllersResponse)
+        r = self.call(ENT + "ExportGraph", pb.ExportGraphRequest(enterprise_id=1, depth=1),
+                      pb.ExportGraphResponse)
+        self.assertEqual(r.content_type, "text/vnd.graphviz")
+        self.assertIn(b"digraph", r.data)
+        r = self.call(ENT + "ExportGraph", pb.ExportGraphRequest(enterprise_id=1, format=pb.GRAPH_SVG),
+                      pb.ExportGraphResponse)
+        self.assertEqual(r.content_type, "image/svg+xml")
+        self.assertIn(b"<svg", r.data)
+        r = self.call(ENT + "ExportGraph", pb.ExportGraphRequest(enterprise_id=6), pb.ExportGraphResponse)
+        self.assertIn(b"digraph", r.data)
+        self.assertCode(grpc.StatusCode.NOT_FOUND, self.call, ENT + "ExportGraph",
+                        pb.ExportGraphRequest(enterprise_id=0), pb.ExportGraphResponse)
+
+    # ---- ingest and knowledge base ---------------------------------------------------
+
+    def test_submit_documents(self):
+        doc = pb.SubmittedDocument(
+            external_id="rpc-1", title="上海测试F号实业股份有限公司关于中标的公告",
+            text="上海测试F号实业股份有限公司于2026年3月5日收到中标通知书，确认公司中标某市轨道交通工程项目，"
+                 "中标金额为人民币1.2亿元。", published="2026-03-05")
+        rd = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(rm_id="*"), self.tok["admin"]))
+        r = self.call(ING + "SubmitDocuments", pb.SubmitDocumentsRequest(documents=[doc]),
+                      pb.SubmitDocumentsResponse, rm="admin", timeout=60)
+        self.assertEqual(len(r.results), 1)
+        self.assertGreater(r.results[0].document_id, 0)
+        self.assertFalse(r.results[0].duplicate)
+        for e in r.results[0].events:
+            self.assertEqual(e.document_id, r.results[0].document_id)
+        if r.opportunities:  # every opportunity the call made is also pushed
+            pushed = rd.take(len(r.opportunities))
+            self.assertEqual(sorted(p.opportunity.id for p in pushed),
+                             sorted(o.id for o in r.opportunities))
+        rd.it.cancel()
+        again = self.call(ING + "SubmitDocuments", pb.SubmitDocumentsRequest(documents=[doc]),
+                          pb.SubmitDocumentsResponse, rm="admin", timeout=60)
+        self.assertTrue(again.results[0].duplicate)
+        self.assertEqual(again.results[0].document_id, r.results[0].document_id)
+        self.assertEqual(len(again.opportunities), 0)
+        self.assertCode(grpc.StatusCode.PERMISSION_DENIED, self.call, ING + "SubmitDocuments",
+                        pb.SubmitDocumentsRequest(documents=[doc]), pb.SubmitDocumentsResponse, rm="rm_a1")
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, ING + "SubmitDocuments",
+                        pb.SubmitDocumentsRequest(), pb.SubmitDocumentsResponse, rm="admin")
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, ING + "SubmitDocuments",
+                        pb.SubmitDocumentsRequest(documents=[pb.SubmittedDocument(title="空")]),
+                        pb.SubmitDocumentsResponse, rm="admin")
+
+    def test_kb_search(self):
+        r = self.call(KB + "Search", pb.KbSearchRequest(query="履约保函"), pb.KbSearchResponse)
+        self.assertEqual(r.total, len(r.hits))  # the seeded store has no articles
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, KB + "Search",
+                        pb.KbSearchRequest(query=""), pb.KbSearchResponse)
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, KB + "Search",
+                        pb.KbSearchRequest(query="-保函"), pb.KbSearchResponse)
+        self.assertCode(grpc.StatusCode.UNAUTHENTICATED, self.call, KB + "Search",
+                        pb.KbSearchRequest(query="保函"), pb.KbSearchResponse, rm=None)
+
+
+class LimitsTest(unittest.TestCase):
+    """Rate limits, deadlines, message size, --config, SIGHUP, read-only."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = h.tempdir()
+        cls.db = os.path.join(cls.dir, "db")
+        cls.world = h.seed_store(cls.db)
+        cls.tok = h.issue_token(cls.db, "rm_a1")
+        cls.tok2 = h.issue_token(cls.db, "rm_a2")
+
+    @classmethod
+    def tearDownClass(cls):
+        h.remove_tree(cls.dir)
+
+    def test_rate_limit_config_and_sighup(self):
+        cfg = os.path.join(self.dir, "serve.conf")
+        with open(cfg, "w") as f:
+            f.write("# test\nrate_limit = 1\nrate_burst = 3\nthreads = 3\n")
+        srv = h.Server(self.db, "--config", cfg)
+        try:
+            for _ in range(3):
+                srv.push_list(self.tok)
+            with self.assertRaises(grpc.RpcError) as cm:
+                srv.push_list(self.tok)
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            self.assertIn("retry", cm.exception.details())
+            srv.push_list(self.tok2)  # per token: another token is unaffected
+            with open(cfg, "w") as f:
+                f.write("rate_limit = 0\n")
+            srv.proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while not any("SIGHUP: reloaded" in l for l in srv.log()):
+                self.assertLess(time.monotonic(), deadline, "\n".join(srv.log()))
+                time.sleep(0.05)
+            for _ in range(10):
+                srv.push_list(self.tok)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_bad_config_refused_with_line(self):
+        cfg = os.path.join(self.dir, "bad.conf")
+        with open(cfg, "w") as f:
+            f.write("threads = 4\nratelimit = 3\n")
+        p = h.cli("serve", "--db", self.db, "--config", cfg, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("bad.conf:2", p.stderr)
+        self.assertIn("ratelimit", p.stderr)
+        p = h.cli("serve", "--help")
+        self.assertIn("SIGHUP", p.stdout)
+        self.assertIn("--config", p.stdout)
+
+    def test_max_message_and_required_deadline(self):
+        srv = h.Server(self.db, "--max-message", "4096", "--require-deadline")
+        try:
+            with self.assertRaises(grpc.RpcError) as cm:
+                srv.push_list(self.tok, page_token="x" * 10000)
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            m = srv.channel.unary_unary(OPP + "ListPushList",
+                                        request_serializer=pb.ListPushListRequest.SerializeToString,
+                                        response_deserializer=pb.ListPushListResponse.FromString)
+            with self.assertRaises(grpc.RpcError) as cm:
+                m(pb.ListPushListRequest(), metadata=[("authorization", "Bearer " + self.tok)])
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("deadline", cm.exception.details())
+            # a page of 50 is over 4 KiB: the reply is refused, not truncated
+            with self.assertRaises(grpc.RpcError) as cm:
+                srv.push_list(self.tok, page_size=50)
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_read_only_replica_refuses_writes(self):
+        srv = h.Server(self.db, "--read-only")
+        try:
+            o = srv.push_list(self.tok).opportunities[0]
+            with self.assertRaises(grpc.RpcError) as cm:
+                call(srv, OPP + "RecordFeedback", pb.RecordFeedbackRequest(
+                    opportunity_id=o.id, outcome=pb.FEEDBACK_WON), pb.RecordFeedbackResponse, self.tok)
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_sigterm_ends_open_streams_cleanly(self):
+        srv = h.Server(self.db)
+        rd = Reader(stream(srv, pb.StreamOpportunitiesRequest(), self.tok))
+        self.assertTrue(rd.nothing_within(0.2))
+        srv.proc.send_signal(signal.SIGTERM)
+        rd.t.join(10)
+        self.assertFalse(rd.t.is_alive())
+        self.assertIsNone(rd.err, rd.err and rd.err.details())  # status OK, not an error
+        self.assertEqual(srv.proc.wait(15), 0)
+        self.assertEqual(srv.stop(), 0)
+        self.assertTrue(any("server stopped cleanly" in l for l in srv.log()))
+
+
+if __name__ == "__main__":
+    unittest.main()
