@@ -5,6 +5,9 @@
  *   build/bench/bench_graph [N_ENTERPRISES [EDGES_PER_ENTERPRISE]]
  *                           default 100000 5
  *   BENCH_KEEP=1 keeps the store directory (its path is printed).
+ *   BENCH_EDGES=FILE writes the edge list ("type src_kind src dst_kind dst"
+ *   a line) to FILE and the 2-hop query starts to FILE.queries, for
+ *   bench/graph_vs_networkx.py to run the same computations in NetworkX.
  *
  * The world (fixed seed, so runs compare): persons = N/5 natural-person
  * controllers; shareholding: every enterprise has 1–3 holders among earlier
@@ -73,6 +76,13 @@ static int put(store_txn *txn, int type, int sk, uint64_t s, uint64_t d,
   if (!rc)
     (*n)++;
   return rc;
+}
+
+static int dump_edge(void *ctx, const Oppgraph__V1__Edge *e) {
+  fprintf(ctx, "%d %d %llu %d %llu\n", (int)e->type, (int)e->src_kind,
+          (unsigned long long)e->src, (int)e->dst_kind,
+          (unsigned long long)e->dst);
+  return 0;
 }
 
 static int cmp_d(const void *a, const void *b) {
@@ -155,6 +165,16 @@ int main(int argc, char **argv) {
     return 1;
   }
   double t_write = now() - t0;
+  const char *dump = getenv("BENCH_EDGES");
+  FILE *df = dump ? fopen(dump, "w") : NULL;
+  if (df) {
+    if (store_begin(st, false, &txn))
+      return 1;
+    store_edge_foreach(txn, OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN, dump_edge,
+                       df);
+    store_abort(txn);
+    fclose(df);
+  }
 
   if (store_begin(st, false, &txn))
     return 1;
@@ -171,7 +191,10 @@ int main(int argc, char **argv) {
   size_t nc;
   graph_pair *pairs;
   size_t np;
-  if (graph_circles(g, &c, &nc) || graph_mutual_pairs(g, &pairs, &np))
+  if (graph_circles(g, &c, &nc))
+    return 1;
+  double t_circ_only = now() - t0;
+  if (graph_mutual_pairs(g, &pairs, &np))
     return 1;
   double t_circ = now() - t0;
   size_t members = 0;
@@ -195,17 +218,28 @@ int main(int argc, char **argv) {
   enum { Q = 10000 };
   double *lat = malloc(Q * sizeof *lat);
   size_t hood = 0;
+  FILE *qf = NULL;
+  if (dump) {
+    char qpath[4096];
+    snprintf(qpath, sizeof qpath, "%s.queries", dump);
+    qf = fopen(qpath, "w");
+  }
   for (int i = 0; i < Q; i++) {
     graph_hop *h;
     size_t nh;
+    uint64_t start = 1 + below(n);
+    if (qf)
+      fprintf(qf, "%llu\n", (unsigned long long)start);
     double s = now();
-    if (!graph_neighbourhood(g, 1 + below(n), 2, GRAPH_ALL, &h, &nh)) {
+    if (!graph_neighbourhood(g, start, 2, GRAPH_ALL, &h, &nh)) {
       hood += nh;
       free(h);
     }
     lat[i] = now() - s;
   }
   qsort(lat, Q, sizeof *lat, cmp_d);
+  if (qf)
+    fclose(qf);
 
   printf("bench_graph: synthetic world, %llu enterprises, %llu persons, seed "
          "fixed, %zu circles planted\n",
@@ -216,6 +250,7 @@ int main(int argc, char **argv) {
   printf("%-44s %10.2f s\n", "write store (edge puts, one txn)", t_write);
   printf("%-44s %10.3f s\n", "graph_load (all types)", t_load);
   printf("%-44s %10.3f s\n", "circles + mutual pairs (guarantee)", t_circ);
+  printf("%-44s %10.3f s\n", "  graph_circles alone", t_circ_only);
   printf("%-44s %12zu\n", "  circles found", nc);
   printf("%-44s %12zu\n", "  enterprises in circles", members);
   printf("%-44s %12zu\n", "  mutual pairs", np);
