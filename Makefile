@@ -26,10 +26,17 @@ MODULES := store ingest nlp graph opportunity kb server
 PROTOS  := proto/oppgraph.proto
 HEALTH_PROTO := /usr/share/grpc-proto/grpc/health/v1/health.proto
 
-GEN_C   := $(BUILD)/gen/proto/oppgraph.pb-c.c $(BUILD)/gen/grpc/health/v1/health.pb-c.c
+GEN_C   := $(BUILD)/gen/proto/oppgraph.pb-c.c $(BUILD)/gen/grpc/health/v1/health.pb-c.c \
+           $(BUILD)/gen/grpc/reflection/v1/reflection.pb-c.c
+# Server reflection: v1 and v1alpha messages are the same on the wire, so the
+# C code of v1 serves both; the descriptor set of every served file is
+# embedded as a C array (xxd -i) for the reflection answers.
+REFL_DIR := /usr/share/grpc-proto
+REFL_PROTOS := grpc/reflection/v1/reflection.proto grpc/reflection/v1alpha/reflection.proto
+DESC_SET := $(BUILD)/gen/srv_descriptor_set
 GEN_H   := $(GEN_C:.c=.h)
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
-LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(GEN_C:.c=.o)
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(GEN_C:.c=.o) $(DESC_SET).o
 CLI_SRC := $(wildcard cli/*.c)
 CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -38,7 +45,8 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 ITEST_SRC := $(wildcard tests/integration/*.c)
 ITEST_BIN := $(patsubst tests/integration/%.c,$(BUILD)/itest/%,$(ITEST_SRC))
-PYGEN   := $(BUILD)/py/proto/oppgraph_pb2.py $(BUILD)/py/grpc/health/v1/health_pb2.py
+PYGEN   := $(BUILD)/py/proto/oppgraph_pb2.py $(BUILD)/py/grpc/health/v1/health_pb2.py \
+           $(BUILD)/py/grpc/reflection/v1alpha/reflection_pb2.py $(BUILD)/py/grpc/reflection/v1/reflection_pb2.py
 
 .PHONY: all deps test unit integration asan run eval bench clean format
 all: $(BUILD)/oppgraph $(TEST_BIN) $(BENCH_BIN) $(ITEST_BIN) $(PYGEN)
@@ -53,6 +61,21 @@ $(BUILD)/gen/proto/%.pb-c.c $(BUILD)/gen/proto/%.pb-c.h: proto/%.proto
 $(BUILD)/gen/grpc/health/v1/health.pb-c.c $(BUILD)/gen/grpc/health/v1/health.pb-c.h: $(HEALTH_PROTO)
 	@mkdir -p $(BUILD)/gen
 	protoc-c --c_out=$(BUILD)/gen -I/usr/share/grpc-proto $<
+
+$(BUILD)/gen/grpc/reflection/v1/reflection.pb-c.c $(BUILD)/gen/grpc/reflection/v1/reflection.pb-c.h: $(REFL_DIR)/grpc/reflection/v1/reflection.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen -I$(REFL_DIR) $<
+
+$(DESC_SET).pb: proto/oppgraph.proto $(HEALTH_PROTO) $(addprefix $(REFL_DIR)/,$(REFL_PROTOS))
+	@mkdir -p $(BUILD)/gen
+	protoc --include_imports --descriptor_set_out=$@ -I. -I$(REFL_DIR) proto/oppgraph.proto grpc/health/v1/health.proto $(REFL_PROTOS)
+
+$(DESC_SET).c: $(DESC_SET).pb
+	cd $(BUILD)/gen && xxd -i srv_descriptor_set.pb | sed 's/^unsigned/const unsigned/' > srv_descriptor_set.c
+
+$(BUILD)/py/grpc/reflection/%/reflection_pb2.py: $(REFL_DIR)/grpc/reflection/%/reflection.proto
+	@mkdir -p $(BUILD)/py
+	protoc --python_out=$(BUILD)/py -I$(REFL_DIR) $<
 
 $(BUILD)/py/proto/oppgraph_pb2.py: proto/oppgraph.proto
 	@mkdir -p $(BUILD)/py

@@ -8,7 +8,7 @@ PKGS=(
   libpcre2-dev
   libigraph-dev
   liblmdb-dev lmdb-utils
-  libgrpc-dev grpc-proto
+  libgrpc-dev grpc-proto xxd
   protobuf-c-compiler libprotobuf-c-dev protobuf-compiler libprotobuf-dev
   libssl-dev
   libjansson-dev

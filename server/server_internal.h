@@ -88,6 +88,7 @@ SRV_HANDLER(srv_get_controllers);
 SRV_HANDLER(srv_export_graph);
 SRV_HANDLER(srv_submit_documents); /* srv_ingest.c */
 SRV_HANDLER(srv_kb_search);
+SRV_HANDLER(srv_reflection); /* srv_reflect.c, one request of a bidi call */
 
 /* ---- shared state (srv_app.c) -------------------------------------------- */
 int srv_app_new(store *st, const srv_config *cfg, srv_app **out);

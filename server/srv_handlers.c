@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "grpc/health/v1/health.pb-c.h"
+#include "grpc/reflection/v1/reflection.pb-c.h"
 #include "server/server_internal.h"
 
 void srv_reply_error(srv_reply *rep, int status, const char *fmt, ...) {
@@ -488,5 +489,12 @@ const srv_method srv_methods[] = {
      SRV_UNARY},
     {"/oppgraph.v1.KnowledgeService/Search",
      &oppgraph__v1__kb_search_request__descriptor, srv_kb_search, SRV_UNARY},
+    /* v1alpha and v1 messages are the same on the wire: one decoder. */
+    {"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+     &grpc__reflection__v1__server_reflection_request__descriptor,
+     srv_reflection, SRV_BIDI},
+    {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+     &grpc__reflection__v1__server_reflection_request__descriptor,
+     srv_reflection, SRV_BIDI},
 };
 const size_t srv_methods_len = sizeof srv_methods / sizeof srv_methods[0];

@@ -489,3 +489,74 @@ class LimitsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReflectionTest(unittest.TestCase):
+    """Server reflection: list services, fetch descriptors, and call a
+    method with a message class built from the returned descriptors alone
+    (no oppgraph_pb2)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = h.tempdir()
+        cls.db = os.path.join(cls.dir, "db")
+        cls.world = h.seed_store(cls.db)
+        cls.tok = h.issue_token(cls.db, "rm_a1")
+        cls.srv = h.Server(cls.db)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        h.remove_tree(cls.dir)
+
+    def ask(self, version, *reqs):
+        rpb = h._load("reflection_%s_pb2" % version, os.path.join(
+            h.BUILD, "py", "grpc", "reflection", version, "reflection_pb2.py"))
+        m = self.srv.channel.stream_stream(
+            "/grpc.reflection.%s.ServerReflection/ServerReflectionInfo" % version,
+            request_serializer=rpb.ServerReflectionRequest.SerializeToString,
+            response_deserializer=rpb.ServerReflectionResponse.FromString)
+        return list(m(iter([rpb.ServerReflectionRequest(**r) for r in reqs]), timeout=10))
+
+    def test_list_services_both_versions(self):
+        for version in ("v1alpha", "v1"):
+            (r,) = self.ask(version, {"list_services": ""})
+            names = {s.name for s in r.list_services_response.service}
+            for want in ("oppgraph.v1.OpportunityService", "oppgraph.v1.EnterpriseService",
+                         "oppgraph.v1.IngestService", "oppgraph.v1.KnowledgeService",
+                         "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection",
+                         "grpc.reflection.v1.ServerReflection"):
+                self.assertIn(want, names, version)
+
+    def test_several_requests_on_one_stream_and_errors(self):
+        rs = self.ask("v1", {"file_by_filename": "proto/oppgraph.proto"},
+                      {"file_containing_symbol": "oppgraph.v1.OpportunityService.ListPushList"},
+                      {"file_containing_symbol": "no.such.Symbol"},
+                      {"file_by_filename": "nope.proto"})
+        self.assertEqual(len(rs), 4)
+        self.assertEqual(len(rs[0].file_descriptor_response.file_descriptor_proto), 1)
+        self.assertEqual(rs[1].file_descriptor_response.file_descriptor_proto[0],
+                         rs[0].file_descriptor_response.file_descriptor_proto[0])
+        self.assertEqual(rs[2].error_response.error_code, grpc.StatusCode.NOT_FOUND.value[0])
+        self.assertEqual(rs[3].error_response.error_code, grpc.StatusCode.NOT_FOUND.value[0])
+        (r,) = self.ask("v1", {"file_containing_symbol": "grpc.health.v1.HealthCheckResponse.ServingStatus"})
+        self.assertTrue(r.file_descriptor_response.file_descriptor_proto)
+
+    def test_call_from_descriptors_alone(self):
+        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+        (r,) = self.ask("v1alpha", {"file_containing_symbol": "oppgraph.v1.EnterpriseService"})
+        pool = descriptor_pool.DescriptorPool()
+        for raw in r.file_descriptor_response.file_descriptor_proto:
+            pool.Add(descriptor_pb2.FileDescriptorProto.FromString(raw))
+        svc = pool.FindServiceByName("oppgraph.v1.EnterpriseService")
+        meth = svc.methods_by_name["GetEnterprise"]
+        factory = message_factory.MessageFactory(pool)
+        Req = factory.GetPrototype(meth.input_type)
+        Resp = factory.GetPrototype(meth.output_type)
+        m = self.srv.channel.unary_unary("/%s/%s" % (svc.full_name, meth.name),
+                                         request_serializer=Req.SerializeToString,
+                                         response_deserializer=Resp.FromString)
+        want = self.world["enterprises"][1]
+        got = m(Req(credit_code=want["credit_code"]), timeout=10,
+                metadata=[("authorization", "Bearer " + self.tok)])
+        self.assertEqual((got.id, got.name), (want["id"], want["name"]))
