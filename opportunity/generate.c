@@ -28,6 +28,8 @@
  * (Rm.regions, administrative-division prefixes) covers the enterprise's
  * region, longest prefix first, then an industry match, then the lowest
  * load/capacity; with no territory match, the lowest load/capacity overall.
+ * An RM whose active load reached its capacity only gets a prospect when
+ * every RM is full (capacity-aware: a busy territory overflows).
  * Load counts the assignments of this run, made in dedup-key order, so the
  * outcome is deterministic.
  */
@@ -529,8 +531,18 @@ static double rm_fill(const rm_slot *s) {
 }
 
 /* Is a better than b for a prospect (territory, industry, load, id)? */
+/* Capacity 0 means "not limited". */
+static bool rm_full(const rm_slot *s) {
+  return s->rm->capacity && s->load >= s->rm->capacity;
+}
+
+/* Is a better than b for a prospect: room left first (capacity-aware: a
+ * full territory overflows to colleagues), then territory, industry, load,
+ * id? */
 static bool rm_better(const rm_slot *a, const rm_slot *b,
                       const Oppgraph__V1__Enterprise *en) {
+  if (rm_full(a) != rm_full(b))
+    return !rm_full(a);
   size_t ta = territory_match(a->rm, en->region),
          tb = territory_match(b->rm, en->region);
   if (ta != tb)
@@ -654,14 +666,15 @@ static int find_relation(gen *g, const Oppgraph__V1__Enterprise *en,
   return rc;
 }
 
-/* Writes the RM id and the Chinese reason into why. */
+/* Writes the RM id and the Chinese reason into why.  Only active
+ * opportunities (new, pushed) count towards an RM's load. */
 static const char *assign_rm(gen *g, const Oppgraph__V1__Enterprise *en,
                              const relation *rel, const char *prev_rm,
-                             char *why, size_t whylen) {
+                             bool active, char *why, size_t whylen) {
   if (en->is_client && has_text(en->rm_id)) {
     rm_slot *s = rm_find(g, en->rm_id);
     if (s)
-      s->load++;
+      s->load += active;
     snprintf(why, whylen, "客户经理%s的存量客户", en->rm_id);
     return en->rm_id;
   }
@@ -671,7 +684,7 @@ static const char *assign_rm(gen *g, const Oppgraph__V1__Enterprise *en,
     if (!s)
       s = rm_find(g, rm);
     if (s)
-      s->load++;
+      s->load += active;
     snprintf(why, whylen,
              "潜在客户，是%s(客户经理%s的客户)的%s，由客户经理%s跟进",
              rel->client_name, rel->rm_id, rel->what, rm);
@@ -694,7 +707,7 @@ static const char *assign_rm(gen *g, const Oppgraph__V1__Enterprise *en,
     snprintf(why, whylen, "潜在客户，暂无可分配的客户经理");
     return "";
   }
-  best->load++;
+  best->load += active;
   /* the reason is derived from the RM and the enterprise only, never from
    * history, so that a rerun writes the same text */
   if (territory_match(best->rm, en->region))
@@ -960,8 +973,16 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
 
   /* RM and explanation */
   char why[1024];
+  Oppgraph__V1__OppStatus status =
+      old ? old->status : OPPGRAPH__V1__OPP_STATUS__OPP_NEW;
+  if (date != NO_DATE && g->today - date > r->expiry_days &&
+      (status == OPPGRAPH__V1__OPP_STATUS__OPP_NEW ||
+       status == OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED))
+    status = OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED;
+  bool active = status == OPPGRAPH__V1__OPP_STATUS__OPP_NEW ||
+                status == OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED;
   const char *rm_id =
-      assign_rm(g, en, &rel, old ? old->rm_id : NULL, why, sizeof why);
+      assign_rm(g, en, &rel, old ? old->rm_id : NULL, active, why, sizeof why);
   FILE *pf = open_memstream(&prodtxt, &prod_len);
   if (!pf) {
     rc = OPP_ENOMEM;
@@ -1017,11 +1038,7 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
   o.explanation = expl;
   o.dedup_key = rep0->key;
   o.rm_id = (char *)rm_id;
-  o.status = old ? old->status : OPPGRAPH__V1__OPP_STATUS__OPP_NEW;
-  if (date != NO_DATE && g->today - date > r->expiry_days &&
-      (o.status == OPPGRAPH__V1__OPP_STATUS__OPP_NEW ||
-       o.status == OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED))
-    o.status = OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED;
+  o.status = status;
   o.created_at = old ? old->created_at : g->now;
   o.updated_at = old ? old->updated_at : g->now;
   o.event_ids = evts;

@@ -695,6 +695,68 @@ static void test_feedback_moves_probability(void **state) {
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
+static Oppgraph__V1__Opportunity *opp_of_type(fx *f, uint64_t ent, int status);
+
+static void test_full_territory_overflows(void **state) {
+  fx *f = *state;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  rm(txn, "RM002", "4403", 1); /* room for one active opportunity */
+  assert_int_equal(store_commit(txn), 0);
+  /* processed first (its key has month 2023-10) and expired: it goes to
+   * RM002 but takes no room */
+  bid(f, f->prospect_sz, "深圳乙科技", "120000000", "2023-10-01");
+  bid(f, f->prospect_sz, "深圳乙科技", "120000000", "2024-03-05");
+  bid(f, f->circ_a, "戊化工", "120000000", "2024-03-05");
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.opportunities, 3);
+  assert_int_equal(rep.expired, 1);
+  size_t total;
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_sz, &total);
+  assert_int_equal(o->status, OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED);
+  assert_string_equal(o->rm_id, "RM002");
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  o = opp_of_type(f, f->prospect_sz, OPPGRAPH__V1__OPP_STATUS__OPP_NEW);
+  assert_non_null(o);
+  assert_string_equal(o->rm_id, "RM002"); /* the room was still there */
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  o = opp_of(f, f->circ_a, NULL); /* now RM002 is full: the least loaded */
+  assert_string_equal(o->rm_id, "RM001");
+  assert_non_null(strstr(o->explanation, "按工作量"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  generate(f, &rep); /* rerun: assignments stay */
+  assert_int_equal(rep.unchanged, 3);
+}
+
+/* The opportunity of an enterprise with the given status. */
+typedef struct status_ctx {
+  uint64_t ent;
+  int status;
+  Oppgraph__V1__Opportunity *o;
+} status_ctx;
+
+static int status_cb(void *ctx, const Oppgraph__V1__Opportunity *o) {
+  status_ctx *c = ctx;
+  if (o->enterprise_id != c->ent || (int)o->status != c->status || c->o)
+    return 0;
+  size_t len = oppgraph__v1__opportunity__get_packed_size(o);
+  uint8_t *buf = malloc(len + 1);
+  oppgraph__v1__opportunity__pack(o, buf);
+  c->o = oppgraph__v1__opportunity__unpack(NULL, len, buf);
+  free(buf);
+  return 0;
+}
+
+static Oppgraph__V1__Opportunity *opp_of_type(fx *f, uint64_t ent, int status) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  status_ctx c = {ent, status, NULL};
+  assert_int_equal(store_opp_foreach(txn, status_cb, &c), 0);
+  store_abort(txn);
+  return c.o;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -712,6 +774,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_new_enterprise_grid, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_feedback_moves_probability, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_full_territory_overflows, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_risk_reaches_guarantor, setup,
                                       teardown),
