@@ -1,7 +1,8 @@
 /*
  * driver.c — the batch driver (ingest_run), the per-document pipeline
  * (ingest_document: normalise -> hash -> dedup -> store -> extract -> store
- * events) and the dictionary builder.
+ * events -> edges the events tell, see events_edges.c) and the dictionary
+ * builder.
  *
  * ingest_run first lists every file (folders recursively, each folder's
  * entries in byte order, hidden entries skipped), detects formats, then
@@ -44,7 +45,8 @@ static int add_subject(uint64_t **ids, size_t *n, size_t *cap, uint64_t id) {
 }
 
 static int store_events(store_txn *txn, const nlp_result *res, uint64_t doc_id,
-                        const char *published, size_t *nevents) {
+                        const char *published, size_t *nevents,
+                        size_t *nedges) {
   int rc = 0;
   for (size_t i = 0; i < res->n && !rc; i++) {
     const nlp_event *ev = &res->events[i];
@@ -99,6 +101,9 @@ static int store_events(store_txn *txn, const nlp_result *res, uint64_t doc_id,
         rc = INGEST_ESTORE;
       else
         (*nevents)++;
+      /* guarantees and top-5 customers / suppliers are also graph edges */
+      if (!rc)
+        rc = ingest_event_edges(txn, &e, nedges);
     }
     free(args);
     free(argp);
@@ -174,12 +179,14 @@ int ingest_document(store_txn *txn, const ingest_config *cfg,
       ingest_errf(err, errlen, "extraction: %s", nlp_strerror(nrc));
       rc = INGEST_ENLP;
     } else {
-      size_t n = 0;
-      rc = store_events(txn, &res, d.id, doc->published, &n);
+      size_t n = 0, ne = 0;
+      rc = store_events(txn, &res, d.id, doc->published, &n, &ne);
       if (rc)
         ingest_errf(err, errlen, "storing events: %s", ingest_strerror(rc));
-      if (rep)
+      if (rep) {
         rep->events += n;
+        rep->edges += ne;
+      }
     }
     nlp_result_destroy(&res);
   }

@@ -73,6 +73,13 @@ int ingest_registry_store(store_txn *txn, const ingest_schema *schema,
 int ingest_gleif_store(store_txn *txn, const char *path, ingest_format fmt,
                        ingest_file_ctx *fc, char *err, size_t errlen);
 
+/* Edges an event tells (events_edges.c): 对外担保 -> GUARANTEE, 前五大客户 /
+ * 前五大供应商 -> SUPPLY, between the enterprises its arguments resolve to;
+ * upserted by natural key with e->document_id in source_docs.  *nedges (may
+ * be NULL) is incremented per edge written. */
+int ingest_event_edges(store_txn *txn, const Oppgraph__V1__Event *e,
+                       size_t *nedges);
+
 /* Looks up an enterprise by credit code; 0 with *id = 0 when absent. */
 int ingest_ent_lookup_code(store_txn *txn, const char *code, uint64_t *id);
 
