@@ -154,6 +154,21 @@ void srv_reply_error(srv_reply *rep, int status, const char *fmt, ...)
 /* Packs msg into rep with status OK (INTERNAL when out of memory). */
 void srv_reply_message(srv_reply *rep, const ProtobufCMessage *msg);
 
+/* The protobuf wire format, read directly (srv_reflect.c): for the
+ * descriptor set and for stored records sent without decoding them. */
+typedef struct srv_span {
+  const uint8_t *p;
+  size_t n;
+} srv_span;
+typedef struct srv_field {
+  uint32_t num;
+  int wt;      /* wire type */
+  uint64_t v;  /* varint value */
+  srv_span ld; /* length-delimited payload */
+} srv_field;
+/* Reads the next field of s: 0 ok, -1 at the end or on malformed input. */
+int srv_next_field(srv_span *s, srv_field *f);
+
 /* Hex helpers used by tokens and page tokens: 0 ok, -1 not hex / wrong size. */
 void srv_hex_encode(const uint8_t *in, size_t n, char *out);
 int srv_hex_decode(const char *in, size_t hexlen, uint8_t *out);

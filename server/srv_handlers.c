@@ -20,6 +20,7 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "grpc/reflection/v1/reflection.pb-c.h"
+#include "kb/kb.h"
 #include "server/server_internal.h"
 
 void srv_reply_error(srv_reply *rep, int status, const char *fmt, ...) {
@@ -266,6 +267,181 @@ static int srv_push_page_filtered(store_txn *txn, const char *rm_id,
   return SRV_OK;
 }
 
+/* ---- the unfiltered push list, straight from stored bytes -----------------
+ * The hot path of a CRM: the page is assembled from the stored Opportunity
+ * bytes without decoding and re-encoding them.  Protobuf lets fields be
+ * appended to an encoded message, so each opportunity is its stored bytes
+ * followed by its product_articles fields (18), built once per product per
+ * call; the response is then field 1 per opportunity, 2 the page token, 3
+ * the total — exactly what packing a ListPushListResponse would give. */
+
+typedef struct srv_buf {
+  uint8_t *p;
+  size_t n, cap;
+  bool oom;
+} srv_buf;
+
+static void srv_buf_put(srv_buf *b, const void *d, size_t n) {
+  if (b->oom)
+    return;
+  if (b->n + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + n)
+      cap *= 2;
+    uint8_t *p = realloc(b->p, cap);
+    if (!p) {
+      b->oom = true;
+      return;
+    }
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->n, d, n);
+  b->n += n;
+}
+
+static void srv_buf_varint(srv_buf *b, uint64_t v) {
+  uint8_t t[10];
+  size_t n = 0;
+  do {
+    t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+    v >>= 7;
+  } while (v);
+  srv_buf_put(b, t, n);
+}
+
+static size_t srv_varint_len(uint64_t v) {
+  size_t n = 1;
+  while (v > 0x7f)
+    v >>= 7, n++;
+  return n;
+}
+
+#define SRV_ART_CACHE 32
+
+typedef struct srv_art_cache {
+  struct {
+    char product[128];
+    srv_buf enc; /* field 18 with its tag, empty when no article */
+  } e[SRV_ART_CACHE];
+  size_t n;
+} srv_art_cache;
+
+/* The encoded product_articles field of one product (cached per call). */
+static const srv_buf *srv_articles_of(srv_art_cache *c, store_txn *txn,
+                                      srv_span product) {
+  if (product.n >= sizeof c->e[0].product)
+    return NULL;
+  for (size_t i = 0; i < c->n; i++)
+    if (strlen(c->e[i].product) == product.n &&
+        !memcmp(c->e[i].product, product.p, product.n))
+      return &c->e[i].enc;
+  if (c->n == SRV_ART_CACHE)
+    return NULL;
+  size_t i = c->n++;
+  memcpy(c->e[i].product, product.p, product.n);
+  c->e[i].product[product.n] = '\0';
+  memset(&c->e[i].enc, 0, sizeof c->e[i].enc);
+  uint64_t ids[16];
+  size_t k = 0;
+  kb_diag d;
+  if (kb_product_articles(txn, c->e[i].product, ids, 16, &k, &d) || !k)
+    return &c->e[i].enc;
+  size_t packed = 0;
+  for (size_t j = 0; j < k; j++)
+    packed += srv_varint_len(ids[j]);
+  size_t inner = 1 + srv_varint_len(product.n) + product.n + 1 +
+                 srv_varint_len(packed) + packed;
+  srv_buf *b = &c->e[i].enc;
+  srv_buf_put(b, "\x92\x01", 2); /* field 18, length-delimited */
+  srv_buf_varint(b, inner);
+  srv_buf_put(b, "\x0a", 1); /* product = 1 */
+  srv_buf_varint(b, product.n);
+  srv_buf_put(b, product.p, product.n);
+  srv_buf_put(b, "\x12", 1); /* article_ids = 2, packed */
+  srv_buf_varint(b, packed);
+  for (size_t j = 0; j < k; j++)
+    srv_buf_varint(b, ids[j]);
+  return b;
+}
+
+static int srv_push_page_raw(store_txn *txn, const char *rm_id,
+                             const char *page_token, int page_size,
+                             srv_reply *rep) {
+  if (page_size < 0 || page_size > SRV_PAGE_MAX)
+    return SRV_EINVAL;
+  size_t limit = page_size ? (size_t)page_size : SRV_PAGE_DEFAULT;
+  uint8_t after[STORE_PAGE_KEY_LEN], next[STORE_PAGE_KEY_LEN];
+  bool have_after = page_token && *page_token;
+  if (have_after && (strlen(page_token) != 2 * STORE_PAGE_KEY_LEN ||
+                     srv_hex_decode(page_token, 2 * STORE_PAGE_KEY_LEN, after)))
+    return SRV_EINVAL;
+  uint64_t ids[SRV_PAGE_MAX];
+  size_t n = 0, total = 0;
+  bool more = false;
+  if (store_opp_page(txn, rm_id, have_after ? after : NULL, limit, ids, &n,
+                     &more, next, &total))
+    return SRV_ESTORE;
+  srv_buf out = {0};
+  srv_art_cache *cache = calloc(1, sizeof *cache);
+  int rc = cache ? SRV_OK : SRV_ESTORE;
+  for (size_t i = 0; i < n && !rc; i++) {
+    const void *raw;
+    size_t len;
+    if (store_opp_get_raw(txn, ids[i], &raw, &len)) {
+      rc = SRV_ESTORE;
+      break;
+    }
+    const srv_buf *arts[64];
+    size_t na = 0, extra = 0;
+    srv_span walk = {raw, len};
+    srv_field f;
+    while (!srv_next_field(&walk, &f))
+      if (f.num == 5 && f.wt == 2 && na < 64) {
+        const srv_buf *a = srv_articles_of(cache, txn, f.ld);
+        if (a && a->n) {
+          arts[na++] = a;
+          extra += a->n;
+        }
+      }
+    srv_buf_put(&out, "\x0a", 1); /* opportunities = 1 */
+    srv_buf_varint(&out, len + extra);
+    srv_buf_put(&out, raw, len);
+    for (size_t j = 0; j < na; j++)
+      srv_buf_put(&out, arts[j]->p, arts[j]->n);
+  }
+  if (!rc && more) {
+    char hex[2 * STORE_PAGE_KEY_LEN + 1];
+    srv_hex_encode(next, STORE_PAGE_KEY_LEN, hex);
+    srv_buf_put(&out, "\x12", 1); /* next_page_token = 2 */
+    srv_buf_varint(&out, 2 * STORE_PAGE_KEY_LEN);
+    srv_buf_put(&out, hex, 2 * STORE_PAGE_KEY_LEN);
+  }
+  if (!rc && total) {
+    srv_buf_put(&out, "\x18", 1); /* total = 3 */
+    srv_buf_varint(&out, (uint32_t)total);
+  }
+  if (!rc && out.oom)
+    rc = SRV_ESTORE;
+  for (size_t i = 0; cache && i < cache->n; i++)
+    free(cache->e[i].enc.p);
+  free(cache);
+  if (rc) {
+    free(out.p);
+    return rc;
+  }
+  if (!out.p) /* an empty list: a valid empty message */
+    out.p = malloc(1);
+  if (!out.p)
+    return SRV_ESTORE;
+  free(rep->msg);
+  rep->msg = out.p;
+  rep->len = out.n;
+  rep->status = SRV_ST_OK;
+  rep->details[0] = '\0';
+  return SRV_OK;
+}
+
 /* ---- handlers ------------------------------------------------------------ */
 
 /* The service names Health answers SERVING for ("" = the whole server). */
@@ -333,7 +509,7 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
   if (srv_push_filtered(req))
     rc = srv_push_page_filtered(txn, target, req, &resp);
   else
-    rc = srv_push_page(txn, target, req->page_token, req->page_size, &resp);
+    rc = srv_push_page_raw(txn, target, req->page_token, req->page_size, rep);
   if (rc == SRV_EINVAL)
     srv_reply_error(
         rep, SRV_ST_INVALID_ARGUMENT,
@@ -344,7 +520,7 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
     srv_reply_error(rep, SRV_ST_INTERNAL,
                     "reading the push list of '%.60s' failed: %s", target,
                     store_last_error());
-  else {
+  else if (resp) {
     for (size_t i = 0; i < resp->n_opportunities; i++)
       srv_app_add_articles(ctx->app, txn, resp->opportunities[i]);
     srv_reply_message(rep, &resp->base);

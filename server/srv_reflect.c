@@ -25,19 +25,6 @@ extern const unsigned int srv_descriptor_set_pb_len;
 
 #define SRV_MAX_FILES 32
 
-typedef struct srv_span {
-  const uint8_t *p;
-  size_t n;
-} srv_span;
-
-/* One field of a message: 0 ok, -1 at the end or on malformed input. */
-typedef struct srv_field {
-  uint32_t num;
-  int wt;
-  uint64_t v;  /* varint value */
-  srv_span ld; /* length-delimited payload */
-} srv_field;
-
 static int srv_varint(srv_span *s, uint64_t *v) {
   *v = 0;
   for (int shift = 0; shift < 64 && s->n; shift += 7) {
@@ -50,7 +37,7 @@ static int srv_varint(srv_span *s, uint64_t *v) {
   return -1;
 }
 
-static int srv_next_field(srv_span *s, srv_field *f) {
+int srv_next_field(srv_span *s, srv_field *f) {
   uint64_t key;
   if (!s->n || srv_varint(s, &key))
     return -1;

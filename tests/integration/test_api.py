@@ -82,6 +82,11 @@ class ApiTest(unittest.TestCase):
         cls.world = h.seed_store(cls.db)
         cls.person = int(h.json.loads(h.run(h.STORETOOL, "edges", cls.db, check=True).stdout)["person"])
         cls.tok = {rm: h.issue_token(cls.db, rm) for rm in cls.world["rms"]}
+        art = os.path.join(cls.dir, "9001.md")
+        with open(art, "w") as f:
+            f.write("# 履约保函办理指南\nid: 9001\ncategory: 产品\nproducts: 履约保函\n\n"
+                    "中标企业申请履约保函的材料与流程。\n")
+        h.cli("kb", "add", "--db", cls.db, art, check=True)
         cls.srv = h.Server(cls.db, "--threads", "4")
 
     @classmethod
@@ -142,6 +147,23 @@ class ApiTest(unittest.TestCase):
         self.assertCode(grpc.StatusCode.PERMISSION_DENIED, self.call, OPP + "ListPushList",
                         pb.ListPushListRequest(rm_id="rm_a2", type="中标"), pb.ListPushListResponse,
                         rm="rm_a1")
+
+    def test_products_carry_kb_articles_on_every_path(self):
+        def arts(o):
+            return {pa.product: list(pa.article_ids) for pa in o.product_articles}
+        raw = self.srv.push_list(self.tok["rm_a2"], page_size=3).opportunities  # stored bytes
+        self.assertTrue(raw)
+        for o in raw:
+            self.assertEqual(arts(o), {"履约保函": [9001]})
+        filt = self.call(OPP + "ListPushList", pb.ListPushListRequest(type="中标", page_size=3),
+                         pb.ListPushListResponse, rm="rm_a2").opportunities
+        self.assertEqual([arts(o) for o in filt], [arts(o) for o in raw])
+        self.assertEqual(raw, filt)  # the raw path encodes what the decoded one does
+        one = self.srv.get_opportunity(self.tok["rm_a2"], raw[0].id)
+        self.assertEqual(arts(one), {"履约保函": [9001]})
+        r = self.call(KB + "Search", pb.KbSearchRequest(query="履约保函"), pb.KbSearchResponse)
+        self.assertEqual([hit.id for hit in r.hits], [9001])
+        self.assertIn("【", r.hits[0].snippet)
 
     # ---- feedback and funnel ------------------------------------------------------
 
@@ -381,8 +403,8 @@ class ApiTest(unittest.TestCase):
                         pb.SubmitDocumentsResponse, rm="admin")
 
     def test_kb_search(self):
-        r = self.call(KB + "Search", pb.KbSearchRequest(query="履约保函"), pb.KbSearchResponse)
-        self.assertEqual(r.total, len(r.hits))  # the seeded store has no articles
+        r = self.call(KB + "Search", pb.KbSearchRequest(query="不存在的词语组合"), pb.KbSearchResponse)
+        self.assertEqual((r.total, len(r.hits)), (0, 0))
         self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, KB + "Search",
                         pb.KbSearchRequest(query=""), pb.KbSearchResponse)
         self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, KB + "Search",
