@@ -338,8 +338,9 @@ static void srv_on_request(srv_call *c) {
   ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
   ops[n++].data.send_initial_metadata.count = 0;
   if (c->rep.status == SRV_ST_OK) {
-    grpc_slice s =
-        grpc_slice_from_copied_buffer((const char *)c->rep.msg, c->rep.len);
+    /* The slice takes the packed reply over: no copy of a 15 KB page. */
+    grpc_slice s = grpc_slice_new(c->rep.msg, c->rep.len, free);
+    c->rep.msg = NULL;
     c->resp = grpc_raw_byte_buffer_create(&s, 1);
     grpc_slice_unref(s);
     ops[n].op = GRPC_OP_SEND_MESSAGE;
