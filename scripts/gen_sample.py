@@ -14,6 +14,10 @@ Output (deterministic for a given seed; no external data is read):
                                  回购, 减持, 亏损, 诉讼, … and noise), a few exact
                                  duplicates, some events reported twice by
                                  different sources, a few GBK-encoded HTML files.
+  announcements/b*.txt           the bank's own signals: bond issues, guarantees
+                                 between registry enterprises, judgments, 环评,
+                                 government agreements, bank credit, wealth
+                                 products, top-5 suppliers / customers.
 Everything here is invented: names, codes, people, amounts.
 """
 import argparse
@@ -520,6 +524,117 @@ def write_announcements(w, outdir):
             f.write("</announcements>\n")
 
 
+# ---- the bank's own signals (data/rules/bank_*.rules) ----------------------
+# Written after the announcements above with their own random stream, so that
+# adding them left every earlier file of the sample unchanged.
+BANK_COURTS = ["上海市浦东新区人民法院", "江苏省苏州市中级人民法院", "深圳市南山区人民法院",
+               "杭州市中级人民法院", "上海国际仲裁中心"]
+ENV_BUREAUS = {"上海": "上海市生态环境局", "苏州": "苏州市生态环境局", "南京": "南京市生态环境局",
+               "杭州": "杭州市生态环境局", "宁波": "宁波市生态环境局", "深圳": "深圳市生态环境局",
+               "广州": "广州市生态环境局", "北京": "北京市生态环境局", "无锡": "无锡市生态环境局"}
+ENV_PROJECTS = ["年产5万吨锂电池正极材料项目", "智能装备产业园建设项目", "生物医药研发生产基地项目",
+                "危险废物综合利用项目", "高端电子元器件扩产项目"]
+BANK_LENDERS = ["中国工商银行股份有限公司", "招商银行股份有限公司", "上海浦东发展银行股份有限公司",
+                "兴业银行股份有限公司", "中国银行股份有限公司"]
+
+
+def city_of(e):
+    return dict(REGIONS).get(e["region"], "上海")
+
+
+def bank_bond(rng, w, e, date):
+    amt, _ = amount_text(rng, 20000, 200000)
+    kind = rng.choice(["中期票据", "超短期融资券", "公司债券", "绿色公司债券"])
+    return (f"{e['name']}关于发行{kind}的公告", [
+        f"{e['name']}于{cdate(date)}完成2024年度第一期{kind}的发行，发行金额为{amt}，"
+        f"期限{rng.choice([1, 3, 5])}年，票面利率{rng.randint(220, 420) / 100:.2f}%。",
+        "本期债券募集资金将用于偿还有息债务及补充流动资金。"])
+
+
+def bank_guarantee(rng, w, e, date, other):
+    amt, _ = amount_text(rng, 1000, 30000)
+    y, m, d = date.split("-")
+    end = f"{int(y) + rng.choice([1, 2, 3])}年{int(m)}月{int(d)}日"
+    return (f"{e['name']}关于为{other['name']}提供担保的公告", [
+        f"{e['name']}为{other['name']}提供担保，担保金额为人民币{amt}，"
+        f"保证期间自{cdate(date)}至{end}。",
+        "截至本公告披露日，公司及控股子公司对外担保总额未超过最近一期经审计净资产的50%。"])
+
+
+def bank_judgment(rng, w, e, date, other):
+    amt, _ = amount_text(rng, 500, 20000)
+    court = rng.choice(BANK_COURTS[:4])
+    return (f"{e['name']}关于诉讼事项进展暨收到一审判决的公告", [
+        f"近日，公司收到{court}作出的一审判决书，判决被告{other['name']}向公司支付货款{amt}及利息。",
+        "本次判决为一审判决，尚未生效。"])
+
+
+def bank_env(rng, w, e, date):
+    proj = rng.choice(ENV_PROJECTS)
+    amt, _ = amount_text(rng, 10000, 150000)
+    return (f"{e['name']}关于项目获得环评批复的公告", [
+        f"{e['name']}于{cdate(date)}收到{ENV_BUREAUS.get(city_of(e), '上海市生态环境局')}出具的"
+        f"《关于{proj}环境影响报告书的批复》，项目总投资{amt}。",
+        "项目建成后将进一步扩大公司产能。"])
+
+
+def bank_ppp(rng, w, e, date):
+    amt, _ = amount_text(rng, 50000, 300000)
+    city = city_of(e)
+    return (f"{e['name']}关于与{city}市人民政府签署投资合作协议的公告", [
+        f"{e['name']}与{city}市人民政府签署《{rng.choice(['新能源产业园', '智慧水务', '综合管廊'])}项目投资合作协议》，"
+        f"项目总投资约{amt}，合作期限{rng.choice([15, 20, 25])}年。"])
+
+
+def bank_loan(rng, w, e, date):
+    amt, _ = amount_text(rng, 5000, 100000)
+    return (f"{e['name']}关于获得银行授信的公告", [
+        f"{e['name']}近日获得{rng.choice(BANK_LENDERS)}{city_of(e)}分行综合授信额度{amt}，"
+        f"授信期限{rng.choice(['一年', '两年', '三年'])}。"])
+
+
+def bank_wealth(rng, w, e, date):
+    amt, _ = amount_text(rng, 1000, 20000)
+    y, m, d = date.split("-")
+    due = f"2024年{rng.randint(7, 12)}月{int(d)}日"
+    return (f"{e['name']}关于使用闲置自有资金购买理财产品的公告", [
+        f"{cdate(date)}，公司使用自有资金{amt}购买{rng.choice(BANK_LENDERS)}“{rng.choice(['添利', '聚益', '稳盈'])}"
+        f"{rng.randint(1, 9)}号结构性存款”，到期日{due}。"])
+
+
+def bank_top5(rng, w, e, date, sup, custs):
+    amt, _ = amount_text(rng, 2000, 30000)
+    return (f"{e['name']}2023年年度报告摘要", [
+        f"报告期内，公司向前五大供应商{sup['name']}的采购金额为{amt}，占年度采购总额的{rng.randint(50, 250) / 10:.1f}%。",
+        "公司前五大客户分别为" + "、".join(c["name"] for c in custs[:-1]) + f"和{custs[-1]['name']}。"])
+
+
+def write_bank_announcements(w, outdir, seed):
+    rng = random.Random(seed * 7 + 3)
+    corp = [e for e in w.ents if e["name"].endswith("公司")]
+    docs = []
+    for _ in range(3):
+        e = rng.choice(corp)
+        docs.append(bank_bond(rng, w, e, f"2024-{rng.randint(3, 6):02d}-{rng.randint(1, 28):02d}"))
+    for _ in range(4):
+        e, other = rng.sample(corp, 2)
+        docs.append(bank_guarantee(rng, w, e, f"2024-{rng.randint(3, 6):02d}-{rng.randint(1, 28):02d}", other))
+    for _ in range(2):
+        e, other = rng.sample(corp, 2)
+        docs.append(bank_judgment(rng, w, e, f"2024-{rng.randint(3, 6):02d}-{rng.randint(1, 28):02d}", other))
+    for fn in (bank_env, bank_env, bank_ppp, bank_ppp, bank_loan, bank_loan, bank_wealth, bank_wealth):
+        e = rng.choice(corp)
+        docs.append(fn(rng, w, e, f"2024-{rng.randint(3, 6):02d}-{rng.randint(1, 28):02d}"))
+    for _ in range(3):
+        e, sup, c1, c2, c3 = rng.sample(corp, 5)
+        docs.append(bank_top5(rng, w, e, f"2024-04-{rng.randint(1, 28):02d}", sup, [c1, c2, c3]))
+    for i, (title, body) in enumerate(docs):
+        date = rng.choice(["2024-05-20", "2024-06-10", "2024-06-25"])
+        with open(os.path.join(outdir, f"b{i + 1:04d}.txt"), "w", encoding="utf-8") as f:
+            f.write(text_doc(title, body, date))
+    return len(docs)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sample"))
@@ -534,6 +649,7 @@ def main():
         shutil.rmtree(os.path.join(args.out, sub), ignore_errors=True)
     write_registry(w, rm_list(), os.path.join(args.out, "registry"))
     write_announcements(w, os.path.join(args.out, "announcements"))
+    write_bank_announcements(w, os.path.join(args.out, "announcements"), args.seed)
     n = len(os.listdir(os.path.join(args.out, "announcements")))
     print(f"wrote {len(w.ents)} enterprises, {len(w.persons)} persons, {len(w.holdings)} shareholdings, "
           f"{len(w.guarantees)} guarantees, {len(w.supplies)} supply relations, {n} announcement files "
