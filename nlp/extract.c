@@ -14,12 +14,15 @@
  *     of that word run, in priority order, on a bounded window of its
  *     sentence; the first match that covers the hit makes an event of the
  *     rule's type whose arguments come from the named capture groups.
- *  4. Roles still empty are filled document-level by the "fill" directives
- *     (same sentence, a window of sentences around the trigger, the title,
- *     the whole document, or the document subject).
- *  5. Events of one type whose arguments do not contradict each other are
+ *  4. Events of one type whose arguments do not contradict each other are
  *     merged (one real event is usually told several times: title, lead,
- *     body), which also removes identical duplicates.
+ *     body), which also removes identical duplicates; an event told in the
+ *     title takes the position of the first body event it absorbs.
+ *  5. Roles still empty are filled document-level by the "fill" directives
+ *     (same sentence, a window of sentences around the trigger, the title,
+ *     the whole document, or the document subject), and the merge runs
+ *     again.  Merging before filling is what keeps filling cheap: the
+ *     expensive part runs once per real event, not once per trigger hit.
  *
  * Argument text is always a byte span of the title or the text, copied
  * verbatim.  Per call there is one match data block; the rules are only read,
@@ -67,7 +70,8 @@ typedef struct ex_event {
   double conf;
   ex_arg a[EX_MAX_ARGS];
   int na;
-  int dead; /* merged into another event */
+  int dead;     /* merged into another event */
+  int headline; /* told in the title (also after taking a body position) */
 } ex_event;
 
 typedef struct ex_alias {
@@ -117,6 +121,7 @@ typedef struct ex_doc {
   const pcre2_code **fckey; /* pattern of each entry, NULL when empty:
                                only this small array is zeroed per call */
   pcre2_match_data *md;
+  pcre2_match_context *mc; /* carries the offset limit of rule matches */
 } ex_doc;
 
 /* Result storage: one chunk list, released at once. */
@@ -237,6 +242,17 @@ static int ex_match(ex_doc *d, const pcre2_code *re, const char *src,
                     size_t to, size_t start) {
   return pcre2_match(re, (PCRE2_SPTR)src, to, start, PCRE2_NO_UTF_CHECK,
                      d->md, NULL);
+}
+
+/* The same, but the match may not start after byte `limit`: a rule's match
+ * must contain its trigger hit, so starts beyond the hit are never worth
+ * trying (without the bound an unanchored search goes on trying every
+ * position up to the end of the window when nothing covers the hit). */
+static int ex_match_upto(ex_doc *d, const pcre2_code *re, const char *src,
+                         size_t to, size_t start, size_t limit) {
+  pcre2_set_offset_limit(d->mc, limit);
+  return pcre2_match(re, (PCRE2_SPTR)src, to, start, PCRE2_NO_UTF_CHECK,
+                     d->md, d->mc);
 }
 
 static int ex_group(const ex_doc *d, uint32_t g, size_t *b, size_t *e) {
@@ -381,7 +397,7 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
     to = ex_back(src, h->s.e + EX_WINDOW_AFTER);
   size_t start = from;
   while (start <= h->s.b) {
-    int rc = ex_match(d, ru->re, src, to, start);
+    int rc = ex_match_upto(d, ru->re, src, to, start, h->s.b);
     if (rc <= 0)
       return 0;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
@@ -398,6 +414,7 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
       ev->type = ru->type;
       ev->trig = ru->trig_group ? (ex_span){tb, te, h->s.title} : h->s;
       ev->seg = ex_seg_of(d, h->s);
+      ev->headline = h->s.title;
       ev->conf = ru->confidence;
       for (size_t g = 0; g < ru->ngmap; g++) {
         size_t b, e;
@@ -599,14 +616,19 @@ static int ex_role_subset(const ex_doc *d, const ex_event *x,
  * headline summary of one in the body: it is merged whatever it says, the
  * body's values replacing the title's for every role the body has. */
 static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
-  int headline = a->trig.title != b->trig.title;
+  int headline = a->headline != b->headline;
   for (int i = 0; i < b->na && !headline; i++) {
     const char *role = b->a[i].role;
     if (ex_has_role(a, role) && !ex_role_subset(d, a, b, role) &&
         !ex_role_subset(d, b, a, role))
       return 0;
   }
-  if (a->trig.title && !b->trig.title) { /* body wording wins */
+  if (a->headline && !b->headline) { /* body wording wins */
+    /* and the body's position: the document-level fills search around
+     * the trigger, and the figures are told in the body */
+    a->trig = b->trig;
+    a->seg = b->seg;
+    a->headline = 0;
     int k = 0;
     for (int j = 0; j < a->na; j++)
       if (!ex_has_role(b, a->a[j].role))
@@ -748,6 +770,14 @@ static int ex_emit(ex_doc *d, nlp_result *out) {
   return 0;
 }
 
+static void ex_merge_all(ex_doc *d) {
+  for (size_t i = 1; i < d->nev; i++)
+    for (size_t j = 0; j < i && !d->ev[i].dead; j++)
+      if (!d->ev[j].dead && d->ev[j].type == d->ev[i].type &&
+          ex_try_merge(d, &d->ev[j], &d->ev[i]))
+        d->ev[i].dead = 1;
+}
+
 static int ex_run(ex_doc *d, nlp_result *out) {
   const nlp_rules *r = d->r;
   int rc = ex_segments(d);
@@ -792,16 +822,11 @@ static int ex_run(ex_doc *d, nlp_result *out) {
       if (!d->ev[j].dead && d->ev[j].type == d->ev[i].type &&
           d->ev[j].seg == d->ev[i].seg && ex_same_args(d, &d->ev[j], &d->ev[i]))
         d->ev[i].dead = 1;
+  ex_merge_all(d);
   for (size_t i = 0; i < d->nev; i++)
     if (!d->ev[i].dead)
       ex_fill(d, &d->ev[i]);
-  for (size_t i = 1; i < d->nev; i++)
-    for (size_t j = 0; j < i; j++)
-      if (!d->ev[j].dead && d->ev[j].type == d->ev[i].type &&
-          ex_try_merge(d, &d->ev[j], &d->ev[i])) {
-        d->ev[i].dead = 1;
-        break;
-      }
+  ex_merge_all(d);
   return ex_emit(d, out);
 }
 
@@ -832,12 +857,14 @@ int nlp_extract(const nlp_rules *rules, const nlp_dict *dict, const char *text,
    * the rule patterns are bounded and never need more, and it spares an
    * mmap per document. */
   d.md = pcre2_match_data_create(rules->max_groups + 1, NULL);
+  d.mc = pcre2_match_context_create(NULL);
   d.fc = malloc(EX_FC_SLOTS * sizeof *d.fc);
   d.fckey = calloc(EX_FC_SLOTS, sizeof *d.fckey);
-  int rc = d.md && d.fc && d.fckey ? 0 : NLP_ENOMEM;
+  int rc = d.md && d.mc && d.fc && d.fckey ? 0 : NLP_ENOMEM;
   if (!rc)
     rc = ex_run(&d, out);
   pcre2_match_data_free(d.md);
+  pcre2_match_context_free(d.mc);
   free(d.fc);
   free(d.fckey);
   free(d.segs);

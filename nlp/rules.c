@@ -227,7 +227,9 @@ static pcre2_code *rl_compile(rl_loader *L, const char *file, int line,
   int ec;
   PCRE2_SIZE off;
   pcre2_code *re = pcre2_compile((PCRE2_SPTR)b.p, b.n,
-                                 PCRE2_UTF | PCRE2_UCP | PCRE2_DUPNAMES, &ec,
+                                 PCRE2_UTF | PCRE2_UCP | PCRE2_DUPNAMES |
+                                     PCRE2_USE_OFFSET_LIMIT,
+                                 &ec,
                                  &off, NULL);
   if (!re) {
     PCRE2_UCHAR msg[256];
@@ -251,7 +253,9 @@ static pcre2_code *rl_compile(rl_loader *L, const char *file, int line,
   }
   L->exp[L->r->ncodes] = b.p;
   L->r->codes[L->r->ncodes++] = re;
-  /* Without JIT the interpreter still works, only slower. */
+  /* Without JIT the interpreter still works, only slower.  (Compiled with
+   * PCRE2_USE_OFFSET_LIMIT: the extractor bounds where a rule's match may
+   * start, so that no start after its trigger is ever tried.) */
   (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
   uint32_t cap = 0;
   pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &cap);
