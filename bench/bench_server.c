@@ -10,11 +10,19 @@
  *
  *   build/bench/bench_server [seconds per row, default 2] 2>/dev/null
  *
+ * Then the streaming row: BENCH_STREAMS StreamOpportunities subscribers of
+ * the same RM on 8 channels; BENCH_ROUNDS times a RecordFeedback call
+ * changes one opportunity and every subscriber's delivery latency is taken
+ * from just before that call (so it includes the write and its commit).
+ * RSS is this process's (server and client) growth while the streams are
+ * open, per 1,000 streams.
+ *
  * The server logs one line per call on stderr, as in production; send it to
  * /dev/null (a terminal is slow).  Client and server share the machine's
  * cores, so the figures are a lower bound of what a remote client sees.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,6 +47,9 @@
 #define BENCH_OPPS 2000
 #define BENCH_ENTS 1000
 #define BENCH_MAX_INFLIGHT 64
+#define BENCH_STREAMS 1000
+#define BENCH_ROUNDS 20
+#define BENCH_CHANNELS 8
 
 typedef struct bench_call {
   grpc_call *call;
@@ -220,6 +231,218 @@ static void *bench_serve(void *arg) {
   return NULL;
 }
 
+static long bench_rss_kb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kb = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "VmRSS:", 6))
+      kb = atol(line + 6);
+  if (f)
+    fclose(f);
+  return kb;
+}
+
+typedef struct bench_stream {
+  grpc_call *call;
+  grpc_metadata_array md;
+  grpc_byte_buffer *req, *msg;
+  int tag_open, tag_msg; /* addresses are the tags */
+  bool open;
+} bench_stream;
+
+static int bench_stream_recv(bench_stream *s) {
+  grpc_op op;
+  memset(&op, 0, sizeof op);
+  op.op = GRPC_OP_RECV_MESSAGE;
+  op.data.recv_message.recv_message = &s->msg;
+  return grpc_call_start_batch(s->call, &op, 1, &s->tag_msg, NULL) ==
+                 GRPC_CALL_OK
+             ? 0
+             : -1;
+}
+
+/* One unary RecordFeedback, waited for. */
+static int bench_feedback(grpc_channel *ch, grpc_metadata *auth, uint64_t id,
+                          int outcome) {
+  grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+  grpc_slice path = grpc_slice_from_static_string(
+      "/oppgraph.v1.OpportunityService/RecordFeedback");
+  grpc_call *call = grpc_channel_create_call(
+      ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, path, NULL,
+      gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                   gpr_time_from_seconds(10, GPR_TIMESPAN)),
+      NULL);
+  Oppgraph__V1__RecordFeedbackRequest req =
+      OPPGRAPH__V1__RECORD_FEEDBACK_REQUEST__INIT;
+  req.opportunity_id = id;
+  req.outcome = outcome;
+  uint8_t buf[64];
+  size_t n = protobuf_c_message_pack(&req.base, buf);
+  grpc_slice sl = grpc_slice_from_copied_buffer((const char *)buf, n);
+  grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1), *resp = NULL;
+  grpc_slice_unref(sl);
+  grpc_metadata_array im, tm;
+  grpc_metadata_array_init(&im);
+  grpc_metadata_array_init(&tm);
+  grpc_status_code st = GRPC_STATUS_UNKNOWN;
+  grpc_slice details;
+  grpc_op ops[6];
+  memset(ops, 0, sizeof ops);
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[0].data.send_initial_metadata.count = 1;
+  ops[0].data.send_initial_metadata.metadata = auth;
+  ops[1].op = GRPC_OP_SEND_MESSAGE;
+  ops[1].data.send_message.send_message = bb;
+  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+  ops[3].data.recv_initial_metadata.recv_initial_metadata = &im;
+  ops[4].op = GRPC_OP_RECV_MESSAGE;
+  ops[4].data.recv_message.recv_message = &resp;
+  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+  ops[5].data.recv_status_on_client.trailing_metadata = &tm;
+  ops[5].data.recv_status_on_client.status = &st;
+  ops[5].data.recv_status_on_client.status_details = &details;
+  int tag;
+  if (grpc_call_start_batch(call, ops, 6, &tag, NULL) == GRPC_CALL_OK)
+    grpc_completion_queue_pluck(cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                NULL);
+  grpc_byte_buffer_destroy(bb);
+  if (resp)
+    grpc_byte_buffer_destroy(resp);
+  grpc_slice_unref(details);
+  grpc_metadata_array_destroy(&im);
+  grpc_metadata_array_destroy(&tm);
+  grpc_call_unref(call);
+  grpc_completion_queue_shutdown(cq);
+  grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME),
+                              NULL);
+  grpc_completion_queue_destroy(cq);
+  return st == GRPC_STATUS_OK ? 0 : -1;
+}
+
+/* The streaming row; prints one line. */
+static void bench_streams(const char *listen, grpc_metadata *auth) {
+  long rss0 = bench_rss_kb();
+  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  grpc_channel *ch[BENCH_CHANNELS];
+  for (int i = 0; i < BENCH_CHANNELS; i++)
+    ch[i] = grpc_channel_create(listen, creds, NULL);
+  grpc_channel_credentials_release(creds);
+  grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+  bench_stream *ss = calloc(BENCH_STREAMS, sizeof *ss);
+  double *lat = malloc(BENCH_STREAMS * BENCH_ROUNDS * sizeof *lat);
+  size_t nlat = 0, errors = 0;
+  grpc_slice path = grpc_slice_from_static_string(
+      "/oppgraph.v1.OpportunityService/StreamOpportunities");
+  uint8_t empty = 0; /* StreamOpportunitiesRequest{}: from now on */
+  int opened = 0;
+  for (int i = 0; i < BENCH_STREAMS; i++) {
+    bench_stream *s = &ss[i];
+    grpc_metadata_array_init(&s->md);
+    s->call = grpc_channel_create_call(ch[i % BENCH_CHANNELS], NULL,
+                                       GRPC_PROPAGATE_DEFAULTS, cq, path, NULL,
+                                       gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    grpc_slice sl = grpc_slice_from_copied_buffer((const char *)&empty, 0);
+    s->req = grpc_raw_byte_buffer_create(&sl, 1);
+    grpc_slice_unref(sl);
+    grpc_op ops[4];
+    memset(ops, 0, sizeof ops);
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[0].data.send_initial_metadata.count = 1;
+    ops[0].data.send_initial_metadata.metadata = auth;
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = s->req;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &s->md;
+    if (grpc_call_start_batch(s->call, ops, 4, &s->tag_open, NULL) ==
+            GRPC_CALL_OK &&
+        bench_stream_recv(s) == 0)
+      s->open = true;
+  }
+  /* The server sends initial metadata once it has the request. */
+  while (opened < BENCH_STREAMS) {
+    grpc_event ev = grpc_completion_queue_next(
+        cq, gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                         gpr_time_from_seconds(10, GPR_TIMESPAN)),
+        NULL);
+    if (ev.type != GRPC_OP_COMPLETE)
+      break;
+    opened++;
+  }
+  usleep(300000); /* the server lists a stream right after that */
+  long rss1 = bench_rss_kb();
+  for (int round = 0; round < BENCH_ROUNDS; round++) {
+    double t0 = bench_now();
+    if (bench_feedback(ch[0], auth, (uint64_t)round + 1,
+                       round % 2 ? OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_REJECTED
+                                 : OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_ACCEPTED)) {
+      errors++;
+      continue;
+    }
+    int got = 0;
+    while (got < opened) {
+      grpc_event ev = grpc_completion_queue_next(
+          cq, gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                           gpr_time_from_seconds(5, GPR_TIMESPAN)),
+          NULL);
+      if (ev.type != GRPC_OP_COMPLETE) {
+        errors += (size_t)(opened - got);
+        break;
+      }
+      bench_stream *s = (bench_stream *)((char *)ev.tag -
+                                         offsetof(bench_stream, tag_msg));
+      if (!ev.success || !s->msg) {
+        errors++;
+        continue;
+      }
+      lat[nlat++] = (bench_now() - t0) * 1e6;
+      grpc_byte_buffer_destroy(s->msg);
+      s->msg = NULL;
+      got++;
+      if (bench_stream_recv(s))
+        errors++;
+    }
+  }
+  qsort(lat, nlat, sizeof *lat, bench_cmp);
+  double p50 = nlat ? lat[nlat / 2] : 0,
+         p99 = nlat ? lat[(size_t)(0.99 * (double)(nlat - 1))] : 0,
+         mx = nlat ? lat[nlat - 1] : 0;
+  printf("\n| streams | pushes | deliveries | p50 ms | p99 ms | max ms | "
+         "errors | RSS per 1,000 streams |\n");
+  printf("|--------:|-------:|-----------:|-------:|-------:|-------:|-------:|"
+         "----------------------:|\n");
+  printf("| %7d | %6d | %10zu | %6.1f | %6.1f | %6.1f | %6zu | %17.1f MiB |\n",
+         opened, BENCH_ROUNDS, nlat, p50 / 1000, p99 / 1000, mx / 1000, errors,
+         (double)(rss1 - rss0) / 1024.0 * 1000.0 /
+             (double)(opened ? opened : 1));
+  fflush(stdout);
+  for (int i = 0; i < BENCH_STREAMS; i++) {
+    if (ss[i].call) {
+      grpc_call_cancel(ss[i].call, NULL);
+      grpc_call_unref(ss[i].call);
+    }
+  }
+  for (int i = 0; i < BENCH_CHANNELS; i++)
+    grpc_channel_destroy(ch[i]);
+  grpc_completion_queue_shutdown(cq);
+  while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                    NULL)
+             .type != GRPC_QUEUE_SHUTDOWN) {
+  }
+  grpc_completion_queue_destroy(cq);
+  for (int i = 0; i < BENCH_STREAMS; i++) {
+    grpc_metadata_array_destroy(&ss[i].md);
+    if (ss[i].req)
+      grpc_byte_buffer_destroy(ss[i].req);
+    if (ss[i].msg)
+      grpc_byte_buffer_destroy(ss[i].msg);
+  }
+  free(ss);
+  free(lat);
+}
+
 int main(int argc, char **argv) {
   double secs = argc > 1 ? atof(argv[1]) : 2.0;
   if (secs <= 0)
@@ -323,6 +546,7 @@ int main(int argc, char **argv) {
     }
     grpc_slice_unref(r.payload);
   }
+  bench_streams(listen, &r.auth);
 
   grpc_channel_destroy(r.ch);
   grpc_completion_queue_shutdown(r.cq);

@@ -141,8 +141,19 @@ int srv_stream_open(const srv_ctx *ctx, const ProtobufCMessage *req,
 /* The next message for sub: 1 packed into rep (sub advanced), 0 nothing now,
  * -1 error in rep.  stopping: the server is shutting down (Health/Watch says
  * NOT_SERVING once). */
+/* What one wake-up of many streams shares: one read transaction and the
+ * last push packed (every subscriber of a push gets the same bytes). */
+typedef struct srv_push_cache {
+  store_txn *txn; /* NULL: srv_stream_next opens its own */
+  uint64_t seq;   /* 0 = empty */
+  char rm_id[64];
+  bool gone; /* the opportunity of seq no longer exists */
+  uint8_t *msg;
+  size_t len;
+} srv_push_cache;
+void srv_push_cache_destroy(srv_push_cache *pc);
 int srv_stream_next(const srv_ctx *ctx, srv_sub *sub, bool stopping,
-                    srv_reply *rep);
+                    srv_reply *rep, srv_push_cache *pc);
 /* Logs, in one write transaction, every opportunity whose updated_at is
  * newer than what the push log has for it; ids of those (malloc'd) in *ids
  * when ids is not NULL.  The caller holds the writer lock. */

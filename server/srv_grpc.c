@@ -466,7 +466,7 @@ static void srv_stream_send(srv_call *c, bool more) {
 
 /* Sends the next message of an idle server stream, or its status when it
  * is finished or the server stops. */
-static void srv_stream_pump(srv_call *c) {
+static void srv_stream_pump(srv_call *c, srv_push_cache *pc) {
   pthread_mutex_lock(&c->mu);
   if (c->in_flight || c->status_sent || c->close_done || c->dead) {
     pthread_mutex_unlock(&c->mu);
@@ -474,7 +474,7 @@ static void srv_stream_pump(srv_call *c) {
   }
   bool stopping = atomic_load(&c->srv->stopping);
   srv_ctx ctx = {.st = c->srv->st, .app = c->srv->app};
-  int r = srv_stream_next(&ctx, &c->sub, stopping, &c->rep);
+  int r = srv_stream_next(&ctx, &c->sub, stopping, &c->rep, pc);
   if (r == 1) {
     srv_stream_send(c, false);
   } else if (r < 0) {
@@ -491,10 +491,12 @@ static void srv_stream_pump(srv_call *c) {
 /* Wakes every open stream (after a committed write, and at shutdown). */
 static void srv_notify(void *arg) {
   srv_server *s = arg;
+  srv_push_cache pc = {0};
   pthread_mutex_lock(&s->streams_mu);
   for (srv_call *c = s->streams; c; c = c->next)
-    srv_stream_pump(c);
+    srv_stream_pump(c, &pc);
   pthread_mutex_unlock(&s->streams_mu);
+  srv_push_cache_destroy(&pc);
 }
 
 static void srv_stream_begin(srv_call *c) {
@@ -599,7 +601,7 @@ static void srv_on_stream_start(srv_call *c, int ok) {
   s->streams = c;
   s->nstreams++;
   pthread_mutex_unlock(&s->streams_mu);
-  srv_stream_pump(c);
+  srv_stream_pump(c, NULL);
 }
 
 static void srv_on_stream_sent(srv_call *c, int ok) {
@@ -609,7 +611,7 @@ static void srv_on_stream_sent(srv_call *c, int ok) {
     c->dead = true;
   pthread_mutex_unlock(&c->mu);
   if (ok)
-    srv_stream_pump(c);
+    srv_stream_pump(c, NULL);
   srv_stream_maybe_free(c);
 }
 

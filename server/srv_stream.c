@@ -151,14 +151,67 @@ static int srv_watch_next(srv_sub *sub, bool stopping, srv_reply *rep) {
   return 1;
 }
 
+void srv_push_cache_destroy(srv_push_cache *pc) {
+  if (!pc)
+    return;
+  store_abort(pc->txn);
+  free(pc->msg);
+  memset(pc, 0, sizeof *pc);
+}
+
+/* Reads and packs the push of log entry seq into pc. */
+static int srv_push_load(const srv_ctx *ctx, store_txn *txn, uint64_t seq,
+                         uint64_t opp_id, srv_push_cache *pc,
+                         srv_reply *rep) {
+  free(pc->msg);
+  pc->msg = NULL;
+  pc->len = 0;
+  pc->seq = seq;
+  pc->gone = false;
+  pc->rm_id[0] = '\0';
+  Oppgraph__V1__Opportunity *o = NULL;
+  int rc = store_opp_get(txn, opp_id, &o);
+  if (rc == STORE_ENOTFOUND) {
+    pc->gone = true; /* removed since: nothing to push */
+    return 0;
+  }
+  if (rc) {
+    pc->seq = 0;
+    srv_reply_error(rep, SRV_ST_INTERNAL,
+                    "reading opportunity %" PRIu64 " failed: %s", opp_id,
+                    store_strerror(rc));
+    return -1;
+  }
+  snprintf(pc->rm_id, sizeof pc->rm_id, "%s", o->rm_id ? o->rm_id : "");
+  srv_app_add_articles(ctx->app, txn, o);
+  char tok[24];
+  snprintf(tok, sizeof tok, "%" PRIu64, seq);
+  Oppgraph__V1__OpportunityPush push = OPPGRAPH__V1__OPPORTUNITY_PUSH__INIT;
+  push.resume_token = tok;
+  push.opportunity = o;
+  pc->len = protobuf_c_message_get_packed_size(&push.base);
+  pc->msg = malloc(pc->len + 1);
+  if (pc->msg)
+    protobuf_c_message_pack(&push.base, pc->msg);
+  srv_app_free_articles(o);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  if (!pc->msg) {
+    pc->seq = 0;
+    srv_reply_error(rep, SRV_ST_INTERNAL, "out of memory packing a push");
+    return -1;
+  }
+  return 0;
+}
+
 int srv_stream_next(const srv_ctx *ctx, srv_sub *sub, bool stopping,
-                    srv_reply *rep) {
+                    srv_reply *rep, srv_push_cache *shared) {
   if (srv_is_watch(sub))
     return srv_watch_next(sub, stopping, rep);
   if (stopping)
     return 0;
-  store_txn *txn;
-  if (store_begin(ctx->st, false, &txn)) {
+  srv_push_cache local = {0}, *pc = shared ? shared : &local;
+  if (!pc->txn && store_begin(ctx->st, false, &pc->txn)) {
+    pc->txn = NULL;
     srv_reply_error(rep, SRV_ST_INTERNAL, "cannot read the store: %s",
                     store_last_error());
     return -1;
@@ -166,7 +219,7 @@ int srv_stream_next(const srv_ctx *ctx, srv_sub *sub, bool stopping,
   int out = 0;
   for (;;) {
     uint64_t seq, opp_id;
-    int rc = store_push_next(txn, sub->seq, &seq, &opp_id);
+    int rc = store_push_next(pc->txn, sub->seq, &seq, &opp_id);
     if (rc == STORE_ENOTFOUND)
       break;
     if (rc) {
@@ -175,34 +228,29 @@ int srv_stream_next(const srv_ctx *ctx, srv_sub *sub, bool stopping,
       out = -1;
       break;
     }
-    Oppgraph__V1__Opportunity *o = NULL;
-    rc = store_opp_get(txn, opp_id, &o);
-    sub->seq = seq;
-    if (rc == STORE_ENOTFOUND)
-      continue; /* removed since: nothing to push */
-    if (rc) {
-      srv_reply_error(rep, SRV_ST_INTERNAL, "reading opportunity %" PRIu64
-                      " failed: %s", opp_id, store_strerror(rc));
+    if (pc->seq != seq && srv_push_load(ctx, pc->txn, seq, opp_id, pc, rep)) {
       out = -1;
       break;
     }
-    if (!srv_sub_sees(txn, sub, o->rm_id ? o->rm_id : "")) {
-      oppgraph__v1__opportunity__free_unpacked(o, NULL);
+    sub->seq = seq;
+    if (pc->gone || !srv_sub_sees(pc->txn, sub, pc->rm_id))
       continue;
+    uint8_t *copy = malloc(pc->len + 1);
+    if (!copy) {
+      srv_reply_error(rep, SRV_ST_INTERNAL, "out of memory");
+      out = -1;
+      break;
     }
-    srv_app_add_articles(ctx->app, txn, o);
-    char tok[24];
-    snprintf(tok, sizeof tok, "%" PRIu64, seq);
-    Oppgraph__V1__OpportunityPush push = OPPGRAPH__V1__OPPORTUNITY_PUSH__INIT;
-    push.resume_token = tok;
-    push.opportunity = o;
-    srv_reply_message(rep, &push.base);
-    srv_app_free_articles(o);
-    oppgraph__v1__opportunity__free_unpacked(o, NULL);
+    memcpy(copy, pc->msg, pc->len);
+    free(rep->msg);
+    rep->msg = copy;
+    rep->len = pc->len;
+    rep->status = SRV_ST_OK;
+    rep->details[0] = '\0';
     sub->sent++;
-    out = rep->status == SRV_ST_OK ? 1 : -1;
+    out = 1;
     break;
   }
-  store_abort(txn);
+  srv_push_cache_destroy(&local);
   return out;
 }
