@@ -21,17 +21,16 @@
  *     the stored record of the same key and written only when different.
  *
  * RM assignment, in order: a client's own RM; the RM an earlier run gave a
- * prospect (an RM may already be working on it); for a prospect directly
- * related to a client (subsidiary, shareholder, supplier, customer), that
- * client's RM (relation marketing; probability p_related); the RMs whose
- * territory
- * (Rm.regions, administrative-division prefixes) covers the enterprise's
- * region, longest prefix first, then an industry match, then the lowest
- * load/capacity; with no territory match, the lowest load/capacity overall.
- * An RM whose active load reached its capacity only gets a prospect when
- * every RM is full (capacity-aware: a busy territory overflows).
- * Load counts the assignments of this run, made in dedup-key order, so the
- * outcome is deterministic.
+ * prospect once it was pushed or acted on (an RM is working on it); for a
+ * prospect directly related to a client (subsidiary, shareholder, supplier,
+ * customer), that client's RM (relation marketing; probability p_related); the
+ * RMs whose territory (Rm.regions, administrative-division prefixes) covers the
+ * enterprise's region, longest prefix first, then an industry match, then the
+ * lowest load/capacity; with no territory match, the lowest load/capacity
+ * overall. An RM whose active load reached its capacity only gets a prospect
+ * when every RM is full (capacity-aware: a busy territory overflows). Load
+ * counts the assignments of this run, made in dedup-key order, so the outcome
+ * is deterministic.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -868,8 +867,7 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     rc = OPP_ENOMEM;
     goto out;
   }
-  if (store_ent_get(g->txn, rep0->ent, &en) ||
-      store_evt_get(g->txn, rep0->evt, &ev)) {
+  if (store_ent_get(g->txn, rep0->ent, &en)) {
     rc = OPP_ESTORE;
     goto out;
   }
@@ -884,8 +882,8 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     goto out;
   }
 
-  /* the group: all event and document ids, the first known amount, the
-   * latest event date */
+  /* the group: all event and document ids, the largest amount, the latest
+   * event date -- none of it depends on the order reports arrived in */
   double amount = -1;
   int32_t date = NO_DATE;
   size_t ndocs = 0;
@@ -893,7 +891,7 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     evts[i] = grp[i].evt;
     if (grp[i].doc)
       docs[ndocs++] = grp[i].doc;
-    if (amount < 0 && grp[i].amount > 0)
+    if (grp[i].amount > amount)
       amount = grp[i].amount;
     if (grp[i].date != NO_DATE && (date == NO_DATE || grp[i].date > date))
       date = grp[i].date;
@@ -981,8 +979,13 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     status = OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED;
   bool active = status == OPPGRAPH__V1__OPP_STATUS__OPP_NEW ||
                 status == OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED;
+  /* an earlier RM is kept only once an RM has seen the opportunity; a new
+   * one is reassigned from the current data, so the result does not depend
+   * on the history of runs */
+  bool seen = old && old->status != OPPGRAPH__V1__OPP_STATUS__OPP_NEW &&
+              old->status != OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED;
   const char *rm_id =
-      assign_rm(g, en, &rel, old ? old->rm_id : NULL, active, why, sizeof why);
+      assign_rm(g, en, &rel, seen ? old->rm_id : NULL, active, why, sizeof why);
   FILE *pf = open_memstream(&prodtxt, &prod_len);
   if (!pf) {
     rc = OPP_ENOMEM;
@@ -1000,8 +1003,42 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     rc = OPP_ENOMEM;
     goto out;
   }
-  tmpl_vars tv = {ev, r->event, en->name, amount_txt, prodtxt, why};
-  render(ef, r->template, &tv);
+  /* Several reports of one event word it differently; the explanation uses
+   * the report whose rendering sorts first, so the text does not depend on
+   * which document arrived first (a re-ingest after a crash, or in another
+   * order, writes the same record). */
+  char *body = NULL;
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (store_evt_get(g->txn, grp[i].evt, &ev)) {
+      rc = OPP_ESTORE;
+      break;
+    }
+    char *txt = NULL;
+    size_t tl = 0;
+    FILE *tf = open_memstream(&txt, &tl);
+    if (tf) {
+      tmpl_vars tv = {ev, r->event, en->name, amount_txt, prodtxt, why};
+      render(tf, r->template, &tv);
+      fclose(tf);
+    }
+    oppgraph__v1__event__free_unpacked(ev, NULL);
+    ev = NULL;
+    if (!tf || !txt) {
+      rc = OPP_ENOMEM;
+    } else if (!body || strcmp(txt, body) < 0) {
+      free(body);
+      body = txt;
+    } else {
+      free(txt);
+    }
+  }
+  if (rc) {
+    fclose(ef);
+    free(body);
+    goto out;
+  }
+  fputs(body, ef);
+  free(body);
   if (nflags)
     fprintf(ef, "；风险提示: %s", risktxt);
   if (ndocs > 1)

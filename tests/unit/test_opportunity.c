@@ -757,6 +757,29 @@ static Oppgraph__V1__Opportunity *opp_of_type(fx *f, uint64_t ent, int status) {
   return c.o;
 }
 
+static void test_merged_reports_order_independent(void **state) {
+  fx *f = *state;
+  /* the first report has the smaller amount and the wording that sorts
+   * last: the record takes the largest amount and the wording that sorts
+   * first, not simply the first report's */
+  arg_spec b1[] = {{"中标公司", "深圳乙科技", NULL, f->prospect_sz},
+                   {"中标标的", "甲号标段", NULL, 0},
+                   {"中标金额", "1.19亿元", "119000000", 0}};
+  arg_spec b2[] = {{"中标公司", "深圳乙科技", NULL, f->prospect_sz},
+                   {"中标标的", "乙号标段", NULL, 0},
+                   {"中标金额", "1.2亿元", "120000000", 0}};
+  event(f, "中标", "2024-03-05", b1, 3);
+  event(f, "中标", "2024-03-06", b2, 3);
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.opportunities, 1);
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_sz, NULL);
+  assert_int_equal(o->amount, 120000000);
+  /* "中标乙" < "中标甲" in UTF-8 byte order (乙 U+4E59 < 甲 U+7532) */
+  assert_non_null(strstr(o->explanation, "中标乙号标段，金额1.2亿元"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -765,6 +788,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_same_event_two_documents, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_merged_reports_order_independent,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_rm_assignment, setup, teardown),
       cmocka_unit_test_setup_teardown(test_risk_flags, setup, teardown),
       cmocka_unit_test_setup_teardown(test_supplier_of_client_goes_to_its_rm,
