@@ -43,6 +43,11 @@
 #define EX_WINDOW_BEFORE 300
 #define EX_WINDOW_AFTER 450
 #define EX_SEG_SCAN 3000    /* bytes of one sentence a fill may search */
+/* Sentences a "doc" fill searches: what it looks for (when the news was
+ * published or disclosed) is told in the opening, and searching every
+ * sentence of a long announcement that lacks it is the most expensive
+ * single fill. */
+#define EX_DOC_SEGS 10
 #define EX_SUBJECT_SEGS 3   /* opening sentences searched for the subject */
 #define EX_SUBJECT_SCAN 450 /* bytes of each of them: names come first */
 #define EX_ALIAS_BEFORE 300 /* bytes before an alias anchor the name may sit */
@@ -531,7 +536,7 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
       }
       ex_event none = *ev;
       none.seg = -1;
-      for (size_t si = 0; si < d->nsegs && !ok; si++)
+      for (size_t si = 0; si < d->nsegs && si < EX_DOC_SEGS && !ok; si++)
         ok = ex_fill_seg(d, f, si, &none, &s);
       if (d->ndoc_cache < sizeof d->doc_cache / sizeof d->doc_cache[0]) {
         d->doc_cache[d->ndoc_cache].re = f->re;
