@@ -628,11 +628,14 @@ static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
         !ex_role_subset(d, b, a, role))
       return 0;
   }
-  if (a->headline && !b->headline) { /* body wording wins */
-    /* and the body's position: the document-level fills search around
-     * the trigger, and the figures are told in the body */
+  /* The merged event sits where it is told most fully: the fills search
+   * around its trigger, and the figures are told there, in the body. */
+  if ((a->headline && !b->headline) ||
+      (a->headline == b->headline && b->na > a->na)) {
     a->trig = b->trig;
     a->seg = b->seg;
+  }
+  if (a->headline && !b->headline) { /* body wording wins */
     a->headline = 0;
     int k = 0;
     for (int j = 0; j < a->na; j++)
