@@ -3,7 +3,13 @@
  * tokens, and the push-list page reader shared with the CLI.
  *
  * srv_run() owns one gRPC C-core server with one completion queue drained by
- * N threads; every request runs in one LMDB read transaction.  Callers
+ * N threads; every request runs in one LMDB read transaction, and the two
+ * that write (RecordFeedback, SubmitDocuments) go through one writer lock
+ * and then wake the StreamOpportunities subscribers.  Services: oppgraph.v1
+ * OpportunityService, EnterpriseService, IngestService, KnowledgeService
+ * (proto/oppgraph.proto documents each method and its errors),
+ * grpc.health.v1.Health Check and Watch, and server reflection
+ * (grpc.reflection.v1 and v1alpha).  Callers
  * authenticate with metadata "authorization: Bearer <token_id>.<secret>";
  * tokens are issued and revoked here (the CLI calls these) and stored hashed
  * (TokenRecord: SHA-256(salt ‖ secret), compared in constant time).
