@@ -86,6 +86,7 @@ SRV_HANDLER(srv_get_relations);
 SRV_HANDLER(srv_get_circles);
 SRV_HANDLER(srv_get_controllers);
 SRV_HANDLER(srv_export_graph);
+SRV_HANDLER(srv_get_risk_exposure);
 SRV_HANDLER(srv_submit_documents); /* srv_ingest.c */
 SRV_HANDLER(srv_kb_search);
 SRV_HANDLER(srv_reflection); /* srv_reflect.c, one request of a bidi call */

@@ -540,3 +540,101 @@ out:
   oppgraph__v1__rm__free_unpacked(me, NULL);
   store_abort(txn);
 }
+
+/* ---- GetRiskExposure ------------------------------------------------------------ */
+
+SRV_HANDLER(srv_get_risk_exposure) {
+  const Oppgraph__V1__GetRiskExposureRequest *req =
+      (const Oppgraph__V1__GetRiskExposureRequest *)msg;
+  unsigned hops = req->max_hops ? req->max_hops : 2;
+  if (hops > 4 || req->decay < 0 || req->decay > 1 || req->min_weight < 0 ||
+      req->min_weight > 1) {
+    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
+                    "max_hops %u / decay %g / min_weight %g: use max_hops "
+                    "1..4, decay and min_weight in 0..1",
+                    req->max_hops, req->decay, req->min_weight);
+    return;
+  }
+  store_txn *txn;
+  Oppgraph__V1__Rm *me;
+  if (srv_begin_auth(ctx, rep, &txn, &me))
+    return;
+  if (srv_need_ent(txn, req->enterprise_id, rep))
+    goto out;
+  Oppgraph__V1__EdgeType types[] = {OPPGRAPH__V1__EDGE_TYPE__GUARANTEE,
+                                    OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING};
+  graph *g = NULL;
+  graph_exposed *ex = NULL;
+  graph_exposure *gx = NULL;
+  size_t nex = 0, ngx = 0;
+  int rc = graph_load(txn, types, 2, &g);
+  if (!rc) {
+    rc = graph_contagion(g, req->enterprise_id, hops,
+                         req->decay > 0 ? req->decay : 0.7,
+                         req->min_weight > 0 ? req->min_weight : 0.05, &ex,
+                         &nex);
+    if (rc == GRAPH_ENOTFOUND)
+      rc = 0, nex = 0;
+  }
+  if (!rc) {
+    rc = graph_guarantee_exposure(g, req->enterprise_id, hops, &gx, &ngx);
+    if (rc == GRAPH_ENOTFOUND)
+      rc = 0, ngx = 0;
+  }
+  Oppgraph__V1__ExposedNode *en = calloc(nex + 1, sizeof *en);
+  Oppgraph__V1__ExposedNode **pen = calloc(nex + 1, sizeof *pen);
+  Oppgraph__V1__GuaranteeExposure *ge = calloc(ngx + 1, sizeof *ge);
+  Oppgraph__V1__GuaranteeExposure **pge = calloc(ngx + 1, sizeof *pge);
+  if (rc) {
+    srv_reply_error(rep, SRV_ST_INTERNAL, "risk analysis failed: %s",
+                    graph_strerror(rc));
+  } else if (!en || !pen || !ge || !pge) {
+    srv_reply_error(rep, SRV_ST_INTERNAL, "out of memory");
+  } else {
+    for (size_t i = 0; i < nex; i++) {
+      oppgraph__v1__exposed_node__init(&en[i]);
+      en[i].id = ex[i].id;
+      en[i].kind = ex[i].kind;
+      en[i].name = srv_node_name(txn, ex[i].kind, ex[i].id);
+      en[i].weight = ex[i].weight;
+      en[i].hops = ex[i].hops;
+      en[i].via = ex[i].via;
+      en[i].via_kind = ex[i].via_kind;
+      en[i].channel = ex[i].channel;
+      pen[i] = &en[i];
+    }
+    for (size_t i = 0; i < ngx; i++) {
+      oppgraph__v1__guarantee_exposure__init(&ge[i]);
+      ge[i].id = gx[i].id;
+      ge[i].name =
+          srv_node_name(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE, gx[i].id);
+      ge[i].hops = gx[i].hops;
+      ge[i].via = gx[i].via;
+      ge[i].edge_id = gx[i].edge_id;
+      ge[i].amount = gx[i].amount;
+      ge[i].bound = gx[i].bound;
+      pge[i] = &ge[i];
+    }
+    Oppgraph__V1__GetRiskExposureResponse resp =
+        OPPGRAPH__V1__GET_RISK_EXPOSURE_RESPONSE__INIT;
+    resp.contagion = pen;
+    resp.n_contagion = nex;
+    resp.guarantees = pge;
+    resp.n_guarantees = ngx;
+    srv_reply_message(rep, &resp.base);
+    for (size_t i = 0; i < nex; i++)
+      free(en[i].name);
+    for (size_t i = 0; i < ngx; i++)
+      free(ge[i].name);
+  }
+  free(en);
+  free(pen);
+  free(ge);
+  free(pge);
+  free(ex);
+  free(gx);
+  graph_free(g);
+out:
+  oppgraph__v1__rm__free_unpacked(me, NULL);
+  store_abort(txn);
+}

@@ -369,6 +369,25 @@ class ApiTest(unittest.TestCase):
         self.assertCode(grpc.StatusCode.NOT_FOUND, self.call, ENT + "ExportGraph",
                         pb.ExportGraphRequest(enterprise_id=0), pb.ExportGraphResponse)
 
+    def test_risk_exposure(self):
+        r = self.call(ENT + "GetRiskExposure", pb.GetRiskExposureRequest(enterprise_id=1),
+                      pb.GetRiskExposureResponse)
+        # 1 guarantees 2 directly and, through 2, guarantees 3 (bound 30,000,000)
+        g = {x.id: x for x in r.guarantees}
+        self.assertEqual((g[2].hops, g[2].amount), (1, 50000000))
+        self.assertEqual((g[3].hops, g[3].via, g[3].bound), (2, 2, 30000000))
+        reached = {(n.kind, n.id): n for n in r.contagion}
+        self.assertIn((pb.NODE_ENTERPRISE, 3), reached)  # its guarantor
+        self.assertEqual(reached[(pb.NODE_ENTERPRISE, 3)].channel, pb.GUARANTEE)
+        self.assertTrue(all(0 < n.weight <= 1 for n in r.contagion))
+        r = self.call(ENT + "GetRiskExposure", pb.GetRiskExposureRequest(enterprise_id=6),
+                      pb.GetRiskExposureResponse)
+        self.assertEqual((len(r.contagion), len(r.guarantees)), (0, 0))
+        self.assertCode(grpc.StatusCode.INVALID_ARGUMENT, self.call, ENT + "GetRiskExposure",
+                        pb.GetRiskExposureRequest(enterprise_id=1, max_hops=9), pb.GetRiskExposureResponse)
+        self.assertCode(grpc.StatusCode.NOT_FOUND, self.call, ENT + "GetRiskExposure",
+                        pb.GetRiskExposureRequest(enterprise_id=31337), pb.GetRiskExposureResponse)
+
     # ---- ingest and knowledge base ---------------------------------------------------
 
     def test_submit_documents(self):
