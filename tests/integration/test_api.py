@@ -515,6 +515,42 @@ class LimitsTest(unittest.TestCase):
         finally:
             self.assertEqual(srv.stop(), 0)
 
+    def test_client_certificate_required_with_client_ca(self):
+        import shutil
+        if not shutil.which("openssl"):
+            self.skipTest("no openssl command to make test certificates")
+
+        def mk(name, cn, san=None):
+            cert, key = (os.path.join(self.dir, name + s) for s in (".pem", ".key"))
+            args = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=" + cn]
+            if san:
+                args += ["-addext", "subjectAltName=" + san]
+            h.run(*args, check=True)
+            with open(cert, "rb") as f, open(key, "rb") as g:
+                return cert, key, f.read(), g.read()
+
+        scert, skey, sroot, _ = mk("srv", "localhost", "IP:127.0.0.1,DNS:localhost")
+        ccert, _, cpem, ckey = mk("client", "crm-client")  # self-signed: its own CA
+        srv = h.Server(self.db, "--tls-cert", scert, "--tls-key", skey, "--tls-client-ca", ccert,
+                       tls_root=sroot)
+        try:
+            # without a client certificate the handshake fails
+            with self.assertRaises(grpc.RpcError) as cm:
+                srv.health()
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAVAILABLE)
+            creds = grpc.ssl_channel_credentials(root_certificates=sroot, private_key=ckey,
+                                                 certificate_chain=cpem)
+            ch = grpc.secure_channel(srv.target, creds)
+            m = ch.unary_unary(OPP + "ListPushList",
+                               request_serializer=pb.ListPushListRequest.SerializeToString,
+                               response_deserializer=pb.ListPushListResponse.FromString)
+            r = m(pb.ListPushListRequest(), timeout=10, metadata=[("authorization", "Bearer " + self.tok)])
+            self.assertEqual(r.total, self.world["rms"]["rm_a1"]["opps"])
+            ch.close()
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
     def test_sigterm_ends_open_streams_cleanly(self):
         srv = h.Server(self.db)
         rd = Reader(stream(srv, pb.StreamOpportunitiesRequest(), self.tok))
