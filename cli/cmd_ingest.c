@@ -37,9 +37,31 @@ static void ingest_usage(FILE *f) {
           "                   a terminal)\n"
           "  --quiet          no progress and no summary\n"
           "  --no-derive      skip the circle and opportunity recomputation\n"
+          "  --now T          reference time for scoring, time decay and expiry:\n"
+          "                   YYYY-MM-DD or unix seconds (default: now).  The\n"
+          "                   bundled sample world is dated 2024-06-30.\n"
           "  --max-file-size N  refuse files over N bytes (default 512 MiB)\n\n"
           "Exit status: 0 all files ingested, 1 some files were rejected (each\n"
           "named on stderr with the reason) or the run failed, 2 usage error.\n");
+}
+
+/* Parses "YYYY-MM-DD" (midnight UTC) or unix seconds. */
+static int ingest_cli_parse_now(const char *v, int64_t *out) {
+  int y, m, d;
+  char tail;
+  if (sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
+    if (m < 1 || m > 12 || d < 1 || d > 31)
+      return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+    *out = (int64_t)timegm(&tm);
+    return 0;
+  }
+  char *end;
+  long long t = strtoll(v, &end, 10);
+  if (*end || end == v || t < 0)
+    return -1;
+  *out = t;
+  return 0;
 }
 
 typedef struct ingest_cli_diag {
@@ -62,6 +84,7 @@ int cmd_ingest(int argc, char **argv) {
   const char *db = NULL, *data = cli_data_dir();
   bool progress = isatty(2), quiet = false, derive = true;
   size_t max_file = 0;
+  int64_t now = (int64_t)time(NULL);
   const char **paths = calloc((size_t)argc, sizeof *paths);
   size_t npaths = 0;
   if (!paths)
@@ -81,7 +104,7 @@ int cmd_ingest(int argc, char **argv) {
     } else if (!strcmp(a, "--no-derive")) {
       derive = false;
     } else if (!strcmp(a, "--db") || !strcmp(a, "--data") ||
-               !strcmp(a, "--max-file-size")) {
+               !strcmp(a, "--max-file-size") || !strcmp(a, "--now")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "oppgraph ingest: %s needs a value\n", a);
         goto out;
@@ -91,6 +114,12 @@ int cmd_ingest(int argc, char **argv) {
         db = v;
       } else if (!strcmp(a, "--data")) {
         data = v;
+      } else if (!strcmp(a, "--now")) {
+        if (ingest_cli_parse_now(v, &now)) {
+          fprintf(stderr, "oppgraph ingest: --now: '%s' is neither YYYY-MM-DD "
+                          "nor unix seconds\n", v);
+          goto out;
+        }
       } else {
         char *end;
         max_file = strtoull(v, &end, 10);
@@ -188,7 +217,7 @@ int cmd_ingest(int argc, char **argv) {
       goto close;
     }
     opp_report orep;
-    rc = opp_generate(st, ocfg, (int64_t)time(NULL), &orep);
+    rc = opp_generate(st, ocfg, now, &orep);
     if (rc) {
       fprintf(stderr, "oppgraph ingest: opportunities: %s (%s)\n",
               opp_strerror(rc), store_last_error());

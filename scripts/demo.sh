@@ -19,9 +19,12 @@ if [ ! -x "$bin" ]; then
   exit 1
 fi
 
+# The sample world is a snapshot: score and expire its opportunities as of
+# the date its registry files carry, not as of today.
+asof=$(sed -n 's/.*<registry[^>]* date="\([0-9-]*\)".*/\1/p' data/sample/registry/00_rms.xml | head -1)
 rm -rf "$db"
-echo "== ingesting data/sample into $db"
-"$bin" ingest --db "$db" data/sample
+echo "== ingesting data/sample into $db (as of ${asof:-today})"
+"$bin" ingest --db "$db" ${asof:+--now "$asof"} data/sample
 echo
 echo "== API token for $rm_id (the store keeps only its salted hash)"
 token=$("$bin" token issue --db "$db" --rm "$rm_id")
