@@ -22,10 +22,10 @@
  * cores, so the figures are a lower bound of what a remote client sees.
  */
 #include <arpa/inet.h>
-#include <stddef.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,9 +340,9 @@ static void bench_streams(const char *listen, grpc_metadata *auth) {
   for (int i = 0; i < BENCH_STREAMS; i++) {
     bench_stream *s = &ss[i];
     grpc_metadata_array_init(&s->md);
-    s->call = grpc_channel_create_call(ch[i % BENCH_CHANNELS], NULL,
-                                       GRPC_PROPAGATE_DEFAULTS, cq, path, NULL,
-                                       gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    s->call = grpc_channel_create_call(
+        ch[i % BENCH_CHANNELS], NULL, GRPC_PROPAGATE_DEFAULTS, cq, path, NULL,
+        gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
     grpc_slice sl = grpc_slice_from_copied_buffer((const char *)&empty, 0);
     s->req = grpc_raw_byte_buffer_create(&sl, 1);
     grpc_slice_unref(sl);
@@ -364,8 +364,9 @@ static void bench_streams(const char *listen, grpc_metadata *auth) {
   /* The server sends initial metadata once it has the request. */
   while (opened < BENCH_STREAMS) {
     grpc_event ev = grpc_completion_queue_next(
-        cq, gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-                         gpr_time_from_seconds(10, GPR_TIMESPAN)),
+        cq,
+        gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                     gpr_time_from_seconds(10, GPR_TIMESPAN)),
         NULL);
     if (ev.type != GRPC_OP_COMPLETE)
       break;
@@ -375,24 +376,26 @@ static void bench_streams(const char *listen, grpc_metadata *auth) {
   long rss1 = bench_rss_kb();
   for (int round = 0; round < BENCH_ROUNDS; round++) {
     double t0 = bench_now();
-    if (bench_feedback(ch[0], auth, (uint64_t)round + 1,
-                       round % 2 ? OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_REJECTED
-                                 : OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_ACCEPTED)) {
+    if (bench_feedback(
+            ch[0], auth, (uint64_t)round + 1,
+            round % 2 ? OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_REJECTED
+                      : OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_ACCEPTED)) {
       errors++;
       continue;
     }
     int got = 0;
     while (got < opened) {
       grpc_event ev = grpc_completion_queue_next(
-          cq, gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-                           gpr_time_from_seconds(5, GPR_TIMESPAN)),
+          cq,
+          gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                       gpr_time_from_seconds(5, GPR_TIMESPAN)),
           NULL);
       if (ev.type != GRPC_OP_COMPLETE) {
         errors += (size_t)(opened - got);
         break;
       }
-      bench_stream *s = (bench_stream *)((char *)ev.tag -
-                                         offsetof(bench_stream, tag_msg));
+      bench_stream *s =
+          (bench_stream *)((char *)ev.tag - offsetof(bench_stream, tag_msg));
       if (!ev.success || !s->msg) {
         errors++;
         continue;
@@ -427,9 +430,9 @@ static void bench_streams(const char *listen, grpc_metadata *auth) {
   for (int i = 0; i < BENCH_CHANNELS; i++)
     grpc_channel_destroy(ch[i]);
   grpc_completion_queue_shutdown(cq);
-  while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME),
-                                    NULL)
-             .type != GRPC_QUEUE_SHUTDOWN) {
+  while (
+      grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+          .type != GRPC_QUEUE_SHUTDOWN) {
   }
   grpc_completion_queue_destroy(cq);
   for (int i = 0; i < BENCH_STREAMS; i++) {

@@ -26,11 +26,13 @@ static void serve_usage(FILE *f) {
       "                      [--tls-cert FILE --tls-key FILE [--tls-client-ca "
       "FILE]]\n\n"
       "Serves the store in DIR over gRPC (oppgraph.v1 OpportunityService,\n"
-      "EnterpriseService, IngestService, KnowledgeService; grpc.health.v1.Health\n"
+      "EnterpriseService, IngestService, KnowledgeService; "
+      "grpc.health.v1.Health\n"
       "Check and Watch; server reflection v1 and v1alpha) until SIGINT or "
       "SIGTERM.\n\n"
       "  --db DIR             the store (made by 'oppgraph ingest')\n"
-      "  --config FILE        'key = value' lines ('#' comments); keys: listen,\n"
+      "  --config FILE        'key = value' lines ('#' comments); keys: "
+      "listen,\n"
       "                       threads, max_message, data_dir, read_only,\n"
       "                       rate_limit, rate_burst, log_level,\n"
       "                       require_deadline, tls_cert, tls_key, "
@@ -192,8 +194,10 @@ int cmd_serve(int argc, char **argv) {
   char probe[4200];
   snprintf(probe, sizeof probe, "%s/data.mdb", db);
   if (access(probe, F_OK)) {
-    fprintf(stderr, "oppgraph serve: cannot open store %s: no store there "
-                    "(make one with 'oppgraph ingest')\n", db);
+    fprintf(stderr,
+            "oppgraph serve: cannot open store %s: no store there "
+            "(make one with 'oppgraph ingest')\n",
+            db);
     status = CLI_EXIT_FAIL;
     goto done;
   }

@@ -61,18 +61,18 @@ typedef struct srv_config {
   const char *tls_key;  /* PEM private key file, or NULL (both or neither) */
   const char *tls_client_ca; /* PEM CA file: clients must present a
                                 certificate signed by it (NULL = no) */
-  const char *data_dir; /* rules, dictionaries, product matrix, kb synonyms;
-                           NULL = "data" */
-  bool read_only;       /* a replica: RecordFeedback / SubmitDocuments answer
-                           FAILED_PRECONDITION */
-  double rate_limit;    /* calls a second per token; 0 = unlimited */
-  double rate_burst;    /* calls allowed at once; 0 = max(1, rate_limit) */
-  int log_level;        /* 0 errors only, 1 + a line per call (default) */
-  bool require_deadline; /* calls without a deadline: INVALID_ARGUMENT */
+  const char *data_dir;    /* rules, dictionaries, product matrix, kb synonyms;
+                              NULL = "data" */
+  bool read_only;          /* a replica: RecordFeedback / SubmitDocuments answer
+                              FAILED_PRECONDITION */
+  double rate_limit;       /* calls a second per token; 0 = unlimited */
+  double rate_burst;       /* calls allowed at once; 0 = max(1, rate_limit) */
+  int log_level;           /* 0 errors only, 1 + a line per call (default) */
+  bool require_deadline;   /* calls without a deadline: INVALID_ARGUMENT */
   const char *config_path; /* re-read on SIGHUP (rate limits, log level) */
-  unsigned from_flags;  /* SRV_SET_* bits of fields set on the command line:
-                           a reload keeps those */
-  char *owned[16];      /* strings srv_config_load allocated */
+  unsigned from_flags;     /* SRV_SET_* bits of fields set on the command line:
+                              a reload keeps those */
+  char *owned[16];         /* strings srv_config_load allocated */
   size_t nowned;
 } srv_config;
 

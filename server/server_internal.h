@@ -126,15 +126,16 @@ const struct opp_config *srv_app_opp_cfg(srv_app *app);
  * directory has none. */
 struct kb;
 const struct kb *srv_app_kb(srv_app *app, char *err, size_t errlen);
-/* ---- streams (srv_stream.c): what a streaming call delivers ---------------- */
+/* ---- streams (srv_stream.c): what a streaming call delivers ----------------
+ */
 typedef struct srv_sub {
-  int method;          /* index in srv_methods */
-  char rm_id[64];      /* the caller */
-  int role;            /* Oppgraph__V1__Role */
+  int method;     /* index in srv_methods */
+  char rm_id[64]; /* the caller */
+  int role;       /* Oppgraph__V1__Role */
   char team[64];
-  char target[64];     /* RM whose pushes are wanted; "*" = all visible */
-  uint64_t seq;        /* last push sequence delivered or skipped */
-  int sent;            /* messages sent (Health/Watch sends one) */
+  char target[64]; /* RM whose pushes are wanted; "*" = all visible */
+  uint64_t seq;    /* last push sequence delivered or skipped */
+  int sent;        /* messages sent (Health/Watch sends one) */
 } srv_sub;
 /* Authenticates a streaming call and positions it.  0, or -1 with rep set. */
 int srv_stream_open(const srv_ctx *ctx, const ProtobufCMessage *req,

@@ -113,7 +113,9 @@ void srv_app_notify(srv_app *a) {
     a->notify(a->notify_ctx);
 }
 
-bool srv_app_read_only(const srv_app *a) { return a->read_only; }
+bool srv_app_read_only(const srv_app *a) {
+  return a->read_only;
+}
 
 static double srv_mono(void) {
   struct timespec ts;
@@ -203,7 +205,8 @@ int srv_begin_auth(const srv_ctx *ctx, srv_reply *rep, store_txn **txn,
   return 0;
 }
 
-/* ---- the writer ----------------------------------------------------------- */
+/* ---- the writer -----------------------------------------------------------
+ */
 
 static void srv_rule_diag(void *ctx, const char *file, int line,
                           const char *msg) {
@@ -259,7 +262,9 @@ fail:
   return SRV_EINVAL;
 }
 
-void srv_app_writer_unlock(srv_app *a) { pthread_mutex_unlock(&a->writer); }
+void srv_app_writer_unlock(srv_app *a) {
+  pthread_mutex_unlock(&a->writer);
+}
 
 int64_t srv_app_now(srv_app *a) {
   int64_t now = (int64_t)time(NULL);
@@ -269,8 +274,12 @@ int64_t srv_app_now(srv_app *a) {
   return now;
 }
 
-const struct ingest_config *srv_app_ingest_cfg(srv_app *a) { return &a->icfg; }
-const struct opp_config *srv_app_opp_cfg(srv_app *a) { return a->ocfg; }
+const struct ingest_config *srv_app_ingest_cfg(srv_app *a) {
+  return &a->icfg;
+}
+const struct opp_config *srv_app_opp_cfg(srv_app *a) {
+  return a->ocfg;
+}
 
 const struct kb *srv_app_kb(srv_app *a, char *err, size_t errlen) {
   pthread_mutex_lock(&a->kb_mu);
@@ -291,15 +300,15 @@ const struct kb *srv_app_kb(srv_app *a, char *err, size_t errlen) {
   return k;
 }
 
-/* ---- KB articles of recommended products ---------------------------------- */
+/* ---- KB articles of recommended products ----------------------------------
+ */
 
 void srv_app_add_articles(srv_app *a, store_txn *txn,
                           Oppgraph__V1__Opportunity *o) {
   (void)a;
   if (!o->n_products || o->n_product_articles)
     return;
-  Oppgraph__V1__ProductArticles **pa =
-      calloc(o->n_products, sizeof *pa);
+  Oppgraph__V1__ProductArticles **pa = calloc(o->n_products, sizeof *pa);
   if (!pa)
     return;
   size_t n = 0;

@@ -130,8 +130,8 @@ int srv_config_load(srv_config *cfg, const char *path, char *err,
       break;
     }
     if (bad) {
-      snprintf(err, errlen, "%s:%d: %s = '%.60s': expected %s", path, lineno,
-               k, v, what);
+      snprintf(err, errlen, "%s:%d: %s = '%.60s': expected %s", path, lineno, k,
+               v, what);
       rc = SRV_EINVAL;
     }
   }

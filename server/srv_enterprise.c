@@ -44,8 +44,9 @@ static int srv_need_ent(store_txn *txn, uint64_t id, srv_reply *rep) {
     return -1;
   }
   if (rc) {
-    srv_reply_error(rep, SRV_ST_INTERNAL, "reading enterprise %" PRIu64
-                    " failed: %s", id, store_strerror(rc));
+    srv_reply_error(rep, SRV_ST_INTERNAL,
+                    "reading enterprise %" PRIu64 " failed: %s", id,
+                    store_strerror(rc));
     return -1;
   }
   oppgraph__v1__enterprise__free_unpacked(e, NULL);
@@ -71,7 +72,8 @@ static char *srv_node_name(store_txn *txn, Oppgraph__V1__NodeKind kind,
   return name ? name : strdup("");
 }
 
-/* ---- SearchEnterprises ----------------------------------------------------- */
+/* ---- SearchEnterprises -----------------------------------------------------
+ */
 
 typedef struct srv_names {
   store_txn *txn;
@@ -171,7 +173,8 @@ SRV_HANDLER(srv_search_enterprises) {
   store_abort(txn);
 }
 
-/* ---- GetRelations ------------------------------------------------------------ */
+/* ---- GetRelations
+ * ------------------------------------------------------------ */
 
 typedef struct srv_walk {
   store_txn *txn;
@@ -259,8 +262,8 @@ SRV_HANDLER(srv_get_relations) {
     return;
   }
   if (req->max_nodes > SRV_REL_MAX) {
-    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
-                    "max_nodes %u is over %d", req->max_nodes, SRV_REL_MAX);
+    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT, "max_nodes %u is over %d",
+                    req->max_nodes, SRV_REL_MAX);
     return;
   }
   store_txn *txn;
@@ -318,7 +321,8 @@ out:
   store_abort(txn);
 }
 
-/* ---- GetGuaranteeCircles ------------------------------------------------------ */
+/* ---- GetGuaranteeCircles
+ * ------------------------------------------------------ */
 
 typedef struct srv_circles {
   Oppgraph__V1__GuaranteeCircle **v;
@@ -381,8 +385,8 @@ SRV_HANDLER(srv_get_circles) {
     rc = store_circle_foreach(txn, srv_circle_copy, &s);
   }
   if (rc) {
-    srv_reply_error(rep, SRV_ST_INTERNAL, "reading guarantee circles failed: %s",
-                    store_strerror(rc));
+    srv_reply_error(rep, SRV_ST_INTERNAL,
+                    "reading guarantee circles failed: %s", store_strerror(rc));
   } else {
     Oppgraph__V1__GetGuaranteeCirclesResponse resp =
         OPPGRAPH__V1__GET_GUARANTEE_CIRCLES_RESPONSE__INIT;
@@ -398,7 +402,8 @@ out:
   store_abort(txn);
 }
 
-/* ---- GetUltimateControllers ----------------------------------------------------- */
+/* ---- GetUltimateControllers
+ * ----------------------------------------------------- */
 
 SRV_HANDLER(srv_get_controllers) {
   const Oppgraph__V1__GetUltimateControllersRequest *req =
@@ -466,7 +471,8 @@ out:
   store_abort(txn);
 }
 
-/* ---- ExportGraph --------------------------------------------------------------- */
+/* ---- ExportGraph
+ * --------------------------------------------------------------- */
 
 SRV_HANDLER(srv_export_graph) {
   const Oppgraph__V1__ExportGraphRequest *req =
@@ -475,7 +481,8 @@ SRV_HANDLER(srv_export_graph) {
   if (depth > 3 || req->max_nodes > 500) {
     srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
                     "depth %u / max_nodes %u: use depth 1..3 and at most 500 "
-                    "nodes", req->depth, req->max_nodes);
+                    "nodes",
+                    req->depth, req->max_nodes);
     return;
   }
   if (req->format != OPPGRAPH__V1__GRAPH_FORMAT__GRAPH_DOT &&
@@ -541,7 +548,8 @@ out:
   store_abort(txn);
 }
 
-/* ---- GetRiskExposure ------------------------------------------------------------ */
+/* ---- GetRiskExposure
+ * ------------------------------------------------------------ */
 
 SRV_HANDLER(srv_get_risk_exposure) {
   const Oppgraph__V1__GetRiskExposureRequest *req =
@@ -569,10 +577,9 @@ SRV_HANDLER(srv_get_risk_exposure) {
   size_t nex = 0, ngx = 0;
   int rc = graph_load(txn, types, 2, &g);
   if (!rc) {
-    rc = graph_contagion(g, req->enterprise_id, hops,
-                         req->decay > 0 ? req->decay : 0.7,
-                         req->min_weight > 0 ? req->min_weight : 0.05, &ex,
-                         &nex);
+    rc = graph_contagion(
+        g, req->enterprise_id, hops, req->decay > 0 ? req->decay : 0.7,
+        req->min_weight > 0 ? req->min_weight : 0.05, &ex, &nex);
     if (rc == GRAPH_ENOTFOUND)
       rc = 0, nex = 0;
   }
@@ -606,8 +613,8 @@ SRV_HANDLER(srv_get_risk_exposure) {
     for (size_t i = 0; i < ngx; i++) {
       oppgraph__v1__guarantee_exposure__init(&ge[i]);
       ge[i].id = gx[i].id;
-      ge[i].name =
-          srv_node_name(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE, gx[i].id);
+      ge[i].name = srv_node_name(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE,
+                                 gx[i].id);
       ge[i].hops = gx[i].hops;
       ge[i].via = gx[i].via;
       ge[i].edge_id = gx[i].edge_id;

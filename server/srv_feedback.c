@@ -57,8 +57,8 @@ SRV_HANDLER(srv_record_feedback) {
   }
   if (req->reason && strlen(req->reason) > SRV_REASON_MAX) {
     srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
-                    "reason is %zu bytes: keep it under %d", strlen(req->reason),
-                    SRV_REASON_MAX);
+                    "reason is %zu bytes: keep it under %d",
+                    strlen(req->reason), SRV_REASON_MAX);
     return;
   }
   store_txn *rtxn;
@@ -82,14 +82,16 @@ SRV_HANDLER(srv_record_feedback) {
                     req->opportunity_id);
     goto out;
   } else if (rc) {
-    srv_reply_error(rep, SRV_ST_INTERNAL, "reading opportunity %" PRIu64
-                    " failed: %s", req->opportunity_id, store_strerror(rc));
+    srv_reply_error(rep, SRV_ST_INTERNAL,
+                    "reading opportunity %" PRIu64 " failed: %s",
+                    req->opportunity_id, store_strerror(rc));
     goto out;
   }
   if (!own) {
     srv_reply_error(rep, SRV_ST_PERMISSION_DENIED,
                     "opportunity %" PRIu64 " belongs to another RM: only its "
-                    "RM records feedback on it", req->opportunity_id);
+                    "RM records feedback on it",
+                    req->opportunity_id);
     goto out;
   }
   if (srv_app_read_only(ctx->app)) {
@@ -111,9 +113,11 @@ SRV_HANDLER(srv_record_feedback) {
     rc = store_opp_get(w, req->opportunity_id, &o);
   if (!rc && !(o->rm_id && !strcmp(o->rm_id, me->id)))
     rc = STORE_ENOTFOUND; /* reassigned since the snapshot */
-  if (!rc)
+  /* An opportunity without a type has no prior to move. */
+  bool typed = !rc && o->type && *o->type;
+  if (typed)
     rc = store_prior_get(w, o->type, &prior);
-  if (!rc) {
+  if (typed && !rc) {
     uint64_t *old = srv_prior_slot(&prior, o->status);
     if (old && *old)
       (*old)--;
@@ -175,7 +179,8 @@ out:
   oppgraph__v1__rm__free_unpacked(me, NULL);
 }
 
-/* ---- funnel ---------------------------------------------------------------- */
+/* ---- funnel ----------------------------------------------------------------
+ */
 
 typedef struct srv_rmrow {
   char *id, *team, *branch;
@@ -271,12 +276,11 @@ static int srv_funnel_opp(void *ctx, const Oppgraph__V1__Opportunity *o) {
   const srv_rmrow *rm = srv_funnel_find(f, o->rm_id ? o->rm_id : "");
   if (!rm || !srv_funnel_visible(f, rm))
     return 0;
-  const char *key = f->req->group_by == OPPGRAPH__V1__FUNNEL_GROUP__FUNNEL_BY_TEAM
-                        ? rm->team
-                    : f->req->group_by ==
-                            OPPGRAPH__V1__FUNNEL_GROUP__FUNNEL_BY_BRANCH
-                        ? rm->branch
-                        : rm->id;
+  const char *key =
+      f->req->group_by == OPPGRAPH__V1__FUNNEL_GROUP__FUNNEL_BY_TEAM ? rm->team
+      : f->req->group_by == OPPGRAPH__V1__FUNNEL_GROUP__FUNNEL_BY_BRANCH
+          ? rm->branch
+          : rm->id;
   Oppgraph__V1__FunnelRow *r = srv_funnel_row(f, key);
   if (!r)
     return STORE_ENOMEM;

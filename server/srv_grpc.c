@@ -45,8 +45,8 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,7 +370,8 @@ static long srv_elapsed_us(const srv_call *c) {
                 (t1.tv_nsec - c->t0.tv_nsec) / 1000L);
 }
 
-/* ---- streaming calls ------------------------------------------------------ */
+/* ---- streaming calls ------------------------------------------------------
+ */
 
 static srv_call *srv_of_close_tag(srv_tag_kind *k) {
   return (srv_call *)((char *)k - offsetof(srv_call, close_tag));
@@ -507,17 +508,17 @@ static void srv_stream_begin(srv_call *c) {
   ops[1].data.recv_message.recv_message = &c->recv_buf;
   pthread_mutex_lock(&c->mu);
   c->kind = srv_methods[c->method].kind == SRV_BIDI ? SRV_TAG_BIDI_RECV
-                                                     : SRV_TAG_STREAM_START;
+                                                    : SRV_TAG_STREAM_START;
   c->in_flight = true;
   grpc_call_error e = grpc_call_start_batch(c->call, ops, 2, c, NULL);
   grpc_op close;
   memset(&close, 0, sizeof close);
   close.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
   close.data.recv_close_on_server.cancelled = &c->cancelled;
-  grpc_call_error e2 = e == GRPC_CALL_OK ? grpc_call_start_batch(
-                                               c->call, &close, 1,
-                                               &c->close_tag, NULL)
-                                         : e;
+  grpc_call_error e2 =
+      e == GRPC_CALL_OK
+          ? grpc_call_start_batch(c->call, &close, 1, &c->close_tag, NULL)
+          : e;
   pthread_mutex_unlock(&c->mu);
   if (e != GRPC_CALL_OK || e2 != GRPC_CALL_OK) {
     fprintf(stderr, "oppgraph: req=%" PRIu64 " %s: cannot start: %s\n",
@@ -661,11 +662,11 @@ static void srv_on_reply(srv_call *c, int ok) {
    * threads do not interleave.  The token is never part of it. */
   if (atomic_load(&c->srv->log_level) >= 1 || c->rep.status == SRV_ST_INTERNAL)
     fprintf(stderr,
-          "oppgraph: req=%" PRIu64
-          " method=%s rm=%s status=%s latency_us=%ld%s\n",
-          c->req_id, c->path, c->rep.rm_id[0] ? c->rep.rm_id : "-",
-          srv_status_name(c->rep.status), us,
-          !ok || c->cancelled ? " (cancelled by client or shutdown)" : "");
+            "oppgraph: req=%" PRIu64
+            " method=%s rm=%s status=%s latency_us=%ld%s\n",
+            c->req_id, c->path, c->rep.rm_id[0] ? c->rep.rm_id : "-",
+            srv_status_name(c->rep.status), us,
+            !ok || c->cancelled ? " (cancelled by client or shutdown)" : "");
   srv_call_free(c);
 }
 
@@ -823,7 +824,8 @@ static void srv_reload(srv_server *s) {
     srv_config_destroy(&nc);
     return;
   }
-  double rate = cfg->from_flags & SRV_SET_RATE ? cfg->rate_limit : nc.rate_limit;
+  double rate =
+      cfg->from_flags & SRV_SET_RATE ? cfg->rate_limit : nc.rate_limit;
   double burst =
       cfg->from_flags & SRV_SET_BURST ? cfg->rate_burst : nc.rate_burst;
   int level = cfg->from_flags & SRV_SET_LOG ? cfg->log_level : nc.log_level;

@@ -21,7 +21,8 @@
 
 #define SRV_DOCS_MAX 100
 
-/* ---- push log ---------------------------------------------------------------- */
+/* ---- push log
+ * ---------------------------------------------------------------- */
 
 typedef struct srv_sync {
   store_txn *txn;
@@ -82,7 +83,8 @@ int srv_push_sync(store *st, uint64_t **ids, size_t *n) {
   return SRV_OK;
 }
 
-/* ---- SubmitDocuments ----------------------------------------------------------- */
+/* ---- SubmitDocuments
+ * ----------------------------------------------------------- */
 
 static int srv_seq_evt(store_txn *txn, uint64_t *v) {
   const void *p;
@@ -128,7 +130,8 @@ SRV_HANDLER(srv_submit_documents) {
   if (me->role != OPPGRAPH__V1__ROLE__ROLE_ADMIN) {
     srv_reply_error(rep, SRV_ST_PERMISSION_DENIED,
                     "RM '%.60s' may not submit documents: ask an admin (or "
-                    "use 'oppgraph ingest')", me->id);
+                    "use 'oppgraph ingest')",
+                    me->id);
     oppgraph__v1__rm__free_unpacked(me, NULL);
     return;
   }
@@ -148,15 +151,17 @@ SRV_HANDLER(srv_submit_documents) {
   }
   size_t nd = req->n_documents;
   uint64_t *doc_ids = calloc(nd, sizeof *doc_ids);
-  uint64_t *evt_lo = calloc(nd, sizeof *evt_lo), *evt_hi = calloc(nd, sizeof *evt_hi);
+  uint64_t *evt_lo = calloc(nd, sizeof *evt_lo),
+           *evt_hi = calloc(nd, sizeof *evt_hi);
   bool *is_new = calloc(nd, sizeof *is_new);
   uint64_t *changed = NULL;
   size_t nchanged = 0;
   char source[96];
   snprintf(source, sizeof source, "rpc:%.60s", me->id);
   store_txn *w = NULL;
-  int rc = doc_ids && evt_lo && evt_hi && is_new ? store_begin(ctx->st, true, &w)
-                                                 : STORE_ENOMEM;
+  int rc = doc_ids && evt_lo && evt_hi && is_new
+               ? store_begin(ctx->st, true, &w)
+               : STORE_ENOMEM;
   size_t failed = nd;
   for (size_t i = 0; !rc && i < nd; i++) {
     const Oppgraph__V1__SubmittedDocument *d = req->documents[i];
@@ -195,8 +200,8 @@ SRV_HANDLER(srv_submit_documents) {
   if (rc && failed < nd) {
     srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
                     "documents[%zu] (external_id '%.60s') refused, nothing "
-                    "stored: %.150s", failed,
-                    req->documents[failed]->external_id, err);
+                    "stored: %.150s",
+                    failed, req->documents[failed]->external_id, err);
   } else if (rc) {
     srv_reply_error(rep, SRV_ST_INTERNAL,
                     "storing the documents failed, nothing stored: %s (%s)",
@@ -204,13 +209,13 @@ SRV_HANDLER(srv_submit_documents) {
   } else if (orc) {
     srv_reply_error(rep, SRV_ST_INTERNAL,
                     "documents stored but regenerating opportunities failed: "
-                    "%d (%s)", orc, store_last_error());
+                    "%d (%s)",
+                    orc, store_last_error());
   } else {
     store_txn *txn = NULL;
     Oppgraph__V1__SubmitResult *res = calloc(nd, sizeof *res);
     Oppgraph__V1__SubmitResult **resp_res = calloc(nd, sizeof *resp_res);
-    Oppgraph__V1__Opportunity **opps =
-        calloc(nchanged + 1, sizeof *opps);
+    Oppgraph__V1__Opportunity **opps = calloc(nchanged + 1, sizeof *opps);
     size_t nopps = 0;
     rc = res && resp_res && opps ? store_begin(ctx->st, false, &txn)
                                  : STORE_ENOMEM;
@@ -271,7 +276,8 @@ SRV_HANDLER(srv_submit_documents) {
   oppgraph__v1__rm__free_unpacked(me, NULL);
 }
 
-/* ---- KnowledgeService.Search ----------------------------------------------------- */
+/* ---- KnowledgeService.Search
+ * ----------------------------------------------------- */
 
 SRV_HANDLER(srv_kb_search) {
   const Oppgraph__V1__KbSearchRequest *req =
@@ -282,9 +288,8 @@ SRV_HANDLER(srv_kb_search) {
     return;
   }
   if (req->page_size > KB_PAGE_SIZE_MAX) {
-    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT,
-                    "page_size %u is over %d", req->page_size,
-                    KB_PAGE_SIZE_MAX);
+    srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT, "page_size %u is over %d",
+                    req->page_size, KB_PAGE_SIZE_MAX);
     return;
   }
   char err[512];

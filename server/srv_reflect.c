@@ -257,8 +257,8 @@ SRV_HANDLER(srv_reflection) {
       srv_with_deps(&fs, found, take);
       /* The asked-for file first, as clients expect. */
       size_t n = 0;
-      files[n++] = (ProtobufCBinaryData){fs.f[found].n,
-                                         (uint8_t *)fs.f[found].p};
+      files[n++] =
+          (ProtobufCBinaryData){fs.f[found].n, (uint8_t *)fs.f[found].p};
       for (size_t i = 0; i < fs.n; i++)
         if (take[i] && (int)i != found)
           files[n++] = (ProtobufCBinaryData){fs.f[i].n, (uint8_t *)fs.f[i].p};

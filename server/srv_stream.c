@@ -161,8 +161,7 @@ void srv_push_cache_destroy(srv_push_cache *pc) {
 
 /* Reads and packs the push of log entry seq into pc. */
 static int srv_push_load(const srv_ctx *ctx, store_txn *txn, uint64_t seq,
-                         uint64_t opp_id, srv_push_cache *pc,
-                         srv_reply *rep) {
+                         uint64_t opp_id, srv_push_cache *pc, srv_reply *rep) {
   free(pc->msg);
   pc->msg = NULL;
   pc->len = 0;

@@ -280,7 +280,8 @@ int store_push_next(store_txn *txn, uint64_t after, uint64_t *seq,
                     uint64_t *opp_id);
 int store_push_head(store_txn *txn, uint64_t *seq);
 int store_push_version(store_txn *txn, uint64_t opp_id, int64_t *version);
-/* Feedback counts of one opportunity type (zeros when none yet). */
+/* Feedback counts of one opportunity type (zeros when none yet); an empty
+ * type is STORE_EINVAL. */
 typedef struct store_prior {
   uint64_t accepted, rejected, won;
 } store_prior;

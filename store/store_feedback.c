@@ -89,8 +89,8 @@ int store_push_next(store_txn *txn, uint64_t after, uint64_t *seq,
   MDB_val k = {klen, key}, v;
   rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
   int err;
-  if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != klen ||
-                                         memcmp(k.mv_data, key, klen - 8))))
+  if (rc == MDB_NOTFOUND ||
+      (rc == 0 && (k.mv_size != klen || memcmp(k.mv_data, key, klen - 8))))
     err = STORE_ENOTFOUND;
   else if (rc)
     err = st_lmdb_err("seek push log", rc);
@@ -108,7 +108,7 @@ int store_push_next(store_txn *txn, uint64_t after, uint64_t *seq,
 
 static size_t prior_key(char *key, size_t cap, const char *type) {
   size_t n = strlen(type), p = strlen(PRIOR);
-  if (p + n > cap)
+  if (!n || p + n > cap)
     return 0;
   memcpy(key, PRIOR, p);
   memcpy(key + p, type, n);

@@ -230,7 +230,8 @@ static int storetool_edges(const char *dir) {
       return storetool_fail("edge", rc);
   }
   uint64_t members[] = {1, 2, 3};
-  Oppgraph__V1__GuaranteeCircle c = OPPGRAPH__V1__GUARANTEE_CIRCLE__INIT, *cp = &c;
+  Oppgraph__V1__GuaranteeCircle c = OPPGRAPH__V1__GUARANTEE_CIRCLE__INIT,
+                                *cp = &c;
   c.members = members;
   c.n_members = 3;
   c.total_amount = 100000000;
