@@ -325,6 +325,58 @@ static void test_buyback_price_range_kept(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A title event merged with the body takes the position of the body's
+ * fullest mention, so that the figures told there fill it. */
+static void test_merged_event_fills_from_body(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "远帆科技股份有限公司关于首次回购股份的公告";
+  const char *text = "远帆科技股份有限公司董事会审议通过了回购股份方案。\n"
+                     "本公告所述事项已按规定履行审议程序。\n"
+                     "2021年3月8日，公司首次回购公司股份52,300股，"
+                     "占公司总股本的0.01%，支付的总金额为612,480.00元。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  size_t n = 0;
+  const nlp_event *ev = NULL;
+  for (size_t i = 0; i < res.n; i++)
+    if (!strcmp(res.events[i].type, "股份回购")) {
+      ev = &res.events[i];
+      n++;
+    }
+  assert_int_equal(n, 1);
+  expect_arg(ev, "回购股份数量", "52,300");
+  expect_arg(ev, "交易金额", "612,480.00元");
+  expect_arg(ev, "占公司总股本比例", "0.01%");
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
+/* Words that look like triggers but tell no event. */
+static void test_trigger_lookalikes(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "受原材料涨价影响，公司本季度每股亏损0.12元。"
+                     "因两名激励对象离职，公司回购注销其持有的限制性股票2万股。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  assert_null(find_event(&res, "亏损"));
+  assert_null(find_event(&res, "高管变动"));
+  nlp_result_destroy(&res);
+}
+
+/* The amount told between the verb and the object is not part of it. */
+static void test_zhongbiao_amount_before_object(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "蓝湾环境近日中标1.2亿元城东污水处理厂提标改造项目。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "中标");
+  assert_non_null(ev);
+  expect_arg(ev, "中标标的", "城东污水处理厂提标改造项目");
+  expect_arg(ev, "中标金额", "1.2亿元");
+  expect_verbatim(&res, text, NULL);
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -405,6 +457,9 @@ int main(void) {
       cmocka_unit_test(test_alias_binding),
       cmocka_unit_test(test_identical_events_deduped),
       cmocka_unit_test(test_buyback_price_range_kept),
+      cmocka_unit_test(test_merged_event_fills_from_body),
+      cmocka_unit_test(test_trigger_lookalikes),
+      cmocka_unit_test(test_zhongbiao_amount_before_object),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
