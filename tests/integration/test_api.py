@@ -583,8 +583,10 @@ class ReflectionTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.srv.stop()
+        rc = cls.srv.stop()
         h.remove_tree(cls.dir)
+        if rc != 0:
+            raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
 
     def ask(self, version, *reqs):
         rpb = h._load("reflection_%s_pb2" % version, os.path.join(
