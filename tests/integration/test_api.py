@@ -393,20 +393,25 @@ class ApiTest(unittest.TestCase):
     def test_submit_documents(self):
         doc = pb.SubmittedDocument(
             external_id="rpc-1", title="上海测试F号实业股份有限公司关于中标的公告",
-            text="上海测试F号实业股份有限公司于2026年3月5日收到中标通知书，确认公司中标某市轨道交通工程项目，"
-                 "中标金额为人民币1.2亿元。", published="2026-03-05")
+            text="2026年3月5日，上海测试F号实业股份有限公司中标某市轨道交通工程项目，中标金额为人民币1.2亿元。",
+            published="2026-03-05")
         rd = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(rm_id="*"), self.tok["admin"]))
         r = self.call(ING + "SubmitDocuments", pb.SubmitDocumentsRequest(documents=[doc]),
                       pb.SubmitDocumentsResponse, rm="admin", timeout=60)
         self.assertEqual(len(r.results), 1)
         self.assertGreater(r.results[0].document_id, 0)
         self.assertFalse(r.results[0].duplicate)
-        for e in r.results[0].events:
-            self.assertEqual(e.document_id, r.results[0].document_id)
-        if r.opportunities:  # every opportunity the call made is also pushed
-            pushed = rd.take(len(r.opportunities))
-            self.assertEqual(sorted(p.opportunity.id for p in pushed),
-                             sorted(o.id for o in r.opportunities))
+        ev = r.results[0].events
+        self.assertEqual([e.type for e in ev], ["中标"])
+        self.assertEqual(list(ev[0].subject_ids), [6])
+        self.assertEqual(ev[0].document_id, r.results[0].document_id)
+        self.assertTrue(r.opportunities)
+        self.assertTrue(all(o.enterprise_id == 6 and o.type == "中标" for o in r.opportunities))
+        # every opportunity the call made is pushed to the streams, once
+        pushed = rd.take(len(r.opportunities))
+        self.assertEqual(sorted(p.opportunity.id for p in pushed),
+                         sorted(o.id for o in r.opportunities))
+        self.assertTrue(rd.nothing_within(0.3))
         rd.it.cancel()
         again = self.call(ING + "SubmitDocuments", pb.SubmitDocumentsRequest(documents=[doc]),
                           pb.SubmitDocumentsResponse, rm="admin", timeout=60)
