@@ -387,6 +387,26 @@ static int ex_hit_cb(void *ctx, const nlp_match *m) {
   return 0;
 }
 
+/* Whether a span of the text lies in a reposted headline: news pages
+ * repeat the title at the top of the text ("原标题：…", up to the source
+ * line or a run of spaces), which is a headline, not a body mention. */
+static int ex_in_reposted_title(const ex_doc *d, ex_span s) {
+  static const char mark[] = "原标题";
+  if (s.title)
+    return 0;
+  ex_span sg = d->segs[ex_seg_of(d, s)];
+  size_t b = sg.b;
+  while (b < sg.e && (d->text[b] == ' ' || d->text[b] == '\t'))
+    b++;
+  if (sg.e - b < sizeof mark - 1 || memcmp(d->text + b, mark, sizeof mark - 1))
+    return 0;
+  const char *p = d->text + b, *end = d->text + s.b;
+  const char *cut = memmem(p, (size_t)(end - p), "  ", 2);
+  if (!cut)
+    cut = memmem(p, (size_t)(end - p), "来源", strlen("来源"));
+  return cut == NULL;
+}
+
 /* Tries rule ru on the window around hit h; fills ev and returns 1 when a
  * match covers the hit. */
 static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
@@ -419,7 +439,7 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
       ev->type = ru->type;
       ev->trig = ru->trig_group ? (ex_span){tb, te, h->s.title} : h->s;
       ev->seg = ex_seg_of(d, h->s);
-      ev->headline = h->s.title;
+      ev->headline = h->s.title || ex_in_reposted_title(d, h->s);
       ev->conf = ru->confidence;
       for (size_t g = 0; g < ru->ngmap; g++) {
         size_t b, e;

@@ -377,6 +377,29 @@ static void test_zhongbiao_amount_before_object(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A headline repeated at the top of the text ("原标题：…") is a headline:
+ * the event is placed at the body's mention, whose date is the full one. */
+static void test_reposted_title_is_headline(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青禾控股3月8日回购12万股";
+  const char *text = "原标题：青禾控股3月8日回购12万股    来源：某财经网\n"
+                     "青禾控股公布，于2021年3月8日回购12万股，涉资35.6万港元。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  size_t n = 0;
+  const nlp_event *ev = NULL;
+  for (size_t i = 0; i < res.n; i++)
+    if (!strcmp(res.events[i].type, "股份回购")) {
+      ev = &res.events[i];
+      n++;
+    }
+  assert_int_equal(n, 1);
+  expect_arg(ev, "回购完成时间", "2021年3月8日");
+  expect_arg(ev, "交易金额", "35.6万港元");
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -460,6 +483,7 @@ int main(void) {
       cmocka_unit_test(test_merged_event_fills_from_body),
       cmocka_unit_test(test_trigger_lookalikes),
       cmocka_unit_test(test_zhongbiao_amount_before_object),
+      cmocka_unit_test(test_reposted_title_is_headline),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
