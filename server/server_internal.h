@@ -72,6 +72,9 @@ typedef struct srv_method {
   srv_kind kind;
 } srv_method;
 
+/* Is name a service Health reports on ("" = the server)? */
+bool srv_service_known(const char *name);
+
 /* The handler table (srv_handlers.c). */
 extern const srv_method srv_methods[];
 extern const size_t srv_methods_len;

@@ -448,32 +448,39 @@ static int srv_push_page_raw(store_txn *txn, const char *rm_id,
 static const char *const srv_services[] = {
     "",
     "grpc.health.v1.Health",
+    "grpc.reflection.v1.ServerReflection",
+    "grpc.reflection.v1alpha.ServerReflection",
     "oppgraph.v1.OpportunityService",
     "oppgraph.v1.EnterpriseService",
     "oppgraph.v1.IngestService",
     "oppgraph.v1.KnowledgeService",
 };
 
+bool srv_service_known(const char *name) {
+  for (size_t i = 0; i < sizeof srv_services / sizeof srv_services[0]; i++)
+    if (!strcmp(name, srv_services[i]))
+      return true;
+  return false;
+}
+
 static void srv_health_check(const srv_ctx *ctx, const ProtobufCMessage *msg,
                              srv_reply *rep) {
   const Grpc__Health__V1__HealthCheckRequest *req =
       (const Grpc__Health__V1__HealthCheckRequest *)msg;
   const char *svc = req->service ? req->service : "";
-  for (size_t i = 0; i < sizeof srv_services / sizeof srv_services[0]; i++) {
-    if (!strcmp(svc, srv_services[i])) {
-      Grpc__Health__V1__HealthCheckResponse resp =
-          GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
-      resp.status =
-          GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
-      srv_reply_message(rep, &resp.base);
-      return;
-    }
+  if (!srv_service_known(svc)) {
+    srv_reply_error(rep, SRV_ST_NOT_FOUND,
+                    "unknown service '%.100s': this server has "
+                    "oppgraph.v1.OpportunityService, EnterpriseService, "
+                    "IngestService and KnowledgeService",
+                    svc);
+    return;
   }
-  srv_reply_error(
-      rep, SRV_ST_NOT_FOUND,
-      "unknown service '%.100s': this server has "
-      "oppgraph.v1.OpportunityService and oppgraph.v1.EnterpriseService",
-      svc);
+  Grpc__Health__V1__HealthCheckResponse resp =
+      GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
+  resp.status =
+      GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+  srv_reply_message(rep, &resp.base);
 }
 
 static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,

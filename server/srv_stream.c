@@ -117,22 +117,11 @@ static bool srv_sub_sees(store_txn *txn, const srv_sub *sub,
   return same;
 }
 
-static const char *const srv_watch_known[] = {
-    "",
-    "grpc.health.v1.Health",
-    "oppgraph.v1.OpportunityService",
-    "oppgraph.v1.EnterpriseService",
-    "oppgraph.v1.IngestService",
-    "oppgraph.v1.KnowledgeService",
-};
-
 static int srv_watch_next(srv_sub *sub, bool stopping, srv_reply *rep) {
   /* sent: 0 nothing yet, 1 SERVING (or SERVICE_UNKNOWN) sent, 2 NOT_SERVING */
   if (sub->sent >= 2 || (sub->sent == 1 && !stopping))
     return 0;
-  bool known = false;
-  for (size_t i = 0; i < sizeof srv_watch_known / sizeof *srv_watch_known; i++)
-    known |= !strcmp(sub->target, srv_watch_known[i]);
+  bool known = srv_service_known(sub->target);
   Grpc__Health__V1__HealthCheckResponse resp =
       GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
   if (!known)

@@ -282,6 +282,11 @@ class ApiTest(unittest.TestCase):
             list(stream(self.srv, pb.StreamOpportunitiesRequest(), "0" * 12 + "." + "0" * 64, timeout=5))
         self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
 
+    def test_health_check_knows_every_service(self):
+        for svc in ("oppgraph.v1.IngestService", "oppgraph.v1.KnowledgeService",
+                    "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"):
+            self.assertEqual(self.srv.health(svc).status, h.health_pb.HealthCheckResponse.SERVING, svc)
+
     def test_health_watch(self):
         m = self.srv.channel.unary_stream("/grpc.health.v1.Health/Watch",
                                           request_serializer=h.health_pb.HealthCheckRequest.SerializeToString,
