@@ -72,6 +72,7 @@ void opp_config_free(opp_config *cfg) {
     strv_free(&r->subject_roles);
     strv_free(&r->amount_roles);
     strv_free(&r->date_roles);
+    strv_free(&r->identity_roles);
     free(r->products);
     free(r->has_role);
     free(r->maturity_role);
@@ -187,6 +188,7 @@ static int load_rule(cfg_ctx *c, opp_config *cfg, json_t *j, size_t idx,
       (rc = get_strv(c, j, path, "subject_roles", &r->subject_roles)) ||
       (rc = get_strv(c, j, path, "amount_roles", &r->amount_roles)) ||
       (rc = get_strv(c, j, path, "date_roles", &r->date_roles)) ||
+      (rc = get_strv(c, j, path, "identity_roles", &r->identity_roles)) ||
       (rc = get_str(c, j, path, "group_check_role", false,
                     &r->group_check_role)))
     return rc;
@@ -375,6 +377,24 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
       cfg->grid_value_cut[i] = json_number_value(json_array_get(vc, i));
       cfg->grid_prob_cut[i] = json_number_value(json_array_get(pc, i));
     }
+  }
+  cfg->dedup_window_days = 31;
+  cfg->dedup_amount_tolerance = 0.05;
+  cfg->dedup_simhash_max = 3;
+  json_t *dd = json_object_get(root, "dedup");
+  if (dd) {
+    if (!json_is_object(dd))
+      return cfg_fail(c, "\"dedup\" must be an object {window_days, "
+                         "amount_tolerance, simhash_max_distance}");
+    if ((rc = get_num(c, dd, "dedup", "window_days", false, 0,
+                      &cfg->dedup_window_days)) ||
+        (rc = get_num(c, dd, "dedup", "amount_tolerance", false, 0,
+                      &cfg->dedup_amount_tolerance)) ||
+        (rc = get_num(c, dd, "dedup", "simhash_max_distance", false, 0,
+                      &cfg->dedup_simhash_max)))
+      return rc;
+    if (cfg->dedup_simhash_max > 64)
+      return cfg_fail(c, "dedup: simhash_max_distance is a bit count (0..64)");
   }
   json_t *cg = json_object_get(root, "contagion");
   if (cg) {

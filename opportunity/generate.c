@@ -44,16 +44,49 @@
 #define FLAG_DECLINED "授信曾被拒"
 #define FLAG_RELATED "关联风险"
 #define NO_DATE INT32_MIN
+#define STALE_MARK "；已失效："
 #define T_GUARANTEE_EDGE OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
 #define T_SHARE_EDGE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
 
+/* The value of one identity role of a report: the enterprise it names
+ * (0 when none resolves) and its normalised text (NULL when the report has
+ * no such argument). */
+typedef struct ident {
+  uint64_t ent;
+  char *text;
+} ident;
+
 typedef struct cand {
-  char *key;
+  char *key;        /* own dedup key (format in opportunity.h) */
+  const char *ckey; /* key of its merged group (borrowed from a member) */
   uint64_t evt, doc, ent;
+  uint64_t head; /* group head of ent (graph_group_head), ent when none */
+  uint64_t simhash; /* the document's SimHash; 0 unknown */
   size_t rule;
+  size_t comp;   /* union-find parent, then the group label */
+  uint64_t cevt; /* smallest event id of its group (orders equal ckeys) */
   double amount; /* yuan; < 0 unknown */
   int32_t date;  /* event date, days since 1970-01-01; NO_DATE unknown */
+  int32_t disclosed; /* disclosure day; NO_DATE unknown */
+  ident *ids;        /* one per identity role of the rule */
 } cand;
+
+/* An opportunity stored before this run, by one of its event ids. */
+typedef struct old_ref {
+  uint64_t evt, opp;
+} old_ref;
+
+/* An opportunity stored before this run: claimed by a merged group (kept),
+ * deleted (folded into the one a group kept), or neither (stale). */
+typedef struct old_opp {
+  uint64_t id;
+  bool claimed, deleted, from_events;
+} old_opp;
+
+typedef struct drop_rec {
+  uint64_t evt;
+  int reason;
+} drop_rec;
 
 typedef struct risk {
   uint64_t ent;
@@ -91,6 +124,13 @@ typedef struct gen {
   size_t nconv;
   opp_drop_fn drop;
   void *drop_ctx;
+  /* opportunities stored before this run */
+  old_ref *oref;
+  size_t noref, caporef;
+  old_opp *olds;
+  size_t nolds, capolds;
+  drop_rec *drops; /* every drop of this run, for stale opportunities */
+  size_t ndrops, capdrops;
   int err;
 } gen;
 
@@ -115,6 +155,16 @@ const char *opp_drop_name(int reason) {
 static void dropped(gen *g, const Oppgraph__V1__Event *e, const opp_rule *r,
                     uint64_t ent, int reason, size_t *counter) {
   (*counter)++;
+  if (g->ndrops == g->capdrops) {
+    size_t cap = g->capdrops ? g->capdrops * 2 : 64;
+    drop_rec *p = realloc(g->drops, cap * sizeof *p);
+    if (p) { /* without memory the stale reason is only less specific */
+      g->drops = p;
+      g->capdrops = cap;
+    }
+  }
+  if (g->ndrops < g->capdrops)
+    g->drops[g->ndrops++] = (drop_rec){e->id, reason};
   if (g->drop)
     g->drop(g->drop_ctx, e->id, r ? r->id : NULL, ent, reason);
 }
@@ -273,6 +323,105 @@ static void amount_bucket(double a, char out[24]) {
   snprintf(out, 24, "%de%d", (int)m, e - 1);
 }
 
+/* ---- identity of a report (dedup) -------------------------------------- */
+
+static void free_ids(ident *ids, size_t n) {
+  for (size_t i = 0; ids && i < n; i++)
+    free(ids[i].text);
+  free(ids);
+}
+
+/* The rule's identity roles of e: the enterprise each names (the
+ * extractor's link, else the registry's name and alias index, so "安盛环保"
+ * and "苏州安盛环保科技有限公司" are one company) and the normalised text. */
+static int event_idents(gen *g, const Oppgraph__V1__Event *e,
+                        const opp_rule *r, ident **out) {
+  *out = NULL;
+  if (!r->identity_roles.n)
+    return 0;
+  ident *ids = calloc(r->identity_roles.n, sizeof *ids);
+  if (!ids)
+    return OPP_ENOMEM;
+  for (size_t k = 0; k < r->identity_roles.n; k++) {
+    const Oppgraph__V1__Argument *a = arg_by_role(e, r->identity_roles.v[k]);
+    const char *t = a ? (has_text(a->text) ? a->text : a->norm) : NULL;
+    if (!has_text(t))
+      continue;
+    size_t len = strlen(t);
+    if (!(ids[k].text = malloc(len + 1))) {
+      free_ids(ids, k);
+      return OPP_ENOMEM;
+    }
+    store_name_norm(t, len, ids[k].text);
+    ids[k].ent = a->enterprise_id;
+    if (!ids[k].ent) {
+      int rc = store_ent_by_name(g->txn, t, &ids[k].ent);
+      if (rc && rc != STORE_ENOTFOUND) {
+        free_ids(ids, k + 1);
+        return OPP_ESTORE;
+      }
+      if (rc)
+        ids[k].ent = 0;
+    }
+  }
+  *out = ids;
+  return 0;
+}
+
+/* Do two values of an identity role name the same thing?  Two resolved
+ * enterprises must be the same; otherwise one normalised text must contain
+ * the other (a short name inside the full name; "A轮" inside "A轮融资"). */
+static bool ident_same(const ident *a, const ident *b) {
+  if (a->ent && b->ent)
+    return a->ent == b->ent;
+  if (!strcmp(a->text, b->text))
+    return true;
+  size_t la = strlen(a->text), lb = strlen(b->text);
+  /* at least two CJK characters, so "A" does not match every round */
+  if ((la < lb ? la : lb) < 6)
+    return false;
+  return la < lb ? strstr(b->text, a->text) != NULL
+                 : strstr(a->text, b->text) != NULL;
+}
+
+static int popcount64(uint64_t v) {
+  int n = 0;
+  for (; v; v &= v - 1)
+    n++;
+  return n;
+}
+
+/* Are two candidates of one rule reports of one real event?  See the
+ * "dedup" entry of data/opportunity.json. */
+static bool same_event(const gen *g, const cand *a, const cand *b) {
+  const opp_config *cfg = g->cfg;
+  const opp_rule *r = &cfg->rules[a->rule];
+  if (a->rule != b->rule || a->head != b->head)
+    return false;
+  if (a->disclosed != NO_DATE && b->disclosed != NO_DATE &&
+      abs(a->disclosed - b->disclosed) > cfg->dedup_window_days)
+    return false;
+  if (a->amount > 0 && b->amount > 0 &&
+      fabs(a->amount - b->amount) >
+          cfg->dedup_amount_tolerance * fmax(a->amount, b->amount))
+    return false;
+  bool known_same = false;
+  for (size_t k = 0; k < r->identity_roles.n; k++) {
+    if (!a->ids[k].text || !b->ids[k].text)
+      continue; /* a missing value is compatible with any */
+    if (!ident_same(&a->ids[k], &b->ids[k]))
+      return false;
+    known_same = true;
+  }
+  if (a->ent == b->ent)
+    return true;
+  /* two companies of one group (parent and subsidiary announcing one deal):
+   * only with positive evidence, a known identity or near-duplicate texts */
+  return known_same ||
+         (a->simhash && b->simhash &&
+          popcount64(a->simhash ^ b->simhash) <= cfg->dedup_simhash_max);
+}
+
 /* ---- pass 1: events → candidates and risks ----------------------------- */
 
 static int push_cand(gen *g, const cand *c) {
@@ -392,16 +541,36 @@ static int candidate(gen *g, const Oppgraph__V1__Event *e, size_t ri,
   cand c = {.evt = e->id,
             .doc = e->document_id,
             .ent = ent,
+            .head = ent,
             .rule = ri,
             .amount = amount,
             .date = event_day(g, e, &r->date_roles)};
-  if (!(c.key = malloc(klen)))
+  char pub[16];
+  c.disclosed = parse_day(has_text(e->published)
+                              ? e->published
+                              : doc_published(g, e->document_id, pub));
+  Oppgraph__V1__Document *d;
+  if (e->document_id && !store_doc_get(g->txn, e->document_id, &d)) {
+    c.simhash = d->simhash;
+    oppgraph__v1__document__free_unpacked(d, NULL);
+  }
+  if (g->graph) {
+    Oppgraph__V1__NodeKind hk;
+    if (graph_group_head(g->graph, ent, &hk, &c.head))
+      return OPP_ENOMEM;
+  }
+  if ((rc = event_idents(g, e, r, &c.ids)))
+    return rc;
+  if (!(c.key = malloc(klen))) {
+    free_ids(c.ids, r->identity_roles.n);
     return OPP_ENOMEM;
+  }
   snprintf(c.key, klen, "%s#%s|%llu|%s|%s", r->event, r->id,
            (unsigned long long)ent, bucket, month);
   g->rep->candidates++;
   if (push_cand(g, &c)) {
     free(c.key);
+    free_ids(c.ids, r->identity_roles.n);
     return OPP_ENOMEM;
   }
   return 0;
@@ -794,12 +963,240 @@ static void render(FILE *f, const char *t, const tmpl_vars *v) {
 
 /* ---- pass 3: one opportunity per dedup key ------------------------------ */
 
+static size_t uniq_u64(uint64_t *v, size_t n);
+
+/* Blocks for the pairwise comparison: one rule, one group head, by
+ * disclosure day (unknown first). */
+static int cmp_block(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  if (x->rule != y->rule)
+    return x->rule < y->rule ? -1 : 1;
+  if (x->head != y->head)
+    return x->head < y->head ? -1 : 1;
+  if (x->disclosed != y->disclosed)
+    return x->disclosed < y->disclosed ? -1 : 1;
+  return x->evt < y->evt ? -1 : x->evt > y->evt;
+}
+
+/* Merged groups in key order, each group's own key first. */
 static int cmp_cand(const void *a, const void *b) {
   const cand *x = a, *y = b;
-  int c = strcmp(x->key, y->key);
+  int c = strcmp(x->ckey, y->ckey);
+  if (c)
+    return c;
+  if (x->cevt != y->cevt)
+    return x->cevt < y->cevt ? -1 : 1;
+  c = strcmp(x->key, y->key);
   if (c)
     return c;
   return x->evt < y->evt ? -1 : x->evt > y->evt;
+}
+
+static size_t uf_find(cand *c, size_t i) {
+  while (c[i].comp != i) {
+    c[i].comp = c[c[i].comp].comp; /* path halving */
+    i = c[i].comp;
+  }
+  return i;
+}
+
+/* Merges the candidates that report one real event (same_event, made
+ * transitive: connected components, so arrival order does not matter) and
+ * labels each with its group's key (the smallest member key) and smallest
+ * event id; on return g->c is sorted group by group (cmp_cand). */
+static int merge_reports(gen *g) {
+  cand *c = g->c;
+  size_t n = g->nc;
+  qsort(c, n, sizeof *c, cmp_block);
+  for (size_t i = 0; i < n; i++)
+    c[i].comp = i;
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && c[j].rule == c[i].rule && c[j].head == c[i].head)
+      j++;
+    for (size_t a = i; a < j; a++)
+      for (size_t b = a + 1; b < j; b++) {
+        if (c[a].disclosed != NO_DATE &&
+            c[b].disclosed - c[a].disclosed > g->cfg->dedup_window_days)
+          break; /* sorted by day: every later one is further */
+        if (!same_event(g, &c[a], &c[b]))
+          continue;
+        size_t ra = uf_find(c, a), rb = uf_find(c, b);
+        if (ra != rb) {
+          if (ra < rb)
+            c[rb].comp = ra;
+          else
+            c[ra].comp = rb;
+        }
+      }
+    i = j;
+  }
+  for (size_t i = 0; i < n; i++) {
+    c[i].ckey = NULL;
+    c[i].cevt = UINT64_MAX;
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t r = uf_find(c, i);
+    if (!c[r].ckey || strcmp(c[i].key, c[r].ckey) < 0)
+      c[r].ckey = c[i].key;
+    if (c[i].evt < c[r].cevt)
+      c[r].cevt = c[i].evt;
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t r = uf_find(c, i);
+    c[i].ckey = c[r].ckey;
+    c[i].cevt = c[r].cevt;
+  }
+  qsort(c, n, sizeof *c, cmp_cand);
+  return 0;
+}
+
+/* ---- opportunities stored before this run ------------------------------- */
+
+static int on_old(void *ctx, const Oppgraph__V1__Opportunity *o) {
+  gen *g = ctx;
+  if (g->nolds == g->capolds) {
+    size_t cap = g->capolds ? g->capolds * 2 : 256;
+    old_opp *p = realloc(g->olds, cap * sizeof *p);
+    if (!p)
+      return g->err = OPP_ENOMEM, 1;
+    g->olds = p;
+    g->capolds = cap;
+  }
+  g->olds[g->nolds++] = (old_opp){o->id, false, false, o->n_event_ids > 0};
+  for (size_t i = 0; i < o->n_event_ids; i++) {
+    if (g->noref == g->caporef) {
+      size_t cap = g->caporef ? g->caporef * 2 : 256;
+      old_ref *p = realloc(g->oref, cap * sizeof *p);
+      if (!p)
+        return g->err = OPP_ENOMEM, 1;
+      g->oref = p;
+      g->caporef = cap;
+    }
+    g->oref[g->noref++] = (old_ref){o->event_ids[i], o->id};
+  }
+  return 0;
+}
+
+static int cmp_oref(const void *a, const void *b) {
+  const old_ref *x = a, *y = b;
+  if (x->evt != y->evt)
+    return x->evt < y->evt ? -1 : 1;
+  return x->opp < y->opp ? -1 : x->opp > y->opp;
+}
+
+static old_opp *old_find(gen *g, uint64_t id) {
+  size_t lo = 0, hi = g->nolds; /* olds are in id order (store_opp_foreach) */
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (g->olds[mid].id < id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < g->nolds && g->olds[lo].id == id ? &g->olds[lo] : NULL;
+}
+
+/* How far an RM got with an opportunity: the record to keep when several
+ * stored ones turn out to be one event. */
+static int status_rank(Oppgraph__V1__OppStatus s) {
+  switch (s) {
+  case OPPGRAPH__V1__OPP_STATUS__OPP_WON:
+  case OPPGRAPH__V1__OPP_STATUS__OPP_ACCEPTED:
+  case OPPGRAPH__V1__OPP_STATUS__OPP_REJECTED:
+    return 3;
+  case OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED:
+    return 2;
+  case OPPGRAPH__V1__OPP_STATUS__OPP_NEW:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* The stored opportunity a merged group continues (*id 0: none): among
+ * those holding one of its events or its key and not yet taken by an
+ * earlier group, the one an RM got furthest with, then the oldest.  The
+ * others are the same event stored twice by an earlier run (before their
+ * reports were known to match): deleted, their ids live on in the kept
+ * one's event_ids. */
+static int claim_old(gen *g, const cand *grp, size_t n, const char *key,
+                     uint64_t *id) {
+  *id = 0;
+  uint64_t *ids = NULL;
+  size_t nids = 0, cap = 0;
+  int rc = 0;
+  uint64_t by_key;
+  int frc = store_opp_by_dedup(g->txn, key, &by_key);
+  if (frc && frc != STORE_ENOTFOUND)
+    return OPP_ESTORE;
+  for (size_t i = 0; i <= n; i++) {
+    size_t lo = 0, hi = g->noref;
+    if (i < n) {
+      while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g->oref[mid].evt < grp[i].evt)
+          lo = mid + 1;
+        else
+          hi = mid;
+      }
+    }
+    for (size_t k = lo; k <= g->noref; k++) {
+      uint64_t v;
+      if (i == n) { /* the holder of the key, once */
+        if (frc || k != lo)
+          break;
+        v = by_key;
+      } else {
+        if (k == g->noref || g->oref[k].evt != grp[i].evt)
+          break;
+        v = g->oref[k].opp;
+      }
+      old_opp *op = old_find(g, v);
+      if (!op || op->claimed || op->deleted)
+        continue;
+      if (nids == cap) {
+        cap = cap ? cap * 2 : 8;
+        uint64_t *p = realloc(ids, cap * sizeof *p);
+        if (!p) {
+          free(ids);
+          return OPP_ENOMEM;
+        }
+        ids = p;
+      }
+      ids[nids++] = v;
+    }
+  }
+  nids = uniq_u64(ids, nids);
+  int best_rank = -1;
+  for (size_t i = 0; i < nids; i++) {
+    Oppgraph__V1__Opportunity *o;
+    if (store_opp_get(g->txn, ids[i], &o)) {
+      rc = OPP_ESTORE;
+      break;
+    }
+    int r = status_rank(o->status);
+    oppgraph__v1__opportunity__free_unpacked(o, NULL);
+    if (r > best_rank) { /* ids ascending: ties keep the oldest */
+      best_rank = r;
+      *id = ids[i];
+    }
+  }
+  for (size_t i = 0; !rc && i < nids; i++) {
+    old_opp *op = old_find(g, ids[i]);
+    if (ids[i] == *id) {
+      op->claimed = true;
+      continue;
+    }
+    if (store_opp_del(g->txn, ids[i])) {
+      rc = OPP_ESTORE;
+      break;
+    }
+    op->deleted = true;
+    g->rep->superseded++;
+  }
+  free(ids);
+  return rc;
 }
 
 static int cmp_risk(const void *a, const void *b) {
@@ -849,7 +1246,7 @@ static bool same_record(const Oppgraph__V1__Opportunity *a,
   return same;
 }
 
-static int make_opp(gen *g, const cand *grp, size_t n) {
+static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
   const opp_config *cfg = g->cfg;
   const cand *rep0 = &grp[0];
   const opp_rule *r = &cfg->rules[rep0->rule];
@@ -872,12 +1269,9 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     goto out;
   }
   uint64_t old_id = 0;
-  int frc = store_opp_by_dedup(g->txn, rep0->key, &old_id);
-  if (frc && frc != STORE_ENOTFOUND) {
-    rc = OPP_ESTORE;
+  if ((rc = claim_old(g, grp, n, key, &old_id)))
     goto out;
-  }
-  if (!frc && store_opp_get(g->txn, old_id, &old)) {
+  if (old_id && store_opp_get(g->txn, old_id, &old)) {
     rc = OPP_ESTORE;
     goto out;
   }
@@ -906,11 +1300,10 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
     rc = OPP_ENOMEM;
     goto out;
   }
-  risk key = {.ent = rep0->ent, .flag = ""};
   size_t lo = 0, hi = g->nr;
   while (lo < hi) { /* first risk of this enterprise */
     size_t mid = (lo + hi) / 2;
-    if (g->r[mid].ent < key.ent)
+    if (g->r[mid].ent < rep0->ent)
       lo = mid + 1;
     else
       hi = mid;
@@ -973,7 +1366,12 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
   char why[1024];
   Oppgraph__V1__OppStatus status =
       old ? old->status : OPPGRAPH__V1__OPP_STATUS__OPP_NEW;
-  if (date != NO_DATE && g->today - date > r->expiry_days &&
+  bool past = date != NO_DATE && g->today - date > r->expiry_days;
+  /* expired (by time, or stale: its reports had become drops) but valid
+   * again as of now: a fresh opportunity */
+  if (status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED && !past)
+    status = OPPGRAPH__V1__OPP_STATUS__OPP_NEW;
+  if (past &&
       (status == OPPGRAPH__V1__OPP_STATUS__OPP_NEW ||
        status == OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED))
     status = OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED;
@@ -1068,12 +1466,14 @@ static int make_opp(gen *g, const cand *grp, size_t n) {
   o.type = r->event;
   o.products = prodnames;
   o.n_products = r->nproducts;
-  o.score = score;
+  o.score = status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED
+                ? score - OPP_EXPIRED_SCORE_DROP
+                : score;
   o.parts = &parts;
   o.risk_flags = flags;
   o.n_risk_flags = nflags;
   o.explanation = expl;
-  o.dedup_key = rep0->key;
+  o.dedup_key = (char *)key;
   o.rm_id = (char *)rm_id;
   o.status = status;
   o.created_at = old ? old->created_at : g->now;
@@ -1115,6 +1515,60 @@ out:
   free(prodtxt);
   free(risktxt);
   return rc;
+}
+
+/* Opportunities of earlier runs that no merged group continued: their
+ * reports no longer make a candidate (now dropped: tender agent, intra-group,
+ * below the threshold, ... or their events are gone).  They stay, for the
+ * funnel and the push log, but an active one (new, pushed) becomes expired,
+ * ranked out, with the reason appended to its explanation.  One an RM
+ * already acted on keeps its status. */
+static int expire_stale(gen *g) {
+  for (size_t i = 0; i < g->nolds; i++) {
+    old_opp *op = &g->olds[i];
+    if (op->claimed || op->deleted || !op->from_events)
+      continue;
+    Oppgraph__V1__Opportunity *o;
+    if (store_opp_get(g->txn, op->id, &o))
+      return OPP_ESTORE;
+    if (o->status != OPPGRAPH__V1__OPP_STATUS__OPP_NEW &&
+        o->status != OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED) {
+      oppgraph__v1__opportunity__free_unpacked(o, NULL);
+      continue;
+    }
+    const char *why = "来源事件已删除或不再匹配产品规则 (no longer generated)";
+    for (size_t k = 0; k < o->n_event_ids; k++) {
+      bool hit = false;
+      for (size_t d = 0; d < g->ndrops && !hit; d++)
+        if (g->drops[d].evt == o->event_ids[k]) {
+          why = opp_drop_name(g->drops[d].reason);
+          hit = true;
+        }
+      if (hit)
+        break;
+    }
+    size_t len = strlen(o->explanation ? o->explanation : "");
+    char *ex = malloc(len + strlen(STALE_MARK) + strlen(why) + 1);
+    if (!ex) {
+      oppgraph__v1__opportunity__free_unpacked(o, NULL);
+      return OPP_ENOMEM;
+    }
+    sprintf(ex, "%s%s%s", o->explanation ? o->explanation : "", STALE_MARK,
+            why);
+    char *old_ex = o->explanation;
+    o->explanation = ex;
+    o->status = OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED;
+    o->score -= OPP_EXPIRED_SCORE_DROP;
+    o->updated_at = g->now;
+    int rc = store_opp_put(g->txn, o);
+    o->explanation = old_ex;
+    free(ex);
+    oppgraph__v1__opportunity__free_unpacked(o, NULL);
+    if (rc)
+      return OPP_ESTORE;
+    g->rep->stale++;
+  }
+  return 0;
 }
 
 /* Risk events also flag the enterprises they reach through the graph
@@ -1199,6 +1653,10 @@ int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
     if (!rc && store_opp_foreach(g.txn, on_feedback, &g) < 0)
       rc = OPP_ESTORE;
   }
+  if (!rc && store_opp_foreach(g.txn, on_old, &g) < 0 && !g.err)
+    rc = OPP_ESTORE;
+  if (!rc && g.err)
+    rc = g.err;
   if (!rc) {
     src = store_evt_foreach(g.txn, on_event, &g);
     if (g.err)
@@ -1210,20 +1668,44 @@ int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
     rc = spread_risks(&g);
   if (!rc) {
     if (g.nc)
-      qsort(g.c, g.nc, sizeof *g.c, cmp_cand);
+      rc = merge_reports(&g);
     if (g.nr)
       qsort(g.r, g.nr, sizeof *g.r, cmp_risk);
+    if (g.noref)
+      qsort(g.oref, g.noref, sizeof *g.oref, cmp_oref);
+    size_t same = 0; /* earlier groups with this smallest key */
     for (size_t i = 0; !rc && i < g.nc;) {
       size_t j = i + 1;
-      while (j < g.nc && !strcmp(g.c[j].key, g.c[i].key))
+      while (j < g.nc && g.c[j].ckey == g.c[i].ckey &&
+             g.c[j].cevt == g.c[i].cevt)
         j++;
-      rc = make_opp(&g, &g.c[i], j - i);
+      same = i && !strcmp(g.c[i - 1].ckey, g.c[i].ckey) ? same + 1 : 0;
+      /* two distinct events can share a smallest key (no amount, one
+       * month): the later ones in order get "~2", "~3", ... */
+      char *key = malloc(strlen(g.c[i].ckey) + 24);
+      if (!key) {
+        rc = OPP_ENOMEM;
+        break;
+      }
+      if (same)
+        sprintf(key, "%s~%zu", g.c[i].ckey, same + 1);
+      else
+        strcpy(key, g.c[i].ckey);
+      rc = make_opp(&g, &g.c[i], j - i, key);
+      free(key);
       i = j;
     }
   }
-  for (size_t i = 0; i < g.nc; i++)
+  if (!rc)
+    rc = expire_stale(&g);
+  for (size_t i = 0; i < g.nc; i++) {
     free(g.c[i].key);
+    free_ids(g.c[i].ids, cfg->rules[g.c[i].rule].identity_roles.n);
+  }
   free(g.c);
+  free(g.oref);
+  free(g.olds);
+  free(g.drops);
   free(g.r);
   for (size_t i = 0; i < g.nrms; i++)
     oppgraph__v1__rm__free_unpacked(g.rms[i].rm, NULL);

@@ -24,6 +24,9 @@ typedef struct opp_product {
 typedef struct opp_rule {
   char *id, *event, *template;
   opp_strv subject_roles, amount_roles, date_roles;
+  /* roles that tell two reports of this rule apart (counterparty, round,
+   * project): reports whose values disagree are different events */
+  opp_strv identity_roles;
   size_t *products; /* indices into opp_config.products */
   size_t nproducts;
   double revenue_factor; /* sum over its products */
@@ -67,6 +70,10 @@ struct opp_config {
   double grid_new_days, grid_value_cut[2], grid_prob_cut[2];
   /* RM feedback: Beta(prior_success, prior_failure) per type; 0 = off */
   double conv_prior_success, conv_prior_failure, conv_min, conv_max;
+  /* dedup of one real event: disclosure dates at most window_days apart,
+   * amounts within amount_tolerance (relative) unless one is missing, texts
+   * with SimHash distance <= simhash_max_distance are near-duplicates */
+  double dedup_window_days, dedup_amount_tolerance, dedup_simhash_max;
 };
 
 /* Penalty points of a flag; 0 when not configured. */

@@ -69,7 +69,19 @@ typedef struct opp_report {
   size_t below_min_amount;   /* amount under opportunity.json min_amount */
   size_t excluded_subject;   /* subject is a tender agent etc. */
   size_t intra_group;        /* counterparty in the subject's own group */
+  /* opportunities of earlier runs deleted because a merged group showed
+   * them to be the same event as the one kept (all ids carried over) */
+  size_t superseded;
+  /* active opportunities of earlier runs whose reports no longer make a
+   * candidate: expired with the reason in their explanation */
+  size_t stale;
 } opp_report;
+
+/* Expired opportunities keep their score parts but their score is lowered
+ * by this much, so that the per-RM index (store_opp_page, best first) ranks
+ * them after every active one.  Push lists should still skip them by
+ * status. */
+#define OPP_EXPIRED_SCORE_DROP 1e6
 
 /* Why a candidate did not become an opportunity (OPP_DROP_*), for
  * opp_generate_ex's callback. */

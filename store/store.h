@@ -177,6 +177,8 @@ int store_edge_in(store_txn *txn, uint64_t dst, Oppgraph__V1__EdgeType type,
 int store_opp_put(store_txn *txn, Oppgraph__V1__Opportunity *o);
 int store_opp_get(store_txn *txn, uint64_t id, Oppgraph__V1__Opportunity **out);
 int store_opp_by_dedup(store_txn *txn, const char *key, uint64_t *id);
+/* Deletes an opportunity and its index entries; STORE_ENOTFOUND when absent. */
+int store_opp_del(store_txn *txn, uint64_t id);
 typedef int (*store_opp_fn)(void *ctx, const Oppgraph__V1__Opportunity *o);
 int store_opp_foreach(store_txn *txn, store_opp_fn fn, void *ctx);
 /* One page of an RM's opportunities, best score first.  after is NULL for the

@@ -320,6 +320,25 @@ int store_opp_get(store_txn *txn, uint64_t id,
                     (ProtobufCMessage **)out);
 }
 
+/* Removes the record with its opp_rm and opp_dedup entries, so store_check
+ * stays consistent; the push log keeps its entries (readers treat a missing
+ * opportunity as gone). */
+int store_opp_del(store_txn *txn, uint64_t id) {
+  int err = st_need_write(txn, "store_opp_del");
+  if (err)
+    return err;
+  Opp *old = NULL;
+  if ((err = store_opp_get(txn, id, &old)))
+    return err;
+  err = opp_index(txn, old, false);
+  oppgraph__v1__opportunity__free_unpacked(old, NULL);
+  uint8_t key[8];
+  store_u64_be(key, id);
+  if (!err)
+    err = st_del(txn, ST_OPP, key, 8, NULL, 0);
+  return err;
+}
+
 int store_opp_by_dedup(store_txn *txn, const char *key, uint64_t *id) {
   if (!key)
     return STORE_ENOTFOUND;

@@ -780,6 +780,177 @@ static void test_merged_reports_order_independent(void **state) {
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
+
+/* ---- dedup of one real event (issue 5) ----------------------------------- */
+
+static uint64_t ent_alias(fx *f, const char *name, const char *alias) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+  char *al[1] = {(char *)alias};
+  e.name = (char *)name;
+  e.region = (char *)"320505";
+  e.aliases = al;
+  e.n_aliases = alias ? 1 : 0;
+  e.rm_id = (char *)"";
+  assert_int_equal(store_ent_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  return e.id;
+}
+
+static void check_store(fx *f) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  store_check_report cr;
+  int rc = store_check(txn, NULL, NULL, &cr);
+  if (rc)
+    fprintf(stderr, "store_check: %s\n", cr.first_problem);
+  assert_int_equal(rc, 0);
+  store_abort(txn);
+}
+
+/* The visible defect of the sample world: one acquisition reported with the
+ * target's short name and an amount, and with its full name and no amount,
+ * became two opportunities (the amount bucket was part of the key and the
+ * short name was not resolved). */
+static void test_short_name_and_missing_amount_merge(void **state) {
+  fx *f = *state;
+  uint64_t target = ent_alias(f, "苏州安盛环保科技有限公司", "安盛环保");
+  arg_spec a1[] = {{"收购方", "深圳乙科技", NULL, f->prospect_sz},
+                   {"被收购方", "安盛环保", NULL, 0},
+                   {"交易金额", "5.86亿元", "586370000", 0}};
+  arg_spec a2[] = {{"收购方", "深圳乙科技股份有限公司", NULL, f->prospect_sz},
+                   {"被收购方", "苏州安盛环保科技有限公司", NULL, target},
+                   {"交易金额", "", "", 0}};
+  /* the same buyer, same month, another target: a different deal */
+  arg_spec a3[] = {{"收购方", "深圳乙科技", NULL, f->prospect_sz},
+                   {"被收购方", "北京丙能源", NULL, f->prospect_bj},
+                   {"交易金额", "", "", 0}};
+  uint64_t e1 = event(f, "企业收购", "2024-03-05", a1, 3);
+  uint64_t e2 = event(f, "企业收购", "2024-03-12", a2, 3);
+  event(f, "企业收购", "2024-03-08", a3, 3);
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.candidates, 3);
+  assert_int_equal(rep.opportunities, 2);
+  assert_int_equal(rep.merged, 1);
+  Oppgraph__V1__Opportunity *o = NULL;
+  size_t total;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  find_ctx c = {f->prospect_sz, NULL, 0};
+  assert_int_equal(store_opp_foreach(txn, find_cb, &c), 0);
+  store_abort(txn);
+  o = c.o;
+  total = c.n;
+  assert_int_equal(total, 2);
+  assert_non_null(o);
+  assert_int_equal(o->n_event_ids, 2);
+  assert_int_equal(o->event_ids[0], e1);
+  assert_int_equal(o->event_ids[1], e2);
+  assert_int_equal(o->amount, 586370000);
+  assert_non_null(strstr(o->explanation, "2篇公告"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  check_store(f);
+}
+
+/* Parent and subsidiary (60%) announce the same won bid of one tenderer:
+ * one opportunity; the subsidiary's bid for another tenderer stays. */
+static void test_parent_and_subsidiary_same_deal(void **state) {
+  fx *f = *state;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
+  e.src = f->prospect_sz;
+  e.dst = f->circ_a;
+  e.ratio = 0.6;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  arg_spec p[] = {{"中标公司", "深圳乙科技", NULL, f->prospect_sz},
+                  {"招标方", "深圳市地铁集团", NULL, 0},
+                  {"中标金额", "3亿元", "300000000", 0}};
+  arg_spec s1[] = {{"中标公司", "戊化工", NULL, f->circ_a},
+                   {"招标方", "深圳市地铁集团有限公司", NULL, 0},
+                   {"中标金额", "", "", 0}};
+  arg_spec s2[] = {{"中标公司", "戊化工", NULL, f->circ_a},
+                   {"招标方", "广州港集团有限公司", NULL, 0},
+                   {"中标金额", "", "", 0}};
+  event(f, "中标", "2024-03-05", p, 3);
+  event(f, "中标", "2024-03-06", s1, 3);
+  event(f, "中标", "2024-03-07", s2, 3);
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.candidates, 3);
+  assert_int_equal(rep.opportunities, 2);
+  assert_int_equal(rep.merged, 1);
+  check_store(f);
+}
+
+/* A report that arrives later and matches an existing opportunity joins
+ * it: same id, both events, no second record; the stored key follows the
+ * group. */
+static void test_later_report_joins_existing(void **state) {
+  fx *f = *state;
+  arg_spec a1[] = {{"中标公司", "深圳乙科技", NULL, f->prospect_sz},
+                   {"中标金额", "", "", 0}};
+  event(f, "中标", "2024-03-06", a1, 2);
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.created, 1);
+  Oppgraph__V1__Opportunity *o1 = opp_of(f, f->prospect_sz, NULL);
+  assert_non_null(o1);
+  arg_spec a2[] = {{"中标公司", "深圳乙科技", NULL, f->prospect_sz},
+                   {"中标金额", "2亿元", "200000000", 0}};
+  event(f, "中标", "2024-03-05", a2, 2);
+  generate(f, &rep);
+  assert_int_equal(rep.created, 0);
+  assert_int_equal(rep.opportunities, 1);
+  size_t total;
+  Oppgraph__V1__Opportunity *o2 = opp_of(f, f->prospect_sz, &total);
+  assert_int_equal(total, 1);
+  assert_int_equal(o2->id, o1->id);
+  assert_int_equal(o2->n_event_ids, 2);
+  assert_int_equal(o2->amount, 200000000);
+  oppgraph__v1__opportunity__free_unpacked(o1, NULL);
+  oppgraph__v1__opportunity__free_unpacked(o2, NULL);
+  check_store(f);
+}
+
+/* An opportunity whose report later becomes a drop (the subject turns out
+ * to be a tender agent) is not left active: expired, ranked out, the
+ * reason in its explanation; a rerun changes nothing. */
+static void test_stale_opportunity_expires(void **state) {
+  fx *f = *state;
+  bid(f, f->prospect_bj, "北京丙能源", "120000000", "2024-03-05");
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.created, 1);
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Enterprise *en;
+  assert_int_equal(store_ent_get(txn, f->prospect_bj, &en), 0);
+  char *old = en->name;
+  en->name = (char *)"北京丙招标代理有限公司";
+  assert_int_equal(store_ent_put(txn, en), 0);
+  en->name = old;
+  oppgraph__v1__enterprise__free_unpacked(en, NULL);
+  assert_int_equal(store_commit(txn), 0);
+  generate(f, &rep);
+  assert_int_equal(rep.excluded_subject, 1);
+  assert_int_equal(rep.stale, 1);
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_bj, NULL);
+  assert_non_null(o);
+  assert_int_equal(o->status, OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED);
+  assert_non_null(strstr(o->explanation, "已失效"));
+  assert_non_null(strstr(o->explanation, "excluded subject"));
+  assert_true(o->score < -OPP_EXPIRED_SCORE_DROP / 2);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  generate(f, &rep);
+  assert_int_equal(rep.stale, 0);
+  check_store(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -809,6 +980,14 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dropped_candidates_counted, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_short_name_and_missing_amount_merge,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_parent_and_subsidiary_same_deal,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_later_report_joins_existing, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_stale_opportunity_expires, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests_name("opportunity", tests, NULL, NULL);
 }
