@@ -1,0 +1,767 @@
+/*
+ * bench_soak.c — soak test of `oppgraph serve` (issue 8 item 4).
+ *
+ * Builds a throwaway store (one RM with 2,000 opportunities on 1,000
+ * enterprises, one admin), issues their tokens, closes it and starts the real
+ * server binary on it (`oppgraph serve`, its own process, so that its RSS can
+ * be read from /proc/PID/status and a leak in it is not hidden by ours).
+ * Then, from this process, on gRPC C core:
+ *
+ *  - calibration: 5 s of the unary mix with 64 calls in flight; its QPS is
+ *    the "maximum" this client reaches on this machine;
+ *  - the soak: the same mix paced at 80% of that rate (at most 64 in flight)
+ *    for --minutes N (default 10).  Mix: ListPushList 40%, GetEnterprise 30%,
+ *    GetOpportunity 29%, and 1% deliberate bad requests (GetOpportunity of an
+ *    id that does not exist: NOT_FOUND is expected);
+ *  - a subscriber thread keeps 16 StreamOpportunities streams open, each
+ *    cancelled after a random 1-8 s and replaced (CANCELLED is expected);
+ *  - an ingest thread sends SubmitDocuments (5 generated announcements) every
+ *    2 s as the admin, so the store grows and pushes reach the streams.
+ *
+ * Every minute it prints one table row: unary calls, their statuses, latency
+ * p50/p99/p99.9 of successful calls, streams opened / messages received,
+ * documents ingested, unexpected errors and the server's VmRSS.
+ *
+ *   build/bench/bench_soak [--minutes N] [--bin build/oppgraph] [--data data]
+ *
+ * Run it from the repository root (the server reads data/).  Exit status 1
+ * when any unexpected status was seen.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
+#include "server/server.h"
+#include "store/store.h"
+
+#define SOAK_OPPS 2000
+#define SOAK_ENTS 1000
+#define SOAK_INFLIGHT 64
+#define SOAK_STREAMS 16
+#define SOAK_NSTATUS 17
+#define SOAK_LAT_CAP (1u << 22)
+
+typedef struct soak_call {
+  grpc_call *call;
+  grpc_metadata_array init_md, trail_md;
+  grpc_byte_buffer *req, *resp;
+  grpc_status_code status;
+  grpc_slice details;
+  struct timespec t0;
+  int kind; /* index into the mix; SOAK_BAD is the deliberate bad request */
+} soak_call;
+
+enum { SOAK_LIST, SOAK_ENT, SOAK_OPP, SOAK_BAD, SOAK_NKIND };
+
+/* Counters of one minute; the stream and ingest threads add atomically. */
+typedef struct soak_minute {
+  size_t calls, status[SOAK_NSTATUS];
+  double *lat;
+  size_t nlat;
+  atomic_size_t streams_opened, stream_msgs, stream_unexpected, docs,
+      ingest_errors;
+} soak_minute;
+
+typedef struct soak {
+  const char *listen;
+  grpc_metadata auth_rm, auth_admin;
+  grpc_slice payload[SOAK_NKIND];
+  const char *path[SOAK_NKIND];
+  atomic_bool stop;
+  soak_minute cur;
+  unsigned seed;
+} soak;
+
+static double soak_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static gpr_timespec soak_in(double secs) {
+  return gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                      gpr_time_from_micros((int64_t)(secs * 1e6),
+                                           GPR_TIMESPAN));
+}
+
+static int soak_cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int soak_free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
+      getsockname(fd, (struct sockaddr *)&a, &len))
+    return -1;
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+static long soak_rss_kb(pid_t pid) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  long kb = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "VmRSS:", 6))
+      kb = atol(line + 6);
+  if (f)
+    fclose(f);
+  return kb;
+}
+
+static int soak_seed(store *st, char *code_out) {
+  store_txn *txn;
+  if (store_begin(st, true, &txn))
+    return -1;
+  Oppgraph__V1__Rm rm = OPPGRAPH__V1__RM__INIT;
+  rm.id = "soak_rm";
+  rm.team = "T";
+  if (store_rm_put(txn, &rm))
+    return -1;
+  Oppgraph__V1__Rm adm = OPPGRAPH__V1__RM__INIT;
+  adm.id = "soak_admin";
+  adm.team = "T";
+  adm.role = OPPGRAPH__V1__ROLE__ROLE_ADMIN;
+  if (store_rm_put(txn, &adm))
+    return -1;
+  char name[64], code[32], key[32], *products[] = {"履约保函", "流动资金贷款"};
+  static uint64_t ids[SOAK_ENTS];
+  for (int i = 0; i < SOAK_ENTS; i++) {
+    Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+    snprintf(name, sizeof name, "耐久测试%04d有限公司", i);
+    snprintf(code, sizeof code, "91310000SOAK%06d", i);
+    e.name = name;
+    e.credit_code = code;
+    if (store_ent_put(txn, &e))
+      return -1;
+    ids[i] = e.id;
+    if (i == SOAK_ENTS / 2)
+      strcpy(code_out, code);
+  }
+  for (int i = 0; i < SOAK_OPPS; i++) {
+    Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
+    snprintf(key, sizeof key, "soak:%d", i);
+    snprintf(name, sizeof name, "耐久测试%04d有限公司", i % SOAK_ENTS);
+    o.enterprise_id = ids[i % SOAK_ENTS];
+    o.enterprise_name = name;
+    o.type = "中标";
+    o.products = products;
+    o.n_products = 2;
+    o.score = (double)((i * 7919) % 1000) / 10.0;
+    o.explanation = "耐久测试公司中标某市政项目，金额 1.2 亿元，建议跟进履约保函";
+    o.dedup_key = key;
+    o.rm_id = "soak_rm";
+    if (store_opp_put(txn, &o))
+      return -1;
+  }
+  return store_commit(txn) ? -1 : 0;
+}
+
+/* ---- unary load --------------------------------------------------------- */
+
+static int soak_pick(soak *s) {
+  int r = (int)(rand_r(&s->seed) % 100);
+  return r < 40 ? SOAK_LIST : r < 70 ? SOAK_ENT : r < 99 ? SOAK_OPP : SOAK_BAD;
+}
+
+static int soak_start(soak *s, grpc_channel *ch, grpc_completion_queue *cq,
+                      void **methods, soak_call *c) {
+  memset(c, 0, sizeof *c);
+  c->kind = soak_pick(s);
+  grpc_metadata_array_init(&c->init_md);
+  grpc_metadata_array_init(&c->trail_md);
+  c->call = grpc_channel_create_registered_call(
+      ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, methods[c->kind], soak_in(10),
+      NULL);
+  c->req = grpc_raw_byte_buffer_create(&s->payload[c->kind], 1);
+  grpc_op ops[6];
+  memset(ops, 0, sizeof ops);
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[0].data.send_initial_metadata.count = 1;
+  ops[0].data.send_initial_metadata.metadata = &s->auth_rm;
+  ops[1].op = GRPC_OP_SEND_MESSAGE;
+  ops[1].data.send_message.send_message = c->req;
+  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+  ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
+  ops[4].op = GRPC_OP_RECV_MESSAGE;
+  ops[4].data.recv_message.recv_message = &c->resp;
+  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+  ops[5].data.recv_status_on_client.trailing_metadata = &c->trail_md;
+  ops[5].data.recv_status_on_client.status = &c->status;
+  ops[5].data.recv_status_on_client.status_details = &c->details;
+  clock_gettime(CLOCK_MONOTONIC, &c->t0);
+  return grpc_call_start_batch(c->call, ops, 6, c, NULL) == GRPC_CALL_OK ? 0
+                                                                         : -1;
+}
+
+/* Records the call in m (when not NULL) and frees it. */
+static void soak_finish(soak_call *c, soak_minute *m) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double us = (double)(t1.tv_sec - c->t0.tv_sec) * 1e6 +
+              (double)(t1.tv_nsec - c->t0.tv_nsec) / 1e3;
+  if (m) {
+    m->calls++;
+    m->status[(unsigned)c->status < SOAK_NSTATUS ? c->status : 2]++;
+    if (c->status == GRPC_STATUS_OK && m->nlat < SOAK_LAT_CAP)
+      m->lat[m->nlat++] = us;
+  }
+  grpc_byte_buffer_destroy(c->req);
+  if (c->resp)
+    grpc_byte_buffer_destroy(c->resp);
+  grpc_slice_unref(c->details);
+  grpc_metadata_array_destroy(&c->init_md);
+  grpc_metadata_array_destroy(&c->trail_md);
+  grpc_call_unref(c->call);
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+typedef struct soak_stream {
+  grpc_call *call;
+  grpc_metadata_array init_md, trail_md;
+  grpc_byte_buffer *req, *msg;
+  grpc_status_code status;
+  grpc_slice details;
+  int tag_status, tag_msg; /* addresses are the tags */
+  int pending;             /* batches not yet completed */
+  bool cancelled, used;
+  double end;              /* when we cancel it */
+} soak_stream;
+
+static int soak_stream_recv(soak_stream *ss) {
+  grpc_op op;
+  memset(&op, 0, sizeof op);
+  op.op = GRPC_OP_RECV_MESSAGE;
+  op.data.recv_message.recv_message = &ss->msg;
+  return grpc_call_start_batch(ss->call, &op, 1, &ss->tag_msg, NULL) ==
+                 GRPC_CALL_OK
+             ? 0
+             : -1;
+}
+
+static void soak_stream_open(soak *s, grpc_channel *ch,
+                             grpc_completion_queue *cq, soak_stream *ss,
+                             int i) {
+  memset(ss, 0, sizeof *ss);
+  ss->used = true;
+  grpc_metadata_array_init(&ss->init_md);
+  grpc_metadata_array_init(&ss->trail_md);
+  grpc_slice path = grpc_slice_from_static_string(
+      "/oppgraph.v1.OpportunityService/StreamOpportunities");
+  ss->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
+                                      path, NULL,
+                                      gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+  /* Half the streams are the RM's own, half the admin's view of everyone
+   * (rm_id "*", field 2), which receives the ingested documents' pushes. */
+  static const uint8_t star[] = {0x12, 0x01, '*'};
+  grpc_slice sl = grpc_slice_from_copied_buffer(
+      (const char *)star, i % 2 ? sizeof star : 0);
+  ss->req = grpc_raw_byte_buffer_create(&sl, 1);
+  grpc_slice_unref(sl);
+  grpc_op ops[5];
+  memset(ops, 0, sizeof ops);
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[0].data.send_initial_metadata.count = 1;
+  ops[0].data.send_initial_metadata.metadata =
+      i % 2 ? &s->auth_admin : &s->auth_rm;
+  ops[1].op = GRPC_OP_SEND_MESSAGE;
+  ops[1].data.send_message.send_message = ss->req;
+  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+  ops[3].data.recv_initial_metadata.recv_initial_metadata = &ss->init_md;
+  ops[4].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+  ops[4].data.recv_status_on_client.trailing_metadata = &ss->trail_md;
+  ops[4].data.recv_status_on_client.status = &ss->status;
+  ops[4].data.recv_status_on_client.status_details = &ss->details;
+  if (grpc_call_start_batch(ss->call, ops, 5, &ss->tag_status, NULL) ==
+      GRPC_CALL_OK)
+    ss->pending++;
+  if (soak_stream_recv(ss) == 0)
+    ss->pending++;
+  ss->end = soak_now() + 1.0 + (double)(rand_r(&s->seed) % 7000) / 1000.0;
+  atomic_fetch_add(&s->cur.streams_opened, 1);
+}
+
+static void soak_stream_close(soak_stream *ss) {
+  grpc_call_unref(ss->call);
+  grpc_byte_buffer_destroy(ss->req);
+  if (ss->msg)
+    grpc_byte_buffer_destroy(ss->msg);
+  grpc_slice_unref(ss->details);
+  grpc_metadata_array_destroy(&ss->init_md);
+  grpc_metadata_array_destroy(&ss->trail_md);
+  ss->used = false;
+}
+
+static void *soak_streams(void *arg) {
+  soak *s = arg;
+  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  grpc_channel *ch = grpc_channel_create(s->listen, creds, NULL);
+  grpc_channel_credentials_release(creds);
+  grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+  soak_stream ss[SOAK_STREAMS];
+  for (int i = 0; i < SOAK_STREAMS; i++)
+    soak_stream_open(s, ch, cq, &ss[i], i);
+  for (;;) {
+    bool stopping = atomic_load(&s->stop);
+    double now = soak_now();
+    int live = 0;
+    for (int i = 0; i < SOAK_STREAMS; i++) {
+      if (!ss[i].used)
+        continue;
+      live++;
+      if (!ss[i].cancelled && (stopping || now >= ss[i].end)) {
+        ss[i].cancelled = true;
+        grpc_call_cancel(ss[i].call, NULL);
+      }
+    }
+    if (stopping && !live)
+      break;
+    grpc_event ev = grpc_completion_queue_next(cq, soak_in(0.1), NULL);
+    if (ev.type != GRPC_OP_COMPLETE)
+      continue;
+    soak_stream *st;
+    int *tag = ev.tag;
+    size_t i = 0;
+    for (i = 0; i < SOAK_STREAMS; i++)
+      if (tag == &ss[i].tag_msg || tag == &ss[i].tag_status)
+        break;
+    st = &ss[i];
+    if (tag == &st->tag_msg) {
+      if (ev.success && st->msg) {
+        atomic_fetch_add(&s->cur.stream_msgs, 1);
+        grpc_byte_buffer_destroy(st->msg);
+        st->msg = NULL;
+        if (soak_stream_recv(st))
+          st->pending--;
+      } else {
+        st->pending--;
+      }
+    } else {
+      st->pending--;
+      bool expected = st->status == GRPC_STATUS_OK ||
+                      (st->cancelled && st->status == GRPC_STATUS_CANCELLED);
+      if (!expected) {
+        atomic_fetch_add(&s->cur.stream_unexpected, 1);
+        char *d = grpc_slice_to_c_string(st->details);
+        fprintf(stderr, "bench_soak: stream ended with status %d: %s\n",
+                st->status, d);
+        gpr_free(d);
+      }
+    }
+    if (st->pending == 0) {
+      soak_stream_close(st);
+      if (!atomic_load(&s->stop))
+        soak_stream_open(s, ch, cq, st, (int)i);
+    }
+  }
+  grpc_channel_destroy(ch);
+  grpc_completion_queue_shutdown(cq);
+  while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                    NULL)
+             .type != GRPC_QUEUE_SHUTDOWN) {
+  }
+  grpc_completion_queue_destroy(cq);
+  return NULL;
+}
+
+/* ---- ingest ------------------------------------------------------------- */
+
+static const char *const soak_buyers[] = {"国家电网有限公司", "中国铁路总公司",
+                                          "上海市住房和城乡建设管理委员会",
+                                          "深圳地铁集团有限公司"};
+
+static int soak_submit(soak *s, grpc_channel *ch, int round) {
+  Oppgraph__V1__SubmittedDocument docs[5], *pd[5];
+  char titles[5][160], texts[5][640], ext[5][32];
+  for (int i = 0; i < 5; i++) {
+    int n = round * 5 + i;
+    Oppgraph__V1__SubmittedDocument d = OPPGRAPH__V1__SUBMITTED_DOCUMENT__INIT;
+    snprintf(titles[i], sizeof titles[i],
+             "耐久测试%04d有限公司关于项目中标的公告（第%d号）", n % SOAK_ENTS,
+             n);
+    snprintf(texts[i], sizeof texts[i],
+             "本公司及董事会全体成员保证信息披露内容的真实、准确和完整。"
+             "耐久测试%04d有限公司（以下简称“公司”）于近日收到%s发出的《中标"
+             "通知书》，确定公司为第%d标段施工项目的中标单位，中标金额为人民币"
+             "%d.%02d亿元。该项目的顺利实施将对公司经营业绩产生积极影响。",
+             n % SOAK_ENTS, soak_buyers[n % 4], n, 1 + n % 9, n % 100);
+    snprintf(ext[i], sizeof ext[i], "soak-%d", n);
+    d.external_id = ext[i];
+    d.title = titles[i];
+    d.text = texts[i];
+    d.published = "2024-06-28";
+    docs[i] = d;
+    pd[i] = &docs[i];
+  }
+  Oppgraph__V1__SubmitDocumentsRequest req =
+      OPPGRAPH__V1__SUBMIT_DOCUMENTS_REQUEST__INIT;
+  req.documents = pd;
+  req.n_documents = 5;
+  size_t len = protobuf_c_message_get_packed_size(&req.base);
+  uint8_t *buf = malloc(len);
+  protobuf_c_message_pack(&req.base, buf);
+  grpc_slice sl = grpc_slice_from_copied_buffer((const char *)buf, len);
+  free(buf);
+  grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+  grpc_slice path = grpc_slice_from_static_string(
+      "/oppgraph.v1.IngestService/SubmitDocuments");
+  grpc_call *call = grpc_channel_create_call(
+      ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, path, NULL, soak_in(30), NULL);
+  grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1), *resp = NULL;
+  grpc_slice_unref(sl);
+  grpc_metadata_array im, tm;
+  grpc_metadata_array_init(&im);
+  grpc_metadata_array_init(&tm);
+  grpc_status_code st = GRPC_STATUS_UNKNOWN;
+  grpc_slice details = grpc_empty_slice();
+  grpc_op ops[6];
+  memset(ops, 0, sizeof ops);
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[0].data.send_initial_metadata.count = 1;
+  ops[0].data.send_initial_metadata.metadata = &s->auth_admin;
+  ops[1].op = GRPC_OP_SEND_MESSAGE;
+  ops[1].data.send_message.send_message = bb;
+  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+  ops[3].data.recv_initial_metadata.recv_initial_metadata = &im;
+  ops[4].op = GRPC_OP_RECV_MESSAGE;
+  ops[4].data.recv_message.recv_message = &resp;
+  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+  ops[5].data.recv_status_on_client.trailing_metadata = &tm;
+  ops[5].data.recv_status_on_client.status = &st;
+  ops[5].data.recv_status_on_client.status_details = &details;
+  int tag;
+  if (grpc_call_start_batch(call, ops, 6, &tag, NULL) == GRPC_CALL_OK)
+    grpc_completion_queue_pluck(cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                NULL);
+  if (st != GRPC_STATUS_OK) {
+    char *d = grpc_slice_to_c_string(details);
+    fprintf(stderr, "bench_soak: SubmitDocuments status %d: %s\n", st, d);
+    gpr_free(d);
+  }
+  grpc_byte_buffer_destroy(bb);
+  if (resp)
+    grpc_byte_buffer_destroy(resp);
+  grpc_slice_unref(details);
+  grpc_metadata_array_destroy(&im);
+  grpc_metadata_array_destroy(&tm);
+  grpc_call_unref(call);
+  grpc_completion_queue_shutdown(cq);
+  grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME),
+                              NULL);
+  grpc_completion_queue_destroy(cq);
+  return st == GRPC_STATUS_OK ? 0 : -1;
+}
+
+static void *soak_ingest(void *arg) {
+  soak *s = arg;
+  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  grpc_channel *ch = grpc_channel_create(s->listen, creds, NULL);
+  grpc_channel_credentials_release(creds);
+  for (int round = 0; !atomic_load(&s->stop); round++) {
+    if (soak_submit(s, ch, round))
+      atomic_fetch_add(&s->cur.ingest_errors, 1);
+    else
+      atomic_fetch_add(&s->cur.docs, 5);
+    for (int i = 0; i < 20 && !atomic_load(&s->stop); i++)
+      usleep(100000);
+  }
+  grpc_channel_destroy(ch);
+  return NULL;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static double soak_pct(const soak_minute *m, double p) {
+  return m->nlat ? m->lat[(size_t)(p * (double)(m->nlat - 1))] / 1000.0 : 0;
+}
+
+int main(int argc, char **argv) {
+  double minutes = 10;
+  const char *bin = "build/oppgraph", *data = "data";
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--minutes") && i + 1 < argc)
+      minutes = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--bin") && i + 1 < argc)
+      bin = argv[++i];
+    else if (!strcmp(argv[i], "--data") && i + 1 < argc)
+      data = argv[++i];
+    else {
+      fprintf(stderr, "usage: bench_soak [--minutes N] [--bin build/oppgraph] "
+                      "[--data data]\n");
+      return 2;
+    }
+  }
+  if (minutes <= 0) {
+    fprintf(stderr, "bench_soak: --minutes must be > 0\n");
+    return 2;
+  }
+  char dir[] = "/tmp/oppgraph-soak-XXXXXX", code[32] = "";
+  if (!mkdtemp(dir))
+    return 1;
+  store *st;
+  store_options so = {.map_size = 1u << 30};
+  if (store_open(dir, &so, &st) || soak_seed(st, code)) {
+    fprintf(stderr, "bench_soak: cannot build the store in %s\n", dir);
+    return 1;
+  }
+  char tok_rm[SRV_TOKEN_LEN + 1], tok_adm[SRV_TOKEN_LEN + 1];
+  if (srv_token_issue(st, "soak_rm", tok_rm, sizeof tok_rm) ||
+      srv_token_issue(st, "soak_admin", tok_adm, sizeof tok_adm))
+    return 1;
+  store_close(st);
+
+  char listen[64];
+  snprintf(listen, sizeof listen, "127.0.0.1:%d", soak_free_port());
+  pid_t pid = fork();
+  if (pid == 0) {
+    /* the server logs a line per call: a terminal or file would be the
+     * bottleneck and fill the disk over ten minutes */
+    if (!freopen("/dev/null", "w", stderr))
+      _exit(127);
+    execl(bin, bin, "serve", "--db", dir, "--listen", listen, "--data", data,
+          (char *)NULL);
+    _exit(127);
+  }
+
+  static soak s;
+  s.listen = listen;
+  s.seed = 12345;
+  char bearer_rm[SRV_TOKEN_LEN + 16], bearer_adm[SRV_TOKEN_LEN + 16];
+  snprintf(bearer_rm, sizeof bearer_rm, "Bearer %s", tok_rm);
+  snprintf(bearer_adm, sizeof bearer_adm, "Bearer %s", tok_adm);
+  grpc_init();
+  s.auth_rm.key = grpc_slice_from_static_string("authorization");
+  s.auth_rm.value = grpc_slice_from_copied_string(bearer_rm);
+  s.auth_admin.key = grpc_slice_from_static_string("authorization");
+  s.auth_admin.value = grpc_slice_from_copied_string(bearer_adm);
+  s.cur.lat = malloc(SOAK_LAT_CAP * sizeof(double));
+
+  /* requests of the mix */
+  uint8_t buf[256];
+  Oppgraph__V1__ListPushListRequest lreq =
+      OPPGRAPH__V1__LIST_PUSH_LIST_REQUEST__INIT;
+  lreq.page_size = 50;
+  Oppgraph__V1__GetEnterpriseRequest ereq =
+      OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__INIT;
+  ereq.key_case = OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_CREDIT_CODE;
+  ereq.credit_code = code;
+  Oppgraph__V1__GetOpportunityRequest oreq =
+      OPPGRAPH__V1__GET_OPPORTUNITY_REQUEST__INIT;
+  oreq.id = 1000;
+  Oppgraph__V1__GetOpportunityRequest breq =
+      OPPGRAPH__V1__GET_OPPORTUNITY_REQUEST__INIT;
+  breq.id = 999999999;
+  const ProtobufCMessage *reqs[SOAK_NKIND] = {&lreq.base, &ereq.base,
+                                              &oreq.base, &breq.base};
+  s.path[SOAK_LIST] = "/oppgraph.v1.OpportunityService/ListPushList";
+  s.path[SOAK_ENT] = "/oppgraph.v1.EnterpriseService/GetEnterprise";
+  s.path[SOAK_OPP] = "/oppgraph.v1.OpportunityService/GetOpportunity";
+  s.path[SOAK_BAD] = "/oppgraph.v1.OpportunityService/GetOpportunity";
+  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  grpc_channel *ch = grpc_channel_create(listen, creds, NULL);
+  grpc_channel_credentials_release(creds);
+  grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+  void *methods[SOAK_NKIND];
+  for (int k = 0; k < SOAK_NKIND; k++) {
+    size_t n = protobuf_c_message_pack(reqs[k], buf);
+    s.payload[k] = grpc_slice_from_copied_buffer((const char *)buf, n);
+    methods[k] = grpc_channel_register_call(ch, s.path[k], NULL, NULL);
+  }
+
+  /* wait until the server answers */
+  soak_call calls[SOAK_INFLIGHT];
+  bool up = false;
+  for (int i = 0; i < 200 && !up; i++) {
+    if (soak_start(&s, ch, cq, methods, &calls[0]) == 0) {
+      grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+      up = calls[0].status == GRPC_STATUS_OK ||
+           calls[0].status == GRPC_STATUS_NOT_FOUND;
+      soak_finish(&calls[0], NULL);
+    }
+    if (!up)
+      usleep(50000);
+  }
+  if (!up) {
+    fprintf(stderr, "bench_soak: %s serve does not answer on %s\n", bin,
+            listen);
+    kill(pid, SIGKILL);
+    return 1;
+  }
+
+  /* calibration: closed loop, 64 in flight, 5 s */
+  double t0 = soak_now(), end = t0 + 5;
+  size_t done = 0;
+  int active = 0;
+  for (int i = 0; i < SOAK_INFLIGHT; i++)
+    if (soak_start(&s, ch, cq, methods, &calls[i]) == 0)
+      active++;
+  while (active > 0) {
+    grpc_event ev =
+        grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    if (ev.type != GRPC_OP_COMPLETE)
+      break;
+    soak_finish(ev.tag, NULL);
+    done++;
+    active--;
+    if (soak_now() < end && soak_start(&s, ch, cq, methods, ev.tag) == 0)
+      active++;
+  }
+  double max_qps = (double)done / (soak_now() - t0), rate = 0.8 * max_qps;
+
+  struct utsname u;
+  uname(&u);
+  printf("bench_soak: `%s serve` (own process, default 2 CQ threads) and a "
+         "C-core client on one machine (%s %s, %ld CPUs); store: 1 RM, %d "
+         "opportunities, %d enterprises at start.\n"
+         "Calibration: %.0f QPS with %d in flight (mix: ListPushList 40%%, "
+         "GetEnterprise 30%%, GetOpportunity 29%%, bad id 1%%); soak at 80%% "
+         "= %.0f QPS for %.0f min, %d StreamOpportunities subscribers "
+         "cancelled after 1-8 s and replaced, SubmitDocuments of 5 "
+         "announcements every 2 s.\nLatency in ms of successful unary calls; "
+         "NOT_FOUND are the deliberate bad ids; 'unexpected' counts every "
+         "other non-OK status (unary, stream, ingest).\n\n",
+         bin, u.sysname, u.machine, sysconf(_SC_NPROCESSORS_ONLN), SOAK_OPPS,
+         SOAK_ENTS, max_qps, SOAK_INFLIGHT, rate, minutes, SOAK_STREAMS);
+  printf("| min | calls | OK | NOT_FOUND | unexpected | p50 ms | p99 ms | "
+         "p99.9 ms | streams opened | stream msgs | docs ingested | server "
+         "RSS MiB |\n");
+  printf("|----:|------:|---:|----------:|-----------:|-------:|-------:|-----"
+         "----:|---------------:|------------:|--------------:|-------------"
+         ":|\n");
+  fflush(stdout);
+
+  pthread_t th_streams, th_ingest;
+  pthread_create(&th_streams, NULL, soak_streams, &s);
+  pthread_create(&th_ingest, NULL, soak_ingest, &s);
+
+  size_t unexpected_total = 0, issued = 0;
+  double start = soak_now(), minute_end = start + 60,
+         stop_at = start + minutes * 60;
+  int minute = 1;
+  soak_call *free_list[SOAK_INFLIGHT];
+  int nfree = SOAK_INFLIGHT;
+  for (int i = 0; i < SOAK_INFLIGHT; i++)
+    free_list[i] = &calls[i];
+  active = 0;
+  for (;;) {
+    double now = soak_now();
+    bool running = now < stop_at;
+    /* start the calls that are due */
+    while (running && nfree > 0 &&
+           start + (double)issued / rate <= now) {
+      soak_call *c = free_list[--nfree];
+      if (soak_start(&s, ch, cq, methods, c) == 0) {
+        active++;
+      } else {
+        free_list[nfree++] = c;
+        break;
+      }
+      issued++;
+    }
+    if (running && nfree == 0 && start + (double)issued / rate <= now)
+      issued++; /* all 64 busy: the call is dropped, not queued */
+    if (now >= minute_end || (!running && active == 0)) {
+      soak_minute *m = &s.cur;
+      qsort(m->lat, m->nlat, sizeof *m->lat, soak_cmp);
+      size_t unexpected = m->calls - m->status[GRPC_STATUS_OK] -
+                          m->status[GRPC_STATUS_NOT_FOUND] +
+                          atomic_exchange(&m->stream_unexpected, 0) +
+                          atomic_exchange(&m->ingest_errors, 0);
+      unexpected_total += unexpected;
+      printf("| %3d | %6zu | %6zu | %4zu | %4zu | %6.2f | %6.2f | %7.2f | "
+             "%4zu | %5zu | %5zu | %6.1f |\n",
+             minute, m->calls, m->status[GRPC_STATUS_OK],
+             m->status[GRPC_STATUS_NOT_FOUND], unexpected, soak_pct(m, 0.5),
+             soak_pct(m, 0.99), soak_pct(m, 0.999),
+             atomic_exchange(&m->streams_opened, 0),
+             atomic_exchange(&m->stream_msgs, 0),
+             atomic_exchange(&m->docs, 0), (double)soak_rss_kb(pid) / 1024.0);
+      fflush(stdout);
+      for (int k = 0; k < SOAK_NSTATUS; k++)
+        if (k != GRPC_STATUS_OK && k != GRPC_STATUS_NOT_FOUND &&
+            m->status[k])
+          fprintf(stderr, "bench_soak: minute %d: %zu calls with status %d\n",
+                  minute, m->status[k], k);
+      m->calls = m->nlat = 0;
+      memset(m->status, 0, sizeof m->status);
+      minute++;
+      minute_end += 60;
+      if (!running && active == 0)
+        break;
+    }
+    if (!running)
+      atomic_store(&s.stop, true);
+    double next = running ? start + (double)issued / rate : now + 0.1;
+    double wait = next - soak_now();
+    if (wait > 0.1)
+      wait = 0.1;
+    if (wait < 0)
+      wait = 0;
+    grpc_event ev = grpc_completion_queue_next(cq, soak_in(wait), NULL);
+    while (ev.type == GRPC_OP_COMPLETE) {
+      soak_call *c = ev.tag;
+      soak_finish(c, &s.cur);
+      free_list[nfree++] = c;
+      active--;
+      ev = grpc_completion_queue_next(cq, gpr_time_0(GPR_CLOCK_REALTIME),
+                                      NULL);
+    }
+  }
+  atomic_store(&s.stop, true);
+  pthread_join(th_streams, NULL);
+  pthread_join(th_ingest, NULL);
+  long rss_end = soak_rss_kb(pid);
+  kill(pid, SIGTERM);
+  int wst = 0;
+  waitpid(pid, &wst, 0);
+  printf("\nserver RSS at the end %.1f MiB; exit status %d; unexpected "
+         "statuses in all: %zu\n",
+         (double)rss_end / 1024.0, WIFEXITED(wst) ? WEXITSTATUS(wst) : -1,
+         unexpected_total);
+
+  grpc_channel_destroy(ch);
+  grpc_completion_queue_shutdown(cq);
+  while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                    NULL)
+             .type != GRPC_QUEUE_SHUTDOWN) {
+  }
+  grpc_completion_queue_destroy(cq);
+  for (int k = 0; k < SOAK_NKIND; k++)
+    grpc_slice_unref(s.payload[k]);
+  grpc_slice_unref(s.auth_rm.value);
+  grpc_slice_unref(s.auth_admin.value);
+  free(s.cur.lat);
+  grpc_shutdown();
+  char cmd[96];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd))
+    fprintf(stderr, "bench_soak: could not remove %s\n", dir);
+  return unexpected_total ? 1 : 0;
+}
