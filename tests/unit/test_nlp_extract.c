@@ -400,6 +400,24 @@ static void test_reposted_title_is_headline(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A headline's subject ends before an amount or a word of intent
+ * ("甲乙计划以…", "甲乙3亿元收购…"): neither is part of the name. */
+static void test_title_subject_before_amount(void **state) {
+  nlp_rules *r = *state;
+  const char *titles[] = {"青禾控股计划以2亿元收购一家物流公司",
+                          "青禾控股3亿元收购物流资产"};
+  for (size_t i = 0; i < 2; i++) {
+    const char *text = "公司董事会审议通过了相关议案。";
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, titles[i], text, &res), 0);
+    const nlp_event *ev = find_event(&res, "企业收购");
+    assert_non_null(ev);
+    expect_arg(ev, "收购方", "青禾控股");
+    expect_verbatim(&res, text, titles[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -484,6 +502,7 @@ int main(void) {
       cmocka_unit_test(test_trigger_lookalikes),
       cmocka_unit_test(test_zhongbiao_amount_before_object),
       cmocka_unit_test(test_reposted_title_is_headline),
+      cmocka_unit_test(test_title_subject_before_amount),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
