@@ -85,6 +85,16 @@ void opp_config_free(opp_config *cfg) {
     strv_free(&cfg->risks[i].subject_roles);
   }
   free(cfg->risks);
+  for (size_t i = 0; i < cfg->ntags; i++) {
+    opp_tag_rule *t = &cfg->tags[i];
+    free(t->id);
+    free(t->template);
+    strv_free(&t->tags_any);
+    strv_free(&t->industry_prefix);
+    strv_free(&t->region_prefix);
+    free(t->products);
+  }
+  free(cfg->tags);
   for (size_t i = 0; i < cfg->npenalties; i++)
     free(cfg->penalties[i].flag);
   free(cfg->penalties);
@@ -433,6 +443,78 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
   return 0;
 }
 
+static int get_bool3(cfg_ctx *c, json_t *o, const char *path,
+                     const char *key, int *out) {
+  json_t *v = json_object_get(o, key);
+  *out = -1;
+  if (!v)
+    return 0;
+  if (!json_is_boolean(v))
+    return cfg_fail(c, "%s: \"%s\" must be true or false", path, key);
+  *out = json_is_true(v);
+  return 0;
+}
+
+/* data/tags.json (optional: without it there is no tag marketing). */
+static int load_tags(cfg_ctx *c, opp_config *cfg, json_t *root) {
+  json_t *rules = json_object_get(root, "rules");
+  if (!json_is_array(rules))
+    return cfg_fail(c, "\"rules\" must be an array");
+  cfg->tags = calloc(json_array_size(rules) + 1, sizeof *cfg->tags);
+  if (!cfg->tags)
+    return OPP_ENOMEM;
+  size_t i;
+  json_t *j;
+  int rc;
+  json_array_foreach(rules, i, j) {
+    char path[48];
+    snprintf(path, sizeof path, "rules[%zu]", i);
+    if (!json_is_object(j))
+      return cfg_fail(c, "%s: must be an object", path);
+    opp_tag_rule *t = &cfg->tags[cfg->ntags++];
+    double expiry = 0;
+    t->weight = 1;
+    if ((rc = get_str(c, j, path, "id", true, &t->id)) ||
+        (rc = get_str(c, j, path, "template", true, &t->template)) ||
+        (rc = get_strv(c, j, path, "tags_any", &t->tags_any)) ||
+        (rc = get_strv(c, j, path, "industry_prefix", &t->industry_prefix)) ||
+        (rc = get_strv(c, j, path, "region_prefix", &t->region_prefix)) ||
+        (rc = get_num(c, j, path, "founded_within_days", false, 1,
+                      &t->founded_within_days)) ||
+        (rc = get_num(c, j, path, "min_capital", false, 0, &t->min_capital)) ||
+        (rc = get_num(c, j, path, "weight", false, 0, &t->weight)) ||
+        (rc = get_num(c, j, path, "expiry_days", false, 1, &expiry)) ||
+        (rc = get_bool3(c, j, path, "listed", &t->listed)) ||
+        (rc = get_bool3(c, j, path, "client", &t->client)))
+      return rc;
+    t->expiry_days = (int)expiry;
+    for (size_t k = 0; k + 1 < cfg->ntags; k++)
+      if (!strcmp(cfg->tags[k].id, t->id))
+        return cfg_fail(c, "%s: id '%s' is already used by rules[%zu]", path,
+                        t->id, k);
+    json_t *pa = json_object_get(j, "products");
+    if (!json_is_array(pa) || !json_array_size(pa))
+      return cfg_fail(c, "%s: \"products\" must be a non-empty array of "
+                         "product ids of products.json", path);
+    if (!(t->products = calloc(json_array_size(pa), sizeof *t->products)))
+      return OPP_ENOMEM;
+    size_t k;
+    json_t *pv;
+    json_array_foreach(pa, k, pv) {
+      const char *id = json_string_value(pv);
+      size_t m = 0;
+      while (id && m < cfg->nproducts && strcmp(cfg->products[m].id, id))
+        m++;
+      if (!id || m == cfg->nproducts)
+        return cfg_fail(c, "%s: product '%s' is not in products.json", path,
+                        id ? id : "(not a string)");
+      t->products[t->nproducts++] = m;
+      t->revenue_factor += cfg->products[m].revenue_factor;
+    }
+  }
+  return 0;
+}
+
 int opp_config_load(const char *data_dir, opp_config **out, char *err,
                     size_t errlen) {
   if (err && errlen)
@@ -458,6 +540,18 @@ int opp_config_load(const char *data_dir, opp_config **out, char *err,
     if (root) {
       rc = load_scoring(&c, cfg, root);
       json_decref(root);
+    }
+  }
+  if (!rc) {
+    snprintf(path, sizeof path, "%s/tags.json", data_dir);
+    FILE *probe = fopen(path, "r");
+    if (probe) {
+      fclose(probe);
+      root = load_json(&c, path, &rc);
+      if (root) {
+        rc = load_tags(&c, cfg, root);
+        json_decref(root);
+      }
     }
   }
   if (rc) {

@@ -80,8 +80,13 @@ typedef struct old_ref {
  * deleted (folded into the one a group kept), or neither (stale). */
 typedef struct old_opp {
   uint64_t id;
-  bool claimed, deleted, from_events;
+  bool claimed, deleted, from_events, from_tags;
 } old_opp;
+
+typedef struct tag_hit {
+  uint64_t ent;
+  size_t rule; /* index into opp_config.tags */
+} tag_hit;
 
 typedef struct drop_rec {
   uint64_t evt;
@@ -129,6 +134,8 @@ typedef struct gen {
   size_t noref, caporef;
   old_opp *olds;
   size_t nolds, capolds;
+  tag_hit *tags; /* (enterprise, tag rule) matches of this run */
+  size_t ntags, captags;
   drop_rec *drops; /* every drop of this run, for stale opportunities */
   size_t ndrops, capdrops;
   int err;
@@ -1063,7 +1070,9 @@ static int on_old(void *ctx, const Oppgraph__V1__Opportunity *o) {
     g->olds = p;
     g->capolds = cap;
   }
-  g->olds[g->nolds++] = (old_opp){o->id, false, false, o->n_event_ids > 0};
+  g->olds[g->nolds++] =
+      (old_opp){o->id, false, false, o->n_event_ids > 0,
+                o->dedup_key && !strncmp(o->dedup_key, "tag#", 4)};
   for (size_t i = 0; i < o->n_event_ids; i++) {
     if (g->noref == g->caporef) {
       size_t cap = g->caporef ? g->caporef * 2 : 256;
@@ -1483,6 +1492,9 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
   o.document_ids = docs;
   o.n_document_ids = ndocs;
   o.amount = amount > 0 ? (int64_t)llround(amount) : 0;
+  /* the RM's words from RecordFeedback belong to the record, not to us */
+  o.feedback_reason = old ? old->feedback_reason : (char *)"";
+  o.feedback_at = old ? old->feedback_at : 0;
 
   g->rep->opportunities++;
   if (nflags)
@@ -1526,7 +1538,7 @@ out:
 static int expire_stale(gen *g) {
   for (size_t i = 0; i < g->nolds; i++) {
     old_opp *op = &g->olds[i];
-    if (op->claimed || op->deleted || !op->from_events)
+    if (op->claimed || op->deleted || (!op->from_events && !op->from_tags))
       continue;
     Oppgraph__V1__Opportunity *o;
     if (store_opp_get(g->txn, op->id, &o))
@@ -1536,7 +1548,9 @@ static int expire_stale(gen *g) {
       oppgraph__v1__opportunity__free_unpacked(o, NULL);
       continue;
     }
-    const char *why = "来源事件已删除或不再匹配产品规则 (no longer generated)";
+    const char *why = op->from_tags
+                          ? "标签规则不再适用 (tag rule no longer matches)"
+                          : "来源事件已删除或不再匹配产品规则 (no longer generated)";
     for (size_t k = 0; k < o->n_event_ids; k++) {
       bool hit = false;
       for (size_t d = 0; d < g->ndrops && !hit; d++)
@@ -1569,6 +1583,232 @@ static int expire_stale(gen *g) {
     g->rep->stale++;
   }
   return 0;
+}
+
+/* ---- tag marketing (data/tags.json) -------------------------------------- */
+
+static bool prefix_any(const opp_strv *v, const char *s) {
+  for (size_t i = 0; i < v->n; i++)
+    if (has_text(s) && !strncmp(s, v->v[i], strlen(v->v[i])))
+      return true;
+  return false;
+}
+
+static bool tag_matches(const gen *g, const opp_tag_rule *t,
+                        const Oppgraph__V1__Enterprise *en) {
+  if (t->tags_any.n) {
+    bool any = false;
+    for (size_t i = 0; i < en->n_tags && !any; i++)
+      any = strv_has(&t->tags_any, en->tags[i]);
+    if (!any)
+      return false;
+  }
+  if (t->founded_within_days > 0) {
+    int32_t f = parse_day(en->founded);
+    if (f == NO_DATE || f > g->today ||
+        g->today - f > t->founded_within_days)
+      return false;
+  }
+  if (t->listed >= 0 && has_text(en->stock_code) != (t->listed == 1))
+    return false;
+  if (t->client >= 0 && en->is_client != (t->client == 1))
+    return false;
+  if (t->industry_prefix.n && !prefix_any(&t->industry_prefix, en->industry))
+    return false;
+  if (t->region_prefix.n && !prefix_any(&t->region_prefix, en->region))
+    return false;
+  if (t->min_capital > 0 && !((double)en->registered_capital >= t->min_capital))
+    return false;
+  return true;
+}
+
+static int on_tag_ent(void *ctx, const Oppgraph__V1__Enterprise *en) {
+  gen *g = ctx;
+  for (size_t i = 0; i < g->cfg->ntags; i++) {
+    if (!tag_matches(g, &g->cfg->tags[i], en))
+      continue;
+    if (g->ntags == g->captags) {
+      size_t cap = g->captags ? g->captags * 2 : 64;
+      tag_hit *p = realloc(g->tags, cap * sizeof *p);
+      if (!p)
+        return g->err = OPP_ENOMEM, 1;
+      g->tags = p;
+      g->captags = cap;
+    }
+    g->tags[g->ntags++] = (tag_hit){en->id, i};
+  }
+  return 0;
+}
+
+/* Expands {enterprise} {products} {why} {tags} {founded} {capital}. */
+static void render_tag(FILE *f, const char *t, const opp_tag_rule *tr,
+                       const Oppgraph__V1__Enterprise *en, const char *prods,
+                       const char *why) {
+  while (*t) {
+    const char *close = *t == '{' ? strchr(t, '}') : NULL;
+    if (!close) {
+      fputc(*t++, f);
+      continue;
+    }
+    size_t n = (size_t)(close - t - 1);
+    const char *name = t + 1;
+#define IS(s) (n == strlen(s) && !strncmp(name, s, n))
+    if (IS("enterprise")) {
+      fputs(en->name, f);
+    } else if (IS("products")) {
+      fputs(prods, f);
+    } else if (IS("why")) {
+      fputs(why, f);
+    } else if (IS("founded")) {
+      fputs(has_text(en->founded) ? en->founded : "未知", f);
+    } else if (IS("capital")) {
+      char a[64];
+      format_amount((double)en->registered_capital, a, sizeof a);
+      fputs(en->registered_capital > 0 ? a + strlen("金额") : "未披露", f);
+    } else if (IS("tags")) {
+      size_t k = 0;
+      for (size_t i = 0; i < en->n_tags; i++)
+        if (!tr->tags_any.n || strv_has(&tr->tags_any, en->tags[i]))
+          fprintf(f, "%s%s", k++ ? "、" : "", en->tags[i]);
+    } else {
+      fwrite(t, 1, n + 2, f); /* unknown: kept, so a typo shows */
+    }
+#undef IS
+    t = close + 1;
+  }
+}
+
+static int make_tag_opp(gen *g, const tag_hit *h) {
+  const opp_config *cfg = g->cfg;
+  const opp_tag_rule *t = &cfg->tags[h->rule];
+  char key[160];
+  snprintf(key, sizeof key, "tag#%s|%llu", t->id, (unsigned long long)h->ent);
+  Oppgraph__V1__Enterprise *en = NULL;
+  Oppgraph__V1__Opportunity *old = NULL;
+  char *expl = NULL, *prodtxt = NULL;
+  size_t el = 0, pl = 0;
+  char **prodnames = calloc(t->nproducts, sizeof *prodnames);
+  char *flags[4];
+  size_t nflags = 0;
+  int rc = 0;
+  if (!prodnames)
+    return OPP_ENOMEM;
+  if (store_ent_get(g->txn, h->ent, &en)) {
+    rc = OPP_ESTORE;
+    goto out;
+  }
+  uint64_t old_id;
+  int frc = store_opp_by_dedup(g->txn, key, &old_id);
+  if (frc && frc != STORE_ENOTFOUND) {
+    rc = OPP_ESTORE;
+    goto out;
+  }
+  if (!frc) {
+    if (store_opp_get(g->txn, old_id, &old)) {
+      rc = OPP_ESTORE;
+      goto out;
+    }
+    old_opp *op = old_find(g, old_id);
+    if (op)
+      op->claimed = true;
+  }
+  double penalty = 0;
+  uint64_t circle_id;
+  if (!store_circle_of(g->txn, h->ent, &circle_id))
+    flags[nflags++] = FLAG_CIRCLE;
+  if (en->credit_declined)
+    flags[nflags++] = FLAG_DECLINED;
+  for (size_t i = 0; i < nflags; i++)
+    penalty += opp_penalty_of(cfg, flags[i]);
+  double amt = en->registered_capital > 0 ? (double)en->registered_capital
+                                          : cfg->default_amount;
+  double value =
+      fmin(1.0, log10(1.0 + amt * t->revenue_factor) / cfg->value_log_cap);
+  relation rel;
+  if ((rc = find_relation(g, en, &rel)))
+    goto out;
+  double prob = en->is_client ? cfg->p_client
+                : rel.found   ? cfg->p_related
+                              : cfg->p_prospect;
+  double urgency = t->weight;
+  double score = cfg->scale * value * prob * urgency - penalty;
+  Oppgraph__V1__OppStatus status =
+      old ? old->status : OPPGRAPH__V1__OPP_STATUS__OPP_NEW;
+  if (status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED)
+    status = OPPGRAPH__V1__OPP_STATUS__OPP_NEW; /* the rule matches again */
+  bool active = status == OPPGRAPH__V1__OPP_STATUS__OPP_NEW ||
+                status == OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED;
+  bool seen = old && old->status != OPPGRAPH__V1__OPP_STATUS__OPP_NEW &&
+              old->status != OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED;
+  char why[1024];
+  const char *rm_id =
+      assign_rm(g, en, &rel, seen ? old->rm_id : NULL, active, why, sizeof why);
+  FILE *pf = open_memstream(&prodtxt, &pl);
+  FILE *ef = pf ? open_memstream(&expl, &el) : NULL;
+  if (!pf || !ef) {
+    if (pf)
+      fclose(pf);
+    rc = OPP_ENOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < t->nproducts; i++) {
+    prodnames[i] = cfg->products[t->products[i]].name;
+    fprintf(pf, "%s%s", i ? "、" : "", prodnames[i]);
+  }
+  fclose(pf);
+  render_tag(ef, t->template, t, en, prodtxt, why);
+  if (nflags) {
+    fputs("；风险提示: ", ef);
+    for (size_t i = 0; i < nflags; i++)
+      fprintf(ef, "%s%s", i ? "、" : "", flags[i]);
+  }
+  fclose(ef);
+  Oppgraph__V1__ScoreParts parts = OPPGRAPH__V1__SCORE_PARTS__INIT;
+  parts.value = value;
+  parts.probability = prob;
+  parts.urgency = urgency;
+  parts.risk_penalty = penalty;
+  Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
+  o.id = old ? old->id : 0;
+  o.enterprise_id = h->ent;
+  o.enterprise_name = en->name;
+  o.type = (char *)"标签营销";
+  o.products = prodnames;
+  o.n_products = t->nproducts;
+  o.score = score;
+  o.parts = &parts;
+  o.risk_flags = flags;
+  o.n_risk_flags = nflags;
+  o.explanation = expl;
+  o.dedup_key = key;
+  o.rm_id = (char *)rm_id;
+  o.status = status;
+  o.created_at = old ? old->created_at : g->now;
+  o.updated_at = old ? old->updated_at : g->now;
+  o.feedback_reason = old ? old->feedback_reason : (char *)"";
+  o.feedback_at = old ? old->feedback_at : 0;
+  g->rep->tagged++;
+  if (old && same_record(old, &o)) {
+    g->rep->unchanged++;
+  } else {
+    if (old) {
+      o.updated_at = g->now;
+      g->rep->updated++;
+    } else {
+      g->rep->created++;
+    }
+    if (store_opp_put(g->txn, &o))
+      rc = OPP_ESTORE;
+  }
+out:
+  if (en)
+    oppgraph__v1__enterprise__free_unpacked(en, NULL);
+  if (old)
+    oppgraph__v1__opportunity__free_unpacked(old, NULL);
+  free(prodnames);
+  free(prodtxt);
+  free(expl);
+  return rc;
 }
 
 /* Risk events also flag the enterprises they reach through the graph
@@ -1696,6 +1936,15 @@ int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
       i = j;
     }
   }
+  if (!rc && cfg->ntags) {
+    src = store_ent_foreach(g.txn, on_tag_ent, &g);
+    if (g.err)
+      rc = g.err;
+    else if (src < 0)
+      rc = OPP_ESTORE;
+    for (size_t i = 0; !rc && i < g.ntags; i++)
+      rc = make_tag_opp(&g, &g.tags[i]);
+  }
   if (!rc)
     rc = expire_stale(&g);
   for (size_t i = 0; i < g.nc; i++) {
@@ -1706,6 +1955,7 @@ int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
   free(g.oref);
   free(g.olds);
   free(g.drops);
+  free(g.tags);
   free(g.r);
   for (size_t i = 0; i < g.nrms; i++)
     oppgraph__v1__rm__free_unpacked(g.rms[i].rm, NULL);

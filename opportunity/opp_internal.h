@@ -41,6 +41,20 @@ typedef struct opp_rule {
   char *group_check_role;
 } opp_rule;
 
+/* A tag-marketing rule (data/tags.json); conditions absent = not checked. */
+typedef struct opp_tag_rule {
+  char *id, *template;
+  opp_strv tags_any, industry_prefix, region_prefix;
+  double founded_within_days; /* 0 = not checked */
+  int listed, client;         /* -1 = not checked, else 0 / 1 */
+  double min_capital;         /* 0 = not checked */
+  double weight;
+  int expiry_days; /* after founding, with founded_within_days; 0 = never */
+  size_t *products;
+  size_t nproducts;
+  double revenue_factor;
+} opp_tag_rule;
+
 typedef struct opp_risk_rule {
   char *event, *flag;
   opp_strv subject_roles;
@@ -56,6 +70,8 @@ struct opp_config {
   size_t nproducts;
   opp_rule *rules;
   size_t nrules;
+  opp_tag_rule *tags;
+  size_t ntags;
   opp_risk_rule *risks;
   size_t nrisks;
   opp_penalty *penalties;

@@ -19,6 +19,20 @@
  *                  document's published date, else the event date): every
  *                  source has one, event-time arguments are often missing
  *
+ * That key is each report's own; reports of one real event are merged
+ * first (same rule; same subject, or one group with a known common identity
+ * or near-duplicate texts; identity roles agreeing, enterprises resolved
+ * through the name/alias index; amounts within a tolerance or missing;
+ * disclosure dates within a window -- "dedup" in data/opportunity.json),
+ * transitively, and the merged opportunity takes the smallest member key
+ * ("~2", "~3" appended when two distinct events share it).  An opportunity
+ * stored earlier is continued when it holds one of the group's events or its
+ * key; other stored records of the same group are deleted (store_opp_del).
+ * Tag marketing (data/tags.json) adds "tag#<rule>|<enterprise id>".
+ * Stored active opportunities no longer generated (their reports are now
+ * dropped, their tag rule no longer matches) become expired, the reason
+ * appended to the explanation (opp_report.stale).
+ *
  * Regeneration is idempotent: an existing opportunity (found by its key)
  * keeps its id, status, creation time and, for prospects, its RM; a record is
  * rewritten (and updated_at moved to now) only when something in it changed.
@@ -75,6 +89,7 @@ typedef struct opp_report {
   /* active opportunities of earlier runs whose reports no longer make a
    * candidate: expired with the reason in their explanation */
   size_t stale;
+  size_t tagged; /* opportunities from tag rules (data/tags.json) */
 } opp_report;
 
 /* Expired opportunities keep their score parts but their score is lowered

@@ -951,6 +951,62 @@ static void test_stale_opportunity_expires(void **state) {
   check_store(f);
 }
 
+
+/* Tag marketing (data/tags.json): a new high-tech prospect gets an
+ * opportunity with products and explanation; once the tag is gone it
+ * expires with that reason.  RM feedback words survive regeneration. */
+static void test_tag_marketing(void **state) {
+  fx *f = *state;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+  char *tags[1] = {(char *)"高新技术企业"};
+  e.name = (char *)"杭州庚智能科技有限公司";
+  e.region = (char *)"330106";
+  e.founded = (char *)"2023-09-01";
+  e.tags = tags;
+  e.n_tags = 1;
+  e.rm_id = (char *)"";
+  assert_int_equal(store_ent_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.tagged, 1);
+  Oppgraph__V1__Opportunity *o = opp_of(f, e.id, NULL);
+  assert_non_null(o);
+  assert_string_equal(o->type, "标签营销");
+  assert_string_equal(o->products[0], "流动资金贷款");
+  assert_non_null(strstr(o->explanation, "新设高新技术企业"));
+  assert_non_null(strstr(o->explanation, "2023-09-01"));
+  assert_string_equal(o->rm_id, "RM001"); /* territory 3301 */
+  /* feedback recorded by the server is kept by a rerun */
+  o->feedback_reason = (char *)"已联系";
+  o->status = OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  assert_int_equal(store_opp_put(txn, o), 0);
+  assert_int_equal(store_commit(txn), 0);
+  o->feedback_reason = NULL;
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  generate(f, &rep);
+  assert_int_equal(rep.updated, 0);
+  o = opp_of(f, e.id, NULL);
+  assert_string_equal(o->feedback_reason, "已联系");
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  /* the tag removed: expired, with the reason */
+  e.n_tags = 0;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  assert_int_equal(store_ent_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  generate(f, &rep);
+  assert_int_equal(rep.tagged, 0);
+  assert_int_equal(rep.stale, 1);
+  o = opp_of(f, e.id, NULL);
+  assert_int_equal(o->status, OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED);
+  assert_non_null(strstr(o->explanation, "标签规则不再适用"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  check_store(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -988,6 +1044,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_stale_opportunity_expires, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_tag_marketing, setup, teardown),
   };
   return cmocka_run_group_tests_name("opportunity", tests, NULL, NULL);
 }
