@@ -420,6 +420,23 @@ static void test_title_subject_before_amount(void **state) {
   }
 }
 
+/* A formal award notice lists the project and its owner as items. */
+static void test_zhongbiao_listed_items(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "近日，公司收到中标通知书，确认公司中标。\n"
+                     "一、项目基本情况\n"
+                     "1、项目业主方：江川水务发展有限公司\n"
+                     "2、项目名称：江川市北区供水管网改造工程\n";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, "某某股份中标公告", text, &res), 0);
+  const nlp_event *ev = find_event(&res, "中标");
+  assert_non_null(ev);
+  expect_arg(ev, "中标标的", "江川市北区供水管网改造工程");
+  expect_arg(ev, "招标方", "江川水务发展有限公司");
+  expect_verbatim(&res, text, "某某股份中标公告");
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -505,6 +522,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_amount_before_object),
       cmocka_unit_test(test_reposted_title_is_headline),
       cmocka_unit_test(test_title_subject_before_amount),
+      cmocka_unit_test(test_zhongbiao_listed_items),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
