@@ -437,6 +437,17 @@ static void test_zhongbiao_listed_items(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Losses of investors and per-share earnings are no company loss. */
+static void test_kuisun_not_investors(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "该股今日跌停，3万户投资者人均亏损1.2万元。"
+                     "预计基本每股收益亏损约0.05元。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  assert_null(find_event(&res, "亏损"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -523,6 +534,7 @@ int main(void) {
       cmocka_unit_test(test_reposted_title_is_headline),
       cmocka_unit_test(test_title_subject_before_amount),
       cmocka_unit_test(test_zhongbiao_listed_items),
+      cmocka_unit_test(test_kuisun_not_investors),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
