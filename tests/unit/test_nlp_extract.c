@@ -448,6 +448,23 @@ static void test_kuisun_not_investors(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A headline's subject ends before the period it reports on. */
+static void test_title_subject_before_period(void **state) {
+  nlp_rules *r = *state;
+  const char *titles[] = {"青禾科技Q3亏损2亿元 毛利率下降",
+                          "青禾科技2020年上半年亏损1.2亿元"};
+  const char *text = "公司日前发布财务报告，经营情况不及预期。";
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, titles[i], text, &res), 0);
+    const nlp_event *ev = find_event(&res, "亏损");
+    assert_non_null(ev);
+    expect_arg(ev, "公司名称", "青禾科技");
+    expect_verbatim(&res, text, titles[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -535,6 +552,7 @@ int main(void) {
       cmocka_unit_test(test_title_subject_before_amount),
       cmocka_unit_test(test_zhongbiao_listed_items),
       cmocka_unit_test(test_kuisun_not_investors),
+      cmocka_unit_test(test_title_subject_before_period),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
