@@ -465,6 +465,26 @@ static void test_title_subject_before_period(void **state) {
   }
 }
 
+/* How shares were traded ("逢高减持") and a negation ("某某未减持") are
+ * never part of the seller's name. */
+static void test_jianchi_no_adverb_holder(void **state) {
+  nlp_rules *r = *state;
+  const char *titles[] = {"青禾科技：股东逢高减持", "青禾科技：股东未减持"};
+  const char *texts[] = {"公司股东逢高减持公司股份300万股。",
+                         "公司股东李文涛未减持公司股份。"};
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, titles[i], texts[i], &res), 0);
+    const nlp_event *ev = find_event(&res, "股东减持");
+    assert_non_null(ev);
+    const nlp_arg *who = find_arg(ev, "减持方");
+    if (who)
+      fail_msg("减持方 \"%s\" found in \"%s\"", who->text, texts[i]);
+    expect_verbatim(&res, texts[i], titles[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -553,6 +573,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_listed_items),
       cmocka_unit_test(test_kuisun_not_investors),
       cmocka_unit_test(test_title_subject_before_period),
+      cmocka_unit_test(test_jianchi_no_adverb_holder),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
