@@ -485,6 +485,24 @@ static void test_jianchi_no_adverb_holder(void **state) {
   }
 }
 
+/* "全盘收购", "通过该公司收购": a manner or a clause opener is no buyer. */
+static void test_shougou_no_clause_buyer(void **state) {
+  nlp_rules *r = *state;
+  const char *texts[] = {"在全盘收购谈判失败后，双方重启谈判。",
+                         "远帆科技表示，将通过该公司收购青禾物流有限公司51%股权。"};
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, NULL, texts[i], &res), 0);
+    const nlp_event *ev = find_event(&res, "企业收购");
+    assert_non_null(ev);
+    const nlp_arg *who = find_arg(ev, "收购方");
+    if (who)
+      fail_msg("收购方 \"%s\" found in \"%s\"", who->text, texts[i]);
+    expect_verbatim(&res, texts[i], NULL);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -574,6 +592,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_not_investors),
       cmocka_unit_test(test_title_subject_before_period),
       cmocka_unit_test(test_jianchi_no_adverb_holder),
+      cmocka_unit_test(test_shougou_no_clause_buyer),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
