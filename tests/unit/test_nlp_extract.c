@@ -503,6 +503,21 @@ static void test_shougou_no_clause_buyer(void **state) {
   }
 }
 
+/* "自2009年起担任": the tail of a date is no executive's name. */
+static void test_gaoguan_date_tail_no_name(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "年报显示，周立新自2012年起担任远帆科技非执行董事。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  for (size_t i = 0; i < res.n; i++) {
+    const nlp_arg *a = find_arg(&res.events[i], "高管姓名");
+    if (a && !strcmp(a->text, "年起"))
+      fail_msg("高管姓名 \"年起\" taken from a date");
+  }
+  expect_verbatim(&res, text, NULL);
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -593,6 +608,7 @@ int main(void) {
       cmocka_unit_test(test_title_subject_before_period),
       cmocka_unit_test(test_jianchi_no_adverb_holder),
       cmocka_unit_test(test_shougou_no_clause_buyer),
+      cmocka_unit_test(test_gaoguan_date_tail_no_name),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
