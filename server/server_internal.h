@@ -139,6 +139,8 @@ typedef struct srv_sub {
   char target[64]; /* RM whose pushes are wanted; "*" = all visible */
   uint64_t seq;    /* last push sequence delivered or skipped */
   int sent;        /* messages sent (Health/Watch sends one) */
+  char token_id[SRV_TOKEN_ID_LEN + 1]; /* re-checked at every wake-up: a
+                                          revoked token's stream ends */
 } srv_sub;
 /* Authenticates a streaming call and positions it.  0, or -1 with rep set. */
 int srv_stream_open(const srv_ctx *ctx, const ProtobufCMessage *req,

@@ -573,6 +573,21 @@ static void srv_get_opportunity(const srv_ctx *ctx, const ProtobufCMessage *msg,
   store_abort(txn);
 }
 
+/* Registry fields are public record, but which RM owns a client, that it is
+ * a client at all, and the bank's own credit_declined flag belong to that
+ * RM's book: an RM who may not read the owner's data (srv_may_read: the
+ * owner, their lead, an admin) gets the enterprise without them. */
+static void srv_ent_redact(store_txn *txn, const Oppgraph__V1__Rm *me,
+                           Oppgraph__V1__Enterprise *e) {
+  if (!e->rm_id || !*e->rm_id || srv_may_read(txn, me, e->rm_id) == SRV_OK)
+    return;
+  if (e->rm_id != protobuf_c_empty_string)
+    free(e->rm_id);
+  e->rm_id = (char *)protobuf_c_empty_string;
+  e->is_client = false;
+  e->credit_declined = false;
+}
+
 static void srv_get_enterprise(const srv_ctx *ctx, const ProtobufCMessage *msg,
                                srv_reply *rep) {
   const Oppgraph__V1__GetEnterpriseRequest *req =
@@ -619,8 +634,10 @@ static void srv_get_enterprise(const srv_ctx *ctx, const ProtobufCMessage *msg,
     srv_reply_error(rep, SRV_ST_INTERNAL,
                     "looking up the enterprise with %s failed: %s", key,
                     store_strerror(rc));
-  else
+  else {
+    srv_ent_redact(txn, me, e);
     srv_reply_message(rep, &e->base);
+  }
   if (e)
     oppgraph__v1__enterprise__free_unpacked(e, NULL);
   oppgraph__v1__rm__free_unpacked(me, NULL);

@@ -12,7 +12,12 @@
  * opportunity sent is the record as stored now (an entry whose record
  * changed again later is sent once per log entry; the later entry carries
  * the newer state).
+ *
+ * Every wake-up of a stream first re-reads its token record: a stream whose
+ * token was revoked (or whose RM was removed) since it opened ends there with
+ * UNAUTHENTICATED, before it could be sent anything more.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +98,11 @@ int srv_stream_open(const srv_ctx *ctx, const ProtobufCMessage *msg,
     snprintf(sub->target, sizeof sub->target, "%s", target);
     sub->role = me->role;
     sub->seq = have_from ? from : head;
+    /* srv_token_verify accepted it: the id is 12 hex digits; lower-case as
+     * the store keys it */
+    for (int i = 0; i < SRV_TOKEN_ID_LEN; i++)
+      sub->token_id[i] = (char)tolower((unsigned char)ctx->bearer[i]);
+    sub->token_id[SRV_TOKEN_ID_LEN] = '\0';
   }
   oppgraph__v1__rm__free_unpacked(me, NULL);
   store_abort(txn);
@@ -115,6 +125,27 @@ static bool srv_sub_sees(store_txn *txn, const srv_sub *sub,
   bool same = rm->team && !strcmp(rm->team, sub->team);
   oppgraph__v1__rm__free_unpacked(rm, NULL);
   return same;
+}
+
+/* Is the token the stream was opened with still valid (not revoked, its RM
+ * still there)?  A store error counts as valid: the delivery that follows
+ * reports it. */
+static bool srv_sub_token_live(store_txn *txn, const srv_sub *sub) {
+  Oppgraph__V1__TokenRecord *rec = NULL;
+  int rc = store_token_get(txn, sub->token_id, &rec);
+  if (rc)
+    return rc != STORE_ENOTFOUND;
+  bool live = !rec->revoked && rec->rm_id && !strcmp(rec->rm_id, sub->rm_id);
+  oppgraph__v1__token_record__free_unpacked(rec, NULL);
+  if (live) {
+    Oppgraph__V1__Rm *rm = NULL;
+    rc = store_rm_get(txn, sub->rm_id, &rm);
+    if (rc == STORE_ENOTFOUND)
+      live = false;
+    if (rm)
+      oppgraph__v1__rm__free_unpacked(rm, NULL);
+  }
+  return live;
 }
 
 static int srv_watch_next(srv_sub *sub, bool stopping, srv_reply *rep) {
@@ -202,6 +233,17 @@ int srv_stream_next(const srv_ctx *ctx, srv_sub *sub, bool stopping,
     pc->txn = NULL;
     srv_reply_error(rep, SRV_ST_INTERNAL, "cannot read the store: %s",
                     store_last_error());
+    return -1;
+  }
+  /* A token revoked (or whose RM was removed) since the stream opened: the
+   * stream ends here, before anything more is sent.  Streams wake after each
+   * write the server commits, so that is the first moment it could leak. */
+  if (!srv_sub_token_live(pc->txn, sub)) {
+    srv_push_cache_destroy(&local);
+    srv_reply_error(rep, SRV_ST_UNAUTHENTICATED,
+                    "token %s was revoked while this stream was open: "
+                    "reconnect with a valid token",
+                    sub->token_id);
     return -1;
   }
   int out = 0;
