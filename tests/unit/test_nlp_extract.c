@@ -518,6 +518,21 @@ static void test_gaoguan_date_tail_no_name(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A running total of pledges is dated as of the announcement. */
+static void test_zhiya_as_of_date(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "截至目前，控股股东李文涛累计质押公司股份1200万股，"
+                     "占其所持公司股份的30%。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, "青禾科技：控股股东股份质押", text, &res),
+                   0);
+  const nlp_event *ev = find_event(&res, "质押");
+  assert_non_null(ev);
+  expect_arg(ev, "事件时间", "截至目前");
+  expect_verbatim(&res, text, "青禾科技：控股股东股份质押");
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -609,6 +624,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_no_adverb_holder),
       cmocka_unit_test(test_shougou_no_clause_buyer),
       cmocka_unit_test(test_gaoguan_date_tail_no_name),
+      cmocka_unit_test(test_zhiya_as_of_date),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
