@@ -533,6 +533,17 @@ static void test_zhiya_as_of_date(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Escaping delisting, or delisting rules, are no delisting. */
+static void test_shangshi_not_delisting(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "这家公司要出售资产摆脱退市命运。"
+                     "退市“利剑”高悬，多家公司忙于自救。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  assert_null(find_event(&res, "公司上市"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -625,6 +636,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_no_clause_buyer),
       cmocka_unit_test(test_gaoguan_date_tail_no_name),
       cmocka_unit_test(test_zhiya_as_of_date),
+      cmocka_unit_test(test_shangshi_not_delisting),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
