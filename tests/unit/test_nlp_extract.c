@@ -544,6 +544,23 @@ static void test_shangshi_not_delisting(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A column name before "丨" or "︱" is not the subject. */
+static void test_title_column_separator(void **state) {
+  nlp_rules *r = *state;
+  const char *titles[] = {"财经早知道丨青禾科技2020年亏损3亿元",
+                          "港股观察︱青禾科技2020年亏损3亿元"};
+  const char *text = "公司日前发布年度报告，经营情况不及预期。";
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, titles[i], text, &res), 0);
+    const nlp_event *ev = find_event(&res, "亏损");
+    assert_non_null(ev);
+    expect_arg(ev, "公司名称", "青禾科技");
+    expect_verbatim(&res, text, titles[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -637,6 +654,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_date_tail_no_name),
       cmocka_unit_test(test_zhiya_as_of_date),
       cmocka_unit_test(test_shangshi_not_delisting),
+      cmocka_unit_test(test_title_column_separator),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
