@@ -561,6 +561,23 @@ static void test_title_column_separator(void **state) {
   }
 }
 
+/* "青禾科技预亏…": the forecast verb is not part of the name; "亏损减少"
+ * is the change of the loss. */
+static void test_kuisun_forecast_and_change(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青禾科技预亏2亿元 研发投入加大";
+  const char *text = "公司发布业绩预告，预计上半年亏损2亿元，亏损减少。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "亏损");
+  assert_non_null(ev);
+  expect_arg(ev, "公司名称", "青禾科技");
+  expect_arg(ev, "亏损变化", "减少");
+  expect_arg(ev, "财报周期", "上半年");
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -655,6 +672,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_as_of_date),
       cmocka_unit_test(test_shangshi_not_delisting),
       cmocka_unit_test(test_title_column_separator),
+      cmocka_unit_test(test_kuisun_forecast_and_change),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
