@@ -40,7 +40,9 @@ static void ingest_usage(FILE *f) {
           "  --now T          reference time for scoring, time decay and expiry:\n"
           "                   YYYY-MM-DD or unix seconds (default: now).  The\n"
           "                   bundled sample world is dated 2024-06-30.\n"
-          "  --max-file-size N  refuse files over N bytes (default 512 MiB)\n\n"
+          "  --max-file-size N  refuse files over N bytes (default 512 MiB)\n"
+          "  --max-line N     refuse JSON-lines files with a line over N bytes\n"
+          "                   (default 16 MiB)\n\n"
           "Exit status: 0 all files ingested, 1 some files were rejected (each\n"
           "named on stderr with the reason) or the run failed, 2 usage error.\n");
 }
@@ -83,7 +85,7 @@ static void ingest_cli_on_rule(void *ctx, const char *file, int line,
 int cmd_ingest(int argc, char **argv) {
   const char *db = NULL, *data = cli_data_dir();
   bool progress = isatty(2), quiet = false, derive = true;
-  size_t max_file = 0;
+  size_t max_file = 0, max_line = 0;
   int64_t now = (int64_t)time(NULL);
   const char **paths = calloc((size_t)argc, sizeof *paths);
   size_t npaths = 0;
@@ -104,7 +106,8 @@ int cmd_ingest(int argc, char **argv) {
     } else if (!strcmp(a, "--no-derive")) {
       derive = false;
     } else if (!strcmp(a, "--db") || !strcmp(a, "--data") ||
-               !strcmp(a, "--max-file-size") || !strcmp(a, "--now")) {
+               !strcmp(a, "--max-file-size") || !strcmp(a, "--max-line") ||
+               !strcmp(a, "--now")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "oppgraph ingest: %s needs a value\n", a);
         goto out;
@@ -122,12 +125,16 @@ int cmd_ingest(int argc, char **argv) {
         }
       } else {
         char *end;
-        max_file = strtoull(v, &end, 10);
-        if (*end || end == v || !max_file) {
-          fprintf(stderr, "oppgraph ingest: --max-file-size: '%s' is not a "
-                          "positive byte count\n", v);
+        unsigned long long n = strtoull(v, &end, 10);
+        if (*end || end == v || !n || v[0] == '-') {
+          fprintf(stderr, "oppgraph ingest: %s: '%s' is not a positive byte "
+                          "count\n", a, v);
           goto out;
         }
+        if (!strcmp(a, "--max-line"))
+          max_line = (size_t)n;
+        else
+          max_file = (size_t)n;
       }
     } else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "oppgraph ingest: unknown option '%s'\n\n", a);
@@ -189,6 +196,7 @@ int cmd_ingest(int argc, char **argv) {
       .diag_ctx = &diag,
       .progress = progress,
       .max_file_size = max_file,
+      .max_line = max_line,
   };
   ingest_report rep;
   time_t t0 = time(NULL);

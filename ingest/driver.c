@@ -397,14 +397,16 @@ static void report_add(ingest_report *to, const ingest_report *from) {
 }
 
 static int read_docs(const file_item *it, const char *buf, size_t len,
-                     ingest_docs *docs, char *err, size_t errlen) {
+                     size_t max_line, ingest_docs *docs, char *err,
+                     size_t errlen) {
   switch (it->fmt) {
   case INGEST_FMT_HTML:
     return ingest_read_html(buf, len, it->path, docs, err, errlen);
   case INGEST_FMT_TEXT:
     return ingest_read_text(buf, len, it->path, docs, err, errlen);
   case INGEST_FMT_JSONL:
-    return ingest_read_jsonl(buf, len, it->path, docs, err, errlen);
+    return ingest_read_jsonl_max(buf, len, it->path, max_line, docs, err,
+                                 errlen);
   case INGEST_FMT_ANN_XML:
     return ingest_read_ann_xml(buf, len, it->path, docs, err, errlen);
   default:
@@ -436,7 +438,7 @@ static int ingest_file(store *st, const ingest_config *cfg,
   ingest_docs_init(&docs);
   if (!streamed && it->fmt != INGEST_FMT_REGISTRY) {
     /* Parse before taking the write lock: a malformed file costs no txn. */
-    rc = read_docs(it, buf, len, &docs, err, errlen);
+    rc = read_docs(it, buf, len, cfg->max_line, &docs, err, errlen);
     if (rc)
       goto out;
   }

@@ -140,6 +140,16 @@ int ingest_read_jsonl(const char *buf, size_t len, const char *name,
                       ingest_docs *docs, char *err, size_t errlen);
 int ingest_read_ann_xml(const char *buf, size_t len, const char *name,
                         ingest_docs *docs, char *err, size_t errlen);
+/* ingest_read_jsonl with a limit on the bytes of one line (0 = the default
+ * INGEST_DEFAULT_MAX_LINE): a longer line fails the file with INGEST_ETOOBIG,
+ * "line N: B bytes, over the line limit of M".  XML and HTML nesting is
+ * bounded by libxml2's own limit (256 levels; XML_PARSE_HUGE is never set):
+ * deeper XML fails with INGEST_EPARSE "line N: elements nested deeper than
+ * 256 levels". */
+#define INGEST_DEFAULT_MAX_LINE (16u << 20)
+int ingest_read_jsonl_max(const char *buf, size_t len, const char *name,
+                          size_t max_line, ingest_docs *docs, char *err,
+                          size_t errlen);
 
 /* SHA-256 over title + "\n" + text (both already normalised). */
 int ingest_content_hash(const char *title, const char *text, uint8_t out[32]);
@@ -186,6 +196,7 @@ typedef struct ingest_config {
   void *diag_ctx;
   bool progress;        /* progress lines on stderr, at most 2 a second */
   size_t max_file_size; /* bytes; 0 = 512 MiB */
+  size_t max_line;      /* JSON lines: bytes per line; 0 = 16 MiB */
 } ingest_config;
 
 typedef struct ingest_report {

@@ -320,6 +320,14 @@ static char *json_str(json_t *o, const char *key) {
 
 int ingest_read_jsonl(const char *buf, size_t len, const char *name,
                       ingest_docs *docs, char *err, size_t errlen) {
+  return ingest_read_jsonl_max(buf, len, name, 0, docs, err, errlen);
+}
+
+int ingest_read_jsonl_max(const char *buf, size_t len, const char *name,
+                          size_t max_line, ingest_docs *docs, char *err,
+                          size_t errlen) {
+  if (!max_line)
+    max_line = INGEST_DEFAULT_MAX_LINE;
   char *u8 = NULL;
   size_t u8len = 0;
   int rc = ingest_to_utf8(buf, len, NULL, &u8, &u8len, err, errlen);
@@ -333,6 +341,14 @@ int ingest_read_jsonl(const char *buf, size_t len, const char *name,
     lineno++;
     char *line = p;
     p = eol ? eol + 1 : end;
+    /* one line is one document: a runaway line (a file without newlines,
+     * a pasted dump) is refused before jansson builds it in memory */
+    if (n > max_line) {
+      ingest_errf(err, errlen, "line %zu: %zu bytes, over the line limit of %zu",
+                  lineno, n, max_line);
+      free(u8);
+      return INGEST_ETOOBIG;
+    }
     size_t k = 0;
     while (k < n && isspace((unsigned char)line[k]))
       k++;
@@ -459,8 +475,18 @@ int ingest_read_ann_xml(const char *buf, size_t len, const char *name,
   free(u8);
   if (!doc) {
     const xmlError *e = xmlCtxtGetLastError(ctx);
-    ingest_errf(err, errlen, "line %d: %s", e ? e->line : 0,
-                e && e->message ? ingest_trim(e->message) : "malformed XML");
+    if (e && e->code == XML_ERR_INTERNAL_ERROR && e->message &&
+        strstr(e->message, "depth"))
+      /* libxml2's own words suggest XML_PARSE_HUGE, which we never set:
+       * the nesting limit protects the stack and memory */
+      ingest_errf(err, errlen,
+                  "line %d: elements nested deeper than 256 levels (the "
+                  "nesting limit)",
+                  e->line);
+    else
+      ingest_errf(err, errlen, "line %d: %s", e ? e->line : 0,
+                  e && e->message ? ingest_trim(e->message)
+                                  : "malformed XML");
     xmlFreeParserCtxt(ctx);
     return INGEST_EPARSE;
   }
