@@ -578,6 +578,24 @@ static void test_kuisun_forecast_and_change(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Words of purpose and time before a deal verb name no buyer. */
+static void test_shougou_no_purpose_buyer(void **state) {
+  nlp_rules *r = *state;
+  const char *texts[] = {"公司拟向股东借款5亿元，用于收购青禾物流。",
+                         "报告期内收购青禾物流导致合并范围变化。"};
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, NULL, texts[i], &res), 0);
+    const nlp_event *ev = find_event(&res, "企业收购");
+    assert_non_null(ev);
+    const nlp_arg *who = find_arg(ev, "收购方");
+    if (who)
+      fail_msg("收购方 \"%s\" found in \"%s\"", who->text, texts[i]);
+    expect_verbatim(&res, texts[i], NULL);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -673,6 +691,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_not_delisting),
       cmocka_unit_test(test_title_column_separator),
       cmocka_unit_test(test_kuisun_forecast_and_change),
+      cmocka_unit_test(test_shougou_no_purpose_buyer),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
