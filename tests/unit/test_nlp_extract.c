@@ -596,6 +596,34 @@ static void test_shougou_no_purpose_buyer(void **state) {
   }
 }
 
+/* Central-bank gold and analysts' ratings are no shareholder buying; an
+ * intent word or "也" is not part of the buyer's name. */
+static void test_zengchi_lookalikes(void **state) {
+  nlp_rules *r = *state;
+  nlp_result res;
+  const char *t1 = "央行连续第十个月增持黄金。某券商重申对该股「增持」评级。";
+  assert_int_equal(extract(r, NULL, NULL, t1, &res), 0);
+  assert_null(find_event(&res, "股东增持"));
+  nlp_result_destroy(&res);
+
+  const char *t2 = "青禾科技公告，控股股东有意增持公司股份。";
+  assert_int_equal(extract(r, NULL, NULL, t2, &res), 0);
+  const nlp_event *ev = find_event(&res, "股东增持");
+  assert_non_null(ev);
+  const nlp_arg *who = find_arg(ev, "增持方");
+  if (who && !strcmp(who->text, "有意"))
+    fail_msg("增持方 \"有意\"");
+  nlp_result_destroy(&res);
+
+  const char *t3 = "董事长王建平也增持了公司股份5万股。";
+  assert_int_equal(extract(r, NULL, NULL, t3, &res), 0);
+  ev = find_event(&res, "股东增持");
+  assert_non_null(ev);
+  expect_arg(ev, "增持方", "王建平");
+  expect_verbatim(&res, t3, NULL);
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -692,6 +720,7 @@ int main(void) {
       cmocka_unit_test(test_title_column_separator),
       cmocka_unit_test(test_kuisun_forecast_and_change),
       cmocka_unit_test(test_shougou_no_purpose_buyer),
+      cmocka_unit_test(test_zengchi_lookalikes),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
