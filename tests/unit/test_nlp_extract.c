@@ -624,6 +624,23 @@ static void test_zengchi_lookalikes(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "确定某某有限公司（以下简称…）为中标候选人": the verb is not part of the
+ * name. */
+static void test_zhongbiao_verb_before_name(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青禾建设股份有限公司项目中标公示的提示性公告";
+  const char *text = "招标人发布了评标结果公示，确定青禾建设股份有限公司"
+                     "（以下简称“公司”）为中标候选人第一名。"
+                     "公司近日中标城南供水管网改造工程。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "中标");
+  assert_non_null(ev);
+  expect_arg(ev, "中标公司", "青禾建设股份有限公司");
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -721,6 +738,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_forecast_and_change),
       cmocka_unit_test(test_shougou_no_purpose_buyer),
       cmocka_unit_test(test_zengchi_lookalikes),
+      cmocka_unit_test(test_zhongbiao_verb_before_name),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
