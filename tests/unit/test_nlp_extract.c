@@ -641,6 +641,20 @@ static void test_zhongbiao_verb_before_name(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "某某银行高层再生变": the company ends before 高层 / 人事 / 换帅. */
+static void test_title_subject_before_management(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青禾银行高层再生变 副行长请辞";
+  const char *text = "该行副行长李明远先生因个人原因辞职。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  const nlp_event *ev = find_event(&res, "高管变动");
+  assert_non_null(ev);
+  expect_arg(ev, "任职公司", "青禾银行");
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -739,6 +753,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_no_purpose_buyer),
       cmocka_unit_test(test_zengchi_lookalikes),
       cmocka_unit_test(test_zhongbiao_verb_before_name),
+      cmocka_unit_test(test_title_subject_before_management),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
