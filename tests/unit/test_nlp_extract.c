@@ -655,6 +655,17 @@ static void test_title_subject_before_management(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Bankruptcy law, case counts and a near miss are no bankruptcy. */
+static void test_pochan_lookalikes(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "专家认为破产法实施应有创新。十年间当地审结逾百宗破产案。"
+                     "这家车企去年差点破产。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
+  assert_null(find_event(&res, "企业破产"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -754,6 +765,7 @@ int main(void) {
       cmocka_unit_test(test_zengchi_lookalikes),
       cmocka_unit_test(test_zhongbiao_verb_before_name),
       cmocka_unit_test(test_title_subject_before_management),
+      cmocka_unit_test(test_pochan_lookalikes),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
