@@ -666,6 +666,24 @@ static void test_pochan_lookalikes(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The share of the capital as Hong Kong and plan announcements tell it. */
+static void test_huigou_share_of_capital(void **state) {
+  nlp_rules *r = *state;
+  const char *texts[] = {"青禾控股公布，于2021年3月8日回购5万股，占已发行股份0.002%。",
+                         "青禾控股拟回购股份数量不高于800万股，"
+                         "占本公司目前总股本的比例不高于12.50%。"};
+  const char *want[] = {"0.002%", "12.50%"};
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, NULL, texts[i], &res), 0);
+    const nlp_event *ev = find_event(&res, "股份回购");
+    assert_non_null(ev);
+    expect_arg(ev, "占公司总股本比例", want[i]);
+    expect_verbatim(&res, texts[i], NULL);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -766,6 +784,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_verb_before_name),
       cmocka_unit_test(test_title_subject_before_management),
       cmocka_unit_test(test_pochan_lookalikes),
+      cmocka_unit_test(test_huigou_share_of_capital),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
