@@ -48,6 +48,7 @@
  * sentence of a long announcement that lacks it is the most expensive
  * single fill. */
 #define EX_DOC_SEGS 10
+#define EX_END_SEGS 4 /* closing sentences an "end" fill searches */
 #define EX_SUBJECT_SEGS 3   /* opening sentences searched for the subject */
 #define EX_SUBJECT_SCAN 450 /* bytes of each of them: names come first */
 #define EX_ALIAS_BEFORE 300 /* bytes before an alias anchor the name may sit */
@@ -111,6 +112,7 @@ typedef struct ex_doc {
    * result (found flag and span) */
   struct {
     const pcre2_code *re;
+    int scope; /* NLP_SCOPE_DOC or NLP_SCOPE_END: one pattern may serve both */
     int found;
     ex_span s;
   } doc_cache[32];
@@ -544,10 +546,15 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
     case NLP_SCOPE_TITLE:
       ok = d->tlen && ex_fill_seg(d, f, 0, ev, &s);
       break;
-    case NLP_SCOPE_DOC: {
-      /* the first occurrence in the document, whatever the event */
+    case NLP_SCOPE_DOC:
+    case NLP_SCOPE_END: {
+      /* the first occurrence in the document (or the last one among its
+       * closing sentences, where formal announcements put their date),
+       * whatever the event */
       size_t c;
-      for (c = 0; c < d->ndoc_cache && d->doc_cache[c].re != f->re; c++)
+      for (c = 0; c < d->ndoc_cache && (d->doc_cache[c].re != f->re ||
+                                         d->doc_cache[c].scope != f->scope);
+           c++)
         ;
       if (c < d->ndoc_cache) {
         ok = d->doc_cache[c].found;
@@ -556,10 +563,20 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
       }
       ex_event none = *ev;
       none.seg = -1;
-      for (size_t si = 0; si < d->nsegs && si < EX_DOC_SEGS && !ok; si++)
-        ok = ex_fill_seg(d, f, si, &none, &s);
+      if (f->scope == NLP_SCOPE_DOC) {
+        for (size_t si = 0; si < d->nsegs && si < EX_DOC_SEGS && !ok; si++)
+          ok = ex_fill_seg(d, f, si, &none, &s);
+      } else {
+        for (size_t k = 0; k < EX_END_SEGS && k < d->nsegs && !ok; k++) {
+          size_t si = d->nsegs - 1 - k;
+          if (d->segs[si].title)
+            break; /* the title is sentence 0: the text has ended */
+          ok = ex_fill_seg(d, f, si, &none, &s);
+        }
+      }
       if (d->ndoc_cache < sizeof d->doc_cache / sizeof d->doc_cache[0]) {
         d->doc_cache[d->ndoc_cache].re = f->re;
+        d->doc_cache[d->ndoc_cache].scope = f->scope;
         d->doc_cache[d->ndoc_cache].found = ok;
         d->doc_cache[d->ndoc_cache].s = s;
         d->ndoc_cache++;

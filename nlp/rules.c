@@ -438,6 +438,8 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
     f.scope = NLP_SCOPE_TITLE;
   } else if (!strcmp(scope, "doc")) {
     f.scope = NLP_SCOPE_DOC;
+  } else if (!strcmp(scope, "end")) {
+    f.scope = NLP_SCOPE_END;
   } else if (!strcmp(scope, "sentence")) {
     f.scope = NLP_SCOPE_WINDOW;
   } else if (sscanf(scope, "window:%d,%d", &f.before, &f.after) == 2 &&
@@ -446,7 +448,7 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
   } else {
     rl_diag(L, L->file, line,
             "fill: unknown scope '%s' (sentence, window:B,A, title, doc, "
-            "subject)",
+            "end, subject)",
             scope);
     return 0;
   }

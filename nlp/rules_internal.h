@@ -53,6 +53,7 @@ enum nlp_fill_scope {
   NLP_SCOPE_TITLE,
   NLP_SCOPE_DOC,
   NLP_SCOPE_SUBJECT, /* the document subject, no pattern */
+  NLP_SCOPE_END,     /* the closing sentences of the text, last first */
 };
 
 /* Document-level argument filling for roles a rule left empty. */

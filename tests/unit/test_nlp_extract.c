@@ -684,6 +684,28 @@ static void test_huigou_share_of_capital(void **state) {
   }
 }
 
+/* A formal announcement is dated on its last line, under the board's
+ * signature (fill scope "end"), whether in digits or in Chinese numerals. */
+static void test_signing_date_is_disclosure(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青禾科技股份有限公司关于控股股东部分股份质押的公告";
+  const char *texts[] = {
+      "本公司近日接到控股股东李文涛的通知，获悉其所持本公司部分股份被质押。\n"
+      "特此公告。\n青禾科技股份有限公司董事会\n2021年3月9日\n",
+      "本公司近日接到控股股东李文涛的通知，获悉其所持本公司部分股份被质押。\n"
+      "特此公告。\n青禾科技股份有限公司董事会\n二〇二一年三月九日"};
+  const char *want[] = {"2021年3月9日", "二〇二一年三月九日"};
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, title, texts[i], &res), 0);
+    const nlp_event *ev = find_event(&res, "质押");
+    assert_non_null(ev);
+    expect_arg(ev, "披露时间", want[i]);
+    expect_verbatim(&res, texts[i], title);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -785,6 +807,7 @@ int main(void) {
       cmocka_unit_test(test_title_subject_before_management),
       cmocka_unit_test(test_pochan_lookalikes),
       cmocka_unit_test(test_huigou_share_of_capital),
+      cmocka_unit_test(test_signing_date_is_disclosure),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
