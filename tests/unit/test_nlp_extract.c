@@ -706,6 +706,23 @@ static void test_signing_date_is_disclosure(void **state) {
   }
 }
 
+/* The tendering party listed several items below the award. */
+static void test_zhongbiao_owner_far_below(void **state) {
+  nlp_rules *r = *state;
+  const char *text = "公司近日中标城南供水管网改造工程。\n"
+                     "一、项目概况\n1、项目地点：城南区\n"
+                     "2、建设规模：管网12公里\n3、工期：365日历天\n"
+                     "4、质量要求：合格\n5、付款方式：按进度支付\n"
+                     "6、招标人：江川水务发展有限公司\n";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, "青禾建设：中标公告", text, &res), 0);
+  const nlp_event *ev = find_event(&res, "中标");
+  assert_non_null(ev);
+  expect_arg(ev, "招标方", "江川水务发展有限公司");
+  expect_verbatim(&res, text, "青禾建设：中标公告");
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -808,6 +825,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_lookalikes),
       cmocka_unit_test(test_huigou_share_of_capital),
       cmocka_unit_test(test_signing_date_is_disclosure),
+      cmocka_unit_test(test_zhongbiao_owner_far_below),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
