@@ -550,13 +550,16 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
   }
   if (!err) {
     qsort_r(b.e, b.n, sizeof *b.e, cmp_bentry, b.arena);
+    store_kb_writer *w = NULL;
+    err = store_kb_writer_open(txn, &w);
     for (size_t i = 0; i < b.n && !err; i++) {
       const bentry *e = &b.e[i];
-      err = store_kb_post_put(txn, b.arena + e->off, e->tlen, e->id,
-                              b.arena + e->off + e->tlen, e->vlen);
-      if (err)
-        err = store_err(d, err, "write kb postings");
+      err = store_kb_writer_put(w, b.arena + e->off, e->tlen, e->id,
+                                b.arena + e->off + e->tlen, e->vlen);
     }
+    store_kb_writer_close(w);
+    if (err)
+      err = store_err(d, err, "write kb postings");
   }
   if (!err)
     err = counters_add(txn, docs, toks, d);

@@ -309,7 +309,10 @@ int store_open(const char *dir, const store_options *opt, store **out) {
     err = st_lmdb_err("configure environment", rc);
     goto fail;
   }
-  rc = mdb_env_open(st->env, dir, MDB_NOTLS | (ro ? MDB_RDONLY : 0), 0644);
+  rc = mdb_env_open(st->env, dir,
+                    MDB_NOTLS | (ro ? MDB_RDONLY : 0) |
+                        (!ro && opt && opt->no_sync ? MDB_NOSYNC : 0),
+                    0644);
   if (rc) {
     snprintf(op, sizeof op, "store %s: open environment", dir);
     err = st_lmdb_err(op, rc);
@@ -347,6 +350,13 @@ fail:
   mdb_env_close(st->env);
   free(st);
   return err;
+}
+
+int store_sync(store *st) {
+  if (st->read_only)
+    return 0;
+  int rc = mdb_env_sync(st->env, 1);
+  return rc ? st_lmdb_err("sync environment", rc) : 0;
 }
 
 void store_close(store *st) {

@@ -91,6 +91,9 @@ typedef struct store_txn store_txn;
 typedef struct store_options {
   size_t map_size;   /* bytes; 0 = 8 GiB */
   bool read_only;    /* open without write access (server replicas) */
+  bool no_sync;      /* bulk loads: commits skip fsync (MDB_NOSYNC); call
+                        store_sync once at the end — a crash before it may
+                        lose or corrupt the unsynced commits */
 } store_options;
 
 const char *store_strerror(int err);
@@ -98,6 +101,8 @@ const char *store_strerror(int err);
 /* Opens (creating when absent and not read_only) the environment in dir.
  * Fails with STORE_ESCHEMA when the stored schema version differs. */
 int store_open(const char *dir, const store_options *opt, store **out);
+/* Flushes commits made under no_sync to disk (a no-op otherwise). */
+int store_sync(store *st);
 void store_close(store *st);
 /* Copies a consistent, compacted snapshot to the directory `dest` (hot backup). */
 int store_backup(store *st, const char *dest);
@@ -241,6 +246,14 @@ int store_kb_foreach(store_txn *txn, store_kb_fn fn, void *ctx);
 #define STORE_KB_TERM_MAX 400
 int store_kb_post_put(store_txn *txn, const char *term, size_t tlen,
                       uint64_t id, const void *val, size_t vlen);
+/* Bulk writer: the same puts through one write cursor.  Given postings in
+ * key order (term, then id), LMDB finds most insertion points on the leaf
+ * page it is already on instead of descending from the root each time. */
+typedef struct store_kb_writer store_kb_writer;
+int store_kb_writer_open(store_txn *txn, store_kb_writer **out);
+int store_kb_writer_put(store_kb_writer *w, const char *term, size_t tlen,
+                        uint64_t id, const void *val, size_t vlen);
+void store_kb_writer_close(store_kb_writer *w);
 int store_kb_post_del(store_txn *txn, const char *term, size_t tlen,
                       uint64_t id);
 

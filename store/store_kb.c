@@ -110,6 +110,48 @@ int store_kb_post_put(store_txn *txn, const char *term, size_t tlen,
   return st_put_raw(txn, ST_KB_POST, key, klen, val, vlen, 0);
 }
 
+struct store_kb_writer {
+  MDB_cursor *cur;
+};
+
+int store_kb_writer_open(store_txn *txn, store_kb_writer **out) {
+  *out = NULL;
+  int err = st_need_write(txn, "store_kb_writer_open");
+  if (err)
+    return err;
+  store_kb_writer *w = calloc(1, sizeof *w);
+  if (!w)
+    return st_fail(STORE_ENOMEM, "kb writer: out of memory");
+  int rc = mdb_cursor_open(txn->txn, st_dbi(txn, ST_KB_POST), &w->cur);
+  if (rc) {
+    free(w);
+    return st_lmdb_err("open kb_post write cursor", rc);
+  }
+  *out = w;
+  return 0;
+}
+
+int store_kb_writer_put(store_kb_writer *w, const char *term, size_t tlen,
+                        uint64_t id, const void *val, size_t vlen) {
+  uint8_t key[STORE_KB_TERM_MAX + 9];
+  size_t klen = post_key(key, term, tlen, id);
+  if (!klen)
+    return st_fail(STORE_EINVAL,
+                   "kb posting: term of %zu bytes (must be 1..%d, no NUL)",
+                   tlen, STORE_KB_TERM_MAX);
+  MDB_val k = {klen, key}, v = {vlen, (void *)val};
+  int rc = mdb_cursor_put(w->cur, &k, &v, 0);
+  return rc ? st_lmdb_err("put kb_post", rc) : 0;
+}
+
+void store_kb_writer_close(store_kb_writer *w) {
+  if (!w)
+    return;
+  if (w->cur)
+    mdb_cursor_close(w->cur);
+  free(w);
+}
+
 int store_kb_post_del(store_txn *txn, const char *term, size_t tlen,
                       uint64_t id) {
   int err = st_need_write(txn, "store_kb_post_del");
