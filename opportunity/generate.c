@@ -204,12 +204,34 @@ static int32_t days_from_civil(int y, unsigned m, unsigned d) {
 }
 
 /* "YYYY-MM-DD" or "YYYY-MM" (first of the month) → days; NO_DATE otherwise. */
+static bool two_digits(const char *s) {
+  return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
+}
+
+/* The plain digits "YYYY-MM[-DD]" are read by hand: this runs several times
+ * per event and sscanf was a visible share of a regeneration; anything else
+ * (signs, blanks, one-digit fields) keeps the sscanf reading. */
 static int32_t parse_day(const char *s) {
   int y, m, d = 1, n = 0;
-  if (!s || sscanf(s, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7)
+  if (!s)
     return NO_DATE;
-  if (s[7] == '-' && sscanf(s + 8, "%2d", &d) != 1)
-    return NO_DATE;
+  if (two_digits(s) && two_digits(s + 2) && s[4] == '-' && two_digits(s + 5) &&
+      s[7] != '-') {
+    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+        (s[3] - '0');
+    m = (s[5] - '0') * 10 + (s[6] - '0');
+  } else if (two_digits(s) && two_digits(s + 2) && s[4] == '-' &&
+             two_digits(s + 5) && two_digits(s + 8)) {
+    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+        (s[3] - '0');
+    m = (s[5] - '0') * 10 + (s[6] - '0');
+    d = (s[8] - '0') * 10 + (s[9] - '0');
+  } else {
+    if (sscanf(s, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7)
+      return NO_DATE;
+    if (s[7] == '-' && sscanf(s + 8, "%2d", &d) != 1)
+      return NO_DATE;
+  }
   if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
     return NO_DATE;
   return days_from_civil(y, (unsigned)m, (unsigned)d);
@@ -1062,6 +1084,8 @@ static int merge_reports(gen *g) {
 
 static int on_old(void *ctx, const Oppgraph__V1__Opportunity *o) {
   gen *g = ctx;
+  if (g->conv) /* the feedback tally shares this pass over the records */
+    on_feedback(ctx, o);
   if (g->nolds == g->capolds) {
     size_t cap = g->capolds ? g->capolds * 2 : 256;
     old_opp *p = realloc(g->olds, cap * sizeof *p);
@@ -1130,8 +1154,9 @@ static int status_rank(Oppgraph__V1__OppStatus s) {
  * reports were known to match): deleted, their ids live on in the kept
  * one's event_ids. */
 static int claim_old(gen *g, const cand *grp, size_t n, const char *key,
-                     uint64_t *id) {
+                     uint64_t *id, Oppgraph__V1__Opportunity **kept) {
   *id = 0;
+  *kept = NULL;
   uint64_t *ids = NULL;
   size_t nids = 0, cap = 0;
   int rc = 0;
@@ -1177,6 +1202,7 @@ static int claim_old(gen *g, const cand *grp, size_t n, const char *key,
     }
   }
   nids = uniq_u64(ids, nids);
+  /* the kept record is handed to the caller, which would read it again */
   int best_rank = -1;
   for (size_t i = 0; i < nids; i++) {
     Oppgraph__V1__Opportunity *o;
@@ -1185,11 +1211,20 @@ static int claim_old(gen *g, const cand *grp, size_t n, const char *key,
       break;
     }
     int r = status_rank(o->status);
-    oppgraph__v1__opportunity__free_unpacked(o, NULL);
     if (r > best_rank) { /* ids ascending: ties keep the oldest */
       best_rank = r;
       *id = ids[i];
+      if (*kept)
+        oppgraph__v1__opportunity__free_unpacked(*kept, NULL);
+      *kept = o;
+    } else {
+      oppgraph__v1__opportunity__free_unpacked(o, NULL);
     }
+  }
+  if (rc && *kept) {
+    oppgraph__v1__opportunity__free_unpacked(*kept, NULL);
+    *kept = NULL;
+    *id = 0;
   }
   for (size_t i = 0; !rc && i < nids; i++) {
     old_opp *op = old_find(g, ids[i]);
@@ -1278,12 +1313,8 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
     goto out;
   }
   uint64_t old_id = 0;
-  if ((rc = claim_old(g, grp, n, key, &old_id)))
+  if ((rc = claim_old(g, grp, n, key, &old_id, &old)))
     goto out;
-  if (old_id && store_opp_get(g->txn, old_id, &old)) {
-    rc = OPP_ESTORE;
-    goto out;
-  }
 
   /* the group: all event and document ids, the largest amount, the latest
    * event date -- none of it depends on the order reports arrived in */
@@ -1890,8 +1921,6 @@ int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
       if (k == g.nconv)
         g.conv[g.nconv++].type = cfg->rules[i].event;
     }
-    if (!rc && store_opp_foreach(g.txn, on_feedback, &g) < 0)
-      rc = OPP_ESTORE;
   }
   if (!rc && store_opp_foreach(g.txn, on_old, &g) < 0 && !g.err)
     rc = OPP_ESTORE;
