@@ -90,6 +90,7 @@ typedef struct tag_hit {
 
 typedef struct drop_rec {
   uint64_t evt;
+  size_t seq; /* order of the drop in this run */
   int reason;
 } drop_rec;
 
@@ -138,6 +139,12 @@ typedef struct gen {
   size_t ntags, captags;
   drop_rec *drops; /* every drop of this run, for stale opportunities */
   size_t ndrops, capdrops;
+  /* the last document read (id 0: none): a candidate needs its disclosure
+   * date up to three times and its SimHash, one read serves all */
+  uint64_t doc_id;
+  bool doc_found;
+  char doc_pub[16];
+  uint64_t doc_simhash;
   int err;
 } gen;
 
@@ -170,8 +177,10 @@ static void dropped(gen *g, const Oppgraph__V1__Event *e, const opp_rule *r,
       g->capdrops = cap;
     }
   }
-  if (g->ndrops < g->capdrops)
-    g->drops[g->ndrops++] = (drop_rec){e->id, reason};
+  if (g->ndrops < g->capdrops) {
+    g->drops[g->ndrops] = (drop_rec){e->id, g->ndrops, reason};
+    g->ndrops++;
+  }
   if (g->drop)
     g->drop(g->drop_ctx, e->id, r ? r->id : NULL, ent, reason);
 }
@@ -288,13 +297,31 @@ static double event_amount(const Oppgraph__V1__Event *e, const opp_rule *r) {
   return -1;
 }
 
-static const char *doc_published(gen *g, uint64_t doc, char buf[16]) {
-  buf[0] = '\0';
+/* Reads document `doc` into the one-entry cache of g (the transaction
+ * only reads, so a cached document cannot change); false when absent. */
+static bool doc_load(gen *g, uint64_t doc) {
+  if (!doc)
+    return false;
+  if (g->doc_id == doc)
+    return g->doc_found;
   Oppgraph__V1__Document *d;
-  if (doc && !store_doc_get(g->txn, doc, &d)) {
-    snprintf(buf, 16, "%s", d->published ? d->published : "");
+  g->doc_id = doc;
+  g->doc_found = !store_doc_get(g->txn, doc, &d);
+  g->doc_pub[0] = '\0';
+  g->doc_simhash = 0;
+  if (g->doc_found) {
+    snprintf(g->doc_pub, sizeof g->doc_pub, "%s",
+             d->published ? d->published : "");
+    g->doc_simhash = d->simhash;
     oppgraph__v1__document__free_unpacked(d, NULL);
   }
+  return g->doc_found;
+}
+
+static const char *doc_published(gen *g, uint64_t doc, char buf[16]) {
+  buf[0] = '\0';
+  if (doc_load(g, doc))
+    memcpy(buf, g->doc_pub, sizeof g->doc_pub);
   return buf;
 }
 
@@ -578,11 +605,8 @@ static int candidate(gen *g, const Oppgraph__V1__Event *e, size_t ri,
   c.disclosed = parse_day(has_text(e->published)
                               ? e->published
                               : doc_published(g, e->document_id, pub));
-  Oppgraph__V1__Document *d;
-  if (e->document_id && !store_doc_get(g->txn, e->document_id, &d)) {
-    c.simhash = d->simhash;
-    oppgraph__v1__document__free_unpacked(d, NULL);
-  }
+  if (doc_load(g, e->document_id))
+    c.simhash = g->doc_simhash;
   if (g->graph) {
     Oppgraph__V1__NodeKind hk;
     if (graph_group_head(g->graph, ent, &hk, &c.head))
@@ -1566,7 +1590,32 @@ out:
  * funnel and the push log, but an active one (new, pushed) becomes expired,
  * ranked out, with the reason appended to its explanation.  One an RM
  * already acted on keeps its status. */
+static int cmp_drop(const void *a, const void *b) {
+  const drop_rec *x = a, *y = b;
+  if (x->evt != y->evt)
+    return x->evt < y->evt ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The first drop (in the order of this run) of event evt, or NULL. */
+static const drop_rec *drop_of(const gen *g, uint64_t evt) {
+  size_t lo = 0, hi = g->ndrops;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (g->drops[mid].evt < evt)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < g->ndrops && g->drops[lo].evt == evt ? &g->drops[lo] : NULL;
+}
+
 static int expire_stale(gen *g) {
+  /* sorted by event (then drop order) so that each stale record finds its
+   * reason by binary search: a scan of all drops per event id was
+   * stale records x events x drops */
+  if (g->ndrops > 1)
+    qsort(g->drops, g->ndrops, sizeof *g->drops, cmp_drop);
   for (size_t i = 0; i < g->nolds; i++) {
     old_opp *op = &g->olds[i];
     if (op->claimed || op->deleted || (!op->from_events && !op->from_tags))
@@ -1583,14 +1632,11 @@ static int expire_stale(gen *g) {
                           ? "标签规则不再适用 (tag rule no longer matches)"
                           : "来源事件已删除或不再匹配产品规则 (no longer generated)";
     for (size_t k = 0; k < o->n_event_ids; k++) {
-      bool hit = false;
-      for (size_t d = 0; d < g->ndrops && !hit; d++)
-        if (g->drops[d].evt == o->event_ids[k]) {
-          why = opp_drop_name(g->drops[d].reason);
-          hit = true;
-        }
-      if (hit)
+      const drop_rec *d = drop_of(g, o->event_ids[k]);
+      if (d) {
+        why = opp_drop_name(d->reason);
         break;
+      }
     }
     size_t len = strlen(o->explanation ? o->explanation : "");
     char *ex = malloc(len + strlen(STALE_MARK) + strlen(why) + 1);
