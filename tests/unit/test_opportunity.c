@@ -952,6 +952,42 @@ static void test_stale_opportunity_expires(void **state) {
 }
 
 
+/* A stale record's reason is the drop of its own event, found among many
+ * drops of other events before and after it (drops are looked up by event
+ * id, not scanned). */
+static void test_stale_reason_among_other_drops(void **state) {
+  fx *f = *state;
+  for (int i = 0; i < 5; i++) /* below the minimum amount: dropped */
+    bid(f, f->prospect_sz, "深圳乙科技", "5000", "2024-03-01");
+  bid(f, f->prospect_bj, "北京丙能源", "120000000", "2024-03-05");
+  for (int i = 0; i < 5; i++)
+    bid(f, f->prospect_sz, "深圳乙科技", "6000", "2024-03-07");
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.created, 1);
+  assert_int_equal(rep.below_min_amount, 10);
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Enterprise *en;
+  assert_int_equal(store_ent_get(txn, f->prospect_bj, &en), 0);
+  char *old = en->name;
+  en->name = (char *)"北京丙招标代理有限公司";
+  assert_int_equal(store_ent_put(txn, en), 0);
+  en->name = old;
+  oppgraph__v1__enterprise__free_unpacked(en, NULL);
+  assert_int_equal(store_commit(txn), 0);
+  generate(f, &rep);
+  assert_int_equal(rep.stale, 1);
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_bj, NULL);
+  assert_non_null(o);
+  assert_int_equal(o->status, OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED);
+  assert_non_null(strstr(o->explanation, "excluded subject"));
+  assert_null(strstr(o->explanation, "below minimum amount"));
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  check_store(f);
+}
+
+
 /* Tag marketing (data/tags.json): a new high-tech prospect gets an
  * opportunity with products and explanation; once the tag is gone it
  * expires with that reason.  RM feedback words survive regeneration. */
@@ -1043,6 +1079,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_later_report_joins_existing, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_stale_opportunity_expires, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_stale_reason_among_other_drops, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_tag_marketing, setup, teardown),
   };
