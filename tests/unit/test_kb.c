@@ -404,6 +404,59 @@ static void test_update_delete(void **state) {
   fx_close(&f);
 }
 
+/* Bulk path: kb_put_batch into a no_sync store (postings through the write
+ * cursor), articles given out of id order, the store synced at the end; the
+ * postings must read back in id order and search must see them. */
+static void test_bulk_no_sync(void **state) {
+  (void)state;
+  char dir[128];
+  snprintf(dir, sizeof dir, "%s/bulk%d", g_base, ++g_seq);
+  store_options o = {.map_size = (size_t)64 << 20, .no_sync = true};
+  fx f;
+  assert_int_equal(store_open(dir, &o, &f.st), 0);
+  kb_diag d;
+  assert_int_equal(kb_open_with(small_dict(), NULL, NULL, &f.k, &d), 0);
+  static const uint64_t order[] = {7, 3, 9, 1, 5};
+  kb_article arts[5], *ptr[5];
+  char titles[5][32];
+  for (size_t i = 0; i < 5; i++) {
+    kb_article a = OPPGRAPH__V1__KB_ARTICLE__INIT;
+    a.id = order[i];
+    snprintf(titles[i], sizeof titles[i], "保函 %llu",
+             (unsigned long long)order[i]);
+    a.title = titles[i];
+    a.body = i % 2 ? "并购贷款 期限" : "保证金 比例";
+    arts[i] = a;
+    ptr[i] = &arts[i];
+  }
+  store_txn *txn;
+  assert_int_equal(store_begin(f.st, true, &txn), 0);
+  assert_int_equal(kb_put_batch(f.k, txn, ptr, 5, NULL, &d), 0);
+  assert_int_equal(store_commit(txn), 0);
+  assert_int_equal(store_sync(f.st), 0);
+  assert_int_equal(store_begin(f.st, false, &txn), 0);
+  store_kb_cursor *c;
+  assert_int_equal(store_kb_post_open(txn, "保函", strlen("保函"), &c), 0);
+  uint64_t id, want[] = {1, 3, 5, 7, 9};
+  const void *val;
+  size_t vlen, n = 0;
+  while (store_kb_post_next(c, &id, &val, &vlen) == 0) {
+    assert_true(n < 5);
+    assert_int_equal(id, want[n]);
+    n++;
+  }
+  assert_int_equal(n, 5);
+  store_kb_post_close(c);
+  store_abort(txn);
+  assert_int_equal(postings_of(&f, "并购贷款"), 2);
+  uint64_t ids[16];
+  size_t total;
+  kb_query q = {.text = "保证金"};
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(total, 3);
+  fx_close(&f);
+}
+
 static void test_bad_queries(void **state) {
   (void)state;
   fx f;
@@ -534,6 +587,7 @@ int main(void) {
       cmocka_unit_test(test_phrase_and_exclude),
       cmocka_unit_test(test_filters_paging_snippet_synonyms),
       cmocka_unit_test(test_update_delete),
+      cmocka_unit_test(test_bulk_no_sync),
       cmocka_unit_test(test_bad_queries),
       cmocka_unit_test(test_bundled_kb),
   };
