@@ -33,6 +33,7 @@
  * is deterministic.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -968,6 +969,84 @@ static void format_amount(double a, char *out, size_t len) {
   snprintf(out, len, "金额%s%s", num, unit);
 }
 
+/* A growing NUL-terminated string for the explanation texts.  Replaces
+ * open_memstream here: glibc's allocates and clears an 8 KiB buffer per
+ * stream, and make_opp opened four or more per opportunity (a fifth of the
+ * instructions of a regeneration).  Out of memory is remembered (oom) and
+ * checked once at the end. */
+typedef struct sbuf {
+  char *p;
+  size_t len, cap;
+  bool oom;
+} sbuf;
+
+static bool sb_reserve(sbuf *b, size_t more) {
+  if (b->oom)
+    return false;
+  if (b->len + more + 1 <= b->cap)
+    return true;
+  size_t cap = b->cap ? b->cap : 128;
+  while (cap < b->len + more + 1)
+    cap *= 2;
+  char *q = realloc(b->p, cap);
+  if (!q) {
+    b->oom = true;
+    return false;
+  }
+  b->p = q;
+  b->cap = cap;
+  return true;
+}
+
+/* An empty string ("" like a fresh memstream); false without memory. */
+static bool sb_init(sbuf *b) {
+  memset(b, 0, sizeof *b);
+  if (!sb_reserve(b, 0))
+    return false;
+  b->p[0] = '\0';
+  return true;
+}
+
+static void sb_write(sbuf *b, const char *s, size_t n) {
+  if (!sb_reserve(b, n))
+    return;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s) {
+  sb_write(b, s, strlen(s));
+}
+
+static void sb_putc(sbuf *b, char c) {
+  sb_write(b, &c, 1);
+}
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b,
+                                                             const char *fmt,
+                                                             ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char tmp[256];
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    b->oom = true;
+    return;
+  }
+  if ((size_t)n < sizeof tmp) {
+    sb_write(b, tmp, (size_t)n);
+    return;
+  }
+  if (!sb_reserve(b, (size_t)n))
+    return;
+  va_start(ap, fmt);
+  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
 typedef struct tmpl_vars {
   const Oppgraph__V1__Event *e;
   const char *event, *enterprise, *amount, *products, *why;
@@ -975,11 +1054,11 @@ typedef struct tmpl_vars {
 
 /* Expands {event} {enterprise} {amount} {products} {why} {arg:ROLE|default};
  * an unknown placeholder is kept literally so a typo shows in the output. */
-static void render(FILE *f, const char *t, const tmpl_vars *v) {
+static void render(sbuf *f, const char *t, const tmpl_vars *v) {
   while (*t) {
     const char *close = *t == '{' ? strchr(t, '}') : NULL;
     if (!close) {
-      fputc(*t++, f);
+      sb_putc(f, *t++);
       continue;
     }
     size_t n = (size_t)(close - t - 1);
@@ -1007,9 +1086,9 @@ static void render(FILE *f, const char *t, const tmpl_vars *v) {
     }
 #undef IS
     if (val)
-      fputs(val, f);
+      sb_puts(f, val);
     else
-      fwrite(t, 1, n + 2, f);
+      sb_write(f, t, n + 2);
     t = close + 1;
   }
 }
@@ -1325,8 +1404,7 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
   uint64_t *evts = malloc(n * sizeof *evts), *docs = malloc(n * sizeof *docs);
   char *flags[16];
   size_t nflags = 0;
-  char *expl = NULL, *prodtxt = NULL, *risktxt = NULL;
-  size_t expl_len = 0, prod_len = 0, risk_len = 0;
+  sbuf rf = {0}, pf = {0}, ef = {0}; /* risk flags, products, explanation */
   char **prodnames = malloc(r->nproducts * sizeof *prodnames);
   if (!evts || !docs || !prodnames) {
     rc = OPP_ENOMEM;
@@ -1359,8 +1437,7 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
   g->rep->merged += n - 1;
 
   /* risk flags */
-  FILE *rf = open_memstream(&risktxt, &risk_len);
-  if (!rf) {
+  if (!sb_init(&rf)) {
     rc = OPP_ENOMEM;
     goto out;
   }
@@ -1381,11 +1458,11 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
     if (nflags && !strcmp(flags[nflags - 1], k->flag))
       continue;
     flags[nflags++] = (char *)k->flag;
-    fprintf(rf, "%s%s", nflags > 1 ? "、" : "", k->flag);
+    sb_printf(&rf, "%s%s", nflags > 1 ? "、" : "", k->flag);
     if (k->src) {
       Oppgraph__V1__Enterprise *se;
       if (!store_ent_get(g->txn, k->src, &se)) {
-        fprintf(rf, "(%s%s)", se->name, k->cause);
+        sb_printf(&rf, "(%s%s)", se->name, k->cause);
         oppgraph__v1__enterprise__free_unpacked(se, NULL);
       }
     }
@@ -1395,18 +1472,21 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
     Oppgraph__V1__GuaranteeCircle *c;
     flags[nflags++] = FLAG_CIRCLE;
     if (!store_circle_get(g->txn, circle_id, &c)) {
-      fprintf(rf, "%s担保圈成员(圈%llu，%zu家企业互保)", nflags > 1 ? "、" : "",
+      sb_printf(&rf, "%s担保圈成员(圈%llu，%zu家企业互保)", nflags > 1 ? "、" : "",
               (unsigned long long)circle_id, c->n_members);
       oppgraph__v1__guarantee_circle__free_unpacked(c, NULL);
     } else {
-      fprintf(rf, "%s担保圈成员", nflags > 1 ? "、" : "");
+      sb_printf(&rf, "%s担保圈成员", nflags > 1 ? "、" : "");
     }
   }
   if (en->credit_declined) {
     flags[nflags++] = FLAG_DECLINED;
-    fprintf(rf, "%s授信曾被拒", nflags > 1 ? "、" : "");
+    sb_printf(&rf, "%s授信曾被拒", nflags > 1 ? "、" : "");
   }
-  fclose(rf);
+  if (rf.oom) {
+    rc = OPP_ENOMEM;
+    goto out;
+  }
   for (size_t i = 0; i < nflags; i++)
     penalty += opp_penalty_of(cfg, flags[i]);
 
@@ -1448,20 +1528,21 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
               old->status != OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED;
   const char *rm_id =
       assign_rm(g, en, &rel, seen ? old->rm_id : NULL, active, why, sizeof why);
-  FILE *pf = open_memstream(&prodtxt, &prod_len);
-  if (!pf) {
+  if (!sb_init(&pf)) {
     rc = OPP_ENOMEM;
     goto out;
   }
   for (size_t i = 0; i < r->nproducts; i++) {
     prodnames[i] = cfg->products[r->products[i]].name;
-    fprintf(pf, "%s%s", i ? "、" : "", prodnames[i]);
+    sb_printf(&pf, "%s%s", i ? "、" : "", prodnames[i]);
   }
-  fclose(pf);
+  if (pf.oom) {
+    rc = OPP_ENOMEM;
+    goto out;
+  }
   char amount_txt[64];
   format_amount(amount, amount_txt, sizeof amount_txt);
-  FILE *ef = open_memstream(&expl, &expl_len);
-  if (!ef) {
+  if (!sb_init(&ef)) {
     rc = OPP_ENOMEM;
     goto out;
   }
@@ -1475,17 +1556,19 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
       rc = OPP_ESTORE;
       break;
     }
+    sbuf tf;
     char *txt = NULL;
-    size_t tl = 0;
-    FILE *tf = open_memstream(&txt, &tl);
-    if (tf) {
-      tmpl_vars tv = {ev, r->event, en->name, amount_txt, prodtxt, why};
-      render(tf, r->template, &tv);
-      fclose(tf);
+    if (sb_init(&tf)) {
+      tmpl_vars tv = {ev, r->event, en->name, amount_txt, pf.p, why};
+      render(&tf, r->template, &tv);
+      if (tf.oom)
+        free(tf.p);
+      else
+        txt = tf.p;
     }
     oppgraph__v1__event__free_unpacked(ev, NULL);
     ev = NULL;
-    if (!tf || !txt) {
+    if (!txt) {
       rc = OPP_ENOMEM;
     } else if (!body || strcmp(txt, body) < 0) {
       free(body);
@@ -1495,16 +1578,15 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
     }
   }
   if (rc) {
-    fclose(ef);
     free(body);
     goto out;
   }
-  fputs(body, ef);
+  sb_puts(&ef, body);
   free(body);
   if (nflags)
-    fprintf(ef, "；风险提示: %s", risktxt);
+    sb_printf(&ef, "；风险提示: %s", rf.p);
   if (ndocs > 1)
-    fprintf(ef, "；%zu篇公告报道同一事件", ndocs);
+    sb_printf(&ef, "；%zu篇公告报道同一事件", ndocs);
   int32_t founded = parse_day(en->founded);
   if (cfg->grid_new_days > 0 && !en->is_client && founded != NO_DATE &&
       g->today - founded <= cfg->grid_new_days) {
@@ -1513,10 +1595,13 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
     int vt =
         (value >= cfg->grid_value_cut[0]) + (value >= cfg->grid_value_cut[1]);
     int pt = (prob >= cfg->grid_prob_cut[0]) + (prob >= cfg->grid_prob_cut[1]);
-    fprintf(ef, "；新设企业(成立于%s)：价值潜力%s×成功率%s", en->founded,
+    sb_printf(&ef, "；新设企业(成立于%s)：价值潜力%s×成功率%s", en->founded,
             tier[vt], tier[pt]);
   }
-  fclose(ef);
+  if (ef.oom) {
+    rc = OPP_ENOMEM;
+    goto out;
+  }
 
   Oppgraph__V1__ScoreParts parts = OPPGRAPH__V1__SCORE_PARTS__INIT;
   parts.value = value;
@@ -1536,7 +1621,7 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
   o.parts = &parts;
   o.risk_flags = flags;
   o.n_risk_flags = nflags;
-  o.explanation = expl;
+  o.explanation = ef.p;
   o.dedup_key = (char *)key;
   o.rm_id = (char *)rm_id;
   o.status = status;
@@ -1578,9 +1663,9 @@ out:
   free(evts);
   free(docs);
   free(prodnames);
-  free(expl);
-  free(prodtxt);
-  free(risktxt);
+  free(ef.p);
+  free(pf.p);
+  free(rf.p);
   return rc;
 }
 
