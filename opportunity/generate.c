@@ -1393,6 +1393,23 @@ static bool same_record(const Oppgraph__V1__Opportunity *a,
   return same;
 }
 
+/* Writes o unless it equals the stored old (NULL when new), counting it as
+ * created, updated or unchanged: re-running generation rewrites nothing. */
+static int put_if_changed(gen *g, const Oppgraph__V1__Opportunity *old,
+                          Oppgraph__V1__Opportunity *o) {
+  if (old && same_record(old, o)) {
+    g->rep->unchanged++;
+    return 0;
+  }
+  if (old) {
+    o->updated_at = g->now;
+    g->rep->updated++;
+  } else {
+    g->rep->created++;
+  }
+  return store_opp_put(g->txn, o);
+}
+
 static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
   const opp_config *cfg = g->cfg;
   const cand *rep0 = &grp[0];
@@ -1641,18 +1658,8 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
     g->rep->flagged++;
   if (o.status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED)
     g->rep->expired++;
-  if (old && same_record(old, &o)) {
-    g->rep->unchanged++;
-  } else {
-    if (old) {
-      o.updated_at = g->now;
-      g->rep->updated++;
-    } else {
-      g->rep->created++;
-    }
-    if (store_opp_put(g->txn, &o))
-      rc = OPP_ESTORE;
-  }
+  if (put_if_changed(g, old, &o))
+    rc = OPP_ESTORE;
 out:
   if (en)
     oppgraph__v1__enterprise__free_unpacked(en, NULL);
@@ -1950,18 +1957,8 @@ static int make_tag_opp(gen *g, const tag_hit *h) {
   o.feedback_reason = old ? old->feedback_reason : (char *)"";
   o.feedback_at = old ? old->feedback_at : 0;
   g->rep->tagged++;
-  if (old && same_record(old, &o)) {
-    g->rep->unchanged++;
-  } else {
-    if (old) {
-      o.updated_at = g->now;
-      g->rep->updated++;
-    } else {
-      g->rep->created++;
-    }
-    if (store_opp_put(g->txn, &o))
-      rc = OPP_ESTORE;
-  }
+  if (put_if_changed(g, old, &o))
+    rc = OPP_ESTORE;
 out:
   if (en)
     oppgraph__v1__enterprise__free_unpacked(en, NULL);
