@@ -133,6 +133,24 @@ int nlp_rules_load_dir(const char *dir, nlp_diag_fn diag, void *ctx,
 void nlp_rules_free(nlp_rules *r);
 size_t nlp_rules_count(const nlp_rules *r);
 
+/* Limits on what a rule load reads (issue 8): rule files are trusted data,
+ * but a runaway generator or a wrong --data directory must fail with a clear
+ * message instead of exhausting memory or compiling patterns for minutes.
+ * A field of 0 takes its default. */
+#define NLP_RULES_DEFAULT_MAX_RULES 10000u       /* rule+fill+subject+alias */
+#define NLP_RULES_DEFAULT_MAX_BYTES (16u << 20)  /* all *.rules files */
+typedef struct nlp_rules_limits {
+  size_t max_rules; /* rule, fill, subject and alias blocks, all files */
+  size_t max_bytes; /* bytes of all *.rules files together */
+} nlp_rules_limits;
+
+/* nlp_rules_load_dir with explicit limits (lim NULL: the defaults, which is
+ * what nlp_rules_load_dir uses).  Going over a limit is reported through
+ * diag at the file (and line) where it happened, and the load fails with
+ * NLP_ETOOBIG (*out NULL). */
+int nlp_rules_load_dir_limits(const char *dir, const nlp_rules_limits *lim,
+                              nlp_diag_fn diag, void *ctx, nlp_rules **out);
+
 typedef struct nlp_arg {
   const char *role;   /* DuEE-Fin role name; owned by the rules */
   char *text;         /* the argument exactly as it appears (NUL-terminated) */

@@ -14,6 +14,11 @@
  * Trigger words of all rules go into one Aho–Corasick dictionary so that the
  * extractor finds every trigger in one pass and runs only the patterns of
  * the rules they belong to, on the sentence around them.
+ *
+ * Limits (nlp_rules_limits): the bytes of all files are counted while they
+ * are read and the rule/fill/subject/alias blocks while they are parsed;
+ * going over either stops the load with NLP_ETOOBIG at that file and line,
+ * since a partial rule set would extract silently less.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -50,6 +55,8 @@ typedef struct rl_loader {
   size_t nmacros;
   rl_group *groups;
   size_t ngroups;
+  nlp_rules_limits lim; /* defaults filled in */
+  size_t nblocks;       /* rule, fill, subject and alias blocks so far */
   /* the rule block being read */
   int in_rule;
   const char *file;
@@ -633,7 +640,10 @@ static void rl_file_free(rl_file *f) {
   free(f->path);
 }
 
-static int rl_file_read(rl_file *f, const char *path) {
+/* Reads the lines of path; *budget is the number of bytes all rule files
+ * may still have, and NLP_ETOOBIG is returned as soon as this one needs
+ * more (before it is held in memory whole). */
+static int rl_file_read(rl_file *f, const char *path, size_t *budget) {
   FILE *fp = fopen(path, "r");
   if (!fp)
     return NLP_EIO;
@@ -642,6 +652,12 @@ static int rl_file_read(rl_file *f, const char *path) {
   int rc = (f->path && buf) ? 0 : NLP_ENOMEM;
   size_t cap = 0;
   while (!rc && fgets(buf, RULES_MAX_LINE, fp)) {
+    size_t n = strlen(buf);
+    if (n > *budget) {
+      rc = NLP_ETOOBIG;
+      break;
+    }
+    *budget -= n;
     if (f->nlines == cap) {
       cap = cap ? 2 * cap : 64;
       char **l = realloc(f->lines, cap * sizeof *l);
@@ -713,6 +729,16 @@ static int rl_parse_file(rl_loader *L, rl_file *f) {
     char *key = s, *rest = rl_split(s);
     if (!strcmp(key, "macro"))
       continue;
+    if ((!strcmp(key, "rule") || !strcmp(key, "fill") ||
+         !strcmp(key, "subject") || !strcmp(key, "alias")) &&
+        ++L->nblocks > L->lim.max_rules) {
+      rl_diag(L, f->path, line,
+              "more than %zu rules (rule, fill, subject and alias blocks of "
+              "all files together): over the rule-count limit",
+              L->lim.max_rules);
+      rc = NLP_ETOOBIG;
+      break;
+    }
     if (!strcmp(key, "rule")) {
       if ((rc = rl_rule_finish(L)))
         break;
@@ -770,6 +796,11 @@ static void rl_sort_rule_idx(const nlp_rules *r, size_t *v, size_t n) {
 
 int nlp_rules_load_dir(const char *dir, nlp_diag_fn diag, void *ctx,
                        nlp_rules **out) {
+  return nlp_rules_load_dir_limits(dir, NULL, diag, ctx, out);
+}
+
+int nlp_rules_load_dir_limits(const char *dir, const nlp_rules_limits *lim,
+                              nlp_diag_fn diag, void *ctx, nlp_rules **out) {
   *out = NULL;
   DIR *d = opendir(dir);
   if (!d) {
@@ -812,13 +843,23 @@ int nlp_rules_load_dir(const char *dir, nlp_diag_fn diag, void *ctx,
   L.r = r;
   L.diag = diag;
   L.ctx = ctx;
+  L.lim.max_rules = lim && lim->max_rules ? lim->max_rules
+                                          : NLP_RULES_DEFAULT_MAX_RULES;
+  L.lim.max_bytes = lim && lim->max_bytes ? lim->max_bytes
+                                          : NLP_RULES_DEFAULT_MAX_BYTES;
+  size_t budget = L.lim.max_bytes;
   rl_rule_reset(&L);
   if (!r || !files)
     rc = NLP_ENOMEM;
   for (size_t i = 0; i < nnames && !rc; i++) {
-    int frc = rl_file_read(&files[i], names[i]);
+    int frc = rl_file_read(&files[i], names[i], &budget);
     if (frc == NLP_EIO) {
       rl_diag(&L, names[i], 0, "cannot read: %s", strerror(errno));
+    } else if (frc == NLP_ETOOBIG) {
+      rl_diag(&L, names[i], (int)files[i].nlines + 1,
+              "the rule files are over the limit of %zu bytes together",
+              L.lim.max_bytes);
+      rc = frc;
     } else if (frc) {
       rc = frc;
     }

@@ -4,7 +4,9 @@
  * ingest_config.max_line), file size (ingest_config.max_file_size), XML
  * nesting depth (libxml2's 256 levels, never XML_PARSE_HUGE), HTML nesting,
  * the extractor's input length (nlp_extract_opts.max_len is tested in
- * test_nlp_extract).  Each message must name the input and the limit.
+ * test_nlp_extract), the rule count and rule-file bytes
+ * (nlp_rules_limits), and the cap of 24 arguments per event (nlp/extract.c
+ * EX_MAX_ARGS).  Each message must name the input and the limit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include <cmocka.h>
 
 #include "ingest/ingest.h"
+#include "nlp/nlp.h"
 
 static char *repeat(const char *open, const char *mid, const char *close,
                     int depth) {
@@ -148,12 +151,212 @@ static void test_file_size_limit(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* ---- rule files ------------------------------------------------------------ */
+
+typedef struct rule_diag {
+  char text[2048];
+  int n;
+} rule_diag;
+
+static void rule_collect(void *ctx, const char *file, int line,
+                         const char *msg) {
+  rule_diag *d = ctx;
+  size_t used = strlen(d->text);
+  snprintf(d->text + used, sizeof d->text - used, "%s:%d: %s\n", file, line,
+           msg);
+  d->n++;
+}
+
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* n rule blocks "r0".."r(n-1)", each 4 lines, trigger 标i. */
+static char *rule_blocks(int first, int n) {
+  char *s = malloc((size_t)n * 128 + 1), *p = s;
+  *p = 0;
+  for (int i = first; i < first + n; i++)
+    p += sprintf(p, "rule r%d\ntype 中标\ntrigger 标%d\npattern 标%d\n", i, i,
+                 i);
+  return s;
+}
+
+static void rm_rf(const char *dir) {
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+static void test_rule_count_limit(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-rulelim-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char a[128], b[128];
+  snprintf(a, sizeof a, "%s/a.rules", dir);
+  snprintf(b, sizeof b, "%s/b.rules", dir);
+  char *ra = rule_blocks(0, 3), *rb = rule_blocks(3, 3);
+  write_text(a, ra);
+  /* a fill counts like a rule: b.rules holds 4 blocks, the fill first */
+  char *fb = malloc(strlen(rb) + 64);
+  sprintf(fb, "fill 中标 中标公司 doc (?<v>甲公司)\n%s", rb);
+  write_text(b, fb);
+
+  /* exactly at the limit: everything loads */
+  nlp_rules_limits lim = {.max_rules = 7};
+  rule_diag log = {{0}, 0};
+  nlp_rules *r = NULL;
+  assert_int_equal(nlp_rules_load_dir_limits(dir, &lim, rule_collect, &log, &r),
+                   0);
+  assert_non_null(r);
+  assert_int_equal(nlp_rules_count(r), 6);
+  assert_int_equal(log.n, 0);
+  nlp_rules_free(r);
+
+  /* one over: the load fails at the block that is one too many (b.rules
+   * line 10, the third rule of b), naming the limit */
+  lim.max_rules = 6;
+  memset(&log, 0, sizeof log);
+  r = (nlp_rules *)&lim; /* must be reset to NULL */
+  assert_int_equal(nlp_rules_load_dir_limits(dir, &lim, rule_collect, &log, &r),
+                   NLP_ETOOBIG);
+  assert_null(r);
+  char want[256];
+  snprintf(want, sizeof want,
+           "%s:10: more than 6 rules (rule, fill, subject and alias blocks "
+           "of all files together): over the rule-count limit",
+           b);
+  assert_non_null(strstr(log.text, want));
+  assert_int_equal(log.n, 1);
+
+  /* the default (10,000) is what nlp_rules_load_dir applies: 10,001 rules
+   * fail, naming the file and the line of rule 10,001 */
+  char *big = rule_blocks(0, NLP_RULES_DEFAULT_MAX_RULES + 1);
+  unlink(b);
+  write_text(a, big);
+  memset(&log, 0, sizeof log);
+  assert_int_equal(nlp_rules_load_dir(dir, rule_collect, &log, &r),
+                   NLP_ETOOBIG);
+  assert_null(r);
+  snprintf(want, sizeof want, "%s:%u: more than %u rules", a,
+           4 * NLP_RULES_DEFAULT_MAX_RULES + 1, NLP_RULES_DEFAULT_MAX_RULES);
+  assert_non_null(strstr(log.text, want));
+  free(big);
+  free(ra);
+  free(rb);
+  free(fb);
+  rm_rf(dir);
+}
+
+static void test_rule_bytes_limit(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-rulelim-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char a[128], b[128];
+  snprintf(a, sizeof a, "%s/a.rules", dir);
+  snprintf(b, sizeof b, "%s/b.rules", dir);
+  char *ra = rule_blocks(0, 2), *rb = rule_blocks(2, 2);
+  write_text(a, ra);
+  write_text(b, rb);
+  size_t total = strlen(ra) + strlen(rb);
+  nlp_rules_limits lim = {.max_bytes = total};
+  rule_diag log = {{0}, 0};
+  nlp_rules *r = NULL;
+  assert_int_equal(nlp_rules_load_dir_limits(dir, &lim, rule_collect, &log, &r),
+                   0);
+  assert_int_equal(nlp_rules_count(r), 4);
+  nlp_rules_free(r);
+  /* one byte less: b.rules's last line no longer fits */
+  lim.max_bytes = total - 1;
+  memset(&log, 0, sizeof log);
+  assert_int_equal(nlp_rules_load_dir_limits(dir, &lim, rule_collect, &log, &r),
+                   NLP_ETOOBIG);
+  assert_null(r);
+  char want[256];
+  snprintf(want, sizeof want,
+           "%s:8: the rule files are over the limit of %zu bytes together", b,
+           total - 1);
+  assert_non_null(strstr(log.text, want));
+  free(ra);
+  free(rb);
+  rm_rf(dir);
+}
+
+/* ---- arguments per event ---------------------------------------------------- */
+
+/* A rule whose pattern has ngroups named groups g0.. (each a distinct role
+ * 角色0.., one ASCII letter each) and nsets constant roles 常量0..; the text is
+ * the trigger followed by the letters. */
+static nlp_rules *wide_rule(const char *dir, int ngroups, int nsets) {
+  char path[128];
+  snprintf(path, sizeof path, "%s/wide.rules", dir);
+  char *s = malloc(8192), *p = s;
+  for (int i = 0; i < ngroups; i++)
+    p += sprintf(p, "group g%d = 角色%d\n", i, i);
+  p += sprintf(p, "rule wide\ntype 中标\ntrigger 触发\npattern (?<trig>触发)");
+  for (int i = 0; i < ngroups; i++)
+    p += sprintf(p, "(?<g%d>%c)", i, 'a' + i % 26);
+  p += sprintf(p, "\n");
+  for (int i = 0; i < nsets; i++)
+    p += sprintf(p, "set 常量%d = 值\n", i);
+  write_text(path, s);
+  free(s);
+  rule_diag log = {{0}, 0};
+  nlp_rules *r = NULL;
+  int rc = nlp_rules_load_dir(dir, rule_collect, &log, &r);
+  if (rc)
+    fprintf(stderr, "%s", log.text);
+  assert_int_equal(rc, 0);
+  return r;
+}
+
+static size_t wide_nargs(const nlp_rules *r, int ngroups) {
+  char text[128] = "触发";
+  for (int i = 0; i < ngroups; i++)
+    text[strlen("触发") + i] = (char)('a' + i % 26);
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
+  assert_int_equal(res.n, 1);
+  size_t n = res.events[0].nargs;
+  /* every kept argument is a distinct role */
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < i; j++)
+      assert_string_not_equal(res.events[0].args[i].role,
+                              res.events[0].args[j].role);
+  nlp_result_destroy(&res);
+  return n;
+}
+
+static void test_event_argument_cap(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-argcap-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  /* under the cap every role is kept (so the cap is not lower than 24) */
+  nlp_rules *r = wide_rule(dir, 24, 0);
+  assert_int_equal(wide_nargs(r, 24), 24);
+  nlp_rules_free(r);
+  /* 30 captured roles: 24 kept */
+  r = wide_rule(dir, 30, 0);
+  assert_int_equal(wide_nargs(r, 30), 24);
+  nlp_rules_free(r);
+  /* constants count against the same cap: 20 captured + 10 set -> 24 */
+  r = wide_rule(dir, 20, 10);
+  assert_int_equal(wide_nargs(r, 20), 24);
+  nlp_rules_free(r);
+  rm_rf(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jsonl_line_limit),
       cmocka_unit_test(test_xml_depth_limit),
       cmocka_unit_test(test_html_deep_nesting_is_bounded),
       cmocka_unit_test(test_file_size_limit),
+      cmocka_unit_test(test_rule_count_limit),
+      cmocka_unit_test(test_rule_bytes_limit),
+      cmocka_unit_test(test_event_argument_cap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
