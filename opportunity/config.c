@@ -8,6 +8,7 @@
  * opportunities silently never generated.
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,8 +110,15 @@ size_t opp_config_rule_count(const opp_config *cfg) {
 double opp_penalty_of(const opp_config *cfg, const char *flag) {
   for (size_t i = 0; i < cfg->npenalties; i++)
     if (!strcmp(cfg->penalties[i].flag, flag))
-      return cfg->penalties[i].points;
+      return cfg->penalties[i].fraction;
   return 0;
+}
+
+double opp_demotion_of(const opp_config *cfg, char *const *flags, size_t n) {
+  double d = 0;
+  for (size_t i = 0; i < n; i++)
+    d += opp_penalty_of(cfg, flags[i]);
+  return fmin(d, cfg->risk_max_demotion);
 }
 
 /* Required (or optional, when req is false) string member; *out strdup'ed. */
@@ -424,21 +432,36 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
   if (cfg->p_client > 1 || cfg->p_prospect > 1 || cfg->p_related > 1)
     return cfg_fail(c, "score: p_client, p_prospect and p_related are "
                        "probabilities (0..1)");
-  json_t *pen = json_object_get(root, "risk_penalties");
+  /* risk demotes by a fraction of the score, never to below zero: a
+   * flagged client's large deal stays in view, marked (risk is a flag and a
+   * moderate demotion, not a burial under points subtracted) */
+  if (json_object_get(root, "risk_penalties"))
+    return cfg_fail(c, "\"risk_penalties\" (points) was replaced by "
+                       "\"risk_demotion\" (flag -> fraction of the score, "
+                       "0..1) and \"risk_max_demotion\"");
+  json_t *pen = json_object_get(root, "risk_demotion");
   if (pen && !json_is_object(pen))
-    return cfg_fail(c, "\"risk_penalties\" must be an object flag -> points");
+    return cfg_fail(c, "\"risk_demotion\" must be an object flag -> "
+                       "fraction of the score (0..1)");
+  cfg->risk_max_demotion = 0.5;
+  if ((rc = get_num(c, root, "top level", "risk_max_demotion", false,
+                    0, &cfg->risk_max_demotion)))
+    return rc;
+  if (cfg->risk_max_demotion > 1)
+    return cfg_fail(c, "risk_max_demotion: a fraction of the score (0..1)");
   cfg->penalties = calloc(json_object_size(pen) + 1, sizeof *cfg->penalties);
   if (!cfg->penalties)
     return OPP_ENOMEM;
   const char *key;
   json_t *v;
   json_object_foreach(pen, key, v) {
-    if (!json_is_number(v) || json_number_value(v) < 0)
-      return cfg_fail(c, "risk_penalties.%s: must be a number >= 0", key);
+    if (!json_is_number(v) || json_number_value(v) < 0 ||
+        json_number_value(v) > 1)
+      return cfg_fail(c, "risk_demotion.%s: must be a fraction 0..1", key);
     opp_penalty *p = &cfg->penalties[cfg->npenalties++];
     if (!(p->flag = strdup(key)))
       return OPP_ENOMEM;
-    p->points = json_number_value(v);
+    p->fraction = json_number_value(v);
   }
   return 0;
 }

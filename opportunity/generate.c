@@ -16,7 +16,10 @@
  *     risk window, and of enterprises those reach through the graph within
  *     a few hops (graph_contagion), guarantee-circle membership via
  *     store_circle_of, declined
- *     credit), score = scale × value × probability × urgency − penalties,
+ *     credit), score = scale × value × probability × urgency × (1 −
+ *     demotion), demotion = the flags' fractions summed, capped
+ *     (risk_demotion, risk_max_demotion: a flag marks and moderately demotes,
+ *     it never buries a large deal under tag-marketing lines),
  *     the RM, the explanation from the rule's template; then compared with
  *     the stored record of the same key and written only when different.
  *
@@ -1466,7 +1469,6 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
     else
       hi = mid;
   }
-  double penalty = 0;
   for (size_t i = lo; i < g->nr && g->r[i].ent == rep0->ent && nflags < 14;
        i++) {
     const risk *k = &g->r[i];
@@ -1504,8 +1506,6 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
     rc = OPP_ENOMEM;
     goto out;
   }
-  for (size_t i = 0; i < nflags; i++)
-    penalty += opp_penalty_of(cfg, flags[i]);
 
   /* score */
   double amt = amount > 0 ? amount : cfg->default_amount;
@@ -1521,7 +1521,9 @@ static int make_opp(gen *g, const cand *grp, size_t n, const char *key) {
   double age = date == NO_DATE ? cfg->half_life_days
                                : fmax(0.0, (double)(g->today - date));
   double urgency = pow(0.5, age / cfg->half_life_days);
-  double score = cfg->scale * value * prob * urgency - penalty;
+  double base = cfg->scale * value * prob * urgency;
+  double penalty = base * opp_demotion_of(cfg, flags, nflags);
+  double score = base - penalty;
 
   /* RM and explanation */
   char why[1024];
@@ -1881,14 +1883,11 @@ static int make_tag_opp(gen *g, const tag_hit *h) {
     if (op)
       op->claimed = true;
   }
-  double penalty = 0;
   uint64_t circle_id;
   if (!store_circle_of(g->txn, h->ent, &circle_id))
     flags[nflags++] = FLAG_CIRCLE;
   if (en->credit_declined)
     flags[nflags++] = FLAG_DECLINED;
-  for (size_t i = 0; i < nflags; i++)
-    penalty += opp_penalty_of(cfg, flags[i]);
   double amt = en->registered_capital > 0 ? (double)en->registered_capital
                                           : cfg->default_amount;
   double value =
@@ -1900,7 +1899,9 @@ static int make_tag_opp(gen *g, const tag_hit *h) {
                 : rel.found   ? cfg->p_related
                               : cfg->p_prospect;
   double urgency = t->weight;
-  double score = cfg->scale * value * prob * urgency - penalty;
+  double base = cfg->scale * value * prob * urgency;
+  double penalty = base * opp_demotion_of(cfg, flags, nflags);
+  double score = base - penalty;
   Oppgraph__V1__OppStatus status =
       old ? old->status : OPPGRAPH__V1__OPP_STATUS__OPP_NEW;
   if (status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED)

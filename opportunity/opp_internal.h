@@ -60,9 +60,10 @@ typedef struct opp_risk_rule {
   opp_strv subject_roles;
 } opp_risk_rule;
 
+/* A risk flag's demotion: the fraction of the score it takes away. */
 typedef struct opp_penalty {
   char *flag;
-  double points;
+  double fraction;
 } opp_penalty;
 
 struct opp_config {
@@ -76,6 +77,8 @@ struct opp_config {
   size_t nrisks;
   opp_penalty *penalties;
   size_t npenalties;
+  /* the flags of one opportunity together take at most this fraction */
+  double risk_max_demotion;
   opp_strv subject_exclude;
   double scale, value_log_cap, p_client, p_prospect, p_related, default_amount;
   double min_amount, half_life_days, risk_window_days;
@@ -92,7 +95,10 @@ struct opp_config {
   double dedup_window_days, dedup_amount_tolerance, dedup_simhash_max;
 };
 
-/* Penalty points of a flag; 0 when not configured. */
+/* Demotion fraction of one flag (risk_demotion); 0 when not configured. */
 double opp_penalty_of(const opp_config *cfg, const char *flag);
+/* Demotion of a set of flags: the sum of their fractions, at most
+ * risk_max_demotion. */
+double opp_demotion_of(const opp_config *cfg, char *const *flags, size_t n);
 
 #endif

@@ -382,7 +382,9 @@ static void test_risk_flags(void **state) {
   assert_string_equal(o->risk_flags[0], "担保圈");
   assert_true(o->parts->risk_penalty > 0);
   assert_non_null(strstr(o->explanation, "担保圈成员"));
-  double circ_score = o->score;
+  /* a flag demotes by its fraction of the score (担保圈 0.15) */
+  double circ_base = o->score + o->parts->risk_penalty;
+  assert_float_equal(o->parts->risk_penalty, 0.15 * circ_base, 1e-9);
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 
   o = opp_of(f, f->prospect_sz, NULL);
@@ -390,9 +392,91 @@ static void test_risk_flags(void **state) {
   assert_int_equal(o->n_risk_flags, 1);
   assert_string_equal(o->risk_flags[0], "亏损");
   assert_non_null(strstr(o->explanation, "风险提示: 亏损"));
-  /* same amount, date and client status: only the penalties differ */
-  assert_float_equal(o->score + o->parts->risk_penalty,
-                     circ_score + 10 /* 担保圈 */, 1e-9);
+  /* same amount, date and client status: only the flags differ */
+  assert_float_equal(o->score + o->parts->risk_penalty, circ_base, 1e-9);
+  assert_float_equal(o->parts->risk_penalty, 0.15 * circ_base, 1e-9); /* 亏损 */
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
+/* Tag lines of every bundled tag rule, on prospects in RM001's territory
+ * chosen to score as high as tag lines can (huge capital). */
+static void tag_prospects(fx *f, size_t n) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  for (size_t i = 0; i < n; i++) {
+    Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+    char name[64], code[16];
+    char *tags[3] = {(char *)"上市公司", (char *)"专精特新",
+                     (char *)"高新技术企业"};
+    snprintf(name, sizeof name, "杭州标签%zu科技股份有限公司", i);
+    snprintf(code, sizeof code, "%06zu", 600000 + i);
+    e.name = name;
+    e.region = (char *)"330106";
+    e.founded = (char *)"2023-09-01";
+    e.registered_capital = 500000000000LL;
+    e.tags = tags;
+    e.n_tags = 3;
+    e.stock_code = i % 2 ? code : (char *)"";
+    e.rm_id = (char *)"";
+    assert_int_equal(store_ent_put(txn, &e), 0);
+  }
+  assert_int_equal(store_commit(txn), 0);
+}
+
+static int max_tag_cb(void *ctx, const Oppgraph__V1__Opportunity *o) {
+  double *m = ctx;
+  if (!strcmp(o->type, "标签营销") && o->score > *m)
+    *m = o->score;
+  return 0;
+}
+
+/* Risk is a flag and a moderate demotion: a client's large deal with three
+ * flags (企业破产 0.35 + 亏损 0.15 + 授信曾被拒 0.2) loses at most
+ * risk_max_demotion (half) of its score and, like a prospect's fresh deal,
+ * still ranks above every tag-marketing line.  Penalty points used to push
+ * such a deal below zero, under 20 tag lines. */
+static void test_risk_demotes_events_stay_above_tags(void **state) {
+  fx *f = *state;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Enterprise *c;
+  assert_int_equal(store_ent_get(txn, f->client, &c), 0);
+  c->credit_declined = true;
+  assert_int_equal(store_ent_put(txn, c), 0);
+  oppgraph__v1__enterprise__free_unpacked(c, NULL);
+  assert_int_equal(store_commit(txn), 0);
+  tag_prospects(f, 24);
+  arg_spec bk[] = {{"破产公司", "杭州甲建设", NULL, f->client}};
+  event(f, "企业破产", "2024-03-01", bk, 1);
+  arg_spec loss[] = {{"公司名称", "杭州甲建设", NULL, f->client},
+                     {"净亏损", "3亿元", "300000000", 0}};
+  event(f, "亏损", "2024-02-01", loss, 2);
+  bid(f, f->client, "杭州甲建设", "120000000", "2024-03-05");
+  bid(f, f->prospect_sz, "深圳乙科技", "20000000", "2024-03-15");
+  opp_report rep;
+  generate(f, &rep);
+  assert_true(rep.tagged >= 24);
+  double max_tag = -1e300;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  assert_int_equal(store_opp_foreach(txn, max_tag_cb, &max_tag), 0);
+  store_abort(txn);
+  assert_true(max_tag > 0);
+
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->client, NULL);
+  assert_non_null(o);
+  assert_string_equal(o->type, "中标");
+  assert_int_equal(o->n_risk_flags, 3);
+  double base = o->score + o->parts->risk_penalty;
+  assert_float_equal(
+      base, 100 * o->parts->value * o->parts->probability * o->parts->urgency,
+      1e-9);
+  assert_float_equal(o->score, 0.5 * base, 1e-9); /* capped at one half */
+  assert_true(o->score > max_tag);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  o = opp_of(f, f->prospect_sz, NULL);
+  assert_non_null(o);
+  assert_int_equal(o->n_risk_flags, 0);
+  assert_true(o->score > max_tag);
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
@@ -526,7 +610,9 @@ static void test_risk_reaches_guarantor(void **state) {
   assert_string_equal(o->risk_flags[0], "关联风险");
   assert_non_null(
       strstr(o->explanation, "关联风险(北京丙能源有限公司企业破产)"));
-  assert_float_equal(o->parts->risk_penalty, 5, 1e-9);
+  assert_float_equal(o->parts->risk_penalty,
+                     0.1 /* 关联风险 */ * (o->score + o->parts->risk_penalty),
+                     1e-9);
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
@@ -1055,6 +1141,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_rm_assignment, setup, teardown),
       cmocka_unit_test_setup_teardown(test_risk_flags, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_risk_demotes_events_stay_above_tags,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_supplier_of_client_goes_to_its_rm,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_same_group_as_client, setup,
