@@ -3,11 +3,14 @@
  * the loaded snapshot (circles, mutual pairs, cycles, ownership,
  * neighbourhoods).
  *
- * Loading walks store_edge_foreach once per requested type, maps every
+ * Loading scans the edge records once with store_edge_scan (no protobuf
+ * unpacking: that allocation per edge was most of the load time), maps every
  * (kind, id) node to a dense vertex index through an open-addressing hash
  * table, keeps per-edge attributes (store id, type, amount, ratio) in arrays
- * indexed by igraph edge id, and builds the igraph_t in one igraph_create
- * call (igraph is fastest fed in bulk).  The analyses that concern one edge
+ * indexed by igraph edge id, sized once from the store's edge count, and
+ * builds the igraph_t in one igraph_create call (igraph is fastest fed in
+ * bulk).  Guarantee circles use their own compressed adjacency and Tarjan
+ * search rather than an igraph subgraph.  The analyses that concern one edge
  * type (guarantee circles, ownership) filter the edges by type, so a graph
  * loaded with several types serves all of them.
  *
@@ -134,6 +137,8 @@ static int vertex_add(load_ctx *c, uint8_t kind, uint64_t id, size_t *v) {
   graph *g = c->g;
   if ((g->nv + 1) * 2 > g->nslot && rehash(g, g->nslot * 2))
     return GRAPH_ENOMEM;
+  if (g->nv >= UINT32_MAX - 1)
+    return GRAPH_ENOMEM; /* edge endpoints are 32-bit */
   graph_slot *s = node_slot(g, kind, id);
   if (s->v != SIZE_MAX) {
     *v = s->v;
@@ -153,14 +158,22 @@ static int vertex_add(load_ctx *c, uint8_t kind, uint64_t id, size_t *v) {
   return 0;
 }
 
-static int load_edge(void *ctx, const Oppgraph__V1__Edge *e) {
+/* ISO dates compare as strings; a and b need not be NUL-terminated. */
+static int date_cmp(const char *a, size_t alen, const char *b) {
+  size_t blen = strlen(b), n = alen < blen ? alen : blen;
+  int c = memcmp(a, b, n);
+  return c ? c : (alen > blen) - (alen < blen);
+}
+
+static int load_edge(void *ctx, const store_edge_row *e) {
   load_ctx *c = ctx;
   graph *g = c->g;
   if (c->type_mask && (e->type > 31 || !(c->type_mask >> e->type & 1)))
     return 0;
-  /* ISO dates compare as strings; an empty bound is open */
-  if (c->as_of && ((e->end && *e->end && strcmp(e->end, c->as_of) < 0) ||
-                   (e->start && *e->start && strcmp(e->start, c->as_of) > 0))) {
+  /* an empty bound is open */
+  if (c->as_of &&
+      ((e->end_len && date_cmp(e->end, e->end_len, c->as_of) < 0) ||
+       (e->start_len && date_cmp(e->start, e->start_len, c->as_of) > 0))) {
     c->expired++;
     return 0;
   }
@@ -169,8 +182,8 @@ static int load_edge(void *ctx, const Oppgraph__V1__Edge *e) {
     return 0;
   }
   size_t s, d;
-  if ((c->err = vertex_add(c, (uint8_t)e->src_kind, e->src, &s)) ||
-      (c->err = vertex_add(c, (uint8_t)e->dst_kind, e->dst, &d)))
+  if ((c->err = vertex_add(c, e->src_kind, e->src, &s)) ||
+      (c->err = vertex_add(c, e->dst_kind, e->dst, &d)))
     return 1;
   if (g->ne == c->ecap) {
     size_t cap = c->ecap ? c->ecap * 2 : 1024;
@@ -187,11 +200,11 @@ static int load_edge(void *ctx, const Oppgraph__V1__Edge *e) {
   }
   size_t i = g->ne++;
   g->e_id[i] = e->id;
-  g->e_type[i] = (uint8_t)e->type;
+  g->e_type[i] = e->type;
   g->e_amount[i] = e->amount;
   g->e_ratio[i] = e->ratio;
-  g->e_src[i] = s;
-  g->e_dst[i] = d;
+  g->e_src[i] = (uint32_t)s;
+  g->e_dst[i] = (uint32_t)d;
   return 0;
 }
 
@@ -219,8 +232,8 @@ void graph_free(graph *g) {
 }
 
 /* igraph_create from parallel src/dst arrays, n vertices */
-static int ig_build(igraph_t *ig, size_t n, const size_t *src,
-                    const size_t *dst, const size_t *sel, size_t nsel) {
+static int ig_build(igraph_t *ig, size_t n, const uint32_t *src,
+                    const uint32_t *dst, const size_t *sel, size_t nsel) {
   igraph_vector_int_t ev;
   if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * nsel)))
     return GRAPH_ENOMEM;
@@ -252,11 +265,15 @@ static int graph_load_at_unlocked(store_txn *txn,
   if (!g)
     return GRAPH_ENOMEM;
   load_ctx c = {.g = g, .as_of = as_of && *as_of ? as_of : NULL};
-  int rc = rehash(g, 2048);
-  /* The store walks (and decodes) every edge whatever the type asked for,
-   * so several types are read in one pass and filtered here; one type is
-   * asked of the store, in case it ever indexes edges by type. */
-  Oppgraph__V1__EdgeType t = OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
+  /* Size the tables from the edge count (one mdb_stat) instead of growing
+   * by doubling: at tens of millions of edges the doubling copies and the
+   * slack of the last doubling were a third of the peak memory.  Vertices
+   * are fewer than edges in every realistic graph; the table still grows
+   * if not. */
+  store_stats ss;
+  size_t total = store_stats_get(txn, &ss) ? 0 : ss.edges;
+  /* The store keeps edges in id order whatever their type, so the types
+   * asked for are read in one scan and filtered here. */
   for (size_t i = 0; i < ntypes; i++) {
     if (types[i] == OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN) {
       c.type_mask = 0; /* "every type" wins */
@@ -265,10 +282,23 @@ static int graph_load_at_unlocked(store_txn *txn,
     if ((unsigned)types[i] < 32)
       c.type_mask |= 1u << types[i];
   }
-  if (ntypes == 1)
-    t = types[0];
+  size_t nslot = 2048;
+  while (!c.type_mask && nslot < total / 2 && nslot < ((size_t)1 << 40))
+    nslot <<= 1;
+  int rc = rehash(g, nslot);
+  /* every type: the edge count is exact, allocate once */
+  if (!rc && !c.type_mask && total) {
+    c.ecap = total;
+    if (grow((void **)&g->e_id, NULL, total, sizeof *g->e_id) ||
+        grow((void **)&g->e_type, NULL, total, sizeof *g->e_type) ||
+        grow((void **)&g->e_amount, NULL, total, sizeof *g->e_amount) ||
+        grow((void **)&g->e_ratio, NULL, total, sizeof *g->e_ratio) ||
+        grow((void **)&g->e_src, NULL, total, sizeof *g->e_src) ||
+        grow((void **)&g->e_dst, NULL, total, sizeof *g->e_dst))
+      rc = GRAPH_ENOMEM;
+  }
   if (!rc) {
-    int src = store_edge_foreach(txn, t, load_edge, &c);
+    int src = store_edge_scan(txn, 0, load_edge, &c);
     if (c.err)
       rc = c.err;
     else if (src < 0)
@@ -333,18 +363,6 @@ static bool is_ent_guarantee(const graph *g, size_t e) {
          g->node_kind[g->e_dst[e]] == KIND_ENT;
 }
 
-/* Indices of the enterprise-to-enterprise guarantee edges. */
-static int guarantee_edges(const graph *g, size_t **sel, size_t *n) {
-  *n = 0;
-  *sel = malloc((g->ne ? g->ne : 1) * sizeof **sel);
-  if (!*sel)
-    return GRAPH_ENOMEM;
-  for (size_t e = 0; e < g->ne; e++)
-    if (is_ent_guarantee(g, e))
-      (*sel)[(*n)++] = e;
-  return 0;
-}
-
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
@@ -371,52 +389,157 @@ void graph_circles_free(Oppgraph__V1__GuaranteeCircle **c, size_t n) {
   free(c);
 }
 
+void graph_gcsr_free(graph_gcsr *c) {
+  free(c->off);
+  free(c->adj);
+}
+
+int graph_gcsr_build(const graph *g, graph_gcsr *c) {
+  c->off = calloc(g->nv + 2, sizeof *c->off);
+  size_t n = 0;
+  for (size_t e = 0; c->off && e < g->ne; e++)
+    if (is_ent_guarantee(g, e)) {
+      c->off[g->e_src[e] + 1]++;
+      n++;
+    }
+  c->adj = malloc((n ? n : 1) * sizeof *c->adj);
+  if (!c->off || !c->adj || n >= UINT32_MAX) {
+    graph_gcsr_free(c);
+    return GRAPH_ENOMEM;
+  }
+  for (size_t v = 0; v < g->nv; v++)
+    c->off[v + 1] += c->off[v];
+  /* fill from the back of each range so off[] needs no second copy:
+   * afterwards off[v] is the start again */
+  for (size_t v = g->nv; v-- > 0;)
+    c->off[v + 1] = c->off[v];
+  for (size_t e = 0; e < g->ne; e++)
+    if (is_ent_guarantee(g, e))
+      c->adj[c->off[g->e_src[e] + 1]++] = g->e_dst[e];
+  c->off[0] = 0;
+  return 0;
+}
+
+/* Strongly connected components of the guarantee graph by Tarjan's
+ * algorithm with an explicit call stack (recursion would overflow on the
+ * long guarantee chains of a national graph).  comp[v] is the component of
+ * v, GRAPH_NO_COMP for vertices without guarantee edges; *ncomp components;
+ * size[k] their sizes.  This replaced igraph_connected_components on a
+ * subgraph built with igraph_create: building that subgraph (edge sorting,
+ * index vectors) cost more than the search itself. */
+int graph_guarantee_scc(const graph *g, const graph_gcsr *c, uint32_t **comp_out,
+                         uint32_t **size_out, size_t *ncomp) {
+  size_t nv = g->nv;
+  uint32_t *idx = calloc(nv + 1, sizeof *idx); /* 0 = not visited */
+  uint32_t *low = malloc((nv + 1) * sizeof *low);
+  uint32_t *it = malloc((nv + 1) * sizeof *it);
+  uint32_t *comp = malloc((nv + 1) * sizeof *comp);
+  uint32_t *stk = malloc((nv + 1) * sizeof *stk);
+  uint32_t *call = malloc((nv + 1) * sizeof *call);
+  uint32_t *size = NULL;
+  size_t nsize = 0, capsize = 0;
+  int rc = 0;
+  if (!idx || !low || !it || !comp || !stk || !call) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  for (size_t v = 0; v < nv; v++)
+    comp[v] = GRAPH_NO_COMP;
+  uint32_t counter = 0;
+  size_t ns = 0;
+  for (size_t r = 0; r < nv && !rc; r++) {
+    if (idx[r] || c->off[r] == c->off[r + 1])
+      continue;
+    size_t nc = 0;
+    idx[r] = low[r] = ++counter;
+    it[r] = c->off[r];
+    stk[ns++] = (uint32_t)r;
+    call[nc++] = (uint32_t)r;
+    while (nc) {
+      uint32_t v = call[nc - 1];
+      if (it[v] < c->off[v + 1]) {
+        uint32_t w = c->adj[it[v]++];
+        if (!idx[w]) {
+          idx[w] = low[w] = ++counter;
+          it[w] = c->off[w];
+          stk[ns++] = w;
+          call[nc++] = w;
+        } else if (comp[w] == GRAPH_NO_COMP && idx[w] < low[v]) {
+          low[v] = idx[w]; /* w is on the stack */
+        }
+        continue;
+      }
+      nc--;
+      if (low[v] == idx[v]) {
+        if (nsize == capsize) {
+          size_t c2 = capsize ? capsize * 2 : 1024;
+          uint32_t *p = realloc(size, c2 * sizeof *p);
+          if (!p) {
+            rc = GRAPH_ENOMEM;
+            break;
+          }
+          size = p;
+          capsize = c2;
+        }
+        uint32_t k = (uint32_t)nsize++, cnt = 0, w;
+        do {
+          w = stk[--ns];
+          comp[w] = k;
+          cnt++;
+        } while (w != v);
+        size[k] = cnt;
+      }
+      if (nc && low[v] < low[call[nc - 1]])
+        low[call[nc - 1]] = low[v];
+    }
+  }
+done:
+  free(idx);
+  free(low);
+  free(it);
+  free(stk);
+  free(call);
+  if (rc) {
+    free(comp);
+    free(size);
+    return rc;
+  }
+  *comp_out = comp;
+  *size_out = size;
+  *ncomp = nsize;
+  return 0;
+}
+
 static int graph_circles_unlocked(const graph *g,
                                   Oppgraph__V1__GuaranteeCircle ***out,
                                   size_t *n) {
   *out = NULL;
   *n = 0;
-  size_t *sel, nsel;
-  int rc = guarantee_edges(g, &sel, &nsel);
+  graph_gcsr cs;
+  int rc = graph_gcsr_build(g, &cs);
   if (rc)
     return rc;
-  igraph_t ig;
-  if ((rc = ig_build(&ig, g->nv, g->e_src, g->e_dst, sel, nsel))) {
-    free(sel);
+  uint32_t *memb = NULL, *csize = NULL;
+  size_t ncomp = 0;
+  rc = graph_guarantee_scc(g, &cs, &memb, &csize, &ncomp);
+  graph_gcsr_free(&cs);
+  if (rc)
     return rc;
-  }
-  igraph_vector_int_t memb, csize;
-  igraph_integer_t ncomp = 0;
   Oppgraph__V1__GuaranteeCircle **circ = NULL;
   size_t *comp_circle = NULL; /* component -> circle index + 1, 0 = none */
   size_t nc = 0;
-  if (igraph_vector_int_init(&memb, 0)) {
-    igraph_destroy(&ig);
-    free(sel);
-    return GRAPH_ENOMEM;
-  }
-  if (igraph_vector_int_init(&csize, 0)) {
-    igraph_vector_int_destroy(&memb);
-    igraph_destroy(&ig);
-    free(sel);
-    return GRAPH_ENOMEM;
-  }
-  if (igraph_connected_components(&ig, &memb, &csize, &ncomp, IGRAPH_STRONG)) {
-    rc = GRAPH_EIGRAPH;
-    goto done;
-  }
-  comp_circle = calloc((size_t)ncomp + 1, sizeof *comp_circle);
+  comp_circle = calloc(ncomp + 1, sizeof *comp_circle);
   size_t ncirc = 0;
-  for (igraph_integer_t k = 0; k < ncomp; k++)
-    if (VECTOR(csize)[k] > 1)
+  for (size_t k = 0; k < ncomp; k++)
+    if (csize[k] > 1)
       ncirc++;
   circ = calloc(ncirc + 1, sizeof *circ);
   if (!comp_circle || !circ) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
-  for (igraph_integer_t k = 0; k < ncomp; k++) {
-    if (VECTOR(csize)[k] <= 1)
+  for (size_t k = 0; k < ncomp; k++) {
+    if (csize[k] <= 1)
       continue;
     Oppgraph__V1__GuaranteeCircle *c = malloc(sizeof *c);
     if (!c) {
@@ -426,14 +549,15 @@ static int graph_circles_unlocked(const graph *g,
     oppgraph__v1__guarantee_circle__init(c);
     circ[nc++] = c;
     comp_circle[k] = nc;
-    c->members = malloc((size_t)VECTOR(csize)[k] * sizeof *c->members);
+    c->members = malloc((size_t)csize[k] * sizeof *c->members);
     if (!c->members) {
       rc = GRAPH_ENOMEM;
       goto done;
     }
   }
+#define CIRCLE_OF(v) (memb[v] == GRAPH_NO_COMP ? 0 : comp_circle[memb[v]])
   for (size_t v = 0; v < g->nv; v++) {
-    size_t ci = comp_circle[VECTOR(memb)[v]];
+    size_t ci = CIRCLE_OF(v);
     if (ci) {
       Oppgraph__V1__GuaranteeCircle *c = circ[ci - 1];
       c->members[c->n_members++] = g->node_id[v];
@@ -445,10 +569,11 @@ static int graph_circles_unlocked(const graph *g,
     rc = GRAPH_ENOMEM;
     goto done;
   }
-  for (size_t i = 0; i < nsel; i++) {
-    size_t e = sel[i];
-    size_t ci = comp_circle[VECTOR(memb)[g->e_src[e]]];
-    if (ci && ci == comp_circle[VECTOR(memb)[g->e_dst[e]]])
+  for (size_t e = 0; e < g->ne; e++) {
+    if (!is_ent_guarantee(g, e))
+      continue;
+    size_t ci = CIRCLE_OF(g->e_src[e]);
+    if (ci && ci == CIRCLE_OF(g->e_dst[e]))
       ecount[ci - 1]++;
   }
   for (size_t i = 0; i < nc && !rc; i++) {
@@ -459,25 +584,25 @@ static int graph_circles_unlocked(const graph *g,
   free(ecount);
   if (rc)
     goto done;
-  for (size_t i = 0; i < nsel; i++) {
-    size_t e = sel[i];
-    size_t ci = comp_circle[VECTOR(memb)[g->e_src[e]]];
-    if (!ci || ci != comp_circle[VECTOR(memb)[g->e_dst[e]]])
+  for (size_t e = 0; e < g->ne; e++) {
+    if (!is_ent_guarantee(g, e))
+      continue;
+    size_t ci = CIRCLE_OF(g->e_src[e]);
+    if (!ci || ci != CIRCLE_OF(g->e_dst[e]))
       continue;
     Oppgraph__V1__GuaranteeCircle *c = circ[ci - 1];
     c->edge_ids[c->n_edge_ids++] = g->e_id[e];
     c->total_amount += g->e_amount[e];
   }
+#undef CIRCLE_OF
   for (size_t i = 0; i < nc; i++) {
     qsort(circ[i]->members, circ[i]->n_members, sizeof(uint64_t), cmp_u64);
     qsort(circ[i]->edge_ids, circ[i]->n_edge_ids, sizeof(uint64_t), cmp_u64);
   }
   qsort(circ, nc, sizeof *circ, cmp_circle);
 done:
-  igraph_vector_int_destroy(&memb);
-  igraph_vector_int_destroy(&csize);
-  igraph_destroy(&ig);
-  free(sel);
+  free(memb);
+  free(csize);
   free(comp_circle);
   if (rc) {
     graph_circles_free(circ, nc);
@@ -519,6 +644,10 @@ int graph_rebuild_circles_at(store *st, const char *as_of, graph_report *rep) {
     rc = graph_mutual_pairs(g, &pairs, &npairs);
   if (!rc && store_circles_replace(txn, c, n))
     rc = GRAPH_ESTORE;
+  /* the topological order graph_update_circles continues from; a rebuild
+   * as of a date is not the current graph, so it leaves none */
+  if (!rc)
+    rc = graph_incr_reset(txn, as_of && *as_of ? NULL : g);
   if (!rc && rep) {
     memset(rep, 0, sizeof *rep);
     graph_info_get(g, &rep->info);
@@ -761,77 +890,6 @@ int graph_guarantee_cycles(const graph *g, size_t max_len, size_t max_cycles,
   return 0;
 }
 
-/* ---- per-query vertex maps ----------------------------------------------
- * Queries touch a few hundred vertices of a graph that may have millions:
- * an O(V) array per query would cost more than the query, so visited sets
- * are small open-addressing maps from vertex index to a value, grown by
- * doubling. */
-
-typedef struct vmap {
-  size_t *key; /* SIZE_MAX = empty */
-  uint32_t *val;
-  size_t cap, n; /* cap is a power of two */
-} vmap;
-
-static int vmap_init(vmap *m, size_t cap) {
-  m->cap = 16;
-  while (m->cap < cap * 2)
-    m->cap <<= 1;
-  m->n = 0;
-  m->key = malloc(m->cap * sizeof *m->key);
-  m->val = malloc(m->cap * sizeof *m->val);
-  if (!m->key || !m->val) {
-    free(m->key);
-    free(m->val);
-    return GRAPH_ENOMEM;
-  }
-  memset(m->key, 0xff, m->cap * sizeof *m->key);
-  return 0;
-}
-
-static void vmap_destroy(vmap *m) {
-  free(m->key);
-  free(m->val);
-}
-
-static size_t vmap_slot(const vmap *m, size_t v) {
-  size_t mask = m->cap - 1;
-  size_t i = (v * 0x9E3779B97F4A7C15ULL) >> 7 & mask;
-  while (m->key[i] != SIZE_MAX && m->key[i] != v)
-    i = (i + 1) & mask;
-  return i;
-}
-
-/* Value of v, or UINT32_MAX when absent. */
-static uint32_t vmap_get(const vmap *m, size_t v) {
-  size_t i = vmap_slot(m, v);
-  return m->key[i] == SIZE_MAX ? UINT32_MAX : m->val[i];
-}
-
-static int vmap_put(vmap *m, size_t v, uint32_t val) {
-  if ((m->n + 1) * 2 > m->cap) {
-    vmap bigger;
-    if (vmap_init(&bigger, m->cap))
-      return GRAPH_ENOMEM;
-    for (size_t i = 0; i < m->cap; i++)
-      if (m->key[i] != SIZE_MAX) {
-        size_t j = vmap_slot(&bigger, m->key[i]);
-        bigger.key[j] = m->key[i];
-        bigger.val[j] = m->val[i];
-        bigger.n++;
-      }
-    vmap_destroy(m);
-    *m = bigger;
-  }
-  size_t i = vmap_slot(m, v);
-  if (m->key[i] == SIZE_MAX) {
-    m->key[i] = v;
-    m->n++;
-  }
-  m->val[i] = val;
-  return 0;
-}
-
 /* ---- ownership penetration --------------------------------------------- */
 
 static int cmp_owner(const void *a, const void *b) {
@@ -871,12 +929,12 @@ static int graph_owners_unlocked(const graph *g, uint64_t target,
   double *share = NULL;
   graph_owner *o = NULL;
   size_t no = 0;
-  vmap pos;
+  graph_vmap pos;
   igraph_vector_int_t inc;
-  if (vmap_init(&pos, 64))
+  if (graph_vmap_init(&pos, 64))
     return GRAPH_ENOMEM;
   if (igraph_vector_int_init(&inc, 0)) {
-    vmap_destroy(&pos);
+    graph_vmap_destroy(&pos);
     return GRAPH_ENOMEM;
   }
   int rc = 0;
@@ -895,7 +953,7 @@ static int graph_owners_unlocked(const graph *g, uint64_t target,
     arr[nn++] = item;                                                          \
   } while (0)
   PUSH(set, ns, capset, t);
-  if (vmap_put(&pos, t, 0)) {
+  if (graph_vmap_put(&pos, t, 0)) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
@@ -909,11 +967,11 @@ static int graph_owners_unlocked(const graph *g, uint64_t target,
       if (g->e_type[e] != T_SHARE)
         continue;
       size_t h = g->e_src[e];
-      uint32_t p = vmap_get(&pos, h);
+      uint32_t p = graph_vmap_get(&pos, h);
       if (p == UINT32_MAX) {
         p = (uint32_t)ns;
         PUSH(set, ns, capset, h);
-        if (vmap_put(&pos, h, p)) {
+        if (graph_vmap_put(&pos, h, p)) {
           rc = GRAPH_ENOMEM;
           goto done;
         }
@@ -969,7 +1027,7 @@ static int graph_owners_unlocked(const graph *g, uint64_t target,
   }
 done:
   igraph_vector_int_destroy(&inc);
-  vmap_destroy(&pos);
+  graph_vmap_destroy(&pos);
   free(set);
   free(ue);
   free(share);
@@ -1017,21 +1075,21 @@ static int graph_neighbourhood_unlocked(const graph *g, uint64_t start,
                                             : IGRAPH_ALL;
   graph_hop *h = NULL;
   size_t nh = 0, caph = 0;
-  vmap dist;
+  graph_vmap dist;
   igraph_vector_int_t nb;
-  if (vmap_init(&dist, 64))
+  if (graph_vmap_init(&dist, 64))
     return GRAPH_ENOMEM;
   if (igraph_vector_int_init(&nb, 0)) {
-    vmap_destroy(&dist);
+    graph_vmap_destroy(&dist);
     return GRAPH_ENOMEM;
   }
-  int rc = vmap_put(&dist, s, 0);
+  int rc = graph_vmap_put(&dist, s, 0);
   /* vq is the BFS queue (the start is implicit, before vq[0]); vertices are
    * appended in distance order */
   size_t *vq = NULL, capq = 0, qt = 0;
   for (size_t qh = 0; !rc && qh <= qt; qh++) {
     size_t v = qh == 0 ? s : vq[qh - 1];
-    uint32_t d = vmap_get(&dist, v);
+    uint32_t d = graph_vmap_get(&dist, v);
     if (d >= max_hops)
       continue;
     if (igraph_neighbors(&g->ig, &nb, (igraph_integer_t)v, mode)) {
@@ -1040,9 +1098,9 @@ static int graph_neighbourhood_unlocked(const graph *g, uint64_t start,
     }
     for (igraph_integer_t k = 0; !rc && k < igraph_vector_int_size(&nb); k++) {
       size_t w = (size_t)VECTOR(nb)[k];
-      if (vmap_get(&dist, w) != UINT32_MAX)
+      if (graph_vmap_get(&dist, w) != UINT32_MAX)
         continue;
-      if (vmap_put(&dist, w, d + 1)) {
+      if (graph_vmap_put(&dist, w, d + 1)) {
         rc = GRAPH_ENOMEM;
         break;
       }
@@ -1064,9 +1122,9 @@ static int graph_neighbourhood_unlocked(const graph *g, uint64_t start,
     rc = GRAPH_ENOMEM;
   for (size_t i = 0; !rc && i < qt; i++)
     h[nh++] = (graph_hop){(Oppgraph__V1__NodeKind)g->node_kind[vq[i]],
-                          g->node_id[vq[i]], vmap_get(&dist, vq[i])};
+                          g->node_id[vq[i]], graph_vmap_get(&dist, vq[i])};
   igraph_vector_int_destroy(&nb);
-  vmap_destroy(&dist);
+  graph_vmap_destroy(&dist);
   free(vq);
   if (rc) {
     free(h);
@@ -1133,15 +1191,15 @@ static int graph_contagion_unlocked(const graph *g, uint64_t source,
   /* Bellman–Ford limited to max_hops rounds over the touched vertices: the
    * strongest path of at most k hops is known after round k.  Touched
    * vertices get a slot in r[] through the vertex map. */
-  vmap idx;
+  graph_vmap idx;
   reach *r = NULL;
   size_t *verts = NULL, nr = 0, capr = 0;
   size_t *frontier = NULL, nf = 0, *next = NULL, nn = 0;
   igraph_vector_int_t inc;
-  if (vmap_init(&idx, 64))
+  if (graph_vmap_init(&idx, 64))
     return GRAPH_ENOMEM;
   if (igraph_vector_int_init(&inc, 0)) {
-    vmap_destroy(&idx);
+    graph_vmap_destroy(&idx);
     return GRAPH_ENOMEM;
   }
   int rc = 0;
@@ -1152,7 +1210,7 @@ static int graph_contagion_unlocked(const graph *g, uint64_t source,
   verts = malloc(capr * sizeof *verts);
   frontier = malloc(capr * sizeof *frontier);
   next = malloc(capr * sizeof *next);
-  if (!r || !verts || !frontier || !next || vmap_put(&idx, s, 0)) {
+  if (!r || !verts || !frontier || !next || graph_vmap_put(&idx, s, 0)) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
@@ -1178,7 +1236,7 @@ static int graph_contagion_unlocked(const graph *g, uint64_t source,
         double nw = wv * f * decay;
         if (nw < min_weight)
           continue;
-        uint32_t wi = vmap_get(&idx, w);
+        uint32_t wi = graph_vmap_get(&idx, w);
         if (wi == UINT32_MAX) {
           if (nr == capr) {
             size_t c2 = capr * 2;
@@ -1203,7 +1261,7 @@ static int graph_contagion_unlocked(const graph *g, uint64_t source,
           wi = (uint32_t)nr++;
           verts[wi] = w;
           r[wi] = (reach){0, 0, v, 0};
-          if (vmap_put(&idx, w, wi)) {
+          if (graph_vmap_put(&idx, w, wi)) {
             rc = GRAPH_ENOMEM;
             goto done;
           }
@@ -1238,7 +1296,7 @@ static int graph_contagion_unlocked(const graph *g, uint64_t source,
   }
 done:
   igraph_vector_int_destroy(&inc);
-  vmap_destroy(&idx);
+  graph_vmap_destroy(&idx);
   free(r);
   free(verts);
   free(frontier);
@@ -1333,17 +1391,17 @@ static int graph_guarantee_exposure_unlocked(const graph *g, uint64_t ent,
     return GRAPH_ENOTFOUND;
   /* BFS level by level over enterprise guarantee edges; x[i] describes the
    * vertex vq[i]; idx maps a vertex to i + 1 (0 = the start) */
-  vmap idx;
+  graph_vmap idx;
   igraph_vector_int_t inc;
-  if (vmap_init(&idx, 64))
+  if (graph_vmap_init(&idx, 64))
     return GRAPH_ENOMEM;
   if (igraph_vector_int_init(&inc, 0)) {
-    vmap_destroy(&idx);
+    graph_vmap_destroy(&idx);
     return GRAPH_ENOMEM;
   }
   graph_exposure *x = NULL;
   size_t *vq = NULL, nx = 0, cap = 0;
-  int rc = vmap_put(&idx, s, 0);
+  int rc = graph_vmap_put(&idx, s, 0);
   for (size_t qh = 0; !rc && qh <= nx; qh++) {
     size_t v = qh == 0 ? s : vq[qh - 1];
     unsigned hops = qh == 0 ? 0 : x[qh - 1].hops;
@@ -1360,7 +1418,7 @@ static int graph_guarantee_exposure_unlocked(const graph *g, uint64_t ent,
         continue;
       size_t w = g->e_dst[e];
       int64_t b = g->e_amount[e] < bound ? g->e_amount[e] : bound;
-      uint32_t at = vmap_get(&idx, w);
+      uint32_t at = graph_vmap_get(&idx, w);
       if (at != UINT32_MAX) {
         /* seen: a chain as short with a larger bound replaces it */
         if (at > 0 && x[at - 1].hops == hops + 1 && b > x[at - 1].bound)
@@ -1386,14 +1444,14 @@ static int graph_guarantee_exposure_unlocked(const graph *g, uint64_t ent,
       x[nx] = (graph_exposure){g->node_id[w], hops + 1,       g->node_id[v],
                                g->e_id[e],    g->e_amount[e], b};
       vq[nx++] = w;
-      if (vmap_put(&idx, w, (uint32_t)nx)) {
+      if (graph_vmap_put(&idx, w, (uint32_t)nx)) {
         rc = GRAPH_ENOMEM;
         break;
       }
     }
   }
   igraph_vector_int_destroy(&inc);
-  vmap_destroy(&idx);
+  graph_vmap_destroy(&idx);
   free(vq);
   if (rc) {
     free(x);
@@ -1492,13 +1550,13 @@ static int graph_related_parties_unlocked(const graph *g, uint64_t ent,
     /* the group: majority chains down from the head (which is ent itself
      * when nobody controls it: then its subsidiaries are its group) */
     size_t *q = malloc(64 * sizeof *q), nq = 0, capq = 64;
-    vmap seen;
-    if (!q || vmap_init(&seen, 64)) {
+    graph_vmap seen;
+    if (!q || graph_vmap_init(&seen, 64)) {
       free(q);
       rc = GRAPH_ENOMEM;
     } else {
       q[nq++] = h;
-      rc = vmap_put(&seen, h, 0);
+      rc = graph_vmap_put(&seen, h, 0);
       for (size_t i = 0; !rc && i < nq; i++) {
         if (igraph_incident(&g->ig, &a, (igraph_integer_t)q[i], IGRAPH_OUT)) {
           rc = GRAPH_EIGRAPH;
@@ -1508,9 +1566,9 @@ static int graph_related_parties_unlocked(const graph *g, uint64_t ent,
              k++) {
           size_t e = (size_t)VECTOR(a)[k], w = g->e_dst[e];
           if (g->e_type[e] != T_SHARE || g->e_ratio[e] <= 0.5 ||
-              vmap_get(&seen, w) != UINT32_MAX)
+              graph_vmap_get(&seen, w) != UINT32_MAX)
             continue;
-          if ((rc = vmap_put(&seen, w, 0)))
+          if ((rc = graph_vmap_put(&seen, w, 0)))
             break;
           if (nq == capq) {
             size_t *q2 = realloc(q, capq * 2 * sizeof *q2);
@@ -1527,7 +1585,7 @@ static int graph_related_parties_unlocked(const graph *g, uint64_t ent,
                 &l, (graph_related){g->node_id[w], GRAPH_REL_GROUP, hk, hid});
         }
       }
-      vmap_destroy(&seen);
+      graph_vmap_destroy(&seen);
       free(q);
     }
   }

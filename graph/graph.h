@@ -88,6 +88,24 @@ int graph_rebuild_circles(store *st, graph_report *rep);
 /* The same with only the guarantees valid on as_of (see graph_load_at). */
 int graph_rebuild_circles_at(store *st, const char *as_of, graph_report *rep);
 
+/* Brings the stored circles up to date with the guarantee edges stored
+ * since the last rebuild or update, touching only the part of the graph
+ * those edges can change (see incremental.c: a dynamic topological order
+ * kept in meta); the result equals a full graph_rebuild_circles except for
+ * circle ids and for amounts of re-ingested existing edges, which the next
+ * full rebuild picks up.  Without usable state (never rebuilt, or last
+ * rebuilt as of a date) it rebuilds in full (rep->full).  One write
+ * transaction. */
+typedef struct graph_update_report {
+  size_t new_edges;       /* enterprise guarantee edges examined */
+  size_t searched;        /* enterprises visited by the order searches */
+  size_t circles_merged;  /* circles created or merged by the batch */
+  size_t circles_changed; /* circles whose edges and total were rewritten */
+  size_t circles;         /* circles stored afterwards */
+  bool full;              /* a full rebuild was done instead */
+} graph_update_report;
+int graph_update_circles(store *st, graph_update_report *rep);
+
 /* Two enterprises guaranteeing each other (a -> b and b -> a), a < b. */
 typedef struct graph_pair {
   uint64_t a, b;

@@ -9,6 +9,7 @@
 
 #include <igraph/igraph.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "graph/graph.h"
 
@@ -29,15 +30,71 @@ struct graph {
   uint8_t *e_type;
   int64_t *e_amount;
   double *e_ratio;
-  size_t *e_src, *e_dst;
+  /* vertex indices; 32 bits halve the largest arrays of a national graph
+   * (graph_load refuses more than UINT32_MAX - 1 vertices) */
+  uint32_t *e_src, *e_dst;
   /* (kind,id) -> vertex: open addressing on key id*2+kind, v SIZE_MAX =
    * empty slot */
   graph_slot *slot;
   size_t nslot; /* power of two */
 };
 
+/* Compressed out-adjacency of the enterprise-to-enterprise guarantee edges:
+ * the targets of vertex v are adj[off[v] .. off[v+1]), in edge order.  32-bit
+ * entries: a national guarantee graph has far fewer than 4G edges, and half
+ * the bytes is half the cache misses of the component search. */
+typedef struct graph_gcsr {
+  uint32_t *off, *adj;
+} graph_gcsr;
+
+void graph_gcsr_free(graph_gcsr *c);
+int graph_gcsr_build(const graph *g, graph_gcsr *c);
+
+#define GRAPH_NO_COMP UINT32_MAX
+/* Strongly connected components of the guarantee graph (graph.c):
+ * comp[v] is v's component, GRAPH_NO_COMP for vertices without enterprise
+ * guarantee edges; size[k] the size of component k.  Components are
+ * numbered in reverse topological order (an edge between two components
+ * goes from the higher number to the lower).  free() both. */
+int graph_guarantee_scc(const graph *g, const graph_gcsr *c, uint32_t **comp,
+                        uint32_t **size, size_t *ncomp);
+
+/* Writes the state graph_update_circles needs after a full rebuild of the
+ * circles from g (incremental.c); as_of rebuilds pass NULL g to mark the
+ * state unusable (the next update rebuilds in full). */
+int graph_incr_reset(store_txn *txn, const graph *g);
+
 /* Serialises the calls into igraph and graphviz (see graph.c). */
 void graph_ig_lock(void);
 void graph_ig_unlock(void);
+
+
+/* ---- vertex maps (vmap.c) -------------------------------------------------
+ * Queries touch a few hundred vertices of a graph that may have millions:
+ * an O(V) array per query would cost more than the query, so visited sets
+ * are small open-addressing maps from a key (a vertex index, or an
+ * enterprise id in the incremental update) to a value, grown by doubling.
+ * SIZE_MAX cannot be a key. */
+typedef struct graph_vmap {
+  size_t *key; /* SIZE_MAX = empty */
+  uint32_t *val;
+  size_t cap, n; /* cap is a power of two */
+} graph_vmap;
+int graph_vmap_init(graph_vmap *m, size_t cap);
+void graph_vmap_destroy(graph_vmap *m);
+int graph_vmap_put(graph_vmap *m, size_t v, uint32_t val);
+static inline size_t graph_vmap_slot(const graph_vmap *m, size_t v) {
+  size_t mask = m->cap - 1;
+  size_t i = (v * 0x9E3779B97F4A7C15ULL) >> 7 & mask;
+  while (m->key[i] != SIZE_MAX && m->key[i] != v)
+    i = (i + 1) & mask;
+  return i;
+}
+
+/* Value of v, or UINT32_MAX when absent. */
+static inline uint32_t graph_vmap_get(const graph_vmap *m, size_t v) {
+  size_t i = graph_vmap_slot(m, v);
+  return m->key[i] == SIZE_MAX ? UINT32_MAX : m->val[i];
+}
 
 #endif

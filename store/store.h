@@ -35,7 +35,7 @@
  *   circle      u64 id                                     -> GuaranteeCircle
  *   circle_ent  u64 enterprise id                          -> u64 circle id
  *   kb_article  u64 article id                             -> KbArticle
- *   kb_post     s term ‖ 0x00 ‖ u64 article id             -> posting (bytes)
+ *   kb_post     s term ‖ 0x00 ‖ u64 last article id        -> chunk of postings
  *   kb_meta     "docs" / "toklen"                          -> u64
  *               0x01 ‖ u64 article id                      -> u32 BE token count
  *
@@ -113,6 +113,11 @@ int store_backup(store *st, const char *dest);
 int store_begin(store *st, bool write, store_txn **out);
 int store_commit(store_txn *txn); /* frees txn in every case */
 void store_abort(store_txn *txn); /* frees txn; NULL is fine */
+/* The LMDB transaction id: of a read transaction the last commit it sees,
+ * of a write transaction the id its commit will get.  Every commit of any
+ * process raises it, so a long-running reader (the server) can tell that
+ * another process (a CLI ingest, a token revoke) changed the store. */
+uint64_t store_txn_id(const store_txn *txn);
 
 /* Counters of the main record databases, for tests and progress output. */
 typedef struct store_stats {
@@ -213,6 +218,32 @@ int store_circle_get(store_txn *txn, uint64_t id,
 int store_circle_of(store_txn *txn, uint64_t ent_id, uint64_t *circle_id);
 typedef int (*store_circle_fn)(void *ctx, const Oppgraph__V1__GuaranteeCircle *c);
 int store_circle_foreach(store_txn *txn, store_circle_fn fn, void *ctx);
+/* put: id 0 stores c as a new circle (id = largest + 1, written back);
+ * otherwise replaces circle c->id, moving its circle_ent entries.  del
+ * removes one circle and its circle_ent entries (STORE_ENOTFOUND when
+ * absent).  For updating circles in place (store_graph.c). */
+int store_circle_put(store_txn *txn, Oppgraph__V1__GuaranteeCircle *c);
+int store_circle_del(store_txn *txn, uint64_t id);
+
+/* ---- edge scan for graph loading (store_graph.c) -------------------------
+ * The fixed fields of one stored edge, read from its bytes without
+ * allocating; start/end point into the map (not NUL-terminated, valid for
+ * the callback only). */
+typedef struct store_edge_row {
+  uint64_t id, src, dst;
+  int64_t amount;
+  double ratio;
+  uint8_t type, src_kind, dst_kind;
+  const char *start, *end;
+  size_t start_len, end_len;
+} store_edge_row;
+typedef int (*store_edge_row_fn)(void *ctx, const store_edge_row *r);
+/* Calls fn for every edge with id > after_id (0 = all) in id order; a
+ * non-zero return stops and is returned. */
+int store_edge_scan(store_txn *txn, uint64_t after_id, store_edge_row_fn fn,
+                    void *ctx);
+/* Largest edge id in use (0 when there is no edge). */
+int store_edge_last_id(store_txn *txn, uint64_t *id);
 
 /* ---- consistency check (store_check.c) -----------------------------------
  * Verifies inside txn's snapshot that every record decodes and sits under its
@@ -253,6 +284,9 @@ typedef struct store_kb_writer store_kb_writer;
 int store_kb_writer_open(store_txn *txn, store_kb_writer **out);
 int store_kb_writer_put(store_kb_writer *w, const char *term, size_t tlen,
                         uint64_t id, const void *val, size_t vlen);
+/* Writes what the writer still buffers; call it before close (close
+ * discards unflushed postings). */
+int store_kb_writer_flush(store_kb_writer *w);
 void store_kb_writer_close(store_kb_writer *w);
 int store_kb_post_del(store_txn *txn, const char *term, size_t tlen,
                       uint64_t id);

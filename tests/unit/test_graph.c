@@ -3,7 +3,9 @@
  * circles (3- and 7-cycles, nested circles sharing a node, chains, self-loops
  * and duplicate edges, disconnected parts, persons excluded), storing them,
  * mutual pairs, simple cycles, ownership penetration under cross-holdings and
- * diamonds, and hop-limited neighbourhoods.  Each test builds its edges in a
+ * diamonds, hop-limited neighbourhoods, the incremental circle update
+ * (equal to a full rebuild after every batch) and the allocation-free edge
+ * scan the loader uses.  Each test builds its edges in a
  * fresh temporary store.
  */
 #include <setjmp.h>
@@ -707,6 +709,201 @@ static void test_circles_as_of(void **state) {
   assert_int_equal(rep.circles, 1);
 }
 
+/* ---- incremental circle update ---------------------------------------- */
+
+typedef struct stored {
+  Oppgraph__V1__GuaranteeCircle **c;
+  size_t n, cap;
+} stored;
+
+static int keep_circle(void *ctx, const Oppgraph__V1__GuaranteeCircle *c) {
+  stored *s = ctx;
+  if (s->n == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 16;
+    s->c = realloc(s->c, s->cap * sizeof *s->c);
+  }
+  size_t len = oppgraph__v1__guarantee_circle__get_packed_size(c);
+  uint8_t *buf = malloc(len + 1);
+  oppgraph__v1__guarantee_circle__pack(c, buf);
+  s->c[s->n++] = oppgraph__v1__guarantee_circle__unpack(NULL, len, buf);
+  free(buf);
+  return 0;
+}
+
+static int cmp_circle_min(const void *a, const void *b) {
+  const Oppgraph__V1__GuaranteeCircle *x =
+      *(Oppgraph__V1__GuaranteeCircle *const *)a;
+  const Oppgraph__V1__GuaranteeCircle *y =
+      *(Oppgraph__V1__GuaranteeCircle *const *)b;
+  return x->members[0] < y->members[0] ? -1 : x->members[0] > y->members[0];
+}
+
+/* The stored circles equal those a full computation finds now (ids
+ * aside), and the circle indexes are consistent. */
+static void assert_stored_equals_full(store *st) {
+  store_txn *r;
+  assert_int_equal(store_begin(st, false, &r), 0);
+  stored s = {0};
+  assert_int_equal(store_circle_foreach(r, keep_circle, &s), 0);
+  if (s.n)
+    qsort(s.c, s.n, sizeof *s.c, cmp_circle_min);
+  circles full = circles_of(r);
+  assert_int_equal(s.n, full.n);
+  for (size_t i = 0; i < s.n; i++) {
+    assert_members(s.c[i], full.c[i]->members, full.c[i]->n_members);
+    assert_int_equal(s.c[i]->n_edge_ids, full.c[i]->n_edge_ids);
+    for (size_t k = 0; k < s.c[i]->n_edge_ids; k++)
+      assert_int_equal(s.c[i]->edge_ids[k], full.c[i]->edge_ids[k]);
+    assert_int_equal(s.c[i]->total_amount, full.c[i]->total_amount);
+    for (size_t k = 0; k < s.c[i]->n_members; k++) {
+      uint64_t cid;
+      assert_int_equal(store_circle_of(r, s.c[i]->members[k], &cid), 0);
+      assert_int_equal(cid, s.c[i]->id);
+    }
+    oppgraph__v1__guarantee_circle__free_unpacked(s.c[i], NULL);
+  }
+  free(s.c);
+  graph_circles_free(full.c, full.n);
+  store_check_report cr;
+  assert_int_equal(store_check(r, NULL, NULL, &cr), 0);
+  store_abort(r);
+}
+
+static void test_incremental_equals_rebuild(void **state) {
+  fx *f = *state;
+  /* start: a chain 1->2->...->8, a 3-circle 10,11,12, a person guarantor */
+  for (uint64_t i = 1; i < 8; i++)
+    guar(f->txn, i, i + 1, 10);
+  guar(f->txn, 10, 11, 1);
+  guar(f->txn, 11, 12, 1);
+  guar(f->txn, 12, 10, 1);
+  edge_k(f->txn, GUAR, PER, 500, ENT, 3, 7, 0);
+  assert_int_equal(store_commit(f->txn), 0);
+  f->txn = NULL;
+  graph_update_report rep;
+  /* no state yet: the first update is a full rebuild */
+  assert_int_equal(graph_update_circles(f->st, &rep), 0);
+  assert_true(rep.full);
+  assert_int_equal(rep.circles, 1);
+  assert_stored_equals_full(f->st);
+
+  /* batches with known effects, each checked against a full computation */
+  struct {
+    uint64_t s, d;
+    int64_t amount;
+  } batch[][4] = {
+      {{8, 3, 5}, {0, 0, 0}},           /* closes 3..8 into a new circle */
+      {{5, 4, 2}, {20, 21, 3}, {0, 0, 0}}, /* inside it; new enterprises */
+      {{8, 10, 4}, {12, 8, 4}, {0, 0, 0}}, /* merges the two circles */
+      {{21, 20, 1}, {30, 30, 9}, {0, 0, 0}}, /* a mutual pair; a self-loop */
+      {{2, 3, 1}, {0, 0, 0}}, /* parallel to 2->3: 2 stays outside */
+  };
+  size_t nb = sizeof batch / sizeof batch[0];
+  size_t merged = 0;
+  for (size_t b = 0; b < nb; b++) {
+    assert_int_equal(store_begin(f->st, true, &f->txn), 0);
+    for (size_t k = 0; batch[b][k].s; k++)
+      guar(f->txn, batch[b][k].s, batch[b][k].d, batch[b][k].amount);
+    assert_int_equal(store_commit(f->txn), 0);
+    f->txn = NULL;
+    assert_int_equal(graph_update_circles(f->st, &rep), 0);
+    assert_false(rep.full);
+    merged += rep.circles_merged;
+    assert_stored_equals_full(f->st);
+  }
+  assert_int_equal(merged, 3); /* 3..8, 3..12 with 10..12, 20/21 */
+  store_txn *r;
+  assert_int_equal(store_begin(f->st, false, &r), 0);
+  uint64_t c3, c10, c2;
+  assert_int_equal(store_circle_of(r, 3, &c3), 0);
+  assert_int_equal(store_circle_of(r, 10, &c10), 0);
+  assert_int_equal(c3, c10);
+  assert_int_not_equal(store_circle_of(r, 2, &c2), 0);
+  store_abort(r);
+
+  /* random batches over 80 enterprises, sparse enough to keep several
+   * circles apart, checked after every batch (fixed seed) */
+  uint64_t x = 88172645463325252ULL;
+  for (int b = 0; b < 12; b++) {
+    assert_int_equal(store_begin(f->st, true, &f->txn), 0);
+    for (int k = 0; k < 8; k++) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      uint64_t s = 100 + x % 80, d = 100 + (x >> 20) % 80;
+      guar(f->txn, s, d, 1 + (int64_t)(x >> 40) % 100);
+    }
+    assert_int_equal(store_commit(f->txn), 0);
+    f->txn = NULL;
+    assert_int_equal(graph_update_circles(f->st, &rep), 0);
+    assert_false(rep.full);
+    /* re-put duplicates keep their id, self-loops are no relation */
+    assert_true(rep.new_edges <= 8);
+    assert_stored_equals_full(f->st);
+  }
+  /* a rebuild as of a date leaves no order: the next update is full */
+  assert_int_equal(graph_rebuild_circles_at(f->st, "2030-01-01", NULL), 0);
+  assert_int_equal(graph_update_circles(f->st, &rep), 0);
+  assert_true(rep.full);
+  assert_stored_equals_full(f->st);
+}
+
+static int keep_row(void *ctx, const store_edge_row *r) {
+  store_edge_row *rows = ctx;
+  rows[r->id] = *r;
+  return 0;
+}
+
+static int check_edge(void *ctx, const Oppgraph__V1__Edge *e) {
+  const store_edge_row *rows = ctx, *r = &rows[e->id];
+  assert_int_equal(r->id, e->id);
+  assert_int_equal(r->type, e->type);
+  assert_int_equal(r->src_kind, e->src_kind);
+  assert_int_equal(r->dst_kind, e->dst_kind);
+  assert_int_equal(r->src, e->src);
+  assert_int_equal(r->dst, e->dst);
+  assert_true(r->amount == e->amount);
+  assert_true(r->ratio == e->ratio);
+  assert_int_equal(r->start_len, strlen(e->start));
+  assert_int_equal(r->end_len, strlen(e->end));
+  return 0;
+}
+
+/* The allocation-free scan reads what protobuf-c decodes, including
+ * negative amounts, large ids and records with strings and repeated
+ * fields it skips; after_id starts past an id. */
+static void test_edge_scan(void **state) {
+  fx *f = *state;
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = GUAR;
+  e.src = 1;
+  e.dst = 1ULL << 40;
+  e.amount = -123456789012LL;
+  e.start = "2024-01-01";
+  e.end = "2026-12-31";
+  e.role = "董事长";
+  uint64_t docs[] = {7, 1ULL << 50};
+  e.source_docs = docs;
+  e.n_source_docs = 2;
+  assert_int_equal(store_edge_put(f->txn, &e), 0);
+  hold(f->txn, PER, 9, 4, 0.375);
+  edge_k(f->txn, SUPPLY, ENT, 4, ENT, 5, 0, 0); /* all defaults */
+  store_edge_row rows[8];
+  memset(rows, 0, sizeof rows);
+  assert_int_equal(store_edge_scan(f->txn, 0, keep_row, rows), 0);
+  assert_int_equal(store_edge_foreach(f->txn, 0, check_edge, rows), 0);
+  assert_memory_equal(rows[1].start, "2024-01-01", 10);
+  assert_memory_equal(rows[1].end, "2026-12-31", 10);
+  memset(rows, 0, sizeof rows);
+  assert_int_equal(store_edge_scan(f->txn, 1, keep_row, rows), 0);
+  assert_int_equal(rows[1].id, 0); /* skipped */
+  assert_int_equal(rows[2].id, 2);
+  assert_int_equal(rows[3].id, 3);
+  uint64_t last;
+  assert_int_equal(store_edge_last_id(f->txn, &last), 0);
+  assert_int_equal(last, 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -736,6 +933,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_guarantee_exposure, setup, teardown),
       cmocka_unit_test_setup_teardown(test_related_parties, setup, teardown),
       cmocka_unit_test_setup_teardown(test_circles_as_of, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_incremental_equals_rebuild, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_edge_scan, setup, teardown),
   };
   return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }
