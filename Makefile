@@ -35,6 +35,10 @@ REFL_DIR := /usr/share/grpc-proto
 REFL_PROTOS := grpc/reflection/v1/reflection.proto grpc/reflection/v1alpha/reflection.proto
 DESC_SET := $(BUILD)/gen/srv_descriptor_set
 GEN_H   := $(GEN_C:.c=.h)
+# Generated sources are kept: as intermediate files make deleted the headers
+# after each build, and the next build then regenerated them and recompiled
+# every object that includes them (the whole library).
+.SECONDARY: $(GEN_C) $(GEN_H)
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(GEN_C:.c=.o) $(DESC_SET).o
 CLI_SRC := $(wildcard cli/*.c)
