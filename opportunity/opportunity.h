@@ -94,8 +94,8 @@ typedef struct opp_report {
 
 /* Expired opportunities keep their score parts but their score is lowered
  * by this much, so that the per-RM index (store_opp_page, best first) ranks
- * them after every active one.  Push lists should still skip them by
- * status. */
+ * them after every active one; the default push list (srv_push_page,
+ * ListPushList without a status filter) skips them by status. */
 #define OPP_EXPIRED_SCORE_DROP 1e6
 
 /* Why a candidate did not become an opportunity (OPP_DROP_*), for

@@ -123,7 +123,10 @@ int srv_token_verify(store_txn *txn, const char *token,
 int srv_may_read(store_txn *txn, const Oppgraph__V1__Rm *caller,
                  const char *target_id);
 
-/* One page of rm_id's push list, best score first.  page_token is "" (or
+/* One page of rm_id's push list, best score first: its open opportunities
+ * (new, pushed, accepted; expired, rejected and won ones are skipped and not
+ * counted in total -- ListPushList's status filter still finds them).
+ * page_token is "" (or
  * NULL) for the first page, else the next_page_token of the previous page;
  * page_size 0 means SRV_PAGE_DEFAULT, above SRV_PAGE_MAX is SRV_EINVAL, and
  * so is a page token that is not 32 hex digits.  *out is the caller's: free

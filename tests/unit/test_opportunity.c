@@ -22,6 +22,7 @@
 
 #include "graph/graph.h"
 #include "opportunity/opportunity.h"
+#include "server/server.h"
 
 /* 2024-03-20 00:00 UTC */
 #define NOW 1710892800
@@ -1129,6 +1130,66 @@ static void test_tag_marketing(void **state) {
   check_store(f);
 }
 
+/* The default push list (srv_push_page: CLI push-list; ListPushList without
+ * a status filter reads the same open pages) shows only what an RM can still
+ * work on: expired, rejected and won opportunities are skipped, not counted
+ * in total, and paging across them loses nothing.  Before, an expired one
+ * was merely ranked last and still listed. */
+static void test_default_push_list_skips_closed(void **state) {
+  fx *f = *state;
+  /* six prospects in RM001's territory, one bid each, different amounts */
+  uint64_t ents[6];
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  for (int i = 0; i < 6; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "杭州开放%d科技有限公司", i);
+    ents[i] = ent(txn, name, "330106", false, NULL);
+  }
+  assert_int_equal(store_commit(txn), 0);
+  for (int i = 0; i < 6; i++) {
+    char amount[32];
+    snprintf(amount, sizeof amount, "%d", (i + 1) * 30000000);
+    bid(f, ents[i], "杭州开放", amount, "2024-03-05");
+  }
+  opp_report rep;
+  generate(f, &rep);
+  set_status(f, ents[5], OPPGRAPH__V1__OPP_STATUS__OPP_WON); /* the best */
+  set_status(f, ents[3], OPPGRAPH__V1__OPP_STATUS__OPP_REJECTED);
+  set_status(f, ents[2], OPPGRAPH__V1__OPP_STATUS__OPP_ACCEPTED);
+  set_status(f, ents[0], OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED);
+  /* pages of one: 4, 2, 1 (best first), nothing closed, total 3 */
+  const uint64_t want[3] = {ents[4], ents[2], ents[1]};
+  char token[64] = "";
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  for (int page = 0; page < 4; page++) {
+    Oppgraph__V1__ListPushListResponse *r = NULL;
+    assert_int_equal(srv_push_page(txn, "RM001", token, 1, &r), 0);
+    assert_int_equal(r->total, 3);
+    if (page == 3) {
+      assert_int_equal(r->n_opportunities, 0);
+      srv_push_page_free(r);
+      break;
+    }
+    assert_int_equal(r->n_opportunities, 1);
+    assert_int_equal(r->opportunities[0]->enterprise_id, want[page]);
+    if (page < 2)
+      assert_string_not_equal(r->next_page_token, "");
+    snprintf(token, sizeof token, "%s", r->next_page_token);
+    srv_push_page_free(r);
+    if (!*token) {
+      assert_int_equal(page, 2);
+      break;
+    }
+  }
+  Oppgraph__V1__ListPushListResponse *r = NULL;
+  assert_int_equal(srv_push_page(txn, "RM001", NULL, 0, &r), 0);
+  assert_int_equal(r->n_opportunities, 3);
+  assert_string_equal(r->next_page_token, "");
+  srv_push_page_free(r);
+  store_abort(txn);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -1171,6 +1232,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_stale_reason_among_other_drops, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_tag_marketing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_default_push_list_skips_closed,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests_name("opportunity", tests, NULL, NULL);
 }
