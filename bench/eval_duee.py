@@ -19,7 +19,7 @@ the dev half and watch the check half for overfitting.
 
 usage: /usr/bin/python3 bench/eval_duee.py [--bin build/oppgraph]
          [--data ../shared/data/duee-fin] [--rules DIR] [--markdown]
-         [--split] [--dump FILE]
+         [--split] [--digits N] [--dump FILE]
 """
 import argparse
 import collections
@@ -100,7 +100,8 @@ def score(gold_docs, pred_by_id):
     return tot, per, errors
 
 
-def table(tot, per, errors, ndocs, md):
+def table(tot, per, errors, ndocs, md, digits=3):
+    f = "%%.%df" % digits
     lines = []
     hdr = "| type | gold ev | pred ev | type P | type R | type F1 | gold args | pred args | arg P | arg R | arg F1 |"
     lines.append(hdr)
@@ -109,7 +110,7 @@ def table(tot, per, errors, ndocs, md):
     def row(name, c):
         tp = prf(c["ce"], c["pe"], c["ge"])
         ap = prf(c["ca"], c["pa"], c["ga"])
-        lines.append("| %s | %d | %d | %.3f | %.3f | %.3f | %d | %d | %.3f | %.3f | %.3f |" % (
+        lines.append(("| %s | %d | %d | F | F | F | %d | %d | F | F | F |").replace("F", f) % (
             name, c["ge"], c["pe"], tp[0], tp[1], tp[2], c["ga"], c["pa"], ap[0], ap[1], ap[2]))
 
     row("**all** (%d docs)" % ndocs, tot)
@@ -135,6 +136,8 @@ def main():
     ap.add_argument("--dump", help="write predictions (JSON lines) here")
     ap.add_argument("--split", action="store_true",
                     help="also score the even (dev) and odd (check) halves")
+    ap.add_argument("--digits", type=int, default=3,
+                    help="decimals of the scores (4 to compare two runs)")
     a = ap.parse_args()
     path = os.path.join(a.data, "tune.jsonl")
     if not os.path.exists(path):
@@ -174,7 +177,7 @@ def main():
             f.write(r.stdout)
     tot, per, errors = score(gold, preds)
     print("DuEE-Fin tune set: %s" % os.path.abspath(path))
-    print(table(tot, per, errors, len(gold), a.markdown))
+    print(table(tot, per, errors, len(gold), a.markdown, a.digits))
     if a.split:
         print("")
         print("| half | docs | type P | type R | type F1 | arg P | arg R | arg F1 |")
@@ -183,7 +186,7 @@ def main():
             t, _, _ = score(part, preds)
             tp = prf(t["ce"], t["pe"], t["ge"])
             ap_ = prf(t["ca"], t["pa"], t["ga"])
-            print("| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |" % (
+            print(("| %s | %d | F | F | F | F | F | F |").replace("F", "%%.%df" % a.digits) % (
                 (name, len(part)) + tp + ap_))
     return 0
 

@@ -389,9 +389,17 @@ static int ex_hit_cb(void *ctx, const nlp_match *m) {
   return 0;
 }
 
+/* Shortest title (bytes) whose copy at a line start counts as the title
+ * repeated: a 3-character title such as "公告" could open any sentence. */
+#define EX_REPEAT_TITLE_MIN 12
+
 /* Whether a span of the text lies in a reposted headline: news pages
  * repeat the title at the top of the text ("原标题：…", up to the source
- * line or a run of spaces), which is a headline, not a body mention. */
+ * line or a run of spaces), and web pages put it there again (the <h1>
+ * above the date / source line), which is a headline, not a body mention.
+ * Counting such a copy as a body mention would anchor the merged event on
+ * it, and the fills would search the lines around the headline instead of
+ * the body sentence that holds the figures. */
 static int ex_in_reposted_title(const ex_doc *d, ex_span s) {
   static const char mark[] = "原标题";
   if (s.title)
@@ -400,6 +408,9 @@ static int ex_in_reposted_title(const ex_doc *d, ex_span s) {
   size_t b = sg.b;
   while (b < sg.e && (d->text[b] == ' ' || d->text[b] == '\t'))
     b++;
+  if (d->tlen >= EX_REPEAT_TITLE_MIN && sg.e - b >= d->tlen &&
+      s.e <= b + d->tlen && !memcmp(d->text + b, d->title, d->tlen))
+    return 1; /* the title itself, at the start of the line */
   if (sg.e - b < sizeof mark - 1 || memcmp(d->text + b, mark, sizeof mark - 1))
     return 0;
   const char *p = d->text + b, *end = d->text + s.b;

@@ -723,6 +723,60 @@ static void test_zhongbiao_owner_far_below(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A web page repeats its title at the top of the text (the <h1>), then a
+ * source / date line, then the body: the copy is a headline, so the event
+ * sits on the body sentence and its fills find the amount and the
+ * tendering body there (they were lost when the copy anchored the event). */
+static void test_zhongbiao_title_repeated_in_text(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青禾环境股份有限公司关于中标城北污水管网改造工程的公告";
+  const char *text =
+      "首页 > 公司公告\n"
+      "青禾环境股份有限公司关于中标城北污水管网改造工程的公告\n"
+      "来源：某某日报 2021年3月2日\n"
+      "本公司及董事会全体成员保证信息披露内容的真实、准确和完整。\n"
+      "2021年3月1日，青禾环境股份有限公司收到东川市水务局发出的《中标通知"
+      "书》，确认公司为“城北污水管网改造工程”的中标单位，中标金额为1,250万"
+      "元。\n"
+      "本项目的实施预计将对公司经营业绩产生积极影响。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  size_t n = 0;
+  const nlp_event *ev = NULL;
+  for (size_t i = 0; i < res.n; i++)
+    if (!strcmp(res.events[i].type, "中标")) {
+      ev = &res.events[i];
+      n++;
+    }
+  assert_int_equal(n, 1);
+  expect_arg(ev, "中标公司", "青禾环境股份有限公司");
+  expect_arg(ev, "中标金额", "1,250万元");
+  expect_arg(ev, "招标方", "东川市水务局");
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
+/* "Pre-IPO轮" names a private round: a financing, not a listing step; a
+ * plain IPO plan still is one. */
+static void test_pre_ipo_round_not_listing(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青禾科技完成Pre-IPO轮融资";
+  const char *text = "青禾科技有限公司宣布完成2亿元Pre-IPO轮融资，本轮由东川资本"
+                     "领投。本轮融资将用于研发投入。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  assert_non_null(find_event(&res, "企业融资"));
+  assert_null(find_event(&res, "公司上市"));
+  nlp_result_destroy(&res);
+  const char *text2 = "青禾科技有限公司完成pre-IPO融资后，计划明年启动IPO。";
+  assert_int_equal(extract(r, NULL, NULL, text2, &res), 0);
+  const nlp_event *ev = find_event(&res, "公司上市");
+  assert_non_null(ev);
+  assert_true(strstr(text2, "启动IPO") &&
+              ev->trig_begin == (size_t)(strstr(text2, "启动IPO") - text2) + 6);
+  nlp_result_destroy(&res);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -826,6 +880,8 @@ int main(void) {
       cmocka_unit_test(test_huigou_share_of_capital),
       cmocka_unit_test(test_signing_date_is_disclosure),
       cmocka_unit_test(test_zhongbiao_owner_far_below),
+      cmocka_unit_test(test_zhongbiao_title_repeated_in_text),
+      cmocka_unit_test(test_pre_ipo_round_not_listing),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
