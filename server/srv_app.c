@@ -60,6 +60,10 @@ struct srv_app {
 
   void (*notify)(void *);
   void *notify_ctx;
+
+  /* The push log holds every opportunity change of commits up to this id
+   * (guarded by `writer`); a later commit id means another process wrote. */
+  uint64_t synced;
 };
 
 int srv_app_new(store *st, const srv_config *cfg, srv_app **out) {
@@ -264,6 +268,37 @@ fail:
 
 void srv_app_writer_unlock(srv_app *a) {
   pthread_mutex_unlock(&a->writer);
+}
+
+int srv_app_push_sync(srv_app *a, uint64_t **ids, size_t *n) {
+  uint64_t through = 0;
+  int rc = srv_push_sync(a->st, ids, n, &through);
+  if (!rc && through > a->synced)
+    a->synced = through;
+  return rc;
+}
+
+void srv_app_wrote(srv_app *a, uint64_t wid) {
+  /* Only a commit right after a complete log keeps it complete: one of
+   * another process in between still needs a sync. */
+  if (wid == a->synced + 1)
+    a->synced = wid;
+}
+
+int srv_app_catch_up(srv_app *a, uint64_t latest, bool *ran) {
+  *ran = false;
+  pthread_mutex_lock(&a->writer);
+  int rc = SRV_OK;
+  if (latest > a->synced) {
+    rc = srv_app_push_sync(a, NULL, NULL);
+    *ran = true;
+    /* A failed sync is not retried at every tick: the next commit of
+     * anyone tries again. */
+    if (rc && latest > a->synced)
+      a->synced = latest;
+  }
+  pthread_mutex_unlock(&a->writer);
+  return rc;
 }
 
 int64_t srv_app_now(srv_app *a) {

@@ -144,8 +144,11 @@ SRV_HANDLER(srv_record_feedback) {
       rc = store_push_append(w, o->id, o->updated_at, NULL);
   }
   if (!rc) {
+    uint64_t wid = store_txn_id(w);
     rc = store_commit(w);
     w = NULL;
+    if (!rc)
+      srv_app_wrote(ctx->app, wid);
   }
   store_abort(w);
   srv_app_writer_unlock(ctx->app);

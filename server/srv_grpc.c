@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +69,9 @@
 #define SRV_MAX_TOKEN 512
 
 #define SRV_GRACE_SECONDS 5
+/* How often the store watcher looks for commits of other processes: streams
+ * see a CLI ingest or token revoke within this (plus the sync). */
+#define SRV_WATCH_MS 50
 
 typedef enum srv_tag_kind {
   SRV_TAG_REQUEST,
@@ -100,6 +104,7 @@ typedef struct srv_server {
   pthread_mutex_t done_mu;
   pthread_cond_t done_cv;
   bool shutdown_done;
+  uint64_t seen_txn; /* the store watcher's last commit id (signal thread) */
 } srv_server;
 
 struct srv_call {
@@ -838,10 +843,48 @@ static void srv_reload(srv_server *s) {
   srv_config_destroy(&nc);
 }
 
-/* Blocks until SIGINT or SIGTERM arrives on fd; SIGHUP reloads. */
+/* The id of the last commit to the store by any process (0 on failure). */
+static uint64_t srv_latest_commit(store *st) {
+  store_txn *t;
+  if (store_begin(st, false, &t))
+    return 0;
+  uint64_t id = store_txn_id(t);
+  store_abort(t);
+  return id;
+}
+
+/* The store watcher, run every SRV_WATCH_MS by the signal thread: a commit
+ * this server did not make (a CLI ingest, a token revoke) brings the push
+ * log up to date and wakes the streams, which then send the new pushes and
+ * re-check their tokens.  Own writes have logged their pushes and woken the
+ * streams already (srv_app_catch_up knows them and does nothing). */
+static void srv_watch_store(srv_server *s) {
+  uint64_t latest = srv_latest_commit(s->st);
+  if (!latest || latest == s->seen_txn)
+    return;
+  s->seen_txn = latest;
+  bool ran = true; /* a replica cannot log: it only wakes its streams */
+  if (!s->cfg->read_only && srv_app_catch_up(s->app, latest, &ran))
+    fprintf(stderr, "oppgraph: updating the push log after commit %" PRIu64
+                    " of another process failed\n",
+            latest);
+  if (ran)
+    srv_notify(s);
+}
+
+/* Blocks until SIGINT or SIGTERM arrives on fd; SIGHUP reloads.  Between
+ * signals, watches the store for commits of other processes. */
 static void srv_wait_signal(srv_server *s, int fd) {
   struct signalfd_siginfo si;
   for (;;) {
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    int pr = poll(&pfd, 1, SRV_WATCH_MS);
+    if (pr == 0) {
+      srv_watch_store(s);
+      continue;
+    }
+    if (pr < 0 && errno == EINTR)
+      continue;
     ssize_t r = read(fd, &si, sizeof si);
     if (r == (ssize_t)sizeof si) {
       if (si.ssi_signo == SIGHUP) {
@@ -906,9 +949,10 @@ int srv_run(store *st, const srv_config *cfg) {
   /* The push log must cover what is stored before the first stream asks. */
   if (!cfg->read_only) {
     size_t n = 0;
-    if (srv_push_sync(st, NULL, &n) == SRV_OK && n)
+    if (srv_app_push_sync(s.app, NULL, &n) == SRV_OK && n)
       fprintf(stderr, "oppgraph: push log: %zu opportunities logged\n", n);
   }
+  s.seen_txn = srv_latest_commit(st);
   atomic_init(&s.next_req_id, 0);
   atomic_init(&s.stopping, false);
   s.shutdown_tag = SRV_TAG_SHUTDOWN;

@@ -53,7 +53,7 @@ static int srv_sync_opp(void *ctx, const Oppgraph__V1__Opportunity *o) {
   return store_push_append(s->txn, o->id, ver, NULL);
 }
 
-int srv_push_sync(store *st, uint64_t **ids, size_t *n) {
+int srv_push_sync(store *st, uint64_t **ids, size_t *n, uint64_t *through) {
   srv_sync s = {0};
   if (ids)
     *ids = NULL;
@@ -62,6 +62,7 @@ int srv_push_sync(store *st, uint64_t **ids, size_t *n) {
   int rc = store_begin(st, true, &s.txn);
   if (rc)
     return SRV_ESTORE;
+  uint64_t wid = store_txn_id(s.txn);
   rc = store_opp_foreach(s.txn, srv_sync_opp, &s);
   if (rc) {
     store_abort(s.txn);
@@ -70,10 +71,21 @@ int srv_push_sync(store *st, uint64_t **ids, size_t *n) {
             store_strerror(rc), store_last_error());
     return SRV_ESTORE;
   }
+  /* Nothing to log: no commit, so that a sync does not itself look like a
+   * change to the store watcher (srv_grpc.c), which compares commit ids. */
+  if (!s.n) {
+    store_abort(s.txn);
+    free(s.ids);
+    if (through)
+      *through = wid - 1;
+    return SRV_OK;
+  }
   if (store_commit(s.txn)) {
     free(s.ids);
     return SRV_ESTORE;
   }
+  if (through)
+    *through = wid;
   if (ids)
     *ids = s.ids;
   else
@@ -192,7 +204,7 @@ SRV_HANDLER(srv_submit_documents) {
   if (!rc)
     orc = opp_generate(ctx->st, srv_app_opp_cfg(ctx->app), now, &orep);
   if (!rc && !orc)
-    orc = srv_push_sync(ctx->st, &changed, &nchanged);
+    orc = srv_app_push_sync(ctx->app, &changed, &nchanged);
   srv_app_writer_unlock(ctx->app);
   if (!rc)
     srv_app_notify(ctx->app);

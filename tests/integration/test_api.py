@@ -574,6 +574,75 @@ class LimitsTest(unittest.TestCase):
         self.assertTrue(any("server stopped cleanly" in l for l in srv.log()))
 
 
+class ExternalCommitTest(unittest.TestCase):
+    """Streams notice commits of other processes (issue 6): a CLI ingest or
+    token revoke next to a running server reaches its open streams without
+    any write of the server itself.  Own store and server: the ingest
+    regenerates opportunities, which would change ApiTest's world."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = h.tempdir()
+        cls.db = os.path.join(cls.dir, "db")
+        cls.world = h.seed_store(cls.db)
+        cls.tok = {rm: h.issue_token(cls.db, rm) for rm in ("admin", "rm_b1")}
+        cls.srv = h.Server(cls.db)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        h.remove_tree(cls.dir)
+        if rc != 0:
+            raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
+
+    def test_cli_ingest_reaches_open_stream(self):
+        ok, why = h.ingest_available()
+        if not ok:
+            self.skipTest(why)
+        rd = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(rm_id="*"), self.tok["admin"]))
+        self.assertTrue(rd.nothing_within(0.3))  # listed, and nothing pending
+        ann = os.path.join(self.dir, "ann", "bid.txt")
+        os.makedirs(os.path.dirname(ann))
+        with open(ann, "w") as f:
+            f.write("上海测试C号实业股份有限公司关于中标的公告\n"
+                    "2026年3月5日，上海测试C号实业股份有限公司中标某市污水处理厂扩建工程，"
+                    "中标金额为人民币2.4亿元。\n")
+        h.cli("ingest", "--db", self.db, "--quiet", "--now", "2026-03-06", ann, check=True, timeout=300)
+        pushed = rd.take(1, timeout=10)
+        self.assertEqual(len(pushed), 1, "no push within 10 s of the CLI ingest")
+        opp = pushed[0].opportunity
+        self.assertEqual(opp.type, "中标")
+        self.assertIn("测试C号", opp.enterprise_name)
+        self.assertTrue(pushed[0].resume_token)
+        rd.it.cancel()
+        # the server logged it: a new stream from token "0" replays it too
+        replay = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(resume_token="0", rm_id="*"),
+                                   self.tok["admin"]))
+        ids = set()
+        while opp.id not in ids:
+            got = replay.take(1, timeout=5)
+            self.assertTrue(got, "the replay from token 0 ended without opportunity %d" % opp.id)
+            ids.add(got[0].opportunity.id)
+        replay.it.cancel()
+
+    def test_cli_revoke_ends_open_stream_promptly(self):
+        doomed = h.issue_token(self.db, "rm_b1")
+        rd = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(), doomed))
+        self.assertTrue(rd.nothing_within(0.3))
+        h.cli("token", "revoke", "--db", self.db, "--id", doomed.split(".")[0], check=True)
+        # no call to the server in between: only its store watcher can notice
+        rd.t.join(3)
+        self.assertFalse(rd.t.is_alive(), "the revoked token's stream is still open after 3 s")
+        self.assertIsNotNone(rd.err)
+        self.assertEqual(rd.err.code(), grpc.StatusCode.UNAUTHENTICATED)
+        self.assertIn("revoked", rd.err.details())
+        # the other token's stream is untouched
+        live = Reader(stream(self.srv, pb.StreamOpportunitiesRequest(), self.tok["rm_b1"]))
+        self.assertTrue(live.nothing_within(0.3))
+        self.assertIsNone(live.err)
+        live.it.cancel()
+
+
 if __name__ == "__main__":
     unittest.main()
 
