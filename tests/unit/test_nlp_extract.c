@@ -50,6 +50,19 @@ static const nlp_event *find_event(const nlp_result *res, const char *type) {
   return NULL;
 }
 
+/* The one event of a type (fails when there are none or several). */
+static const nlp_event *only_event(const nlp_result *res, const char *type) {
+  size_t n = 0;
+  const nlp_event *ev = NULL;
+  for (size_t i = 0; i < res->n; i++)
+    if (!strcmp(res->events[i].type, type)) {
+      ev = &res->events[i];
+      n++;
+    }
+  assert_int_equal(n, 1);
+  return ev;
+}
+
 static const nlp_arg *find_arg(const nlp_event *ev, const char *role) {
   for (size_t i = 0; ev && i < ev->nargs; i++)
     if (!strcmp(ev->args[i].role, role))
@@ -277,10 +290,7 @@ static void test_identical_events_deduped(void **state) {
   const char *text = "蓝湾环境中标城东垃圾转运站项目。蓝湾环境中标城东垃圾转运站项目。";
   nlp_result res;
   assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
-  size_t n = 0;
-  for (size_t i = 0; i < res.n; i++)
-    n += !strcmp(res.events[i].type, "中标");
-  assert_int_equal(n, 1);
+  only_event(&res, "中标");
   nlp_result_destroy(&res);
 }
 
@@ -309,14 +319,7 @@ static void test_buyback_price_range_kept(void **state) {
                      "回购均价为7.90元，回购股份已全部过户。";
   nlp_result res;
   assert_int_equal(extract(r, NULL, title, text, &res), 0);
-  size_t n = 0;
-  const nlp_event *ev = NULL;
-  for (size_t i = 0; i < res.n; i++)
-    if (!strcmp(res.events[i].type, "股份回购")) {
-      ev = &res.events[i];
-      n++;
-    }
-  assert_int_equal(n, 1);
+  const nlp_event *ev = only_event(&res, "股份回购");
   assert_int_equal(count_role(ev, "每股交易价格"), 3);
   assert_true(has_value(ev, "每股交易价格", "最高成交价为8.12元"));
   assert_true(has_value(ev, "每股交易价格", "最低成交价为7.65元"));
@@ -336,14 +339,7 @@ static void test_merged_event_fills_from_body(void **state) {
                      "占公司总股本的0.01%，支付的总金额为612,480.00元。";
   nlp_result res;
   assert_int_equal(extract(r, NULL, title, text, &res), 0);
-  size_t n = 0;
-  const nlp_event *ev = NULL;
-  for (size_t i = 0; i < res.n; i++)
-    if (!strcmp(res.events[i].type, "股份回购")) {
-      ev = &res.events[i];
-      n++;
-    }
-  assert_int_equal(n, 1);
+  const nlp_event *ev = only_event(&res, "股份回购");
   expect_arg(ev, "回购股份数量", "52,300");
   expect_arg(ev, "交易金额", "612,480.00元");
   expect_arg(ev, "占公司总股本比例", "0.01%");
@@ -386,14 +382,7 @@ static void test_reposted_title_is_headline(void **state) {
                      "青禾控股公布，于2021年3月8日回购12万股，涉资35.6万港元。";
   nlp_result res;
   assert_int_equal(extract(r, NULL, title, text, &res), 0);
-  size_t n = 0;
-  const nlp_event *ev = NULL;
-  for (size_t i = 0; i < res.n; i++)
-    if (!strcmp(res.events[i].type, "股份回购")) {
-      ev = &res.events[i];
-      n++;
-    }
-  assert_int_equal(n, 1);
+  const nlp_event *ev = only_event(&res, "股份回购");
   expect_arg(ev, "回购完成时间", "2021年3月8日");
   expect_arg(ev, "交易金额", "35.6万港元");
   expect_verbatim(&res, text, title);
@@ -741,14 +730,7 @@ static void test_zhongbiao_title_repeated_in_text(void **state) {
       "本项目的实施预计将对公司经营业绩产生积极影响。";
   nlp_result res;
   assert_int_equal(extract(r, NULL, title, text, &res), 0);
-  size_t n = 0;
-  const nlp_event *ev = NULL;
-  for (size_t i = 0; i < res.n; i++)
-    if (!strcmp(res.events[i].type, "中标")) {
-      ev = &res.events[i];
-      n++;
-    }
-  assert_int_equal(n, 1);
+  const nlp_event *ev = only_event(&res, "中标");
   expect_arg(ev, "中标公司", "青禾环境股份有限公司");
   expect_arg(ev, "中标金额", "1,250万元");
   expect_arg(ev, "招标方", "东川市水务局");
