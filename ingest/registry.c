@@ -6,7 +6,9 @@
  *
  * Upserts keep re-ingestion idempotent: an enterprise is found by credit code
  * and rewritten under its id (fields only other sources fill — LEI, source
- * documents — are carried over), a person by name, an edge by its natural
+ * documents — are carried over; a raise of registered capital keeps the
+ * capital before it and the day: Enterprise.previous_capital and
+ * capital_changed), a person by name, an edge by its natural
  * key (store_edge_put), an RM by id.  A record whose credit code fails the
  * GB 32100 check, or an edge naming an unknown enterprise, is rejected with a
  * "line N" message and the rest of the file goes on: the XSD has already
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -147,6 +150,9 @@ typedef struct reg_ctx {
   store_txn *txn;
   ingest_file_ctx *fc;
   ingest_arena arena;
+  /* the extract's date (<registry date=...>), else the day of ingest
+   * (UTC): the day a raise of registered capital is recorded with */
+  char day[11];
 } reg_ctx;
 
 static bool is_elem(xmlNode *n, const char *name) {
@@ -212,6 +218,18 @@ static int keep_foreign_fields(reg_ctx *rc, Oppgraph__V1__Enterprise *e) {
              old->n_source_docs * sizeof(uint64_t));
       e->n_source_docs = old->n_source_docs;
     }
+  }
+  /* Capital history: a raise keeps the capital before it and the day it was
+   * seen (tag marketing offers products to enterprises that just raised
+   * capital); the same capital carries the history over; a cut clears it. */
+  if (old->registered_capital > 0 &&
+      e->registered_capital > old->registered_capital) {
+    e->previous_capital = old->registered_capital;
+    e->capital_changed = rc->day;
+  } else if (e->registered_capital == old->registered_capital &&
+             old->previous_capital > 0) {
+    e->previous_capital = old->previous_capital;
+    e->capital_changed = ingest_arena_strdup(&rc->arena, old->capital_changed);
   }
   /* Aliases found elsewhere (e.g. a GLEIF LEI alias) stay known. */
   for (size_t i = 0; i < old->n_aliases; i++) {
@@ -551,6 +569,14 @@ int ingest_registry_store(store_txn *txn, const ingest_schema *schema,
   }
   reg_ctx r = {.txn = txn, .fc = fc};
   xmlNode *root = xmlDocGetRootElement(doc);
+  xmlChar *day = xmlGetProp(root, (const xmlChar *)"date");
+  if (!day || !ingest_norm_date((const char *)day, r.day)) {
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(r.day, sizeof r.day, "%Y-%m-%d", &tm);
+  }
+  xmlFree(day);
   for (xmlNode *sec = root->children; sec && !rc; sec = sec->next)
     if (sec->type == XML_ELEMENT_NODE)
       rc = reg_section(&r, sec);

@@ -505,6 +505,10 @@ static int load_tags(cfg_ctx *c, opp_config *cfg, json_t *root) {
         (rc = get_num(c, j, path, "founded_within_days", false, 1,
                       &t->founded_within_days)) ||
         (rc = get_num(c, j, path, "min_capital", false, 0, &t->min_capital)) ||
+        (rc = get_num(c, j, path, "capital_raised_within_days", false, 1,
+                      &t->capital_raised_within_days)) ||
+        (rc = get_num(c, j, path, "min_capital_raise", false, 0,
+                      &t->min_capital_raise)) ||
         (rc = get_num(c, j, path, "weight", false, 0, &t->weight)) ||
         (rc = get_num(c, j, path, "expiry_days", false, 1, &expiry)) ||
         (rc = get_bool3(c, j, path, "listed", &t->listed)) ||

@@ -1790,6 +1790,18 @@ static bool tag_matches(const gen *g, const opp_tag_rule *t,
     return false;
   if (t->min_capital > 0 && !((double)en->registered_capital >= t->min_capital))
     return false;
+  if (t->capital_raised_within_days > 0) {
+    /* the registry keeps the capital before the last raise (ingest) */
+    int32_t d = parse_day(en->capital_changed);
+    if (en->previous_capital <= 0 ||
+        en->registered_capital <= en->previous_capital || d == NO_DATE ||
+        d > g->today || g->today - d > t->capital_raised_within_days)
+      return false;
+    double raise = (double)(en->registered_capital - en->previous_capital) /
+                   (double)en->previous_capital;
+    if (raise < t->min_capital_raise)
+      return false;
+  }
   return true;
 }
 
@@ -1811,7 +1823,8 @@ static int on_tag_ent(void *ctx, const Oppgraph__V1__Enterprise *en) {
   return 0;
 }
 
-/* Expands {enterprise} {products} {why} {tags} {founded} {capital}. */
+/* Expands {enterprise} {products} {why} {tags} {founded} {capital}
+ * {previous_capital} {capital_changed}. */
 static void render_tag(FILE *f, const char *t, const opp_tag_rule *tr,
                        const Oppgraph__V1__Enterprise *en, const char *prods,
                        const char *why) {
@@ -1832,10 +1845,14 @@ static void render_tag(FILE *f, const char *t, const opp_tag_rule *tr,
       fputs(why, f);
     } else if (IS("founded")) {
       fputs(has_text(en->founded) ? en->founded : "未知", f);
-    } else if (IS("capital")) {
+    } else if (IS("capital") || IS("previous_capital")) {
+      int64_t cap = IS("capital") ? en->registered_capital
+                                  : en->previous_capital;
       char a[64];
-      format_amount((double)en->registered_capital, a, sizeof a);
-      fputs(en->registered_capital > 0 ? a + strlen("金额") : "未披露", f);
+      format_amount((double)cap, a, sizeof a);
+      fputs(cap > 0 ? a + strlen("金额") : "未披露", f);
+    } else if (IS("capital_changed")) {
+      fputs(has_text(en->capital_changed) ? en->capital_changed : "未知", f);
     } else if (IS("tags")) {
       size_t k = 0;
       for (size_t i = 0; i < en->n_tags; i++)

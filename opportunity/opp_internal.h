@@ -48,6 +48,10 @@ typedef struct opp_tag_rule {
   double founded_within_days; /* 0 = not checked */
   int listed, client;         /* -1 = not checked, else 0 / 1 */
   double min_capital;         /* 0 = not checked */
+  /* registered capital raised (Enterprise.previous_capital, capital_changed)
+   * at most this many days ago, by at least min_capital_raise (relative);
+   * 0 = not checked */
+  double capital_raised_within_days, min_capital_raise;
   double weight;
   int expiry_days; /* after founding, with founded_within_days; 0 = never */
   size_t *products;

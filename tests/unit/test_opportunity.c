@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "graph/graph.h"
+#include "ingest/ingest.h"
 #include "opportunity/opportunity.h"
 #include "server/server.h"
 
@@ -1190,6 +1191,113 @@ static void test_default_push_list_skips_closed(void **state) {
   store_abort(txn);
 }
 
+/* One registry extract of date `date` with one enterprise of this capital,
+ * ingested (registry re-ingest is where capital history is kept). */
+static void registry_capital(fx *f, const char *date, long long capital) {
+  char path[128], xml[1024];
+  snprintf(path, sizeof path, "%s/reg_%s.xml", f->dir, date);
+  snprintf(xml, sizeof xml,
+           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+           "<registry date=\"%s\"><enterprises>"
+           "<enterprise code=\"91350100M000100Y43\">"
+           "<name>杭州辛增资科技有限公司</name>"
+           "<registered_capital>%lld</registered_capital>"
+           "<region>330106</region></enterprise>"
+           "</enterprises></registry>\n",
+           date, capital);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs(xml, fp);
+  fclose(fp);
+  ingest_config cfg = {.schema_path = "data/schema/registry.xsd"};
+  ingest_report rep;
+  const char *paths[] = {path};
+  assert_int_equal(ingest_run(f->st, &cfg, paths, 1, &rep), 0);
+  assert_int_equal(rep.enterprises, 1);
+}
+
+static Oppgraph__V1__Opportunity *tag_opp(fx *f, uint64_t *ent) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  assert_int_equal(store_ent_by_name(txn, "杭州辛增资科技有限公司", ent), 0);
+  store_abort(txn);
+  return opp_of(f, *ent, NULL);
+}
+
+/* Capital-increase tag marketing: a registry re-ingest that raises the
+ * registered capital keeps the capital before it and the extract's date;
+ * the capital_increase rule (raised within 180 days by 20 % or more) then
+ * offers products, saying from what to what and when.  The same capital
+ * again keeps the history; a cut clears it and the line expires. */
+static void test_capital_increase_tag(void **state) {
+  fx *f = *state;
+  registry_capital(f, "2024-01-10", 100000000);
+  opp_report rep;
+  generate(f, &rep);
+  uint64_t id;
+  Oppgraph__V1__Opportunity *o = tag_opp(f, &id);
+  assert_null(o); /* no history: nothing to say */
+  registry_capital(f, "2024-03-01", 150000000);
+  store_txn *txn;
+  Oppgraph__V1__Enterprise *en;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  assert_int_equal(store_ent_get(txn, id, &en), 0);
+  assert_int_equal(en->registered_capital, 150000000);
+  assert_int_equal(en->previous_capital, 100000000);
+  assert_string_equal(en->capital_changed, "2024-03-01");
+  oppgraph__v1__enterprise__free_unpacked(en, NULL);
+  store_abort(txn);
+  generate(f, &rep);
+  assert_int_equal(rep.tagged, 1);
+  o = tag_opp(f, &id);
+  assert_non_null(o);
+  assert_string_equal(o->type, "标签营销");
+  char key[64];
+  snprintf(key, sizeof key, "tag#capital_increase|%llu", (unsigned long long)id);
+  assert_string_equal(o->dedup_key, key);
+  assert_non_null(strstr(o->explanation, "于2024-03-01增资"));
+  assert_non_null(strstr(o->explanation, "由1亿元增至1.5亿元"));
+  assert_string_equal(o->rm_id, "RM001");
+  assert_int_equal(o->status, OPPGRAPH__V1__OPP_STATUS__OPP_NEW);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  /* the next extract repeats the capital: history and line kept */
+  registry_capital(f, "2024-03-10", 150000000);
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  assert_int_equal(store_ent_get(txn, id, &en), 0);
+  assert_int_equal(en->previous_capital, 100000000);
+  assert_string_equal(en->capital_changed, "2024-03-01");
+  oppgraph__v1__enterprise__free_unpacked(en, NULL);
+  store_abort(txn);
+  generate(f, &rep);
+  assert_int_equal(rep.tagged, 1);
+  assert_int_equal(rep.stale, 0);
+  /* a cut: no raise any more, the line expires with the reason */
+  registry_capital(f, "2024-03-15", 120000000);
+  generate(f, &rep);
+  assert_int_equal(rep.tagged, 0);
+  assert_int_equal(rep.stale, 1);
+  o = tag_opp(f, &id);
+  assert_non_null(o);
+  assert_int_equal(o->status, OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
+/* A raise too small (under min_capital_raise) or too old (over
+ * capital_raised_within_days before now) makes no line. */
+static void test_capital_increase_small_or_old(void **state) {
+  fx *f = *state;
+  registry_capital(f, "2024-01-10", 100000000);
+  registry_capital(f, "2024-03-01", 110000000); /* +10 % */
+  opp_report rep;
+  generate(f, &rep);
+  uint64_t id;
+  assert_null(tag_opp(f, &id));
+  registry_capital(f, "2023-01-05", 300000000); /* +173 %, 440 days ago */
+  generate(f, &rep);
+  assert_null(tag_opp(f, &id));
+  assert_int_equal(rep.tagged, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -1233,6 +1341,10 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_tag_marketing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_default_push_list_skips_closed,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_capital_increase_tag, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_capital_increase_small_or_old,
                                       setup, teardown),
   };
   return cmocka_run_group_tests_name("opportunity", tests, NULL, NULL);
