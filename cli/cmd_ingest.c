@@ -42,7 +42,9 @@ static void ingest_usage(FILE *f) {
           "                   bundled sample world is dated 2024-06-30.\n"
           "  --max-file-size N  refuse files over N bytes (default 512 MiB)\n"
           "  --max-line N     refuse JSON-lines files with a line over N bytes\n"
-          "                   (default 16 MiB)\n\n"
+          "                   (default 16 MiB)\n"
+          "  --max-rules N    refuse a rules directory with more than N rule,\n"
+          "                   fill, subject and alias blocks (default 10000)\n\n"
           "Exit status: 0 all files ingested, 1 some files were rejected (each\n"
           "named on stderr with the reason) or the run failed, 2 usage error.\n");
 }
@@ -86,6 +88,7 @@ int cmd_ingest(int argc, char **argv) {
   const char *db = NULL, *data = cli_data_dir();
   bool progress = isatty(2), quiet = false, derive = true;
   size_t max_file = 0, max_line = 0;
+  nlp_rules_limits rule_limits = {0};
   int64_t now = (int64_t)time(NULL);
   const char **paths = calloc((size_t)argc, sizeof *paths);
   size_t npaths = 0;
@@ -107,7 +110,7 @@ int cmd_ingest(int argc, char **argv) {
       derive = false;
     } else if (!strcmp(a, "--db") || !strcmp(a, "--data") ||
                !strcmp(a, "--max-file-size") || !strcmp(a, "--max-line") ||
-               !strcmp(a, "--now")) {
+               !strcmp(a, "--max-rules") || !strcmp(a, "--now")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "oppgraph ingest: %s needs a value\n", a);
         goto out;
@@ -127,11 +130,13 @@ int cmd_ingest(int argc, char **argv) {
         char *end;
         unsigned long long n = strtoull(v, &end, 10);
         if (*end || end == v || !n || v[0] == '-') {
-          fprintf(stderr, "oppgraph ingest: %s: '%s' is not a positive byte "
-                          "count\n", a, v);
+          fprintf(stderr, "oppgraph ingest: %s: '%s' is not a positive %s\n",
+                  a, v, strcmp(a, "--max-rules") ? "byte count" : "number");
           goto out;
         }
-        if (!strcmp(a, "--max-line"))
+        if (!strcmp(a, "--max-rules"))
+          rule_limits.max_rules = (size_t)n;
+        else if (!strcmp(a, "--max-line"))
           max_line = (size_t)n;
         else
           max_file = (size_t)n;
@@ -170,7 +175,8 @@ int cmd_ingest(int argc, char **argv) {
     }
   }
   nlp_rules *rules = NULL;
-  int rc = nlp_rules_load_dir(rules_dir, ingest_cli_on_rule, NULL, &rules);
+  int rc = nlp_rules_load_dir_limits(rules_dir, &rule_limits,
+                                     ingest_cli_on_rule, NULL, &rules);
   if (rc && rc != NLP_ERULE) {
     fprintf(stderr, "oppgraph ingest: cannot load rules from %s: %s\n",
             rules_dir, nlp_strerror(rc));
