@@ -22,7 +22,10 @@
  * 64 were already in flight (the server fell behind the pace), their
  * statuses, latency
  * p50/p99/p99.9 of successful calls, streams opened / messages received,
- * documents ingested, unexpected errors and the server's VmRSS.
+ * documents ingested, unexpected errors and the server's VmRSS and RssAnon
+ * (/proc/PID/status).  VmRSS also counts the LMDB map's file pages, which
+ * grow with the store and with what readers touch; RssAnon is heap, stacks
+ * and anonymous maps only, so a leak shows there and not in file pages.
  *
  *   build/bench/bench_soak [--minutes N] [--bin build/oppgraph] [--data data]
  *
@@ -121,14 +124,16 @@ static int soak_free_port(void) {
   return ntohs(a.sin_port);
 }
 
-static long soak_rss_kb(pid_t pid) {
+/* A "Key:  N kB" line of /proc/PID/status (key with its colon), 0 if none. */
+static long soak_status_kb(pid_t pid, const char *key) {
   char path[64], line[256];
   snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
   FILE *f = fopen(path, "r");
   long kb = 0;
+  size_t n = strlen(key);
   while (f && fgets(line, sizeof line, f))
-    if (!strncmp(line, "VmRSS:", 6))
-      kb = atol(line + 6);
+    if (!strncmp(line, key, n))
+      kb = atol(line + n);
   if (f)
     fclose(f);
   return kb;
@@ -653,10 +658,10 @@ int main(int argc, char **argv) {
          SOAK_ENTS, max_qps, SOAK_INFLIGHT, rate, minutes, SOAK_STREAMS);
   printf("| min | calls | not sent | OK | NOT_FOUND | unexpected | p50 ms | p99 ms | "
          "p99.9 ms | streams opened | stream msgs | docs ingested | server "
-         "RSS MiB |\n");
+         "RSS MiB | RssAnon MiB |\n");
   printf("|----:|------:|---------:|---:|----------:|-----------:|-------:|-------:|-----"
          "----:|---------------:|------------:|--------------:|-------------"
-         ":|\n");
+         ":|------------:|\n");
   fflush(stdout);
 
   pthread_t th_streams, th_ingest;
@@ -701,13 +706,15 @@ int main(int argc, char **argv) {
                           atomic_exchange(&m->ingest_errors, 0);
       unexpected_total += unexpected;
       printf("| %3d | %6zu | %6zu | %6zu | %4zu | %4zu | %6.2f | %6.2f | "
-             "%7.2f | %4zu | %5zu | %5zu | %6.1f |\n",
+             "%7.2f | %4zu | %5zu | %5zu | %6.1f | %6.1f |\n",
              minute, m->calls, skipped, m->status[GRPC_STATUS_OK],
              m->status[GRPC_STATUS_NOT_FOUND], unexpected, soak_pct(m, 0.5),
              soak_pct(m, 0.99), soak_pct(m, 0.999),
              atomic_exchange(&m->streams_opened, 0),
              atomic_exchange(&m->stream_msgs, 0),
-             atomic_exchange(&m->docs, 0), (double)soak_rss_kb(pid) / 1024.0);
+             atomic_exchange(&m->docs, 0),
+             (double)soak_status_kb(pid, "VmRSS:") / 1024.0,
+             (double)soak_status_kb(pid, "RssAnon:") / 1024.0);
       fflush(stdout);
       for (int k = 0; k < SOAK_NSTATUS; k++)
         if (k != GRPC_STATUS_OK && k != GRPC_STATUS_NOT_FOUND &&
@@ -742,13 +749,14 @@ int main(int argc, char **argv) {
   atomic_store(&s.stop, true);
   pthread_join(th_streams, NULL);
   pthread_join(th_ingest, NULL);
-  long rss_end = soak_rss_kb(pid);
+  long rss_end = soak_status_kb(pid, "VmRSS:"),
+       anon_end = soak_status_kb(pid, "RssAnon:");
   kill(pid, SIGTERM);
   int wst = 0;
   waitpid(pid, &wst, 0);
-  printf("\nserver RSS at the end %.1f MiB; exit status %d; unexpected "
-         "statuses in all: %zu\n",
-         (double)rss_end / 1024.0, WIFEXITED(wst) ? WEXITSTATUS(wst) : -1,
+  printf("\nserver RSS at the end %.1f MiB (RssAnon %.1f MiB); exit status "
+         "%d; unexpected statuses in all: %zu\n",
+         (double)rss_end / 1024.0, (double)anon_end / 1024.0, WIFEXITED(wst) ? WEXITSTATUS(wst) : -1,
          unexpected_total);
 
   grpc_channel_destroy(ch);
