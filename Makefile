@@ -47,6 +47,9 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# Helpers the bench programs share (bench/lib/*.c), linked into each of them.
+BENCH_LIB := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard bench/lib/*.c))
+.SECONDARY: $(BENCH_LIB)
 ITEST_SRC := $(wildcard tests/integration/*.c)
 ITEST_BIN := $(patsubst tests/integration/%.c,$(BUILD)/itest/%,$(ITEST_SRC))
 PYGEN   := $(BUILD)/py/proto/oppgraph_pb2.py $(BUILD)/py/grpc/health/v1/health_pb2.py \
@@ -112,10 +115,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboppgraph.a
 	@echo "  LINK  $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS) -lcmocka
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/liboppgraph.a
+$(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(BUILD)/liboppgraph.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboppgraph.a $(LDLIBS)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BENCH_LIB) $(BUILD)/liboppgraph.a $(LDLIBS)
 
 # Helper programs the integration tests run (tests/integration/*.c).
 $(BUILD)/itest/%: tests/integration/%.c $(BUILD)/liboppgraph.a

@@ -2,35 +2,43 @@
  * bench_server.c — load generator for the gRPC server (issue 6).
  *
  * Builds a throwaway store (one RM with 2,000 opportunities, 1,000
- * enterprises), runs srv_run() on 127.0.0.1 in a thread of this process, and
- * drives it with a gRPC C-core client: for each method and each concurrency
- * (1, 16, 64 calls in flight on one client thread) it keeps the calls going
- * for a fixed time and prints QPS and p50 / p99 / p99.9 latency.  Health/Check
- * is the empty handler: the ceiling of this server build on this machine.
+ * enterprises), runs srv_run() on 127.0.0.1 in a child process (so that its
+ * CPU time and RSS are its own, read from /proc/PID), and drives it with a
+ * gRPC C-core client:
  *
- *   build/bench/bench_server [seconds per row, default 2] 2>/dev/null
+ *  - closed loop: for each method and each concurrency (1, 16, 64 calls in
+ *    flight on one client thread) it keeps the calls going for a fixed time
+ *    and prints QPS, p50 / p99 / p99.9 latency and the server's CPU time
+ *    (user + system) per call — a figure that does not depend on what else
+ *    the machine runs.  Health/Check is the empty handler: the ceiling of
+ *    this server build on this machine.
+ *  - open loop: each method again at a fixed rate of half its best
+ *    closed-loop QPS, calls sent on a fixed schedule (up to 1,024 in
+ *    flight); latency counts from the scheduled send time, so a server that
+ *    falls behind shows its queueing (no coordinated omission).
+ *  - streams: BENCH_STREAMS StreamOpportunities subscribers of the same RM
+ *    on 8 channels; BENCH_ROUNDS times one opportunity changes and every
+ *    subscriber's delivery latency is taken from just before the change.
+ *    Row "RecordFeedback": the change is a RecordFeedback call (the server's
+ *    own write and commit).  Row "external commit": this process writes the
+ *    store itself, as a CLI ingest would, and the server's store watcher
+ *    must notice.  RSS is the server's VmRSS growth per 1,000 streams.
  *
- * Then the streaming row: BENCH_STREAMS StreamOpportunities subscribers of
- * the same RM on 8 channels; BENCH_ROUNDS times a RecordFeedback call
- * changes one opportunity and every subscriber's delivery latency is taken
- * from just before that call (so it includes the write and its commit).
- * RSS is this process's (server and client) growth while the streams are
- * open, per 1,000 streams.
+ *   build/bench/bench_server [seconds per row, default 2] [--only health|list|ent]
+ *                            [--no-streams]
  *
- * The server logs one line per call on stderr, as in production; send it to
- * /dev/null (a terminal is slow).  Client and server share the machine's
- * cores, so the figures are a lower bound of what a remote client sees.
+ * The server's per-call log goes to /dev/null.  Client and server share the
+ * machine's cores, so the figures are a lower bound of what a remote client
+ * sees.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +48,7 @@
 #include <grpc/slice.h>
 #include <grpc/support/time.h>
 
+#include "bench/lib/bench_grpc.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -50,14 +59,11 @@
 #define BENCH_STREAMS 1000
 #define BENCH_ROUNDS 20
 #define BENCH_CHANNELS 8
+#define BENCH_OPEN_INFLIGHT 1024
 
 typedef struct bench_call {
-  grpc_call *call;
-  grpc_metadata_array init_md, trail_md;
-  grpc_byte_buffer *req, *resp;
-  grpc_status_code status;
-  grpc_slice details;
-  struct timespec t0;
+  bench_unary u; /* first: the completion tag is the call */
+  double sched;  /* open loop: when it was due (monotonic seconds) */
 } bench_call;
 
 typedef struct bench_run {
@@ -66,74 +72,36 @@ typedef struct bench_run {
   void *method;
   grpc_slice payload;
   grpc_metadata auth;
+  pid_t server;
   double *lat; /* microseconds */
   size_t n, cap, errors;
+  double cpu_us; /* server CPU time per call of the last row */
+  int max_inflight;
 } bench_run;
 
-static double bench_now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static int bench_start(bench_run *r, bench_call *c) {
-  memset(c, 0, sizeof *c);
-  grpc_metadata_array_init(&c->init_md);
-  grpc_metadata_array_init(&c->trail_md);
-  c->call = grpc_channel_create_registered_call(
-      r->ch, NULL, GRPC_PROPAGATE_DEFAULTS, r->cq, r->method,
-      gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-                   gpr_time_from_seconds(10, GPR_TIMESPAN)),
-      NULL);
-  c->req = grpc_raw_byte_buffer_create(&r->payload, 1);
-  grpc_op ops[6];
-  memset(ops, 0, sizeof ops);
-  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-  ops[0].data.send_initial_metadata.count = 1;
-  ops[0].data.send_initial_metadata.metadata = &r->auth;
-  ops[1].op = GRPC_OP_SEND_MESSAGE;
-  ops[1].data.send_message.send_message = c->req;
-  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-  ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
-  ops[4].op = GRPC_OP_RECV_MESSAGE;
-  ops[4].data.recv_message.recv_message = &c->resp;
-  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-  ops[5].data.recv_status_on_client.trailing_metadata = &c->trail_md;
-  ops[5].data.recv_status_on_client.status = &c->status;
-  ops[5].data.recv_status_on_client.status_details = &c->details;
-  clock_gettime(CLOCK_MONOTONIC, &c->t0);
-  return grpc_call_start_batch(c->call, ops, 6, c, NULL) == GRPC_CALL_OK ? 0
-                                                                         : -1;
+  return bench_unary_start(&c->u, r->ch, r->cq, r->method, r->payload,
+                           &r->auth, c);
 }
 
-static void bench_finish(bench_run *r, bench_call *c) {
-  struct timespec t1;
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double us = (double)(t1.tv_sec - c->t0.tv_sec) * 1e6 +
-              (double)(t1.tv_nsec - c->t0.tv_nsec) / 1e3;
-  if (c->status != GRPC_STATUS_OK)
+/* Frees c; its latency counts from `from` (monotonic seconds) when > 0,
+ * else from its start. */
+static void bench_finish(bench_run *r, bench_call *c, double from) {
+  grpc_status_code st = c->u.status;
+  double us = bench_unary_finish(&c->u);
+  if (from > 0)
+    us = (bench_now() - from) * 1e6;
+  if (st != GRPC_STATUS_OK)
     r->errors++;
   else if (r->n < r->cap)
     r->lat[r->n++] = us;
-  grpc_byte_buffer_destroy(c->req);
-  if (c->resp)
-    grpc_byte_buffer_destroy(c->resp);
-  grpc_slice_unref(c->details);
-  grpc_metadata_array_destroy(&c->init_md);
-  grpc_metadata_array_destroy(&c->trail_md);
-  grpc_call_unref(c->call);
-}
-
-static int bench_cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
 }
 
 /* Keeps `inflight` calls going for `secs`; returns calls per second. */
 static double bench_row(bench_run *r, int inflight, double secs) {
   bench_call calls[BENCH_MAX_INFLIGHT];
   r->n = r->errors = 0;
+  double cpu0 = r->server ? bench_cpu_seconds(r->server) : 0;
   double t0 = bench_now(), end = t0 + secs;
   int active = 0;
   for (int i = 0; i < inflight; i++)
@@ -146,14 +114,76 @@ static double bench_row(bench_run *r, int inflight, double secs) {
     if (ev.type != GRPC_OP_COMPLETE)
       break;
     bench_call *c = ev.tag;
-    bench_finish(r, c);
+    bench_finish(r, c, 0);
     done++;
     active--;
     if (bench_now() < end && bench_start(r, c) == 0)
       active++;
   }
   double elapsed = bench_now() - t0;
-  qsort(r->lat, r->n, sizeof *r->lat, bench_cmp);
+  double cpu1 = r->server ? bench_cpu_seconds(r->server) : 0;
+  r->cpu_us = done ? (cpu1 - cpu0) * 1e6 / (double)done : 0;
+  qsort(r->lat, r->n, sizeof *r->lat, bench_cmp_double);
+  return (double)done / elapsed;
+}
+
+/* Open loop: call i is due at t0 + i / rate, whether or not earlier calls
+ * came back; latency counts from that due time.  Returns calls per second
+ * completed. */
+static double bench_fixed_rate(bench_run *r, double rate, double secs) {
+  bench_call *calls = calloc(BENCH_OPEN_INFLIGHT, sizeof *calls);
+  bench_call **spare = calloc(BENCH_OPEN_INFLIGHT, sizeof *spare);
+  r->n = r->errors = 0;
+  r->max_inflight = 0;
+  int nspare = BENCH_OPEN_INFLIGHT, active = 0;
+  for (int i = 0; i < BENCH_OPEN_INFLIGHT; i++)
+    spare[i] = &calls[i];
+  double cpu0 = r->server ? bench_cpu_seconds(r->server) : 0;
+  double t0 = bench_now(), end = t0 + secs;
+  size_t issued = 0, done = 0;
+  for (;;) {
+    double now = bench_now();
+    double due = t0 + (double)issued / rate;
+    while (due < end && due <= now && nspare > 0) {
+      bench_call *c = spare[--nspare];
+      c->sched = due;
+      if (bench_start(r, c)) {
+        spare[nspare++] = c;
+        r->errors++;
+      } else if (++active > r->max_inflight) {
+        r->max_inflight = active;
+      }
+      issued++;
+      due = t0 + (double)issued / rate;
+    }
+    if (due >= end && active == 0)
+      break;
+    /* Wait for a completion, at most until the next call is due (a late
+     * call is sent at once and still counts from its due time). */
+    gpr_timespec until =
+        due < end && nspare > 0
+            ? gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                           gpr_time_from_micros(
+                               (int64_t)((due - bench_now()) * 1e6),
+                               GPR_TIMESPAN))
+            : gpr_inf_future(GPR_CLOCK_REALTIME);
+    grpc_event ev = grpc_completion_queue_next(r->cq, until, NULL);
+    while (ev.type == GRPC_OP_COMPLETE) {
+      bench_call *c = ev.tag;
+      bench_finish(r, c, c->sched);
+      spare[nspare++] = c;
+      active--;
+      done++;
+      ev = grpc_completion_queue_next(r->cq, gpr_time_0(GPR_CLOCK_REALTIME),
+                                      NULL);
+    }
+  }
+  double elapsed = bench_now() - t0;
+  double cpu1 = r->server ? bench_cpu_seconds(r->server) : 0;
+  r->cpu_us = done ? (cpu1 - cpu0) * 1e6 / (double)done : 0;
+  qsort(r->lat, r->n, sizeof *r->lat, bench_cmp_double);
+  free(calls);
+  free(spare);
   return (double)done / elapsed;
 }
 
@@ -162,18 +192,6 @@ static double bench_pct(const bench_run *r, double p) {
     return 0;
   size_t i = (size_t)(p * (double)(r->n - 1));
   return r->lat[i];
-}
-
-static int bench_free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof a;
-  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
-      getsockname(fd, (struct sockaddr *)&a, &len))
-    return -1;
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 static int bench_seed(store *st, char *code_out) {
@@ -219,28 +237,24 @@ static int bench_seed(store *st, char *code_out) {
   return store_commit(txn) ? -1 : 0;
 }
 
-typedef struct bench_srv {
+/* The server process: opens the store the parent built and serves it until
+ * SIGTERM.  Its per-call log goes to /dev/null (a terminal is slow). */
+static pid_t bench_spawn_server(const char *dir, const char *listen) {
+  pid_t pid = fork();
+  if (pid != 0)
+    return pid;
+  if (!freopen("/dev/null", "w", stderr))
+    _exit(127);
   store *st;
+  store_options so = {.map_size = 1u << 30};
+  if (store_open(dir, &so, &st))
+    _exit(127);
   srv_config cfg;
-  int rc;
-} bench_srv;
-
-static void *bench_serve(void *arg) {
-  bench_srv *b = arg;
-  b->rc = srv_run(b->st, &b->cfg);
-  return NULL;
-}
-
-static long bench_rss_kb(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  long kb = 0;
-  while (f && fgets(line, sizeof line, f))
-    if (!strncmp(line, "VmRSS:", 6))
-      kb = atol(line + 6);
-  if (f)
-    fclose(f);
-  return kb;
+  srv_config_init(&cfg);
+  cfg.listen = listen;
+  int rc = srv_run(st, &cfg);
+  store_close(st);
+  _exit(rc ? 1 : 0);
 }
 
 typedef struct bench_stream {
@@ -265,65 +279,52 @@ static int bench_stream_recv(bench_stream *s) {
 /* One unary RecordFeedback, waited for. */
 static int bench_feedback(grpc_channel *ch, grpc_metadata *auth, uint64_t id,
                           int outcome) {
-  grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
-  grpc_slice path = grpc_slice_from_static_string(
-      "/oppgraph.v1.OpportunityService/RecordFeedback");
-  grpc_call *call = grpc_channel_create_call(
-      ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, path, NULL,
-      gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-                   gpr_time_from_seconds(10, GPR_TIMESPAN)),
-      NULL);
   Oppgraph__V1__RecordFeedbackRequest req =
       OPPGRAPH__V1__RECORD_FEEDBACK_REQUEST__INIT;
   req.opportunity_id = id;
   req.outcome = outcome;
   uint8_t buf[64];
   size_t n = protobuf_c_message_pack(&req.base, buf);
-  grpc_slice sl = grpc_slice_from_copied_buffer((const char *)buf, n);
-  grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1), *resp = NULL;
-  grpc_slice_unref(sl);
-  grpc_metadata_array im, tm;
-  grpc_metadata_array_init(&im);
-  grpc_metadata_array_init(&tm);
-  grpc_status_code st = GRPC_STATUS_UNKNOWN;
-  grpc_slice details;
-  grpc_op ops[6];
-  memset(ops, 0, sizeof ops);
-  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-  ops[0].data.send_initial_metadata.count = 1;
-  ops[0].data.send_initial_metadata.metadata = auth;
-  ops[1].op = GRPC_OP_SEND_MESSAGE;
-  ops[1].data.send_message.send_message = bb;
-  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-  ops[3].data.recv_initial_metadata.recv_initial_metadata = &im;
-  ops[4].op = GRPC_OP_RECV_MESSAGE;
-  ops[4].data.recv_message.recv_message = &resp;
-  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-  ops[5].data.recv_status_on_client.trailing_metadata = &tm;
-  ops[5].data.recv_status_on_client.status = &st;
-  ops[5].data.recv_status_on_client.status_details = &details;
-  int tag;
-  if (grpc_call_start_batch(call, ops, 6, &tag, NULL) == GRPC_CALL_OK)
-    grpc_completion_queue_pluck(cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME),
-                                NULL);
-  grpc_byte_buffer_destroy(bb);
-  if (resp)
-    grpc_byte_buffer_destroy(resp);
-  grpc_slice_unref(details);
-  grpc_metadata_array_destroy(&im);
-  grpc_metadata_array_destroy(&tm);
-  grpc_call_unref(call);
-  grpc_completion_queue_shutdown(cq);
-  grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME),
-                              NULL);
-  grpc_completion_queue_destroy(cq);
-  return st == GRPC_STATUS_OK ? 0 : -1;
+  return bench_unary_wait(ch, "/oppgraph.v1.OpportunityService/RecordFeedback",
+                          buf, n, auth, 10, NULL, 0) == GRPC_STATUS_OK
+             ? 0
+             : -1;
 }
 
-/* The streaming row; prints one line. */
-static void bench_streams(const char *listen, grpc_metadata *auth) {
-  long rss0 = bench_rss_kb();
+/* How a streaming round changes opportunity `id`: through the server
+ * (RecordFeedback) or by a commit of this process (as a CLI would). */
+typedef struct bench_change {
+  const char *label;
+  grpc_channel *ch;
+  grpc_metadata *auth;
+  store *st; /* external commits: this process's handle on the store */
+} bench_change;
+
+static int bench_change_one(const bench_change *chg, uint64_t id, int round) {
+  if (!chg->st)
+    return bench_feedback(
+        chg->ch, chg->auth, id,
+        round % 2 ? OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_REJECTED
+                  : OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_ACCEPTED);
+  store_txn *w;
+  Oppgraph__V1__Opportunity *o = NULL;
+  int rc = store_begin(chg->st, true, &w);
+  if (!rc && !(rc = store_opp_get(w, id, &o))) {
+    o->updated_at = (int64_t)time(NULL) + 1000 + round;
+    rc = store_opp_put(w, o);
+    oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  }
+  if (rc) {
+    store_abort(w);
+    return -1;
+  }
+  return store_commit(w) ? -1 : 0;
+}
+
+/* One streaming row (table header printed by the caller). */
+static void bench_streams(const char *listen, grpc_metadata *auth,
+                          pid_t server, const bench_change *chg) {
+  long rss0 = bench_status_kb(server, "VmRSS:");
   grpc_channel_credentials *creds = grpc_insecure_credentials_create();
   grpc_channel *ch[BENCH_CHANNELS];
   for (int i = 0; i < BENCH_CHANNELS; i++)
@@ -373,13 +374,13 @@ static void bench_streams(const char *listen, grpc_metadata *auth) {
     opened++;
   }
   usleep(300000); /* the server lists a stream right after that */
-  long rss1 = bench_rss_kb();
+  long rss1 = bench_status_kb(server, "VmRSS:");
   for (int round = 0; round < BENCH_ROUNDS; round++) {
     double t0 = bench_now();
-    if (bench_feedback(
-            ch[0], auth, (uint64_t)round + 1,
-            round % 2 ? OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_REJECTED
-                      : OPPGRAPH__V1__FEEDBACK_OUTCOME__FEEDBACK_ACCEPTED)) {
+    bench_change c = *chg;
+    c.ch = ch[0];
+    c.auth = auth;
+    if (bench_change_one(&c, (uint64_t)round + 1, round)) {
       errors++;
       continue;
     }
@@ -408,16 +409,14 @@ static void bench_streams(const char *listen, grpc_metadata *auth) {
         errors++;
     }
   }
-  qsort(lat, nlat, sizeof *lat, bench_cmp);
+  qsort(lat, nlat, sizeof *lat, bench_cmp_double);
   double p50 = nlat ? lat[nlat / 2] : 0,
          p99 = nlat ? lat[(size_t)(0.99 * (double)(nlat - 1))] : 0,
          mx = nlat ? lat[nlat - 1] : 0;
-  printf("\n| streams | pushes | deliveries | p50 ms | p99 ms | max ms | "
-         "errors | RSS per 1,000 streams |\n");
-  printf("|--------:|-------:|-----------:|-------:|-------:|-------:|-------:|"
-         "----------------------:|\n");
-  printf("| %7d | %6d | %10zu | %6.1f | %6.1f | %6.1f | %6zu | %17.1f MiB |\n",
-         opened, BENCH_ROUNDS, nlat, p50 / 1000, p99 / 1000, mx / 1000, errors,
+  printf("| %-15s | %7d | %6d | %10zu | %6.1f | %6.1f | %6.1f | %6zu | "
+         "%17.1f MiB |\n",
+         chg->label, opened, BENCH_ROUNDS, nlat, p50 / 1000, p99 / 1000,
+         mx / 1000, errors,
          (double)(rss1 - rss0) / 1024.0 * 1000.0 /
              (double)(opened ? opened : 1));
   fflush(stdout);
@@ -447,9 +446,22 @@ static void bench_streams(const char *listen, grpc_metadata *auth) {
 }
 
 int main(int argc, char **argv) {
-  double secs = argc > 1 ? atof(argv[1]) : 2.0;
-  if (secs <= 0)
-    secs = 2.0;
+  double secs = 2.0;
+  const char *only = NULL;
+  bool streams = true;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--only") && i + 1 < argc)
+      only = argv[++i];
+    else if (!strcmp(argv[i], "--no-streams"))
+      streams = false;
+    else if (atof(argv[i]) > 0)
+      secs = atof(argv[i]);
+    else {
+      fprintf(stderr, "usage: bench_server [seconds per row] "
+                      "[--only health|list|ent] [--no-streams]\n");
+      return 2;
+    }
+  }
   /* srv_run takes SIGTERM through a signalfd: block it everywhere first. */
   sigset_t sigs;
   sigemptyset(&sigs);
@@ -460,26 +472,29 @@ int main(int argc, char **argv) {
   char dir[] = "/tmp/oppgraph-bench-server-XXXXXX", code[32] = "";
   if (!mkdtemp(dir))
     return 1;
-  bench_srv b = {0};
+  store *st;
   store_options so = {.map_size = 1u << 30};
-  if (store_open(dir, &so, &b.st) || bench_seed(b.st, code)) {
+  if (store_open(dir, &so, &st) || bench_seed(st, code)) {
     fprintf(stderr, "bench_server: cannot build the store in %s\n", dir);
     return 1;
   }
   char tok[SRV_TOKEN_LEN + 1], bearer[SRV_TOKEN_LEN + 16], listen[64];
-  if (srv_token_issue(b.st, "bench_rm", tok, sizeof tok))
+  if (srv_token_issue(st, "bench_rm", tok, sizeof tok))
     return 1;
+  /* Closed before the fork: an LMDB environment must not cross one. */
+  store_close(st);
   snprintf(bearer, sizeof bearer, "Bearer %s", tok);
-  int port = bench_free_port();
-  snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-  srv_config_init(&b.cfg);
-  b.cfg.listen = listen;
-  pthread_t th;
-  pthread_create(&th, NULL, bench_serve, &b);
+  snprintf(listen, sizeof listen, "127.0.0.1:%d", bench_free_port());
+  pid_t server = bench_spawn_server(dir, listen);
+  if (server < 0) {
+    fprintf(stderr, "bench_server: fork failed\n");
+    return 1;
+  }
 
   grpc_init();
   grpc_channel_credentials *creds = grpc_insecure_credentials_create();
   bench_run r = {0};
+  r.server = server;
   r.ch = grpc_channel_create(listen, creds, NULL);
   grpc_channel_credentials_release(creds);
   r.cq = grpc_completion_queue_create_for_next(NULL);
@@ -499,15 +514,18 @@ int main(int argc, char **argv) {
   ereq.key_case = OPPGRAPH__V1__GET_ENTERPRISE_REQUEST__KEY_CREDIT_CODE;
   ereq.credit_code = code;
   struct {
-    const char *label, *path;
+    const char *name, *label, *path;
     const ProtobufCMessage *req;
+    double max_qps;
   } rows[] = {
-      {"Health/Check (empty)", "/grpc.health.v1.Health/Check", &hreq.base},
-      {"ListPushList page 50", "/oppgraph.v1.OpportunityService/ListPushList",
-       &lreq.base},
-      {"GetEnterprise by code", "/oppgraph.v1.EnterpriseService/GetEnterprise",
-       &ereq.base},
+      {"health", "Health/Check (empty)", "/grpc.health.v1.Health/Check",
+       &hreq.base, 0},
+      {"list", "ListPushList page 50",
+       "/oppgraph.v1.OpportunityService/ListPushList", &lreq.base, 0},
+      {"ent", "GetEnterprise by code",
+       "/oppgraph.v1.EnterpriseService/GetEnterprise", &ereq.base, 0},
   };
+  const size_t nrows = sizeof rows / sizeof rows[0];
   const int conc[] = {1, 16, 64};
 
   /* wait until the server answers */
@@ -515,41 +533,96 @@ int main(int argc, char **argv) {
   uint8_t buf[256];
   size_t len = protobuf_c_message_pack(rows[0].req, buf);
   r.payload = grpc_slice_from_copied_buffer((const char *)buf, len);
-  for (int i = 0; i < 100; i++) {
+  for (int i = 0; i < 200; i++) {
     bench_row(&r, 1, 0.0);
     if (r.n)
       break;
     usleep(50000);
   }
   grpc_slice_unref(r.payload);
+  if (!r.n) {
+    fprintf(stderr, "bench_server: the server does not answer on %s\n",
+            listen);
+    kill(server, SIGKILL);
+    return 1;
+  }
 
   struct utsname u;
   uname(&u);
-  printf("bench_server: oppgraph gRPC server (%d CQ threads) and a C-core "
-         "client on one\n"
-         "machine (%s %s, %ld CPUs), %.1f s per row; store: 1 RM, %d "
-         "opportunities,\n"
-         "%d enterprises; latency in microseconds, client-observed.\n\n",
-         b.cfg.threads, u.sysname, u.machine, sysconf(_SC_NPROCESSORS_ONLN),
-         secs, BENCH_OPPS, BENCH_ENTS);
+  double load[3] = {0};
+  if (getloadavg(load, 3) < 0)
+    load[0] = -1;
+  printf("bench_server: oppgraph gRPC server (own process, %d CQ threads) and "
+         "a C-core client on one\n"
+         "machine (%s %s, %ld CPUs, load average %.2f at start), %.1f s per "
+         "row; store: 1 RM,\n"
+         "%d opportunities, %d enterprises; latency in microseconds, "
+         "client-observed; server CPU\n"
+         "= the server process's user + system time per call.\n\n",
+         SRV_DEFAULT_THREADS, u.sysname, u.machine,
+         sysconf(_SC_NPROCESSORS_ONLN), load[0], secs, BENCH_OPPS,
+         BENCH_ENTS);
   printf("| method                 | in flight |      QPS |   p50 |   p99 |  "
-         "p99.9 | errors |\n");
+         "p99.9 | errors | server CPU us/call |\n");
   printf("|------------------------|----------:|---------:|------:|------:|----"
-         "---:|-------:|\n");
-  for (size_t m = 0; m < sizeof rows / sizeof rows[0]; m++) {
+         "---:|-------:|-------------------:|\n");
+  for (size_t m = 0; m < nrows; m++) {
+    if (only && strcmp(only, rows[m].name))
+      continue;
     r.method = grpc_channel_register_call(r.ch, rows[m].path, NULL, NULL);
     size_t n = protobuf_c_message_pack(rows[m].req, buf);
     r.payload = grpc_slice_from_copied_buffer((const char *)buf, n);
     for (size_t c = 0; c < sizeof conc / sizeof conc[0]; c++) {
       double qps = bench_row(&r, conc[c], secs);
-      printf("| %-22s | %9d | %8.0f | %5.0f | %5.0f | %6.0f | %6zu |\n",
+      if (qps > rows[m].max_qps)
+        rows[m].max_qps = qps;
+      printf("| %-22s | %9d | %8.0f | %5.0f | %5.0f | %6.0f | %6zu | %18.1f "
+             "|\n",
              rows[m].label, conc[c], qps, bench_pct(&r, 0.50),
-             bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.errors);
+             bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.errors, r.cpu_us);
       fflush(stdout);
     }
     grpc_slice_unref(r.payload);
   }
-  bench_streams(listen, &r.auth);
+
+  printf("\nOpen loop at half the best closed-loop QPS of each method, calls "
+         "on a fixed schedule,\nlatency from the scheduled send time:\n\n");
+  printf("| method                 | target QPS | achieved |   p50 |   p99 |  "
+         "p99.9 | max in flight | errors | server CPU us/call |\n");
+  printf("|------------------------|-----------:|---------:|------:|------:|----"
+         "---:|--------------:|-------:|-------------------:|\n");
+  for (size_t m = 0; m < nrows; m++) {
+    if (only && strcmp(only, rows[m].name))
+      continue;
+    r.method = grpc_channel_register_call(r.ch, rows[m].path, NULL, NULL);
+    size_t n = protobuf_c_message_pack(rows[m].req, buf);
+    r.payload = grpc_slice_from_copied_buffer((const char *)buf, n);
+    double target = rows[m].max_qps / 2;
+    double qps = bench_fixed_rate(&r, target, secs);
+    printf("| %-22s | %10.0f | %8.0f | %5.0f | %5.0f | %6.0f | %13d | %6zu | "
+           "%18.1f |\n",
+           rows[m].label, target, qps, bench_pct(&r, 0.50),
+           bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.max_inflight,
+           r.errors, r.cpu_us);
+    fflush(stdout);
+    grpc_slice_unref(r.payload);
+  }
+
+  if (streams) {
+    printf("\n| change          | streams | pushes | deliveries | p50 ms | "
+           "p99 ms | max ms | errors | RSS per 1,000 streams |\n");
+    printf("|-----------------|--------:|-------:|-----------:|-------:|------"
+           "-:|-------:|-------:|----------------------:|\n");
+    bench_change fb = {.label = "RecordFeedback"};
+    bench_streams(listen, &r.auth, server, &fb);
+    bench_change ext = {.label = "external commit"};
+    if (store_open(dir, &so, &ext.st) == 0) {
+      bench_streams(listen, &r.auth, server, &ext);
+      store_close(ext.st);
+    } else {
+      fprintf(stderr, "bench_server: cannot reopen %s\n", dir);
+    }
+  }
 
   grpc_channel_destroy(r.ch);
   grpc_completion_queue_shutdown(r.cq);
@@ -560,13 +633,13 @@ int main(int argc, char **argv) {
   grpc_completion_queue_destroy(r.cq);
   grpc_slice_unref(r.auth.value);
   free(r.lat);
-  kill(getpid(), SIGTERM);
-  pthread_join(th, NULL);
+  kill(server, SIGTERM);
+  int wst = 0;
+  waitpid(server, &wst, 0);
   grpc_shutdown();
-  store_close(b.st);
   char cmd[96];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd))
     fprintf(stderr, "bench_server: could not remove %s\n", dir);
-  return b.rc ? 1 : 0;
+  return WIFEXITED(wst) && WEXITSTATUS(wst) == 0 ? 0 : 1;
 }

@@ -1,0 +1,54 @@
+/*
+ * bench_grpc.h — the gRPC C-core client pieces the server benchmarks share
+ * (bench_server.c, bench_soak.c): one unary call driven on a completion
+ * queue, one unary call waited for, a free loopback port, and /proc figures
+ * of the server process.  Linked into every bench program (Makefile).
+ */
+#ifndef OPPGRAPH_BENCH_GRPC_H
+#define OPPGRAPH_BENCH_GRPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <grpc/grpc.h>
+
+/* One unary call in flight: request, response, status, start time. */
+typedef struct bench_unary {
+  grpc_call *call;
+  grpc_metadata_array init_md, trail_md;
+  grpc_byte_buffer *req, *resp;
+  grpc_status_code status;
+  grpc_slice details;
+  struct timespec t0;
+} bench_unary;
+
+/* Starts a registered unary call with `payload` and one metadata entry
+ * (auth), 10 s deadline; its completion arrives on cq with `tag`.  0 ok. */
+int bench_unary_start(bench_unary *c, grpc_channel *ch,
+                      grpc_completion_queue *cq, void *method,
+                      grpc_slice payload, grpc_metadata *auth, void *tag);
+/* After its completion: frees the call; returns the microseconds since
+ * bench_unary_start. */
+double bench_unary_finish(bench_unary *c);
+/* One unary call by path, waited for (deadline `secs`); returns its status
+ * and, when details is not NULL, its message (NUL-terminated). */
+grpc_status_code bench_unary_wait(grpc_channel *ch, const char *path,
+                                  const uint8_t *req, size_t len,
+                                  grpc_metadata *auth, double secs,
+                                  char *details, size_t dlen);
+
+/* Monotonic seconds. */
+double bench_now(void);
+/* qsort comparator of doubles. */
+int bench_cmp_double(const void *a, const void *b);
+/* A free TCP port on 127.0.0.1, or -1. */
+int bench_free_port(void);
+/* A "Key:  N kB" line of /proc/PID/status (key with its colon), 0 if none. */
+long bench_status_kb(pid_t pid, const char *key);
+/* User + system CPU seconds of process pid so far (/proc/PID/stat), -1 on
+ * failure: the server's own work, whatever else the machine runs. */
+double bench_cpu_seconds(pid_t pid);
+
+#endif
