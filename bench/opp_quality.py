@@ -210,7 +210,9 @@ def build_world(args, root):
         date = date_(rng)
         pieces, _ = ev_bid(rng, a, date, 1)
         emit("trap", "中标", [a["name"]], None, [(t, b, date) for t, b in pieces], note="tender agent")
-    for g in [g for g in w.ents if g["group"] and g.get("subs") and g["code"] not in used][:4]:
+    # (not a parent of the pairs above: its true 中标 line would count as leakage)
+    for g in [g for g in w.ents if g["group"] and g.get("subs") and g["code"] not in used
+              and g["code"] not in reserved][:4]:
         date = date_(rng)
         pieces, _ = ev_acq(rng, g, g["subs"][-1], date, 1)
         emit("trap", "企业收购", [g["name"]], None, [(t, b, date) for t, b in pieces], note="intra-group")

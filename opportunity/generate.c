@@ -391,6 +391,53 @@ static void free_ids(ident *ids, size_t n) {
   free(ids);
 }
 
+/* The enterprise a name of an identity role names through the registry's
+ * name and alias index (0 when none): the name itself, else the name without
+ * its last 1..dedup_name_trim characters, keeping at least two -- an
+ * extractor's name boundary can take in the next word ("收购新泰物流控股权"
+ * gives "新泰物流控股").  The exact name is tried first, so a registered
+ * "新泰物流控股有限公司" is never mistaken for 新泰物流. */
+static int resolve_trimmed(gen *g, const char *t, size_t len, uint64_t *ent) {
+  *ent = 0;
+  int rc = store_ent_by_name(g->txn, t, ent);
+  if (rc != STORE_ENOTFOUND)
+    return rc ? OPP_ESTORE : 0;
+  *ent = 0;
+  size_t chars = 0;
+  for (size_t i = 0; i < len; i++)
+    chars += ((unsigned char)t[i] & 0xC0) != 0x80;
+  char buf[256];
+  if (len >= sizeof buf)
+    return 0;
+  memcpy(buf, t, len + 1);
+  size_t end = len;
+  for (size_t cut = 1;
+       cut <= (size_t)g->cfg->dedup_name_trim && cut + 2 <= chars; cut++) {
+    do /* back to the start of the last UTF-8 character */
+      end--;
+    while (end > 0 && ((unsigned char)buf[end] & 0xC0) == 0x80);
+    buf[end] = '\0';
+    rc = store_ent_by_name(g->txn, buf, ent);
+    if (rc != STORE_ENOTFOUND)
+      return rc ? OPP_ESTORE : 0;
+    *ent = 0;
+  }
+  return 0;
+}
+
+/* Significant decimal digits of an amount in yuan (694260000 -> 5). */
+static int sig_digits(double amount) {
+  long long v = llround(amount);
+  if (v <= 0)
+    return 0;
+  while (v % 10 == 0)
+    v /= 10;
+  int n = 0;
+  for (; v; v /= 10)
+    n++;
+  return n;
+}
+
 /* The rule's identity roles of e: the enterprise each names (the
  * extractor's link, else the registry's name and alias index, so "安盛环保"
  * and "苏州安盛环保科技有限公司" are one company) and the normalised text. */
@@ -415,13 +462,11 @@ static int event_idents(gen *g, const Oppgraph__V1__Event *e,
     store_name_norm(t, len, ids[k].text);
     ids[k].ent = a->enterprise_id;
     if (!ids[k].ent) {
-      int rc = store_ent_by_name(g->txn, t, &ids[k].ent);
-      if (rc && rc != STORE_ENOTFOUND) {
+      int rc = resolve_trimmed(g, t, len, &ids[k].ent);
+      if (rc) {
         free_ids(ids, k + 1);
-        return OPP_ESTORE;
+        return rc;
       }
-      if (rc)
-        ids[k].ent = 0;
     }
   }
   *out = ids;
@@ -476,8 +521,13 @@ static bool same_event(const gen *g, const cand *a, const cand *b) {
   if (a->ent == b->ent)
     return true;
   /* two companies of one group (parent and subsidiary announcing one deal):
-   * only with positive evidence, a known identity or near-duplicate texts */
-  return known_same ||
+   * only with positive evidence, a known identity, the same precise amount
+   * (69,426万元 twice in one window is one deal, 1亿元 twice may be two) or
+   * near-duplicate texts */
+  bool same_amount = cfg->dedup_exact_digits > 0 && a->amount > 0 &&
+                     llround(a->amount) == llround(b->amount) &&
+                     sig_digits(a->amount) >= cfg->dedup_exact_digits;
+  return known_same || same_amount ||
          (a->simhash && b->simhash &&
           popcount64(a->simhash ^ b->simhash) <= cfg->dedup_simhash_max);
 }

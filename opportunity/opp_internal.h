@@ -97,6 +97,11 @@ struct opp_config {
    * amounts within amount_tolerance (relative) unless one is missing, texts
    * with SimHash distance <= simhash_max_distance are near-duplicates */
   double dedup_window_days, dedup_amount_tolerance, dedup_simhash_max;
+  /* across one group, equal amounts of at least this many significant
+   * digits are evidence of one deal (0 = off); an identity name the
+   * registry does not know is tried without up to name_trim chars at its
+   * end (an extractor's boundary: "新泰物流控股" for 新泰物流's 控股权) */
+  double dedup_exact_digits, dedup_name_trim;
 };
 
 /* Demotion fraction of one flag (risk_demotion); 0 when not configured. */

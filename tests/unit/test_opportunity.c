@@ -942,10 +942,8 @@ static void test_short_name_and_missing_amount_merge(void **state) {
   check_store(f);
 }
 
-/* Parent and subsidiary (60%) announce the same won bid of one tenderer:
- * one opportunity; the subsidiary's bid for another tenderer stays. */
-static void test_parent_and_subsidiary_same_deal(void **state) {
-  fx *f = *state;
+/* 深圳乙科技 holds 60 % of 戊化工: one group. */
+static void make_subsidiary(fx *f) {
   store_txn *txn;
   assert_int_equal(store_begin(f->st, true, &txn), 0);
   Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
@@ -955,6 +953,13 @@ static void test_parent_and_subsidiary_same_deal(void **state) {
   e.ratio = 0.6;
   assert_int_equal(store_edge_put(txn, &e), 0);
   assert_int_equal(store_commit(txn), 0);
+}
+
+/* Parent and subsidiary (60%) announce the same won bid of one tenderer:
+ * one opportunity; the subsidiary's bid for another tenderer stays. */
+static void test_parent_and_subsidiary_same_deal(void **state) {
+  fx *f = *state;
+  make_subsidiary(f);
   arg_spec p[] = {{"中标公司", "深圳乙科技", NULL, f->prospect_sz},
                   {"招标方", "深圳市地铁集团", NULL, 0},
                   {"中标金额", "3亿元", "300000000", 0}};
@@ -967,6 +972,58 @@ static void test_parent_and_subsidiary_same_deal(void **state) {
   event(f, "中标", "2024-03-05", p, 3);
   event(f, "中标", "2024-03-06", s1, 3);
   event(f, "中标", "2024-03-07", s2, 3);
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.candidates, 3);
+  assert_int_equal(rep.opportunities, 2);
+  assert_int_equal(rep.merged, 1);
+  check_store(f);
+}
+
+/* A won bid of `who` with only a winner and an amount (no identity). */
+static void bare_bid(fx *f, uint64_t who, const char *text, const char *norm,
+                     const char *date) {
+  arg_spec a[] = {{"中标公司", "乙", NULL, who}, {"中标金额", text, norm, 0}};
+  event(f, "中标", date, a, 2);
+}
+
+/* Parent and subsidiary report one bid and the extractor lost the
+ * tenderer in both (the planted-truth bench's layout): the same precise
+ * amount (69,426万元, five significant digits) in one window is one deal;
+ * the same round amount (2亿元) is not evidence enough, two lines stay. */
+static void test_group_same_precise_amount_merges(void **state) {
+  fx *f = *state;
+  make_subsidiary(f);
+  bare_bid(f, f->prospect_sz, "69,426万元", "694260000", "2024-03-06");
+  bare_bid(f, f->circ_a, "69,426万元", "694260000", "2024-03-06");
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.candidates, 2);
+  assert_int_equal(rep.opportunities, 1);
+  assert_int_equal(rep.merged, 1);
+  bare_bid(f, f->prospect_sz, "2亿元", "200000000", "2024-03-10");
+  bare_bid(f, f->circ_a, "2亿元", "200000000", "2024-03-10");
+  generate(f, &rep);
+  assert_int_equal(rep.candidates, 4);
+  assert_int_equal(rep.opportunities, 3);
+  check_store(f);
+}
+
+/* An identity name with the next word glued on ("安盛环保控股" out of
+ * 收购安盛环保控股权) still names the registered 安盛环保 once its last
+ * characters are trimmed: the two reports of one acquisition merge.  A
+ * name that only matches after trimming more than name_trim_chars
+ * ("安盛环保新能源") does not. */
+static void test_identity_name_trimmed(void **state) {
+  fx *f = *state;
+  uint64_t target = ent_alias(f, "苏州安盛环保科技有限公司", "安盛环保");
+  const char *names[3] = {"安盛环保控股", "苏州安盛环保科技有限公司",
+                          "安盛环保新能源"};
+  for (int i = 0; i < 3; i++) {
+    arg_spec a[] = {{"收购方", "深圳乙科技", NULL, f->prospect_sz},
+                    {"被收购方", names[i], NULL, i == 1 ? target : 0}};
+    event(f, "企业收购", i ? "2024-03-06" : "2024-03-05", a, 2);
+  }
   opp_report rep;
   generate(f, &rep);
   assert_int_equal(rep.candidates, 3);
@@ -1333,6 +1390,10 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_parent_and_subsidiary_same_deal,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(test_group_same_precise_amount_merges,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_identity_name_trimmed, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_later_report_joins_existing, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_stale_opportunity_expires, setup,
