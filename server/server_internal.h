@@ -178,6 +178,22 @@ void srv_app_wrote(srv_app *app, uint64_t wid);
  * a sync was needed (streams should wake); 0 or SRV_ESTORE. */
 int srv_app_catch_up(srv_app *app, uint64_t latest, bool *ran);
 
+/* ---- the default push list (srv_pushidx.c) --------------------------------
+ * One page of rm_id's open opportunities (not expired, rejected or won):
+ * up to limit ids after the page key `after` (NULL: from the best), *more
+ * when open ones follow, next_key the key of the last id returned, *total
+ * the RM's open count.  px caches each RM's open list per store commit
+ * (NULL: no cache, the RM's records are read every time). */
+typedef struct srv_pushidx srv_pushidx;
+int srv_pushidx_new(srv_pushidx **out);
+void srv_pushidx_free(srv_pushidx *px);
+int srv_open_page(srv_pushidx *px, store_txn *txn, const char *rm_id,
+                  const uint8_t *after, size_t limit, uint64_t *ids, size_t *n,
+                  bool *more, uint8_t next_key[STORE_PAGE_KEY_LEN],
+                  size_t *total);
+/* The server's cache (NULL when app is NULL). */
+srv_pushidx *srv_app_pushidx(srv_app *app);
+
 /* Sets rep to an error status with a printf-style message. */
 void srv_reply_error(srv_reply *rep, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -64,6 +64,8 @@ struct srv_app {
   /* The push log holds every opportunity change of commits up to this id
    * (guarded by `writer`); a later commit id means another process wrote. */
   uint64_t synced;
+
+  srv_pushidx *pushidx; /* open push lists per RM and commit */
 };
 
 int srv_app_new(store *st, const srv_config *cfg, srv_app **out) {
@@ -78,6 +80,10 @@ int srv_app_new(store *st, const srv_config *cfg, srv_app **out) {
   pthread_mutex_init(&a->kb_mu, NULL);
   pthread_mutex_init(&a->rl_mu, NULL);
   srv_app_set_rate(a, cfg->rate_limit, cfg->rate_burst);
+  if (srv_pushidx_new(&a->pushidx)) {
+    srv_app_free(a);
+    return SRV_ESYS;
+  }
   *out = a;
   return SRV_OK;
 }
@@ -94,6 +100,7 @@ void srv_app_free(srv_app *a) {
   nlp_dict_free(a->dict);
   opp_config_free(a->ocfg);
   kb_close(a->kb);
+  srv_pushidx_free(a->pushidx);
   pthread_mutex_destroy(&a->writer);
   pthread_mutex_destroy(&a->kb_mu);
   pthread_mutex_destroy(&a->rl_mu);
@@ -115,6 +122,10 @@ void srv_app_on_write(srv_app *a, void (*fn)(void *), void *ctx) {
 void srv_app_notify(srv_app *a) {
   if (a->notify)
     a->notify(a->notify_ctx);
+}
+
+srv_pushidx *srv_app_pushidx(srv_app *a) {
+  return a ? a->pushidx : NULL;
 }
 
 bool srv_app_read_only(const srv_app *a) {

@@ -86,90 +86,6 @@ void srv_push_page_free(Oppgraph__V1__ListPushListResponse *resp) {
   free(resp);
 }
 
-/* ---- the default push list: open opportunities only ----------------------
- * Without a status filter a push list shows what an RM can still work on:
- * new, pushed and accepted opportunities.  Expired ones (time ran out, or
- * their reports became drops), rejected and won ones stay in the store and in
- * the RM's index (a status filter, the funnel and the push log still see
- * them) but are skipped here.  The status is read from the stored bytes
- * without decoding them, so the hot unfiltered path stays decode-free. */
-
-static bool srv_closed_status(uint64_t status) {
-  return status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED ||
-         status == OPPGRAPH__V1__OPP_STATUS__OPP_REJECTED ||
-         status == OPPGRAPH__V1__OPP_STATUS__OPP_WON;
-}
-
-/* The page key (store_score_key(score) ‖ id) and status of a stored
- * opportunity, read from its encoded bytes (id = 1, score = 6, status = 12;
- * absent fields are protobuf defaults). */
-static void srv_peek_opp(const void *raw, size_t len,
-                         uint8_t key[STORE_PAGE_KEY_LEN], uint64_t *status) {
-  uint64_t id = 0, bits = 0;
-  *status = 0;
-  srv_span walk = {raw, len};
-  srv_field f;
-  while (!srv_next_field(&walk, &f)) {
-    if (f.num == 1 && f.wt == 0)
-      id = f.v;
-    else if (f.num == 12 && f.wt == 0)
-      *status = f.v;
-    else if (f.num == 6 && f.wt == 1) {
-      bits = 0; /* fixed64, little-endian, just before walk.p */
-      for (int i = 7; i >= 0; i--)
-        bits = bits << 8 | walk.p[i - 8];
-    }
-  }
-  double score;
-  memcpy(&score, &bits, sizeof score);
-  store_u64_be(key, store_score_key(score));
-  store_u64_be(key + 8, id);
-}
-
-/* store_opp_page over the RM's open opportunities: up to limit ids after
- * the page key `after` (NULL: from the best), *more when open ones follow,
- * next_key the key of the last id returned, *total the RM's open count.
- * Walks the RM's whole index (hundreds of entries) for the exact total. */
-static int srv_open_page(store_txn *txn, const char *rm_id,
-                         const uint8_t *after, size_t limit, uint64_t *ids,
-                         size_t *n, bool *more,
-                         uint8_t next_key[STORE_PAGE_KEY_LEN], size_t *total) {
-  *n = 0;
-  *more = false;
-  *total = 0;
-  uint64_t batch[256];
-  uint8_t cur[STORE_PAGE_KEY_LEN];
-  bool first = true, bmore = true;
-  while (bmore) {
-    size_t bn = 0;
-    if (store_opp_page(txn, rm_id, first ? NULL : cur, 256, batch, &bn,
-                       &bmore, cur, NULL))
-      return SRV_ESTORE;
-    first = false;
-    for (size_t i = 0; i < bn; i++) {
-      const void *raw;
-      size_t len;
-      if (store_opp_get_raw(txn, batch[i], &raw, &len))
-        return SRV_ESTORE; /* the index names a missing record */
-      uint8_t key[STORE_PAGE_KEY_LEN];
-      uint64_t status;
-      srv_peek_opp(raw, len, key, &status);
-      if (srv_closed_status(status))
-        continue;
-      ++*total;
-      if (after && memcmp(key, after, STORE_PAGE_KEY_LEN) <= 0)
-        continue;
-      if (*n < limit) {
-        ids[(*n)++] = batch[i];
-        memcpy(next_key, key, STORE_PAGE_KEY_LEN);
-      } else {
-        *more = true;
-      }
-    }
-  }
-  return SRV_OK;
-}
-
 int srv_push_page(store_txn *txn, const char *rm_id, const char *page_token,
                   int page_size, Oppgraph__V1__ListPushListResponse **out) {
   *out = NULL;
@@ -194,7 +110,7 @@ int srv_push_page(store_txn *txn, const char *rm_id, const char *page_token,
   oppgraph__v1__list_push_list_response__init(resp);
   size_t n = 0, total = 0;
   bool more = false;
-  int rc = srv_open_page(txn, rm_id, have_after ? after : NULL, limit, ids, &n,
+  int rc = srv_open_page(NULL, txn, rm_id, have_after ? after : NULL, limit, ids, &n,
                          &more, next, &total);
   if (rc)
     goto fail;
@@ -449,9 +365,9 @@ static const srv_buf *srv_articles_of(srv_art_cache *c, store_txn *txn,
   return b;
 }
 
-static int srv_push_page_raw(store_txn *txn, const char *rm_id,
-                             const char *page_token, int page_size,
-                             srv_reply *rep) {
+static int srv_push_page_raw(srv_pushidx *px, store_txn *txn,
+                             const char *rm_id, const char *page_token,
+                             int page_size, srv_reply *rep) {
   if (page_size < 0 || page_size > SRV_PAGE_MAX)
     return SRV_EINVAL;
   size_t limit = page_size ? (size_t)page_size : SRV_PAGE_DEFAULT;
@@ -463,7 +379,7 @@ static int srv_push_page_raw(store_txn *txn, const char *rm_id,
   uint64_t ids[SRV_PAGE_MAX];
   size_t n = 0, total = 0;
   bool more = false;
-  if (srv_open_page(txn, rm_id, have_after ? after : NULL, limit, ids, &n,
+  if (srv_open_page(px, txn, rm_id, have_after ? after : NULL, limit, ids, &n,
                     &more, next, &total))
     return SRV_ESTORE;
   srv_buf out = {0};
@@ -600,7 +516,8 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
   if (srv_push_filtered(req))
     rc = srv_push_page_filtered(txn, target, req, &resp);
   else
-    rc = srv_push_page_raw(txn, target, req->page_token, req->page_size, rep);
+    rc = srv_push_page_raw(srv_app_pushidx(ctx->app), txn, target,
+                           req->page_token, req->page_size, rep);
   if (rc == SRV_EINVAL)
     srv_reply_error(
         rep, SRV_ST_INVALID_ARGUMENT,

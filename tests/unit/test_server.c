@@ -1,7 +1,8 @@
 /*
  * test_server.c — the server's logic without the network: tokens (issue,
  * verify, revoke, what the store keeps), the visibility rules of srv_may_read
- * and push-list paging through srv_push_page.  The gRPC plumbing itself is
+ * and push-list paging through srv_push_page and the per-commit cache of
+ * open push lists (srv_open_page).  The gRPC plumbing itself is
  * covered by tests/integration/test_e2e.py.
  */
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "server/server.h"
+#include "server/server_internal.h"
 #include "store/store.h"
 
 typedef struct fixture {
@@ -284,6 +286,75 @@ static void test_push_page_limits_and_bad_tokens(void **state) {
   store_abort(txn);
 }
 
+/* Every page of rm through srv_open_page (px may be NULL), page size 4. */
+static size_t open_walk(srv_pushidx *px, store_txn *txn, const char *rm,
+                        uint64_t *ids, size_t cap, size_t *total) {
+  uint8_t after[STORE_PAGE_KEY_LEN], next[STORE_PAGE_KEY_LEN];
+  size_t n = 0;
+  bool more = true, first = true;
+  while (more) {
+    size_t got = 0;
+    assert_int_equal(srv_open_page(px, txn, rm, first ? NULL : after, 4,
+                                   ids + n, &got, &more, next, total),
+                     0);
+    assert_true(n + got <= cap);
+    n += got;
+    memcpy(after, next, sizeof after);
+    first = false;
+  }
+  return n;
+}
+
+/* The cache of open push lists gives what a full read gives, and a commit
+ * (here a rejection, which closes an opportunity) shows at the next call;
+ * an older snapshot still sees its own data. */
+static void test_open_list_cache_follows_commits(void **state) {
+  fixture *f = *state;
+  srv_pushidx *px;
+  assert_int_equal(srv_pushidx_new(&px), 0);
+  store_txn *old;
+  assert_int_equal(store_begin(f->st, false, &old), 0);
+  uint64_t plain[32], cached[32], again[32];
+  size_t tp = 0, tc = 0, ta = 0;
+  size_t np = open_walk(NULL, old, "a1", plain, 32, &tp);
+  size_t nc = open_walk(px, old, "a1", cached, 32, &tc);
+  size_t na = open_walk(px, old, "a1", again, 32, &ta); /* from the cache */
+  assert_int_equal(np, 25);
+  assert_int_equal(tp, 25);
+  assert_int_equal(nc, np);
+  assert_int_equal(na, np);
+  assert_int_equal(tc, tp);
+  assert_int_equal(ta, tp);
+  assert_memory_equal(plain, cached, np * sizeof *plain);
+  assert_memory_equal(plain, again, np * sizeof *plain);
+
+  /* reject the best one */
+  store_txn *w;
+  assert_int_equal(store_begin(f->st, true, &w), 0);
+  Oppgraph__V1__Opportunity *o = NULL;
+  assert_int_equal(store_opp_get(w, plain[0], &o), 0);
+  o->status = OPPGRAPH__V1__OPP_STATUS__OPP_REJECTED;
+  assert_int_equal(store_opp_put(w, o), 0);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  assert_int_equal(store_commit(w), 0);
+
+  store_txn *now;
+  assert_int_equal(store_begin(f->st, false, &now), 0);
+  assert_true(store_txn_id(now) > store_txn_id(old));
+  nc = open_walk(px, now, "a1", cached, 32, &tc);
+  assert_int_equal(nc, 24);
+  assert_int_equal(tc, 24);
+  assert_memory_equal(plain + 1, cached, 24 * sizeof *plain);
+  /* the snapshot from before the commit is not served the newer list */
+  na = open_walk(px, old, "a1", again, 32, &ta);
+  assert_int_equal(na, 25);
+  assert_int_equal(ta, 25);
+  assert_int_equal(again[0], plain[0]);
+  store_abort(old);
+  store_abort(now);
+  srv_pushidx_free(px);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_token_issue_verify_roundtrip, setup,
@@ -295,6 +366,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_visibility_rules, setup, teardown),
       cmocka_unit_test_setup_teardown(test_push_page_walks_all_in_order, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_open_list_cache_follows_commits,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_push_page_limits_and_bad_tokens,
                                       setup, teardown),
   };
