@@ -557,6 +557,8 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
       err = store_kb_writer_put(w, b.arena + e->off, e->tlen, e->id,
                                 b.arena + e->off + e->tlen, e->vlen);
     }
+    if (!err)
+      err = store_kb_writer_flush(w);
     store_kb_writer_close(w);
     if (err)
       err = store_err(d, err, "write kb postings");

@@ -57,6 +57,7 @@ typedef struct query {
   clause cl[MAX_CLAUSES];
   size_t ncl;
   int filter_cat, filter_tag; /* plist index or -1 */
+  size_t ngroups;             /* OR groups numbered 1..ngroups */
 } query;
 
 typedef struct hit {
@@ -260,6 +261,7 @@ static int parse_query(const kb *k, const char *s, size_t len, query *q,
     pending_or = 0;
     q->ncl++;
   }
+  q->ngroups = (size_t)group;
   size_t pos = 0;
   for (size_t c = 0; c < q->ncl; c++)
     pos += !q->cl[c].exclude;
@@ -319,11 +321,31 @@ static void query_destroy(query *q) {
   }
 }
 
-/* Posting of list p for article id, or NULL; lists advance monotonically. */
+/* Whether list p has article id, leaving p->at on it (or past it); ids
+ * asked for only grow.  Galloping: a list much longer than the candidate
+ * stream is crossed in logarithmic steps instead of one posting at a time. */
 static bool at_doc(plist *p, uint64_t id) {
-  while (p->at < p->n && p->ids[p->at] < id)
-    p->at++;
-  return p->at < p->n && p->ids[p->at] == id;
+  size_t lo = p->at, step = 1;
+  if (lo < p->n && p->ids[lo] >= id)
+    return p->ids[lo] == id;
+  /* ids[lo] < id: find hi with ids[hi] >= id (or the end). */
+  size_t hi = lo + 1;
+  while (hi < p->n && p->ids[hi] < id) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  if (hi > p->n)
+    hi = p->n;
+  while (lo + 1 < hi) { /* ids[lo] < id <= ids[hi] */
+    size_t mid = lo + (hi - lo) / 2;
+    if (p->ids[mid] < id)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  p->at = hi;
+  return hi < p->n && p->ids[hi] == id;
 }
 
 typedef struct posting {
@@ -444,8 +466,10 @@ static bool judge(const kb *k, query *q, double avgdl, bool *present,
                   double *score) {
   double total = 0, cover_sum = 0;
   size_t npos = 0;
-  bool group_ok[MAX_CLAUSES + 1] = {false};
-  bool group_seen[MAX_CLAUSES + 1] = {false};
+  bool group_ok[MAX_CLAUSES + 1];
+  bool group_seen[MAX_CLAUSES + 1];
+  memset(group_ok, 0, q->ngroups + 1);
+  memset(group_seen, 0, q->ngroups + 1);
   for (size_t c = 0; c < q->ncl; c++) {
     clause *cl = &q->cl[c];
     double best = -1, best_cover = 0;
@@ -476,13 +500,40 @@ static bool judge(const kb *k, query *q, double avgdl, bool *present,
       cover_sum += best_cover;
     }
   }
-  for (size_t g = 1; g <= MAX_CLAUSES; g++)
+  for (size_t g = 1; g <= q->ngroups; g++)
     if (group_seen[g] && !group_ok[g])
       return false;
   /* Coordination: an article with all of the query's terms beats one with
    * a few of them repeated. */
   *score = total * (cover_sum / (double)npos);
   return true;
+}
+
+/* Marks the lists every matching article must be in: the filters, and the
+ * terms of a clause that is neither excluded nor part of an OR group and
+ * has one alternative (no synonym) whose terms are all needed.  Returns
+ * the shortest of them, -1 when there is none (then candidates are the
+ * union of the positive lists). */
+static int required_lists(const query *q, bool *required) {
+  memset(required, 0, q->nlists * sizeof *required);
+  if (q->filter_cat >= 0)
+    required[q->filter_cat] = true;
+  if (q->filter_tag >= 0)
+    required[q->filter_tag] = true;
+  for (size_t c = 0; c < q->ncl; c++) {
+    const clause *cl = &q->cl[c];
+    if (cl->exclude || cl->group || cl->nalt != 1)
+      continue;
+    const alt *a = &cl->alts[0];
+    if (a->n <= 2 || cl->phrase) /* alt_match's "need" is every term */
+      for (size_t t = 0; t < a->n; t++)
+        required[a->term[t]] = true;
+  }
+  int best = -1;
+  for (size_t t = 0; t < q->nlists; t++)
+    if (required[t] && (best < 0 || q->lists[t].n < q->lists[best].n))
+      best = (int)t;
+  return best;
 }
 
 /* Bounded min-heap of the best hits. */
@@ -718,9 +769,13 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   if (page * psize > MAX_HEAP)
     return kb_fail(d, KB_EINVAL, "page %zu is beyond the first %d hits", page,
                    MAX_HEAP);
-  query *q = calloc(1, sizeof *q);
+  /* malloc, not calloc: the struct is ~150 KB of fixed arrays, and clearing
+   * it was a visible share of a short query; parse_query and term_index
+   * initialise every clause and list they use. */
+  query *q = malloc(sizeof *q);
   if (!q)
     return kb_fail(d, KB_ENOMEM, "search: out of memory");
+  q->nlists = q->ncl = q->ngroups = 0;
   q->filter_cat = q->filter_tag = -1;
   hit *heap = NULL;
   int err = parse_query(k, s, len, q, d);
@@ -752,22 +807,41 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   size_t cap = page * psize, nheap = 0;
   if (!err && !(heap = malloc(cap * sizeof *heap)))
     err = kb_fail(d, KB_ENOMEM, "search: out of memory");
-  bool present[MAX_TERMS];
+  bool present[MAX_TERMS], required[MAX_TERMS];
   size_t cur[MAX_TERMS] = {0};
+  int driver = err ? -1 : required_lists(q, required);
+  size_t di = 0;
   while (!err) {
-    /* Next candidate: the smallest id at the head of a positive list. */
     uint64_t next = UINT64_MAX;
-    for (size_t t = 0; t < q->nlists; t++)
-      if (q->lists[t].positive && cur[t] < q->lists[t].n &&
-          q->lists[t].ids[cur[t]] < next)
-        next = q->lists[t].ids[cur[t]];
-    if (next == UINT64_MAX)
-      break;
-    for (size_t t = 0; t < q->nlists; t++) {
-      present[t] = at_doc(&q->lists[t], next);
-      if (q->lists[t].positive && cur[t] < q->lists[t].n &&
-          q->lists[t].ids[cur[t]] == next)
-        cur[t]++;
+    if (driver >= 0) {
+      /* Only articles of the shortest required list can match. */
+      if (di == q->lists[driver].n)
+        break;
+      next = q->lists[driver].ids[di++];
+      bool all = true;
+      for (size_t t = 0; t < q->nlists; t++) {
+        present[t] = at_doc(&q->lists[t], next);
+        if (required[t] && !present[t]) {
+          all = false;
+          break;
+        }
+      }
+      if (!all)
+        continue;
+    } else {
+      /* Next candidate: the smallest id at the head of a positive list. */
+      for (size_t t = 0; t < q->nlists; t++)
+        if (q->lists[t].positive && cur[t] < q->lists[t].n &&
+            q->lists[t].ids[cur[t]] < next)
+          next = q->lists[t].ids[cur[t]];
+      if (next == UINT64_MAX)
+        break;
+      for (size_t t = 0; t < q->nlists; t++) {
+        present[t] = at_doc(&q->lists[t], next);
+        if (q->lists[t].positive && cur[t] < q->lists[t].n &&
+            q->lists[t].ids[cur[t]] == next)
+          cur[t]++;
+      }
     }
     if ((q->filter_cat >= 0 && !present[q->filter_cat]) ||
         (q->filter_tag >= 0 && !present[q->filter_tag]))

@@ -457,6 +457,105 @@ static void test_bulk_no_sync(void **state) {
   fx_close(&f);
 }
 
+/* Postings are kept in chunks of ~2 KB per term (store_kb.c): many postings
+ * of one term, put one at a time in a scrambled order, written through the
+ * bulk writer above and among stored ids, replaced and deleted, must read
+ * back as exactly the reference set, in id order, with their own values;
+ * count and seek must agree with it across chunk boundaries. */
+static void test_posting_chunks(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  enum { N = 3000 };
+  static uint8_t have[N + 1]; /* 0 absent, else the value's first byte */
+  memset(have, 0, sizeof have);
+  char val[40];
+  store_txn *txn;
+  assert_int_equal(store_begin(f.st, true, &txn), 0);
+  /* Odd ids one at a time, scrambled (7919 is prime to N). */
+  for (uint64_t i = 0; i < N; i++) {
+    uint64_t id = (i * 7919) % N + 1;
+    if (id % 2 == 0)
+      continue;
+    memset(val, (int)(id % 200 + 1), sizeof val);
+    size_t vlen = 1 + id % 30;
+    assert_int_equal(store_kb_post_put(txn, "词", strlen("词"), id, val, vlen),
+                     0);
+    have[id] = (uint8_t)(id % 200 + 1);
+  }
+  /* Even ids through the writer, in two passes: above the stored ids is the
+   * fast path, among them the one-at-a-time path. */
+  store_kb_writer *w;
+  assert_int_equal(store_kb_writer_open(txn, &w), 0);
+  for (uint64_t id = 2; id <= N; id += 2) {
+    memset(val, (int)(id % 200 + 1), sizeof val);
+    assert_int_equal(
+        store_kb_writer_put(w, "词", strlen("词"), id, val, 1 + id % 30), 0);
+    have[id] = (uint8_t)(id % 200 + 1);
+  }
+  /* Another term in between keeps the first term's chunks bounded. */
+  assert_int_equal(store_kb_writer_put(w, "词语", strlen("词语"), 5, "x", 1), 0);
+  assert_int_equal(store_kb_writer_flush(w), 0);
+  store_kb_writer_close(w);
+  /* Replace some, delete others (and one that is not there). */
+  for (uint64_t id = 10; id <= N; id += 97) {
+    memset(val, 250, sizeof val);
+    assert_int_equal(store_kb_post_put(txn, "词", strlen("词"), id, val, 3), 0);
+    have[id] = 250;
+  }
+  for (uint64_t id = 1; id <= N; id += 13) {
+    assert_int_equal(store_kb_post_del(txn, "词", strlen("词"), id), 0);
+    have[id] = 0;
+  }
+  assert_int_equal(store_kb_post_del(txn, "词", strlen("词"), N + 5), 0);
+  assert_int_equal(store_commit(txn), 0);
+
+  size_t want = 0;
+  for (size_t id = 1; id <= N; id++)
+    want += have[id] != 0;
+  assert_int_equal(postings_of(&f, "词"), want);
+  assert_int_equal(postings_of(&f, "词语"), 1);
+  assert_int_equal(store_begin(f.st, false, &txn), 0);
+  store_kb_cursor *c;
+  assert_int_equal(store_kb_post_open(txn, "词", strlen("词"), &c), 0);
+  uint64_t id, expect = 0;
+  const void *v;
+  size_t vlen, n = 0;
+  int err;
+  while ((err = store_kb_post_next(c, &id, &v, &vlen)) == 0) {
+    do
+      expect++;
+    while (expect <= N && !have[expect]);
+    assert_int_equal(id, expect);
+    assert_int_equal(((const uint8_t *)v)[0], have[id]);
+    assert_int_equal(vlen, have[id] == 250 ? 3 : 1 + id % 30);
+    n++;
+  }
+  assert_int_equal(err, STORE_ENOTFOUND);
+  assert_int_equal(n, want);
+  store_kb_post_close(c);
+  /* Seek forward and back: the first posting >= the target. */
+  assert_int_equal(store_kb_post_open(txn, "词", strlen("词"), &c), 0);
+  static const uint64_t targets[] = {1, 2, 1500, 1400, 2999, 14, 40, N};
+  for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+    uint64_t found, x = targets[t];
+    while (x <= N && !have[x])
+      x++;
+    err = store_kb_post_seek(c, targets[t], &found, &v, &vlen);
+    if (x > N) {
+      assert_int_equal(err, STORE_ENOTFOUND);
+      store_kb_post_close(c);
+      assert_int_equal(store_kb_post_open(txn, "词", strlen("词"), &c), 0);
+      continue;
+    }
+    assert_int_equal(err, 0);
+    assert_int_equal(found, x);
+  }
+  store_kb_post_close(c);
+  store_abort(txn);
+  fx_close(&f);
+}
+
 static void test_bad_queries(void **state) {
   (void)state;
   fx f;
@@ -588,6 +687,7 @@ int main(void) {
       cmocka_unit_test(test_filters_paging_snippet_synonyms),
       cmocka_unit_test(test_update_delete),
       cmocka_unit_test(test_bulk_no_sync),
+      cmocka_unit_test(test_posting_chunks),
       cmocka_unit_test(test_bad_queries),
       cmocka_unit_test(test_bundled_kb),
   };
