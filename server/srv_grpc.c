@@ -23,7 +23,11 @@
  * the request; SEND: one message; STATUS: the closing status) and close_tag
  * for RECV_CLOSE_ON_SERVER, which completes when the client goes away or
  * after the status.  c->mu guards the flags; a call is freed once its close
- * completed and no batch is in flight.  Idle streams sit in a list; after
+ * completed and no batch is in flight.  That is decided in the same
+ * critical section that changes the flags (srv_stream_last_locked), and a
+ * handler touches c after unlocking only when it decided to free it: once
+ * its mutex is released, the completion of a batch it started (or of the
+ * close) may free c on another thread at any moment.  Idle streams sit in a list; after
  * every committed write srv_notify "pumps" each one (srv_stream_next in
  * srv_stream.c decides what to send), and every completed send pumps its
  * own call again, so one SEND_MESSAGE is in flight per call at most.  Lock
@@ -393,15 +397,18 @@ static void srv_stream_log(srv_call *c) {
           c->dead ? " (cancelled by client)" : "");
 }
 
-/* Frees c once its close completed and nothing is in flight. */
-static void srv_stream_maybe_free(srv_call *c) {
-  pthread_mutex_lock(&c->mu);
+/* With c->mu held: true when the close completed and nothing is in flight,
+ * i.e. no event of c can come any more and the caller, alone, must release
+ * it with srv_stream_release after unlocking. */
+static bool srv_stream_last_locked(srv_call *c) {
   bool f = c->close_done && !c->in_flight && !c->freed;
   if (f)
     c->freed = true;
-  pthread_mutex_unlock(&c->mu);
-  if (!f)
-    return;
+  return f;
+}
+
+/* Unlists, logs and frees c (c->mu not held; see srv_stream_last_locked). */
+static void srv_stream_release(srv_call *c) {
   srv_server *s = c->srv;
   pthread_mutex_lock(&s->streams_mu);
   if (c->listed) {
@@ -471,13 +478,10 @@ static void srv_stream_send(srv_call *c, bool more) {
 }
 
 /* Sends the next message of an idle server stream, or its status when it
- * is finished or the server stops. */
-static void srv_stream_pump(srv_call *c, srv_push_cache *pc) {
-  pthread_mutex_lock(&c->mu);
-  if (c->in_flight || c->status_sent || c->close_done || c->dead) {
-    pthread_mutex_unlock(&c->mu);
+ * is finished or the server stops (c->mu held). */
+static void srv_stream_pump_locked(srv_call *c, srv_push_cache *pc) {
+  if (c->in_flight || c->status_sent || c->close_done || c->dead)
     return;
-  }
   bool stopping = atomic_load(&c->srv->stopping);
   srv_ctx ctx = {.st = c->srv->st, .app = c->srv->app};
   int r = srv_stream_next(&ctx, &c->sub, stopping, &c->rep, pc);
@@ -491,6 +495,11 @@ static void srv_stream_pump(srv_call *c, srv_push_cache *pc) {
              "server shutting down: reconnect with your last resume_token");
     srv_stream_status(c);
   }
+}
+
+static void srv_stream_pump(srv_call *c, srv_push_cache *pc) {
+  pthread_mutex_lock(&c->mu);
+  srv_stream_pump_locked(c, pc);
   pthread_mutex_unlock(&c->mu);
 }
 
@@ -535,8 +544,10 @@ static void srv_stream_begin(srv_call *c) {
     c->close_done = true;
     if (e != GRPC_CALL_OK)
       c->in_flight = false;
+    bool last = srv_stream_last_locked(c);
     pthread_mutex_unlock(&c->mu);
-    srv_stream_maybe_free(c);
+    if (last)
+      srv_stream_release(c);
   }
 }
 
@@ -564,17 +575,21 @@ static ProtobufCMessage *srv_stream_request(srv_call *c) {
 /* The request of a server stream arrived: open it, list it, first pump. */
 static void srv_on_stream_start(srv_call *c, int ok) {
   pthread_mutex_lock(&c->mu);
-  c->in_flight = false;
+  /* in_flight stays true until c is listed: it keeps the close (which may
+   * complete meanwhile) from freeing c under us. */
   bool fail = !ok || !c->recv_buf;
   if (fail) {
+    c->in_flight = false;
     c->dead = !ok;
     if (ok)
       srv_reply_error(&c->rep, SRV_ST_INVALID_ARGUMENT,
                       "%s: the call carried no request message", c->path);
     if (ok)
       srv_stream_status(c);
+    bool last = srv_stream_last_locked(c);
     pthread_mutex_unlock(&c->mu);
-    srv_stream_maybe_free(c);
+    if (last)
+      srv_stream_release(c);
     return;
   }
   ProtobufCMessage *req = srv_stream_request(c);
@@ -591,9 +606,12 @@ static void srv_on_stream_start(srv_call *c, int ok) {
     protobuf_c_message_free_unpacked(req, NULL);
   }
   if (rc) {
+    c->in_flight = false;
     srv_stream_status(c);
+    bool last = srv_stream_last_locked(c);
     pthread_mutex_unlock(&c->mu);
-    srv_stream_maybe_free(c);
+    if (last)
+      srv_stream_release(c);
     return;
   }
   pthread_mutex_unlock(&c->mu);
@@ -607,7 +625,13 @@ static void srv_on_stream_start(srv_call *c, int ok) {
   s->streams = c;
   s->nstreams++;
   pthread_mutex_unlock(&s->streams_mu);
-  srv_stream_pump(c, NULL);
+  pthread_mutex_lock(&c->mu);
+  c->in_flight = false;
+  srv_stream_pump_locked(c, NULL);
+  bool last = srv_stream_last_locked(c);
+  pthread_mutex_unlock(&c->mu);
+  if (last)
+    srv_stream_release(c);
 }
 
 static void srv_on_stream_sent(srv_call *c, int ok) {
@@ -615,10 +639,12 @@ static void srv_on_stream_sent(srv_call *c, int ok) {
   c->in_flight = false;
   if (!ok)
     c->dead = true;
+  else
+    srv_stream_pump_locked(c, NULL);
+  bool last = srv_stream_last_locked(c);
   pthread_mutex_unlock(&c->mu);
-  if (ok)
-    srv_stream_pump(c, NULL);
-  srv_stream_maybe_free(c);
+  if (last)
+    srv_stream_release(c);
 }
 
 /* Bidirectional: a request arrived (or the client half-closed). */
@@ -645,8 +671,10 @@ static void srv_on_bidi_recv(srv_call *c, int ok) {
     else
       srv_stream_status(c);
   }
+  bool last = srv_stream_last_locked(c);
   pthread_mutex_unlock(&c->mu);
-  srv_stream_maybe_free(c);
+  if (last)
+    srv_stream_release(c);
 }
 
 static void srv_on_stream_close(srv_call *c) {
@@ -654,8 +682,10 @@ static void srv_on_stream_close(srv_call *c) {
   c->close_done = true;
   if (c->cancelled && !c->status_sent)
     c->dead = true;
+  bool last = srv_stream_last_locked(c);
   pthread_mutex_unlock(&c->mu);
-  srv_stream_maybe_free(c);
+  if (last)
+    srv_stream_release(c);
 }
 
 static void srv_on_reply(srv_call *c, int ok) {
