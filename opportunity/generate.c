@@ -51,6 +51,9 @@
 #define STALE_MARK "；已失效："
 #define T_GUARANTEE_EDGE OPPGRAPH__V1__EDGE_TYPE__GUARANTEE
 #define T_SHARE_EDGE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
+/* Enterprise field numbers (proto/oppgraph.proto) a tag rule needs set */
+#define ENT_TAGS_FIELD 13
+#define ENT_PREV_CAPITAL_FIELD 19
 
 /* The value of one identity role of a report: the enterprise it names
  * (0 when none resolves) and its normalised text (NULL when the report has
@@ -2162,7 +2165,26 @@ int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
     }
   }
   if (!rc && cfg->ntags) {
-    src = store_ent_foreach(g.txn, on_tag_ent, &g);
+    /* When every tag rule needs tags or a capital raise, enterprises with
+     * neither field (most of a registry) are skipped undecoded. */
+    uint32_t need[2];
+    size_t nneed = 0;
+    bool all = false;
+    for (size_t i = 0; i < cfg->ntags; i++) {
+      const opp_tag_rule *t = &cfg->tags[i];
+      uint32_t f = t->tags_any.n ? ENT_TAGS_FIELD
+                   : t->capital_raised_within_days > 0
+                       ? ENT_PREV_CAPITAL_FIELD
+                       : 0;
+      bool have = false;
+      for (size_t k = 0; k < nneed; k++)
+        have |= need[k] == f;
+      all |= !f;
+      if (f && !have)
+        need[nneed++] = f;
+    }
+    src = all ? store_ent_foreach(g.txn, on_tag_ent, &g)
+              : store_ent_foreach_having(g.txn, need, nneed, on_tag_ent, &g);
     if (g.err)
       rc = g.err;
     else if (src < 0)

@@ -584,9 +584,59 @@ int st_seq_bump(store_txn *txn, const char *name, uint64_t id) {
   return st_put_raw(txn, ST_META, name, strlen(name), be, 8, 0);
 }
 
+/* Does the encoded message hold one of the fields?  Walks the tags only;
+ * malformed bytes count as yes, so that unpacking reports them. */
+static bool has_any_field(const uint8_t *p, size_t n, const uint32_t *fields,
+                          size_t nfields) {
+  size_t i = 0;
+  while (i < n) {
+    uint64_t key = 0, len = 0;
+    for (int sh = 0; i < n && sh < 64; sh += 7) {
+      key |= (uint64_t)(p[i] & 0x7f) << sh;
+      if (!(p[i++] & 0x80))
+        break;
+    }
+    for (size_t k = 0; k < nfields; k++)
+      if (key >> 3 == fields[k])
+        return true;
+    switch (key & 7) {
+    case 0:
+      while (i < n && (p[i++] & 0x80))
+        ;
+      break;
+    case 1:
+      i += 8;
+      break;
+    case 5:
+      i += 4;
+      break;
+    case 2:
+      for (int sh = 0; i < n && sh < 64; sh += 7) {
+        len |= (uint64_t)(p[i] & 0x7f) << sh;
+        if (!(p[i++] & 0x80))
+          break;
+      }
+      if (len > n - i)
+        return true;
+      i += (size_t)len;
+      break;
+    default:
+      return true;
+    }
+  }
+  return i > n; /* a fixed-size field cut short */
+}
+
 int st_foreach_msg(store_txn *txn, enum st_db db,
                    const ProtobufCMessageDescriptor *desc, st_visit_fn visit,
                    void *ad) {
+  return st_foreach_msg_having(txn, db, desc, NULL, 0, visit, ad);
+}
+
+int st_foreach_msg_having(store_txn *txn, enum st_db db,
+                          const ProtobufCMessageDescriptor *desc,
+                          const uint32_t *fields, size_t nfields,
+                          st_visit_fn visit, void *ad) {
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->txn, st_dbi(txn, db), &cur);
   if (rc)
@@ -595,6 +645,8 @@ int st_foreach_msg(store_txn *txn, enum st_db db,
   int ret = 0;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (fields && !has_any_field(v.mv_data, v.mv_size, fields, nfields))
+      continue;
     ProtobufCMessage *m =
         protobuf_c_message_unpack(desc, NULL, v.mv_size, v.mv_data);
     if (!m) {

@@ -139,6 +139,11 @@ int store_ent_by_name(store_txn *txn, const char *name, uint64_t *id);
 typedef int (*store_ent_fn)(void *ctx, const Oppgraph__V1__Enterprise *e);
 /* Calls fn for every enterprise in id order; a non-zero return stops and is returned. */
 int store_ent_foreach(store_txn *txn, store_ent_fn fn, void *ctx);
+/* The same for only the enterprises whose record sets at least one of the
+ * given Enterprise field numbers (e.g. 13 tags, 19 previous_capital); the
+ * others are skipped without decoding them (tag marketing over 1M). */
+int store_ent_foreach_having(store_txn *txn, const uint32_t *fields,
+                             size_t nfields, store_ent_fn fn, void *ctx);
 typedef int (*store_name_fn)(void *ctx, const char *name, size_t len, uint64_t id);
 /* Every (name or alias, enterprise id) pair of the ent_name index; builds dictionaries. */
 int store_name_foreach(store_txn *txn, store_name_fn fn, void *ctx);

@@ -96,6 +96,13 @@ typedef int (*st_visit_fn)(void *ad, const ProtobufCMessage *m);
 int st_foreach_msg(store_txn *txn, enum st_db db,
                    const ProtobufCMessageDescriptor *desc, st_visit_fn visit,
                    void *ad);
+/* The same over only the values that carry at least one of the nfields
+ * field numbers (a proto3 field is stored only when not default); the others
+ * are skipped without unpacking. */
+int st_foreach_msg_having(store_txn *txn, enum st_db db,
+                          const ProtobufCMessageDescriptor *desc,
+                          const uint32_t *fields, size_t nfields,
+                          st_visit_fn visit, void *ad);
 
 /* Sequence names.  Enterprises and persons share one id space so that the
  * edge_out / edge_in keys, which carry no node kind, never mix the two. */

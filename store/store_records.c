@@ -160,6 +160,14 @@ int store_ent_foreach(store_txn *txn, store_ent_fn fn, void *ctx) {
                         ent_visit, &ad);
 }
 
+int store_ent_foreach_having(store_txn *txn, const uint32_t *fields,
+                             size_t nfields, store_ent_fn fn, void *ctx) {
+  struct ent_ad ad = {fn, ctx};
+  return st_foreach_msg_having(txn, ST_ENT,
+                               &oppgraph__v1__enterprise__descriptor, fields,
+                               nfields, ent_visit, &ad);
+}
+
 /* Walks ent_name from the first key >= prefix while keys start with prefix. */
 static int name_walk(store_txn *txn, const char *prefix, size_t plen,
                      size_t limit, store_name_fn fn, void *ctx) {

@@ -1355,6 +1355,56 @@ static void test_capital_increase_small_or_old(void **state) {
   assert_int_equal(rep.tagged, 0);
 }
 
+static int count_ent(void *ctx, const Oppgraph__V1__Enterprise *e) {
+  (void)e;
+  ++*(size_t *)ctx;
+  return 0;
+}
+
+/* store_ent_foreach_having, the tag pass's iteration: only records that
+ * set one of the fields are decoded and visited, whatever comes before the
+ * field in the encoding (a long name: a two-byte length; a capital: a
+ * multi-byte varint). */
+static void test_ent_foreach_having(void **state) {
+  fx *f = *state;
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  char longname[400];
+  memset(longname, 0, sizeof longname);
+  for (int i = 0; i < 60; i++)
+    strcat(longname, "长");
+  char *tags[1] = {(char *)"专精特新"};
+  for (int i = 0; i < 3; i++) {
+    Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+    e.name = i ? (char *)"杭州壬有限公司" : longname;
+    e.registered_capital = 123456789012LL;
+    e.rm_id = (char *)"";
+    if (i == 0) {
+      e.tags = tags;
+      e.n_tags = 1;
+    }
+    if (i == 1) {
+      e.previous_capital = 1000;
+      e.capital_changed = (char *)"2024-03-01";
+    }
+    assert_int_equal(store_ent_put(txn, &e), 0);
+  }
+  size_t n = 0;
+  const uint32_t tags_f[1] = {13}, both[2] = {19, 13}, none[1] = {30};
+  assert_int_equal(store_ent_foreach_having(txn, tags_f, 1, count_ent, &n), 0);
+  assert_int_equal(n, 1);
+  n = 0;
+  assert_int_equal(store_ent_foreach_having(txn, both, 2, count_ent, &n), 0);
+  assert_int_equal(n, 2);
+  n = 0;
+  assert_int_equal(store_ent_foreach_having(txn, none, 1, count_ent, &n), 0);
+  assert_int_equal(n, 0);
+  n = 0;
+  assert_int_equal(store_ent_foreach(txn, count_ent, &n), 0);
+  assert_int_equal(n, 6 + 3); /* the fixture's six and these */
+  store_abort(txn);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_config_bundled_and_broken, setup,
@@ -1407,6 +1457,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_capital_increase_small_or_old,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ent_foreach_having, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests_name("opportunity", tests, NULL, NULL);
 }
