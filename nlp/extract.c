@@ -433,6 +433,12 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
     from = ex_back(src, h->s.b - reach);
   if (to - h->s.e > EX_WINDOW_AFTER)
     to = ex_back(src, h->s.e + EX_WINDOW_AFTER);
+  /* A match covering the hit has its trigger overlapping the hit, so its
+   * tail matches from a start in [from, hit end): without such a tail
+   * match, trying the whole pattern from every start is wasted. */
+  if (ru->tail &&
+      ex_match_upto(d, ru->tail, src, to, from, h->s.e - 1) <= 0)
+    return 0;
   size_t start = from;
   while (start <= h->s.b) {
     int rc = ex_match_upto(d, ru->re, src, to, start, h->s.b);

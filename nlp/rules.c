@@ -339,6 +339,58 @@ static int rl_map_groups(rl_loader *L, nlp_rule *ru) {
   return 0;
 }
 
+/* Where the tail of a rule pattern starts (see nlp_rule.tail): the offset
+ * of "(?<trig>" when it is the first trigger group, at nesting depth 0, not
+ * followed by a quantifier, and the pattern has no top-level '|'; -1
+ * otherwise.  Macro references expand to (?:…) groups, so depths and
+ * alternations of the unexpanded text are those of the expanded one. */
+static long rl_tail_offset(const char *pat) {
+  long at = -1;
+  int depth = 0, in_class = 0, trig_depth = -1;
+  for (const char *p = pat; *p; p++) {
+    if (*p == '\\' && p[1]) {
+      p++;
+      continue;
+    }
+    if (in_class) {
+      if (*p == ']')
+        in_class = 0;
+      continue;
+    }
+    switch (*p) {
+    case '[':
+      in_class = 1;
+      if (p[1] == '^')
+        p++;
+      if (p[1] == ']')
+        p++; /* a literal ']' first in the class */
+      break;
+    case '(':
+      if (!strncmp(p, "(?<trig>", 8)) {
+        if (at >= 0 || depth)
+          return -1;
+        at = p - pat;
+        trig_depth = depth;
+      }
+      depth++;
+      break;
+    case ')':
+      depth--;
+      if (depth == trig_depth && at >= 0 && trig_depth >= 0) {
+        if (p[1] == '?' || p[1] == '*' || p[1] == '{' || p[1] == '+')
+          return -1; /* an optional trigger */
+        trig_depth = -1;
+      }
+      break;
+    case '|':
+      if (!depth)
+        return -1;
+      break;
+    }
+  }
+  return depth ? -1 : at;
+}
+
 /* Closes the rule block being read: validates, compiles, appends. */
 static int rl_rule_finish(rl_loader *L) {
   if (!L->in_rule)
@@ -378,6 +430,9 @@ static int rl_rule_finish(rl_loader *L) {
   else
     ru->reach = 3 * RULES_DEFAULT_REACH;
   ru->confidence = L->confidence;
+  long tail_at = rl_tail_offset(L->pattern);
+  if (tail_at > 0) /* a tail equal to the whole pattern saves nothing */
+    ru->tail = rl_compile(L, L->file, L->pat_line, L->pattern + tail_at);
   int mrc = rl_map_groups(L, ru);
   if (mrc) {
     free(ru->gmap);

@@ -42,6 +42,13 @@ typedef struct nlp_rule {
   double confidence;
   pcre2_code *re;
   uint32_t trig_group; /* group "trig", 0 when absent */
+  /* The pattern from its top-level (?<trig>…) to the end, when the trigger
+   * group is a required top-level item of a pattern without a top-level
+   * alternation (else NULL).  Any match of the rule that covers a hit has
+   * this tail matching from the trigger's start, so when no tail match
+   * starts in the hit's window the expensive head (names before the
+   * trigger, tried from every start within reach) is never run. */
+  pcre2_code *tail;
   nlp_gmap *gmap;
   size_t ngmap;
   nlp_setarg *sets;

@@ -155,6 +155,51 @@ static void test_broken_rule_reported_others_load(void **state) {
   rmdir(dir);
 }
 
+/* The loader checks a rule's tail (the pattern from its trigger group on)
+ * before running the whole pattern; that must never lose a match: not with
+ * a top-level alternative that has no trigger group, nor with brackets and
+ * bars inside character classes or escaped. */
+static void test_rule_tail_shapes(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-rules-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char p1[256];
+  snprintf(p1, sizeof p1, "%s/t.rules", dir);
+  write_file(p1, "group co = 中标公司\n"
+                 "group obj = 中标标的\n"
+                 "rule alt\n"
+                 "type 中标\n"
+                 "trigger 乙标\n"
+                 "pattern (?<co>[A-Z]{2,5})乙标|(?<trig>乙标)(?<obj>[a-z]+)\n"
+                 "rule class\n"
+                 "type 中标\n"
+                 "trigger 甲标\n"
+                 "pattern (?<co>[A-Z]{2,5})[(|]?\\(?(?<trig>甲标)(?<obj>[a-z]+)\n");
+  nlp_rules *r = NULL;
+  diag_log log = {{0}, 0};
+  assert_int_equal(nlp_rules_load_dir(dir, collect, &log, &r), 0);
+  const char *texts[] = {"CD乙标。", "乙标xy。", "AB|(甲标xy。", "AB甲标。"};
+  const char *co[] = {"CD", NULL, "AB", NULL};
+  const char *obj[] = {NULL, "xy", "xy", NULL};
+  for (size_t i = 0; i < 4; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, NULL, texts[i], &res), 0);
+    if (!co[i] && !obj[i]) {
+      assert_int_equal(res.n, 0);
+    } else {
+      const nlp_event *ev = only_event(&res, "中标");
+      if (co[i])
+        expect_arg(ev, "中标公司", co[i]);
+      if (obj[i])
+        expect_arg(ev, "中标标的", obj[i]);
+    }
+    nlp_result_destroy(&res);
+  }
+  nlp_rules_free(r);
+  unlink(p1);
+  rmdir(dir);
+}
+
 static void test_missing_dir_is_eio(void **state) {
   (void)state;
   nlp_rules *r = NULL;
@@ -831,6 +876,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_broken_rule_reported_others_load),
       cmocka_unit_test(test_missing_dir_is_eio),
+      cmocka_unit_test(test_rule_tail_shapes),
       cmocka_unit_test(test_zhongbiao),
       cmocka_unit_test(test_zhiya),
       cmocka_unit_test(test_shougou),
