@@ -10,7 +10,8 @@
  *    flight on one client thread) it keeps the calls going for a fixed time
  *    and prints QPS, p50 / p99 / p99.9 latency and the server's CPU time
  *    (user + system) per call — a figure that does not depend on what else
- *    the machine runs.  Health/Check is the empty handler: the ceiling of
+ *    the machine runs — next to the client's (this process) and the size
+ *    of a response.  Health/Check is the empty handler: the ceiling of
  *    this server build on this machine.
  *  - open loop: each method again at a fixed rate of half its best
  *    closed-loop QPS, calls sent on a fixed schedule (up to 1,024 in
@@ -37,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,9 +77,19 @@ typedef struct bench_run {
   pid_t server;
   double *lat; /* microseconds */
   size_t n, cap, errors;
-  double cpu_us; /* server CPU time per call of the last row */
+  double cpu_us;    /* server CPU time per call of the last row */
+  double client_us; /* this process's (the client's) CPU time per call */
+  size_t resp_len;  /* bytes of the last response */
   int max_inflight;
 } bench_run;
+
+/* CPU seconds (user + system) of this process: the client. */
+static double bench_self_cpu(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static int bench_start(bench_run *r, bench_call *c) {
   return bench_unary_start(&c->u, r->ch, r->cq, r->method, r->payload,
@@ -88,6 +100,8 @@ static int bench_start(bench_run *r, bench_call *c) {
  * else from its start. */
 static void bench_finish(bench_run *r, bench_call *c, double from) {
   grpc_status_code st = c->u.status;
+  if (c->u.resp)
+    r->resp_len = grpc_byte_buffer_length(c->u.resp);
   double us = bench_unary_finish(&c->u);
   if (from > 0)
     us = (bench_now() - from) * 1e6;
@@ -101,7 +115,8 @@ static void bench_finish(bench_run *r, bench_call *c, double from) {
 static double bench_row(bench_run *r, int inflight, double secs) {
   bench_call calls[BENCH_MAX_INFLIGHT];
   r->n = r->errors = 0;
-  double cpu0 = r->server ? bench_cpu_seconds(r->server) : 0;
+  double cpu0 = r->server ? bench_cpu_seconds(r->server) : 0,
+         self0 = bench_self_cpu();
   double t0 = bench_now(), end = t0 + secs;
   int active = 0;
   for (int i = 0; i < inflight; i++)
@@ -123,6 +138,7 @@ static double bench_row(bench_run *r, int inflight, double secs) {
   double elapsed = bench_now() - t0;
   double cpu1 = r->server ? bench_cpu_seconds(r->server) : 0;
   r->cpu_us = done ? (cpu1 - cpu0) * 1e6 / (double)done : 0;
+  r->client_us = done ? (bench_self_cpu() - self0) * 1e6 / (double)done : 0;
   qsort(r->lat, r->n, sizeof *r->lat, bench_cmp_double);
   return (double)done / elapsed;
 }
@@ -138,7 +154,8 @@ static double bench_fixed_rate(bench_run *r, double rate, double secs) {
   int nspare = BENCH_OPEN_INFLIGHT, active = 0;
   for (int i = 0; i < BENCH_OPEN_INFLIGHT; i++)
     spare[i] = &calls[i];
-  double cpu0 = r->server ? bench_cpu_seconds(r->server) : 0;
+  double cpu0 = r->server ? bench_cpu_seconds(r->server) : 0,
+         self0 = bench_self_cpu();
   double t0 = bench_now(), end = t0 + secs;
   size_t issued = 0, done = 0;
   for (;;) {
@@ -181,6 +198,7 @@ static double bench_fixed_rate(bench_run *r, double rate, double secs) {
   double elapsed = bench_now() - t0;
   double cpu1 = r->server ? bench_cpu_seconds(r->server) : 0;
   r->cpu_us = done ? (cpu1 - cpu0) * 1e6 / (double)done : 0;
+  r->client_us = done ? (bench_self_cpu() - self0) * 1e6 / (double)done : 0;
   qsort(r->lat, r->n, sizeof *r->lat, bench_cmp_double);
   free(calls);
   free(spare);
@@ -563,9 +581,11 @@ int main(int argc, char **argv) {
          sysconf(_SC_NPROCESSORS_ONLN), load[0], secs, BENCH_OPPS,
          BENCH_ENTS);
   printf("| method                 | in flight |      QPS |   p50 |   p99 |  "
-         "p99.9 | errors | server CPU us/call |\n");
+         "p99.9 | errors | server CPU us/call | client CPU us/call | "
+         "response bytes |\n");
   printf("|------------------------|----------:|---------:|------:|------:|----"
-         "---:|-------:|-------------------:|\n");
+         "---:|-------:|-------------------:|-------------------:|------------"
+         "---:|\n");
   for (size_t m = 0; m < nrows; m++) {
     if (only && strcmp(only, rows[m].name))
       continue;
@@ -577,9 +597,10 @@ int main(int argc, char **argv) {
       if (qps > rows[m].max_qps)
         rows[m].max_qps = qps;
       printf("| %-22s | %9d | %8.0f | %5.0f | %5.0f | %6.0f | %6zu | %18.1f "
-             "|\n",
+             "| %18.1f | %14zu |\n",
              rows[m].label, conc[c], qps, bench_pct(&r, 0.50),
-             bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.errors, r.cpu_us);
+             bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.errors, r.cpu_us,
+             r.client_us, r.resp_len);
       fflush(stdout);
     }
     grpc_slice_unref(r.payload);

@@ -32,8 +32,6 @@
  * Run it from the repository root (the server reads data/).  Exit status 1
  * when any unexpected status was seen.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -41,7 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -54,6 +51,7 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
+#include "bench/lib/bench_grpc.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -65,12 +63,7 @@
 #define SOAK_LAT_CAP (1u << 22)
 
 typedef struct soak_call {
-  grpc_call *call;
-  grpc_metadata_array init_md, trail_md;
-  grpc_byte_buffer *req, *resp;
-  grpc_status_code status;
-  grpc_slice details;
-  struct timespec t0;
+  bench_unary u; /* first: the completion tag is the call */
   int kind; /* index into the mix; SOAK_BAD is the deliberate bad request */
 } soak_call;
 
@@ -95,48 +88,10 @@ typedef struct soak {
   unsigned seed;
 } soak;
 
-static double soak_now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static gpr_timespec soak_in(double secs) {
   return gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
                       gpr_time_from_micros((int64_t)(secs * 1e6),
                                            GPR_TIMESPAN));
-}
-
-static int soak_cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static int soak_free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof a;
-  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) ||
-      getsockname(fd, (struct sockaddr *)&a, &len))
-    return -1;
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-/* A "Key:  N kB" line of /proc/PID/status (key with its colon), 0 if none. */
-static long soak_status_kb(pid_t pid, const char *key) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  FILE *f = fopen(path, "r");
-  long kb = 0;
-  size_t n = strlen(key);
-  while (f && fgets(line, sizeof line, f))
-    if (!strncmp(line, key, n))
-      kb = atol(line + n);
-  if (f)
-    fclose(f);
-  return kb;
 }
 
 static int soak_seed(store *st, char *code_out) {
@@ -196,54 +151,21 @@ static int soak_pick(soak *s) {
 
 static int soak_start(soak *s, grpc_channel *ch, grpc_completion_queue *cq,
                       void **methods, soak_call *c) {
-  memset(c, 0, sizeof *c);
   c->kind = soak_pick(s);
-  grpc_metadata_array_init(&c->init_md);
-  grpc_metadata_array_init(&c->trail_md);
-  c->call = grpc_channel_create_registered_call(
-      ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, methods[c->kind], soak_in(10),
-      NULL);
-  c->req = grpc_raw_byte_buffer_create(&s->payload[c->kind], 1);
-  grpc_op ops[6];
-  memset(ops, 0, sizeof ops);
-  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-  ops[0].data.send_initial_metadata.count = 1;
-  ops[0].data.send_initial_metadata.metadata = &s->auth_rm;
-  ops[1].op = GRPC_OP_SEND_MESSAGE;
-  ops[1].data.send_message.send_message = c->req;
-  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-  ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->init_md;
-  ops[4].op = GRPC_OP_RECV_MESSAGE;
-  ops[4].data.recv_message.recv_message = &c->resp;
-  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-  ops[5].data.recv_status_on_client.trailing_metadata = &c->trail_md;
-  ops[5].data.recv_status_on_client.status = &c->status;
-  ops[5].data.recv_status_on_client.status_details = &c->details;
-  clock_gettime(CLOCK_MONOTONIC, &c->t0);
-  return grpc_call_start_batch(c->call, ops, 6, c, NULL) == GRPC_CALL_OK ? 0
-                                                                         : -1;
+  return bench_unary_start(&c->u, ch, cq, methods[c->kind],
+                           s->payload[c->kind], &s->auth_rm, c);
 }
 
 /* Records the call in m (when not NULL) and frees it. */
 static void soak_finish(soak_call *c, soak_minute *m) {
-  struct timespec t1;
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double us = (double)(t1.tv_sec - c->t0.tv_sec) * 1e6 +
-              (double)(t1.tv_nsec - c->t0.tv_nsec) / 1e3;
+  grpc_status_code st = c->u.status;
+  double us = bench_unary_finish(&c->u);
   if (m) {
     m->calls++;
-    m->status[(unsigned)c->status < SOAK_NSTATUS ? c->status : 2]++;
-    if (c->status == GRPC_STATUS_OK && m->nlat < SOAK_LAT_CAP)
+    m->status[(unsigned)st < SOAK_NSTATUS ? st : 2]++;
+    if (st == GRPC_STATUS_OK && m->nlat < SOAK_LAT_CAP)
       m->lat[m->nlat++] = us;
   }
-  grpc_byte_buffer_destroy(c->req);
-  if (c->resp)
-    grpc_byte_buffer_destroy(c->resp);
-  grpc_slice_unref(c->details);
-  grpc_metadata_array_destroy(&c->init_md);
-  grpc_metadata_array_destroy(&c->trail_md);
-  grpc_call_unref(c->call);
 }
 
 /* ---- streams ------------------------------------------------------------ */
@@ -310,7 +232,7 @@ static void soak_stream_open(soak *s, grpc_channel *ch,
     ss->pending++;
   if (soak_stream_recv(ss) == 0)
     ss->pending++;
-  ss->end = soak_now() + 1.0 + (double)(rand_r(&s->seed) % 7000) / 1000.0;
+  ss->end = bench_now() + 1.0 + (double)(rand_r(&s->seed) % 7000) / 1000.0;
   atomic_fetch_add(&s->cur.streams_opened, 1);
 }
 
@@ -336,7 +258,7 @@ static void *soak_streams(void *arg) {
     soak_stream_open(s, ch, cq, &ss[i], i);
   for (;;) {
     bool stopping = atomic_load(&s->stop);
-    double now = soak_now();
+    double now = bench_now();
     int live = 0;
     for (int i = 0; i < SOAK_STREAMS; i++) {
       if (!ss[i].used)
@@ -433,56 +355,14 @@ static int soak_submit(soak *s, grpc_channel *ch, int round) {
   size_t len = protobuf_c_message_get_packed_size(&req.base);
   uint8_t *buf = malloc(len);
   protobuf_c_message_pack(&req.base, buf);
-  grpc_slice sl = grpc_slice_from_copied_buffer((const char *)buf, len);
+  char details[256];
+  grpc_status_code st = bench_unary_wait(
+      ch, "/oppgraph.v1.IngestService/SubmitDocuments", buf, len,
+      &s->auth_admin, 30, details, sizeof details);
   free(buf);
-  grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
-  grpc_slice path = grpc_slice_from_static_string(
-      "/oppgraph.v1.IngestService/SubmitDocuments");
-  grpc_call *call = grpc_channel_create_call(
-      ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, path, NULL, soak_in(30), NULL);
-  grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1), *resp = NULL;
-  grpc_slice_unref(sl);
-  grpc_metadata_array im, tm;
-  grpc_metadata_array_init(&im);
-  grpc_metadata_array_init(&tm);
-  grpc_status_code st = GRPC_STATUS_UNKNOWN;
-  grpc_slice details = grpc_empty_slice();
-  grpc_op ops[6];
-  memset(ops, 0, sizeof ops);
-  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-  ops[0].data.send_initial_metadata.count = 1;
-  ops[0].data.send_initial_metadata.metadata = &s->auth_admin;
-  ops[1].op = GRPC_OP_SEND_MESSAGE;
-  ops[1].data.send_message.send_message = bb;
-  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-  ops[3].data.recv_initial_metadata.recv_initial_metadata = &im;
-  ops[4].op = GRPC_OP_RECV_MESSAGE;
-  ops[4].data.recv_message.recv_message = &resp;
-  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-  ops[5].data.recv_status_on_client.trailing_metadata = &tm;
-  ops[5].data.recv_status_on_client.status = &st;
-  ops[5].data.recv_status_on_client.status_details = &details;
-  int tag;
-  if (grpc_call_start_batch(call, ops, 6, &tag, NULL) == GRPC_CALL_OK)
-    grpc_completion_queue_pluck(cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME),
-                                NULL);
-  if (st != GRPC_STATUS_OK) {
-    char *d = grpc_slice_to_c_string(details);
-    fprintf(stderr, "bench_soak: SubmitDocuments status %d: %s\n", st, d);
-    gpr_free(d);
-  }
-  grpc_byte_buffer_destroy(bb);
-  if (resp)
-    grpc_byte_buffer_destroy(resp);
-  grpc_slice_unref(details);
-  grpc_metadata_array_destroy(&im);
-  grpc_metadata_array_destroy(&tm);
-  grpc_call_unref(call);
-  grpc_completion_queue_shutdown(cq);
-  grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME),
-                              NULL);
-  grpc_completion_queue_destroy(cq);
+  if (st != GRPC_STATUS_OK)
+    fprintf(stderr, "bench_soak: SubmitDocuments status %d: %s\n", st,
+            details);
   return st == GRPC_STATUS_OK ? 0 : -1;
 }
 
@@ -545,7 +425,7 @@ int main(int argc, char **argv) {
   store_close(st);
 
   char listen[64];
-  snprintf(listen, sizeof listen, "127.0.0.1:%d", soak_free_port());
+  snprintf(listen, sizeof listen, "127.0.0.1:%d", bench_free_port());
   pid_t pid = fork();
   if (pid == 0) {
     /* the server logs a line per call: a terminal or file would be the
@@ -608,8 +488,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 200 && !up; i++) {
     if (soak_start(&s, ch, cq, methods, &calls[0]) == 0) {
       grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-      up = calls[0].status == GRPC_STATUS_OK ||
-           calls[0].status == GRPC_STATUS_NOT_FOUND;
+      up = calls[0].u.status == GRPC_STATUS_OK ||
+           calls[0].u.status == GRPC_STATUS_NOT_FOUND;
       soak_finish(&calls[0], NULL);
     }
     if (!up)
@@ -623,7 +503,7 @@ int main(int argc, char **argv) {
   }
 
   /* calibration: closed loop, 64 in flight, 5 s */
-  double t0 = soak_now(), end = t0 + 5;
+  double t0 = bench_now(), end = t0 + 5;
   size_t done = 0;
   int active = 0;
   for (int i = 0; i < SOAK_INFLIGHT; i++)
@@ -637,10 +517,10 @@ int main(int argc, char **argv) {
     soak_finish(ev.tag, NULL);
     done++;
     active--;
-    if (soak_now() < end && soak_start(&s, ch, cq, methods, ev.tag) == 0)
+    if (bench_now() < end && soak_start(&s, ch, cq, methods, ev.tag) == 0)
       active++;
   }
-  double max_qps = (double)done / (soak_now() - t0), rate = 0.8 * max_qps;
+  double max_qps = (double)done / (bench_now() - t0), rate = 0.8 * max_qps;
 
   struct utsname u;
   uname(&u);
@@ -669,7 +549,7 @@ int main(int argc, char **argv) {
   pthread_create(&th_ingest, NULL, soak_ingest, &s);
 
   size_t unexpected_total = 0, issued = 0, skipped = 0;
-  double start = soak_now(), minute_end = start + 60,
+  double start = bench_now(), minute_end = start + 60,
          stop_at = start + minutes * 60;
   int minute = 1;
   soak_call *free_list[SOAK_INFLIGHT];
@@ -678,7 +558,7 @@ int main(int argc, char **argv) {
     free_list[i] = &calls[i];
   active = 0;
   for (;;) {
-    double now = soak_now();
+    double now = bench_now();
     bool running = now < stop_at;
     /* start the calls that are due */
     while (running && nfree > 0 &&
@@ -699,7 +579,7 @@ int main(int argc, char **argv) {
     /* the calls still in flight at the end count in the last minute */
     if ((running && now >= minute_end) || (!running && active == 0)) {
       soak_minute *m = &s.cur;
-      qsort(m->lat, m->nlat, sizeof *m->lat, soak_cmp);
+      qsort(m->lat, m->nlat, sizeof *m->lat, bench_cmp_double);
       size_t unexpected = m->calls - m->status[GRPC_STATUS_OK] -
                           m->status[GRPC_STATUS_NOT_FOUND] +
                           atomic_exchange(&m->stream_unexpected, 0) +
@@ -713,8 +593,8 @@ int main(int argc, char **argv) {
              atomic_exchange(&m->streams_opened, 0),
              atomic_exchange(&m->stream_msgs, 0),
              atomic_exchange(&m->docs, 0),
-             (double)soak_status_kb(pid, "VmRSS:") / 1024.0,
-             (double)soak_status_kb(pid, "RssAnon:") / 1024.0);
+             (double)bench_status_kb(pid, "VmRSS:") / 1024.0,
+             (double)bench_status_kb(pid, "RssAnon:") / 1024.0);
       fflush(stdout);
       for (int k = 0; k < SOAK_NSTATUS; k++)
         if (k != GRPC_STATUS_OK && k != GRPC_STATUS_NOT_FOUND &&
@@ -731,7 +611,7 @@ int main(int argc, char **argv) {
     if (!running)
       atomic_store(&s.stop, true);
     double next = running ? start + (double)issued / rate : now + 0.1;
-    double wait = next - soak_now();
+    double wait = next - bench_now();
     if (wait > 0.1)
       wait = 0.1;
     if (wait < 0)
@@ -749,8 +629,8 @@ int main(int argc, char **argv) {
   atomic_store(&s.stop, true);
   pthread_join(th_streams, NULL);
   pthread_join(th_ingest, NULL);
-  long rss_end = soak_status_kb(pid, "VmRSS:"),
-       anon_end = soak_status_kb(pid, "RssAnon:");
+  long rss_end = bench_status_kb(pid, "VmRSS:"),
+       anon_end = bench_status_kb(pid, "RssAnon:");
   kill(pid, SIGTERM);
   int wst = 0;
   waitpid(pid, &wst, 0);
