@@ -244,6 +244,18 @@ static size_t ex_back(const char *s, size_t off) {
 
 /* ---- matching helpers ----------------------------------------------------- */
 
+/* Whether s[0..n) contains one of the words of a "need=" option (always
+ * true without one): memmem over a sentence is far cheaper than a pattern
+ * that must be tried from every position of it. */
+static int ex_has_need(const char *need, const char *s, size_t n) {
+  if (!need)
+    return 1;
+  for (const char *w = need; *w; w += strlen(w) + 1)
+    if (memmem(s, n, w, strlen(w)))
+      return 1;
+  return 0;
+}
+
 /* Runs re on src[from..to) starting at start; returns >0 on a match. */
 static int ex_match(ex_doc *d, const pcre2_code *re, const char *src,
                     size_t to, size_t start) {
@@ -318,7 +330,8 @@ static void ex_find_subject(ex_doc *d) {
                       ? ex_back(src, sg.b + EX_SUBJECT_SCAN)
                       : sg.e;
       size_t b, e;
-      if (ex_match(d, r->subjects[p].re, src, to, sg.b) > 0 &&
+      if (ex_has_need(r->subjects[p].need, src + sg.b, to - sg.b) &&
+          ex_match(d, r->subjects[p].re, src, to, sg.b) > 0 &&
           ex_group(d, r->subjects[p].vgroup, &b, &e)) {
         d->subject = (ex_span){b, e, sg.title};
         d->has_subject = 1;
@@ -497,6 +510,8 @@ static const ex_fcache *ex_fill_matches(ex_doc *d, const nlp_fill *f,
   const char *src = ex_src(d, sg.title);
   size_t to = sg.e - sg.b > EX_SEG_SCAN ? ex_back(src, sg.b + EX_SEG_SCAN)
                                         : sg.e;
+  if (!ex_has_need(f->need, src + sg.b, to - sg.b))
+    return c;
   size_t start = sg.b;
   while (c->n < EX_FC_MATCHES && start < to &&
          ex_match(d, f->re, src, to, start) > 0) {

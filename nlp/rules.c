@@ -482,7 +482,42 @@ out:
   return rc;
 }
 
-/* "fill TYPE ROLE SCOPE [REGEX]" */
+/* "need=W1|W2…" (the text after "need="): the words, NUL-separated, with
+ * an empty word at the end; NULL with a diagnostic when a word is empty. */
+static char *rl_parse_need(rl_loader *L, int line, const char *spec) {
+  size_t n = strlen(spec);
+  char *w = malloc(n + 2);
+  if (!w)
+    return NULL;
+  memcpy(w, spec, n + 1);
+  w[n + 1] = 0;
+  int empty = !n;
+  for (size_t i = 0; i < n; i++)
+    if (w[i] == '|') {
+      w[i] = 0;
+      empty |= i == 0 || w[i - 1] == 0 || i + 1 == n;
+    }
+  if (empty) {
+    rl_diag(L, L->file, line, "need: expected need=WORD|WORD… (no empty word)");
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+/* Reads an optional "need=…" option at the start of *pat and advances *pat
+ * past it.  Returns -1 when the option is malformed (reported). */
+static int rl_take_need(rl_loader *L, int line, char **pat, char **need) {
+  *need = NULL;
+  if (strncmp(*pat, "need=", 5))
+    return 0;
+  char *rest = rl_split(*pat);
+  *need = rl_parse_need(L, line, *pat + 5);
+  *pat = rest;
+  return *need ? 0 : -1;
+}
+
+/* "fill TYPE ROLE SCOPE [many] [norm=KIND] [need=W|W] [REGEX]" */
 static int rl_parse_fill(rl_loader *L, int line, char *rest) {
   nlp_rules *r = L->r;
   char *type = rest, *role = rl_split(type), *scope = rl_split(role);
@@ -534,25 +569,30 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
         g = &L->groups[i];
     f.norm = g ? g->norm : NLP_NORM_NONE;
   }
+  if (rl_take_need(L, line, &pat, &f.need))
+    return 0;
   if (f.scope != NLP_SCOPE_SUBJECT) {
     if (!*pat) {
       rl_diag(L, L->file, line, "fill: scope %s needs a pattern", scope);
+      free(f.need);
       return 0;
     }
     f.re = rl_compile(L, L->file, line, pat);
-    if (!f.re)
-      return 0;
-    f.vgroup = rl_group_number(f.re, "v");
-    if (!f.vgroup) {
+    f.vgroup = f.re ? rl_group_number(f.re, "v") : 0;
+    if (f.re && !f.vgroup)
       rl_diag(L, L->file, line, "fill: the pattern needs a group (?<v>...)");
+    if (!f.vgroup) {
+      free(f.need);
       return 0;
     }
   }
   f.type = rl_intern(r, type);
   f.role = rl_intern(r, role);
   nlp_fill *p = realloc(r->fills, (r->nfills + 1) * sizeof *p);
-  if (!p)
+  if (!p) {
+    free(f.need);
     return NLP_ENOMEM;
+  }
   r->fills = p;
   r->fills[r->nfills++] = f;
   return 0;
@@ -579,10 +619,13 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
     } else if (*rest) {
       pat[strlen(pat)] = ' '; /* undo the split: the blank was the regex's */
     }
+    if (rl_take_need(L, line, &pat, &d.need))
+      return 0;
   }
   d.re = rl_compile(L, L->file, line, pat);
   if (!d.re) {
     free(d.anchor);
+    free(d.need);
     return 0;
   }
   d.vgroup = rl_group_number(d.re, "v");
@@ -591,6 +634,7 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
     rl_diag(L, L->file, line, "the pattern needs group%s (?<v>...)%s",
             need_full ? "s" : "", need_full ? " and (?<full>...)" : "");
     free(d.anchor);
+    free(d.need);
     return 0;
   }
   d.file = rl_intern(L->r, L->file);
@@ -598,6 +642,7 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
   nlp_docpat *p = realloc(*arr, (*n + 1) * sizeof *p);
   if (!p) {
     free(d.anchor);
+    free(d.need);
     return NLP_ENOMEM;
   }
   *arr = p;
@@ -975,7 +1020,11 @@ void nlp_rules_free(nlp_rules *r) {
     free(r->rules[i].sets);
   }
   free(r->rules);
+  for (size_t i = 0; i < r->nfills; i++)
+    free(r->fills[i].need);
   free(r->fills);
+  for (size_t i = 0; i < r->nsubjects; i++)
+    free(r->subjects[i].need);
   free(r->subjects);
   for (size_t i = 0; i < r->naliases; i++)
     free(r->aliases[i].anchor);

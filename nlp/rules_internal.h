@@ -73,6 +73,9 @@ typedef struct nlp_fill {
   uint32_t vgroup; /* group "v" */
   int norm;
   int many; /* every match of the first sentence that has one (lists) */
+  char *need; /* "need=W|W": words one of which every match contains, as
+                 NUL-separated strings ending with an empty one; a sentence
+                 without any of them is not searched (NULL: none given) */
 } nlp_fill;
 
 /* A document-level pattern with a group "v" (subject, entity) and, for
@@ -84,6 +87,7 @@ typedef struct nlp_docpat {
   uint32_t vgroup, fullgroup;
   int where; /* subjects: 0 title and opening sentences, 1 title only,
                 2 opening sentences only */
+  char *need; /* as nlp_fill.need */
   const char *file;
   int line;
 } nlp_docpat;

@@ -200,6 +200,46 @@ static void test_rule_tail_shapes(void **state) {
   rmdir(dir);
 }
 
+/* "need=W|W" on a fill or subject: the pattern runs only on sentences
+ * holding one of the words; a malformed option is reported with its line
+ * and the other lines still load. */
+static void test_need_option(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-rules-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char p1[256];
+  snprintf(p1, sizeof p1, "%s/n.rules", dir);
+  write_file(p1, "group co = 中标公司\n"
+                 "rule r\n"
+                 "type 中标\n"
+                 "trigger 中标\n"
+                 "pattern (?<trig>中标)\n"
+                 "fill 中标 中标金额 sentence need=元|美金 (?<v>\\d+(?:元|美金|镑))\n"
+                 "fill 中标 中标日期 sentence need=|日 (?<v>\\d+日)\n"
+                 "subject need=（ (?<v>[A-Z]+)（\n");
+  nlp_rules *r = NULL;
+  diag_log log = {{0}, 0};
+  assert_int_equal(nlp_rules_load_dir(dir, collect, &log, &r), NLP_ERULE);
+  char want[300];
+  snprintf(want, sizeof want, "%s:7: need:", p1);
+  assert_non_null(strstr(log.text, want));
+  const char *texts[] = {"甲中标5元", "甲中标7美金", "甲中标9镑"};
+  const char *amt[] = {"5元", "7美金", NULL};
+  for (size_t i = 0; i < 3; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, NULL, texts[i], &res), 0);
+    const nlp_event *ev = only_event(&res, "中标");
+    if (amt[i])
+      expect_arg(ev, "中标金额", amt[i]);
+    else
+      assert_null(find_arg(ev, "中标金额")); /* 镑 is not a needed word */
+    nlp_result_destroy(&res);
+  }
+  nlp_rules_free(r);
+  unlink(p1);
+  rmdir(dir);
+}
+
 static void test_missing_dir_is_eio(void **state) {
   (void)state;
   nlp_rules *r = NULL;
@@ -877,6 +917,7 @@ int main(void) {
       cmocka_unit_test(test_broken_rule_reported_others_load),
       cmocka_unit_test(test_missing_dir_is_eio),
       cmocka_unit_test(test_rule_tail_shapes),
+      cmocka_unit_test(test_need_option),
       cmocka_unit_test(test_zhongbiao),
       cmocka_unit_test(test_zhiya),
       cmocka_unit_test(test_shougou),
