@@ -275,39 +275,42 @@ static int parse_query(const kb *k, const char *s, size_t len, query *q,
 
 /* ---- posting lists ------------------------------------------------------ */
 
+/* Reads the term's postings into p.  The count comes first (the store keeps
+ * postings in chunks with a count in each, so counting does not decode
+ * them) and the arrays are allocated once: growing three arrays by
+ * doubling was a visible share of a query on a common term. */
 static int load_list(store_txn *txn, plist *p, kb_diag *d) {
   store_kb_cursor *c;
+  size_t n = 0;
   int err = store_kb_post_open(txn, p->term, p->tlen, &c);
+  if (!err) {
+    err = store_kb_post_count(c, &n);
+    store_kb_post_close(c);
+  }
+  if (!err)
+    err = store_kb_post_open(txn, p->term, p->tlen, &c);
   if (err)
     return kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
+  size_t cap = n ? n : 1;
+  p->ids = malloc(cap * sizeof *p->ids);
+  p->vals = malloc(cap * sizeof *p->vals);
+  p->vlens = malloc(cap * sizeof *p->vlens);
+  p->cap = cap;
+  if (!p->ids || !p->vals || !p->vlens) {
+    store_kb_post_close(c);
+    return kb_fail(d, KB_ENOMEM, "query: out of memory");
+  }
   uint64_t id;
   const void *val;
   size_t vlen;
-  while ((err = store_kb_post_next(c, &id, &val, &vlen)) == 0) {
-    if (p->n == p->cap) {
-      size_t cap = p->cap ? p->cap * 2 : 64;
-      uint64_t *ids = realloc(p->ids, cap * sizeof *ids);
-      if (ids)
-        p->ids = ids;
-      const uint8_t **vals = realloc(p->vals, cap * sizeof *vals);
-      if (vals)
-        p->vals = vals;
-      size_t *vl = realloc(p->vlens, cap * sizeof *vl);
-      if (vl)
-        p->vlens = vl;
-      if (!ids || !vals || !vl) {
-        store_kb_post_close(c);
-        return kb_fail(d, KB_ENOMEM, "query: out of memory");
-      }
-      p->cap = cap;
-    }
+  while (p->n < cap && (err = store_kb_post_next(c, &id, &val, &vlen)) == 0) {
     p->ids[p->n] = id;
     p->vals[p->n] = val;
     p->vlens[p->n] = vlen;
     p->n++;
   }
   store_kb_post_close(c);
-  if (err != STORE_ENOTFOUND)
+  if (err && err != STORE_ENOTFOUND)
     return kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
   return 0;
 }
@@ -509,31 +512,62 @@ static bool judge(const kb *k, query *q, double avgdl, bool *present,
   return true;
 }
 
-/* Marks the lists every matching article must be in: the filters, and the
- * terms of a clause that is neither excluded nor part of an OR group and
- * has one alternative (no synonym) whose terms are all needed.  Returns
- * the shortest of them, -1 when there is none (then candidates are the
- * union of the positive lists). */
-static int required_lists(const query *q, bool *required) {
+/* Marks the lists every matching article must be in (required): the
+ * filters, and the terms of a clause that is neither excluded nor part of
+ * an OR group and has one alternative (no synonym) whose terms are all
+ * needed.  Then chooses the lists whose union holds every candidate
+ * (drive): the shortest required list when there is one, else the lists
+ * of the plain clause (not excluded, not in an OR group) with the fewest
+ * postings, else every positive list. */
+static void plan_lists(const query *q, bool *required, bool *drive) {
   memset(required, 0, q->nlists * sizeof *required);
+  memset(drive, 0, q->nlists * sizeof *drive);
   if (q->filter_cat >= 0)
     required[q->filter_cat] = true;
   if (q->filter_tag >= 0)
     required[q->filter_tag] = true;
+  size_t best_cost = SIZE_MAX;
+  const clause *best_cl = NULL;
   for (size_t c = 0; c < q->ncl; c++) {
     const clause *cl = &q->cl[c];
-    if (cl->exclude || cl->group || cl->nalt != 1)
+    if (cl->exclude || cl->group)
       continue;
-    const alt *a = &cl->alts[0];
-    if (a->n <= 2 || cl->phrase) /* alt_match's "need" is every term */
-      for (size_t t = 0; t < a->n; t++)
-        required[a->term[t]] = true;
+    const alt *a0 = &cl->alts[0];
+    if (cl->nalt == 1 && (a0->n <= 2 || cl->phrase)) /* need every term */
+      for (size_t t = 0; t < a0->n; t++)
+        required[a0->term[t]] = true;
+    size_t cost = 0;
+    for (size_t a = 0; a < cl->nalt; a++)
+      for (size_t t = 0; t < cl->alts[a].n; t++)
+        cost += q->lists[cl->alts[a].term[t]].n;
+    if (cost < best_cost) {
+      best_cost = cost;
+      best_cl = cl;
+    }
   }
   int best = -1;
   for (size_t t = 0; t < q->nlists; t++)
     if (required[t] && (best < 0 || q->lists[t].n < q->lists[best].n))
       best = (int)t;
-  return best;
+  if (best >= 0) {
+    drive[best] = true;
+  } else if (best_cl) {
+    for (size_t a = 0; a < best_cl->nalt; a++)
+      for (size_t t = 0; t < best_cl->alts[a].n; t++)
+        drive[best_cl->alts[a].term[t]] = true;
+  } else {
+    for (size_t t = 0; t < q->nlists; t++)
+      drive[t] = q->lists[t].positive;
+  }
+}
+
+/* A query of one word without synonyms, filters or exclusions: its score
+ * is the word's BM25 (judge's sum, weight and coordination all reduce to
+ * it), so the candidate loop can skip judge. */
+static bool single_term(const query *q) {
+  return q->ncl == 1 && !q->cl[0].exclude && q->cl[0].nalt == 1 &&
+         q->cl[0].alts[0].n == 1 && q->cl[0].alts[0].weight == 1.0 &&
+         q->nlists == 1 && q->filter_cat < 0 && q->filter_tag < 0;
 }
 
 /* Bounded min-heap of the best hits. */
@@ -807,42 +841,33 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   size_t cap = page * psize, nheap = 0;
   if (!err && !(heap = malloc(cap * sizeof *heap)))
     err = kb_fail(d, KB_ENOMEM, "search: out of memory");
-  bool present[MAX_TERMS], required[MAX_TERMS];
+  bool present[MAX_TERMS], required[MAX_TERMS], drive[MAX_TERMS];
   size_t cur[MAX_TERMS] = {0};
-  int driver = err ? -1 : required_lists(q, required);
-  size_t di = 0;
-  while (!err) {
+  if (!err)
+    plan_lists(q, required, drive);
+  if (!err && single_term(q)) {
+    plist *p = &q->lists[0];
+    out->total = p->n;
+    for (p->at = 0; p->at < p->n; p->at++)
+      heap_push(heap, &nheap, cap, (hit){p->ids[p->at], bm25(k, p, avgdl)});
+  }
+  while (!err && !single_term(q)) {
+    /* Next candidate: the smallest id at the head of a driving list. */
     uint64_t next = UINT64_MAX;
-    if (driver >= 0) {
-      /* Only articles of the shortest required list can match. */
-      if (di == q->lists[driver].n)
-        break;
-      next = q->lists[driver].ids[di++];
-      bool all = true;
-      for (size_t t = 0; t < q->nlists; t++) {
-        present[t] = at_doc(&q->lists[t], next);
-        if (required[t] && !present[t]) {
-          all = false;
-          break;
-        }
-      }
-      if (!all)
-        continue;
-    } else {
-      /* Next candidate: the smallest id at the head of a positive list. */
-      for (size_t t = 0; t < q->nlists; t++)
-        if (q->lists[t].positive && cur[t] < q->lists[t].n &&
-            q->lists[t].ids[cur[t]] < next)
-          next = q->lists[t].ids[cur[t]];
-      if (next == UINT64_MAX)
-        break;
-      for (size_t t = 0; t < q->nlists; t++) {
-        present[t] = at_doc(&q->lists[t], next);
-        if (q->lists[t].positive && cur[t] < q->lists[t].n &&
-            q->lists[t].ids[cur[t]] == next)
-          cur[t]++;
-      }
+    for (size_t t = 0; t < q->nlists; t++)
+      if (drive[t] && cur[t] < q->lists[t].n && q->lists[t].ids[cur[t]] < next)
+        next = q->lists[t].ids[cur[t]];
+    if (next == UINT64_MAX)
+      break;
+    bool all = true;
+    for (size_t t = 0; t < q->nlists; t++) {
+      if (drive[t] && cur[t] < q->lists[t].n && q->lists[t].ids[cur[t]] == next)
+        cur[t]++;
+      present[t] = at_doc(&q->lists[t], next);
+      all &= !required[t] || present[t];
     }
+    if (!all)
+      continue;
     if ((q->filter_cat >= 0 && !present[q->filter_cat]) ||
         (q->filter_tag >= 0 && !present[q->filter_tag]))
       continue;
