@@ -128,6 +128,22 @@ static int add_alt(const kb *k, query *q, clause *c, const char *text,
   return 0;
 }
 
+/* Whether s holds the longer form lf around the match of entry e (el
+ * bytes) at byte pre: lf contains e at some offset j and s has lf at
+ * pre - j. */
+static bool long_form_at(const char *s, size_t len, size_t pre, const char *lf,
+                         size_t ol, const char *e, size_t el) {
+  for (const char *x = memmem(lf, ol, e, el); x;
+       x = memmem(x + 1, ol - (size_t)(x + 1 - lf), e, el)) {
+    size_t j = (size_t)(x - lf);
+    if (pre >= j && pre - j + ol <= len && !memcmp(s + pre - j, lf, ol))
+      return true;
+    if (x + 1 >= lf + ol)
+      break;
+  }
+  return false;
+}
+
 /* Adds the clause text and its synonym rewrites. */
 static int add_clause_text(const kb *k, query *q, clause *c, const char *s,
                            size_t len, kb_diag *d) {
@@ -145,15 +161,12 @@ static int add_clause_text(const kb *k, query *q, clause *c, const char *s,
         if (o == e)
           continue;
         size_t ol = strlen(sg->words[o]);
-        /* "保函" inside "银行保函": rewriting would only add the longer
-         * form's own text, which already contains the match. */
-        if (ol > el && memmem(sg->words[o], ol, sg->words[e], el) &&
-            hit - s >= 0) {
-          size_t pre = (size_t)(hit - s);
-          size_t ctx = ol - el;
-          if (pre >= ctx && !memcmp(s + pre - ctx, sg->words[o], ctx))
-            continue;
-        }
+        /* "保函" inside "银行保函", "并购贷" inside "并购贷款": when the query
+         * holds the longer form around the match, rewriting would only
+         * add the longer form's own text ("并购贷款款"). */
+        if (ol > el && long_form_at(s, len, (size_t)(hit - s), sg->words[o],
+                                    ol, sg->words[e], el))
+          continue;
         size_t nl = len - el + ol;
         char *r = malloc(nl + 1);
         if (!r)
