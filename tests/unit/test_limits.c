@@ -190,13 +190,24 @@ static void rm_rf(const char *dir) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* A fresh rules directory with the paths of its files a.rules and b.rules
+ * (written by the test; loaded in that order). */
+typedef struct rule_dir {
+  char dir[32], a[128], b[128];
+} rule_dir;
+
+static void rule_dir_make(rule_dir *d) {
+  snprintf(d->dir, sizeof d->dir, "/tmp/oppgraph-rulelim-XXXXXX");
+  assert_non_null(mkdtemp(d->dir));
+  snprintf(d->a, sizeof d->a, "%s/a.rules", d->dir);
+  snprintf(d->b, sizeof d->b, "%s/b.rules", d->dir);
+}
+
 static void test_rule_count_limit(void **state) {
   (void)state;
-  char dir[] = "/tmp/oppgraph-rulelim-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char a[128], b[128];
-  snprintf(a, sizeof a, "%s/a.rules", dir);
-  snprintf(b, sizeof b, "%s/b.rules", dir);
+  rule_dir rd;
+  rule_dir_make(&rd);
+  const char *dir = rd.dir, *a = rd.a, *b = rd.b;
   char *ra = rule_blocks(0, 3), *rb = rule_blocks(3, 3);
   write_text(a, ra);
   /* a fill counts like a rule: b.rules holds 4 blocks, the fill first */
@@ -252,11 +263,9 @@ static void test_rule_count_limit(void **state) {
 
 static void test_rule_bytes_limit(void **state) {
   (void)state;
-  char dir[] = "/tmp/oppgraph-rulelim-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char a[128], b[128];
-  snprintf(a, sizeof a, "%s/a.rules", dir);
-  snprintf(b, sizeof b, "%s/b.rules", dir);
+  rule_dir rd;
+  rule_dir_make(&rd);
+  const char *dir = rd.dir, *a = rd.a, *b = rd.b;
   char *ra = rule_blocks(0, 2), *rb = rule_blocks(2, 2);
   write_text(a, ra);
   write_text(b, rb);
