@@ -35,6 +35,12 @@
  * UTF-8, so in valid text a match starts and ends on character boundaries;
  * the end is still checked (next byte not a continuation byte) so that bad
  * text can never yield a span that cuts a character.
+ *
+ * A small dictionary (the extractor's trigger words: a few thousand nodes)
+ * also gets a full transition table, 256 two-byte entries per node with the
+ * failure links and case folding resolved at build time: a scan step is then
+ * one load instead of a child search and a walk up the failure chain, and
+ * the trigger scan runs over every byte of every document.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +51,9 @@
 #include "nlp/nlp_internal.h"
 
 #define DICT_MAX_WORD 65535u /* depth is 16 bits */
+/* Largest automaton that gets a full transition table (2 bytes x 256 per
+ * node: 2 MiB at most, and only the rows of common prefixes stay hot). */
+#define DICT_DFA_MAX_NODES 4096u
 
 typedef struct dict_entry {
   uint64_t off;   /* into arena */
@@ -82,6 +91,7 @@ struct nlp_dict {
   dict_node *node; /* nnodes entries */
   uint32_t *word;  /* per node: 0 = none, else index into words + 1 */
   uint32_t root[256];
+  uint16_t *dfa; /* nnodes x 256 transitions, or NULL (large dictionaries) */
   dict_word *words;
   size_t nwords;
 };
@@ -96,6 +106,8 @@ int nlp_dict_new(nlp_dict **out) {
 }
 
 static void free_automaton(nlp_dict *d) {
+  free(d->dfa);
+  d->dfa = NULL;
   free(d->node);
   free(d->word);
   free(d->words);
@@ -302,6 +314,13 @@ int nlp_dict_build(nlp_dict *d) {
   d->nnodes = N;
   d->nwords = m;
   d->built = true;
+  if (N <= DICT_DFA_MAX_NODES) { /* without the table, scans still work */
+    d->dfa = malloc((size_t)N * 256 * sizeof *d->dfa);
+    for (size_t v = 0; d->dfa && v < N; v++)
+      for (unsigned c = 0; c < 256; c++)
+        d->dfa[v * 256 + c] =
+            (uint16_t)step(d, (uint32_t)v, fold_byte((unsigned char)c));
+  }
   free(d->ents);
   free(d->arena);
   d->ents = NULL;
@@ -317,7 +336,8 @@ size_t nlp_dict_size(const nlp_dict *d) {
 size_t nlp_dict_memory(const nlp_dict *d) {
   if (!d->built) return d->arena_cap + d->ents_cap * sizeof(dict_entry);
   return d->nnodes * sizeof(dict_node) + d->nnodes * sizeof(uint32_t) +
-         d->nwords * sizeof(dict_word) + sizeof *d;
+         d->nwords * sizeof(dict_word) + sizeof *d +
+         (d->dfa ? d->nnodes * 256 * sizeof *d->dfa : 0);
 }
 
 int nlp_dict_scan(const nlp_dict *d, const char *text, size_t len,
@@ -330,7 +350,8 @@ int nlp_dict_scan(const nlp_dict *d, const char *text, size_t len,
   bool have = false;
   for (;;) {
     if (i < len) {
-      st = step(d, st, fold_byte(s[i]));
+      st = d->dfa ? d->dfa[(size_t)st * 256 + s[i]]
+                  : step(d, st, fold_byte(s[i]));
       i++;
       const dict_node *ns = &d->node[st];
       uint32_t n = ns->out;
