@@ -4,10 +4,16 @@
  *
  *   build/bench/bench_graph [N_ENTERPRISES [EDGES_PER_ENTERPRISE]]
  *                           default 100000 5
- *   BENCH_KEEP=1 keeps the store directory (its path is printed).
+ *   BENCH_STORE=DIR  writes the world into DIR and keeps it; when DIR
+ *                    already holds a world (written by an earlier run with
+ *                    the same arguments) it is reused and nothing is
+ *                    written, so the 10M world is generated once.
+ *   BENCH_KEEP=1     keeps the temporary store directory (path printed).
  *   BENCH_EDGES=FILE writes the edge list ("type src_kind src dst_kind dst"
- *   a line) to FILE and the 2-hop query starts to FILE.queries, for
- *   bench/graph_vs_networkx.py to run the same computations in NetworkX.
+ *                    a line) to FILE and the 2-hop query starts to
+ *                    FILE.queries, for bench/graph_vs_networkx.py.
+ *   BENCH_OWNERS_ALL=0 skips ownership for every enterprise;
+ *   BENCH_INCR=0     skips the full-versus-incremental circle update.
  *
  * The world (fixed seed, so runs compare): persons = N/5 natural-person
  * controllers; shareholding: every enterprise has 1–3 holders among earlier
@@ -16,21 +22,46 @@
  * summing to at most 0.9, 1% of them answered by a cross-holding; guarantees:
  * mostly forward chains between nearby ids, plus planted circles of 2–7
  * enterprises on 2% of enterprises; supply: tiers (i → i + 1..50).  The edge
- * total is about N × EDGES_PER_ENTERPRISE.
+ * total is about N × EDGES_PER_ENTERPRISE.  The store is written in
+ * transactions of 1M edges without fsync (one store_sync at the end), so the
+ * writer's dirty pages stay bounded.
  *
- * Reported (wall clock, CLOCK_MONOTONIC, one thread): writing the store,
- * graph_load of every type, graph_circles + graph_mutual_pairs on the
- * guarantee edges, graph_owners for 1000 random enterprises (mean), and
- * graph_neighbourhood at 2 hops, all types, for 10000 random enterprises
- * (p50 / p99), plus the peak resident memory (VmHWM).
+ * Reported, each as wall clock (CLOCK_MONOTONIC) and CPU time of the process
+ * (user + sys; on a shared machine the wall clock also counts other jobs),
+ * one thread: writing the store, graph_load of every type, graph_circles +
+ * graph_mutual_pairs on the guarantee edges, graph_owners for 1000 random
+ * enterprises (mean), graph_owners_all (ownership of every enterprise in one
+ * run), graph_neighbourhood at 2 hops, all types, for 10000 random
+ * enterprises (p50 / p99), peak resident memory (VmHWM) of the writing and,
+ * reset after it (/proc/self/clear_refs), of loading and analysing; then a
+ * full graph_rebuild_circles against graph_update_circles after a batch of
+ * 100 new guarantee edges (15 of them closing 5 new 3-circles).
  */
+#include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "graph/graph.h"
+
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Peak RSS counts from here on (Linux >= 4.0). */
+static void reset_hwm(void) {
+  FILE *f = fopen("/proc/self/clear_refs", "w");
+  if (f) {
+    fputs("5", f);
+    fclose(f);
+  }
+}
 
 static double now(void) {
   struct timespec ts;
@@ -63,8 +94,16 @@ static uint64_t below(uint64_t n) {
   return n ? rnd() % n : 0;
 }
 
-static int put(store_txn *txn, int type, int sk, uint64_t s, uint64_t d,
-               int64_t amount, double ratio, size_t *n) {
+/* The writer: commits every 1M edges so that LMDB's dirty pages (kept in
+ * memory until commit) stay bounded at national scale. */
+typedef struct writer {
+  store *st;
+  store_txn *txn;
+  size_t n;
+} writer;
+
+static int put(writer *w, int type, int sk, uint64_t s, uint64_t d,
+               int64_t amount, double ratio) {
   Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
   e.type = type;
   e.src_kind = sk;
@@ -72,9 +111,13 @@ static int put(store_txn *txn, int type, int sk, uint64_t s, uint64_t d,
   e.dst = d;
   e.amount = amount;
   e.ratio = ratio;
-  int rc = store_edge_put(txn, &e);
-  if (!rc)
-    (*n)++;
+  int rc = store_edge_put(w->txn, &e);
+  if (!rc && ++w->n % 1000000 == 0) {
+    rc = store_commit(w->txn);
+    w->txn = NULL;
+    if (!rc)
+      rc = store_begin(w->st, true, &w->txn);
+  }
   return rc;
 }
 
@@ -85,9 +128,47 @@ static int dump_edge(void *ctx, const Oppgraph__V1__Edge *e) {
   return 0;
 }
 
+typedef struct owners_count {
+  size_t targets, owners;
+} owners_count;
+
+static int count_owners(void *ctx, uint64_t target, const graph_owner *o,
+                        size_t n) {
+  owners_count *c = ctx;
+  (void)target;
+  (void)o;
+  c->targets++;
+  c->owners += n;
+  return 0;
+}
+
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
+}
+
+static void row_t(const char *what, double wall, double cpu) {
+  printf("%-46s %9.3f s %9.3f s\n", what, wall, cpu);
+}
+
+/* Wall and CPU clocks started together; sw_row prints the time since. */
+typedef struct stopwatch {
+  double wall, cpu;
+} stopwatch;
+
+static stopwatch sw_start(void) {
+  return (stopwatch){now(), cpu_now()};
+}
+
+static void sw_row(stopwatch sw, const char *what) {
+  row_t(what, now() - sw.wall, cpu_now() - sw.cpu);
+}
+
+/* Whether dir already holds an LMDB store (BENCH_STORE reuse). */
+static int world_exists(const char *dir) {
+  char p[4200];
+  snprintf(p, sizeof p, "%s/data.mdb", dir);
+  return access(p, F_OK) == 0;
 }
 
 int main(int argc, char **argv) {
@@ -95,76 +176,92 @@ int main(int argc, char **argv) {
   double per = argc > 2 ? strtod(argv[2], NULL) : 5;
   if (n < 100)
     n = 100;
-  char dir[] = "/tmp/bench_graph_XXXXXX";
-  if (!mkdtemp(dir))
-    return 1;
+  const char *keep_dir = getenv("BENCH_STORE");
+  char tmp[] = "/tmp/bench_graph_XXXXXX";
+  const char *dir = keep_dir;
+  if (!dir) {
+    if (!mkdtemp(tmp))
+      return 1;
+    dir = tmp;
+  } else {
+    mkdir(dir, 0755);
+  }
+  bool reuse = keep_dir && world_exists(dir);
   store *st;
-  store_options so = {.map_size = (size_t)64 << 30};
-  if (store_open(dir, &so, &st))
-    return 1;
-
-  /* enterprise ids 1..n, person ids 1..n/5 (a different node kind) */
-  double t0 = now();
-  store_txn *txn;
-  if (store_begin(st, true, &txn))
-    return 1;
-  size_t edges = 0, circles_planted = 0;
-  uint64_t persons = n / 5;
-  uint64_t *holder_of = calloc(n + 1, sizeof *holder_of); /* a holder per ent */
-  int rc = 0;
-  for (uint64_t i = 1; !rc && i <= n; i++) {
-    int k = 1 + (int)below(3);
-    double left = 0.9;
-    for (int j = 0; !rc && j < k; j++) {
-      double r = left * (0.2 + 0.6 * (double)below(1000) / 1000);
-      left -= r;
-      if (i < 50 || below(3) == 0) {
-        uint64_t p = 1 + below(persons);
-        rc = put(txn, 1, 1, p, i, 0, r, &edges);
-      } else {
-        uint64_t h = below(2) ? holder_of[1 + below(i - 1)] : 1 + below(i - 1);
-        if (!h || h == i)
-          h = 1 + below(i - 1);
-        rc = put(txn, 1, 0, h, i, 0, r, &edges);
-        holder_of[i] = h;
-        if (!rc && below(100) == 0) /* cross-holding */
-          rc = put(txn, 1, 0, i, h, 0, 0.05, &edges);
-      }
-    }
-  }
-  double guar_per = per > 3 ? (per - 2.5) / 2 : 0.5, sup_per = guar_per;
-  for (uint64_t i = 1; !rc && i <= n; i++) {
-    for (int j = 0;
-         !rc &&
-         j < (int)guar_per + (below(100) < (guar_per - (int)guar_per) * 100);
-         j++) {
-      uint64_t d = i + 1 + below(20);
-      if (d <= n)
-        rc = put(txn, 2, 0, i, d, 1000000 * (1 + (int64_t)below(500)), 0,
-                 &edges);
-    }
-    if (!rc && below(50) == 0 && i + 7 <= n) { /* planted circle */
-      int len = 2 + (int)below(6);
-      for (int k = 0; !rc && k < len; k++)
-        rc = put(txn, 2, 0, i + k, i + (k + 1) % len, 5000000, 0, &edges);
-      circles_planted++;
-    }
-    for (int j = 0; !rc && j < (int)sup_per + (below(100) <
-                                               (sup_per - (int)sup_per) * 100);
-         j++) {
-      uint64_t d = i + 1 + below(50);
-      if (d <= n)
-        rc =
-            put(txn, 3, 0, i, d, 100000 * (1 + (int64_t)below(100)), 0, &edges);
-    }
-  }
-  free(holder_of);
-  if (rc || store_commit(txn)) {
-    fprintf(stderr, "bench_graph: writing the world failed: %s\n",
+  store_options so = {.map_size = (size_t)256 << 30, .no_sync = true};
+  if (store_open(dir, &so, &st)) {
+    fprintf(stderr, "bench_graph: cannot open the store in %s: %s\n", dir,
             store_last_error());
     return 1;
   }
-  double t_write = now() - t0;
+
+  /* enterprise ids 1..n, person ids 1..n/5 (a different node kind) */
+  double t0 = now(), c0 = cpu_now();
+  size_t circles_planted = 0;
+  uint64_t persons = n / 5;
+  writer w = {.st = st};
+  int rc = 0;
+  if (!reuse) {
+    if (store_begin(st, true, &w.txn))
+      return 1;
+    uint64_t *holder_of = calloc(n + 1, sizeof *holder_of); /* one per ent */
+    for (uint64_t i = 1; !rc && i <= n; i++) {
+      int k = 1 + (int)below(3);
+      double left = 0.9;
+      for (int j = 0; !rc && j < k; j++) {
+        double r = left * (0.2 + 0.6 * (double)below(1000) / 1000);
+        left -= r;
+        if (i < 50 || below(3) == 0) {
+          uint64_t p = 1 + below(persons);
+          rc = put(&w, 1, 1, p, i, 0, r);
+        } else {
+          uint64_t h =
+              below(2) ? holder_of[1 + below(i - 1)] : 1 + below(i - 1);
+          if (!h || h == i)
+            h = 1 + below(i - 1);
+          rc = put(&w, 1, 0, h, i, 0, r);
+          holder_of[i] = h;
+          if (!rc && below(100) == 0) /* cross-holding */
+            rc = put(&w, 1, 0, i, h, 0, 0.05);
+        }
+      }
+    }
+    double guar_per = per > 3 ? (per - 2.5) / 2 : 0.5, sup_per = guar_per;
+    for (uint64_t i = 1; !rc && i <= n; i++) {
+      for (int j = 0; !rc && j < (int)guar_per + (below(100) <
+                                                  (guar_per - (int)guar_per) *
+                                                      100);
+           j++) {
+        uint64_t d = i + 1 + below(20);
+        if (d <= n)
+          rc = put(&w, 2, 0, i, d, 1000000 * (1 + (int64_t)below(500)), 0);
+      }
+      if (!rc && below(50) == 0 && i + 7 <= n) { /* planted circle */
+        int len = 2 + (int)below(6);
+        for (int k = 0; !rc && k < len; k++)
+          rc = put(&w, 2, 0, i + k, i + (k + 1) % len, 5000000, 0);
+        circles_planted++;
+      }
+      for (int j = 0; !rc && j < (int)sup_per + (below(100) <
+                                                 (sup_per - (int)sup_per) * 100);
+           j++) {
+        uint64_t d = i + 1 + below(50);
+        if (d <= n)
+          rc = put(&w, 3, 0, i, d, 100000 * (1 + (int64_t)below(100)), 0);
+      }
+    }
+    free(holder_of);
+    if (rc || store_commit(w.txn) || store_sync(st)) {
+      fprintf(stderr, "bench_graph: writing the world failed: %s\n",
+              store_last_error());
+      return 1;
+    }
+  }
+  double t_write = now() - t0, c_write = cpu_now() - c0;
+  long hwm_write = proc_kib("VmHWM");
+  malloc_trim(0); /* the writer's freed heap is not the graph's memory */
+  reset_hwm();
+  store_txn *txn;
   const char *dump = getenv("BENCH_EDGES");
   FILE *df = dump ? fopen(dump, "w") : NULL;
   if (df) {
@@ -174,29 +271,33 @@ int main(int argc, char **argv) {
                        df);
     store_abort(txn);
     fclose(df);
+    reset_hwm();
   }
 
   if (store_begin(st, false, &txn))
     return 1;
   t0 = now();
+  c0 = cpu_now();
   graph *g;
   if (graph_load(txn, NULL, 0, &g))
     return 1;
-  double t_load = now() - t0;
+  double t_load = now() - t0, c_load = cpu_now() - c0;
+  long hwm_load = proc_kib("VmHWM"), anon_load = proc_kib("RssAnon");
   graph_info info;
   graph_info_get(g, &info);
 
   t0 = now();
+  c0 = cpu_now();
   Oppgraph__V1__GuaranteeCircle **c;
   size_t nc;
   graph_pair *pairs;
   size_t np;
   if (graph_circles(g, &c, &nc))
     return 1;
-  double t_circ_only = now() - t0;
+  double t_circ_only = now() - t0, c_circ_only = cpu_now() - c0;
   if (graph_mutual_pairs(g, &pairs, &np))
     return 1;
-  double t_circ = now() - t0;
+  double t_circ = now() - t0, c_circ = cpu_now() - c0;
   size_t members = 0;
   for (size_t i = 0; i < nc; i++)
     members += c[i]->n_members;
@@ -204,6 +305,7 @@ int main(int argc, char **argv) {
   free(pairs);
 
   t0 = now();
+  c0 = cpu_now();
   size_t owners_total = 0;
   for (int i = 0; i < 1000; i++) {
     graph_owner *o;
@@ -213,7 +315,22 @@ int main(int argc, char **argv) {
       free(o);
     }
   }
-  double t_own = (now() - t0) / 1000;
+  double t_own = (now() - t0) / 1000, c_own = (cpu_now() - c0) / 1000;
+
+  const char *oa = getenv("BENCH_OWNERS_ALL");
+  bool owners_all = !oa || strcmp(oa, "0");
+  owners_count oc = {0};
+  uint64_t pushes = 0;
+  double t_oall = 0, c_oall = 0;
+  if (owners_all) {
+    t0 = now();
+    c0 = cpu_now();
+    if (graph_owners_all(g, 0.25, 1e-9, count_owners, &oc, &pushes))
+      return 1;
+    t_oall = now() - t0;
+    c_oall = cpu_now() - c0;
+  }
+
 
   enum { Q = 10000 };
   double *lat = malloc(Q * sizeof *lat);
@@ -224,6 +341,7 @@ int main(int argc, char **argv) {
     snprintf(qpath, sizeof qpath, "%s.queries", dump);
     qf = fopen(qpath, "w");
   }
+  double cq0 = cpu_now();
   for (int i = 0; i < Q; i++) {
     graph_hop *h;
     size_t nh;
@@ -237,37 +355,101 @@ int main(int argc, char **argv) {
     }
     lat[i] = now() - s;
   }
+  double c_hop = (cpu_now() - cq0) / Q;
   qsort(lat, Q, sizeof *lat, cmp_d);
   if (qf)
     fclose(qf);
-
-  printf("bench_graph: synthetic world, %llu enterprises, %llu persons, seed "
-         "fixed, %zu circles planted\n",
-         (unsigned long long)n, (unsigned long long)persons, circles_planted);
-  printf("graph: %zu vertices (%zu enterprises, %zu persons), %zu edges\n\n",
-         info.vertices, info.enterprises, info.persons, info.edges);
-  printf("%-44s %12s\n", "step", "result");
-  printf("%-44s %10.2f s\n", "write store (edge puts, one txn)", t_write);
-  printf("%-44s %10.3f s\n", "graph_load (all types)", t_load);
-  printf("%-44s %10.3f s\n", "circles + mutual pairs (guarantee)", t_circ);
-  printf("%-44s %10.3f s\n", "  graph_circles alone", t_circ_only);
-  printf("%-44s %12zu\n", "  circles found", nc);
-  printf("%-44s %12zu\n", "  enterprises in circles", members);
-  printf("%-44s %12zu\n", "  mutual pairs", np);
-  printf("%-44s %10.3f ms\n", "graph_owners (>=25%), mean of 1000",
-         t_own * 1e3);
-  printf("%-44s %12.2f\n", "  owners per enterprise", owners_total / 1000.0);
-  printf("%-44s %10.1f us\n", "2-hop neighbourhood p50 (10000 queries)",
-         lat[Q / 2] * 1e6);
-  printf("%-44s %10.1f us\n", "2-hop neighbourhood p99",
-         lat[Q * 99 / 100] * 1e6);
-  printf("%-44s %12.1f\n", "  nodes per 2-hop neighbourhood", hood / (double)Q);
-  printf("%-44s %9ld MiB\n", "peak RSS (VmHWM)", proc_kib("VmHWM") / 1024);
-  free(lat);
+  long hwm_all = proc_kib("VmHWM");
+  /* what the resident memory is: the store's mapped pages (file-backed,
+   * evictable) versus the graph's own heap */
+  long rss_file = proc_kib("RssFile"), rss_anon = proc_kib("RssAnon");
   graph_free(g);
   store_abort(txn);
+
+  printf("bench_graph: synthetic world, %llu enterprises, %llu persons, seed "
+         "fixed, %s\n",
+         (unsigned long long)n, (unsigned long long)persons,
+         reuse ? "store reused (written by an earlier run)" : "store written");
+  printf("graph: %zu vertices (%zu enterprises, %zu persons), %zu edges\n\n",
+         info.vertices, info.enterprises, info.persons, info.edges);
+  printf("%-46s %11s %11s\n", "step", "wall", "cpu");
+  if (!reuse) {
+    row_t("write store (edge puts, 1M-edge txns)", t_write, c_write);
+    printf("%-46s %12zu\n", "  circles planted", circles_planted);
+  }
+  row_t("graph_load (all types)", t_load, c_load);
+  row_t("circles + mutual pairs (guarantee)", t_circ, c_circ);
+  row_t("  graph_circles alone", t_circ_only, c_circ_only);
+  printf("%-46s %12zu\n", "  circles found", nc);
+  printf("%-46s %12zu\n", "  enterprises in circles", members);
+  printf("%-46s %12zu\n", "  mutual pairs", np);
+  printf("%-46s %9.3f ms %8.3f ms\n", "graph_owners (>=25%), mean of 1000",
+         t_own * 1e3, c_own * 1e3);
+  printf("%-46s %12.2f\n", "  owners per enterprise", owners_total / 1000.0);
+  if (owners_all) {
+    row_t("graph_owners_all (>=25%, every enterprise)", t_oall, c_oall);
+    printf("%-46s %12zu\n", "  enterprises with an owner >= 25%",
+           oc.targets);
+    printf("%-46s %12.2f\n", "  owners per such enterprise",
+           oc.targets ? oc.owners / (double)oc.targets : 0);
+    printf("%-46s %12.1f\n", "  pushes per enterprise",
+           pushes / (double)n);
+  }
+  printf("%-46s %9.1f us\n", "2-hop neighbourhood p50 (10000 queries)",
+         lat[Q / 2] * 1e6);
+  printf("%-46s %9.1f us\n", "2-hop neighbourhood p99", lat[Q * 99 / 100] * 1e6);
+  printf("%-46s %21.1f us\n", "  2-hop mean cpu per query", c_hop * 1e6);
+  printf("%-46s %12.1f\n", "  nodes per 2-hop neighbourhood", hood / (double)Q);
+  if (!reuse)
+    printf("%-46s %8ld MiB\n", "peak RSS while writing (VmHWM)",
+           hwm_write / 1024);
+  printf("%-46s %8ld MiB\n", "peak RSS after graph_load", hwm_load / 1024);
+  printf("%-46s %8ld MiB\n", "  anonymous after graph_load", anon_load / 1024);
+  printf("%-46s %8ld MiB\n", "peak RSS load + analyses", hwm_all / 1024);
+  printf("%-46s %8ld MiB\n", "  now: anonymous (graph heap)", rss_anon / 1024);
+  printf("%-46s %8ld MiB\n", "  now: file-backed (store map)", rss_file / 1024);
+  free(lat);
+  fflush(stdout);
+
+  const char *incr = getenv("BENCH_INCR");
+  if (!incr || strcmp(incr, "0")) {
+    graph_report fr;
+    stopwatch sw = sw_start();
+    if (graph_rebuild_circles(st, &fr))
+      return 1;
+    sw_row(sw, "graph_rebuild_circles (full, sets up order)");
+    /* a batch of 100: 85 guarantees along the chains and 5 new 3-circles
+     * (a -> a+1 -> a+2 -> a) */
+    if (store_begin(st, true, &w.txn))
+      return 1;
+    for (int i = 0; !rc && i < 85; i++) {
+      uint64_t a = 1 + below(n - 30);
+      rc = put(&w, 2, 0, a, a + 1 + below(20), 2000000, 0);
+    }
+    for (int i = 0; !rc && i < 5; i++) {
+      uint64_t a = 1 + below(n - 30);
+      for (int k = 0; !rc && k < 3; k++)
+        rc = put(&w, 2, 0, a + k, a + (k + 1) % 3, 3000000, 0);
+    }
+    if (rc || store_commit(w.txn))
+      return 1;
+    graph_update_report ur;
+    sw = sw_start();
+    if (graph_update_circles(st, &ur))
+      return 1;
+    sw_row(sw, "graph_update_circles after 100 new edges");
+    printf("%-46s %12zu\n", "  enterprises searched", ur.searched);
+    printf("%-46s %12zu\n", "  circles created or merged", ur.circles_merged);
+    printf("%-46s %12zu\n", "  circles stored", ur.circles);
+    sw = sw_start();
+    if (graph_rebuild_circles(st, &fr))
+      return 1;
+    sw_row(sw, "graph_rebuild_circles (full) of the same");
+    printf("%-46s %12zu%s\n", "  circles stored", fr.circles,
+           fr.circles == ur.circles ? " (same)" : " (DIFFERENT)");
+  }
   store_close(st);
-  if (getenv("BENCH_KEEP")) { /* keep the store for profiling the load */
+  if (keep_dir || getenv("BENCH_KEEP")) {
     printf("store kept in %s\n", dir);
     return 0;
   }

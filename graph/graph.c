@@ -892,7 +892,7 @@ int graph_guarantee_cycles(const graph *g, size_t max_len, size_t max_cycles,
 
 /* ---- ownership penetration --------------------------------------------- */
 
-static int cmp_owner(const void *a, const void *b) {
+int graph_cmp_owner(const void *a, const void *b) {
   const graph_owner *x = a, *y = b;
   if (x->share != y->share)
     return x->share > y->share ? -1 : 1;
@@ -1037,7 +1037,7 @@ done:
     return rc;
   }
   if (no)
-    qsort(o, no, sizeof *o, cmp_owner);
+    qsort(o, no, sizeof *o, graph_cmp_owner);
   *out = o;
   *n = no;
   return 0;

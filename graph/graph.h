@@ -160,6 +160,22 @@ typedef struct graph_owner {
 int graph_owners(const graph *g, uint64_t target, double min_share,
                  graph_owner **out, size_t *n);
 
+/* Ownership penetration of every enterprise in one pass (what a nightly
+ * job materialises): fn is called, in vertex order, for each enterprise with
+ * at least one holder of share >= min_share, with those holders as
+ * graph_owners returns them (a non-zero return stops and is returned).
+ * Each target's ownership is pushed upstream along shareholding edges
+ * (residual push) until the mass not yet pushed is at most tol (0 = 1e-9)
+ * and can no longer lift any holder over min_share: the holders are those
+ * graph_owners returns, each share within tol of its fixed point (from
+ * below).  A target costs the part of its upstream that carries a share
+ * above the push threshold, not its whole ancestry.  stats (may be NULL) gets the
+ * number of pushes. */
+typedef int (*graph_owners_fn)(void *ctx, uint64_t target,
+                               const graph_owner *o, size_t n);
+int graph_owners_all(const graph *g, double min_share, double tol,
+                     graph_owners_fn fn, void *ctx, uint64_t *pushes);
+
 /* The head of an enterprise's group: from `ent`, repeatedly the holder with
  * more than half of the shares (the largest such holder, directly), until
  * none or a cycle of cross-holdings closes.  Two enterprises with the same

@@ -64,6 +64,9 @@ int graph_guarantee_scc(const graph *g, const graph_gcsr *c, uint32_t **comp,
  * state unusable (the next update rebuilds in full). */
 int graph_incr_reset(store_txn *txn, const graph *g);
 
+/* qsort order of graph_owners results: share descending, then kind, id. */
+int graph_cmp_owner(const void *a, const void *b);
+
 /* Serialises the calls into igraph and graphviz (see graph.c). */
 void graph_ig_lock(void);
 void graph_ig_unlock(void);

@@ -24,9 +24,12 @@
  * smallest and largest position handed out, and "graph.ord.<id>" per
  * enterprise (generation ‖ position, 16 bytes little-endian); an entry of an
  * older generation counts as absent, so a rebuild needs no deletes.  Full
- * rebuilds number the components in Kahn's order (level by level from the
- * sources), which keeps neighbouring enterprises at neighbouring positions
- * and the searches short.
+ * rebuilds number the components in the topological order that takes the
+ * smallest enterprise id among those ready (Kahn's algorithm with a heap):
+ * ids follow registration, guarantees mostly run between enterprises of
+ * similar age, so positions stay close to ids and a new edge's region is
+ * short.  (A plain FIFO Kahn order put all sources first and made one
+ * 100-edge batch at 100k enterprises search 620k enterprises.)
  *
  * Circle edges and totals are recomputed from the store for every circle the
  * batch touches (created, merged or given a new inner edge).  A re-ingested
@@ -78,6 +81,41 @@ static int ord_put(store_txn *txn, uint64_t gen, uint64_t id, int64_t ord) {
   return store_meta_put(txn, key, val, 16) ? GRAPH_ESTORE : 0;
 }
 
+/* Binary min-heap of components keyed by their smallest enterprise id. */
+typedef struct heap {
+  uint32_t *v;
+  const uint64_t *key;
+  size_t n;
+} heap;
+
+static void heap_push(heap *h, uint32_t k) {
+  size_t i = h->n++;
+  while (i && h->key[h->v[(i - 1) / 2]] > h->key[k]) {
+    h->v[i] = h->v[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  h->v[i] = k;
+}
+
+static uint32_t heap_pop(heap *h) {
+  uint32_t top = h->v[0], last = h->v[--h->n];
+  size_t i = 0;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= h->n)
+      break;
+    if (c + 1 < h->n && h->key[h->v[c + 1]] < h->key[h->v[c]])
+      c++;
+    if (h->key[h->v[c]] >= h->key[last])
+      break;
+    h->v[i] = h->v[c];
+    i = c;
+  }
+  if (h->n)
+    h->v[i] = last;
+  return top;
+}
+
 int graph_incr_reset(store_txn *txn, const graph *g) {
   if (!g) /* no usable order: the next update rebuilds */
     return store_meta_put(txn, K_HWM, "", 0) ? GRAPH_ESTORE : 0;
@@ -101,7 +139,8 @@ int graph_incr_reset(store_txn *txn, const graph *g) {
   /* members of each component, to walk a component's out-edges */
   uint32_t *first = rc ? NULL : calloc(ncomp + 2, sizeof *first);
   uint32_t *memb = rc ? NULL : malloc((g->nv + 1) * sizeof *memb);
-  if (!rc && (!indeg || !queue || !pos || !first || !memb))
+  uint64_t *key = rc ? NULL : malloc((ncomp + 1) * sizeof *key);
+  if (!rc && (!indeg || !queue || !pos || !first || !memb || !key))
     rc = GRAPH_ENOMEM;
   if (!rc) {
     for (size_t v = 0; v < g->nv; v++) {
@@ -117,24 +156,32 @@ int graph_incr_reset(store_txn *txn, const graph *g) {
     for (size_t v = 0; v < g->nv; v++)
       if (comp[v] != GRAPH_NO_COMP)
         memb[first[comp[v] + 1]++] = (uint32_t)v;
-    /* now first[k] .. first[k+1] are k's members */
-    size_t qh = 0, qt = 0;
+    /* now first[k] .. first[k+1] are k's members; key[k] is the smallest
+     * enterprise id among them */
+    for (size_t k = 0; k < ncomp; k++) {
+      key[k] = UINT64_MAX;
+      for (uint32_t i = first[k]; i < first[k + 1]; i++)
+        if (g->node_id[memb[i]] < key[k])
+          key[k] = g->node_id[memb[i]];
+    }
+    heap h = {queue, key, 0};
     for (size_t k = 0; k < ncomp; k++)
       if (!indeg[k])
-        queue[qt++] = (uint32_t)k;
-    while (qh < qt) {
-      uint32_t k = queue[qh];
-      pos[k] = (uint32_t)qh++;
+        heap_push(&h, (uint32_t)k);
+    size_t done = 0;
+    while (h.n) {
+      uint32_t k = heap_pop(&h);
+      pos[k] = (uint32_t)done++;
       for (uint32_t i = first[k]; i < first[k + 1]; i++) {
         uint32_t v = memb[i];
         for (uint32_t e = cs.off[v]; e < cs.off[v + 1]; e++) {
           uint32_t w = comp[cs.adj[e]];
           if (w != k && --indeg[w] == 0)
-            queue[qt++] = w;
+            heap_push(&h, w);
         }
       }
     }
-    if (qt != ncomp) /* cannot happen: the condensation is acyclic */
+    if (done != ncomp) /* cannot happen: the condensation is acyclic */
       rc = GRAPH_EINVAL;
   }
   for (size_t v = 0; !rc && v < g->nv; v++)
@@ -156,6 +203,7 @@ int graph_incr_reset(store_txn *txn, const graph *g) {
   free(pos);
   free(first);
   free(memb);
+  free(key);
   return rc;
 }
 

@@ -4,8 +4,8 @@
  * and duplicate edges, disconnected parts, persons excluded), storing them,
  * mutual pairs, simple cycles, ownership penetration under cross-holdings and
  * diamonds, hop-limited neighbourhoods, the incremental circle update
- * (equal to a full rebuild after every batch) and the allocation-free edge
- * scan the loader uses.  Each test builds its edges in a
+ * (equal to a full rebuild after every batch), the allocation-free edge
+ * scan the loader uses, and ownership of every enterprise in one pass.  Each test builds its edges in a
  * fresh temporary store.
  */
 #include <setjmp.h>
@@ -904,6 +904,82 @@ static void test_edge_scan(void **state) {
   assert_int_equal(last, 3);
 }
 
+typedef struct owners_seen {
+  const graph *g;
+  double tol;
+  size_t targets, holders;
+} owners_seen;
+
+/* Each answer of graph_owners_all equals graph_owners' for that target. */
+static int check_owners(void *ctx, uint64_t target, const graph_owner *o,
+                        size_t n) {
+  owners_seen *s = ctx;
+  graph_owner *want;
+  size_t nw;
+  assert_int_equal(graph_owners(s->g, target, 0.25, &want, &nw), 0);
+  assert_int_equal(n, nw);
+  for (size_t i = 0; i < n; i++) {
+    assert_int_equal(o[i].id, want[i].id);
+    assert_int_equal(o[i].kind, want[i].kind);
+    assert_true(o[i].share <= want[i].share + 1e-12);
+    assert_true(o[i].share >= want[i].share - s->tol);
+    assert_int_equal(o[i].ultimate, want[i].ultimate);
+  }
+  free(want);
+  s->targets++;
+  s->holders += n;
+  return 0;
+}
+
+/* Ownership of every enterprise in one pass agrees with the per-target
+ * fixed point on a world with persons, diamonds, cross-holdings and a
+ * cycle of holdings (fixed seed). */
+static void test_owners_all_matches_owners(void **state) {
+  fx *f = *state;
+  uint64_t x = 0x2545F4914F6CDD1DULL;
+  for (uint64_t i = 1; i <= 60; i++) {
+    double left = 0.95;
+    for (int k = 0; k < 3; k++) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      double r = left * (0.2 + (double)(x % 700) / 1000);
+      left -= r;
+      if (i <= 5 || x % 4 == 0)
+        hold(f->txn, PER, 1 + (x >> 8) % 10, i, r);
+      else
+        hold(f->txn, ENT, 1 + (x >> 8) % (i - 1), i, r);
+    }
+  }
+  hold(f->txn, ENT, 30, 10, 0.04); /* cross-holdings closing cycles */
+  hold(f->txn, ENT, 55, 20, 0.03);
+  hold(f->txn, ENT, 20, 55, 0.6);
+  /* person 77 holds 26% of 300 through 130 chains 77 -> 400+i -> 100+i
+   * -> 300 of 100%, 100%, 0.2%: no single path is over the push threshold
+   * of a loose run, their sum is */
+  for (uint64_t i = 0; i < 130; i++) {
+    hold(f->txn, PER, 77, 400 + i, 1.0);
+    hold(f->txn, ENT, 400 + i, 100 + i, 1.0);
+    hold(f->txn, ENT, 100 + i, 300, 0.002);
+  }
+  graph *g = load_all(f->txn);
+  /* exact shares, then loose ones: the set of holders >= 25% is the same
+   * either way, and the loose run pushes less */
+  owners_seen s = {.g = g, .tol = 1e-12};
+  uint64_t pushes = 0, loose = 0;
+  assert_int_equal(graph_owners_all(g, 0.25, 1e-12, check_owners, &s, &pushes),
+                   0);
+  assert_true(s.targets > 40);
+  assert_true(s.holders >= s.targets);
+  owners_seen l = {.g = g, .tol = 0.5};
+  assert_int_equal(graph_owners_all(g, 0.25, 0.5, check_owners, &l, &loose),
+                   0);
+  assert_int_equal(l.targets, s.targets);
+  assert_int_equal(l.holders, s.holders);
+  assert_true(loose < pushes);
+  graph_free(g);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -936,6 +1012,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_incremental_equals_rebuild, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_edge_scan, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_owners_all_matches_owners, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }
