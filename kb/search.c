@@ -35,6 +35,14 @@ typedef struct plist {
   size_t n, at, cap;
   double idf;
   bool positive;
+  /* A list that does not drive the candidates is not loaded: a store
+   * cursor seeks to each candidate instead (lid / lval: its posting). */
+  store_kb_cursor *lazy;
+  uint64_t lid;
+  const uint8_t *lval;
+  size_t lvlen;
+  bool lend;
+  int lerr; /* a store error met while seeking (reported after the loop) */
 } plist;
 
 typedef struct alt {
@@ -288,23 +296,26 @@ static int parse_query(const kb *k, const char *s, size_t len, query *q,
 
 /* ---- posting lists ------------------------------------------------------ */
 
-/* Reads the term's postings into p.  The count comes first (the store keeps
- * postings in chunks with a count in each, so counting does not decode
- * them) and the arrays are allocated once: growing three arrays by
- * doubling was a visible share of a query on a common term. */
-static int load_list(store_txn *txn, plist *p, kb_diag *d) {
+/* The term's document frequency into p->n: the store keeps postings in
+ * chunks with a count in each, so counting decodes none of them. */
+static int count_list(store_txn *txn, plist *p, kb_diag *d) {
   store_kb_cursor *c;
-  size_t n = 0;
   int err = store_kb_post_open(txn, p->term, p->tlen, &c);
   if (!err) {
-    err = store_kb_post_count(c, &n);
+    err = store_kb_post_count(c, &p->n);
     store_kb_post_close(c);
   }
-  if (!err)
-    err = store_kb_post_open(txn, p->term, p->tlen, &c);
+  return err ? kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error()) : 0;
+}
+
+/* Reads the term's p->n postings into arrays allocated once. */
+static int load_list(store_txn *txn, plist *p, kb_diag *d) {
+  store_kb_cursor *c;
+  int err = store_kb_post_open(txn, p->term, p->tlen, &c);
   if (err)
     return kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
-  size_t cap = n ? n : 1;
+  size_t cap = p->n ? p->n : 1;
+  p->n = 0;
   p->ids = malloc(cap * sizeof *p->ids);
   p->vals = malloc(cap * sizeof *p->vals);
   p->vlens = malloc(cap * sizeof *p->vlens);
@@ -330,6 +341,7 @@ static int load_list(store_txn *txn, plist *p, kb_diag *d) {
 
 static void query_destroy(query *q) {
   for (size_t i = 0; i < q->nlists; i++) {
+    store_kb_post_close(q->lists[i].lazy);
     free(q->lists[i].term);
     free(q->lists[i].ids);
     free(q->lists[i].vals);
@@ -341,6 +353,19 @@ static void query_destroy(query *q) {
  * asked for only grow.  Galloping: a list much longer than the candidate
  * stream is crossed in logarithmic steps instead of one posting at a time. */
 static bool at_doc(plist *p, uint64_t id) {
+  if (p->lazy) {
+    if (p->lend || p->lid >= id)
+      return !p->lend && p->lid == id;
+    const void *val;
+    int err = store_kb_post_seek(p->lazy, id, &p->lid, &val, &p->lvlen);
+    p->lval = val;
+    if (err) {
+      p->lend = true;
+      p->lerr = err == STORE_ENOTFOUND ? 0 : err;
+      return false;
+    }
+    return p->lid == id;
+  }
   size_t lo = p->at, step = 1;
   if (lo < p->n && p->ids[lo] >= id)
     return p->ids[lo] == id;
@@ -371,8 +396,8 @@ typedef struct posting {
 } posting;
 
 static bool decode(const plist *p, posting *o) {
-  const uint8_t *v = p->vals[p->at];
-  size_t n = p->vlens[p->at], r, off = 0;
+  const uint8_t *v = p->lazy ? p->lval : p->vals[p->at];
+  size_t n = p->lazy ? p->lvlen : p->vlens[p->at], r, off = 0;
   if (!(r = kb_varint_get(v, n, &o->doclen)))
     return false;
   off += r;
@@ -844,7 +869,7 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
                store_kb_meta_get(txn, "toklen", &toklen)))
     err = kb_fail(d, KB_ESTORE, "kb counters: %s", store_last_error());
   for (size_t t = 0; !err && t < q->nlists; t++) {
-    err = load_list(txn, &q->lists[t], d);
+    err = count_list(txn, &q->lists[t], d);
     double df = (double)q->lists[t].n, N = (double)ndocs;
     q->lists[t].idf = log(1 + (N - df + 0.5) / (df + 0.5));
   }
@@ -858,6 +883,15 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   size_t cur[MAX_TERMS] = {0};
   if (!err)
     plan_lists(q, required, drive);
+  /* Driving lists are read whole; the others seek to each candidate (a
+   * rare term driving a common one reads a few chunks of it). */
+  for (size_t t = 0; !err && t < q->nlists; t++) {
+    plist *p = &q->lists[t];
+    if (drive[t])
+      err = load_list(txn, p, d);
+    else if (store_kb_post_open(txn, p->term, p->tlen, &p->lazy))
+      err = kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
+  }
   if (!err && single_term(q)) {
     plist *p = &q->lists[0];
     out->total = p->n;
@@ -890,6 +924,9 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
       heap_push(heap, &nheap, cap, (hit){next, score});
     }
   }
+  for (size_t t = 0; !err && t < q->nlists; t++)
+    if (q->lists[t].lerr)
+      err = kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
   if (!err) {
     qsort(heap, nheap, sizeof *heap, cmp_hit);
     size_t from = (page - 1) * psize;
