@@ -449,8 +449,9 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
   /* A match covering the hit has its trigger overlapping the hit, so its
    * tail matches from a start in [from, hit end): without such a tail
    * match, trying the whole pattern from every start is wasted. */
-  if (ru->tail &&
-      ex_match_upto(d, ru->tail, src, to, from, h->s.e - 1) <= 0)
+  if (!ex_has_need(ru->need, src + from, to - from) ||
+      (ru->tail &&
+       ex_match_upto(d, ru->tail, src, to, from, h->s.e - 1) <= 0))
     return 0;
   size_t start = from;
   while (start <= h->s.b) {

@@ -69,6 +69,7 @@ typedef struct rl_loader {
   double confidence;
   nlp_setarg *sets;
   size_t nsets;
+  char *need; /* "need" words, NUL-separated (nlp_rule.need) */
 } rl_loader;
 
 static void rl_diag(rl_loader *L, const char *file, int line, const char *fmt,
@@ -286,6 +287,8 @@ static void rl_rule_reset(rl_loader *L) {
     free(L->trig[i]);
   free(L->trig);
   free(L->sets);
+  free(L->need);
+  L->need = NULL;
   L->name = L->type = L->pattern = NULL;
   L->trig = NULL;
   L->ntrig = 0;
@@ -440,6 +443,8 @@ static int rl_rule_finish(rl_loader *L) {
       rc = mrc;
     goto out;
   }
+  ru->need = L->need;
+  L->need = NULL;
   ru->sets = L->sets;
   ru->nsets = L->nsets;
   L->sets = NULL;
@@ -694,6 +699,13 @@ static int rl_parse_rule_key(rl_loader *L, int line, char *key, char *rest) {
         return NLP_ENOMEM;
       w = next;
     }
+  } else if (!strcmp(key, "need")) {
+    /* the words as "a|b|c" for rl_parse_need */
+    for (char *c = rest; *c; c++)
+      if (*c == ' ' || *c == '\t')
+        *c = '|';
+    free(L->need);
+    L->need = rl_parse_need(L, line, rest);
   } else if (!strcmp(key, "priority")) {
     L->priority = atoi(rest);
   } else if (!strcmp(key, "reach")) {
@@ -1016,6 +1028,7 @@ void nlp_rules_free(nlp_rules *r) {
     pcre2_code_free(r->codes[i]);
   free(r->codes);
   for (size_t i = 0; i < r->nrules; i++) {
+    free(r->rules[i].need);
     free(r->rules[i].gmap);
     free(r->rules[i].sets);
   }

@@ -49,6 +49,7 @@ typedef struct nlp_rule {
    * starts in the hit's window the expensive head (names before the
    * trigger, tried from every start within reach) is never run. */
   pcre2_code *tail;
+  char *need; /* "need W W…": as nlp_fill.need, over the hit's window */
   nlp_gmap *gmap;
   size_t ngmap;
   nlp_setarg *sets;

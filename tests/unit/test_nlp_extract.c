@@ -216,7 +216,12 @@ static void test_need_option(void **state) {
                  "pattern (?<trig>中标)\n"
                  "fill 中标 中标金额 sentence need=元|美金 (?<v>\\d+(?:元|美金|镑))\n"
                  "fill 中标 中标日期 sentence need=|日 (?<v>\\d+日)\n"
-                 "subject need=（ (?<v>[A-Z]+)（\n");
+                 "subject need=（ (?<v>[A-Z]+)（\n"
+                 "rule r2\n"
+                 "type 质押\n"
+                 "trigger 夺标\n"
+                 "need 甲 丙\n"
+                 "pattern (?<trig>夺标)\n");
   nlp_rules *r = NULL;
   diag_log log = {{0}, 0};
   assert_int_equal(nlp_rules_load_dir(dir, collect, &log, &r), NLP_ERULE);
@@ -233,6 +238,15 @@ static void test_need_option(void **state) {
       expect_arg(ev, "中标金额", amt[i]);
     else
       assert_null(find_arg(ev, "中标金额")); /* 镑 is not a needed word */
+    nlp_result_destroy(&res);
+  }
+  /* a rule's need words: anywhere in the window its pattern sees (this
+   * pattern opens with its trigger: nothing before it) */
+  const char *rtexts[] = {"甲乙夺标", "夺标甲", "夺标丙"};
+  for (size_t i = 0; i < 3; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, NULL, rtexts[i], &res), 0);
+    assert_int_equal(find_event(&res, "质押") != NULL, i > 0);
     nlp_result_destroy(&res);
   }
   nlp_rules_free(r);
