@@ -41,6 +41,7 @@ enum srv_err {
   SRV_ESYS = -8,      /* a system call (threads, signals) failed */
   SRV_ENOSPC = -9,    /* caller's output buffer too small */
   SRV_EPERM = -10,    /* the caller may not see that RM's data */
+  SRV_EBUSY = -11,    /* the writer lock is taken: try again later */
 };
 
 const char *srv_strerror(int err);

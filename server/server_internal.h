@@ -175,7 +175,8 @@ int srv_app_push_sync(srv_app *app, uint64_t **ids, size_t *n);
 void srv_app_wrote(srv_app *app, uint64_t wid);
 /* Brings the push log up to commit `latest` (a commit id of any process:
  * a CLI ingest next to the server), taking the writer lock itself.  *ran:
- * a sync was needed (streams should wake); 0 or SRV_ESTORE. */
+ * a sync was needed (streams should wake); 0, SRV_ESTORE, or SRV_EBUSY when
+ * a write holds the lock (nothing done: try again later). */
 int srv_app_catch_up(srv_app *app, uint64_t latest, bool *ran);
 
 /* ---- the default push list (srv_pushidx.c) --------------------------------

@@ -298,7 +298,11 @@ void srv_app_wrote(srv_app *a, uint64_t wid) {
 
 int srv_app_catch_up(srv_app *a, uint64_t latest, bool *ran) {
   *ran = false;
-  pthread_mutex_lock(&a->writer);
+  /* A write of the server (an ingest may take seconds) holds the lock: the
+   * caller tries again at its next tick rather than block there, since the
+   * caller is also the thread that reads SIGTERM. */
+  if (pthread_mutex_trylock(&a->writer))
+    return SRV_EBUSY;
   int rc = SRV_OK;
   if (latest > a->synced) {
     rc = srv_app_push_sync(a, NULL, NULL);

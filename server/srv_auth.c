@@ -44,6 +44,8 @@ const char *srv_strerror(int err) {
     return "output buffer too small";
   case SRV_EPERM:
     return "permission denied";
+  case SRV_EBUSY:
+    return "busy: a write is in progress";
   default:
     return "unknown server error";
   }

@@ -892,9 +892,12 @@ static void srv_watch_store(srv_server *s) {
   uint64_t latest = srv_latest_commit(s->st);
   if (!latest || latest == s->seen_txn)
     return;
-  s->seen_txn = latest;
   bool ran = true; /* a replica cannot log: it only wakes its streams */
-  if (!s->cfg->read_only && srv_app_catch_up(s->app, latest, &ran))
+  int rc = s->cfg->read_only ? SRV_OK : srv_app_catch_up(s->app, latest, &ran);
+  if (rc == SRV_EBUSY)
+    return; /* a server write is running: next tick */
+  s->seen_txn = latest;
+  if (rc)
     fprintf(stderr, "oppgraph: updating the push log after commit %" PRIu64
                     " of another process failed\n",
             latest);
