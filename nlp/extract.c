@@ -200,6 +200,10 @@ static int ex_segments(ex_doc *d) {
   const unsigned char *t = (const unsigned char *)d->text;
   size_t start = 0;
   for (size_t i = 0; i <= d->len;) {
+    /* every byte of the text passes here: skip those that cannot start a
+     * stop (LF, or the lead byte E3 / EF of 。 and ！？) without a call */
+    while (i < d->len && t[i] != '\n' && t[i] != 0xE3 && t[i] != 0xEF)
+      i++;
     size_t k = i < d->len ? ex_stop_len(t + i, d->len - i) : 1;
     if (!k) {
       i++;
