@@ -550,13 +550,36 @@ static bool judge(const kb *k, query *q, double avgdl, bool *present,
   return true;
 }
 
+/* Marks in mask the lists of alternative a that every article matching it
+ * has at least one of: with need of its n terms required, any n - need + 1
+ * of them will do (pigeonhole), so the shortest ones.  Returns their
+ * total length. */
+static size_t alt_drivers(const query *q, const alt *a, size_t need,
+                          bool *mask) {
+  bool used[MAX_TERMS / 4] = {false};
+  size_t cost = 0;
+  for (size_t k = 0; k + need < a->n + 1; k++) {
+    size_t best = SIZE_MAX, bi = 0;
+    for (size_t t = 0; t < a->n; t++)
+      if (!used[t] && q->lists[a->term[t]].n < best) {
+        best = q->lists[a->term[t]].n;
+        bi = t;
+      }
+    used[bi] = true;
+    mask[a->term[bi]] = true;
+    cost += best;
+  }
+  return cost;
+}
+
 /* Marks the lists every matching article must be in (required): the
  * filters, and the terms of a clause that is neither excluded nor part of
  * an OR group and has one alternative (no synonym) whose terms are all
  * needed.  Then chooses the lists whose union holds every candidate
- * (drive): the shortest required list when there is one, else the lists
- * of the plain clause (not excluded, not in an OR group) with the fewest
- * postings, else every positive list. */
+ * (drive), whichever is shorter: the shortest required list, or for the
+ * plain clause (not excluded, not in an OR group) where it is cheapest,
+ * the union over its alternatives of each one's alt_drivers.  Without
+ * either, every positive list drives. */
 static void plan_lists(const query *q, bool *required, bool *drive) {
   memset(required, 0, q->nlists * sizeof *required);
   memset(drive, 0, q->nlists * sizeof *drive);
@@ -565,7 +588,7 @@ static void plan_lists(const query *q, bool *required, bool *drive) {
   if (q->filter_tag >= 0)
     required[q->filter_tag] = true;
   size_t best_cost = SIZE_MAX;
-  const clause *best_cl = NULL;
+  bool mask[MAX_TERMS], best_mask[MAX_TERMS];
   for (size_t c = 0; c < q->ncl; c++) {
     const clause *cl = &q->cl[c];
     if (cl->exclude || cl->group)
@@ -574,25 +597,27 @@ static void plan_lists(const query *q, bool *required, bool *drive) {
     if (cl->nalt == 1 && (a0->n <= 2 || cl->phrase)) /* need every term */
       for (size_t t = 0; t < a0->n; t++)
         required[a0->term[t]] = true;
+    memset(mask, 0, q->nlists * sizeof *mask);
     size_t cost = 0;
-    for (size_t a = 0; a < cl->nalt; a++)
-      for (size_t t = 0; t < cl->alts[a].n; t++)
-        cost += q->lists[cl->alts[a].term[t]].n;
+    for (size_t a = 0; a < cl->nalt; a++) {
+      const alt *x = &cl->alts[a];
+      /* alt_match's rule for a clause that is not excluded */
+      size_t need = x->n <= 2 || cl->phrase ? x->n : (x->n + 1) / 2;
+      cost += alt_drivers(q, x, need, mask);
+    }
     if (cost < best_cost) {
       best_cost = cost;
-      best_cl = cl;
+      memcpy(best_mask, mask, q->nlists * sizeof *mask);
     }
   }
   int best = -1;
   for (size_t t = 0; t < q->nlists; t++)
     if (required[t] && (best < 0 || q->lists[t].n < q->lists[best].n))
       best = (int)t;
-  if (best >= 0) {
+  if (best >= 0 && q->lists[best].n <= best_cost) {
     drive[best] = true;
-  } else if (best_cl) {
-    for (size_t a = 0; a < best_cl->nalt; a++)
-      for (size_t t = 0; t < best_cl->alts[a].n; t++)
-        drive[best_cl->alts[a].term[t]] = true;
+  } else if (best_cost != SIZE_MAX) {
+    memcpy(drive, best_mask, q->nlists * sizeof *drive);
   } else {
     for (size_t t = 0; t < q->nlists; t++)
       drive[t] = q->lists[t].positive;

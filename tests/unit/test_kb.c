@@ -596,6 +596,37 @@ static void test_synonym_inside_long_form(void **state) {
   assert_true(with == without);
 }
 
+/* Candidates come from the fewest postings that can hold every match
+ * (search.c plan_lists): a word of three bigrams needs two of them, so an
+ * article with the common one and the middle-frequency one but not the
+ * rarest one must still be found (driving from the rarest alone would miss
+ * it), and the counts must be those of a full scan. */
+static void test_candidates_pigeonhole(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  char md[256];
+  /* 甲乙 in all 30, 丙丁 in every third, 乙丙 only in article 1. */
+  for (int i = 1; i <= 30; i++) {
+    snprintf(md, sizeof md, "---\nid: %d\ntitle: 说明\n---\n甲乙 %s %s\n", i,
+             i % 3 == 0 ? "丙丁" : "", i == 1 ? "乙丙" : "");
+    add_md(&f, "a.md", md);
+  }
+  uint64_t ids[16];
+  size_t n, total;
+  kb_diag d;
+  kb_query q = {.text = "甲乙丙丁", .page_size = 16};
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(total, 11); /* 3, 6, … 30 and 1 */
+  bool seen30 = false, seen1 = false;
+  for (size_t i = 0; i < n; i++) {
+    seen30 |= ids[i] == 30;
+    seen1 |= ids[i] == 1;
+  }
+  assert_true(seen30 && seen1);
+  fx_close(&f);
+}
+
 static void test_bad_queries(void **state) {
   (void)state;
   fx f;
@@ -729,6 +760,7 @@ int main(void) {
       cmocka_unit_test(test_bulk_no_sync),
       cmocka_unit_test(test_posting_chunks),
       cmocka_unit_test(test_synonym_inside_long_form),
+      cmocka_unit_test(test_candidates_pigeonhole),
       cmocka_unit_test(test_bad_queries),
       cmocka_unit_test(test_bundled_kb),
   };
