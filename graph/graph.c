@@ -75,15 +75,21 @@ const char *graph_strerror(int err) {
   return "unknown graph error";
 }
 
+/* Keys (id * 2 + kind) are hashed in blocks of 32: the block number is
+ * spread by the splitmix64 finaliser, the position inside a block is kept.
+ * Ids are handed out in sequence and an edge list in id order meets them in
+ * runs, so neighbouring ids land on neighbouring slots (the same cache lines
+ * and pages) while blocks still scatter.  With a fully spread hash the probes
+ * were a third of graph_load's time at 1M enterprises, nearly all of it
+ * cache and TLB misses in a 64 MB table. */
 static uint64_t node_hash(uint8_t kind, uint64_t id) {
-  /* splitmix64 finaliser: ids are sequential, so spread them */
-  uint64_t x = id * 2 + kind;
+  uint64_t key = id * 2 + kind, x = key >> 5;
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
   x ^= x >> 27;
   x *= 0x94d049bb133111ebULL;
   x ^= x >> 31;
-  return x;
+  return x << 5 | (key & 31);
 }
 
 /* The slot holds its key so that a probe touches one cache line, not the
