@@ -9,7 +9,10 @@
  *                        enterprises, and opportunities with chosen scores
  *                        (ties included, to exercise paging); prints a JSON
  *                        summary of what it wrote on stdout.
- *   storetool rms DIR    prints {"rm id": opportunity count, ...} as JSON.
+ *   storetool rms DIR    prints {"rm id": opportunity count, ...} as JSON:
+ *                        the count a default push list shows (srv_push_page's
+ *                        total: open opportunities, not expired, rejected or
+ *                        won ones).
  *   storetool stats DIR  prints store_stats_get as JSON (for "re-ingest
  *                        changes nothing").
  *   storetool edges DIR  adds relations to a seeded store: guarantees
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/server.h"
 #include "store/store.h"
 
 /* GB 32100 check character of the first 17 characters of a credit code. */
@@ -147,15 +151,12 @@ typedef struct rm_count_ctx {
 
 static int storetool_rm_cb(void *arg, const Oppgraph__V1__Rm *rm) {
   rm_count_ctx *c = arg;
-  uint64_t id;
-  size_t n = 0, total = 0;
-  bool more;
-  uint8_t next[STORE_PAGE_KEY_LEN];
-  int rc =
-      store_opp_page(c->txn, rm->id, NULL, 1, &id, &n, &more, next, &total);
+  Oppgraph__V1__ListPushListResponse *r = NULL;
+  int rc = srv_push_page(c->txn, rm->id, NULL, 1, &r);
   if (rc)
     return rc;
-  printf("%s\"%s\": %zu", c->first ? "" : ", ", rm->id, total);
+  printf("%s\"%s\": %u", c->first ? "" : ", ", rm->id, r->total);
+  srv_push_page_free(r);
   c->first = 0;
   return 0;
 }
