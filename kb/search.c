@@ -910,20 +910,29 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
     plan_lists(q, required, drive);
   /* Driving lists are read whole; the others seek to each candidate (a
    * rare term driving a common one reads a few chunks of it). */
+  bool single = !err && single_term(q);
   for (size_t t = 0; !err && t < q->nlists; t++) {
     plist *p = &q->lists[t];
-    if (drive[t])
+    if (drive[t] && !single)
       err = load_list(txn, p, d);
     else if (store_kb_post_open(txn, p->term, p->tlen, &p->lazy))
       err = kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
   }
-  if (!err && single_term(q)) {
+  if (single) {
+    /* Scored straight off the store cursor: no arrays to fill. */
     plist *p = &q->lists[0];
-    out->total = p->n;
-    for (p->at = 0; p->at < p->n; p->at++)
-      heap_push(heap, &nheap, cap, (hit){p->ids[p->at], bm25(k, p, avgdl)});
+    uint64_t id;
+    const void *val;
+    int serr;
+    while ((serr = store_kb_post_next(p->lazy, &id, &val, &p->lvlen)) == 0) {
+      p->lval = val;
+      out->total++;
+      heap_push(heap, &nheap, cap, (hit){id, bm25(k, p, avgdl)});
+    }
+    if (serr != STORE_ENOTFOUND)
+      err = kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
   }
-  while (!err && !single_term(q)) {
+  while (!err && !single) {
     /* Next candidate: the smallest id at the head of a driving list. */
     uint64_t next = UINT64_MAX;
     for (size_t t = 0; t < q->nlists; t++)
