@@ -37,6 +37,12 @@
 #define EX_MAX_ARGS 24      /* roles per event (the schema has at most 9) */
 #define EX_MAX_HITS 4096    /* trigger hits examined per document */
 #define EX_MAX_EVENTS 256   /* events per document before merging */
+/* First sizes of the hit and event arrays, doubled up to the maxima: most
+ * documents have a few dozen hits, and allocating the maxima (400 KB) per
+ * document made glibc return and re-fault that memory on every call (a
+ * fifth of the extractor's time went to the kernel). */
+#define EX_HITS0 256
+#define EX_EVENTS0 32
 /* Bytes before / after a hit a rule may see: announcements put a trigger's
  * arguments within a clause or two of it, and the bound keeps the cost of
  * a hit in a very long sentence constant. */
@@ -120,10 +126,11 @@ typedef struct ex_doc {
   ex_alias aliases[EX_MAX_ALIASES];
   size_t naliases;
   ex_hit *hits;
-  size_t nhits;
+  size_t nhits, caphits;
+  int oom; /* an array could not grow */
   int hits_title; /* scanning the title (callback context) */
   ex_event *ev;
-  size_t nev;
+  size_t nev, capev;
   ex_fcache *fc; /* EX_FC_SLOTS entries, direct-mapped, uninitialised */
   const pcre2_code **fckey; /* pattern of each entry, NULL when empty:
                                only this small array is zeroed per call */
@@ -401,6 +408,15 @@ static int ex_hit_cb(void *ctx, const nlp_match *m) {
   ex_doc *d = ctx;
   if (d->nhits >= EX_MAX_HITS)
     return 1;
+  if (d->nhits == d->caphits) {
+    ex_hit *p = realloc(d->hits, 2 * d->caphits * sizeof *p);
+    if (!p) {
+      d->oom = 1;
+      return 1;
+    }
+    d->hits = p;
+    d->caphits *= 2;
+  }
   d->hits[d->nhits++] =
       (ex_hit){(size_t)m->value, {m->begin, m->end, d->hits_title}};
   return 0;
@@ -867,8 +883,10 @@ static int ex_run(ex_doc *d, nlp_result *out) {
     return rc;
   if (d->dict)
     ex_find_aliases(d); /* only used to resolve names to dictionary ids */
-  d->hits = malloc(EX_MAX_HITS * sizeof *d->hits);
-  d->ev = malloc(EX_MAX_EVENTS * sizeof *d->ev);
+  d->caphits = EX_HITS0;
+  d->capev = EX_EVENTS0;
+  d->hits = malloc(d->caphits * sizeof *d->hits);
+  d->ev = malloc(d->capev * sizeof *d->ev);
   if (!d->hits || !d->ev)
     return NLP_ENOMEM;
   if (r->trig_dict) {
@@ -878,6 +896,8 @@ static int ex_run(ex_doc *d, nlp_result *out) {
     d->hits_title = 0;
     nlp_dict_scan(r->trig_dict, d->text, d->len, ex_hit_cb, d);
   }
+  if (d->oom)
+    return NLP_ENOMEM;
   for (size_t i = 0; i < d->nhits && d->nev < EX_MAX_EVENTS; i++) {
     const ex_hit *h = &d->hits[i];
     const char *done[EX_MAX_ARGS];
@@ -890,6 +910,13 @@ static int ex_run(ex_doc *d, nlp_result *out) {
         ;
       if (t < ndone)
         continue; /* this hit already made an event of this type */
+      if (d->nev == d->capev) {
+        ex_event *p = realloc(d->ev, 2 * d->capev * sizeof *p);
+        if (!p)
+          return NLP_ENOMEM;
+        d->ev = p;
+        d->capev *= 2;
+      }
       if (ex_try_rule(d, ru, h, &d->ev[d->nev])) {
         d->nev++;
         if (ndone < EX_MAX_ARGS)

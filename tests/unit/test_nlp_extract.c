@@ -858,6 +858,27 @@ static void test_pre_ipo_round_not_listing(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* More trigger hits and events than the first sizes of the extractor's
+ * arrays (they grow): 600 awards, each with its own object. */
+static void test_many_hits_grow(void **state) {
+  nlp_rules *r = *state;
+  size_t cap = 600 * 64, len = 0;
+  char *text = malloc(cap);
+  assert_non_null(text);
+  for (int i = 0; i < 600; i++)
+    len += (size_t)snprintf(text + len, cap - len,
+                            "青禾建设有限公司中标第%d号标段工程。", i);
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, text, len, NULL, &res), 0);
+  size_t n = 0;
+  for (size_t i = 0; i < res.n; i++)
+    n += !strcmp(res.events[i].type, "中标");
+  assert_true(n > 32); /* distinct objects are distinct events */
+  expect_verbatim(&res, text, NULL);
+  nlp_result_destroy(&res);
+  free(text);
+}
+
 /* ---- bad input ------------------------------------------------------------ */
 
 static void test_invalid_utf8(void **state) {
@@ -965,6 +986,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_owner_far_below),
       cmocka_unit_test(test_zhongbiao_title_repeated_in_text),
       cmocka_unit_test(test_pre_ipo_round_not_listing),
+      cmocka_unit_test(test_many_hits_grow),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
       cmocka_unit_test(test_junk_line),
