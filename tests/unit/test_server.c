@@ -355,6 +355,82 @@ static void test_open_list_cache_follows_commits(void **state) {
   srv_pushidx_free(px);
 }
 
+static uint64_t latest_commit(store *st) {
+  store_txn *t;
+  assert_int_equal(store_begin(st, false, &t), 0);
+  uint64_t id = store_txn_id(t);
+  store_abort(t);
+  return id;
+}
+
+static uint64_t push_head(store *st) {
+  store_txn *t;
+  uint64_t head = 0;
+  assert_int_equal(store_begin(st, false, &t), 0);
+  assert_int_equal(store_push_head(t, &head), 0);
+  store_abort(t);
+  return head;
+}
+
+/* Changes opportunity id (a new updated_at); when own, logs the push in the
+ * same commit and tells the app, as RecordFeedback does. */
+static void touch_opp(store *st, srv_app *app, uint64_t id, int64_t ver,
+                      bool own) {
+  store_txn *w;
+  assert_int_equal(store_begin(st, true, &w), 0);
+  uint64_t wid = store_txn_id(w);
+  Oppgraph__V1__Opportunity *o = NULL;
+  assert_int_equal(store_opp_get(w, id, &o), 0);
+  o->updated_at = ver;
+  assert_int_equal(store_opp_put(w, o), 0);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+  if (own)
+    assert_int_equal(store_push_append(w, id, ver, NULL), 0);
+  assert_int_equal(store_commit(w), 0);
+  if (own)
+    srv_app_wrote(app, wid);
+}
+
+/* The store watcher's bookkeeping: a commit of another process needs a
+ * push-log sync, the server's own writes do not, and an own write right
+ * after a foreign one does not hide the foreign one. */
+static void test_catch_up_knows_own_and_foreign_commits(void **state) {
+  fixture *f = *state;
+  srv_config cfg;
+  srv_config_init(&cfg);
+  srv_app *app;
+  assert_int_equal(srv_app_new(f->st, &cfg, &app), 0);
+  bool ran = false;
+  /* nothing logged yet: the first catch-up logs all 28 */
+  assert_int_equal(srv_app_catch_up(app, latest_commit(f->st), &ran), 0);
+  assert_true(ran);
+  uint64_t head = push_head(f->st);
+  assert_int_equal(head, 28);
+  /* nothing new: no sync, and a sync with nothing to log does not commit */
+  uint64_t before = latest_commit(f->st);
+  assert_int_equal(srv_app_catch_up(app, before, &ran), 0);
+  assert_false(ran);
+  assert_int_equal(latest_commit(f->st), before);
+  /* an own write is known */
+  touch_opp(f->st, app, 1, 100, true);
+  assert_int_equal(srv_app_catch_up(app, latest_commit(f->st), &ran), 0);
+  assert_false(ran);
+  assert_int_equal(push_head(f->st), head + 1);
+  /* a foreign write, then an own one: the foreign change is still logged */
+  touch_opp(f->st, app, 2, 200, false);
+  touch_opp(f->st, app, 3, 300, true);
+  assert_int_equal(srv_app_catch_up(app, latest_commit(f->st), &ran), 0);
+  assert_true(ran);
+  store_txn *t;
+  assert_int_equal(store_begin(f->st, false, &t), 0);
+  int64_t ver = 0;
+  assert_int_equal(store_push_version(t, 2, &ver), 0);
+  assert_int_equal(ver, 200);
+  store_abort(t);
+  assert_int_equal(push_head(f->st), head + 3);
+  srv_app_free(app);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_token_issue_verify_roundtrip, setup,
@@ -368,6 +444,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_open_list_cache_follows_commits,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_catch_up_knows_own_and_foreign_commits, setup, teardown),
       cmocka_unit_test_setup_teardown(test_push_page_limits_and_bad_tokens,
                                       setup, teardown),
   };
