@@ -461,6 +461,11 @@ static int cmp_bentry(const void *x, const void *y, void *ctx) {
   const bentry *a = x, *b = y;
   if (a->pfx != b->pfx)
     return a->pfx < b->pfx ? -1 : 1;
+  /* Equal prefixes of terms of at most 8 bytes (no NUL in a term, zero
+   * padding) mean equal terms: most terms are CJK bigrams of 6 bytes, and
+   * the memcmp below reads the arena at random. */
+  if (a->tlen <= 8 && b->tlen <= 8)
+    return a->id < b->id ? -1 : a->id > b->id;
   const char *ar = ctx;
   size_t n = a->tlen < b->tlen ? a->tlen : b->tlen;
   int c = memcmp(ar + a->off, ar + b->off, n);
