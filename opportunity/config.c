@@ -404,7 +404,8 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
     if (!json_is_object(dd))
       return cfg_fail(c, "\"dedup\" must be an object {window_days, "
                          "amount_tolerance, simhash_max_distance, "
-                         "exact_amount_digits, name_trim_chars}");
+                         "exact_amount_digits, name_trim_chars, "
+                         "identity_override_digits}");
     if ((rc = get_num(c, dd, "dedup", "window_days", false, 0,
                       &cfg->dedup_window_days)) ||
         (rc = get_num(c, dd, "dedup", "amount_tolerance", false, 0,
@@ -414,7 +415,9 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
         (rc = get_num(c, dd, "dedup", "exact_amount_digits", false, 0,
                       &cfg->dedup_exact_digits)) ||
         (rc = get_num(c, dd, "dedup", "name_trim_chars", false, 0,
-                      &cfg->dedup_name_trim)))
+                      &cfg->dedup_name_trim)) ||
+        (rc = get_num(c, dd, "dedup", "identity_override_digits", false, 0,
+                      &cfg->dedup_override_digits)))
       return rc;
     if (cfg->dedup_simhash_max > 64)
       return cfg_fail(c, "dedup: simhash_max_distance is a bit count (0..64)");

@@ -513,23 +513,34 @@ static bool same_event(const gen *g, const cand *a, const cand *b) {
       fabs(a->amount - b->amount) >
           cfg->dedup_amount_tolerance * fmax(a->amount, b->amount))
     return false;
+  /* the same precise amount (69,426万元 twice in one window is one deal,
+   * 1亿元 twice may be two); a long one (71,282万元) outweighs identity
+   * texts that disagree: an extractor that splits "数据中心机电安装工程"
+   * into 招标方 数据中心 + 标的 is likelier than two deals of one group
+   * to the yuan */
+  int digits = a->amount > 0 && llround(a->amount) == llround(b->amount)
+                   ? sig_digits(a->amount)
+                   : 0;
+  bool same_amount =
+      cfg->dedup_exact_digits > 0 && digits >= cfg->dedup_exact_digits;
+  bool overrides = cfg->dedup_override_digits > 0 &&
+                   digits >= cfg->dedup_override_digits;
   bool known_same = false;
   for (size_t k = 0; k < r->identity_roles.n; k++) {
     if (!a->ids[k].text || !b->ids[k].text)
       continue; /* a missing value is compatible with any */
-    if (!ident_same(&a->ids[k], &b->ids[k]))
-      return false;
+    if (!ident_same(&a->ids[k], &b->ids[k])) {
+      if (!overrides)
+        return false;
+      continue;
+    }
     known_same = true;
   }
   if (a->ent == b->ent)
     return true;
   /* two companies of one group (parent and subsidiary announcing one deal):
    * only with positive evidence, a known identity, the same precise amount
-   * (69,426万元 twice in one window is one deal, 1亿元 twice may be two) or
-   * near-duplicate texts */
-  bool same_amount = cfg->dedup_exact_digits > 0 && a->amount > 0 &&
-                     llround(a->amount) == llround(b->amount) &&
-                     sig_digits(a->amount) >= cfg->dedup_exact_digits;
+   * or near-duplicate texts */
   return known_same || same_amount ||
          (a->simhash && b->simhash &&
           popcount64(a->simhash ^ b->simhash) <= cfg->dedup_simhash_max);

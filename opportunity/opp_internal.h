@@ -102,6 +102,9 @@ struct opp_config {
    * registry does not know is tried without up to name_trim chars at its
    * end (an extractor's boundary: "新泰物流控股" for 新泰物流's 控股权) */
   double dedup_exact_digits, dedup_name_trim;
+  /* equal amounts of at least this many significant digits are one event
+   * even when identity roles disagree (0 = off) */
+  double dedup_override_digits;
 };
 
 /* Demotion fraction of one flag (risk_demotion); 0 when not configured. */

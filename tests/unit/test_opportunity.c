@@ -1009,6 +1009,53 @@ static void test_group_same_precise_amount_merges(void **state) {
   check_store(f);
 }
 
+/* Disagreeing identity texts: a long equal amount (71,282万元, five
+ * significant digits) still makes one deal of parent and subsidiary (the
+ * extractor had split "数据中心机电安装工程" into 招标方 数据中心 + 标的); a
+ * four-digit one (6,739万元) does not outweigh them. */
+static void test_long_amount_outweighs_identity(void **state) {
+  fx *f = *state;
+  make_subsidiary(f);
+  const char *amt[2][2] = {{"71,282万元", "712820000"},
+                           {"6,739万元", "67390000"}};
+  for (int i = 0; i < 2; i++) {
+    arg_spec p[] = {{"中标公司", "乙", NULL, f->prospect_sz},
+                    {"招标方", "中国铁路上海局集团有限公司", NULL, 0},
+                    {"中标金额", amt[i][0], amt[i][1], 0}};
+    arg_spec s[] = {{"中标公司", "戊", NULL, f->circ_a},
+                    {"招标方", "数据中心", NULL, 0},
+                    {"中标金额", amt[i][0], amt[i][1], 0}};
+    event(f, "中标", "2024-03-06", p, 3);
+    event(f, "中标", "2024-03-06", s, 3);
+  }
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.candidates, 4);
+  assert_int_equal(rep.opportunities, 3);
+  assert_int_equal(rep.merged, 1);
+}
+
+/* Two companies of one group pledge shares to the same bank in one month,
+ * no amounts: the pledged share counts (identity role 质押股票/股份数量)
+ * tell the two pledges apart; before, the common pledgee merged them and
+ * one client's pledge vanished from its RM's list. */
+static void test_group_pledges_to_one_bank_stay_apart(void **state) {
+  fx *f = *state;
+  make_subsidiary(f);
+  uint64_t who[2] = {f->prospect_sz, f->circ_a};
+  const char *shares[2] = {"2,230万", "986万"};
+  for (int i = 0; i < 2; i++) {
+    arg_spec a[] = {{"质押方", "乙", NULL, who[i]},
+                    {"质权方", "上海浦东发展银行股份有限公司", NULL, 0},
+                    {"质押股票/股份数量", shares[i], NULL, 0}};
+    event(f, "质押", "2024-03-06", a, 3);
+  }
+  opp_report rep;
+  generate(f, &rep);
+  assert_int_equal(rep.opportunities, 2);
+  assert_int_equal(rep.merged, 0);
+}
+
 /* An identity name with the next word glued on ("安盛环保控股" out of
  * 收购安盛环保控股权) still names the registered 安盛环保 once its last
  * characters are trimmed: the two reports of one acquisition merge.  A
@@ -1444,6 +1491,10 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_identity_name_trimmed, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_long_amount_outweighs_identity,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_group_pledges_to_one_bank_stay_apart,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_later_report_joins_existing, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_stale_opportunity_expires, setup,
