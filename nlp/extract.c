@@ -751,11 +751,14 @@ static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
 typedef struct ex_ent_ctx {
   size_t len;
   uint64_t id;
+  int codes; /* a stock code also names its enterprise (alias targets) */
 } ex_ent_ctx;
 
 static int ex_ent_cb(void *ctx, const nlp_match *m) {
   ex_ent_ctx *c = ctx;
-  if (m->kind == NLP_WORD_ENTERPRISE && m->begin == 0 && m->end == c->len) {
+  if ((m->kind == NLP_WORD_ENTERPRISE ||
+       (c->codes && m->kind == NLP_WORD_STOCKCODE)) &&
+      m->begin == 0 && m->end == c->len) {
     c->id = m->value;
     return 1;
   }
@@ -765,11 +768,13 @@ static int ex_ent_cb(void *ctx, const nlp_match *m) {
 static uint64_t ex_ent_id(const ex_doc *d, const char *s, size_t n) {
   if (!d->dict || !n)
     return 0;
-  ex_ent_ctx c = {n, 0};
+  ex_ent_ctx c = {n, 0, 0};
   nlp_dict_scan(d->dict, s, n, ex_ent_cb, &c);
   if (c.id)
     return c.id;
-  /* an in-document alias stands for its full name */
+  /* an in-document alias stands for its full name, or for the enterprise
+   * whose stock code it is written with */
+  c.codes = 1;
   for (size_t i = 0; i < d->naliases; i++) {
     const ex_alias *a = &d->aliases[i];
     if (a->shortname.e - a->shortname.b == n &&

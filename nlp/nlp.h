@@ -79,6 +79,7 @@ enum nlp_word_kind {
   NLP_WORD_PERSON = 2,
   NLP_WORD_TERM = 3,       /* banking / product term, for kb tokenisation */
   NLP_WORD_ORG = 4,        /* regulators, courts, exchanges */
+  NLP_WORD_STOCKCODE = 5,  /* a listed enterprise's stock code, value = id */
 };
 
 typedef struct nlp_match {
@@ -95,7 +96,10 @@ int nlp_dict_add(nlp_dict *d, const char *word, size_t len, uint32_t kind,
 /* Loads a dictionary file: one entry a line, "word<TAB>kind" (kind is
  * enterprise|person|term|org; default term); '#' starts a comment. */
 int nlp_dict_load_file(nlp_dict *d, const char *path);
-/* Adds every name and alias of the store's enterprise name index. */
+/* Adds every name and alias of the store's enterprise name index, and the
+ * stock code of every listed enterprise (kind NLP_WORD_STOCKCODE), through
+ * which the extractor binds a short name written beside its code
+ * ("某某股份（600123）", "证券代码：600123 证券简称：某某") to the enterprise. */
 int nlp_dict_load_store(nlp_dict *d, store_txn *txn);
 int nlp_dict_build(nlp_dict *d);
 size_t nlp_dict_size(const nlp_dict *d);

@@ -398,6 +398,7 @@ static void test_load_store(void **st) {
   uint64_t id1 = e.id;
   Oppgraph__V1__Enterprise e2 = OPPGRAPH__V1__ENTERPRISE__INIT;
   e2.name = "恒信建设有限公司";
+  e2.stock_code = "600123"; /* a listed company: its code is a word too */
   assert_int_equal(store_ent_put(txn, &e2), STORE_OK);
   assert_int_equal(store_commit(txn), STORE_OK);
 
@@ -407,11 +408,15 @@ static void test_load_store(void **st) {
   assert_int_equal(nlp_dict_load_store(d, txn), NLP_OK);
   store_abort(txn);
   assert_int_equal(nlp_dict_build(d), NLP_OK);
-  assert_int_equal(nlp_dict_size(d), 3);
+  assert_int_equal(nlp_dict_size(d), 4);
   hits h = {0};
-  const char *t = "华瑞科技公告：江苏华瑞科技股份有限公司为恒信建设有限公司提供担保";
+  const char *t = "华瑞科技公告：江苏华瑞科技股份有限公司为恒信建设有限公司提供担保"
+                  "（600123）";
   assert_int_equal(nlp_dict_scan(d, t, strlen(t), collect, &h), NLP_OK);
-  assert_int_equal(h.n, 3);
+  assert_int_equal(h.n, 4);
+  span_is(t, &h.m[3], "600123");
+  assert_int_equal(h.m[3].value, e2.id);
+  assert_int_equal(h.m[3].kind, NLP_WORD_STOCKCODE);
   span_is(t, &h.m[0], "华瑞科技");
   assert_int_equal(h.m[0].value, id1);
   span_is(t, &h.m[1], "江苏华瑞科技股份有限公司");

@@ -384,6 +384,38 @@ static void test_alias_binding(void **state) {
   nlp_dict_free(d);
 }
 
+/* A stock short name written with its code binds to the enterprise whose
+ * stock code it is (the dictionary holds the code); a code nobody holds,
+ * or a name without a code, binds to nothing.  The code alone in running
+ * text never becomes the subject. */
+static void test_stock_code_binding(void **state) {
+  nlp_rules *r = *state;
+  nlp_dict *d = NULL;
+  assert_int_equal(nlp_dict_new(&d), 0);
+  assert_int_equal(nlp_dict_add(d, "600123", 6, NLP_WORD_STOCKCODE, 77), 0);
+  assert_int_equal(nlp_dict_build(d), 0);
+  const char *texts[] = {
+      "公告：青禾股份（600123）近日中标城东污水处理厂提标改造工程。",
+      "证券代码：600123 证券简称：青禾股份 公告编号：2021-008\n"
+      "青禾股份近日中标城东污水处理厂提标改造工程。",
+      "公告：青禾股份（600999）近日中标城东污水处理厂提标改造工程。",
+      "青禾股份发布公告，公司近日中标城东污水处理厂提标改造工程，合同编号"
+      "600123。"};
+  const uint64_t want[] = {77, 77, 0, 0};
+  for (size_t i = 0; i < 4; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, d, NULL, texts[i], &res), 0);
+    const nlp_arg *win = find_arg(find_event(&res, "中标"), "中标公司");
+    assert_non_null(win);
+    assert_string_equal(win->text, "青禾股份");
+    if (win->ent_id != want[i])
+      fail_msg("text %zu: ent_id %llu, want %llu", i,
+               (unsigned long long)win->ent_id, (unsigned long long)want[i]);
+    nlp_result_destroy(&res);
+  }
+  nlp_dict_free(d);
+}
+
 static void test_identical_events_deduped(void **state) {
   nlp_rules *r = *state;
   const char *text = "蓝湾环境中标城东垃圾转运站项目。蓝湾环境中标城东垃圾转运站项目。";
@@ -959,6 +991,7 @@ int main(void) {
       cmocka_unit_test(test_rongzi),
       cmocka_unit_test(test_cross_sentence_subject),
       cmocka_unit_test(test_alias_binding),
+      cmocka_unit_test(test_stock_code_binding),
       cmocka_unit_test(test_identical_events_deduped),
       cmocka_unit_test(test_buyback_price_range_kept),
       cmocka_unit_test(test_merged_event_fills_from_body),
