@@ -283,8 +283,10 @@ class SecurityTest(unittest.TestCase):
         call after starting its status, then looked at it again while the
         status and close could already have freed it on another thread.  Under
         the ASan build (`make asan`) that kills the server, which this test
-        and tearDownClass's exit-status check then see; the race is timing
-        dependent, hence many short calls on four threads."""
+        and tearDownClass's exit-status check then see (4 runs of 4 against
+        the ASan server built with the old srv_grpc.c died of
+        heap-use-after-free; the race is timing dependent, hence many short
+        calls on four threads)."""
         import threading
         rpb = h._load("reflection_v1_pb2", os.path.join(
             h.BUILD, "py", "grpc", "reflection", "v1", "reflection_pb2.py"))
