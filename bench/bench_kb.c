@@ -265,8 +265,8 @@ int main(int argc, char **argv) {
     qsort(lat, NQ, sizeof *lat, cmp_d);
     qsort(cpu, NQ, sizeof *cpu, cmp_d);
     printf("| %d | %d | %.3f | %.3f | %.3f | %.0f | %.3f | %.3f |\n", words, NQ,
-           lat[NQ / 2], lat[NQ * 99 / 100], lat[NQ - 1], hits / NQ,
-           cpu[NQ / 2], cpu[NQ * 99 / 100]);
+           lat[NQ / 2], lat[NQ * 99 / 100], lat[NQ - 1], hits / NQ, cpu[NQ / 2],
+           cpu[NQ * 99 / 100]);
   }
   free(lat);
   free(cpu);

@@ -4,12 +4,13 @@
  *
  * An article is tokenised (title, one empty position, body); its tokens are
  * grouped by text and each distinct term gets one posting (layout in
- * kb_internal.h) under kb_post "term ‖ 0x00 ‖ id".  Category and tags are
- * indexed as filter terms (KB_FILTER_CAT / KB_FILTER_TAG + value) so that a
- * filter is one more posting list.  There is no forward index: replacing or
- * deleting an article re-tokenises its stored text to learn which postings
- * to remove, which is exact because tokenisation is deterministic for a
- * given dictionary (re-index the KB after changing data/dict).
+ * kb_internal.h), which the store keeps in chunks per term (store_kb.c).
+ * Category and tags are indexed as filter terms (KB_FILTER_CAT / KB_FILTER_TAG
+ * + value) so that a filter is one more posting list.  There is no forward
+ * index: replacing or deleting an article re-tokenises its stored text to learn
+ * which postings to remove, which is exact because tokenisation is
+ * deterministic for a given dictionary (re-index the KB after changing
+ * data/dict).
  *
  * Synonym file (data/kb/synonyms.txt): one group a line, entries separated
  * by '=' ("保函 = 银行保函"); '#' starts a comment; blank lines skipped.

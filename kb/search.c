@@ -4,15 +4,19 @@
  *
  * A query becomes clauses (kb.h has the syntax).  Each clause has one or
  * more alternatives — its own text and the synonym rewrites of it — and an
- * alternative is a list of query terms with their relative positions.  The
- * posting list of every distinct term (and of the category / tag filter
- * terms) is read once from kb_post into an array sorted by article id; the
- * candidates are the union of the positive terms' lists, visited in id
- * order while every list advances with them, so each article is judged
- * exactly once with all its postings at hand.  Positions are decoded only
- * for phrase checks.  The best page × page_size hits are kept in a bounded
- * heap; snippets are made for the returned page only, by re-tokenising the
- * body and choosing the window with the most distinct matched terms.
+ * alternative is a list of query terms with their relative positions.  Each
+ * distinct term's document frequency comes from the store's chunk counts.
+ * plan_lists then picks the lists whose union must hold every match (the
+ * shortest required list, or per alternative its n - need + 1 shortest
+ * lists); only those are read into arrays sorted by article id, and every
+ * other list is a store cursor that seeks to each candidate.  Candidates
+ * are visited in id order while every list advances with them, so each
+ * article is judged exactly once with all its postings at hand.  One-word
+ * queries without synonyms are scored straight off the cursor.  Positions
+ * are decoded only for phrase checks.  The best page × page_size hits are
+ * kept in a bounded heap; snippets are made for the returned page only, by
+ * re-tokenising the body and choosing the window with the most distinct
+ * matched terms.
  */
 #include <math.h>
 #include <stdio.h>
@@ -172,8 +176,8 @@ static int add_clause_text(const kb *k, query *q, clause *c, const char *s,
         /* "保函" inside "银行保函", "并购贷" inside "并购贷款": when the query
          * holds the longer form around the match, rewriting would only
          * add the longer form's own text ("并购贷款款"). */
-        if (ol > el && long_form_at(s, len, (size_t)(hit - s), sg->words[o],
-                                    ol, sg->words[e], el))
+        if (ol > el && long_form_at(s, len, (size_t)(hit - s), sg->words[o], ol,
+                                    sg->words[e], el))
           continue;
         size_t nl = len - el + ol;
         char *r = malloc(nl + 1);

@@ -444,8 +444,8 @@ int store_kb_writer_flush(store_kb_writer *w) {
       w->merge.n = w->merge.alen = 0;
       err = chunk_decode(&v, &w->merge);
       for (size_t i = 0; i < b->n && !err; i++)
-        err = pitems_add(&w->merge, b->v[i].id, b->a + b->v[i].off,
-                         b->v[i].vlen);
+        err =
+            pitems_add(&w->merge, b->v[i].id, b->a + b->v[i].off, b->v[i].vlen);
       if (!err)
         err = cursor_del(w->cur);
       out = &w->merge;
@@ -525,7 +525,8 @@ static int chunk_enter(store_kb_cursor *c, MDB_val *k, MDB_cursor_op op) {
   MDB_val v;
   c->started = true;
   int rc = mdb_cursor_get(c->cur, k, &v, op);
-  if (rc == MDB_NOTFOUND || (rc == 0 && !is_term_chunk(k, c->prefix, c->plen))) {
+  if (rc == MDB_NOTFOUND ||
+      (rc == 0 && !is_term_chunk(k, c->prefix, c->plen))) {
     c->done = true;
     return STORE_ENOTFOUND;
   }

@@ -494,7 +494,8 @@ static void test_posting_chunks(void **state) {
     have[id] = (uint8_t)(id % 200 + 1);
   }
   /* Another term in between keeps the first term's chunks bounded. */
-  assert_int_equal(store_kb_writer_put(w, "词语", strlen("词语"), 5, "x", 1), 0);
+  assert_int_equal(store_kb_writer_put(w, "词语", strlen("词语"), 5, "x", 1),
+                   0);
   assert_int_equal(store_kb_writer_flush(w), 0);
   store_kb_writer_close(w);
   /* Replace some, delete others (and one that is not there). */
