@@ -40,9 +40,11 @@
 /* First sizes of the hit and event arrays, doubled up to the maxima: most
  * documents have a few dozen hits, and allocating the maxima (400 KB) per
  * document made glibc return and re-fault that memory on every call (a
- * fifth of the extractor's time went to the kernel). */
+ * fifth of the extractor's time went to the kernel).  Everything a call
+ * allocates stays under glibc's default trim threshold (128 KB) for the
+ * same reason, hence also the size of the fill cache (EX_FC_SLOTS). */
 #define EX_HITS0 256
-#define EX_EVENTS0 32
+#define EX_EVENTS0 16
 /* Bytes before / after a hit a rule may see: announcements put a trigger's
  * arguments within a clause or two of it, and the bound keeps the cost of
  * a hit in a very long sentence constant. */
@@ -60,7 +62,7 @@
 #define EX_ALIAS_BEFORE 300 /* bytes before an alias anchor the name may sit */
 #define EX_ALIAS_AFTER 120
 #define EX_MAX_ALIASES 64
-#define EX_FC_SLOTS 512   /* fill-match cache entries per document */
+#define EX_FC_SLOTS 256   /* fill-match cache entries per document (53 KB) */
 #define EX_FC_MATCHES 8   /* matches remembered per (pattern, sentence) */
 
 typedef struct ex_span {
