@@ -6,6 +6,7 @@
 #   make run        ingest data/sample into build/demo.db and serve it (scripts/demo.sh)
 #   make eval       DuEE-Fin evaluation of the extractor (needs ../shared/data)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (fuzz-smoke: 5 s each)
+#   make valgrind   memcheck of a real `oppgraph serve` session (about a minute)
 #
 # Every module folder contributes its *.c files to one static library; the CLI
 # links it. Unit tests are tests/unit/test_*.c, one binary each.
@@ -165,6 +166,14 @@ fuzz: fuzz-build
 	bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 fuzz-smoke: fuzz-build
 	bash tests/fuzz/run.sh build-fuzz 5
+
+# valgrind memcheck of `oppgraph serve` through a session of every service,
+# then SIGTERM (tests/integration/valgrind_server.py; valgrind.supp holds the
+# reviewed library-internal reports).  Not in `make test`: it needs valgrind
+# and about a minute; fails on any error or definite/indirect leak.
+.PHONY: valgrind
+valgrind: $(BUILD)/oppgraph $(ITEST_BIN) $(PYGEN)
+	OPPGRAPH_BUILD=$(BUILD) /usr/bin/python3 tests/integration/valgrind_server.py
 
 # The demo: ingest the bundled sample world, show a push list, serve it.
 run: deps
