@@ -315,16 +315,16 @@ static int article_postings(const kb *k, const kb_article *a, term_fn fn,
         break;
       if (x->pos == last)
         continue; /* the same term twice at one position */
-      pl +=
-          kb_varint_put(pos + pl, last == UINT32_MAX ? x->pos : x->pos - last);
+      pl += store_varint_put(pos + pl,
+                             last == UINT32_MAX ? x->pos : x->pos - last);
       last = x->pos;
       tf++;
       if (x->pos < tpos)
         tft++;
     }
-    vl = kb_varint_put(head, *doclen);
-    vl += kb_varint_put(head + vl, tft);
-    vl += kb_varint_put(head + vl, tf);
+    vl = store_varint_put(head, *doclen);
+    vl += store_varint_put(head + vl, tft);
+    vl += store_varint_put(head + vl, tf);
     memmove(val + 30 - vl, head, vl);
     if (first->len <= STORE_KB_TERM_MAX)
       err = fn(ctx, t.buf + first->off, first->len, val + 30 - vl, vl + pl);

@@ -35,29 +35,8 @@ struct kb {
 /* Posting value layout (LEB128 varints):
  *   doclen  tf_title  tf  pos_1  pos_2-pos_1  …  pos_tf-pos_(tf-1)
  * doclen = positions of the article (title + 1 + body), so BM25 needs no
- * other lookup; tf counts positions of the term (title ones in tf_title). */
-static inline size_t kb_varint_put(uint8_t *out, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    out[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  out[n++] = (uint8_t)v;
-  return n;
-}
-
-/* Returns bytes read, 0 on a truncated or over-long varint. */
-static inline size_t kb_varint_get(const uint8_t *in, size_t len, uint64_t *v) {
-  uint64_t r = 0;
-  for (size_t i = 0; i < len && i < 10; i++) {
-    r |= (uint64_t)(in[i] & 0x7f) << (7 * i);
-    if (!(in[i] & 0x80)) {
-      *v = r;
-      return i + 1;
-    }
-  }
-  return 0;
-}
+ * other lookup; tf counts positions of the term (title ones in tf_title).
+ * Coded with store_varint_put/get. */
 
 int kb_fail(kb_diag *d, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -402,13 +402,13 @@ typedef struct posting {
 static bool decode(const plist *p, posting *o) {
   const uint8_t *v = p->lazy ? p->lval : p->vals[p->at];
   size_t n = p->lazy ? p->lvlen : p->vlens[p->at], r, off = 0;
-  if (!(r = kb_varint_get(v, n, &o->doclen)))
+  if (!(r = store_varint_get(v, n, &o->doclen)))
     return false;
   off += r;
-  if (!(r = kb_varint_get(v + off, n - off, &o->tft)))
+  if (!(r = store_varint_get(v + off, n - off, &o->tft)))
     return false;
   off += r;
-  if (!(r = kb_varint_get(v + off, n - off, &o->tf)))
+  if (!(r = store_varint_get(v + off, n - off, &o->tf)))
     return false;
   off += r;
   o->pos = v + off;
@@ -421,7 +421,7 @@ static size_t positions(const posting *p, uint32_t *out, size_t max) {
   size_t n = 0, off = 0;
   uint64_t cur = 0, delta;
   while (off < p->plen && n < max) {
-    size_t r = kb_varint_get(p->pos + off, p->plen - off, &delta);
+    size_t r = store_varint_get(p->pos + off, p->plen - off, &delta);
     if (!r)
       break;
     off += r;

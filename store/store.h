@@ -269,6 +269,32 @@ int store_check(store_txn *txn, store_check_fn fn, void *ctx,
                 store_check_report *out);
 
 /* ---- knowledge base (kb_article, kb_post, kb_meta) ----------------------- */
+/* LEB128 varints, the codec of the kb_post chunks and of kb/'s posting
+ * values (one copy, inline because the query loop decodes millions).
+ * put writes at most 10 bytes and returns how many; get returns the bytes
+ * read, 0 on a truncated or over-long varint. */
+static inline size_t store_varint_put(uint8_t *out, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    out[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  out[n++] = (uint8_t)v;
+  return n;
+}
+static inline size_t store_varint_get(const uint8_t *in, size_t len,
+                                      uint64_t *v) {
+  uint64_t r = 0;
+  for (size_t i = 0; i < len && i < 10; i++) {
+    r |= (uint64_t)(in[i] & 0x7f) << (7 * i);
+    if (!(in[i] & 0x80)) {
+      *v = r;
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
 /* put replaces the article with the same id (its postings are the caller's
  * business: kb/ removes the old ones first).  a->id must be non-zero. */
 int store_kb_put(store_txn *txn, const Oppgraph__V1__KbArticle *a);

@@ -98,29 +98,6 @@ int store_kb_foreach(store_txn *txn, store_kb_fn fn, void *ctx) {
 
 #define CHUNK_BYTES 1900 /* stays one LMDB node on a 4 KiB page */
 
-static size_t vput(uint8_t *out, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    out[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  out[n++] = (uint8_t)v;
-  return n;
-}
-
-/* Bytes read, 0 on a truncated or over-long varint. */
-static size_t vget(const uint8_t *in, const uint8_t *end, uint64_t *v) {
-  uint64_t r = 0;
-  for (size_t i = 0; in + i < end && i < 10; i++) {
-    r |= (uint64_t)(in[i] & 0x7f) << (7 * i);
-    if (!(in[i] & 0x80)) {
-      *v = r;
-      return i + 1;
-    }
-  }
-  return 0;
-}
-
 static bool term_ok(const char *term, size_t tlen) {
   return tlen > 0 && tlen <= STORE_KB_TERM_MAX && !memchr(term, 0, tlen);
 }
@@ -181,12 +158,14 @@ static int pitems_add(pitems *it, uint64_t id, const void *val, size_t vlen) {
 static int chunk_decode(const MDB_val *v, pitems *it) {
   const uint8_t *p = v->mv_data, *end = p + v->mv_size;
   uint64_t n, id = 0, delta, vlen;
-  size_t r = vget(p, end, &n);
+  size_t r = store_varint_get(p, (size_t)(end - p), &n);
   if (!r || n == 0)
     return st_fail(STORE_ECORRUPT, "kb_post: chunk without a posting count");
   p += r;
   for (uint64_t i = 0; i < n; i++) {
-    size_t r1 = vget(p, end, &delta), r2 = r1 ? vget(p + r1, end, &vlen) : 0;
+    size_t r1 = store_varint_get(p, (size_t)(end - p), &delta),
+           r2 = r1 ? store_varint_get(p + r1, (size_t)(end - (p + r1)), &vlen)
+                   : 0;
     if (!r2 || vlen > (uint64_t)(end - p - r1 - r2))
       return st_fail(STORE_ECORRUPT, "kb_post: chunk truncated at posting %llu",
                      (unsigned long long)i);
@@ -228,11 +207,11 @@ static int chunks_write(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
       buf = nb;
       bcap = bytes;
     }
-    size_t o = vput(buf, j - i);
+    size_t o = store_varint_put(buf, j - i);
     for (size_t x = i; x < j; x++) {
-      o += vput(buf + o, it->v[x].id - prev);
+      o += store_varint_put(buf + o, it->v[x].id - prev);
       prev = it->v[x].id;
-      o += vput(buf + o, it->v[x].vlen);
+      o += store_varint_put(buf + o, it->v[x].vlen);
       memcpy(buf + o, it->a + it->v[x].off, it->v[x].vlen);
       o += it->v[x].vlen;
     }
@@ -534,7 +513,7 @@ static int chunk_enter(store_kb_cursor *c, MDB_val *k, MDB_cursor_op op) {
     return st_lmdb_err("walk kb_post", rc);
   c->p = v.mv_data;
   c->end = c->p + v.mv_size;
-  size_t r = vget(c->p, c->end, &c->left);
+  size_t r = store_varint_get(c->p, (size_t)(c->end - c->p), &c->left);
   if (!r || c->left == 0)
     return st_fail(STORE_ECORRUPT, "kb_post: chunk without a posting count");
   c->p += r;
@@ -553,8 +532,10 @@ int store_kb_post_next(store_kb_cursor *c, uint64_t *id, const void **val,
       return err;
   }
   uint64_t delta, len;
-  size_t r1 = vget(c->p, c->end, &delta);
-  size_t r2 = r1 ? vget(c->p + r1, c->end, &len) : 0;
+  size_t r1 = store_varint_get(c->p, (size_t)(c->end - c->p), &delta);
+  size_t r2 =
+      r1 ? store_varint_get(c->p + r1, (size_t)(c->end - (c->p + r1)), &len)
+         : 0;
   if (!r2 || len > (uint64_t)(c->end - c->p - r1 - r2))
     return st_fail(STORE_ECORRUPT, "kb_post: chunk truncated");
   c->p += r1 + r2;
