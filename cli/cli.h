@@ -32,5 +32,7 @@ int cmd_opportunities(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_feedback(int argc, char **argv);
+int cmd_funnel(int argc, char **argv);
 
 #endif

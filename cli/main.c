@@ -29,6 +29,10 @@ static const cli_cmd cli_cmds[] = {
     {"kb", cmd_kb, "knowledge base: add, remove and search articles"},
     {"backup", cmd_backup, "hot, compacted copy of a store (safe while serving)"},
     {"check", cmd_check, "verify a store's indexes against its records"},
+    {"feedback", cmd_feedback,
+     "record an RM's verdict on an opportunity (accepted, rejected, won)"},
+    {"funnel", cmd_funnel,
+     "pushed -> accepted -> won per RM, team or branch, with warnings"},
 };
 
 static void cli_usage(FILE *f) {

@@ -28,6 +28,10 @@ const char *opp_strerror(int err) {
     return "store access failed";
   case OPP_EINVAL:
     return "invalid argument";
+  case OPP_ENOTFOUND:
+    return "no such opportunity";
+  case OPP_EPERM:
+    return "the opportunity belongs to another RM";
   }
   return "unknown opportunity error";
 }
@@ -374,6 +378,21 @@ static int load_scoring(cfg_ctx *c, opp_config *cfg, json_t *root) {
       return rc;
     if (cfg->conv_min > 1 || cfg->conv_max < 1)
       return cfg_fail(c, "feedback: min_factor must be <= 1 <= max_factor");
+  }
+  json_t *fw = json_object_get(root, "funnel_warning");
+  if (fw) {
+    if (!json_is_object(fw))
+      return cfg_fail(c, "\"funnel_warning\" must be {min_pushed, "
+                         "peer_fraction, min_peers}");
+    if ((rc = get_num(c, fw, "funnel_warning", "min_pushed", true, 1,
+                      &cfg->funnel_min_pushed)) ||
+        (rc = get_num(c, fw, "funnel_warning", "peer_fraction", true, 0,
+                      &cfg->funnel_peer_fraction)) ||
+        (rc = get_num(c, fw, "funnel_warning", "min_peers", true, 1,
+                      &cfg->funnel_min_peers)))
+      return rc;
+    if (cfg->funnel_peer_fraction > 1)
+      return cfg_fail(c, "funnel_warning: peer_fraction must be <= 1");
   }
   json_t *grid = json_object_get(root, "new_enterprise_grid");
   if (grid) {

@@ -93,6 +93,8 @@ struct opp_config {
   double grid_new_days, grid_value_cut[2], grid_prob_cut[2];
   /* RM feedback: Beta(prior_success, prior_failure) per type; 0 = off */
   double conv_prior_success, conv_prior_failure, conv_min, conv_max;
+  /* low-performance warning in the funnel (opp_funnel_warning); 0 = off */
+  double funnel_min_pushed, funnel_peer_fraction, funnel_min_peers;
   /* dedup of one real event: disclosure dates at most window_days apart,
    * amounts within amount_tolerance (relative) unless one is missing, texts
    * with SimHash distance <= simhash_max_distance are near-duplicates */

@@ -40,6 +40,7 @@
 #ifndef OPPGRAPH_OPPORTUNITY_H
 #define OPPGRAPH_OPPORTUNITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,8 @@ enum opp_err {
   OPP_ECONFIG = -2, /* a data file is missing or wrong (message in err) */
   OPP_ESTORE = -3,  /* a store call failed (store_last_error()) */
   OPP_EINVAL = -4,
+  OPP_ENOTFOUND = -5, /* no such opportunity */
+  OPP_EPERM = -6,     /* the opportunity belongs to another RM */
 };
 const char *opp_strerror(int err);
 
@@ -124,5 +127,59 @@ int opp_generate(store *st, const opp_config *cfg, int64_t now,
  * order), so that nothing is lost silently; drop may be NULL. */
 int opp_generate_ex(store *st, const opp_config *cfg, int64_t now,
                     opp_report *rep, opp_drop_fn drop, void *drop_ctx);
+
+/* ---- feedback and funnel (opportunity/feedback.c) -------------------------
+ * Shared by the gRPC handlers (server/srv_feedback.c) and the CLI
+ * (`oppgraph feedback`, `oppgraph funnel`), so both do exactly the same. */
+
+/* Records an RM's verdict on opportunity opp_id in the write transaction w:
+ * status (OPPGRAPH__V1__OPP_STATUS__OPP_ACCEPTED, _REJECTED or _WON),
+ * feedback_reason, feedback_at = updated_at = now (moved past the stored
+ * updated_at so versions grow), an entry in the push log (streams see the
+ * verdict), and the move of the opportunity between the counters of its
+ * type's conversion prior (it counts once, under its latest verdict; an
+ * untyped opportunity has no prior).  rm_id non-NULL: the opportunity must
+ * be that RM's (else OPP_EPERM).  OPP_ENOTFOUND when there is no such
+ * opportunity.  On success *out (may be NULL) is the updated opportunity
+ * (free with oppgraph__v1__opportunity__free_unpacked) and *prior (may be
+ * NULL) the type's counters after the move. */
+int opp_record_feedback(store_txn *w, uint64_t opp_id, const char *rm_id,
+                        int status, const char *reason, int64_t now,
+                        Oppgraph__V1__Opportunity **out, store_prior *prior);
+/* The smoothed conversion the API reports for a prior:
+ * (won + 1) / (accepted + rejected + won + 2). */
+double opp_prior_rate(const store_prior *p);
+
+/* Who may see an RM's row (the server's visibility rules); NULL = all. */
+typedef bool (*opp_visible_fn)(void *ctx, const char *rm_id, const char *team);
+
+typedef struct opp_funnel_query {
+  int group_by;         /* OPPGRAPH__V1__FUNNEL_GROUP__FUNNEL_BY_* */
+  int64_t since, until; /* created_at in [since, until); 0 = unbounded */
+  opp_visible_fn visible;
+  void *visible_ctx;
+} opp_funnel_query;
+
+/* Low-performance thresholds ("funnel_warning" in data/opportunity.json). */
+typedef struct opp_funnel_warning {
+  double min_pushed;    /* rows with fewer pushes are neither flagged nor peers */
+  double peer_fraction; /* flag below this fraction of the peers' median */
+  double min_peers;     /* fewer qualifying peers: no comparison */
+} opp_funnel_warning;
+/* The thresholds of a loaded configuration (all 0 = warnings off when the
+ * file has no "funnel_warning"). */
+void opp_config_funnel_warning(const opp_config *cfg, opp_funnel_warning *out);
+
+/* pushed -> accepted -> won per RM, team or branch over a period, computed
+ * from the opportunities themselves (status, created_at, the RM's team and
+ * branch).  By RM every visible RM gets a row, even without opportunities.
+ * Rows sorted by key; total over the visible rows.  Peers for the warning
+ * are all rows of the grouping, visible or not (a lead compares the team's
+ * RMs with the whole bank).  warn NULL = no warnings.  Free *out with
+ * opp_funnel_free. */
+int opp_funnel(store_txn *txn, const opp_funnel_query *q,
+               const opp_funnel_warning *warn,
+               Oppgraph__V1__GetFunnelResponse **out);
+void opp_funnel_free(Oppgraph__V1__GetFunnelResponse *f);
 
 #endif

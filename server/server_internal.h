@@ -125,6 +125,8 @@ struct ingest_config;
 struct opp_config;
 const struct ingest_config *srv_app_ingest_cfg(srv_app *app);
 const struct opp_config *srv_app_opp_cfg(srv_app *app);
+/* The data directory (rules, dictionaries, data/opportunity.json). */
+const char *srv_app_data_dir(const srv_app *app);
 /* The knowledge base, opened on first use; NULL with err set when the data
  * directory has none. */
 struct kb;

@@ -330,6 +330,7 @@ const struct ingest_config *srv_app_ingest_cfg(srv_app *a) {
 const struct opp_config *srv_app_opp_cfg(srv_app *a) {
   return a->ocfg;
 }
+const char *srv_app_data_dir(const srv_app *a) { return a->data_dir; }
 
 const struct kb *srv_app_kb(srv_app *a, char *err, size_t errlen) {
   pthread_mutex_lock(&a->kb_mu);
