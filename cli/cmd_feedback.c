@@ -144,8 +144,9 @@ int cmd_feedback(int argc, char **argv) {
     exit_code = CLI_EXIT_FAIL;
   } else if (rc == OPP_EPERM) {
     fprintf(stderr,
-            "oppgraph feedback: opportunity %llu is not RM '%s''s: only its "
-            "RM records feedback on it (drop --rm to record it anyway)\n",
+            "oppgraph feedback: opportunity %llu belongs to another RM than "
+            "'%s': only its RM records feedback on it (drop --rm to record "
+            "it anyway)\n",
             id, rm_id);
     exit_code = CLI_EXIT_FAIL;
   } else if (rc) {

@@ -1,7 +1,9 @@
 /*
  * cmd_push_list.c — `oppgraph push-list`: an RM's push list as a table (or
  * JSON), read through srv_push_page, the same page reader the gRPC
- * ListPushList uses, so that the CLI and the CRM see the same order.
+ * ListPushList uses, so that the CLI and the CRM see the same order; with
+ * --status through srv_push_page_where, ListPushList's status filter, so that
+ * closed (rejected, won, expired) opportunities can be listed too.
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -17,11 +19,17 @@
 static void push_usage(FILE *f) {
   fprintf(
       f,
-      "usage: oppgraph push-list --db DIR --rm RM_ID [--limit N] [--json]\n\n"
+      "usage: oppgraph push-list --db DIR --rm RM_ID [--limit N] "
+      "[--status S[,S...]]\n"
+      "                          [--json]\n\n"
       "Prints the RM's opportunities, best score first: rank, score, "
       "enterprise,\n"
       "type, products, risk flags and the explanation.\n\n"
       "  --limit N   at most N opportunities (default 20)\n"
+      "  --status S  only opportunities with one of these statuses, comma-\n"
+      "              separated: new, pushed, accepted, rejected, won, "
+      "expired\n"
+      "              (default: the open ones: new, pushed, accepted)\n"
       "  --json      one JSON object {rm_id, total, opportunities:[...]} "
       "instead\n");
 }
@@ -72,6 +80,52 @@ static void push_join(char *buf, size_t len, char **items, size_t n) {
     snprintf(buf, len, "-");
 }
 
+static const char *const push_status_names[] = {
+    [OPPGRAPH__V1__OPP_STATUS__OPP_NEW] = "new",
+    [OPPGRAPH__V1__OPP_STATUS__OPP_PUSHED] = "pushed",
+    [OPPGRAPH__V1__OPP_STATUS__OPP_ACCEPTED] = "accepted",
+    [OPPGRAPH__V1__OPP_STATUS__OPP_REJECTED] = "rejected",
+    [OPPGRAPH__V1__OPP_STATUS__OPP_WON] = "won",
+    [OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED] = "expired",
+};
+#define PUSH_NSTATUS (sizeof push_status_names / sizeof *push_status_names)
+
+static const char *push_status_name(int st) {
+  return st >= 0 && (size_t)st < PUSH_NSTATUS ? push_status_names[st] : "?";
+}
+
+/* "won,rejected" -> the statuses; -1 naming the bad word. */
+static int push_parse_status(const char *v, Oppgraph__V1__OppStatus *out,
+                             size_t *n) {
+  *n = 0;
+  const char *p = v;
+  while (*p) {
+    size_t len = strcspn(p, ",");
+    size_t k = 0;
+    while (k < PUSH_NSTATUS && !(strlen(push_status_names[k]) == len &&
+                                 !strncmp(push_status_names[k], p, len)))
+      k++;
+    if (k == PUSH_NSTATUS || *n == PUSH_NSTATUS) {
+      fprintf(stderr,
+              "oppgraph push-list: --status '%s': '%.*s' is not a status; "
+              "expected new, pushed, accepted, rejected, won or expired, "
+              "comma-separated\n",
+              v, (int)len, p);
+      return -1;
+    }
+    out[(*n)++] = (Oppgraph__V1__OppStatus)k;
+    p += len;
+    if (*p == ',')
+      p++;
+  }
+  if (!*n) {
+    fprintf(stderr, "oppgraph push-list: --status is empty: name at least "
+                    "one status\n");
+    return -1;
+  }
+  return 0;
+}
+
 static json_t *push_strings(char **items, size_t n) {
   json_t *a = json_array();
   for (size_t i = 0; i < n; i++)
@@ -83,6 +137,8 @@ int cmd_push_list(int argc, char **argv) {
   const char *db = NULL, *rm_id = NULL;
   long limit = SRV_PAGE_DEFAULT;
   bool as_json = false;
+  Oppgraph__V1__OppStatus statuses[PUSH_NSTATUS];
+  size_t nstatus = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -103,7 +159,10 @@ int cmd_push_list(int argc, char **argv) {
       db = v;
     else if (!strcmp(a, "--rm"))
       rm_id = v;
-    else if (!strcmp(a, "--limit")) {
+    else if (!strcmp(a, "--status")) {
+      if (push_parse_status(v, statuses, &nstatus))
+        return CLI_EXIT_USAGE;
+    } else if (!strcmp(a, "--limit")) {
       char *end;
       limit = strtol(v, &end, 10);
       if (!*v || *end || limit < 1 || limit > 1000000) {
@@ -159,8 +218,13 @@ int cmd_push_list(int argc, char **argv) {
   while (shown < limit) {
     long want = limit - shown;
     Oppgraph__V1__ListPushListResponse *page = NULL;
-    rc = srv_push_page(txn, rm_id, token,
-                       (int)(want > SRV_PAGE_MAX ? SRV_PAGE_MAX : want), &page);
+    Oppgraph__V1__ListPushListRequest req =
+        OPPGRAPH__V1__LIST_PUSH_LIST_REQUEST__INIT;
+    req.page_token = token;
+    req.page_size = (int32_t)(want > SRV_PAGE_MAX ? SRV_PAGE_MAX : want);
+    req.status = statuses;
+    req.n_status = nstatus;
+    rc = srv_push_page_where(txn, rm_id, &req, &page);
     if (rc) {
       fprintf(stderr,
               "oppgraph push-list: reading the push list of '%s' in %s: %s\n",
@@ -190,13 +254,16 @@ int cmd_push_list(int argc, char **argv) {
       shown++;
       if (as_json) {
         json_t *j = json_pack(
-            "{s:I, s:I, s:f, s:I, s:s, s:s, s:o, s:o, s:s, s:I}", "rank",
+            "{s:I, s:I, s:f, s:I, s:s, s:s, s:o, s:o, s:s, s:I, s:s, s:s}",
+            "rank",
             (json_int_t)shown, "id", (json_int_t)o->id, "score", o->score,
             "enterprise_id", (json_int_t)o->enterprise_id, "enterprise",
             o->enterprise_name, "type", o->type, "products",
             push_strings(o->products, o->n_products), "risk_flags",
             push_strings(o->risk_flags, o->n_risk_flags), "explanation",
-            o->explanation, "amount", (json_int_t)o->amount);
+            o->explanation, "amount", (json_int_t)o->amount, "status",
+            push_status_name(o->status), "feedback_reason",
+            o->feedback_reason ? o->feedback_reason : "");
         if (j)
           json_array_append_new(jlist, j);
         continue;
@@ -213,6 +280,10 @@ int cmd_push_list(int argc, char **argv) {
       printf("  %s\n", risks);
       if (o->explanation && *o->explanation)
         printf("      why: %s\n", o->explanation);
+      if (nstatus)
+        printf("      status: %s%s%s\n", push_status_name(o->status),
+               o->feedback_reason && *o->feedback_reason ? ", reason: " : "",
+               o->feedback_reason ? o->feedback_reason : "");
     }
     bool last = !page->next_page_token || !*page->next_page_token ||
                 page->n_opportunities == 0;

@@ -135,5 +135,12 @@ int srv_may_read(store_txn *txn, const Oppgraph__V1__Rm *caller,
 int srv_push_page(store_txn *txn, const char *rm_id, const char *page_token,
                   int page_size, Oppgraph__V1__ListPushListResponse **out);
 void srv_push_page_free(Oppgraph__V1__ListPushListResponse *resp);
+/* The same page with ListPushList's filters (status, type, product, risk,
+ * created_after/before; page_token and page_size as in the request), read
+ * exactly as the gRPC handler reads it: a status filter finds closed
+ * (rejected, won, expired) opportunities the plain push list skips. */
+int srv_push_page_where(store_txn *txn, const char *rm_id,
+                        const Oppgraph__V1__ListPushListRequest *filter,
+                        Oppgraph__V1__ListPushListResponse **out);
 
 #endif

@@ -267,6 +267,19 @@ static int srv_push_page_filtered(store_txn *txn, const char *rm_id,
   return SRV_OK;
 }
 
+/* Public face of both readers for the CLI (push-list --status): the
+ * filtered reader when the request filters, else srv_push_page. */
+int srv_push_page_where(store_txn *txn, const char *rm_id,
+                        const Oppgraph__V1__ListPushListRequest *filter,
+                        Oppgraph__V1__ListPushListResponse **out) {
+  if (!srv_push_filtered(filter))
+    return srv_push_page(txn, rm_id, filter->page_token, filter->page_size,
+                         out);
+  if (filter->page_size > SRV_PAGE_MAX)
+    return SRV_EINVAL;
+  return srv_push_page_filtered(txn, rm_id, filter, out);
+}
+
 /* ---- the unfiltered push list, straight from stored bytes -----------------
  * The hot path of a CRM: the page is assembled from the stored Opportunity
  * bytes without decoding and re-encoding them.  Protobuf lets fields be
