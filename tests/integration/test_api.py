@@ -718,3 +718,115 @@ class ReflectionTest(unittest.TestCase):
         got = m(Req(credit_code=want["credit_code"]), timeout=10,
                 metadata=[("authorization", "Bearer " + self.tok)])
         self.assertEqual((got.id, got.name), (want["id"], want["name"]))
+
+
+class FeedbackCliTest(unittest.TestCase):
+    """`oppgraph feedback` (the CLI twin of RecordFeedback) next to a running
+    server: verdicts recorded through the CLI show in GetFunnel over gRPC,
+    with the low-performance warning of opportunity/feedback.c.  Own store
+    (the verdicts change the funnel ApiTest checks) and a copy of data/
+    whose funnel_warning thresholds fit the small seed world: min_pushed 3,
+    so lead_a (2 opportunities) is neither flagged nor a peer."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = h.tempdir()
+        cls.db = os.path.join(cls.dir, "db")
+        cls.data = os.path.join(cls.dir, "data")
+        h.shutil.copytree(os.path.join(h.ROOT, "data"), cls.data,
+                          ignore=h.shutil.ignore_patterns("sample"))
+        path = os.path.join(cls.data, "opportunity.json")
+        with open(path) as f:
+            cfg = h.json.load(f)
+        cfg["funnel_warning"] = {"min_pushed": 3, "peer_fraction": 0.5, "min_peers": 2}
+        with open(path, "w") as f:
+            h.json.dump(cfg, f, ensure_ascii=False)
+        cls.world = h.seed_store(cls.db)
+        cls.tok = {rm: h.issue_token(cls.db, rm) for rm in ("admin", "lead_a", "rm_b1")}
+        cls.srv = h.Server(cls.db, "--data", cls.data)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        h.remove_tree(cls.dir)
+        if rc != 0:
+            raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
+
+    def ids(self, rm, *status):
+        args = ["push-list", "--db", self.db, "--rm", rm, "--limit", "100", "--json"]
+        if status:
+            args += ["--status", ",".join(status)]
+        p = h.cli(*args, check=True)
+        return [o["id"] for o in h.json.loads(p.stdout)["opportunities"]]
+
+    def feedback(self, opp, outcome, *extra, check=False):
+        return h.cli("feedback", "--db", self.db, "--opp", str(opp), "--outcome", outcome,
+                     *extra, check=check)
+
+    def funnel(self, rm, **kw):
+        return call(self.srv, OPP + "GetFunnel", pb.GetFunnelRequest(**kw),
+                    pb.GetFunnelResponse, self.tok[rm])
+
+    def test_cli_feedback_reaches_funnel_with_warning(self):
+        a1, a2, b1 = self.ids("rm_a1"), self.ids("rm_a2"), self.ids("rm_b1")
+        self.assertEqual(len(a1), self.world["rms"]["rm_a1"]["opps"])
+        # rm_a2 accepts 4 of 7, rm_b1 wins 2 of 3, rm_a1 accepts 1 of 45
+        for o in a2[:4]:
+            self.feedback(o, "accepted", "--rm", "rm_a2", check=True)
+        for o in b1[:2]:
+            p = self.feedback(o, "won", "--reason", "已签约", check=True)
+            self.assertIn("won", p.stdout)
+            self.assertIn("prior of 中标", p.stdout)
+        self.feedback(a1[0], "accepted", check=True)
+        self.feedback(a1[1], "rejected", "--reason", "客户无需求", check=True)
+        # errors: another RM's opportunity, an unknown one, a bad outcome
+        p = self.feedback(a1[2], "won", "--rm", "rm_b1")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("another RM", p.stderr)
+        p = self.feedback(999999, "won")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no opportunity 999999", p.stderr)
+        p = self.feedback(a1[2], "maybe")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("accepted, rejected or won", p.stderr)
+
+        # the lead of team A sees rm_a1 flagged against the bank's peers
+        lead = self.funnel("lead_a")
+        rows = {r.key: r for r in lead.rows}
+        self.assertEqual(sorted(rows), ["lead_a", "rm_a1", "rm_a2"])
+        self.assertEqual(rows["rm_a1"].accepted, 1)
+        self.assertEqual(rows["rm_a1"].rejected, 1)
+        self.assertEqual(rows["rm_a2"].accepted, 4)
+        self.assertTrue(rows["rm_a1"].low_performance)
+        self.assertIn("accept rate 2 %", rows["rm_a1"].warning)
+        self.assertIn("over 45 pushes", rows["rm_a1"].warning)
+        self.assertAlmostEqual(rows["rm_a1"].peer_median_accept_rate, (4 / 7 + 2 / 3) / 2)
+        self.assertFalse(rows["rm_a2"].low_performance)
+        self.assertFalse(rows["lead_a"].low_performance)  # 2 pushes: too few
+        self.assertFalse(lead.total.low_performance)
+        # a plain RM sees only their own row, not a colleague's warning
+        own = self.funnel("rm_b1")
+        self.assertEqual([r.key for r in own.rows], ["rm_b1"])
+        self.assertEqual(own.rows[0].won, 2)
+        self.assertFalse(own.rows[0].low_performance)
+        # by team only one other team has pushes: fewer than min_peers
+        teams = self.funnel("admin", group_by=pb.FUNNEL_BY_TEAM)
+        self.assertFalse(any(r.low_performance for r in teams.rows))
+
+        # the CLI funnel prints the same warning (thresholds from OPPGRAPH_DATA)
+        env = dict(os.environ, OPPGRAPH_DATA=self.data)
+        p = h.subprocess.run([h.OPPGRAPH, "funnel", "--db", self.db], env=env, cwd=h.ROOT,
+                             stdout=h.subprocess.PIPE, stderr=h.subprocess.PIPE, text=True,
+                             timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("WARNING low performance: accept rate 2 %", p.stdout)
+        p = h.subprocess.run([h.OPPGRAPH, "funnel", "--db", self.db, "--json"], env=env,
+                             cwd=h.ROOT, stdout=h.subprocess.PIPE, text=True, timeout=60)
+        rows = {r["key"]: r for r in h.json.loads(p.stdout)["rows"]}
+        self.assertIn("warning", rows["rm_a1"])
+        self.assertNotIn("warning", rows["rm_a2"])
+        # closed opportunities are listed by status
+        self.assertEqual(sorted(self.ids("rm_b1", "won")), sorted(b1[:2]))
+        self.assertEqual(self.ids("rm_a1", "rejected"), [a1[1]])
+        p = h.cli("push-list", "--db", self.db, "--rm", "rm_a1", "--status", "rejected")
+        self.assertIn("reason: 客户无需求", p.stdout)
