@@ -216,19 +216,6 @@ int kb_tokenize_article(const kb *k, const kb_article *a, nlp_tokens *t,
   return 0;
 }
 
-static int cmp_tok(const void *x, const void *y, void *ctx) {
-  const nlp_tokens *t = ctx;
-  const nlp_token *a = &t->v[*(const uint32_t *)x];
-  const nlp_token *b = &t->v[*(const uint32_t *)y];
-  size_t n = a->len < b->len ? a->len : b->len;
-  int c = memcmp(t->buf + a->off, t->buf + b->off, n);
-  if (c)
-    return c;
-  if (a->len != b->len)
-    return a->len < b->len ? -1 : 1;
-  return a->pos < b->pos ? -1 : a->pos > b->pos;
-}
-
 static int store_err(kb_diag *d, int serr, const char *what) {
   return kb_fail(d, KB_ESTORE, "%s: %s (%s)", what, store_strerror(serr),
                  store_last_error());
@@ -278,64 +265,146 @@ static int post_apply(void *ctx, const char *term, size_t len,
                 : store_kb_post_put(c->txn, term, len, c->id, val, vlen);
 }
 
-/* Walks the distinct terms of a (sorted) with their posting values. */
-static int article_postings(const kb *k, const kb_article *a, term_fn fn,
-                            void *ctx, uint32_t *doclen, kb_diag *d) {
+/* Reusable memory of article_postings (a batch tokenises thousands of
+ * articles; allocating per article showed in the profile). */
+typedef struct art_scratch {
   nlp_tokens t;
-  nlp_tokens_init(&t);
+  uint32_t *slot;        /* open addressing: group + 1, 0 = empty */
+  uint32_t *first, *nxt; /* group's first token; next token of a group */
+  uint32_t *last, *pos;  /* group's last token; positions of one term */
+  uint8_t *val;          /* one posting value */
+  size_t cap, nslot;     /* tokens the arrays hold; slots (power of 2) */
+} art_scratch;
+
+static void art_scratch_destroy(art_scratch *s) {
+  nlp_tokens_destroy(&s->t);
+  free(s->slot);
+  free(s->first);
+  free(s->nxt);
+  free(s->last);
+  free(s->pos);
+  free(s->val);
+  memset(s, 0, sizeof *s);
+}
+
+static int art_scratch_fit(art_scratch *s, size_t n) {
+  if (n <= s->cap)
+    return 0;
+  size_t cap = s->cap ? s->cap : 256, nslot;
+  while (cap < n)
+    cap *= 2;
+  nslot = cap * 2;
+  uint32_t *slot = realloc(s->slot, nslot * sizeof *slot);
+  if (slot)
+    s->slot = slot;
+  uint32_t **arr[] = {&s->first, &s->nxt, &s->last, &s->pos};
+  bool ok = slot != NULL;
+  for (size_t i = 0; ok && i < 4; i++) {
+    uint32_t *p = realloc(*arr[i], cap * sizeof *p);
+    if (p)
+      *arr[i] = p;
+    ok = p != NULL;
+  }
+  uint8_t *val = ok ? realloc(s->val, 30 + cap * 5) : NULL;
+  if (!val)
+    return -1;
+  s->val = val;
+  s->cap = cap;
+  s->nslot = nslot;
+  return 0;
+}
+
+/* FNV-1a: terms are short (mostly 6-byte bigrams). */
+static uint64_t term_hash(const char *p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (uint8_t)p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+static int cmp_u32(const void *x, const void *y) {
+  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* Walks the distinct terms of a (in order of first appearance) with their
+ * posting values.  Tokens are grouped by a hash table rather than by
+ * sorting them: sorting every token of every article was a fifth of the
+ * bulk load's instructions.  s may be NULL (one-off use). */
+static int article_postings(const kb *k, const kb_article *a, term_fn fn,
+                            void *ctx, uint32_t *doclen, art_scratch *s,
+                            kb_diag *d) {
+  art_scratch local = {0};
+  if (!s)
+    s = &local;
+  nlp_tokens *t = &s->t;
+  nlp_tokens_reset(t);
   uint32_t tpos;
-  int err = kb_tokenize_article(k, a, &t, &tpos, d);
-  uint32_t *ix = NULL;
-  uint8_t *val = NULL;
+  int err = kb_tokenize_article(k, a, t, &tpos, d);
   if (err)
     goto out;
-  *doclen = t.npos;
-  ix = malloc((t.n ? t.n : 1) * sizeof *ix);
-  val = malloc(30 + (t.n ? t.n : 1) * 5);
-  if (!ix || !val) {
+  *doclen = t->npos;
+  if (art_scratch_fit(s, t->n + 1)) {
     err = kb_fail(d, KB_ENOMEM, "article %llu: out of memory",
                   (unsigned long long)a->id);
     goto out;
   }
-  for (uint32_t i = 0; i < t.n; i++)
-    ix[i] = i;
-  qsort_r(ix, t.n, sizeof *ix, cmp_tok, &t);
-  for (size_t i = 0; i < t.n && !err;) {
-    size_t j = i;
-    const nlp_token *first = &t.v[ix[i]];
-    uint32_t tf = 0, tft = 0, last = UINT32_MAX;
-    size_t vl = 0;
-    uint8_t head[30];
-    size_t pl = 0;
-    uint8_t *pos = val + 30;
-    for (j = i; j < t.n; j++) {
-      const nlp_token *x = &t.v[ix[j]];
-      if (x->len != first->len ||
-          memcmp(t.buf + x->off, t.buf + first->off, x->len))
+  memset(s->slot, 0, s->nslot * sizeof *s->slot);
+  uint32_t ng = 0, mask = (uint32_t)s->nslot - 1;
+  for (uint32_t i = 0; i < t->n; i++) {
+    const nlp_token *x = &t->v[i];
+    const char *p = t->buf + x->off;
+    uint32_t h = (uint32_t)term_hash(p, x->len) & mask;
+    for (;; h = (h + 1) & mask) {
+      uint32_t g = s->slot[h];
+      if (!g) {
+        s->slot[h] = ++ng;
+        s->first[ng - 1] = s->last[ng - 1] = i;
         break;
-      if (x->pos == last)
+      }
+      const nlp_token *y = &t->v[s->first[g - 1]];
+      if (y->len == x->len && !memcmp(t->buf + y->off, p, x->len)) {
+        s->nxt[s->last[g - 1]] = i;
+        s->last[g - 1] = i;
+        break;
+      }
+    }
+    s->nxt[i] = UINT32_MAX;
+  }
+  for (uint32_t g = 0; g < ng && !err; g++) {
+    const nlp_token *first = &t->v[s->first[g]];
+    uint32_t np = 0;
+    bool sorted = true;
+    for (uint32_t i = s->first[g]; i != UINT32_MAX; i = s->nxt[i]) {
+      sorted &= np == 0 || t->v[i].pos >= s->pos[np - 1];
+      s->pos[np++] = t->v[i].pos;
+    }
+    if (!sorted) /* positions come in order from the tokenizer; be safe */
+      qsort(s->pos, np, sizeof *s->pos, cmp_u32);
+    uint32_t tf = 0, tft = 0, last = UINT32_MAX;
+    size_t pl = 0, vl;
+    uint8_t head[30], *val = s->val + 30;
+    for (uint32_t i = 0; i < np; i++) {
+      if (s->pos[i] == last)
         continue; /* the same term twice at one position */
-      pl += store_varint_put(pos + pl,
-                             last == UINT32_MAX ? x->pos : x->pos - last);
-      last = x->pos;
+      pl += store_varint_put(val + pl,
+                             last == UINT32_MAX ? s->pos[i] : s->pos[i] - last);
+      last = s->pos[i];
       tf++;
-      if (x->pos < tpos)
+      if (last < tpos)
         tft++;
     }
     vl = store_varint_put(head, *doclen);
     vl += store_varint_put(head + vl, tft);
     vl += store_varint_put(head + vl, tf);
-    memmove(val + 30 - vl, head, vl);
+    memcpy(s->val + 30 - vl, head, vl);
     if (first->len <= STORE_KB_TERM_MAX)
-      err = fn(ctx, t.buf + first->off, first->len, val + 30 - vl, vl + pl);
-    i = j;
+      err = fn(ctx, t->buf + first->off, first->len, s->val + 30 - vl, vl + pl);
   }
   if (!err)
     err = filter_terms(a, fn, ctx);
 out:
-  free(ix);
-  free(val);
-  nlp_tokens_destroy(&t);
+  art_scratch_destroy(&local);
   return err;
 }
 
@@ -380,8 +449,9 @@ int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
   if (found) {
     post_ctx pc = {txn, a->id, true};
     uint32_t len = 0;
-    err = fix_store_err(article_postings(k, old, post_apply_kb, &pc, &len, d),
-                        d, "delete kb postings");
+    err = fix_store_err(
+        article_postings(k, old, post_apply_kb, &pc, &len, NULL, d), d,
+        "delete kb postings");
     kb_article_free(old);
     if (err)
       return err;
@@ -391,8 +461,8 @@ int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
   }
   post_ctx pc = {txn, a->id, false};
   uint32_t len = 0;
-  err = fix_store_err(article_postings(k, a, post_apply_kb, &pc, &len, d), d,
-                      "write kb postings");
+  err = fix_store_err(article_postings(k, a, post_apply_kb, &pc, &len, NULL, d),
+                      d, "write kb postings");
   if (err)
     return err;
   kb_article copy = *a;
@@ -410,84 +480,149 @@ int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
 
 /* Postings of a whole batch, kept in memory and written in key order: LMDB
  * then fills leaf pages one after the other instead of touching a random
- * page per posting, which is what makes bulk loading fast. */
-typedef struct bentry {
-  uint64_t pfx; /* first 8 term bytes, big-endian, zero-padded: cheap order */
-  size_t off;   /* term bytes, then value bytes, in the arena */
-  uint32_t tlen, vlen;
+ * page per posting, which is what makes bulk loading fast.  Terms are
+ * interned in a hash table and each keeps its postings as a list; articles
+ * are indexed in id order, so a term's list is already in key order and
+ * only the distinct terms need sorting (a sort of every posting was 40% of
+ * the bulk load's instructions). */
+typedef struct bterm {
+  uint64_t pfx;  /* first 8 term bytes, big-endian, zero-padded: cheap order */
+  uint64_t hash; /* term_hash, kept for growing the table */
+  size_t off;    /* term bytes in the arena */
+  uint32_t len;
+  uint32_t head, tail; /* postings (index into batch.p) */
+} bterm;
+
+typedef struct bpost {
   uint64_t id;
-} bentry;
+  size_t off; /* value bytes in the arena */
+  uint32_t vlen, next;
+} bpost;
 
 typedef struct batch {
-  bentry *e;
-  size_t n, cap;
+  bterm *t;
+  size_t nt, tcap;
+  uint32_t *slot; /* term + 1, 0 = empty */
+  size_t nslot;
+  bpost *p;
+  size_t np, pcap;
   char *arena;
   size_t alen, acap;
   uint64_t id;
   bool oom;
 } batch;
 
-static int batch_add(void *ctx, const char *term, size_t len,
-                     const uint8_t *val, size_t vlen) {
-  batch *b = ctx;
-  if (b->n == b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 4096;
-    bentry *e = realloc(b->e, cap * sizeof *e);
-    if (!e)
-      return b->oom = true, -100 + STORE_ENOMEM;
-    b->e = e;
-    b->cap = cap;
-  }
-  if (b->alen + len + vlen > b->acap) {
-    size_t cap = b->acap ? b->acap * 2 : 1 << 16;
-    while (cap < b->alen + len + vlen)
-      cap *= 2;
-    char *a = realloc(b->arena, cap);
-    if (!a)
-      return b->oom = true, -100 + STORE_ENOMEM;
-    b->arena = a;
-    b->acap = cap;
-  }
-  memcpy(b->arena + b->alen, term, len);
-  memcpy(b->arena + b->alen + len, val, vlen);
-  uint64_t pfx = 0;
-  for (size_t i = 0; i < 8; i++)
-    pfx = pfx << 8 | (i < len ? (uint8_t)term[i] : 0);
-  b->e[b->n++] = (bentry){pfx, b->alen, (uint32_t)len, (uint32_t)vlen, b->id};
-  b->alen += len + vlen;
+static void batch_destroy(batch *b) {
+  free(b->t);
+  free(b->slot);
+  free(b->p);
+  free(b->arena);
+}
+
+static int batch_grow(void **v, size_t *cap, size_t need, size_t size,
+                      size_t first) {
+  if (need <= *cap)
+    return 0;
+  size_t c = *cap ? *cap : first;
+  while (c < need)
+    c *= 2;
+  void *p = realloc(*v, c * size);
+  if (!p)
+    return -1;
+  *v = p;
+  *cap = c;
   return 0;
 }
 
-static int cmp_bentry(const void *x, const void *y, void *ctx) {
-  const bentry *a = x, *b = y;
+/* Doubles the term table when it is half full. */
+static int batch_rehash(batch *b) {
+  size_t n = b->nslot ? b->nslot * 2 : 1 << 14;
+  uint32_t *s = calloc(n, sizeof *s);
+  if (!s)
+    return -1;
+  for (size_t i = 0; i < b->nt; i++) {
+    size_t h = b->t[i].hash & (n - 1);
+    while (s[h])
+      h = (h + 1) & (n - 1);
+    s[h] = (uint32_t)i + 1;
+  }
+  free(b->slot);
+  b->slot = s;
+  b->nslot = n;
+  return 0;
+}
+
+static int batch_add(void *ctx, const char *term, size_t len,
+                     const uint8_t *val, size_t vlen) {
+  batch *b = ctx;
+  if ((b->nt + 1) * 2 > b->nslot && batch_rehash(b))
+    return b->oom = true, -100 + STORE_ENOMEM;
+  if (batch_grow((void **)&b->p, &b->pcap, b->np + 1, sizeof *b->p, 4096) ||
+      batch_grow((void **)&b->t, &b->tcap, b->nt + 1, sizeof *b->t, 4096) ||
+      batch_grow((void **)&b->arena, &b->acap, b->alen + len + vlen, 1,
+                 1 << 16))
+    return b->oom = true, -100 + STORE_ENOMEM;
+  uint64_t hash = term_hash(term, len);
+  size_t h = hash & (b->nslot - 1);
+  bterm *t = NULL;
+  for (; b->slot[h]; h = (h + 1) & (b->nslot - 1)) {
+    bterm *x = &b->t[b->slot[h] - 1];
+    if (x->hash == hash && x->len == len &&
+        !memcmp(b->arena + x->off, term, len)) {
+      t = x;
+      break;
+    }
+  }
+  uint32_t pi = (uint32_t)b->np++;
+  if (!t) {
+    uint64_t pfx = 0;
+    for (size_t i = 0; i < 8; i++)
+      pfx = pfx << 8 | (i < len ? (uint8_t)term[i] : 0);
+    b->slot[h] = (uint32_t)b->nt + 1;
+    t = &b->t[b->nt++];
+    *t = (bterm){pfx, hash, b->alen, (uint32_t)len, pi, pi};
+    memcpy(b->arena + b->alen, term, len);
+    b->alen += len;
+  } else {
+    b->p[t->tail].next = pi;
+    t->tail = pi;
+  }
+  b->p[pi] = (bpost){b->id, b->alen, (uint32_t)vlen, UINT32_MAX};
+  memcpy(b->arena + b->alen, val, vlen);
+  b->alen += vlen;
+  return 0;
+}
+
+static int cmp_bterm(const void *x, const void *y, void *ctx) {
+  const bterm *a = x, *b = y;
   if (a->pfx != b->pfx)
     return a->pfx < b->pfx ? -1 : 1;
   /* Equal prefixes of terms of at most 8 bytes (no NUL in a term, zero
-   * padding) mean equal terms: most terms are CJK bigrams of 6 bytes, and
-   * the memcmp below reads the arena at random. */
-  if (a->tlen <= 8 && b->tlen <= 8)
-    return a->id < b->id ? -1 : a->id > b->id;
+   * padding) mean equal lengths and bytes; distinct terms never tie. */
   const char *ar = ctx;
-  size_t n = a->tlen < b->tlen ? a->tlen : b->tlen;
+  size_t n = a->len < b->len ? a->len : b->len;
   int c = memcmp(ar + a->off, ar + b->off, n);
   if (c)
     return c;
   /* A shorter term sorts first, like its key (term ‖ 0x00 ‖ id) does. */
-  if (a->tlen != b->tlen)
-    return a->tlen < b->tlen ? -1 : 1;
-  return a->id < b->id ? -1 : a->id > b->id;
+  return a->len < b->len ? -1 : a->len > b->len;
 }
 
-static int cmp_u64(const void *x, const void *y) {
-  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-  return a < b ? -1 : a > b;
+typedef struct id_ix {
+  uint64_t id;
+  size_t i;
+} id_ix;
+
+static int cmp_id_ix(const void *x, const void *y) {
+  const id_ix *a = x, *b = y;
+  return a->id < b->id ? -1 : a->id > b->id;
 }
 
 int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
                  size_t *replaced, kb_diag *d) {
   if (replaced)
     *replaced = 0;
-  uint64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+  id_ix *ids = malloc((n ? n : 1) * sizeof *ids);
   if (!ids)
     return kb_fail(d, KB_ENOMEM, "kb batch: out of memory");
   bool dup = false;
@@ -496,13 +631,13 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
       free(ids);
       return kb_fail(d, KB_EINVAL, "kb batch: article %zu has no id", i);
     }
-    ids[i] = arts[i]->id;
+    ids[i] = (id_ix){arts[i]->id, i};
   }
-  qsort(ids, n, sizeof *ids, cmp_u64);
+  qsort(ids, n, sizeof *ids, cmp_id_ix);
   for (size_t i = 1; i < n; i++)
-    dup |= ids[i] == ids[i - 1];
-  free(ids);
+    dup |= ids[i].id == ids[i - 1].id;
   if (dup) { /* a later copy must see the earlier one: one at a time */
+    free(ids);
     for (size_t i = 0; i < n; i++) {
       bool r;
       int err = kb_put(k, txn, arts[i], &r, d);
@@ -514,17 +649,20 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
     return 0;
   }
   batch b = {0};
+  art_scratch s = {0};
   int64_t docs = 0, toks = 0;
   int err = 0;
-  for (size_t i = 0; i < n && !err; i++) {
-    const kb_article *a = arts[i];
+  /* In id order, so that each term's posting list comes out sorted. */
+  for (size_t x = 0; x < n && !err; x++) {
+    const kb_article *a = arts[ids[x].i];
     kb_article *old = NULL;
     err = store_kb_get(txn, a->id, &old);
     if (err == 0) {
       post_ctx pc = {txn, a->id, true};
       uint32_t len = 0;
-      err = fix_store_err(article_postings(k, old, post_apply_kb, &pc, &len, d),
-                          d, "delete kb postings");
+      err = fix_store_err(
+          article_postings(k, old, post_apply_kb, &pc, &len, &s, d), d,
+          "delete kb postings");
       kb_article_free(old);
       docs--;
       toks -= len;
@@ -539,7 +677,7 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
       break;
     uint32_t len = 0;
     b.id = a->id;
-    err = article_postings(k, a, batch_add, &b, &len, d);
+    err = article_postings(k, a, batch_add, &b, &len, &s, d);
     if (err) {
       err = b.oom ? kb_fail(d, KB_ENOMEM, "kb batch: out of memory") : err;
       break;
@@ -554,14 +692,17 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
     docs++;
     toks += len;
   }
+  free(ids);
+  art_scratch_destroy(&s);
   if (!err) {
-    qsort_r(b.e, b.n, sizeof *b.e, cmp_bentry, b.arena);
+    qsort_r(b.t, b.nt, sizeof *b.t, cmp_bterm, b.arena);
     store_kb_writer *w = NULL;
     err = store_kb_writer_open(txn, &w);
-    for (size_t i = 0; i < b.n && !err; i++) {
-      const bentry *e = &b.e[i];
-      err = store_kb_writer_put(w, b.arena + e->off, e->tlen, e->id,
-                                b.arena + e->off + e->tlen, e->vlen);
+    for (size_t i = 0; i < b.nt && !err; i++) {
+      const bterm *t = &b.t[i];
+      for (uint32_t j = t->head; j != UINT32_MAX && !err; j = b.p[j].next)
+        err = store_kb_writer_put(w, b.arena + t->off, t->len, b.p[j].id,
+                                  b.arena + b.p[j].off, b.p[j].vlen);
     }
     if (!err)
       err = store_kb_writer_flush(w);
@@ -571,8 +712,7 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
   }
   if (!err)
     err = counters_add(txn, docs, toks, d);
-  free(b.e);
-  free(b.arena);
+  batch_destroy(&b);
   return err;
 }
 
@@ -586,8 +726,9 @@ int kb_delete(const kb *k, store_txn *txn, uint64_t id, kb_diag *d) {
     return store_err(d, err, "read kb article");
   post_ctx pc = {txn, id, true};
   uint32_t len = 0;
-  err = fix_store_err(article_postings(k, old, post_apply_kb, &pc, &len, d), d,
-                      "delete kb postings");
+  err =
+      fix_store_err(article_postings(k, old, post_apply_kb, &pc, &len, NULL, d),
+                    d, "delete kb postings");
   kb_article_free(old);
   if (err)
     return err;
