@@ -869,6 +869,25 @@ static void test_zhongbiao_title_repeated_in_text(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A project name that begins with a generic "…中心" ("数据中心机电安装工程")
+ * is not a tendering centre followed by the object: a centre that tenders
+ * has a longer name (a city, an office). */
+static void test_zhongbiao_centre_in_object(void **state) {
+  nlp_rules *r = *state;
+  const char *title = "青禾建设股份有限公司关于中标数据中心机电安装工程的公告";
+  const char *text =
+      "2021年3月1日，青禾建设股份有限公司收到东川市公共资源交易中心发出的《中"
+      "标通知书》，确认公司为“数据中心机电安装工程”的中标单位，中标金额为"
+      "1,200万元。";
+  nlp_result res;
+  assert_int_equal(extract(r, NULL, title, text, &res), 0);
+  const nlp_event *ev = only_event(&res, "中标");
+  expect_arg(ev, "中标标的", "数据中心机电安装工程");
+  expect_arg(ev, "招标方", "东川市公共资源交易中心");
+  expect_verbatim(&res, text, title);
+  nlp_result_destroy(&res);
+}
+
 /* "Pre-IPO轮" names a private round: a financing, not a listing step; a
  * plain IPO plan still is one. */
 static void test_pre_ipo_round_not_listing(void **state) {
@@ -1019,6 +1038,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_owner_far_below),
       cmocka_unit_test(test_zhongbiao_title_repeated_in_text),
       cmocka_unit_test(test_pre_ipo_round_not_listing),
+      cmocka_unit_test(test_zhongbiao_centre_in_object),
       cmocka_unit_test(test_many_hits_grow),
       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_empty_and_limits),
