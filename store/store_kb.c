@@ -154,6 +154,24 @@ static int pitems_add(pitems *it, uint64_t id, const void *val, size_t vlen) {
   return 0;
 }
 
+static uint64_t be_u64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static int pitems_reserve_bytes(pitems *it, size_t n) {
+  if (n <= it->acap)
+    return 0;
+  uint8_t *a = realloc(it->a, n);
+  if (!a)
+    return st_fail(STORE_ENOMEM, "kb postings: out of memory");
+  it->a = a;
+  it->acap = n;
+  return 0;
+}
+
 /* Appends the postings of one chunk value to it. */
 static int chunk_decode(const MDB_val *v, pitems *it) {
   const uint8_t *p = v->mv_data, *end = p + v->mv_size;
@@ -179,9 +197,13 @@ static int chunk_decode(const MDB_val *v, pitems *it) {
   return 0;
 }
 
-/* Writes it->v[0..n) (ids increasing) as chunks of about CHUNK_BYTES. */
-static int chunks_write(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
-                        const pitems *it) {
+/* Writes it->v[0..n) (ids increasing) as chunks of about CHUNK_BYTES.
+ * When hn > 0 the first chunk starts with hn postings already encoded (the
+ * body of a stored chunk after its count, hlen bytes, last id hlast): a
+ * small last chunk is extended without decoding and re-encoding it. */
+static int chunks_write_after(MDB_cursor *cur, const uint8_t *prefix,
+                              size_t plen, const uint8_t *head, size_t hlen,
+                              uint64_t hn, uint64_t hlast, const pitems *it) {
   uint8_t key[STORE_KB_TERM_MAX + 9];
   memcpy(key, prefix, plen);
   uint8_t *buf = NULL;
@@ -189,11 +211,11 @@ static int chunks_write(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
   int err = 0;
   for (size_t i = 0; i < it->n && !err;) {
     /* Take postings while the chunk stays under CHUNK_BYTES (at least one). */
-    size_t j = i, bytes = 10;
-    uint64_t prev = 0;
+    size_t j = i, bytes = 10 + (i == 0 ? hlen : 0);
+    uint64_t prev = i == 0 && hn ? hlast : 0;
     while (j < it->n) {
       size_t add = 20 + it->v[j].vlen;
-      if (j > i && bytes + add > CHUNK_BYTES)
+      if ((j > i || (i == 0 && hn)) && bytes + add > CHUNK_BYTES)
         break;
       bytes += add;
       j++;
@@ -207,7 +229,14 @@ static int chunks_write(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
       buf = nb;
       bcap = bytes;
     }
-    size_t o = store_varint_put(buf, j - i);
+    size_t o;
+    if (i == 0 && hn) {
+      o = store_varint_put(buf, hn + j);
+      memcpy(buf + o, head, hlen);
+      o += hlen;
+    } else {
+      o = store_varint_put(buf, j - i);
+    }
     for (size_t x = i; x < j; x++) {
       o += store_varint_put(buf + o, it->v[x].id - prev);
       prev = it->v[x].id;
@@ -224,6 +253,11 @@ static int chunks_write(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
   }
   free(buf);
   return err;
+}
+
+static int chunks_write(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
+                        const pitems *it) {
+  return chunks_write_after(cur, prefix, plen, NULL, 0, 0, 0, it);
 }
 
 static bool is_term_chunk(const MDB_val *k, const uint8_t *prefix,
@@ -420,14 +454,27 @@ int store_kb_writer_flush(store_kb_writer *w) {
     if (prev < 0) {
       err = prev;
     } else if (prev == 1 && v.mv_size < CHUNK_BYTES / 2) {
-      w->merge.n = w->merge.alen = 0;
-      err = chunk_decode(&v, &w->merge);
-      for (size_t i = 0; i < b->n && !err; i++)
-        err =
-            pitems_add(&w->merge, b->v[i].id, b->a + b->v[i].off, b->v[i].vlen);
-      if (!err)
+      /* Extend the small last chunk: its encoded body is kept as it is
+       * (copied: the delete below moves LMDB's pages), the new postings
+       * follow with deltas from its last id, which its key holds. */
+      const uint8_t *p = v.mv_data;
+      uint64_t hn, hlast = be_u64((const uint8_t *)k.mv_data + w->plen);
+      size_t r = store_varint_get(p, v.mv_size, &hn);
+      if (!r || hn == 0) {
+        err = st_fail(STORE_ECORRUPT, "kb_post: chunk without a posting count");
+      } else {
+        w->merge.alen = 0;
+        err = pitems_reserve_bytes(&w->merge, v.mv_size - r);
+      }
+      if (!err) {
+        memcpy(w->merge.a, p + r, v.mv_size - r);
         err = cursor_del(w->cur);
-      out = &w->merge;
+      }
+      if (!err)
+        err = chunks_write_after(w->cur, w->prefix, w->plen, w->merge.a,
+                                 v.mv_size - r, hn, hlast, b);
+      b->n = b->alen = 0;
+      return err;
     }
     if (!err)
       err = chunks_write(w->cur, w->prefix, w->plen, out);
