@@ -170,6 +170,7 @@ int cmd_extract(int argc, char **argv) {
   size_t cap = 0;
   ssize_t n;
   long lineno = 0;
+  size_t dropped = 0; /* arguments over the per-event cap, all lines */
   while ((n = getline(&line, &cap, in)) >= 0) {
     lineno++;
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -216,6 +217,15 @@ int cmd_extract(int argc, char **argv) {
       ex_print_error(id, msg);
       status = CLI_EXIT_FAIL;
     } else {
+      /* the cap is a rule-writing mistake, not bad input: warn, go on */
+      for (size_t i = 0; i < res.n; i++)
+        if (res.events[i].args_dropped)
+          fprintf(stderr,
+                  "extract: %s: line %ld: warning: event %s: %zu arguments "
+                  "dropped (at most %d per event)\n",
+                  in_name, lineno, res.events[i].type,
+                  res.events[i].args_dropped, NLP_MAX_ARGS);
+      dropped += res.args_dropped;
       json_t *o = json_object();
       json_object_set(o, "id", id ? id : json_null());
       json_object_set_new(o, "event_list", ex_events_json(&res, with_norm));
@@ -229,6 +239,11 @@ int cmd_extract(int argc, char **argv) {
     json_decref(doc);
   }
   free(line);
+  if (dropped)
+    fprintf(stderr,
+            "extract: %s: warning: %zu arguments dropped in all over the "
+            "cap of %d per event\n",
+            in_name, dropped, NLP_MAX_ARGS);
   if (in != stdin)
     fclose(in);
   nlp_dict_free(dict);

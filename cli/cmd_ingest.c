@@ -221,6 +221,11 @@ int cmd_ingest(int argc, char **argv) {
             rep.files_ok, rep.files_failed, rep.files_skipped, rep.docs_new,
             rep.docs_duplicate, rep.events, rep.enterprises, rep.persons,
             rep.edges, rep.rms, rep.records_rejected, (long)(time(NULL) - t0));
+  if (rep.args_dropped)
+    fprintf(stderr,
+            "oppgraph ingest: warning: %zu event arguments dropped in all "
+            "over the cap of %d per event\n",
+            rep.args_dropped, NLP_MAX_ARGS);
 
   if (derive) {
     graph_report grep;

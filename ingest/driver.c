@@ -179,6 +179,23 @@ int ingest_document(store_txn *txn, const ingest_config *cfg,
       ingest_errf(err, errlen, "extraction: %s", nlp_strerror(nrc));
       rc = INGEST_ENLP;
     } else {
+      /* the per-event cap is a rule-writing mistake: warn, keep the rest */
+      for (size_t i = 0; i < res.n; i++) {
+        if (!res.events[i].args_dropped)
+          continue;
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "warning: event %s: %zu arguments dropped (at most %d per "
+                 "event)",
+                 res.events[i].type, res.events[i].args_dropped, NLP_MAX_ARGS);
+        ingest_diag(cfg,
+                    doc->external_id ? doc->external_id
+                    : doc->url       ? doc->url
+                                     : "document without id",
+                    msg);
+      }
+      if (rep)
+        rep->args_dropped += res.args_dropped;
       size_t n = 0, ne = 0;
       rc = store_events(txn, &res, d.id, doc->published, &n, &ne);
       if (rc)

@@ -206,6 +206,7 @@ typedef struct ingest_report {
   size_t enterprises; /* enterprises written (new or updated) */
   size_t persons, edges, rms;
   size_t records_rejected; /* registry records refused (bad credit code …) */
+  size_t args_dropped; /* event arguments over NLP_MAX_ARGS (each warned) */
 } ingest_report;
 
 /* Ingests files and folders (recursively, in byte order of their paths;

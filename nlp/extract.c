@@ -34,7 +34,7 @@
 
 #include "nlp/rules_internal.h"
 
-#define EX_MAX_ARGS 24      /* roles per event (the schema has at most 9) */
+#define EX_MAX_ARGS NLP_MAX_ARGS /* roles per event (the schema has ≤ 9) */
 #define EX_MAX_HITS 4096    /* trigger hits examined per document */
 #define EX_MAX_EVENTS 256   /* events per document before merging */
 /* First sizes of the hit and event arrays, doubled up to the maxima: most
@@ -84,6 +84,7 @@ typedef struct ex_event {
   double conf;
   ex_arg a[EX_MAX_ARGS];
   int na;
+  int dropped;  /* arguments refused because a[] was full */
   int dead;     /* merged into another event */
   int headline; /* told in the title (also after taking a body position) */
 } ex_event;
@@ -303,9 +304,18 @@ static int ex_has_role(const ex_event *ev, const char *role) {
   return 0;
 }
 
+/* Appends an argument, or counts it as dropped when the event is full: a
+ * silent cap would hide a rule-writing mistake (issue 8, limits). */
+static void ex_push_arg(ex_event *ev, ex_arg a) {
+  if (ev->na < EX_MAX_ARGS)
+    ev->a[ev->na++] = a;
+  else
+    ev->dropped++;
+}
+
 static void ex_add_arg(ex_event *ev, const char *role, ex_span s, int norm) {
-  if (ev->na < EX_MAX_ARGS && !ex_has_role(ev, role))
-    ev->a[ev->na++] = (ex_arg){role, s, NULL, norm};
+  if (!ex_has_role(ev, role))
+    ex_push_arg(ev, (ex_arg){role, s, NULL, norm});
 }
 
 /* ---- document context ----------------------------------------------------- */
@@ -502,10 +512,10 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
           ex_add_arg(ev, ru->gmap[g].role, (ex_span){b, e, h->s.title},
                      ru->gmap[g].norm);
       }
-      for (size_t k = 0; k < ru->nsets && ev->na < EX_MAX_ARGS; k++)
+      for (size_t k = 0; k < ru->nsets; k++)
         if (!ex_has_role(ev, ru->sets[k].role))
-          ev->a[ev->na++] =
-              (ex_arg){ru->sets[k].role, {0, 0, 0}, ru->sets[k].value, 0};
+          ex_push_arg(ev, (ex_arg){ru->sets[k].role, {0, 0, 0},
+                                   ru->sets[k].value, 0});
       return 1;
     }
     if (ov[0] > h->s.b)
@@ -585,9 +595,8 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
   const nlp_rules *r = d->r;
   for (size_t i = 0; i < r->nfills; i++) {
     const nlp_fill *f = &r->fills[i];
-    if (f->type != ev->type || ex_has_role(ev, f->role) ||
-        ev->na >= EX_MAX_ARGS)
-      continue;
+    if (f->type != ev->type || ex_has_role(ev, f->role))
+      continue; /* a full event still searches: what it finds is counted */
     ex_span s;
     int ok = 0;
     switch (f->scope) {
@@ -653,7 +662,7 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
     if (ok && f->many && f->scope != NLP_SCOPE_SUBJECT) {
       /* every item of the list in the sentence where the first one is */
       const ex_fcache *c = ex_fill_matches(d, f, (size_t)ex_seg_of(d, s));
-      for (int k = 0; k < c->n && ev->na < EX_MAX_ARGS; k++) {
+      for (int k = 0; k < c->n; k++) {
         ex_span m = c->m[k];
         int dup = m.title == ev->trig.title && m.b < ev->trig.e &&
                   ev->trig.b < m.e; /* overlaps the trigger */
@@ -661,7 +670,7 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
           dup = ev->a[j].role == f->role && !ev->a[j].constval &&
                 ex_span_eq(d, ev->a[j].s, m);
         if (!dup)
-          ev->a[ev->na++] = (ex_arg){f->role, m, NULL, f->norm};
+          ex_push_arg(ev, (ex_arg){f->role, m, NULL, f->norm});
       }
     } else if (ok) {
       ex_add_arg(ev, f->role, s, f->norm);
@@ -735,13 +744,14 @@ static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
         a->a[k++] = a->a[j];
     a->na = k;
   }
-  for (int i = 0; i < b->na && a->na < EX_MAX_ARGS; i++) {
+  a->dropped += b->dropped;
+  for (int i = 0; i < b->na; i++) {
     int j;
     for (j = 0; j < a->na; j++)
       if (a->a[j].role == b->a[i].role && ex_arg_eq(d, &a->a[j], &b->a[i]))
         break;
     if (j == a->na)
-      a->a[a->na++] = b->a[i];
+      ex_push_arg(a, b->a[i]);
   }
   if (b->conf > a->conf)
     a->conf = b->conf;
@@ -845,6 +855,8 @@ static int ex_emit(ex_doc *d, nlp_result *out) {
     oe->trig_begin = ev->trig.b;
     oe->trig_end = ev->trig.e;
     oe->confidence = ev->conf;
+    oe->args_dropped = (size_t)ev->dropped;
+    out->args_dropped += oe->args_dropped;
     oe->args = ex_alloc(out, (ev->na ? ev->na : 1) * sizeof *oe->args);
     if (!oe->trigger || !oe->args)
       return NLP_ENOMEM;

@@ -171,12 +171,19 @@ typedef struct nlp_event {
   nlp_arg *args;
   size_t nargs;
   double confidence;
+  /* Arguments found but not kept because the event already had
+   * NLP_MAX_ARGS (a rule-writing mistake: the schema has at most 9 roles);
+   * callers warn about it. */
+  size_t args_dropped;
 } nlp_event;
+
+#define NLP_MAX_ARGS 24 /* arguments kept per event */
 
 typedef struct nlp_result {
   nlp_event *events;
   size_t n;
   void *priv; /* storage; released by nlp_result_destroy */
+  size_t args_dropped; /* sum of the events' args_dropped */
 } nlp_result;
 
 typedef struct nlp_extract_opts {

@@ -911,6 +911,56 @@ static void test_pre_ipo_round_not_listing(void **state) {
 
 /* More trigger hits and events than the first sizes of the extractor's
  * arrays (they grow): 600 awards, each with its own object. */
+/* The cap of NLP_MAX_ARGS arguments per event is not silent: the roles an
+ * event could not keep are counted on the event and the result (captured,
+ * constant and filled roles alike), and nothing is counted under the cap. */
+static void test_argument_cap_counted(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-argcap-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char p1[256];
+  snprintf(p1, sizeof p1, "%s/wide.rules", dir);
+  char *s = malloc(16384), *p = s;
+  for (int i = 0; i < 26; i++)
+    p += sprintf(p, "group g%d = 角色%d\n", i, i);
+  /* rule narrow: 24 roles exactly; rule wide: 26 captured + 2 constants,
+   * and a fill that finds a 29th */
+  p += sprintf(p, "rule narrow\ntype 质押\ntrigger 窄\npattern (?<trig>窄)");
+  for (int i = 0; i < 24; i++)
+    p += sprintf(p, "(?<g%d>%c)", i, 'a' + i);
+  p += sprintf(p, "\nrule wide\ntype 中标\ntrigger 宽\npattern (?<trig>宽)");
+  for (int i = 0; i < 26; i++)
+    p += sprintf(p, "(?<g%d>%c)", i, 'a' + i);
+  p += sprintf(p, "\nset 常量0 = 值\nset 常量1 = 值\n"
+                  "fill 中标 中标日期 sentence (?<v>\\d+日)\n");
+  write_file(p1, s);
+  free(s);
+  nlp_rules *r = NULL;
+  diag_log log = {{0}, 0};
+  int rc = nlp_rules_load_dir(dir, collect, &log, &r);
+  if (rc)
+    fprintf(stderr, "%s", log.text);
+  assert_int_equal(rc, 0);
+  nlp_result res;
+  assert_int_equal(
+      extract(r, NULL, NULL, "窄abcdefghijklmnopqrstuvwx。", &res), 0);
+  const nlp_event *ev = only_event(&res, "质押");
+  assert_int_equal(ev->nargs, NLP_MAX_ARGS);
+  assert_int_equal(ev->args_dropped, 0);
+  assert_int_equal(res.args_dropped, 0);
+  nlp_result_destroy(&res);
+  assert_int_equal(
+      extract(r, NULL, NULL, "宽abcdefghijklmnopqrstuvwxyz3日。", &res), 0);
+  ev = only_event(&res, "中标");
+  assert_int_equal(ev->nargs, NLP_MAX_ARGS);
+  assert_int_equal(ev->args_dropped, 26 + 2 + 1 - NLP_MAX_ARGS);
+  assert_int_equal(res.args_dropped, 26 + 2 + 1 - NLP_MAX_ARGS);
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+  unlink(p1);
+  rmdir(dir);
+}
+
 static void test_many_hits_grow(void **state) {
   nlp_rules *r = *state;
   size_t cap = 600 * 64, len = 0;
@@ -1004,6 +1054,7 @@ int main(void) {
       cmocka_unit_test(test_missing_dir_is_eio),
       cmocka_unit_test(test_rule_tail_shapes),
       cmocka_unit_test(test_need_option),
+      cmocka_unit_test(test_argument_cap_counted),
       cmocka_unit_test(test_zhongbiao),
       cmocka_unit_test(test_zhiya),
       cmocka_unit_test(test_shougou),
