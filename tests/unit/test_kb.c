@@ -457,6 +457,74 @@ static void test_bulk_no_sync(void **state) {
   fx_close(&f);
 }
 
+/* Bulk batches one after the other: each batch's articles out of id order
+ * (the batch indexes them in id order so that a term's list comes out
+ * sorted), the second batch extending the term's small last chunk (its
+ * encoded body copied, new deltas from the id in its key).  Every posting
+ * must read back in id order with its own tf / title tf and increasing
+ * positions: a wrong delta or a lost grouping of repeated tokens shows. */
+static void test_bulk_batches_values(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  kb_diag d;
+  /* id -> times 保函 occurs in the body (the title has it once). */
+  static const uint64_t ids[2][3] = {{20, 5, 11}, {40, 33, 21}};
+  char bodies[2][3][128];
+  kb_article arts[3], *ptr[3];
+  for (size_t b = 0; b < 2; b++) {
+    for (size_t i = 0; i < 3; i++) {
+      kb_article a = OPPGRAPH__V1__KB_ARTICLE__INIT;
+      a.id = ids[b][i];
+      a.title = "保函 流程";
+      bodies[b][i][0] = 0;
+      for (uint64_t r = 0; r < ids[b][i] % 4 + 1; r++)
+        strcat(bodies[b][i], "保证金 保函 比例 ");
+      a.body = bodies[b][i];
+      arts[i] = a;
+      ptr[i] = &arts[i];
+    }
+    store_txn *txn;
+    assert_int_equal(store_begin(f.st, true, &txn), 0);
+    assert_int_equal(kb_put_batch(f.k, txn, ptr, 3, NULL, &d), 0);
+    assert_int_equal(store_commit(txn), 0);
+  }
+  store_txn *txn;
+  assert_int_equal(store_begin(f.st, false, &txn), 0);
+  store_kb_cursor *c;
+  assert_int_equal(store_kb_post_open(txn, "保函", strlen("保函"), &c), 0);
+  static const uint64_t want[] = {5, 11, 20, 21, 33, 40};
+  uint64_t id;
+  const void *val;
+  size_t vlen, n = 0;
+  while (store_kb_post_next(c, &id, &val, &vlen) == 0) {
+    assert_true(n < 6);
+    assert_int_equal(id, want[n]);
+    const uint8_t *v = val;
+    uint64_t doclen = 0, tft = 0, tf = 0, pos = 0, delta = 0;
+    size_t o = store_varint_get(v, vlen, &doclen);
+    assert_true(o > 0);
+    o += store_varint_get(v + o, vlen - o, &tft);
+    o += store_varint_get(v + o, vlen - o, &tf);
+    assert_int_equal(tft, 1);
+    assert_int_equal(tf, 1 + id % 4 + 1);
+    for (uint64_t i = 0; i < tf; i++) {
+      size_t r = store_varint_get(v + o, vlen - o, &delta);
+      assert_true(r > 0);
+      assert_true(i == 0 || delta > 0);
+      pos += delta;
+      assert_true(pos < doclen);
+      o += r;
+    }
+    assert_int_equal(o, vlen);
+    n++;
+  }
+  assert_int_equal(n, 6);
+  store_kb_post_close(c);
+  store_abort(txn);
+  fx_close(&f);
+}
+
 /* Postings are kept in chunks of ~2 KB per term (store_kb.c): many postings
  * of one term, put one at a time in a scrambled order, written through the
  * bulk writer above and among stored ids, replaced and deleted, must read
@@ -759,6 +827,7 @@ int main(void) {
       cmocka_unit_test(test_filters_paging_snippet_synonyms),
       cmocka_unit_test(test_update_delete),
       cmocka_unit_test(test_bulk_no_sync),
+      cmocka_unit_test(test_bulk_batches_values),
       cmocka_unit_test(test_posting_chunks),
       cmocka_unit_test(test_synonym_inside_long_form),
       cmocka_unit_test(test_candidates_pigeonhole),
