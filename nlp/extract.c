@@ -101,6 +101,13 @@ typedef struct ex_fcache {
   ex_span m[EX_FC_MATCHES];
 } ex_fcache;
 
+/* Which characters occur in a sentence, as 256 bits indexed by the low 8
+ * bits of the code point (ex_cmask_add); done says it has been made. */
+typedef struct ex_cmask {
+  uint64_t m[4];
+  int done;
+} ex_cmask;
+
 typedef struct ex_hit {
   size_t w; /* trigger word index */
   ex_span s;
@@ -115,6 +122,7 @@ typedef struct ex_doc {
   const char *pub;
   ex_span *segs;
   size_t nsegs;
+  ex_cmask *cmask; /* per sentence, made on the first need check (or NULL) */
   int subject_done, has_subject;
   ex_span subject;
   /* document-wide fill searches already made: the shared code, and the
@@ -261,12 +269,60 @@ static size_t ex_back(const char *s, size_t off) {
 /* Whether s[0..n) contains one of the words of a "need=" option (always
  * true without one): memmem over a sentence is far cheaper than a pattern
  * that must be tried from every position of it. */
-static int ex_has_need(const char *need, const char *s, size_t n) {
-  if (!need)
-    return 1;
+static int ex_has_need_memmem(const char *need, const char *s, size_t n) {
   for (const char *w = need; *w; w += strlen(w) + 1)
     if (memmem(s, n, w, strlen(w)))
       return 1;
+  return 0;
+}
+
+/* Adds the characters of s[0..n) to m: the bit of a character is the low 8
+ * bits of its code point, which for UTF-8 are the low 2 bits of the byte
+ * before its last and the low 6 of its last (an ASCII byte is its own; for
+ * a 2-byte character the lead byte's low 2 bits are code-point bits too). */
+static void ex_cmask_add(uint64_t m[4], const unsigned char *s, size_t n) {
+  /* s is valid UTF-8 (checked on entry) and holds whole characters, so the
+   * lead byte says where the last byte is: one step per character. */
+  size_t i = 0;
+  while (i < n) {
+    unsigned b = s[i], bit;
+    size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    if (i + len > n)
+      break;
+    bit = len == 1 ? b : ((s[i + len - 2] & 3u) << 6) | (s[i + len - 1] & 63u);
+    m[bit >> 6] |= (uint64_t)1 << (bit & 63);
+    i += len;
+  }
+}
+
+/* ex_has_need on a part of sentence si: a word with a character that the
+ * sentence lacks cannot occur, and most need checks end there with a few
+ * bit tests instead of a memmem per word over the sentence. */
+static int ex_has_need(ex_doc *d, size_t si, const char *need, const char *s,
+                       size_t n) {
+  if (!need)
+    return 1;
+  if (!d->cmask) {
+    d->cmask = calloc(d->nsegs ? d->nsegs : 1, sizeof *d->cmask);
+    if (!d->cmask) /* out of memory: the plain search is still right */
+      return ex_has_need_memmem(need, s, n);
+  }
+  ex_cmask *c = &d->cmask[si];
+  if (!c->done) {
+    ex_span sg = d->segs[si];
+    ex_cmask_add(c->m, (const unsigned char *)ex_src(d, sg.title) + sg.b,
+                 sg.e - sg.b);
+    c->done = 1;
+  }
+  for (const char *w = need; *w;) {
+    size_t wl = strlen(w);
+    uint64_t wm[4] = {0, 0, 0, 0};
+    ex_cmask_add(wm, (const unsigned char *)w, wl);
+    if (!(wm[0] & ~c->m[0]) && !(wm[1] & ~c->m[1]) && !(wm[2] & ~c->m[2]) &&
+        !(wm[3] & ~c->m[3]) && memmem(s, n, w, wl))
+      return 1;
+    w += wl + 1;
+  }
   return 0;
 }
 
@@ -353,7 +409,7 @@ static void ex_find_subject(ex_doc *d) {
                       ? ex_back(src, sg.b + EX_SUBJECT_SCAN)
                       : sg.e;
       size_t b, e;
-      if (ex_has_need(r->subjects[p].need, src + sg.b, to - sg.b) &&
+      if (ex_has_need(d, si, r->subjects[p].need, src + sg.b, to - sg.b) &&
           ex_match(d, r->subjects[p].re, src, to, sg.b) > 0 &&
           ex_group(d, r->subjects[p].vgroup, &b, &e)) {
         d->subject = (ex_span){b, e, sg.title};
@@ -469,7 +525,8 @@ static int ex_in_reposted_title(const ex_doc *d, ex_span s) {
  * match covers the hit. */
 static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
                        ex_event *ev) {
-  ex_span sg = d->segs[ex_seg_of(d, h->s)];
+  size_t si = (size_t)ex_seg_of(d, h->s);
+  ex_span sg = d->segs[si];
   const char *src = ex_src(d, h->s.title);
   size_t from = sg.b, to = sg.e;
   size_t reach = (size_t)ru->reach < EX_WINDOW_BEFORE ? (size_t)ru->reach
@@ -481,7 +538,7 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
   /* A match covering the hit has its trigger overlapping the hit, so its
    * tail matches from a start in [from, hit end): without such a tail
    * match, trying the whole pattern from every start is wasted. */
-  if (!ex_has_need(ru->need, src + from, to - from) ||
+  if (!ex_has_need(d, si, ru->need, src + from, to - from) ||
       (ru->tail &&
        ex_match_upto(d, ru->tail, src, to, from, h->s.e - 1) <= 0))
     return 0;
@@ -503,7 +560,7 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
       memset(ev, 0, sizeof *ev);
       ev->type = ru->type;
       ev->trig = ru->trig_group ? (ex_span){tb, te, h->s.title} : h->s;
-      ev->seg = ex_seg_of(d, h->s);
+      ev->seg = (int)si;
       ev->headline = h->s.title || ex_in_reposted_title(d, h->s);
       ev->conf = ru->confidence;
       for (size_t g = 0; g < ru->ngmap; g++) {
@@ -543,7 +600,7 @@ static const ex_fcache *ex_fill_matches(ex_doc *d, const nlp_fill *f,
   const char *src = ex_src(d, sg.title);
   size_t to = sg.e - sg.b > EX_SEG_SCAN ? ex_back(src, sg.b + EX_SEG_SCAN)
                                         : sg.e;
-  if (!ex_has_need(f->need, src + sg.b, to - sg.b))
+  if (!ex_has_need(d, si, f->need, src + sg.b, to - sg.b))
     return c;
   size_t start = sg.b;
   while (c->n < EX_FC_MATCHES && start < to &&
@@ -996,6 +1053,7 @@ int nlp_extract(const nlp_rules *rules, const nlp_dict *dict, const char *text,
   free(d.fc);
   free(d.fckey);
   free(d.segs);
+  free(d.cmask);
   free(d.hits);
   free(d.ev);
   return rc;

@@ -961,6 +961,47 @@ static void test_argument_cap_counted(void **state) {
   rmdir(dir);
 }
 
+/* need words of 1- to 4-byte characters are found whatever the sentence
+ * holds around them, and are not "found" in a sentence that has only
+ * characters sharing their low code-point bits (the check goes through a
+ * per-sentence character mask before memmem). */
+static void test_need_word_widths(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-rules-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char p1[256];
+  snprintf(p1, sizeof p1, "%s/w.rules", dir);
+  write_file(p1, "rule r\n"
+                 "type 中标\n"
+                 "trigger 中标\n"
+                 "pattern (?<trig>中标)\n"
+                 "fill 中标 中标金额 sentence need=x元|é元|𝟘元|丙元 "
+                 "(?<v>\\d+(?:x|é|𝟘|丙)元)\n");
+  nlp_rules *r = NULL;
+  diag_log log = {{0}, 0};
+  int rc = nlp_rules_load_dir(dir, collect, &log, &r);
+  if (rc)
+    fprintf(stderr, "%s", log.text);
+  assert_int_equal(rc, 0);
+  /* 丙 U+4E19 and ę U+0119: same bit in the mask; ę元 is no need word */
+  const char *texts[] = {"甲中标5x元", "甲中标5é元", "甲中标5𝟘元",
+                         "甲中标5丙元", "丙中标5ę元", "é𝟘中标x元5丙"};
+  const char *amt[] = {"5x元", "5é元", "5𝟘元", "5丙元", NULL, NULL};
+  for (size_t i = 0; i < 6; i++) {
+    nlp_result res;
+    assert_int_equal(extract(r, NULL, NULL, texts[i], &res), 0);
+    const nlp_event *ev = only_event(&res, "中标");
+    if (amt[i])
+      expect_arg(ev, "中标金额", amt[i]);
+    else
+      assert_null(find_arg(ev, "中标金额"));
+    nlp_result_destroy(&res);
+  }
+  nlp_rules_free(r);
+  unlink(p1);
+  rmdir(dir);
+}
+
 static void test_many_hits_grow(void **state) {
   nlp_rules *r = *state;
   size_t cap = 600 * 64, len = 0;
@@ -1054,6 +1095,7 @@ int main(void) {
       cmocka_unit_test(test_missing_dir_is_eio),
       cmocka_unit_test(test_rule_tail_shapes),
       cmocka_unit_test(test_need_option),
+      cmocka_unit_test(test_need_word_widths),
       cmocka_unit_test(test_argument_cap_counted),
       cmocka_unit_test(test_zhongbiao),
       cmocka_unit_test(test_zhiya),
