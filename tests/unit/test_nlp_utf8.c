@@ -24,6 +24,19 @@ static void invalid_at(const char *s, size_t len, size_t want) {
   if (off != want) fail_msg("bad offset %zu, want %zu", off, want);
 }
 
+/* Runs of 3-byte characters are checked in a loop of their own: an error
+ * inside or right after such a run is still found, at the right offset. */
+static void test_invalid_in_cjk_run(void **st) {
+  (void)st;
+  valid("\xe4\xb8\xad\xe6\x96\x87\xed\x9f\xbf\xe4\xb8\xad", 12);
+  invalid_at("\xe4\xb8\xad\xe6\x96\x87\xe4\xb8", 8, 6); /* cut short */
+  invalid_at("\xe4\xb8\xad\xe6\x96\x87\xe4\x41\x80", 9, 6); /* bad 2nd */
+  invalid_at("\xe4\xb8\xad\xe6\x96\x87\xe4\x80\x41", 9, 6); /* bad 3rd */
+  invalid_at("\xe4\xb8\xad\xe6\x96\x87\xed\xa0\x80", 9, 6); /* surrogate */
+  invalid_at("\xe4\xb8\xad\xe6\x96\x87\xbf", 7, 6); /* lone continuation */
+  invalid_at("\xe4\xb8\xad\xef\xbf\xbf\xf8", 7, 6); /* F8 lead */
+}
+
 static void test_valid(void **st) {
   (void)st;
   valid("", 0);
@@ -168,6 +181,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_valid),
       cmocka_unit_test(test_invalid),
+      cmocka_unit_test(test_invalid_in_cjk_run),
       cmocka_unit_test(test_decode_count),
       cmocka_unit_test(test_normalize),
       cmocka_unit_test(test_normalize_invalid),
