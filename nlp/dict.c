@@ -349,6 +349,17 @@ int nlp_dict_scan(const nlp_dict *d, const char *text, size_t len,
   uint32_t st = 0, pw = 0;
   bool have = false;
   for (;;) {
+    /* With no match pending only a state with an output word changes
+     * anything: run the table alone up to the byte that enters one (most
+     * of the text; the general step below then takes that byte). */
+    if (!have && d->dfa)
+      while (i < len) {
+        uint32_t nx = d->dfa[(size_t)st * 256 + s[i]];
+        if (d->node[nx].out)
+          break;
+        st = nx;
+        i++;
+      }
     if (i < len) {
       st = d->dfa ? d->dfa[(size_t)st * 256 + s[i]]
                   : step(d, st, fold_byte(s[i]));
