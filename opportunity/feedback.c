@@ -111,6 +111,10 @@ void opp_config_funnel_warning(const opp_config *cfg, opp_funnel_warning *out) {
 typedef struct fb_rm {
   char *id, *team, *branch;
   bool visible;
+  /* index of this RM's row + 1 (0 = not looked up yet): the key depends on
+   * the RM alone, so each RM's row is searched for once, not per
+   * opportunity */
+  size_t row;
 } fb_rm;
 
 /* row counts only the opportunities of RMs the caller may see (a plain RM
@@ -150,7 +154,9 @@ static int fb_funnel_rm(void *ctx, const Oppgraph__V1__Rm *rm) {
     free(r->branch);
     return STORE_ENOMEM;
   }
-  r->visible = !f->q->visible || f->q->visible(f->q->visible_ctx, r->id, r->team);
+  r->visible =
+      !f->q->visible || f->q->visible(f->q->visible_ctx, r->id, r->team);
+  r->row = 0;
   f->nrms++;
   return 0;
 }
@@ -159,7 +165,7 @@ static int fb_rm_cmp(const void *a, const void *b) {
   return strcmp(((const fb_rm *)a)->id, ((const fb_rm *)b)->id);
 }
 
-static const fb_rm *fb_funnel_find(const fb_funnel *f, const char *id) {
+static fb_rm *fb_funnel_find(const fb_funnel *f, const char *id) {
   if (!f->nrms)
     return NULL;
   fb_rm key = {.id = (char *)id};
@@ -210,12 +216,16 @@ static int fb_funnel_opp(void *ctx, const Oppgraph__V1__Opportunity *o) {
     return 0;
   if (f->q->until && o->created_at >= f->q->until)
     return 0;
-  const fb_rm *rm = fb_funnel_find(f, o->rm_id ? o->rm_id : "");
+  fb_rm *rm = fb_funnel_find(f, o->rm_id ? o->rm_id : "");
   if (!rm)
     return 0; /* unassigned or an RM since removed: nobody's funnel */
-  fb_row *fr = fb_funnel_row(f, fb_key(f, rm));
-  if (!fr)
-    return STORE_ENOMEM;
+  if (!rm->row) {
+    fb_row *r = fb_funnel_row(f, fb_key(f, rm));
+    if (!r)
+      return STORE_ENOMEM;
+    rm->row = (size_t)(r - f->rows) + 1;
+  }
+  fb_row *fr = &f->rows[rm->row - 1];
   bool acc = o->status == OPPGRAPH__V1__OPP_STATUS__OPP_ACCEPTED ||
              o->status == OPPGRAPH__V1__OPP_STATUS__OPP_WON;
   fr->all_pushed++;
