@@ -4,7 +4,9 @@
  * It runs the whole write side of the pipeline on files and folders:
  * ingest_run (registry files, then announcements, each file in its own
  * transaction, events extracted with the rules of the data directory), then
- * graph_rebuild_circles and opp_generate so that the store is ready to serve.
+ * graph_update_circles (incremental: only the part of the guarantee graph the
+ * batch's new edges touch; a full rebuild the first time) and opp_generate so
+ * that the store is ready to serve.
  * A rejected file is reported with its reason and the others go on; the exit
  * status is 1 when any file failed.
  */
@@ -228,8 +230,8 @@ int cmd_ingest(int argc, char **argv) {
             rep.args_dropped, NLP_MAX_ARGS);
 
   if (derive) {
-    graph_report grep;
-    rc = graph_rebuild_circles(st, &grep);
+    graph_update_report grep;
+    rc = graph_update_circles(st, &grep);
     if (rc) {
       fprintf(stderr, "oppgraph ingest: guarantee circles: %s\n",
               graph_strerror(rc));
@@ -244,10 +246,12 @@ int cmd_ingest(int argc, char **argv) {
     }
     if (!quiet)
       fprintf(stderr,
-              "oppgraph ingest: %zu guarantee circles (%zu members); %zu "
+              "oppgraph ingest: %zu guarantee circles (%s: %zu new guarantee "
+              "edges, %zu enterprises searched); %zu "
               "opportunities (%zu new, %zu updated, %zu unchanged, %zu merged "
               "duplicates, %zu flagged)\n",
-              grep.circles, grep.circle_members, orep.opportunities,
+              grep.circles, grep.full ? "full rebuild" : "incremental update",
+              grep.new_edges, grep.searched, orep.opportunities,
               orep.created, orep.updated, orep.unchanged, orep.merged,
               orep.flagged);
   }

@@ -9,8 +9,9 @@
  * table, keeps per-edge attributes (store id, type, amount, ratio) in arrays
  * indexed by igraph edge id, sized once from the store's edge count, and
  * builds the igraph_t in one igraph_create call (igraph is fastest fed in
- * bulk).  Guarantee circles use their own compressed adjacency and Tarjan
- * search rather than an igraph subgraph.  The analyses that concern one edge
+ * bulk).  Guarantee circles build a compressed adjacency of the guarantee
+ * edges and hand it to igraph's strongly-connected-components search in one
+ * igraph_create.  The analyses that concern one edge
  * type (guarantee circles, ownership) filter the edges by type, so a graph
  * loaded with several types serves all of them.
  *
@@ -426,85 +427,96 @@ int graph_gcsr_build(const graph *g, graph_gcsr *c) {
   return 0;
 }
 
-/* Strongly connected components of the guarantee graph by Tarjan's
- * algorithm with an explicit call stack (recursion would overflow on the
- * long guarantee chains of a national graph).  comp[v] is the component of
- * v, GRAPH_NO_COMP for vertices without guarantee edges; *ncomp components;
- * size[k] their sizes.  This replaced igraph_connected_components on a
- * subgraph built with igraph_create: building that subgraph (edge sorting,
- * index vectors) cost more than the search itself. */
+/* Strongly connected components of the guarantee graph, by igraph's
+ * igraph_connected_components (IGRAPH_STRONG).  Only vertices with both an
+ * incoming and an outgoing guarantee can share a component with another
+ * vertex, so igraph gets just those (renumbered densely) and the edges
+ * between them, in one igraph_create: on a national graph most enterprises
+ * sit at the ends of chains, and igraph's per-vertex set-up dominated the
+ * search when it was given every vertex.  The others are components of
+ * their own.  comp[v] is the component of v, GRAPH_NO_COMP for vertices
+ * without enterprise guarantee edges; *ncomp components, numbered densely;
+ * size[k] their sizes.  Runs under the caller's graph_ig_lock. */
 int graph_guarantee_scc(const graph *g, const graph_gcsr *c, uint32_t **comp_out,
-                         uint32_t **size_out, size_t *ncomp) {
+                        uint32_t **size_out, size_t *ncomp) {
   size_t nv = g->nv;
-  uint32_t *idx = calloc(nv + 1, sizeof *idx); /* 0 = not visited */
-  uint32_t *low = malloc((nv + 1) * sizeof *low);
-  uint32_t *it = malloc((nv + 1) * sizeof *it);
   uint32_t *comp = malloc((nv + 1) * sizeof *comp);
-  uint32_t *stk = malloc((nv + 1) * sizeof *stk);
-  uint32_t *call = malloc((nv + 1) * sizeof *call);
-  uint32_t *size = NULL;
-  size_t nsize = 0, capsize = 0;
+  uint32_t *sub = malloc((nv + 1) * sizeof *sub); /* v -> igraph vertex */
+  unsigned char *deg = calloc(nv + 1, 1);         /* 1 = out, 2 = in */
+  uint32_t *renum = NULL, *size = NULL;
+  igraph_vector_int_t ev, memb;
+  igraph_integer_t nc = 0;
+  bool have_ev = false, have_memb = false, have_ig = false;
+  igraph_t ig;
   int rc = 0;
-  if (!idx || !low || !it || !comp || !stk || !call) {
+  if (!comp || !sub || !deg) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
   for (size_t v = 0; v < nv; v++)
-    comp[v] = GRAPH_NO_COMP;
-  uint32_t counter = 0;
-  size_t ns = 0;
-  for (size_t r = 0; r < nv && !rc; r++) {
-    if (idx[r] || c->off[r] == c->off[r + 1])
-      continue;
-    size_t nc = 0;
-    idx[r] = low[r] = ++counter;
-    it[r] = c->off[r];
-    stk[ns++] = (uint32_t)r;
-    call[nc++] = (uint32_t)r;
-    while (nc) {
-      uint32_t v = call[nc - 1];
-      if (it[v] < c->off[v + 1]) {
-        uint32_t w = c->adj[it[v]++];
-        if (!idx[w]) {
-          idx[w] = low[w] = ++counter;
-          it[w] = c->off[w];
-          stk[ns++] = w;
-          call[nc++] = w;
-        } else if (comp[w] == GRAPH_NO_COMP && idx[w] < low[v]) {
-          low[v] = idx[w]; /* w is on the stack */
-        }
-        continue;
-      }
-      nc--;
-      if (low[v] == idx[v]) {
-        if (nsize == capsize) {
-          size_t c2 = capsize ? capsize * 2 : 1024;
-          uint32_t *p = realloc(size, c2 * sizeof *p);
-          if (!p) {
-            rc = GRAPH_ENOMEM;
-            break;
-          }
-          size = p;
-          capsize = c2;
-        }
-        uint32_t k = (uint32_t)nsize++, cnt = 0, w;
-        do {
-          w = stk[--ns];
-          comp[w] = k;
-          cnt++;
-        } while (w != v);
-        size[k] = cnt;
-      }
-      if (nc && low[v] < low[call[nc - 1]])
-        low[call[nc - 1]] = low[v];
+    for (uint32_t k = c->off[v]; k < c->off[v + 1]; k++) {
+      deg[v] |= 1;
+      deg[c->adj[k]] |= 2;
     }
+  size_t ncore = 0, mcore = 0;
+  for (size_t v = 0; v < nv; v++)
+    sub[v] = deg[v] == 3 ? (uint32_t)ncore++ : GRAPH_NO_COMP;
+  for (size_t v = 0; v < nv; v++)
+    for (uint32_t k = c->off[v]; sub[v] != GRAPH_NO_COMP && k < c->off[v + 1]; k++)
+      mcore += sub[c->adj[k]] != GRAPH_NO_COMP;
+  if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * mcore)) ||
+      (have_ev = true, igraph_vector_int_init(&memb, 0))) {
+    rc = GRAPH_ENOMEM;
+    goto done;
   }
+  have_memb = true;
+  for (size_t v = 0, i = 0; v < nv; v++)
+    for (uint32_t k = c->off[v]; sub[v] != GRAPH_NO_COMP && k < c->off[v + 1]; k++)
+      if (sub[c->adj[k]] != GRAPH_NO_COMP) {
+        VECTOR(ev)[2 * i] = (igraph_integer_t)sub[v];
+        VECTOR(ev)[2 * i + 1] = (igraph_integer_t)sub[c->adj[k]];
+        i++;
+      }
+  if (igraph_create(&ig, &ev, (igraph_integer_t)ncore, IGRAPH_DIRECTED) ||
+      (have_ig = true,
+       igraph_connected_components(&ig, &memb, NULL, &nc, IGRAPH_STRONG))) {
+    rc = GRAPH_EIGRAPH;
+    goto done;
+  }
+  renum = malloc(((size_t)nc + 1) * sizeof *renum);
+  size = calloc((size_t)nc + nv - ncore + 1, sizeof *size);
+  if (!renum || !size) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  for (igraph_integer_t k = 0; k < nc; k++)
+    renum[k] = GRAPH_NO_COMP;
+  size_t nsize = 0;
+  for (size_t v = 0; v < nv; v++) {
+    comp[v] = GRAPH_NO_COMP;
+    if (!deg[v])
+      continue;
+    if (sub[v] == GRAPH_NO_COMP) {
+      comp[v] = (uint32_t)nsize++;
+    } else {
+      igraph_integer_t k = VECTOR(memb)[sub[v]];
+      if (renum[k] == GRAPH_NO_COMP)
+        renum[k] = (uint32_t)nsize++;
+      comp[v] = renum[k];
+    }
+    size[comp[v]]++;
+  }
+  *ncomp = nsize;
 done:
-  free(idx);
-  free(low);
-  free(it);
-  free(stk);
-  free(call);
+  if (have_ig)
+    igraph_destroy(&ig);
+  if (have_ev)
+    igraph_vector_int_destroy(&ev);
+  if (have_memb)
+    igraph_vector_int_destroy(&memb);
+  free(sub);
+  free(deg);
+  free(renum);
   if (rc) {
     free(comp);
     free(size);
@@ -512,7 +524,6 @@ done:
   }
   *comp_out = comp;
   *size_out = size;
-  *ncomp = nsize;
   return 0;
 }
 

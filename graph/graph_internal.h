@@ -53,9 +53,9 @@ int graph_gcsr_build(const graph *g, graph_gcsr *c);
 #define GRAPH_NO_COMP UINT32_MAX
 /* Strongly connected components of the guarantee graph (graph.c):
  * comp[v] is v's component, GRAPH_NO_COMP for vertices without enterprise
- * guarantee edges; size[k] the size of component k.  Components are
- * numbered in reverse topological order (an edge between two components
- * goes from the higher number to the lower).  free() both. */
+ * guarantee edges; size[k] the size of component k (igraph's strongly
+ * connected components, numbered densely; no order implied).  free()
+ * both. */
 int graph_guarantee_scc(const graph *g, const graph_gcsr *c, uint32_t **comp,
                         uint32_t **size, size_t *ncomp);
 

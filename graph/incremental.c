@@ -130,7 +130,9 @@ int graph_incr_reset(store_txn *txn, const graph *g) {
     return rc;
   uint32_t *comp = NULL, *size = NULL;
   size_t ncomp = 0;
+  graph_ig_lock(); /* igraph's process-wide state */
   rc = graph_guarantee_scc(g, &cs, &comp, &size, &ncomp);
+  graph_ig_unlock();
   /* Kahn's order of the components: indeg[k] counts edges into k from
    * other components; pos[k] is k's position */
   uint32_t *indeg = rc ? NULL : calloc(ncomp + 1, sizeof *indeg);

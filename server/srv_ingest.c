@@ -4,7 +4,9 @@
  *
  * SubmitDocuments runs under the server's one writer lock: every document of
  * the call goes through ingest_document inside one write transaction (all or
- * none), then opp_generate regenerates opportunities (its own transaction),
+ * none), then graph_update_circles brings the stored guarantee circles up
+ * to date with the new guarantee edges (incremental, its own transaction),
+ * opp_generate regenerates opportunities (its own transaction),
  * then srv_push_sync appends every opportunity that changed to the push log
  * and the streams are woken.  The events of a new document are the event ids
  * the call added: meta "seq.evt" read before and after each document.
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/graph.h"
 #include "ingest/ingest.h"
 #include "kb/kb.h"
 #include "opportunity/opportunity.h"
@@ -200,11 +203,20 @@ SRV_HANDLER(srv_submit_documents) {
   store_abort(w);
   int64_t now = srv_app_now(ctx->app);
   opp_report orep;
+  graph_update_report grep;
   int orc = 0;
+  const char *stage = "updating the guarantee circles";
+  /* circles before opportunities: membership of a circle is a risk flag */
   if (!rc)
+    orc = graph_update_circles(ctx->st, &grep);
+  if (!rc && !orc) {
+    stage = "regenerating opportunities";
     orc = opp_generate(ctx->st, srv_app_opp_cfg(ctx->app), now, &orep);
-  if (!rc && !orc)
+  }
+  if (!rc && !orc) {
+    stage = "updating the push log";
     orc = srv_app_push_sync(ctx->app, &changed, &nchanged);
+  }
   srv_app_writer_unlock(ctx->app);
   if (!rc)
     srv_app_notify(ctx->app);
@@ -220,9 +232,8 @@ SRV_HANDLER(srv_submit_documents) {
                     store_strerror(rc), store_last_error());
   } else if (orc) {
     srv_reply_error(rep, SRV_ST_INTERNAL,
-                    "documents stored but regenerating opportunities failed: "
-                    "%d (%s)",
-                    orc, store_last_error());
+                    "documents stored but %s failed: %d (%s)", stage, orc,
+                    store_last_error());
   } else {
     store_txn *txn = NULL;
     Oppgraph__V1__SubmitResult *res = calloc(nd, sizeof *res);
