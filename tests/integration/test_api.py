@@ -574,6 +574,49 @@ class LimitsTest(unittest.TestCase):
         self.assertTrue(any("server stopped cleanly" in l for l in srv.log()))
 
 
+class SubmitCirclesTest(unittest.TestCase):
+    """Guarantees announced through SubmitDocuments reach the stored guarantee
+    circles at once (graph_update_circles after each call): before, a circle
+    formed by submitted documents stayed invisible to GetGuaranteeCircles
+    until someone rebuilt the circles from the CLI."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = h.tempdir()
+        cls.db = os.path.join(cls.dir, "db")
+        cls.world = h.seed_store(cls.db)
+        h.run(h.STORETOOL, "edges", cls.db, check=True)  # circle 1 -> 2 -> 3 -> 1
+        cls.tok = {rm: h.issue_token(cls.db, rm) for rm in ("admin", "rm_a1")}
+        cls.srv = h.Server(cls.db)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        h.remove_tree(cls.dir)
+        if rc != 0:
+            raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
+
+    def circles_of(self, ent):
+        r = call(self.srv, ENT + "GetGuaranteeCircles", pb.GetGuaranteeCirclesRequest(enterprise_id=ent),
+                 pb.GetGuaranteeCirclesResponse, self.tok["rm_a1"])
+        return [sorted(c.members) for c in r.circles]
+
+    def test_submitted_mutual_guarantee_is_a_circle(self):
+        self.assertEqual(self.circles_of(5), [])
+        self.assertEqual(self.circles_of(2), [[1, 2, 3]])
+        e, f = "上海测试E号实业股份有限公司", "上海测试F号实业股份有限公司"
+        docs = [pb.SubmittedDocument(
+            external_id="guar-%d" % i, title="%s关于对外担保的公告" % a,
+            text="2026年3月5日，%s为%s提供担保，担保金额为人民币5000万元，担保期限为一年。" % (a, b),
+            published="2026-03-05") for i, (a, b) in enumerate(((e, f), (f, e)))]
+        r = call(self.srv, ING + "SubmitDocuments", pb.SubmitDocumentsRequest(documents=docs),
+                 pb.SubmitDocumentsResponse, self.tok["admin"], timeout=60)
+        self.assertEqual([[ev.type for ev in res.events] for res in r.results],
+                         [["对外担保"], ["对外担保"]])
+        self.assertEqual(self.circles_of(5), [[5, 6]])
+        self.assertEqual(self.circles_of(2), [[1, 2, 3]])
+
+
 class ExternalCommitTest(unittest.TestCase):
     """Streams notice commits of other processes (issue 6): a CLI ingest or
     token revoke next to a running server reaches its open streams without
