@@ -574,19 +574,20 @@ class LimitsTest(unittest.TestCase):
         self.assertTrue(any("server stopped cleanly" in l for l in srv.log()))
 
 
-class SubmitCirclesTest(unittest.TestCase):
-    """Guarantees announced through SubmitDocuments reach the stored guarantee
-    circles at once (graph_update_circles after each call): before, a circle
-    formed by submitted documents stayed invisible to GetGuaranteeCircles
-    until someone rebuilt the circles from the CLI."""
+class SeededServer(unittest.TestCase):
+    """A class of tests with its own seeded store and server: tokens for
+    RMS, and the guarantee/ownership edges of `storetool edges` when EDGES."""
+    RMS = ("admin",)
+    EDGES = False
 
     @classmethod
     def setUpClass(cls):
         cls.dir = h.tempdir()
         cls.db = os.path.join(cls.dir, "db")
         cls.world = h.seed_store(cls.db)
-        h.run(h.STORETOOL, "edges", cls.db, check=True)  # circle 1 -> 2 -> 3 -> 1
-        cls.tok = {rm: h.issue_token(cls.db, rm) for rm in ("admin", "rm_a1")}
+        if cls.EDGES:
+            h.run(h.STORETOOL, "edges", cls.db, check=True)  # circle 1 -> 2 -> 3 -> 1
+        cls.tok = {rm: h.issue_token(cls.db, rm) for rm in cls.RMS}
         cls.srv = h.Server(cls.db)
 
     @classmethod
@@ -595,6 +596,16 @@ class SubmitCirclesTest(unittest.TestCase):
         h.remove_tree(cls.dir)
         if rc != 0:
             raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
+
+
+class SubmitCirclesTest(SeededServer):
+    """Guarantees announced through SubmitDocuments reach the stored guarantee
+    circles at once (graph_update_circles after each call): before, a circle
+    formed by submitted documents stayed invisible to GetGuaranteeCircles
+    until someone rebuilt the circles from the CLI."""
+
+    RMS = ("admin", "rm_a1")
+    EDGES = True
 
     def circles_of(self, ent):
         r = call(self.srv, ENT + "GetGuaranteeCircles", pb.GetGuaranteeCirclesRequest(enterprise_id=ent),
@@ -617,26 +628,13 @@ class SubmitCirclesTest(unittest.TestCase):
         self.assertEqual(self.circles_of(2), [[1, 2, 3]])
 
 
-class ExternalCommitTest(unittest.TestCase):
+class ExternalCommitTest(SeededServer):
     """Streams notice commits of other processes (issue 6): a CLI ingest or
     token revoke next to a running server reaches its open streams without
     any write of the server itself.  Own store and server: the ingest
     regenerates opportunities, which would change ApiTest's world."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = h.tempdir()
-        cls.db = os.path.join(cls.dir, "db")
-        cls.world = h.seed_store(cls.db)
-        cls.tok = {rm: h.issue_token(cls.db, rm) for rm in ("admin", "rm_b1")}
-        cls.srv = h.Server(cls.db)
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        h.remove_tree(cls.dir)
-        if rc != 0:
-            raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
+    RMS = ("admin", "rm_b1")
 
     def test_cli_ingest_reaches_open_stream(self):
         ok, why = h.ingest_available()
