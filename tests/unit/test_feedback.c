@@ -28,32 +28,8 @@
 #define ST_WON OPPGRAPH__V1__OPP_STATUS__OPP_WON
 #define ST_NEW OPPGRAPH__V1__OPP_STATUS__OPP_NEW
 
-static char g_dir[64];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-                    struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(p);
-}
-
-static int setup(void **state) {
-  strcpy(g_dir, "/tmp/test_feedback.XXXXXX");
-  if (!mkdtemp(g_dir))
-    return -1;
-  store *st = NULL;
-  if (store_open(g_dir, NULL, &st))
-    return -1;
-  *state = st;
-  return 0;
-}
-
-static int teardown(void **state) {
-  store_close(*state);
-  nftw(g_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-  return 0;
-}
+#define TMPSTORE_PREFIX "/tmp/test_feedback.XXXXXX"
+#include "tests/unit/tmpstore.h"
 
 static void put_rm(store_txn *t, const char *id, const char *team,
                    const char *branch) {

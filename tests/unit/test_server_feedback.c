@@ -21,32 +21,8 @@
 #include "server/server.h"
 #include "store/store.h"
 
-static char g_dir[64];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-                    struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(p);
-}
-
-static int setup(void **state) {
-  strcpy(g_dir, "/tmp/test_srvfb.XXXXXX");
-  if (!mkdtemp(g_dir))
-    return -1;
-  store *st = NULL;
-  if (store_open(g_dir, NULL, &st))
-    return -1;
-  *state = st;
-  return 0;
-}
-
-static int teardown(void **state) {
-  store_close(*state);
-  nftw(g_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-  return 0;
-}
+#define TMPSTORE_PREFIX "/tmp/test_srvfb.XXXXXX"
+#include "tests/unit/tmpstore.h"
 
 static void test_push_log_order_resume_and_abort(void **state) {
   store *st = *state;
