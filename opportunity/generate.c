@@ -910,6 +910,9 @@ static int find_relation(gen *g, const Oppgraph__V1__Enterprise *en,
       {false, OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING, "股东"},
       {false, OPPGRAPH__V1__EDGE_TYPE__SUPPLY, "供应商"},
       {true, OPPGRAPH__V1__EDGE_TYPE__SUPPLY, "下游客户"},
+      /* fund flows (payer -> payee, from bank extracts via import-edges) */
+      {false, OPPGRAPH__V1__EDGE_TYPE__FUND_FLOW, "资金往来对手方(付款方)"},
+      {true, OPPGRAPH__V1__EDGE_TYPE__FUND_FLOW, "资金往来对手方(收款方)"},
   };
   for (size_t i = 0; i < sizeof order / sizeof order[0] && !rel->found; i++) {
     rel_ctx c = {g, en->id, rel, order[i].what, 0};

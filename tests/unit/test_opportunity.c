@@ -649,6 +649,29 @@ static void test_supplier_of_client_goes_to_its_rm(void **state) {
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
 }
 
+static void test_fund_flow_counterparty_goes_to_client_rm(void **state) {
+  fx *f = *state;
+  /* the Hangzhou client of RM001 pays the Beijing prospect (a fund-flow
+   * edge from a bank extract): the prospect's bid goes to RM001 */
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, true, &txn), 0);
+  Oppgraph__V1__Edge e = OPPGRAPH__V1__EDGE__INIT;
+  e.type = OPPGRAPH__V1__EDGE_TYPE__FUND_FLOW;
+  e.src = f->client;
+  e.dst = f->prospect_bj;
+  assert_int_equal(store_edge_put(txn, &e), 0);
+  assert_int_equal(store_commit(txn), 0);
+  bid(f, f->prospect_bj, "北京丙能源", "120000000", "2024-03-05");
+  opp_report rep;
+  generate(f, &rep);
+  Oppgraph__V1__Opportunity *o = opp_of(f, f->prospect_bj, NULL);
+  assert_non_null(o);
+  assert_string_equal(o->rm_id, "RM001");
+  assert_non_null(strstr(o->explanation, "资金往来对手方(收款方)"));
+  assert_float_equal(o->parts->probability, 0.4, 1e-9);
+  oppgraph__v1__opportunity__free_unpacked(o, NULL);
+}
+
 static void test_intra_group_acquisition_dropped(void **state) {
   fx *f = *state;
   /* the Shenzhen prospect holds 60% of circ_a, which holds 70% of circ_b:
@@ -1467,6 +1490,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_risk_demotes_events_stay_above_tags,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_supplier_of_client_goes_to_its_rm,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fund_flow_counterparty_goes_to_client_rm,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_same_group_as_client, setup,
                                       teardown),
