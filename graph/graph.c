@@ -427,40 +427,100 @@ int graph_gcsr_build(const graph *g, graph_gcsr *c) {
   return 0;
 }
 
+/* Vertices that cannot share a strongly connected component with another
+ * vertex: those without an incoming or without an outgoing guarantee, and,
+ * once these are set aside, those left without one in turn (the ends of
+ * guarantee chains, peeled back until only vertices on or between cycles
+ * remain).  keep[v] = 1 for the survivors, which are all igraph needs to
+ * see; deg[v] bit 1/2 = v has any outgoing/incoming guarantee edge. */
+static int graph_scc_core(const graph_gcsr *c, size_t nv, unsigned char *deg,
+                          unsigned char *keep) {
+  size_t m = c->off[nv];
+  uint32_t *in = calloc(nv + 1, sizeof *in), *out = malloc((nv + 1) * sizeof *out);
+  uint32_t *roff = calloc(nv + 2, sizeof *roff), *radj = malloc((m + 1) * sizeof *radj);
+  uint32_t *queue = malloc((nv + 1) * sizeof *queue);
+  int rc = 0;
+  if (!in || !out || !roff || !radj || !queue) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  for (size_t v = 0; v < nv; v++) {
+    out[v] = c->off[v + 1] - c->off[v];
+    for (uint32_t k = c->off[v]; k < c->off[v + 1]; k++) {
+      in[c->adj[k]]++;
+      roff[c->adj[k] + 2]++;
+    }
+  }
+  for (size_t v = 0; v < nv; v++)
+    roff[v + 2] += roff[v + 1];
+  for (size_t v = 0; v < nv; v++)
+    for (uint32_t k = c->off[v]; k < c->off[v + 1]; k++)
+      radj[roff[c->adj[k] + 1]++] = (uint32_t)v;
+  /* now roff[v] .. roff[v+1] are v's predecessors */
+  size_t qh = 0, qt = 0;
+  for (size_t v = 0; v < nv; v++) {
+    deg[v] = (unsigned char)((out[v] ? 1 : 0) | (in[v] ? 2 : 0));
+    keep[v] = deg[v] == 3;
+    if (!keep[v])
+      queue[qt++] = (uint32_t)v;
+  }
+  while (qh < qt) {
+    uint32_t v = queue[qh++];
+    for (uint32_t k = c->off[v]; k < c->off[v + 1]; k++) {
+      uint32_t w = c->adj[k];
+      if (keep[w] && --in[w] == 0) {
+        keep[w] = 0;
+        queue[qt++] = w;
+      }
+    }
+    for (uint32_t k = roff[v]; k < roff[v + 1]; k++) {
+      uint32_t u = radj[k];
+      if (keep[u] && --out[u] == 0) {
+        keep[u] = 0;
+        queue[qt++] = u;
+      }
+    }
+  }
+done:
+  free(in);
+  free(out);
+  free(roff);
+  free(radj);
+  free(queue);
+  return rc;
+}
+
 /* Strongly connected components of the guarantee graph, by igraph's
- * igraph_connected_components (IGRAPH_STRONG).  Only vertices with both an
- * incoming and an outgoing guarantee can share a component with another
- * vertex, so igraph gets just those (renumbered densely) and the edges
- * between them, in one igraph_create: on a national graph most enterprises
- * sit at the ends of chains, and igraph's per-vertex set-up dominated the
- * search when it was given every vertex.  The others are components of
- * their own.  comp[v] is the component of v, GRAPH_NO_COMP for vertices
- * without enterprise guarantee edges; *ncomp components, numbered densely;
- * size[k] their sizes.  Runs under the caller's graph_ig_lock. */
+ * igraph_connected_components (IGRAPH_STRONG).  igraph gets only the core
+ * graph_scc_core leaves (renumbered densely) and the edges inside it, in
+ * one igraph_create: on a national graph most enterprises sit on guarantee
+ * chains, and igraph's edge indexing of every vertex dominated the search
+ * when it was given all of them.  Every other vertex is a component of its
+ * own.  comp[v] is the component of v, GRAPH_NO_COMP for vertices without
+ * enterprise guarantee edges; *ncomp components, numbered densely; size[k]
+ * their sizes.  Runs under the caller's graph_ig_lock. */
 int graph_guarantee_scc(const graph *g, const graph_gcsr *c, uint32_t **comp_out,
                         uint32_t **size_out, size_t *ncomp) {
   size_t nv = g->nv;
   uint32_t *comp = malloc((nv + 1) * sizeof *comp);
   uint32_t *sub = malloc((nv + 1) * sizeof *sub); /* v -> igraph vertex */
   unsigned char *deg = calloc(nv + 1, 1);         /* 1 = out, 2 = in */
+  unsigned char *keep = calloc(nv + 1, 1);
   uint32_t *renum = NULL, *size = NULL;
   igraph_vector_int_t ev, memb;
   igraph_integer_t nc = 0;
   bool have_ev = false, have_memb = false, have_ig = false;
   igraph_t ig;
   int rc = 0;
-  if (!comp || !sub || !deg) {
+  if (!comp || !sub || !deg || !keep) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
-  for (size_t v = 0; v < nv; v++)
-    for (uint32_t k = c->off[v]; k < c->off[v + 1]; k++) {
-      deg[v] |= 1;
-      deg[c->adj[k]] |= 2;
-    }
+  if ((rc = graph_scc_core(c, nv, deg, keep)))
+    goto done;
   size_t ncore = 0, mcore = 0;
   for (size_t v = 0; v < nv; v++)
-    sub[v] = deg[v] == 3 ? (uint32_t)ncore++ : GRAPH_NO_COMP;
+    sub[v] = keep[v] ? (uint32_t)ncore++ : GRAPH_NO_COMP;
   for (size_t v = 0; v < nv; v++)
     for (uint32_t k = c->off[v]; sub[v] != GRAPH_NO_COMP && k < c->off[v + 1]; k++)
       mcore += sub[c->adj[k]] != GRAPH_NO_COMP;
@@ -516,6 +576,7 @@ done:
     igraph_vector_int_destroy(&memb);
   free(sub);
   free(deg);
+  free(keep);
   free(renum);
   if (rc) {
     free(comp);
