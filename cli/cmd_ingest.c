@@ -244,16 +244,22 @@ int cmd_ingest(int argc, char **argv) {
               opp_strerror(rc), store_last_error());
       goto close;
     }
-    if (!quiet)
+    if (!quiet) {
+      char how[96];
+      if (grep.full)
+        snprintf(how, sizeof how, "full rebuild");
+      else
+        snprintf(how, sizeof how,
+                 "updated for %zu new guarantee edges, %zu enterprises "
+                 "searched",
+                 grep.new_edges, grep.searched);
       fprintf(stderr,
-              "oppgraph ingest: %zu guarantee circles (%s: %zu new guarantee "
-              "edges, %zu enterprises searched); %zu "
-              "opportunities (%zu new, %zu updated, %zu unchanged, %zu merged "
-              "duplicates, %zu flagged)\n",
-              grep.circles, grep.full ? "full rebuild" : "incremental update",
-              grep.new_edges, grep.searched, orep.opportunities,
-              orep.created, orep.updated, orep.unchanged, orep.merged,
-              orep.flagged);
+              "oppgraph ingest: %zu guarantee circles (%s); %zu event "
+              "opportunities (%zu merged duplicates, %zu flagged) and %zu "
+              "tag-marketing lines: %zu new, %zu updated, %zu unchanged\n",
+              grep.circles, how, orep.opportunities, orep.merged, orep.flagged,
+              orep.tagged, orep.created, orep.updated, orep.unchanged);
+    }
   }
   status = files_failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 close:
