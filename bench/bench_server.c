@@ -212,49 +212,6 @@ static double bench_pct(const bench_run *r, double p) {
   return r->lat[i];
 }
 
-static int bench_seed(store *st, char *code_out) {
-  store_txn *txn;
-  if (store_begin(st, true, &txn))
-    return -1;
-  Oppgraph__V1__Rm rm = OPPGRAPH__V1__RM__INIT;
-  rm.id = "bench_rm";
-  rm.team = "T";
-  if (store_rm_put(txn, &rm))
-    return -1;
-  char name[64], code[32], key[32], *products[] = {"履约保函", "流动资金贷款"};
-  uint64_t ids[BENCH_ENTS];
-  for (int i = 0; i < BENCH_ENTS; i++) {
-    Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
-    snprintf(name, sizeof name, "基准测试%04d有限公司", i);
-    snprintf(code, sizeof code, "91310000BENCH%05d", i);
-    e.name = name;
-    e.credit_code = code;
-    if (store_ent_put(txn, &e))
-      return -1;
-    ids[i] = e.id;
-    if (i == BENCH_ENTS / 2)
-      strcpy(code_out, code);
-  }
-  for (int i = 0; i < BENCH_OPPS; i++) {
-    Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
-    snprintf(key, sizeof key, "bench:%d", i);
-    snprintf(name, sizeof name, "基准测试%04d有限公司", i % BENCH_ENTS);
-    o.enterprise_id = ids[i % BENCH_ENTS];
-    o.enterprise_name = name;
-    o.type = "中标";
-    o.products = products;
-    o.n_products = 2;
-    o.score = (double)((i * 7919) % 1000) / 10.0;
-    o.explanation =
-        "基准测试公司中标某市政项目，金额 1.2 亿元，建议跟进履约保函";
-    o.dedup_key = key;
-    o.rm_id = "bench_rm";
-    if (store_opp_put(txn, &o))
-      return -1;
-  }
-  return store_commit(txn) ? -1 : 0;
-}
-
 /* The server process: opens the store the parent built and serves it until
  * SIGTERM.  Its per-call log goes to /dev/null (a terminal is slow). */
 static pid_t bench_spawn_server(const char *dir, const char *listen) {
@@ -500,7 +457,8 @@ int main(int argc, char **argv) {
     return 1;
   store *st;
   store_options so = {.map_size = 1u << 30};
-  if (store_open(dir, &so, &st) || bench_seed(st, code)) {
+  if (store_open(dir, &so, &st) || bench_seed_world(st, "bench_rm", NULL, "基准", "BENCH",
+                              BENCH_ENTS, BENCH_OPPS, code)) {
     fprintf(stderr, "bench_server: cannot build the store in %s\n", dir);
     return 1;
   }

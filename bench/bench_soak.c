@@ -94,54 +94,6 @@ static gpr_timespec soak_in(double secs) {
                                            GPR_TIMESPAN));
 }
 
-static int soak_seed(store *st, char *code_out) {
-  store_txn *txn;
-  if (store_begin(st, true, &txn))
-    return -1;
-  Oppgraph__V1__Rm rm = OPPGRAPH__V1__RM__INIT;
-  rm.id = "soak_rm";
-  rm.team = "T";
-  if (store_rm_put(txn, &rm))
-    return -1;
-  Oppgraph__V1__Rm adm = OPPGRAPH__V1__RM__INIT;
-  adm.id = "soak_admin";
-  adm.team = "T";
-  adm.role = OPPGRAPH__V1__ROLE__ROLE_ADMIN;
-  if (store_rm_put(txn, &adm))
-    return -1;
-  char name[64], code[32], key[32], *products[] = {"履约保函", "流动资金贷款"};
-  static uint64_t ids[SOAK_ENTS];
-  for (int i = 0; i < SOAK_ENTS; i++) {
-    Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
-    snprintf(name, sizeof name, "耐久测试%04d有限公司", i);
-    snprintf(code, sizeof code, "91310000SOAK%06d", i);
-    e.name = name;
-    e.credit_code = code;
-    if (store_ent_put(txn, &e))
-      return -1;
-    ids[i] = e.id;
-    if (i == SOAK_ENTS / 2)
-      strcpy(code_out, code);
-  }
-  for (int i = 0; i < SOAK_OPPS; i++) {
-    Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
-    snprintf(key, sizeof key, "soak:%d", i);
-    snprintf(name, sizeof name, "耐久测试%04d有限公司", i % SOAK_ENTS);
-    o.enterprise_id = ids[i % SOAK_ENTS];
-    o.enterprise_name = name;
-    o.type = "中标";
-    o.products = products;
-    o.n_products = 2;
-    o.score = (double)((i * 7919) % 1000) / 10.0;
-    o.explanation = "耐久测试公司中标某市政项目，金额 1.2 亿元，建议跟进履约保函";
-    o.dedup_key = key;
-    o.rm_id = "soak_rm";
-    if (store_opp_put(txn, &o))
-      return -1;
-  }
-  return store_commit(txn) ? -1 : 0;
-}
-
 /* ---- unary load --------------------------------------------------------- */
 
 static int soak_pick(soak *s) {
@@ -414,7 +366,8 @@ int main(int argc, char **argv) {
     return 1;
   store *st;
   store_options so = {.map_size = 1u << 30};
-  if (store_open(dir, &so, &st) || soak_seed(st, code)) {
+  if (store_open(dir, &so, &st) || bench_seed_world(st, "soak_rm", "soak_admin", "耐久", "SOAK", SOAK_ENTS,
+                              SOAK_OPPS, code)) {
     fprintf(stderr, "bench_soak: cannot build the store in %s\n", dir);
     return 1;
   }

@@ -177,3 +177,68 @@ double bench_cpu_seconds(pid_t pid) {
     return -1;
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
+
+int bench_seed_world(store *st, const char *rm, const char *admin,
+                     const char *word, const char *code, int ents, int opps,
+                     char *code_out) {
+  store_txn *txn;
+  uint64_t *ids = calloc((size_t)ents + 1, sizeof *ids);
+  if (!ids || store_begin(st, true, &txn)) {
+    free(ids);
+    return -1;
+  }
+  int rc = -1;
+  Oppgraph__V1__Rm r = OPPGRAPH__V1__RM__INIT;
+  r.id = (char *)rm;
+  r.team = "T";
+  if (store_rm_put(txn, &r))
+    goto out;
+  if (admin) {
+    Oppgraph__V1__Rm a = OPPGRAPH__V1__RM__INIT;
+    a.id = (char *)admin;
+    a.team = "T";
+    a.role = OPPGRAPH__V1__ROLE__ROLE_ADMIN;
+    if (store_rm_put(txn, &a))
+      goto out;
+  }
+  char name[96], cc[64], key[48], expl[160];
+  char *products[] = {"履约保函", "流动资金贷款"};
+  int width = 10 - (int)strnlen(code, 9); /* 8 + strlen(code) + width = 18 */
+  for (int i = 0; i < ents; i++) {
+    Oppgraph__V1__Enterprise e = OPPGRAPH__V1__ENTERPRISE__INIT;
+    snprintf(name, sizeof name, "%s测试%04d有限公司", word, i);
+    if (snprintf(cc, sizeof cc, "91310000%s%0*d", code, width, i) >= 32)
+      goto out; /* a credit code, 18 characters */
+    e.name = name;
+    e.credit_code = cc;
+    if (store_ent_put(txn, &e))
+      goto out;
+    ids[i] = e.id;
+    if (i == ents / 2)
+      strcpy(code_out, cc);
+  }
+  snprintf(expl, sizeof expl,
+           "%s测试公司中标某市政项目，金额 1.2 亿元，建议跟进履约保函", word);
+  for (int i = 0; i < opps; i++) {
+    Oppgraph__V1__Opportunity o = OPPGRAPH__V1__OPPORTUNITY__INIT;
+    snprintf(key, sizeof key, "%s:%d", rm, i);
+    snprintf(name, sizeof name, "%s测试%04d有限公司", word, i % ents);
+    o.enterprise_id = ids[i % ents];
+    o.enterprise_name = name;
+    o.type = "中标";
+    o.products = products;
+    o.n_products = 2;
+    o.score = (double)((i * 7919) % 1000) / 10.0;
+    o.explanation = expl;
+    o.dedup_key = key;
+    o.rm_id = (char *)rm;
+    if (store_opp_put(txn, &o))
+      goto out;
+  }
+  rc = store_commit(txn) ? -1 : 0;
+  txn = NULL;
+out:
+  store_abort(txn);
+  free(ids);
+  return rc;
+}

@@ -1,8 +1,9 @@
 /*
  * bench_grpc.h — the gRPC C-core client pieces the server benchmarks share
  * (bench_server.c, bench_soak.c): one unary call driven on a completion
- * queue, one unary call waited for, a free loopback port, and /proc figures
- * of the server process.  Linked into every bench program (Makefile).
+ * queue, one unary call waited for, a free loopback port, /proc figures
+ * of the server process, and the small world both serve (bench_seed_world).
+ * Linked into every bench program (Makefile).
  */
 #ifndef OPPGRAPH_BENCH_GRPC_H
 #define OPPGRAPH_BENCH_GRPC_H
@@ -13,6 +14,8 @@
 #include <time.h>
 
 #include <grpc/grpc.h>
+
+#include "store/store.h"
 
 /* One unary call in flight: request, response, status, start time. */
 typedef struct bench_unary {
@@ -50,5 +53,15 @@ long bench_status_kb(pid_t pid, const char *key);
 /* User + system CPU seconds of process pid so far (/proc/PID/stat), -1 on
  * failure: the server's own work, whatever else the machine runs. */
 double bench_cpu_seconds(pid_t pid);
+
+/* The world the server benchmarks serve, in one write transaction: RM
+ * `rm` (and `admin`, an admin, unless NULL), `ents` enterprises named
+ * "<word>测试%04d有限公司" with 18-character credit codes "91310000<code>…",
+ * and `opps` 中标 opportunities of `rm` spread over them with scores
+ * 0–99.9.  code_out (32 bytes) gets the middle enterprise's credit code.
+ * 0 ok, -1 on a store error. */
+int bench_seed_world(store *st, const char *rm, const char *admin,
+                     const char *word, const char *code, int ents, int opps,
+                     char *code_out);
 
 #endif
