@@ -9,9 +9,11 @@
  * table, keeps per-edge attributes (store id, type, amount, ratio) in arrays
  * indexed by igraph edge id, sized once from the store's edge count, and
  * builds the igraph_t in one igraph_create call (igraph is fastest fed in
- * bulk).  Guarantee circles build a compressed adjacency of the guarantee
- * edges and hand it to igraph's strongly-connected-components search in one
- * igraph_create.  The analyses that concern one edge
+ * bulk).  It then builds the guarantee core: a compressed adjacency of the
+ * enterprise guarantee edges, peeled of chain ends (no incoming or no
+ * outgoing guarantee left), made a second igraph_t, so that guarantee
+ * circles are igraph's strongly-connected-components search on it and a
+ * listing, with no edge indexing per query.  The analyses that concern one edge
  * type (guarantee circles, ownership) filter the edges by type, so a graph
  * loaded with several types serves all of them.
  *
@@ -220,6 +222,11 @@ static void graph_free_unlocked(graph *g) {
     return;
   if (g->ig_ok)
     igraph_destroy(&g->ig);
+  if (g->core_ok)
+    igraph_destroy(&g->core);
+  free(g->core_v);
+  free(g->core_e);
+  free(g->gdeg);
   free(g->node_id);
   free(g->node_kind);
   free(g->e_id);
@@ -255,6 +262,8 @@ static int ig_build(igraph_t *ig, size_t n, const uint32_t *src,
   igraph_vector_int_destroy(&ev);
   return rc;
 }
+
+static int graph_core_build(graph *g);
 
 int graph_load(store_txn *txn, const Oppgraph__V1__EdgeType *types,
                size_t ntypes, graph **out) {
@@ -311,14 +320,15 @@ static int graph_load_at_unlocked(store_txn *txn,
     else if (src < 0)
       rc = GRAPH_ESTORE;
   }
+  if (!rc && !(rc = ig_build(&g->ig, g->nv, g->e_src, g->e_dst, NULL, g->ne)))
+    g->ig_ok = true;
   if (!rc)
-    rc = ig_build(&g->ig, g->nv, g->e_src, g->e_dst, NULL, g->ne);
+    rc = graph_core_build(g);
   if (rc) {
-    graph_free(g);
+    graph_free_unlocked(g);
     return rc;
   }
   g->expired = c.expired;
-  g->ig_ok = true;
   *out = g;
   return 0;
 }
@@ -399,6 +409,7 @@ void graph_circles_free(Oppgraph__V1__GuaranteeCircle **c, size_t n) {
 void graph_gcsr_free(graph_gcsr *c) {
   free(c->off);
   free(c->adj);
+  free(c->eid);
 }
 
 int graph_gcsr_build(const graph *g, graph_gcsr *c) {
@@ -410,7 +421,8 @@ int graph_gcsr_build(const graph *g, graph_gcsr *c) {
       n++;
     }
   c->adj = malloc((n ? n : 1) * sizeof *c->adj);
-  if (!c->off || !c->adj || n >= UINT32_MAX) {
+  c->eid = malloc((n ? n : 1) * sizeof *c->eid);
+  if (!c->off || !c->adj || !c->eid || n >= UINT32_MAX || g->ne >= UINT32_MAX) {
     graph_gcsr_free(c);
     return GRAPH_ENOMEM;
   }
@@ -421,8 +433,11 @@ int graph_gcsr_build(const graph *g, graph_gcsr *c) {
   for (size_t v = g->nv; v-- > 0;)
     c->off[v + 1] = c->off[v];
   for (size_t e = 0; e < g->ne; e++)
-    if (is_ent_guarantee(g, e))
-      c->adj[c->off[g->e_src[e] + 1]++] = g->e_dst[e];
+    if (is_ent_guarantee(g, e)) {
+      uint32_t k = c->off[g->e_src[e] + 1]++;
+      c->adj[k] = g->e_dst[e];
+      c->eid[k] = (uint32_t)e;
+    }
   c->off[0] = 0;
   return 0;
 }
@@ -490,76 +505,117 @@ done:
   return rc;
 }
 
-/* Strongly connected components of the guarantee graph, by igraph's
- * igraph_connected_components (IGRAPH_STRONG).  igraph gets only the core
- * graph_scc_core leaves (renumbered densely) and the edges inside it, in
- * one igraph_create: on a national graph most enterprises sit on guarantee
- * chains, and igraph's edge indexing of every vertex dominated the search
- * when it was given all of them.  Every other vertex is a component of its
- * own.  comp[v] is the component of v, GRAPH_NO_COMP for vertices without
- * enterprise guarantee edges; *ncomp components, numbered densely; size[k]
- * their sizes.  Runs under the caller's graph_ig_lock. */
-int graph_guarantee_scc(const graph *g, const graph_gcsr *c, uint32_t **comp_out,
-                        uint32_t **size_out, size_t *ncomp) {
+/* Builds g's guarantee core (graph_internal.h) at load time: graph_scc_core
+ * leaves the vertices that can share a strongly connected component, and
+ * they and the guarantee edges between them become one igraph graph
+ * (renumbered densely).  Every guarantee circle lies inside it, so queries
+ * never index the whole guarantee graph again.  Runs under graph_ig_lock. */
+static int graph_core_build(graph *g) {
+  graph_gcsr cs;
+  int rc = graph_gcsr_build(g, &cs);
+  if (rc)
+    return rc;
   size_t nv = g->nv;
-  uint32_t *comp = malloc((nv + 1) * sizeof *comp);
-  uint32_t *sub = malloc((nv + 1) * sizeof *sub); /* v -> igraph vertex */
-  unsigned char *deg = calloc(nv + 1, 1);         /* 1 = out, 2 = in */
+  uint8_t *deg = calloc(nv + 1, 1); /* 1 = out, 2 = in */
   unsigned char *keep = calloc(nv + 1, 1);
-  uint32_t *renum = NULL, *size = NULL;
-  igraph_vector_int_t ev, memb;
-  igraph_integer_t nc = 0;
-  bool have_ev = false, have_memb = false, have_ig = false;
-  igraph_t ig;
-  int rc = 0;
-  if (!comp || !sub || !deg || !keep) {
+  uint32_t *sub = malloc((nv + 1) * sizeof *sub); /* v -> core vertex */
+  igraph_vector_int_t ev;
+  bool have_ev = false;
+  if (!deg || !keep || !sub) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
-  if ((rc = graph_scc_core(c, nv, deg, keep)))
+  if ((rc = graph_scc_core(&cs, nv, deg, keep)))
     goto done;
   size_t ncore = 0, mcore = 0;
   for (size_t v = 0; v < nv; v++)
     sub[v] = keep[v] ? (uint32_t)ncore++ : GRAPH_NO_COMP;
   for (size_t v = 0; v < nv; v++)
-    for (uint32_t k = c->off[v]; sub[v] != GRAPH_NO_COMP && k < c->off[v + 1]; k++)
-      mcore += sub[c->adj[k]] != GRAPH_NO_COMP;
-  if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * mcore)) ||
-      (have_ev = true, igraph_vector_int_init(&memb, 0))) {
+    for (uint32_t k = cs.off[v]; sub[v] != GRAPH_NO_COMP && k < cs.off[v + 1]; k++)
+      mcore += sub[cs.adj[k]] != GRAPH_NO_COMP;
+  g->core_v = malloc((ncore + 1) * sizeof *g->core_v);
+  g->core_e = malloc((mcore + 1) * sizeof *g->core_e);
+  if (!g->core_v || !g->core_e ||
+      igraph_vector_int_init(&ev, (igraph_integer_t)(2 * mcore))) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  have_ev = true;
+  for (size_t v = 0; v < nv; v++)
+    if (sub[v] != GRAPH_NO_COMP)
+      g->core_v[sub[v]] = (uint32_t)v;
+  for (size_t v = 0, i = 0; v < nv; v++)
+    for (uint32_t k = cs.off[v]; sub[v] != GRAPH_NO_COMP && k < cs.off[v + 1]; k++)
+      if (sub[cs.adj[k]] != GRAPH_NO_COMP) {
+        VECTOR(ev)[2 * i] = (igraph_integer_t)sub[v];
+        VECTOR(ev)[2 * i + 1] = (igraph_integer_t)sub[cs.adj[k]];
+        g->core_e[i++] = cs.eid[k];
+      }
+  if (igraph_create(&g->core, &ev, (igraph_integer_t)ncore, IGRAPH_DIRECTED)) {
+    rc = GRAPH_EIGRAPH;
+    goto done;
+  }
+  g->core_ok = true;
+  g->ncore = ncore;
+  g->gdeg = deg;
+  deg = NULL;
+done:
+  if (have_ev)
+    igraph_vector_int_destroy(&ev);
+  graph_gcsr_free(&cs);
+  free(deg);
+  free(keep);
+  free(sub);
+  return rc;
+}
+
+/* Strongly connected components of the guarantee graph: igraph's
+ * igraph_connected_components (IGRAPH_STRONG) on the core built at load;
+ * every other vertex with a guarantee edge is a component of its own.
+ * comp[v] is the component of v, GRAPH_NO_COMP for vertices without
+ * enterprise guarantee edges; *ncomp components, numbered densely in
+ * vertex order; size[k] their sizes.  Runs under the caller's
+ * graph_ig_lock. */
+int graph_guarantee_scc(const graph *g, uint32_t **comp_out, uint32_t **size_out,
+                        size_t *ncomp) {
+  size_t nv = g->nv;
+  uint32_t *comp = malloc((nv + 1) * sizeof *comp);
+  uint32_t *renum = NULL, *size = NULL;
+  igraph_vector_int_t memb;
+  igraph_integer_t nc = 0;
+  bool have_memb = false;
+  int rc = 0;
+  if (!comp || igraph_vector_int_init(&memb, 0)) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
   have_memb = true;
-  for (size_t v = 0, i = 0; v < nv; v++)
-    for (uint32_t k = c->off[v]; sub[v] != GRAPH_NO_COMP && k < c->off[v + 1]; k++)
-      if (sub[c->adj[k]] != GRAPH_NO_COMP) {
-        VECTOR(ev)[2 * i] = (igraph_integer_t)sub[v];
-        VECTOR(ev)[2 * i + 1] = (igraph_integer_t)sub[c->adj[k]];
-        i++;
-      }
-  if (igraph_create(&ig, &ev, (igraph_integer_t)ncore, IGRAPH_DIRECTED) ||
-      (have_ig = true,
-       igraph_connected_components(&ig, &memb, NULL, &nc, IGRAPH_STRONG))) {
+  if (!g->core_ok ||
+      igraph_connected_components(&g->core, &memb, NULL, &nc, IGRAPH_STRONG)) {
     rc = GRAPH_EIGRAPH;
     goto done;
   }
   renum = malloc(((size_t)nc + 1) * sizeof *renum);
-  size = calloc((size_t)nc + nv - ncore + 1, sizeof *size);
+  size = calloc((size_t)nc + nv - g->ncore + 1, sizeof *size);
   if (!renum || !size) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
   for (igraph_integer_t k = 0; k < nc; k++)
     renum[k] = GRAPH_NO_COMP;
+  /* core vertices first hold igraph's component, renumbered below */
+  for (size_t v = 0; v < nv; v++)
+    comp[v] = GRAPH_NO_COMP;
+  for (size_t i = 0; i < g->ncore; i++)
+    comp[g->core_v[i]] = (uint32_t)VECTOR(memb)[i];
   size_t nsize = 0;
   for (size_t v = 0; v < nv; v++) {
-    comp[v] = GRAPH_NO_COMP;
-    if (!deg[v])
+    if (!g->gdeg[v])
       continue;
-    if (sub[v] == GRAPH_NO_COMP) {
+    if (comp[v] == GRAPH_NO_COMP) {
       comp[v] = (uint32_t)nsize++;
     } else {
-      igraph_integer_t k = VECTOR(memb)[sub[v]];
+      uint32_t k = comp[v];
       if (renum[k] == GRAPH_NO_COMP)
         renum[k] = (uint32_t)nsize++;
       comp[v] = renum[k];
@@ -568,15 +624,8 @@ int graph_guarantee_scc(const graph *g, const graph_gcsr *c, uint32_t **comp_out
   }
   *ncomp = nsize;
 done:
-  if (have_ig)
-    igraph_destroy(&ig);
-  if (have_ev)
-    igraph_vector_int_destroy(&ev);
   if (have_memb)
     igraph_vector_int_destroy(&memb);
-  free(sub);
-  free(deg);
-  free(keep);
   free(renum);
   if (rc) {
     free(comp);
@@ -588,36 +637,44 @@ done:
   return 0;
 }
 
+/* Every circle lies in the core built at load: igraph's strongly connected
+ * components of it, then members and edges from the core's vertices and
+ * edges only. */
 static int graph_circles_unlocked(const graph *g,
                                   Oppgraph__V1__GuaranteeCircle ***out,
                                   size_t *n) {
   *out = NULL;
   *n = 0;
-  graph_gcsr cs;
-  int rc = graph_gcsr_build(g, &cs);
-  if (rc)
-    return rc;
-  uint32_t *memb = NULL, *csize = NULL;
-  size_t ncomp = 0;
-  rc = graph_guarantee_scc(g, &cs, &memb, &csize, &ncomp);
-  graph_gcsr_free(&cs);
-  if (rc)
-    return rc;
+  if (!g->core_ok)
+    return GRAPH_EIGRAPH;
+  igraph_vector_int_t memb, csize;
+  igraph_integer_t ncomp = 0;
+  if (igraph_vector_int_init(&memb, 0))
+    return GRAPH_ENOMEM;
+  if (igraph_vector_int_init(&csize, 0)) {
+    igraph_vector_int_destroy(&memb);
+    return GRAPH_ENOMEM;
+  }
+  int rc = 0;
   Oppgraph__V1__GuaranteeCircle **circ = NULL;
   size_t *comp_circle = NULL; /* component -> circle index + 1, 0 = none */
-  size_t nc = 0;
-  comp_circle = calloc(ncomp + 1, sizeof *comp_circle);
-  size_t ncirc = 0;
-  for (size_t k = 0; k < ncomp; k++)
-    if (csize[k] > 1)
+  size_t nc = 0, ncirc = 0;
+  if (igraph_connected_components(&g->core, &memb, &csize, &ncomp,
+                                  IGRAPH_STRONG)) {
+    rc = GRAPH_EIGRAPH;
+    goto done;
+  }
+  comp_circle = calloc((size_t)ncomp + 1, sizeof *comp_circle);
+  for (igraph_integer_t k = 0; k < ncomp; k++)
+    if (VECTOR(csize)[k] > 1)
       ncirc++;
   circ = calloc(ncirc + 1, sizeof *circ);
   if (!comp_circle || !circ) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
-  for (size_t k = 0; k < ncomp; k++) {
-    if (csize[k] <= 1)
+  for (igraph_integer_t k = 0; k < ncomp; k++) {
+    if (VECTOR(csize)[k] <= 1)
       continue;
     Oppgraph__V1__GuaranteeCircle *c = malloc(sizeof *c);
     if (!c) {
@@ -627,31 +684,33 @@ static int graph_circles_unlocked(const graph *g,
     oppgraph__v1__guarantee_circle__init(c);
     circ[nc++] = c;
     comp_circle[k] = nc;
-    c->members = malloc((size_t)csize[k] * sizeof *c->members);
+    c->members = malloc((size_t)VECTOR(csize)[k] * sizeof *c->members);
     if (!c->members) {
       rc = GRAPH_ENOMEM;
       goto done;
     }
   }
-#define CIRCLE_OF(v) (memb[v] == GRAPH_NO_COMP ? 0 : comp_circle[memb[v]])
-  for (size_t v = 0; v < g->nv; v++) {
-    size_t ci = CIRCLE_OF(v);
+  for (size_t i = 0; i < g->ncore; i++) {
+    size_t ci = comp_circle[VECTOR(memb)[i]];
     if (ci) {
       Oppgraph__V1__GuaranteeCircle *c = circ[ci - 1];
-      c->members[c->n_members++] = g->node_id[v];
+      c->members[c->n_members++] = g->node_id[g->core_v[i]];
     }
   }
-  /* edge counts first, then fill */
+  /* a circle's edges: core edges inside one component; counts first */
+  size_t mcore = (size_t)igraph_ecount(&g->core);
   size_t *ecount = calloc(nc + 1, sizeof *ecount);
   if (!ecount) {
     rc = GRAPH_ENOMEM;
     goto done;
   }
-  for (size_t e = 0; e < g->ne; e++) {
-    if (!is_ent_guarantee(g, e))
-      continue;
-    size_t ci = CIRCLE_OF(g->e_src[e]);
-    if (ci && ci == CIRCLE_OF(g->e_dst[e]))
+#define CIRCLE_OF_EDGE(i)                                                      \
+  (VECTOR(memb)[IGRAPH_FROM(&g->core, i)] == VECTOR(memb)[IGRAPH_TO(&g->core, i)] \
+       ? comp_circle[VECTOR(memb)[IGRAPH_FROM(&g->core, i)]]                   \
+       : 0)
+  for (size_t i = 0; i < mcore; i++) {
+    size_t ci = CIRCLE_OF_EDGE(i);
+    if (ci)
       ecount[ci - 1]++;
   }
   for (size_t i = 0; i < nc && !rc; i++) {
@@ -662,25 +721,24 @@ static int graph_circles_unlocked(const graph *g,
   free(ecount);
   if (rc)
     goto done;
-  for (size_t e = 0; e < g->ne; e++) {
-    if (!is_ent_guarantee(g, e))
-      continue;
-    size_t ci = CIRCLE_OF(g->e_src[e]);
-    if (!ci || ci != CIRCLE_OF(g->e_dst[e]))
+  for (size_t i = 0; i < mcore; i++) {
+    size_t ci = CIRCLE_OF_EDGE(i);
+    if (!ci)
       continue;
     Oppgraph__V1__GuaranteeCircle *c = circ[ci - 1];
+    size_t e = g->core_e[i];
     c->edge_ids[c->n_edge_ids++] = g->e_id[e];
     c->total_amount += g->e_amount[e];
   }
-#undef CIRCLE_OF
+#undef CIRCLE_OF_EDGE
   for (size_t i = 0; i < nc; i++) {
     qsort(circ[i]->members, circ[i]->n_members, sizeof(uint64_t), cmp_u64);
     qsort(circ[i]->edge_ids, circ[i]->n_edge_ids, sizeof(uint64_t), cmp_u64);
   }
   qsort(circ, nc, sizeof *circ, cmp_circle);
 done:
-  free(memb);
-  free(csize);
+  igraph_vector_int_destroy(&memb);
+  igraph_vector_int_destroy(&csize);
   free(comp_circle);
   if (rc) {
     graph_circles_free(circ, nc);

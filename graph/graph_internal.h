@@ -37,6 +37,18 @@ struct graph {
    * empty slot */
   graph_slot *slot;
   size_t nslot; /* power of two */
+  /* The guarantee core, built once by graph_load (graph_core_build): the
+   * enterprise-to-enterprise guarantee edges left after peeling the ends
+   * of guarantee chains (graph_scc_core), as an igraph graph of its own, so
+   * that a circles query is igraph's component search and the listing, not
+   * igraph_create's edge indexing (which was most of its time).  core
+   * vertex i is vertex core_v[i]; core edge i is edge core_e[i]; gdeg[v]
+   * bit 1/2 = v has an outgoing/incoming enterprise guarantee edge. */
+  igraph_t core;
+  bool core_ok;
+  size_t ncore;
+  uint32_t *core_v, *core_e;
+  uint8_t *gdeg;
 };
 
 /* Compressed out-adjacency of the enterprise-to-enterprise guarantee edges:
@@ -45,6 +57,7 @@ struct graph {
  * the bytes is half the cache misses of the component search. */
 typedef struct graph_gcsr {
   uint32_t *off, *adj;
+  uint32_t *eid; /* eid[k]: the edge of adj[k] */
 } graph_gcsr;
 
 void graph_gcsr_free(graph_gcsr *c);
@@ -54,10 +67,10 @@ int graph_gcsr_build(const graph *g, graph_gcsr *c);
 /* Strongly connected components of the guarantee graph (graph.c):
  * comp[v] is v's component, GRAPH_NO_COMP for vertices without enterprise
  * guarantee edges; size[k] the size of component k (igraph's strongly
- * connected components, numbered densely; no order implied).  free()
- * both. */
-int graph_guarantee_scc(const graph *g, const graph_gcsr *c, uint32_t **comp,
-                        uint32_t **size, size_t *ncomp);
+ * connected components of the core g carries, numbered densely; no order
+ * implied).  free() both. */
+int graph_guarantee_scc(const graph *g, uint32_t **comp, uint32_t **size,
+                        size_t *ncomp);
 
 /* Writes the state graph_update_circles needs after a full rebuild of the
  * circles from g (incremental.c); as_of rebuilds pass NULL g to mark the

@@ -131,7 +131,7 @@ int graph_incr_reset(store_txn *txn, const graph *g) {
   uint32_t *comp = NULL, *size = NULL;
   size_t ncomp = 0;
   graph_ig_lock(); /* igraph's process-wide state */
-  rc = graph_guarantee_scc(g, &cs, &comp, &size, &ncomp);
+  rc = graph_guarantee_scc(g, &comp, &size, &ncomp);
   graph_ig_unlock();
   /* Kahn's order of the components: indeg[k] counts edges into k from
    * other components; pos[k] is k's position */
