@@ -528,6 +528,12 @@ static int ex_in_reposted_title(const ex_doc *d, ex_span s) {
   if (d->tlen >= EX_REPEAT_TITLE_MIN && sg.e - b >= d->tlen &&
       s.e <= b + d->tlen && !memcmp(d->text + b, d->title, d->tlen))
     return 1; /* the title itself, at the start of the line */
+  /* "(原标题：…)" / "（原标题：…）": the copy repeated in brackets below the
+   * body is a headline as well */
+  if (b < sg.e && d->text[b] == '(')
+    b++;
+  else if (sg.e - b >= 3 && !memcmp(d->text + b, "（", 3))
+    b += 3;
   if (sg.e - b < sizeof mark - 1 || memcmp(d->text + b, mark, sizeof mark - 1))
     return 0;
   const char *p = d->text + b, *end = d->text + s.b;
