@@ -126,6 +126,27 @@ static void test_holder_name_has_surname(void **state) {
          "股东增持", "增持方", "欧阳明远");
 }
 
+/* Losses told in report wording: a negative profit after "发布…报告" is the
+ * loss (without its sign) and the report names the period; a Hong Kong
+ * period "截至…止6个月" is taken whole; "亏损程度有所增加" is the change,
+ * and a per-cent change is the loss's only when told after it (not the
+ * revenue's told before). */
+static void test_kuisun_report_wording(void **state) {
+  const char *t1 = "青禾农业2021年上半年亏损85.12万";
+  const char *x1 = "青禾农业（871234）近日发布2021年半年度报告，报告期内公司实现营"
+                   "业收入3,456,789.00元，同比减少12.50%；实现归属于挂牌公司股东"
+                   "的净利润-851,234.56元，较上年同期亏损程度有所增加。";
+  expect(state, t1, x1, "亏损", "净亏损", "851,234.56元");
+  expect(state, t1, x1, "亏损", "财报周期", "2021年半年度");
+  expect(state, t1, x1, "亏损", "亏损变化", "增加");
+  refuse(state, t1, x1, "亏损", "亏损变化", "同比减少12.50%");
+  const char *t2 = "远山控股(01234)中期亏损扩大";
+  const char *x2 = "远山控股(01234)公布，截至2021年6月30日止6个月，该集团收益约1.2亿"
+                   "港元，公司拥有人应占亏损约3456.7万港元，同比增加20.5%。";
+  expect(state, t2, x2, "亏损", "财报周期", "截至2021年6月30日止6个月");
+  expect(state, t2, x2, "亏损", "亏损变化", "同比增加20.5%");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -133,6 +154,7 @@ int main(void) {
   }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_holder_name_has_surname),
+      cmocka_unit_test(test_kuisun_report_wording),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
