@@ -147,6 +147,30 @@ static void test_kuisun_report_wording(void **state) {
   expect(state, t2, x2, "亏损", "亏损变化", "同比增加20.5%");
 }
 
+/* The pledgor after a holder title is a name, not the shares
+ * ("股东股份累计被质押", "控股股东部分股权质押"); a new pledge is dated by
+ * its own term, the running total by its as-of phrase, also when the month
+ * is written with spaces ("截至 2021年 6月底"). */
+static void test_zhiya_pledgor_and_term(void **state) {
+  const char *t1 = "远山科技股份有限公司关于控股股东部分股权质押的公告";
+  const char *x1 = "远山科技股份有限公司于2021年3月2日接到控股股东远山投资集团有限公司"
+                   "的通知，获悉其所持有本公司的部分股份被质押。\n二、股东股份累计被质押"
+                   "的情况\n截至本公告披露日，股东股份累计质押12,345,678股，占公司总股本"
+                   "的5.01%。";
+  refuse(state, t1, x1, "质押", "质押方", "股份");
+  refuse(state, t1, x1, "质押", "质押方", "部分股权");
+  const char *t2 = "远山科技股东周建明质押500万股";
+  const char *x2 = "远山科技股东周建明向青禾证券股份有限公司质押500万股，用于融资。"
+                   "本次质押股数500万股，占其所持股份比例为4.10%，质押日期自2021年3月1日"
+                   "至2023年2月28日，质权人为青禾证券股份有限公司。";
+  expect(state, t2, x2, "质押", "事件时间", "2021年3月1日至2023年2月28日");
+  expect(state, t2, x2, "质押", "质押方", "周建明");
+  const char *t3 = "远山科技：控股股东减持完成";
+  const char *x3 = "截至 2021年 6月底，控股股东周建明累计质押公司股份 1，200万股，占公司总"
+                   "股本的3.46%。";
+  expect(state, t3, x3, "质押", "事件时间", "截至 2021年 6月底");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -155,6 +179,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_holder_name_has_surname),
       cmocka_unit_test(test_kuisun_report_wording),
+      cmocka_unit_test(test_zhiya_pledgor_and_term),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
