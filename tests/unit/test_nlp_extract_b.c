@@ -171,6 +171,23 @@ static void test_zhiya_pledgor_and_term(void **state) {
   expect(state, t3, x3, "质押", "事件时间", "截至 2021年 6月底");
 }
 
+/* The stock's short name is the one the header gives ("证券简称：某某") or
+ * the one a news page annotates with its quote ("某某(8.120,-0.11,-1.34%)"),
+ * not the headline's opening words nor the full name of the title. */
+static void test_stock_short_name(void **state) {
+  const char *t1 = "远山科技6天4板：董事周建明拟减持";
+  const char *x1 = "原标题：远山科技(8.120,-0.11,-1.34%)6天4板：董事周建明拟减持\n"
+                   "远山科技董事周建明计划减持公司股份不超过20万股。";
+  expect(state, t1, x1, "股东减持", "股票简称", "远山科技");
+  const char *t2 = "青禾远山科技股份有限公司关于董事增持公司股份的公告";
+  const char *x2 = "证券代码：600999 证券简称：青禾科技 公告编号：2021-018\n"
+                   "公司董事周建明于2021年3月2日增持公司股份10万股。";
+  expect(state, t2, x2, "股东增持", "股票简称", "青禾科技");
+  const char *t3 = "远山科技业绩颓势难止 上半年亏损3000万元";
+  const char *x3 = "远山科技(8.120,-0.11,-1.34%)发布公告，上半年亏损3000万元。";
+  expect(state, t3, x3, "亏损", "公司名称", "远山科技");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -180,6 +197,7 @@ int main(void) {
       cmocka_unit_test(test_holder_name_has_surname),
       cmocka_unit_test(test_kuisun_report_wording),
       cmocka_unit_test(test_zhiya_pledgor_and_term),
+      cmocka_unit_test(test_stock_short_name),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
