@@ -763,6 +763,32 @@ static int ex_arg_eq(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
   return ex_span_eq(d, a->s, b->s);
 }
 
+/* Whether a names the same thing as b for merging: the same text, or, for a
+ * name (a role without normaliser), one written inside the other — a short
+ * name and the full one ("某某视讯" / "某某某某视讯技术有限公司"), so that the
+ * mentions of one deal under both names make one event.  Two characters at
+ * least, and no digit, so that "3亿元" never stands for "13亿元". */
+static int ex_arg_agree(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
+  if (ex_arg_eq(d, a, b))
+    return 1;
+  if (a->constval || b->constval || a->norm || b->norm)
+    return 0;
+  const ex_arg *in = a, *out = b;
+  if (a->s.e - a->s.b > b->s.e - b->s.b) {
+    in = b;
+    out = a;
+  }
+  size_t n = in->s.e - in->s.b;
+  const char *p = ex_src(d, in->s.title) + in->s.b;
+  if (n < 6)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (p[i] >= '0' && p[i] <= '9')
+      return 0;
+  return memmem(ex_src(d, out->s.title) + out->s.b, out->s.e - out->s.b, p,
+                n) != NULL;
+}
+
 static int ex_same_args(const ex_doc *d, const ex_event *a,
                         const ex_event *b) {
   if (a->na != b->na)
@@ -786,7 +812,7 @@ static int ex_role_subset(const ex_doc *d, const ex_event *x,
       continue;
     int j;
     for (j = 0; j < y->na; j++)
-      if (y->a[j].role == role && ex_arg_eq(d, &x->a[i], &y->a[j]))
+      if (y->a[j].role == role && ex_arg_agree(d, &x->a[i], &y->a[j]))
         break;
     if (j == y->na)
       return 0;
@@ -827,10 +853,13 @@ static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
   for (int i = 0; i < b->na; i++) {
     int j;
     for (j = 0; j < a->na; j++)
-      if (a->a[j].role == b->a[i].role && ex_arg_eq(d, &a->a[j], &b->a[i]))
+      if (a->a[j].role == b->a[i].role && ex_arg_agree(d, &a->a[j], &b->a[i]))
         break;
     if (j == a->na)
       ex_push_arg(a, b->a[i]);
+    else if (!a->a[j].constval &&
+             b->a[i].s.e - b->a[i].s.b > a->a[j].s.e - a->a[j].s.b)
+      a->a[j].s = b->a[i].s; /* the full name rather than the short one */
   }
   if (b->conf > a->conf)
     a->conf = b->conf;

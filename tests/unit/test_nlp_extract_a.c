@@ -102,10 +102,63 @@ static void test_bracketed_reposted_title(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 企业收购 -------------------------------------------------------------- */
+
+/* The full names of a deal told with bracketed short names, funds between
+ * buyer and verb, and a descriptor before the target's name. */
+static void test_shougou_full_names_and_descriptor(void **state) {
+  const char *text =
+      "东川青禾信息系统有限公司（“青禾信息”）以自有资金收购南岭远望视讯技术"
+      "有限公司（“远望视讯”）85%股权，交易对价为2600万元。";
+  nlp_result res;
+  run(state, NULL, text, &res);
+  EXPECT(&res, "企业收购", "收购方", "东川青禾信息系统有限公司");
+  EXPECT(&res, "企业收购", "被收购方", "南岭远望视讯技术有限公司");
+  EXPECT(&res, "企业收购", "收购标的", "85%股权");
+  nlp_result_destroy(&res);
+  text = "青禾文化宣布，以6.5亿元现金收购旅游公司远山碧水100%股权。";
+  run(state, NULL, text, &res);
+  EXPECT(&res, "企业收购", "被收购方", "远山碧水");
+  nlp_result_destroy(&res);
+}
+
+/* "收购控股股东甲持有的乙有限公司100%股权": the company whose shares are
+ * bought is the target, not the holder. */
+static void test_shougou_shares_held_by_another(void **state) {
+  const char *text = "青禾股份拟以1.2亿元收购控股股东东川青禾投资集团有限公司"
+                     "持有的南岭远望小额贷款有限公司100%股权。";
+  nlp_result res;
+  run(state, NULL, text, &res);
+  EXPECT(&res, "企业收购", "被收购方", "南岭远望小额贷款有限公司");
+  assert_false(has(&res, "企业收购", "被收购方", "东川青禾投资集团有限公司"));
+  nlp_result_destroy(&res);
+}
+
+/* One deal told under the short names and then the full ones is one event,
+ * which keeps the full names (a name written inside another agrees with it
+ * when events are merged). */
+static void test_short_and_full_names_merge(void **state) {
+  const char *title = "青禾科技：青禾信息已完成对远望视讯的收购";
+  const char *text =
+      "青禾科技公布，董事会审议通过了全资子公司青禾信息收购远望视讯的85%股权的"
+      "议案。东川青禾信息系统有限公司以自有资金收购南岭远望视讯技术有限公司"
+      "85%股权，交易对价为2600万元。\n"
+      "截至目前，青禾信息已完成对远望视讯的收购。";
+  nlp_result res;
+  run(state, title, text, &res);
+  assert_int_equal(count_type(&res, "企业收购"), 1);
+  EXPECT(&res, "企业收购", "收购方", "东川青禾信息系统有限公司");
+  EXPECT(&res, "企业收购", "被收购方", "南岭远望视讯技术有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
       cmocka_unit_test(test_bracketed_reposted_title),
+      cmocka_unit_test(test_shougou_full_names_and_descriptor),
+      cmocka_unit_test(test_shougou_shares_held_by_another),
+      cmocka_unit_test(test_short_and_full_names_merge),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
