@@ -188,6 +188,27 @@ static void test_stock_short_name(void **state) {
   expect(state, t3, x3, "亏损", "公司名称", "远山科技");
 }
 
+/* Several holders, each opening a clause with the date of his trades, are
+ * several events, each with its own holder, dates and share count. */
+static void test_jianchi_dated_holders(void **state) {
+  const char *t = "远山科技：两名股东减持计划期满";
+  const char *x = "远山科技公布，两名股东的减持计划期限已届满。青禾投资有限公司于2021年"
+                  "1月4日-2021年3月31日累计减持约1234.5万股，减持比例2.50%；周建明于"
+                  "2021年2月1日-2021年2月26日累计减持约345.6万股，减持比例0.70%。";
+  nlp_result res;
+  run(state, t, x, &res);
+  if (count_arg(&res, "股东减持", "减持方", "青禾投资有限公司") != 1 ||
+      count_arg(&res, "股东减持", "减持方", "周建明") != 1 ||
+      count_arg(&res, "股东减持", "交易股票/股份数量", "约1234.5万") != 1 ||
+      count_arg(&res, "股东减持", "交易股票/股份数量", "约345.6万") != 1 ||
+      count_arg(&res, "股东减持", "交易完成时间",
+                "2021年2月1日-2021年2月26日") != 1) {
+    dump(&res);
+    fail_msg("two dated holders should give two 股东减持 events");
+  }
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -198,6 +219,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_report_wording),
       cmocka_unit_test(test_zhiya_pledgor_and_term),
       cmocka_unit_test(test_stock_short_name),
+      cmocka_unit_test(test_jianchi_dated_holders),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
