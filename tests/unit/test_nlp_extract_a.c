@@ -152,6 +152,25 @@ static void test_short_and_full_names_merge(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 高管变动 -------------------------------------------------------------- */
+
+/* The post left is told after the verb ("申请辞去公司财务总监职务"), and a
+ * name may be written in Latin letters. */
+static void test_gaoguan_post_after_resign_verb(void **state) {
+  const char *text = "公司董事会近日收到林晓峰先生的书面辞职报告，林晓峰先生因个人"
+                     "原因申请辞去公司财务总监职务。";
+  nlp_result res;
+  run(state, NULL, text, &res);
+  EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
+  EXPECT(&res, "高管变动", "高管职位", "财务总监");
+  nlp_result_destroy(&res);
+  text = "自2021年5月1日起，John Harold Doe辞任公司非执行董事。";
+  run(state, NULL, text, &res);
+  EXPECT(&res, "高管变动", "高管姓名", "John Harold Doe");
+  EXPECT(&res, "高管变动", "高管职位", "非执行董事");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -159,6 +178,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
+      cmocka_unit_test(test_gaoguan_post_after_resign_verb),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
