@@ -209,6 +209,23 @@ static void test_jianchi_dated_holders(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Who goes bankrupt is named in the court's words ("申请对某某进行破产重整",
+ * "受理某某有限公司的破产清算申请", "裁定宣告某某有限公司破产"), not taken
+ * from the headline; a law's or a case's name is no bankruptcy. */
+static void test_pochan_court_wording(void **state) {
+  const char *t = "远山科技：法院受理公司控股股东破产重整";
+  expect(state, t, "远山科技公告，债权人向法院申请对青禾集团进行破产重整。",
+         "企业破产", "破产公司", "青禾集团");
+  expect(state, t,
+         "法院裁定受理公司控股股东青禾控股集团有限公司的破产清算申请。",
+         "企业破产", "破产公司", "青禾控股集团有限公司");
+  expect(state, t, "法院裁定宣告青禾新能源有限公司破产。", "企业破产",
+         "破产公司", "青禾新能源有限公司");
+  refuse(state, "远山科技：管理人已确定",
+         "依照《关于审理企业破产案件指定管理人的规定》，指定管理人。",
+         "企业破产", "破产公司", "审理企业");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -220,6 +237,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_pledgor_and_term),
       cmocka_unit_test(test_stock_short_name),
       cmocka_unit_test(test_jianchi_dated_holders),
+      cmocka_unit_test(test_pochan_court_wording),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
