@@ -226,6 +226,25 @@ static void test_pochan_court_wording(void **state) {
          "企业破产", "破产公司", "审理企业");
 }
 
+/* Financing rounds: an investor named "某某投资基金" is not cut at 投资 (the
+ * verb), the list after "投资方为" ends with its last item, a Latin-script
+ * company is the one financed, and a news dateline ("6月2日讯") is when it
+ * was published, not when the round closed. */
+static void test_rongzi_investors_and_dateline(void **state) {
+  const char *t1 = "青禾智能完成近亿元A轮融资";
+  const char *x1 = "近日，青禾智能已完成近亿元A轮融资。本轮融资由远山投资基金领投，"
+                   "北辰资本、南湖创投跟投。";
+  expect(state, t1, x1, "企业融资", "投资方", "远山投资基金");
+  refuse(state, t1, x1, "企业融资", "投资方", "远山");
+  const char *t2 = "Blue Harbor Robotics完成1200万美元B轮融资";
+  const char *x2 = "雷锋网6月2日讯，Blue Harbor Robotics完成1200万美元B轮融资，"
+                   "投资方为北辰资本。";
+  expect(state, t2, x2, "企业融资", "投资方", "北辰资本");
+  expect(state, t2, x2, "企业融资", "被投资方", "Blue Harbor Robotics");
+  expect(state, t2, x2, "企业融资", "披露时间", "6月2日");
+  refuse(state, t2, x2, "企业融资", "事件时间", "6月2日");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -238,6 +257,7 @@ int main(void) {
       cmocka_unit_test(test_stock_short_name),
       cmocka_unit_test(test_jianchi_dated_holders),
       cmocka_unit_test(test_pochan_court_wording),
+      cmocka_unit_test(test_rongzi_investors_and_dateline),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
