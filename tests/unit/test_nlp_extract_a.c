@@ -171,6 +171,23 @@ static void test_gaoguan_post_after_resign_verb(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The appointee told first: "某某获委任为公司非执行董事" (the post as written)
+ * and "甲接替乙担任…" (甲 is appointed, not 乙). */
+static void test_gaoguan_appointee_first(void **state) {
+  const char *text = "青禾国际公布，自2021年5月1日起，林晓峰获委任为公司独立非执行"
+                     "董事。";
+  nlp_result res;
+  run(state, NULL, text, &res);
+  EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
+  EXPECT(&res, "高管变动", "变动后职位", "公司独立非执行董事");
+  nlp_result_destroy(&res);
+  text = "青禾国际公布，周文博接替陈明远担任公司财务总监。";
+  run(state, NULL, text, &res);
+  EXPECT(&res, "高管变动", "高管姓名", "周文博");
+  assert_false(has(&res, "高管变动", "高管姓名", "陈明远"));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -179,6 +196,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
       cmocka_unit_test(test_gaoguan_post_after_resign_verb),
+      cmocka_unit_test(test_gaoguan_appointee_first),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
