@@ -245,6 +245,17 @@ static void test_rongzi_investors_and_dateline(void **state) {
   refuse(state, t2, x2, "企业融资", "事件时间", "6月2日");
 }
 
+/* Without a disclosure phrase, a news dateline ("格隆汇3月8日丨") tells when
+ * a trade or a pledge was made public. */
+static void test_dateline_is_disclosure(void **state) {
+  const char *t = "远山科技：股东周建明减持120万股";
+  const char *x = "格隆汇3月8日丨远山科技股东周建明于2021年3月5日减持公司股份120万股。";
+  expect(state, t, x, "股东减持", "披露时间", "3月8日");
+  const char *t2 = "远山科技股东周建明质押500万股";
+  const char *x2 = "全景网3月8日讯 远山科技股东周建明向青禾证券股份有限公司质押500万股。";
+  expect(state, t2, x2, "质押", "披露时间", "3月8日");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -258,6 +269,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_dated_holders),
       cmocka_unit_test(test_pochan_court_wording),
       cmocka_unit_test(test_rongzi_investors_and_dateline),
+      cmocka_unit_test(test_dateline_is_disclosure),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
