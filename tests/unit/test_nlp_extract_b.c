@@ -256,6 +256,23 @@ static void test_dateline_is_disclosure(void **state) {
   expect(state, t2, x2, "质押", "披露时间", "3月8日");
 }
 
+/* The share of the capital told with the trade ("减持比例1.50%", "拟减持不超过
+ * 2%", "增持3%-5%") or of a named company's capital ("占远山科技总股本的
+ * 0.80%"). */
+static void test_trade_share_of_capital(void **state) {
+  expect(state, "远山科技：股东减持计划期满",
+         "青禾投资有限公司于2021年1月4日-2021年3月31日累计减持约123万股，"
+         "减持比例1.50%。",
+         "股东减持", "减持部分占总股本比例", "1.50%");
+  expect(state, "远山科技：持股8%股东周建明拟减持不超过2%",
+         "远山科技公告，持股8%的股东周建明拟减持不超过2%。", "股东减持",
+         "减持部分占总股本比例", "不超过2%");
+  expect(state, "远山科技：控股股东拟继续增持",
+         "青禾集团于2021年3月5日增持远山科技股份80万股，占远山科技总股本的"
+         "0.80%。",
+         "股东增持", "增持部分占总股本比例", "0.80%");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -270,6 +287,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_court_wording),
       cmocka_unit_test(test_rongzi_investors_and_dateline),
       cmocka_unit_test(test_dateline_is_disclosure),
+      cmocka_unit_test(test_trade_share_of_capital),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
