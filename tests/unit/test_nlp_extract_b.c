@@ -273,6 +273,20 @@ static void test_trade_share_of_capital(void **state) {
          "股东增持", "增持部分占总股本比例", "0.80%");
 }
 
+/* The shares of a pledge told right after its count belong to it; a share
+ * of the capital told of the holder's whole stake does not. */
+static void test_zhiya_share_of_pledge(void **state) {
+  const char *t = "远山科技：控股股东周建明解除质押及再质押";
+  const char *x = "截至本公告披露日，周建明持有公司股份8000万股，占公司总股本的40.00%，"
+                  "累计质押股份3000万股，占其所持股份的37.50%，占公司总股本的15.00%。";
+  expect(state, t, x, "质押", "质押物占总股比", "15.00%");
+  expect(state, t, x, "质押", "质押物占持股比", "37.50%");
+  refuse(state, t, x, "质押", "质押物占总股比", "40.00%");
+  const char *x2 = "周建明解除质押1000万股，占其所持股份比例12.50%。周建明持有公司股份"
+                   "8000万股，占公司总股本的40.00%。";
+  refuse(state, t, x2, "解除质押", "质押物占总股比", "40.00%");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -288,6 +302,7 @@ int main(void) {
       cmocka_unit_test(test_rongzi_investors_and_dateline),
       cmocka_unit_test(test_dateline_is_disclosure),
       cmocka_unit_test(test_trade_share_of_capital),
+      cmocka_unit_test(test_zhiya_share_of_pledge),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
