@@ -505,11 +505,70 @@ done:
   return rc;
 }
 
+/* The igraph graph of the vertices keep[] marks and the CSR edges between
+ * them, renumbered densely: core vertex i is vertex (*core_v)[i], core edge
+ * j the CSR position (*core_k)[j] (core_k NULL: not wanted).  free() both. */
+static int core_igraph(const graph_gcsr *c, size_t nv, const unsigned char *keep,
+                       igraph_t *ig, uint32_t **core_v, size_t *ncore,
+                       uint32_t **core_k) {
+  uint32_t *sub = malloc((nv + 1) * sizeof *sub); /* v -> core vertex */
+  uint32_t *cv = NULL, *ck = NULL;
+  igraph_vector_int_t ev;
+  bool have_ev = false;
+  int rc = 0;
+  if (!sub) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  size_t nc = 0, mc = 0;
+  for (size_t v = 0; v < nv; v++)
+    sub[v] = keep[v] ? (uint32_t)nc++ : GRAPH_NO_COMP;
+  for (size_t v = 0; v < nv; v++)
+    for (uint32_t k = c->off[v]; sub[v] != GRAPH_NO_COMP && k < c->off[v + 1]; k++)
+      mc += sub[c->adj[k]] != GRAPH_NO_COMP;
+  cv = malloc((nc + 1) * sizeof *cv);
+  ck = core_k ? malloc((mc + 1) * sizeof *ck) : NULL;
+  if (!cv || (core_k && !ck) ||
+      igraph_vector_int_init(&ev, (igraph_integer_t)(2 * mc))) {
+    rc = GRAPH_ENOMEM;
+    goto done;
+  }
+  have_ev = true;
+  for (size_t v = 0; v < nv; v++)
+    if (sub[v] != GRAPH_NO_COMP)
+      cv[sub[v]] = (uint32_t)v;
+  for (size_t v = 0, i = 0; v < nv; v++)
+    for (uint32_t k = c->off[v]; sub[v] != GRAPH_NO_COMP && k < c->off[v + 1]; k++)
+      if (sub[c->adj[k]] != GRAPH_NO_COMP) {
+        VECTOR(ev)[2 * i] = (igraph_integer_t)sub[v];
+        VECTOR(ev)[2 * i + 1] = (igraph_integer_t)sub[c->adj[k]];
+        if (ck)
+          ck[i] = k;
+        i++;
+      }
+  if (igraph_create(ig, &ev, (igraph_integer_t)nc, IGRAPH_DIRECTED))
+    rc = GRAPH_EIGRAPH;
+  *ncore = nc;
+done:
+  if (have_ev)
+    igraph_vector_int_destroy(&ev);
+  free(sub);
+  if (rc) {
+    free(cv);
+    free(ck);
+    return rc;
+  }
+  *core_v = cv;
+  if (core_k)
+    *core_k = ck;
+  return 0;
+}
+
 /* Builds g's guarantee core (graph_internal.h) at load time: graph_scc_core
  * leaves the vertices that can share a strongly connected component, and
- * they and the guarantee edges between them become one igraph graph
- * (renumbered densely).  Every guarantee circle lies inside it, so queries
- * never index the whole guarantee graph again.  Runs under graph_ig_lock. */
+ * they and the guarantee edges between them become one igraph graph.  Every
+ * guarantee circle lies inside it, so queries never index the whole
+ * guarantee graph again.  Runs under graph_ig_lock. */
 static int graph_core_build(graph *g) {
   graph_gcsr cs;
   int rc = graph_gcsr_build(g, &cs);
@@ -518,55 +577,73 @@ static int graph_core_build(graph *g) {
   size_t nv = g->nv;
   uint8_t *deg = calloc(nv + 1, 1); /* 1 = out, 2 = in */
   unsigned char *keep = calloc(nv + 1, 1);
-  uint32_t *sub = malloc((nv + 1) * sizeof *sub); /* v -> core vertex */
-  igraph_vector_int_t ev;
-  bool have_ev = false;
-  if (!deg || !keep || !sub) {
+  if (!deg || !keep)
     rc = GRAPH_ENOMEM;
-    goto done;
+  if (!rc)
+    rc = graph_scc_core(&cs, nv, deg, keep);
+  if (!rc)
+    rc = core_igraph(&cs, nv, keep, &g->core, &g->core_v, &g->ncore, &g->core_e);
+  if (!rc) {
+    g->core_ok = true;
+    /* CSR positions -> edges */
+    for (size_t i = 0; i < (size_t)igraph_ecount(&g->core); i++)
+      g->core_e[i] = cs.eid[g->core_e[i]];
+    g->gdeg = deg;
+    deg = NULL;
   }
-  if ((rc = graph_scc_core(&cs, nv, deg, keep)))
-    goto done;
-  size_t ncore = 0, mcore = 0;
-  for (size_t v = 0; v < nv; v++)
-    sub[v] = keep[v] ? (uint32_t)ncore++ : GRAPH_NO_COMP;
-  for (size_t v = 0; v < nv; v++)
-    for (uint32_t k = cs.off[v]; sub[v] != GRAPH_NO_COMP && k < cs.off[v + 1]; k++)
-      mcore += sub[cs.adj[k]] != GRAPH_NO_COMP;
-  g->core_v = malloc((ncore + 1) * sizeof *g->core_v);
-  g->core_e = malloc((mcore + 1) * sizeof *g->core_e);
-  if (!g->core_v || !g->core_e ||
-      igraph_vector_int_init(&ev, (igraph_integer_t)(2 * mcore))) {
-    rc = GRAPH_ENOMEM;
-    goto done;
-  }
-  have_ev = true;
-  for (size_t v = 0; v < nv; v++)
-    if (sub[v] != GRAPH_NO_COMP)
-      g->core_v[sub[v]] = (uint32_t)v;
-  for (size_t v = 0, i = 0; v < nv; v++)
-    for (uint32_t k = cs.off[v]; sub[v] != GRAPH_NO_COMP && k < cs.off[v + 1]; k++)
-      if (sub[cs.adj[k]] != GRAPH_NO_COMP) {
-        VECTOR(ev)[2 * i] = (igraph_integer_t)sub[v];
-        VECTOR(ev)[2 * i + 1] = (igraph_integer_t)sub[cs.adj[k]];
-        g->core_e[i++] = cs.eid[k];
-      }
-  if (igraph_create(&g->core, &ev, (igraph_integer_t)ncore, IGRAPH_DIRECTED)) {
-    rc = GRAPH_EIGRAPH;
-    goto done;
-  }
-  g->core_ok = true;
-  g->ncore = ncore;
-  g->gdeg = deg;
-  deg = NULL;
-done:
-  if (have_ev)
-    igraph_vector_int_destroy(&ev);
   graph_gcsr_free(&cs);
   free(deg);
   free(keep);
-  free(sub);
   return rc;
+}
+
+int graph_csr_scc(const graph_gcsr *c, size_t nv, uint32_t **comp_out,
+                  size_t *ncomp) {
+  uint32_t *comp = malloc((nv + 1) * sizeof *comp);
+  unsigned char *deg = calloc(nv + 1, 1), *keep = calloc(nv + 1, 1);
+  uint32_t *core_v = NULL;
+  size_t ncore = 0;
+  igraph_t ig;
+  bool have_ig = false, have_memb = false;
+  igraph_vector_int_t memb;
+  igraph_integer_t nc = 0;
+  int rc = 0;
+  graph_ig_lock();
+  if (!comp || !deg || !keep)
+    rc = GRAPH_ENOMEM;
+  if (!rc)
+    rc = graph_scc_core(c, nv, deg, keep);
+  if (!rc && !(rc = core_igraph(c, nv, keep, &ig, &core_v, &ncore, NULL)))
+    have_ig = true;
+  if (!rc && igraph_vector_int_init(&memb, 0))
+    rc = GRAPH_ENOMEM;
+  else if (!rc)
+    have_memb = true;
+  if (!rc && igraph_connected_components(&ig, &memb, NULL, &nc, IGRAPH_STRONG))
+    rc = GRAPH_EIGRAPH;
+  if (!rc) {
+    /* igraph's components keep their numbers; every other vertex is one */
+    size_t next = (size_t)nc;
+    for (size_t v = 0; v < nv; v++)
+      comp[v] = keep[v] ? 0 : (uint32_t)next++;
+    for (size_t i = 0; i < ncore; i++)
+      comp[core_v[i]] = (uint32_t)VECTOR(memb)[i];
+    *ncomp = next;
+  }
+  if (have_memb)
+    igraph_vector_int_destroy(&memb);
+  if (have_ig)
+    igraph_destroy(&ig);
+  graph_ig_unlock();
+  free(core_v);
+  free(deg);
+  free(keep);
+  if (rc) {
+    free(comp);
+    return rc;
+  }
+  *comp_out = comp;
+  return 0;
 }
 
 /* Strongly connected components of the guarantee graph: igraph's

@@ -161,20 +161,27 @@ int graph_owners(const graph *g, uint64_t target, double min_share,
                  graph_owner **out, size_t *n);
 
 /* Ownership penetration of every enterprise in one pass (what a nightly
- * job materialises): fn is called, in vertex order, for each enterprise with
- * at least one holder of share >= min_share, with those holders as
- * graph_owners returns them (a non-zero return stops and is returned).
- * Each target's ownership is pushed upstream along shareholding edges
- * (residual push) until the mass not yet pushed is at most tol (0 = 1e-9)
- * and can no longer lift any holder over min_share: the holders are those
- * graph_owners returns, each share within tol of its fixed point (from
- * below).  A target costs the part of its upstream that carries a share
- * above the push threshold, not its whole ancestry.  stats (may be NULL) gets the
- * number of pushes. */
+ * job materialises): fn is called for each enterprise with at least one
+ * holder of share >= min_share, with those holders as graph_owners returns
+ * them (a non-zero return stops and is returned), holders before the
+ * enterprises they hold (a topological order of the shareholding
+ * components).  Owners are derived from the direct holders' owner vectors
+ * (see owners_all.c), cross-holding cycles by pushing inside their
+ * component; the holders are exactly those of graph_owners (a target whose
+ * error bound leaves doubt is answered by graph_owners), each share within
+ * tol (0 = 1e-9) of graph_owners' from below.  stats may be NULL. */
 typedef int (*graph_owners_fn)(void *ctx, uint64_t target,
                                const graph_owner *o, size_t n);
+typedef struct graph_owners_stats {
+  uint64_t merged;      /* owner-vector entries merged (the main work) */
+  uint64_t pushes;      /* pushes inside cross-holding components */
+  size_t cyclic;        /* shareholding components of more than one vertex */
+  size_t largest_cycle; /* vertices in the largest */
+  size_t exact;         /* targets answered by graph_owners instead */
+  size_t peak_entries;  /* owner-vector entries held at once, at most */
+} graph_owners_stats;
 int graph_owners_all(const graph *g, double min_share, double tol,
-                     graph_owners_fn fn, void *ctx, uint64_t *pushes);
+                     graph_owners_fn fn, void *ctx, graph_owners_stats *stats);
 
 /* The head of an enterprise's group: from `ent`, repeatedly the holder with
  * more than half of the shares (the largest such holder, directly), until

@@ -72,6 +72,14 @@ int graph_gcsr_build(const graph *g, graph_gcsr *c);
 int graph_guarantee_scc(const graph *g, uint32_t **comp, uint32_t **size,
                         size_t *ncomp);
 
+/* Strongly connected components of the digraph whose out-adjacency c
+ * holds (c->eid not used) over vertices 0..nv-1, by igraph's search on the
+ * vertices peeling leaves (those that can share a component); comp[v] for
+ * every vertex, numbered densely 0..*ncomp-1 in no particular order.
+ * Takes graph_ig_lock.  free(*comp). */
+int graph_csr_scc(const graph_gcsr *c, size_t nv, uint32_t **comp,
+                  size_t *ncomp);
+
 /* Writes the state graph_update_circles needs after a full rebuild of the
  * circles from g (incremental.c); as_of rebuilds pass NULL g to mark the
  * state unusable (the next update rebuilds in full). */
