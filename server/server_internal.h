@@ -197,6 +197,41 @@ int srv_open_page(srv_pushidx *px, store_txn *txn, const char *rm_id,
 /* The server's cache (NULL when app is NULL). */
 srv_pushidx *srv_app_pushidx(srv_app *app);
 
+/* ---- the token memo (srv_auth.c) -------------------------------------------
+ * srv_token_verify with the successful checks remembered per token id and
+ * store commit id: the same secret under the same commit is not hashed
+ * again; any commit (a revoke included) makes the next call check the store.
+ * m NULL: plain srv_token_verify. */
+typedef struct srv_tokmemo srv_tokmemo;
+int srv_tokmemo_new(srv_tokmemo **out);
+void srv_tokmemo_free(srv_tokmemo *m);
+int srv_token_verify_memo(srv_tokmemo *m, store_txn *txn, const char *token,
+                          Oppgraph__V1__Rm **rm_out);
+/* Checks answered from the memo and checks made in full, since it began. */
+void srv_tokmemo_stats(srv_tokmemo *m, uint64_t *hits, uint64_t *misses);
+
+/* ---- packed responses per store commit (srv_respcache.c) -------------------
+ * A response is a function of its request and the store: under one commit
+ * id the same key always packs to the same bytes, so they are kept per
+ * (key, commit id) and a hit is exact.  A fixed number of slots, one per key
+ * hash; a later commit or a colliding key replaces a slot.  Responses larger
+ * than SRV_RC_MAX_BYTES are not kept. */
+#define SRV_RC_MAX_BYTES (256u << 10)
+typedef struct srv_respcache srv_respcache;
+int srv_respcache_new(srv_respcache **out);
+void srv_respcache_free(srv_respcache *rc);
+/* 1 and a malloc'd copy of the bytes in *msg, *len on a hit; 0 on a miss
+ * (and when out of memory). */
+int srv_respcache_get(srv_respcache *rc, const uint8_t *key, size_t keylen,
+                      uint64_t txn_id, uint8_t **msg, size_t *len);
+/* Keeps a copy of msg as the response of (key, txn_id). */
+void srv_respcache_put(srv_respcache *rc, const uint8_t *key, size_t keylen,
+                       uint64_t txn_id, const uint8_t *msg, size_t len);
+void srv_respcache_stats(srv_respcache *rc, uint64_t *hits, uint64_t *misses);
+/* The server's caches (NULL when app is NULL). */
+srv_respcache *srv_app_respcache(srv_app *app);
+srv_tokmemo *srv_app_tokmemo(srv_app *app);
+
 /* Sets rep to an error status with a printf-style message. */
 void srv_reply_error(srv_reply *rep, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

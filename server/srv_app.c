@@ -3,8 +3,10 @@
  * lock, what writes need (extraction rules, the name dictionary, the product
  * matrix) and the knowledge base, both loaded on first use so that a
  * read-only replica or a server nobody writes to never pays for them; the
- * per-token rate limiter; authentication; and the hook that wakes streams
- * after a committed write.
+ * per-token rate limiter; authentication; the per-commit caches (open push
+ * lists, packed ListPushList pages, token checks: each keyed on the store's
+ * commit id, so that any commit makes them miss); and the hook that wakes
+ * streams after a committed write.
  *
  * Rate limit: a token bucket per token id (the public half of the bearer
  * token) in a small chained hash table under one mutex, refilled at `rate`
@@ -66,6 +68,8 @@ struct srv_app {
   uint64_t synced;
 
   srv_pushidx *pushidx; /* open push lists per RM and commit */
+  srv_respcache *respcache; /* packed ListPushList pages per commit */
+  srv_tokmemo *tokmemo;     /* token checks per token id and commit */
 };
 
 int srv_app_new(store *st, const srv_config *cfg, srv_app **out) {
@@ -80,7 +84,8 @@ int srv_app_new(store *st, const srv_config *cfg, srv_app **out) {
   pthread_mutex_init(&a->kb_mu, NULL);
   pthread_mutex_init(&a->rl_mu, NULL);
   srv_app_set_rate(a, cfg->rate_limit, cfg->rate_burst);
-  if (srv_pushidx_new(&a->pushidx)) {
+  if (srv_pushidx_new(&a->pushidx) || srv_respcache_new(&a->respcache) ||
+      srv_tokmemo_new(&a->tokmemo)) {
     srv_app_free(a);
     return SRV_ESYS;
   }
@@ -101,6 +106,8 @@ void srv_app_free(srv_app *a) {
   opp_config_free(a->ocfg);
   kb_close(a->kb);
   srv_pushidx_free(a->pushidx);
+  srv_respcache_free(a->respcache);
+  srv_tokmemo_free(a->tokmemo);
   pthread_mutex_destroy(&a->writer);
   pthread_mutex_destroy(&a->kb_mu);
   pthread_mutex_destroy(&a->rl_mu);
@@ -126,6 +133,14 @@ void srv_app_notify(srv_app *a) {
 
 srv_pushidx *srv_app_pushidx(srv_app *a) {
   return a ? a->pushidx : NULL;
+}
+
+srv_respcache *srv_app_respcache(srv_app *a) {
+  return a ? a->respcache : NULL;
+}
+
+srv_tokmemo *srv_app_tokmemo(srv_app *a) {
+  return a ? a->tokmemo : NULL;
 }
 
 bool srv_app_read_only(const srv_app *a) {
@@ -192,7 +207,8 @@ int srv_begin_auth(const srv_ctx *ctx, srv_reply *rep, store_txn **txn,
                     store_last_error());
     return -1;
   }
-  int rc = srv_token_verify(*txn, ctx->bearer, rm);
+  int rc = srv_token_verify_memo(srv_app_tokmemo(ctx->app), *txn,
+                                 ctx->bearer, rm);
   if (rc) {
     store_abort(*txn);
     *txn = NULL;

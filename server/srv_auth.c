@@ -8,10 +8,24 @@
  * working tokens; verification compares hashes with CRYPTO_memcmp so that
  * timing says nothing about how many bytes matched.  Tokens never reach a
  * log: callers log the RM id only.
+ *
+ * The token memo (srv_tokmemo) spares the hash on repeated calls: per token
+ * id it remembers the secret that last verified, the RM and the store commit
+ * id of that verification.  A call under the same commit id presenting the
+ * same secret (compared in constant time) is the same check on the same data
+ * and gets the same answer without libcrypto's digest; any commit -- a revoke
+ * included, by this server or the CLI -- changes the commit id, so the next
+ * call verifies from the store again and a revoked token fails at once.  Only
+ * successful checks are remembered: a wrong secret always takes the full
+ * path.  The memo holds live secrets in memory (as gRPC's metadata buffers do
+ * for every call); they are wiped when replaced and when the memo is freed.
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +33,8 @@
 
 #define SRV_SALT_LEN 16
 #define SRV_SECRET_LEN 32
+/* Slots of the token memo: one per token id hash, a collision replaces. */
+#define SRV_TOKMEMO_SLOTS 256
 
 const char *srv_strerror(int err) {
   switch (err) {
@@ -209,5 +225,110 @@ int srv_token_verify(store_txn *txn, const char *token,
       oppgraph__v1__rm__free_unpacked(rm, NULL);
   }
   oppgraph__v1__token_record__free_unpacked(rec, NULL);
+  return rc;
+}
+
+/* ---- the token memo ------------------------------------------------------ */
+
+typedef struct srv_tokslot {
+  bool used;
+  uint64_t txn_id;
+  uint8_t id[SRV_TOKEN_ID_LEN / 2];
+  uint8_t secret[SRV_SECRET_LEN];
+  char rm_id[128];
+} srv_tokslot;
+
+struct srv_tokmemo {
+  pthread_mutex_t mu;
+  uint64_t hits, misses;
+  srv_tokslot slot[SRV_TOKMEMO_SLOTS];
+};
+
+int srv_tokmemo_new(srv_tokmemo **out) {
+  srv_tokmemo *m = calloc(1, sizeof *m);
+  if (!m)
+    return SRV_ESYS;
+  pthread_mutex_init(&m->mu, NULL);
+  *out = m;
+  return SRV_OK;
+}
+
+void srv_tokmemo_free(srv_tokmemo *m) {
+  if (!m)
+    return;
+  OPENSSL_cleanse(m->slot, sizeof m->slot);
+  pthread_mutex_destroy(&m->mu);
+  free(m);
+}
+
+void srv_tokmemo_stats(srv_tokmemo *m, uint64_t *hits, uint64_t *misses) {
+  pthread_mutex_lock(&m->mu);
+  *hits = m->hits;
+  *misses = m->misses;
+  pthread_mutex_unlock(&m->mu);
+}
+
+int srv_token_verify_memo(srv_tokmemo *m, store_txn *txn, const char *token,
+                          Oppgraph__V1__Rm **rm_out) {
+  if (!m)
+    return srv_token_verify(txn, token, rm_out);
+  if (rm_out)
+    *rm_out = NULL;
+  if (!txn || !token || strlen(token) != SRV_TOKEN_LEN ||
+      token[SRV_TOKEN_ID_LEN] != '.')
+    return SRV_EAUTH;
+  uint8_t id[SRV_TOKEN_ID_LEN / 2], secret[SRV_SECRET_LEN];
+  if (srv_hex_decode(token, SRV_TOKEN_ID_LEN, id) ||
+      srv_hex_decode(token + SRV_TOKEN_ID_LEN + 1, 2 * SRV_SECRET_LEN, secret))
+    return SRV_EAUTH;
+  uint64_t txn_id = store_txn_id(txn);
+  unsigned h = 2166136261u;
+  for (size_t i = 0; i < sizeof id; i++)
+    h = (h ^ id[i]) * 16777619u;
+  srv_tokslot *s = &m->slot[h % SRV_TOKMEMO_SLOTS];
+  char rm_id[sizeof s->rm_id];
+  bool hit = false;
+  pthread_mutex_lock(&m->mu);
+  if (s->used && s->txn_id == txn_id && !memcmp(s->id, id, sizeof id) &&
+      CRYPTO_memcmp(s->secret, secret, sizeof secret) == 0) {
+    memcpy(rm_id, s->rm_id, sizeof rm_id);
+    hit = true;
+    m->hits++;
+  } else {
+    m->misses++;
+  }
+  pthread_mutex_unlock(&m->mu);
+  int rc;
+  if (hit) {
+    /* Same commit: the RM the check found is there, unchanged. */
+    Oppgraph__V1__Rm *rm = NULL;
+    rc = store_rm_get(txn, rm_id, &rm);
+    if (rc)
+      rc = rc == STORE_ENOTFOUND ? SRV_EAUTH : SRV_ESTORE;
+    else if (rm_out)
+      *rm_out = rm;
+    else
+      oppgraph__v1__rm__free_unpacked(rm, NULL);
+  } else {
+    Oppgraph__V1__Rm *rm = NULL;
+    rc = srv_token_verify(txn, token, &rm);
+    if (rc == SRV_OK && strlen(rm->id) < sizeof s->rm_id) {
+      pthread_mutex_lock(&m->mu);
+      /* A check under an older commit must not replace a newer one. */
+      if (!s->used || s->txn_id <= txn_id) {
+        s->used = true;
+        s->txn_id = txn_id;
+        memcpy(s->id, id, sizeof id);
+        memcpy(s->secret, secret, sizeof secret);
+        snprintf(s->rm_id, sizeof s->rm_id, "%s", rm->id);
+      }
+      pthread_mutex_unlock(&m->mu);
+    }
+    if (rc == SRV_OK && rm_out)
+      *rm_out = rm;
+    else if (rm)
+      oppgraph__v1__rm__free_unpacked(rm, NULL);
+  }
+  OPENSSL_cleanse(secret, sizeof secret);
   return rc;
 }

@@ -525,6 +525,35 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
   if (rc)
     goto out;
 
+  /* The page is a function of the request (with the target RM resolved)
+   * and the store's commit: a page packed under this commit before is sent
+   * again as it was (srv_respcache.c). */
+  srv_respcache *cache = srv_app_respcache(ctx->app);
+  uint64_t txn_id = store_txn_id(txn);
+  uint8_t keybuf[512], *key = NULL;
+  size_t keylen = 0;
+  if (cache) {
+    Oppgraph__V1__ListPushListRequest k = *req;
+    k.rm_id = (char *)target;
+    keylen = protobuf_c_message_get_packed_size(&k.base);
+    if (keylen < sizeof keybuf) {
+      key = keybuf;
+      protobuf_c_message_pack(&k.base, key);
+    }
+  }
+  if (key) {
+    uint8_t *hit;
+    size_t len;
+    if (srv_respcache_get(cache, key, keylen, txn_id, &hit, &len)) {
+      free(rep->msg);
+      rep->msg = hit;
+      rep->len = len;
+      rep->status = SRV_ST_OK;
+      rep->details[0] = '\0';
+      goto out;
+    }
+  }
+
   Oppgraph__V1__ListPushListResponse *resp = NULL;
   if (srv_push_filtered(req))
     rc = srv_push_page_filtered(txn, target, req, &resp);
@@ -549,6 +578,8 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
       srv_app_free_articles(resp->opportunities[i]);
   }
   srv_push_page_free(resp);
+  if (key && rep->status == SRV_ST_OK)
+    srv_respcache_put(cache, key, keylen, txn_id, rep->msg, rep->len);
 out:
   oppgraph__v1__rm__free_unpacked(me, NULL);
   store_abort(txn);

@@ -684,6 +684,55 @@ class ExternalCommitTest(SeededServer):
         live.it.cancel()
 
 
+class CacheTest(SeededServer):
+    """The server's per-commit caches (issue 6: packed ListPushList pages per
+    request and store commit, token checks per token and commit) never serve
+    what a commit changed: after a RecordFeedback, a CLI verdict or a CLI
+    token revoke, the very next call sees the change.  Each test first calls
+    twice, so that the second answer comes from the cache."""
+
+    RMS = ("rm_a1", "rm_b1")
+
+    def page(self, rm, **kw):
+        return call(self.srv, OPP + "ListPushList", pb.ListPushListRequest(**kw),
+                    pb.ListPushListResponse, self.tok[rm])
+
+    def test_page_follows_record_feedback(self):
+        first, again = self.page("rm_b1", page_size=5), self.page("rm_b1", page_size=5)
+        self.assertEqual(again, first)
+        gone = first.opportunities[0].id
+        call(self.srv, OPP + "RecordFeedback",
+             pb.RecordFeedbackRequest(opportunity_id=gone, outcome=pb.FEEDBACK_REJECTED),
+             pb.RecordFeedbackResponse, self.tok["rm_b1"])
+        after = self.page("rm_b1", page_size=5)
+        self.assertNotIn(gone, [o.id for o in after.opportunities])
+        self.assertEqual(after.total, first.total - 1)
+
+    def test_page_follows_cli_commit(self):
+        first = self.page("rm_a1", page_size=10)
+        self.assertEqual(self.page("rm_a1", page_size=10), first)
+        won = self.page("rm_a1", page_size=10, status=[pb.OPP_WON])
+        self.assertEqual(self.page("rm_a1", page_size=10, status=[pb.OPP_WON]), won)
+        gone = first.opportunities[0].id
+        self.assertNotIn(gone, [o.id for o in won.opportunities])
+        h.cli("feedback", "--db", self.db, "--opp", str(gone), "--outcome", "won", check=True)
+        after = self.page("rm_a1", page_size=10)
+        self.assertNotIn(gone, [o.id for o in after.opportunities])
+        self.assertEqual(after.total, first.total - 1)
+        self.assertIn(gone, [o.id for o in self.page("rm_a1", page_size=10, status=[pb.OPP_WON]).opportunities])
+
+    def test_revoked_token_fails_at_once_after_use(self):
+        doomed = h.issue_token(self.db, "rm_b1")
+        for _ in range(2):
+            call(self.srv, OPP + "ListPushList", pb.ListPushListRequest(), pb.ListPushListResponse, doomed)
+        h.cli("token", "revoke", "--db", self.db, "--id", doomed.split(".")[0], check=True)
+        with self.assertRaises(h.grpc.RpcError) as cm:
+            call(self.srv, OPP + "ListPushList", pb.ListPushListRequest(), pb.ListPushListResponse, doomed)
+        self.assertEqual(cm.exception.code(), h.grpc.StatusCode.UNAUTHENTICATED)
+        # the other token of the same RM still works
+        self.page("rm_b1")
+
+
 if __name__ == "__main__":
     unittest.main()
 
