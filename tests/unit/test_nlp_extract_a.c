@@ -188,6 +188,27 @@ static void test_gaoguan_appointee_first(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A headline merges into the body event that tells the same change, not
+ * into the first one of its type: the resignation must not take the
+ * title's new post. */
+static void test_headline_to_matching_body_event(void **state) {
+  const char *title = "青禾国际委任John Harold Doe为非执行董事";
+  const char *text = "青禾国际宣布，自2021年5月1日起，Peter Paul Roe辞任公司非执行"
+                     "董事；John Harold Doe获委任为公司非执行董事。";
+  nlp_result res;
+  run(state, title, text, &res);
+  for (size_t i = 0; i < res.n; i++) {
+    const nlp_event *ev = &res.events[i];
+    int resign = 0, newpost = 0;
+    for (size_t k = 0; k < ev->nargs; k++) {
+      resign |= !strcmp(ev->args[k].text, "Peter Paul Roe");
+      newpost |= !strcmp(ev->args[k].role, "变动后职位");
+    }
+    assert_false(resign && newpost);
+  }
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -197,6 +218,7 @@ int main(void) {
       cmocka_unit_test(test_short_and_full_names_merge),
       cmocka_unit_test(test_gaoguan_post_after_resign_verb),
       cmocka_unit_test(test_gaoguan_appointee_first),
+      cmocka_unit_test(test_headline_to_matching_body_event),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
