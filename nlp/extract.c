@@ -94,15 +94,19 @@ typedef struct ex_alias {
 } ex_alias;
 
 /* The matches of one fill pattern in one sentence: several events (and
- * several event types sharing a pattern) search the same sentences. */
+ * several event types sharing a pattern) search the same sentences.  The
+ * matches are found lazily, in order, as far as a caller needs them (most
+ * only need the first): next is where the search goes on, done says that
+ * no further match will be added. */
 typedef struct ex_fcache {
   size_t seg;
-  int n;
+  size_t next;
+  int n, done;
   ex_span m[EX_FC_MATCHES];
 } ex_fcache;
 
 /* Which characters occur in a sentence, as 256 bits indexed by the low 8
- * bits of the code point (ex_cmask_add); done says it has been made. */
+ * bits of the code point (nlp_cmask_add); done says it has been made. */
 typedef struct ex_cmask {
   uint64_t m[4];
   int done;
@@ -285,37 +289,19 @@ static size_t ex_back(const char *s, size_t off) {
 /* Whether s[0..n) contains one of the words of a "need=" option (always
  * true without one): memmem over a sentence is far cheaper than a pattern
  * that must be tried from every position of it. */
-static int ex_has_need_memmem(const char *need, const char *s, size_t n) {
-  for (const char *w = need; *w; w += strlen(w) + 1)
-    if (memmem(s, n, w, strlen(w)))
+static int ex_has_need_memmem(const nlp_need *need, const char *s, size_t n) {
+  for (size_t i = 0; i < need->n; i++)
+    if (memmem(s, n, need->w[i].w, need->w[i].len))
       return 1;
   return 0;
 }
 
-/* Adds the characters of s[0..n) to m: the bit of a character is the low 8
- * bits of its code point, which for UTF-8 are the low 2 bits of the byte
- * before its last and the low 6 of its last (an ASCII byte is its own; for
- * a 2-byte character the lead byte's low 2 bits are code-point bits too). */
-static void ex_cmask_add(uint64_t m[4], const unsigned char *s, size_t n) {
-  /* s is valid UTF-8 (checked on entry) and holds whole characters, so the
-   * lead byte says where the last byte is: one step per character. */
-  size_t i = 0;
-  while (i < n) {
-    unsigned b = s[i], bit;
-    size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-    if (i + len > n)
-      break;
-    bit = len == 1 ? b : ((s[i + len - 2] & 3u) << 6) | (s[i + len - 1] & 63u);
-    m[bit >> 6] |= (uint64_t)1 << (bit & 63);
-    i += len;
-  }
-}
-
 /* ex_has_need on a part of sentence si: a word with a character that the
- * sentence lacks cannot occur, and most need checks end there with a few
- * bit tests instead of a memmem per word over the sentence. */
-static int ex_has_need(ex_doc *d, size_t si, const char *need, const char *s,
-                       size_t n) {
+ * sentence lacks cannot occur (nlp_cmask_add), and most need checks end
+ * there with a few bit tests instead of a memmem per word over the
+ * sentence.  The sentence's set is made on its first check. */
+static int ex_has_need(ex_doc *d, size_t si, const nlp_need *need,
+                       const char *s, size_t n) {
   if (!need)
     return 1;
   if (!d->cmask) {
@@ -326,27 +312,39 @@ static int ex_has_need(ex_doc *d, size_t si, const char *need, const char *s,
   ex_cmask *c = &d->cmask[si];
   if (!c->done) {
     ex_span sg = d->segs[si];
-    ex_cmask_add(c->m, (const unsigned char *)ex_src(d, sg.title) + sg.b,
-                 sg.e - sg.b);
+    nlp_cmask_add(c->m, (const unsigned char *)ex_src(d, sg.title) + sg.b,
+                  sg.e - sg.b);
     c->done = 1;
   }
-  for (const char *w = need; *w;) {
-    size_t wl = strlen(w);
-    uint64_t wm[4] = {0, 0, 0, 0};
-    ex_cmask_add(wm, (const unsigned char *)w, wl);
-    if (!(wm[0] & ~c->m[0]) && !(wm[1] & ~c->m[1]) && !(wm[2] & ~c->m[2]) &&
-        !(wm[3] & ~c->m[3]) && memmem(s, n, w, wl))
+  for (size_t i = 0; i < need->n; i++) {
+    const nlp_needw *w = &need->w[i];
+    if (!(w->m[0] & ~c->m[0]) && !(w->m[1] & ~c->m[1]) &&
+        !(w->m[2] & ~c->m[2]) && !(w->m[3] & ~c->m[3]) &&
+        memmem(s, n, w->w, w->len))
       return 1;
-    w += wl + 1;
   }
   return 0;
+}
+
+/* pcre2_match through the JIT fast path: pcre2_jit_match skips the checks
+ * and set-up of pcre2_match (which costs as much as a short failing search:
+ * 1.5% of the extractor's instructions), and every rule pattern is
+ * JIT-compiled at load.  A pattern whose JIT compilation failed answers
+ * PCRE2_ERROR_JIT_BADOPTION and goes through the interpreter. */
+static int ex_pcre(ex_doc *d, const pcre2_code *re, const char *src, size_t to,
+                   size_t start, pcre2_match_context *mc) {
+  int rc = pcre2_jit_match(re, (PCRE2_SPTR)src, to, start, PCRE2_NO_UTF_CHECK,
+                           d->md, mc);
+  if (rc == PCRE2_ERROR_JIT_BADOPTION)
+    rc = pcre2_match(re, (PCRE2_SPTR)src, to, start, PCRE2_NO_UTF_CHECK, d->md,
+                     mc);
+  return rc;
 }
 
 /* Runs re on src[from..to) starting at start; returns >0 on a match. */
 static int ex_match(ex_doc *d, const pcre2_code *re, const char *src,
                     size_t to, size_t start) {
-  return pcre2_match(re, (PCRE2_SPTR)src, to, start, PCRE2_NO_UTF_CHECK,
-                     d->md, NULL);
+  return ex_pcre(d, re, src, to, start, NULL);
 }
 
 /* The same, but the match may not start after byte `limit`: a rule's match
@@ -356,8 +354,7 @@ static int ex_match(ex_doc *d, const pcre2_code *re, const char *src,
 static int ex_match_upto(ex_doc *d, const pcre2_code *re, const char *src,
                          size_t to, size_t start, size_t limit) {
   pcre2_set_offset_limit(d->mc, limit);
-  return pcre2_match(re, (PCRE2_SPTR)src, to, start, PCRE2_NO_UTF_CHECK,
-                     d->md, d->mc);
+  return ex_pcre(d, re, src, to, start, d->mc);
 }
 
 static int ex_group(const ex_doc *d, uint32_t g, size_t *b, size_t *e) {
@@ -607,33 +604,42 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
   return 0;
 }
 
-/* All matches (up to EX_FC_MATCHES) of a fill pattern's group v in one
- * sentence, from the cache or computed into it. */
+/* The matches (up to EX_FC_MATCHES, in order) of a fill pattern's group v
+ * in one sentence, from the cache or computed into it: at least those up
+ * to the first one that begins at or after byte `upto` (0: the first
+ * match; (size_t)-1: all).  Searching on past what the caller needs is
+ * what made the fills the extractor's largest cost: a match is found from
+ * its start, and the sentence after the first match was searched again for
+ * seven more that were rarely used. */
 static const ex_fcache *ex_fill_matches(ex_doc *d, const nlp_fill *f,
-                                        size_t si) {
+                                        size_t si, size_t upto) {
   size_t h = (((uintptr_t)f->re >> 4) * 31u + si) % EX_FC_SLOTS;
   ex_fcache *c = &d->fc[h];
-  if (d->fckey[h] == f->re && c->seg == si)
-    return c;
-  d->fckey[h] = f->re;
-  c->seg = si;
-  c->n = 0;
   ex_span sg = d->segs[si];
   const char *src = ex_src(d, sg.title);
   size_t to = sg.e - sg.b > EX_SEG_SCAN ? ex_back(src, sg.b + EX_SEG_SCAN)
                                         : sg.e;
-  if (!ex_has_need(d, si, f->need, src + sg.b, to - sg.b))
-    return c;
-  size_t start = sg.b;
-  while (c->n < EX_FC_MATCHES && start < to &&
-         ex_match(d, f->re, src, to, start) > 0) {
+  if (d->fckey[h] != f->re || c->seg != si) {
+    d->fckey[h] = f->re;
+    c->seg = si;
+    c->n = 0;
+    c->next = sg.b;
+    c->done = !ex_has_need(d, si, f->need, src + sg.b, to - sg.b);
+  }
+  while (!c->done && (!c->n || c->m[c->n - 1].b < upto)) {
+    if (c->n == EX_FC_MATCHES || c->next >= to ||
+        ex_match(d, f->re, src, to, c->next) <= 0) {
+      c->done = 1;
+      break;
+    }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
     size_t b, e, m0 = ov[0], m1 = ov[1];
     if (ex_group(d, f->vgroup, &b, &e))
       c->m[c->n++] = (ex_span){b, e, sg.title};
-    start = m1 > m0 ? m1 : m1 + 1;
+    size_t start = m1 > m0 ? m1 : m1 + 1;
     while (start < to && ((unsigned char)src[start] & 0xC0) == 0x80)
       start++;
+    c->next = start;
   }
   return c;
 }
@@ -643,10 +649,13 @@ static const ex_fcache *ex_fill_matches(ex_doc *d, const nlp_fill *f,
  * overlapping the trigger is not an argument of it). */
 static int ex_fill_seg(ex_doc *d, const nlp_fill *f, size_t si,
                        const ex_event *ev, ex_span *out) {
-  const ex_fcache *c = ex_fill_matches(d, f, si);
+  /* in the trigger's sentence, the matches after the first one that
+   * begins after the trigger are farther from it */
+  int own = (int)si == ev->seg;
+  const ex_fcache *c = ex_fill_matches(d, f, si, own ? ev->trig.e : 0);
   if (!c->n)
     return 0;
-  if ((int)si != ev->seg) {
+  if (!own) {
     *out = c->m[0];
     return 1;
   }
@@ -740,7 +749,8 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
     }
     if (ok && f->many && f->scope != NLP_SCOPE_SUBJECT) {
       /* every item of the list in the sentence where the first one is */
-      const ex_fcache *c = ex_fill_matches(d, f, (size_t)ex_seg_of(d, s));
+      const ex_fcache *c =
+          ex_fill_matches(d, f, (size_t)ex_seg_of(d, s), (size_t)-1);
       for (int k = 0; k < c->n; k++) {
         ex_span m = c->m[k];
         int dup = m.title == ev->trig.title && m.b < ev->trig.e &&

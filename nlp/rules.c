@@ -69,7 +69,7 @@ typedef struct rl_loader {
   double confidence;
   nlp_setarg *sets;
   size_t nsets;
-  char *need; /* "need" words, NUL-separated (nlp_rule.need) */
+  nlp_need *need; /* "need" words (nlp_rule.need) */
 } rl_loader;
 
 static void rl_diag(rl_loader *L, const char *file, int line, const char *fmt,
@@ -487,32 +487,43 @@ out:
   return rc;
 }
 
-/* "need=W1|W2…" (the text after "need="): the words, NUL-separated, with
- * an empty word at the end; NULL with a diagnostic when a word is empty. */
-static char *rl_parse_need(rl_loader *L, int line, const char *spec) {
-  size_t n = strlen(spec);
-  char *w = malloc(n + 2);
-  if (!w)
-    return NULL;
-  memcpy(w, spec, n + 1);
-  w[n + 1] = 0;
-  int empty = !n;
-  for (size_t i = 0; i < n; i++)
-    if (w[i] == '|') {
-      w[i] = 0;
-      empty |= i == 0 || w[i - 1] == 0 || i + 1 == n;
-    }
+/* "need=W1|W2…" (the text after "need="): the words with their lengths and
+ * character sets; NULL with a diagnostic when a word is empty. */
+static nlp_need *rl_parse_need(rl_loader *L, int line, const char *spec) {
+  size_t len = strlen(spec), n = 1;
+  int empty = !len || spec[0] == '|' || spec[len - 1] == '|' ||
+              strstr(spec, "||") != NULL;
   if (empty) {
     rl_diag(L, L->file, line, "need: expected need=WORD|WORD… (no empty word)");
-    free(w);
     return NULL;
   }
-  return w;
+  for (size_t i = 0; i < len; i++)
+    n += spec[i] == '|';
+  nlp_need *nd = malloc(sizeof *nd + n * sizeof nd->w[0] + len + 1);
+  if (!nd)
+    return NULL;
+  char *text = (char *)&nd->w[n];
+  memcpy(text, spec, len + 1);
+  nd->n = 0;
+  for (char *w = text;;) {
+    char *bar = strchr(w, '|');
+    if (bar)
+      *bar = 0;
+    nlp_needw *e = &nd->w[nd->n++];
+    e->w = w;
+    e->len = strlen(w);
+    memset(e->m, 0, sizeof e->m);
+    nlp_cmask_add(e->m, (const unsigned char *)w, e->len);
+    if (!bar)
+      break;
+    w = bar + 1;
+  }
+  return nd;
 }
 
 /* Reads an optional "need=…" option at the start of *pat and advances *pat
  * past it.  Returns -1 when the option is malformed (reported). */
-static int rl_take_need(rl_loader *L, int line, char **pat, char **need) {
+static int rl_take_need(rl_loader *L, int line, char **pat, nlp_need **need) {
   *need = NULL;
   if (strncmp(*pat, "need=", 5))
     return 0;

@@ -12,6 +12,42 @@
 
 #include "nlp/nlp.h"
 
+/* Adds the characters of s[0..n) (valid UTF-8, whole characters) to the
+ * 256-bit set m: the bit of a character is the low 8 bits of its code
+ * point, which for UTF-8 are the low 2 bits of the byte before its last and
+ * the low 6 of its last (an ASCII byte is its own; for a 2-byte character
+ * the lead byte's low 2 bits are code-point bits too).  A word with a
+ * character whose bit a sentence's set lacks cannot occur in it: the
+ * extractor's need checks (nlp/extract.c) test that before any memmem.
+ * The lead byte says where the last byte is: one step per character. */
+static inline void nlp_cmask_add(uint64_t m[4], const unsigned char *s,
+                                 size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned b = s[i], bit;
+    size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    if (i + len > n)
+      break;
+    bit = len == 1 ? b : ((s[i + len - 2] & 3u) << 6) | (s[i + len - 1] & 63u);
+    m[bit >> 6] |= (uint64_t)1 << (bit & 63);
+    i += len;
+  }
+}
+
+/* The words of a "need" option, one of which every match contains, with
+ * their lengths and character sets computed once at load (one allocation:
+ * the words' text follows the array). */
+typedef struct nlp_needw {
+  uint64_t m[4]; /* nlp_cmask_add of the word */
+  const char *w;
+  size_t len;
+} nlp_needw;
+
+typedef struct nlp_need {
+  size_t n;
+  nlp_needw w[];
+} nlp_need;
+
 /* How an argument's text is turned into nlp_arg.norm. */
 enum nlp_norm_kind {
   NLP_NORM_NONE = 0,
@@ -49,7 +85,7 @@ typedef struct nlp_rule {
    * starts in the hit's window the expensive head (names before the
    * trigger, tried from every start within reach) is never run. */
   pcre2_code *tail;
-  char *need; /* "need W W…": as nlp_fill.need, over the hit's window */
+  nlp_need *need; /* "need W W…": as nlp_fill.need, over the hit's window */
   nlp_gmap *gmap;
   size_t ngmap;
   nlp_setarg *sets;
@@ -74,9 +110,9 @@ typedef struct nlp_fill {
   uint32_t vgroup; /* group "v" */
   int norm;
   int many; /* every match of the first sentence that has one (lists) */
-  char *need; /* "need=W|W": words one of which every match contains, as
-                 NUL-separated strings ending with an empty one; a sentence
-                 without any of them is not searched (NULL: none given) */
+  nlp_need *need; /* "need=W|W": words one of which every match contains;
+                     a sentence without any of them is not searched (NULL:
+                     none given) */
 } nlp_fill;
 
 /* A document-level pattern with a group "v" (subject, entity) and, for
@@ -88,7 +124,7 @@ typedef struct nlp_docpat {
   uint32_t vgroup, fullgroup;
   int where; /* subjects: 0 title and opening sentences, 1 title only,
                 2 opening sentences only */
-  char *need; /* as nlp_fill.need */
+  nlp_need *need; /* as nlp_fill.need */
   const char *file;
   int line;
 } nlp_docpat;

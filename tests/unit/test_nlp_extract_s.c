@@ -1,0 +1,156 @@
+/*
+ * test_nlp_extract_s.c — the extractor's speed machinery must not change
+ * what it finds (engineer S's pieces of issue 3): a fill pattern's matches
+ * in a sentence are searched lazily, only as far as a caller needs them, and
+ * a later caller sharing the pattern (another event type, a "many" list, the
+ * trigger's own sentence) resumes the search where the first one stopped;
+ * need words are read once at load, with their characters.  The rules are
+ * written for the test, the sentences invented.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nlp/nlp.h"
+
+/* One rule file in a fresh directory, loaded without diagnostics. */
+static nlp_rules *load_rules(const char *text) {
+  char dir[] = "/tmp/oppgraph-rules-s-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[300];
+  snprintf(path, sizeof path, "%s/s.rules", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  nlp_rules *r = NULL;
+  assert_int_equal(nlp_rules_load_dir(dir, NULL, NULL, &r), 0);
+  unlink(path);
+  rmdir(dir);
+  return r;
+}
+
+static const nlp_event *find_event(const nlp_result *res, const char *type) {
+  for (size_t i = 0; i < res->n; i++)
+    if (!strcmp(res->events[i].type, type))
+      return &res->events[i];
+  return NULL;
+}
+
+/* The values of role in ev, joined by '|', in argument order. */
+static void values(const nlp_event *ev, const char *role, char *out,
+                   size_t cap) {
+  out[0] = 0;
+  for (size_t i = 0; ev && i < ev->nargs; i++)
+    if (!strcmp(ev->args[i].role, role)) {
+      size_t k = strlen(out);
+      snprintf(out + k, cap - k, "%s%s", k ? "|" : "", ev->args[i].text);
+    }
+}
+
+static void extract(const nlp_rules *r, const char *text, nlp_result *res) {
+  nlp_extract_opts o = {0};
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), &o, res), 0);
+}
+
+/* Three event types share one fill pattern (identical patterns share one
+ * code and so one cache entry per sentence). */
+static const char *shared_fill_rules =
+    "rule a\ntype 中标\ntrigger 中标\npattern (?<trig>中标)\n"
+    "rule b\ntype 质押\ntrigger 质押\npattern (?<trig>质押)\n"
+    "rule c\ntype 股份回购\ntrigger 回购\npattern (?<trig>回购)\n"
+    "fill 中标 金额 window:0,1 (?<v>\\d+元)\n"
+    "fill 质押 金额 sentence many (?<v>\\d+元)\n"
+    "fill 股份回购 金额 sentence (?<v>\\d+元)\n";
+
+/* The first event needs only the first match of the next sentence; the
+ * "many" fill of the second event, told there, must still get every item,
+ * and the third the one nearest to its trigger (after it). */
+static void test_fill_cache_resumes(void **state) {
+  (void)state;
+  nlp_rules *r = load_rules(shared_fill_rules);
+  char got[256];
+  nlp_result res;
+  extract(r, "甲中标。乙质押1元、2元、丙回购3元、4元。", &res);
+  values(find_event(&res, "中标"), "金额", got, sizeof got);
+  assert_string_equal(got, "1元");
+  values(find_event(&res, "质押"), "金额", got, sizeof got);
+  assert_string_equal(got, "1元|2元|3元|4元");
+  values(find_event(&res, "股份回购"), "金额", got, sizeof got);
+  assert_string_equal(got, "3元");
+  nlp_result_destroy(&res);
+  /* the nearest match after a first-match-only search of the sentence */
+  extract(r, "甲中标。1元、2元、丙回购3元、4元。", &res);
+  values(find_event(&res, "中标"), "金额", got, sizeof got);
+  assert_string_equal(got, "1元");
+  values(find_event(&res, "股份回购"), "金额", got, sizeof got);
+  assert_string_equal(got, "3元");
+  nlp_result_destroy(&res);
+  /* nearest before the trigger, with matches after it farther away */
+  extract(r, "1元、2元回购，甲乙丙3元。", &res);
+  values(find_event(&res, "股份回购"), "金额", got, sizeof got);
+  assert_string_equal(got, "2元");
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+}
+
+/* A sentence's matches are the first eight: the ninth is never an
+ * argument, even when it is the nearest to the trigger (the bound was
+ * there before the search became lazy and must stay where it was). */
+static void test_fill_cache_keeps_its_bound(void **state) {
+  (void)state;
+  nlp_rules *r = load_rules(shared_fill_rules);
+  char got[256];
+  nlp_result res;
+  extract(r, "1元、2元、3元、4元、5元、6元、7元、8元、甲乙丙丁回购9元。", &res);
+  values(find_event(&res, "股份回购"), "金额", got, sizeof got);
+  assert_string_equal(got, "8元");
+  nlp_result_destroy(&res);
+  extract(r, "乙质押1元、2元、3元、4元、5元、6元、7元、8元、9元。", &res);
+  values(find_event(&res, "质押"), "金额", got, sizeof got);
+  assert_string_equal(got, "1元|2元|3元|4元|5元|6元|7元|8元");
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+}
+
+/* Need words are split and measured at load: words of one to four bytes a
+ * character, the last word of a list, a one-word list. */
+static void test_need_words_at_load(void **state) {
+  (void)state;
+  nlp_rules *r = load_rules(
+      "rule a\ntype 中标\ntrigger 中标\npattern (?<trig>中标)\n"
+      "fill 中标 金额 sentence need=x|é|元|𠀀 (?<v>\\d+(?:x|é|元|𠀀|镑))\n"
+      "fill 中标 日期 sentence need=日 (?<v>\\d+日)\n");
+  const char *texts[] = {"中标5x", "中标5é", "中标5元", "中标5𠀀", "中标5镑"};
+  const char *want[] = {"5x", "5é", "5元", "5𠀀", ""};
+  for (size_t i = 0; i < 5; i++) {
+    char got[64];
+    nlp_result res;
+    extract(r, texts[i], &res);
+    values(find_event(&res, "中标"), "金额", got, sizeof got);
+    assert_string_equal(got, want[i]);
+    nlp_result_destroy(&res);
+  }
+  char got[64];
+  nlp_result res;
+  extract(r, "中标3日", &res);
+  values(find_event(&res, "中标"), "日期", got, sizeof got);
+  assert_string_equal(got, "3日");
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fill_cache_resumes),
+      cmocka_unit_test(test_fill_cache_keeps_its_bound),
+      cmocka_unit_test(test_need_words_at_load),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
