@@ -209,10 +209,29 @@ static void test_headline_to_matching_body_event(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A project name with several bracketed parts is taken whole, and a result
+ * notice names the tendering body before its project. */
+static void test_zhongbiao_brackets_and_result_notice(void **state) {
+  const char *text = "青禾股份公告，公司成为东川市北城区综合管廊建设项目（二期）"
+                     "（滨河路延伸段）的中标人，中标合同价为1.2亿元。";
+  nlp_result res;
+  run(state, NULL, text, &res);
+  EXPECT(&res, "中标", "中标标的",
+         "东川市北城区综合管廊建设项目（二期）（滨河路延伸段）");
+  nlp_result_destroy(&res);
+  text = "近日，东川电力有限公司2021年第三次配电设备采购中标候选人公示，青禾"
+         "电气中标，金额约8000万元。";
+  run(state, NULL, text, &res);
+  EXPECT(&res, "中标", "招标方", "东川电力有限公司");
+  EXPECT(&res, "中标", "中标标的", "2021年第三次配电设备采购");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
       cmocka_unit_test(test_bracketed_reposted_title),
+      cmocka_unit_test(test_zhongbiao_brackets_and_result_notice),
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
