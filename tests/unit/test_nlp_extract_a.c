@@ -227,11 +227,23 @@ static void test_zhongbiao_brackets_and_result_notice(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A news dateline ("某某网6月3日丨") dates the disclosure when no
+ * "…发布公告" phrase does. */
+static void test_dateline_is_disclosure(void **state) {
+  const char *text = "某某财经6月3日丨青禾环境中标城北污水管网改造工程，中标金额"
+                     "约3200万元。";
+  nlp_result res;
+  run(state, NULL, text, &res);
+  EXPECT(&res, "中标", "披露日期", "6月3日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
       cmocka_unit_test(test_bracketed_reposted_title),
       cmocka_unit_test(test_zhongbiao_brackets_and_result_notice),
+      cmocka_unit_test(test_dateline_is_disclosure),
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
