@@ -183,6 +183,24 @@ typedef struct graph_owners_stats {
 int graph_owners_all(const graph *g, double min_share, double tol,
                      graph_owners_fn fn, void *ctx, graph_owners_stats *stats);
 
+/* graph_owners_all's answers materialised in the store (owners_store.c):
+ * every enterprise's holders >= min_share, written in transactions of 1M
+ * enterprises as a new generation that replaces the previous one in its
+ * last transaction, so readers see one complete generation throughout. */
+typedef struct graph_owners_report {
+  graph_owners_stats stats;
+  size_t enterprises; /* with at least one holder over the line */
+  uint64_t generation;
+  double min_share;
+} graph_owners_report;
+int graph_owners_materialise(store *st, const graph *g, double min_share,
+                             double tol, graph_owners_report *rep);
+/* The stored holders of ent (largest share first; *n 0 when none is over
+ * the line), and the min_share they were computed with (may be NULL).
+ * GRAPH_ENOTFOUND when nothing was ever materialised.  free(*out). */
+int graph_owners_stored(store_txn *txn, uint64_t ent, graph_owner **out,
+                        size_t *n, double *min_share);
+
 /* The head of an enterprise's group: from `ent`, repeatedly the holder with
  * more than half of the shares (the largest such holder, directly), until
  * none or a cycle of cross-holdings closes.  Two enterprises with the same

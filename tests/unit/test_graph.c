@@ -1017,6 +1017,53 @@ static void test_owners_all_matches_owners(void **state) {
   graph_free(g);
 }
 
+/* Materialised ownership: what graph_owners_stored reads back is
+ * graph_owners' answer; a new generation replaces the old one whole, also
+ * for an enterprise whose holders fell under the line (its entry from two
+ * generations ago, in the same slot, must not come back). */
+static void test_owners_materialised(void **state) {
+  fx *f = *state;
+  hold(f->txn, PER, 1, 1, 0.7); /* person 1 holds 70% of A(1) */
+  hold(f->txn, ENT, 1, 2, 0.6); /* A 60% of B(2), B 30% of A */
+  hold(f->txn, ENT, 2, 1, 0.3);
+  hold(f->txn, ENT, 1, 3, 0.5); /* A 50% of C(3): 0.5 / 0.82 with loops */
+  assert_int_equal(store_commit(f->txn), 0);
+  f->txn = NULL;
+  store_txn *r;
+  graph_owner *o, *want;
+  size_t n, nw;
+  double min;
+  assert_int_equal(store_begin(f->st, false, &r), 0);
+  assert_int_equal(graph_owners_stored(r, 3, &o, &n, &min), GRAPH_ENOTFOUND);
+  graph *g = load_all(r);
+  store_abort(r);
+  const double line[3] = {0.25, 0.65, 0.65};
+  for (int gen = 1; gen <= 3; gen++) {
+    graph_owners_report rep;
+    assert_int_equal(graph_owners_materialise(f->st, g, line[gen - 1], 1e-12,
+                                              &rep), 0);
+    assert_int_equal(rep.generation, gen);
+    assert_int_equal(rep.enterprises, gen == 1 ? 3 : 1);
+    assert_int_equal(store_begin(f->st, false, &r), 0);
+    for (uint64_t id = 1; id <= 3; id++) {
+      assert_int_equal(graph_owners_stored(r, id, &o, &n, &min), 0);
+      assert_float_equal(min, line[gen - 1], 0);
+      assert_int_equal(graph_owners(g, id, line[gen - 1], &want, &nw), 0);
+      assert_int_equal(n, nw);
+      for (size_t i = 0; i < n; i++) {
+        assert_int_equal(o[i].id, want[i].id);
+        assert_int_equal(o[i].kind, want[i].kind);
+        assert_int_equal(o[i].ultimate, want[i].ultimate);
+        assert_float_equal(o[i].share, want[i].share, 1e-9);
+      }
+      free(o);
+      free(want);
+    }
+    store_abort(r);
+  }
+  graph_free(g);
+}
+
 /* A generated world of 3,000 enterprises and 600 persons shaped like the
  * bench's (1-3 holders each, preferential attachment, ratios summing to at
  * most 0.9), with more cross-holdings (4%) and 40 long back edges so that
@@ -1100,6 +1147,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_owners_all_matches_owners, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_owners_all_generated_world, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_owners_materialised, setup,
                                       teardown),
   };
   return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
