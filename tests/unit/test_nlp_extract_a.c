@@ -238,6 +238,18 @@ static void test_dateline_is_disclosure(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The buyer is named after its group ("本集团之全资附属公司甲有限公司"),
+ * and the price is a 代价 ("现金代价为…"). */
+static void test_shougou_subsidiary_buyer_and_price(void **state) {
+  const char *text = "青禾时尚宣布，本集团之全资附属公司东川青禾服饰有限公司建议收购"
+                     "南岭远望材料有限公司全部股权，现金代价为3.2亿元。";
+  nlp_result res;
+  run(state, NULL, text, &res);
+  EXPECT(&res, "企业收购", "收购方", "东川青禾服饰有限公司");
+  EXPECT(&res, "企业收购", "交易金额", "3.2亿元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -247,6 +259,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
+      cmocka_unit_test(test_shougou_subsidiary_buyer_and_price),
       cmocka_unit_test(test_gaoguan_post_after_resign_verb),
       cmocka_unit_test(test_gaoguan_appointee_first),
       cmocka_unit_test(test_headline_to_matching_body_event),
