@@ -250,12 +250,32 @@ static void test_shougou_subsidiary_buyer_and_price(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A subsidiary named in the body wins the bid its parent announces, with
+ * the "公司全资子公司" description left out. */
+static void test_zhongbiao_subsidiary_wins(void **state) {
+  const char *title = "青禾科技：全资子公司中标数据中心项目";
+  const char *text = "青禾科技8月4日晚间发布公告称，公司全资子公司东川青禾智能工程有限"
+                     "公司中标“东川大数据产业园一期数据中心机电工程项目”。中标金额约"
+                     "1.2亿元。";
+  nlp_result res;
+  run(state, title, text, &res);
+  EXPECT(&res, "中标", "中标公司", "东川青禾智能工程有限公司");
+  nlp_result_destroy(&res);
+  text = "青禾建设公告，公司控股子公司东川市政工程集团股份有限公司（以下简称"
+         "“市政集团”）于近日收到招标人东川市城建投资有限公司签发的《中标通知"
+         "书》，市政集团为北环路改造工程项目中标单位。";
+  run(state, NULL, text, &res);
+  EXPECT(&res, "中标", "中标公司", "东川市政工程集团股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
       cmocka_unit_test(test_bracketed_reposted_title),
       cmocka_unit_test(test_zhongbiao_brackets_and_result_notice),
       cmocka_unit_test(test_dateline_is_disclosure),
+      cmocka_unit_test(test_zhongbiao_subsidiary_wins),
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
