@@ -269,6 +269,25 @@ static void test_zhongbiao_subsidiary_wins(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A time word is not the start of the subject's name ("近日青禾科技（
+ * 600123）…"), nor of a post ("辞任公司的公司秘书"), and a chairman's
+ * nomination ("根据公司董事长提名") is no change of its own. */
+static void test_gaoguan_subject_post_nomination(void **state) {
+  const char *title = "青禾科技聘任林晓峰为副总经理";
+  const char *text = "某某网4月20日消息，近日青禾科技（600123）董事会审议通过了《关于"
+                     "聘任公司副总经理的议案》。根据公司董事长提名，董事会同意聘任"
+                     "林晓峰为公司副总经理。";
+  nlp_result res;
+  run(state, title, text, &res);
+  EXPECT(&res, "高管变动", "任职公司", "青禾科技");
+  assert_false(has(&res, "高管变动", "变动类型", "提名"));
+  nlp_result_destroy(&res);
+  text = "青禾国际公布，陈明远先生已辞任公司的公司秘书职位。";
+  run(state, NULL, text, &res);
+  EXPECT(&res, "高管变动", "高管职位", "公司秘书");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -282,6 +301,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_subsidiary_buyer_and_price),
       cmocka_unit_test(test_gaoguan_post_after_resign_verb),
       cmocka_unit_test(test_gaoguan_appointee_first),
+      cmocka_unit_test(test_gaoguan_subject_post_nomination),
       cmocka_unit_test(test_headline_to_matching_body_event),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
