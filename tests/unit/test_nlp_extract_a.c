@@ -288,6 +288,29 @@ static void test_gaoguan_subject_post_nomination(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 公司上市 -------------------------------------------------------------- */
+
+/* The first trading day names the company ("某某(01234)上市次日续涨");
+ * an exchange's full name is a board ("在上海证券交易所上市"); shares
+ * "已上市流通" are no listing; an IPO candidate is named after its
+ * description ("拟IPO企业某某股份有限公司"). */
+static void test_shangshi_wordings(void **state) {
+  nlp_result res;
+  run(state, "港股异动︱青禾医械(01234)上市次日续涨逾5%", "青禾医械股价续涨。", &res);
+  EXPECT(&res, "公司上市", "上市公司", "青禾医械");
+  nlp_result_destroy(&res);
+  run(state, NULL, "青禾铝业股票将于9月7日在上海证券交易所上市。", &res);
+  assert_int_equal(count_type(&res, "公司上市"), 1);
+  nlp_result_destroy(&res);
+  run(state, NULL, "本次解除限售的股份为已上市流通的无限售条件股份。", &res);
+  assert_int_equal(count_type(&res, "公司上市"), 0);
+  nlp_result_destroy(&res);
+  run(state, NULL, "科创板拟IPO企业东川青禾科技股份有限公司今日披露问询回复，拟"
+                   "在科创板上市。", &res);
+  EXPECT(&res, "公司上市", "上市公司", "东川青禾科技股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -302,6 +325,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_post_after_resign_verb),
       cmocka_unit_test(test_gaoguan_appointee_first),
       cmocka_unit_test(test_gaoguan_subject_post_nomination),
+      cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_headline_to_matching_body_event),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
