@@ -311,6 +311,28 @@ static void test_shangshi_wordings(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Look-alikes that tell no deal: merger policy talk ("上市公司并购重组领域"),
+ * the acquirer as a legal term ("收购人"), a fund's name ("并购基金份额"),
+ * a bond auction's rate ("中标利率") and a bid ranking ("中标排名"). */
+static void test_deal_lookalikes(void **state) {
+  const char *texts[] = {
+      "监管部门表示，上市公司并购重组领域是内幕交易的高发地带。",
+      "青禾股份关于参与认购并购基金份额的进展公告。",
+      "根据相关规定，收购人应当及时履行披露义务。",
+  };
+  nlp_result res;
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+    run(state, NULL, texts[i], &res);
+    if (count_type(&res, "企业收购"))
+      fail_msg("企业收购 found in \"%s\"", texts[i]);
+    nlp_result_destroy(&res);
+  }
+  run(state, NULL, "东川市地方债招标结束，20年期固息品种中标利率3.2%，中标排名"
+                   "稳中有升。", &res);
+  assert_int_equal(count_type(&res, "中标"), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -326,6 +348,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_appointee_first),
       cmocka_unit_test(test_gaoguan_subject_post_nomination),
       cmocka_unit_test(test_shangshi_wordings),
+      cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_headline_to_matching_body_event),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
