@@ -357,6 +357,54 @@ static int ex_match_upto(ex_doc *d, const pcre2_code *re, const char *src,
   return ex_pcre(d, re, src, to, start, d->mc);
 }
 
+/* Where the next occurrence of w in src[from..to) begins, (size_t)-1 when
+ * there is none. */
+static size_t ex_next_word(const char *src, size_t from, size_t to,
+                           const nlp_needw *w) {
+  const char *hit =
+      from < to ? memmem(src + from, to - from, w->w, w->len) : NULL;
+  return hit ? (size_t)(hit - src) : (size_t)-1;
+}
+
+/* The first match of re in src[start..to), given need words:
+ * without a lead hint, one search from start; with "lead=N", a search
+ * bounded to the starts in the N characters before each occurrence of a
+ * need word, occurrences in order.  Every match starts at most N characters
+ * before an occurrence (the rule writer's promise), and the windows are
+ * tried left to right, never a start twice, so the first match found is
+ * the leftmost one, as the plain search would find it: a pattern that opens
+ * with a look-behind or a name class has no start PCRE2 can skip to, and is
+ * otherwise tried from every position of the sentence. */
+static int ex_search(ex_doc *d, const pcre2_code *re, const nlp_need *need,
+                     const char *src, size_t start, size_t to) {
+  size_t pos[16]; /* next occurrence of each word, (size_t)-1: none */
+  if (!need || need->lead < 0 || need->n > sizeof pos / sizeof pos[0])
+    return ex_match(d, re, src, to, start);
+  size_t tried = start; /* every start below this has been tried */
+  for (size_t i = 0; i < need->n; i++)
+    pos[i] = ex_next_word(src, tried, to, &need->w[i]);
+  for (;;) {
+    size_t q = (size_t)-1;
+    for (size_t i = 0; i < need->n; i++) {
+      if (pos[i] < tried)
+        pos[i] = ex_next_word(src, tried, to, &need->w[i]);
+      if (pos[i] < q)
+        q = pos[i];
+    }
+    if (q == (size_t)-1)
+      return PCRE2_ERROR_NOMATCH;
+    size_t ws = q;
+    for (int k = 0; k < need->lead && ws > tried; k++)
+      ws = ex_back(src, ws - 1);
+    int rc = ex_match_upto(d, re, src, to, ws, q);
+    if (rc > 0)
+      return rc;
+    tried = q + 1;
+    while (tried < to && ((unsigned char)src[tried] & 0xC0) == 0x80)
+      tried++;
+  }
+}
+
 static int ex_group(const ex_doc *d, uint32_t g, size_t *b, size_t *e) {
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
   if (g >= pcre2_get_ovector_count(d->md) || ov[2 * g] == PCRE2_UNSET)
@@ -423,7 +471,8 @@ static void ex_find_subject(ex_doc *d) {
                       : sg.e;
       size_t b, e;
       if (ex_has_need(d, si, r->subjects[p].need, src + sg.b, to - sg.b) &&
-          ex_match(d, r->subjects[p].re, src, to, sg.b) > 0 &&
+          ex_search(d, r->subjects[p].re, r->subjects[p].need, src, sg.b,
+                    to) > 0 &&
           ex_group(d, r->subjects[p].vgroup, &b, &e)) {
         d->subject = (ex_span){b, e, sg.title};
         d->has_subject = 1;
@@ -628,7 +677,7 @@ static const ex_fcache *ex_fill_matches(ex_doc *d, const nlp_fill *f,
   }
   while (!c->done && (!c->n || c->m[c->n - 1].b < upto)) {
     if (c->n == EX_FC_MATCHES || c->next >= to ||
-        ex_match(d, f->re, src, to, c->next) <= 0) {
+        ex_search(d, f->re, f->need, src, c->next, to) <= 0) {
       c->done = 1;
       break;
     }

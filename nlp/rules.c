@@ -505,6 +505,7 @@ static nlp_need *rl_parse_need(rl_loader *L, int line, const char *spec) {
   char *text = (char *)&nd->w[n];
   memcpy(text, spec, len + 1);
   nd->n = 0;
+  nd->lead = -1;
   for (char *w = text;;) {
     char *bar = strchr(w, '|');
     if (bar)
@@ -521,8 +522,9 @@ static nlp_need *rl_parse_need(rl_loader *L, int line, const char *spec) {
   return nd;
 }
 
-/* Reads an optional "need=…" option at the start of *pat and advances *pat
- * past it.  Returns -1 when the option is malformed (reported). */
+/* Reads an optional "need=…" option, and the "lead=N" that may follow it,
+ * at the start of *pat and advances *pat past them.  Returns -1 when an
+ * option is malformed (reported). */
 static int rl_take_need(rl_loader *L, int line, char **pat, nlp_need **need) {
   *need = NULL;
   if (strncmp(*pat, "need=", 5))
@@ -530,6 +532,19 @@ static int rl_take_need(rl_loader *L, int line, char **pat, nlp_need **need) {
   char *rest = rl_split(*pat);
   *need = rl_parse_need(L, line, *pat + 5);
   *pat = rest;
+  if (*need && !strncmp(*pat, "lead=", 5)) {
+    rest = rl_split(*pat);
+    char *end;
+    long n = strtol(*pat + 5, &end, 10);
+    if (end == *pat + 5 || *end || n < 0 || n > 1000) {
+      rl_diag(L, L->file, line, "lead: expected lead=N (0..1000 characters)");
+      free(*need);
+      *need = NULL;
+      return -1;
+    }
+    (*need)->lead = (int)n;
+    *pat = rest;
+  }
   return *need ? 0 : -1;
 }
 

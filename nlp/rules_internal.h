@@ -44,6 +44,11 @@ typedef struct nlp_needw {
 } nlp_needw;
 
 typedef struct nlp_need {
+  /* "lead=N" after need= on a fill or subject line: every match starts at
+   * most N characters before an occurrence of one of the words (-1: not
+   * given), so the extractor tries only the starts in the N characters
+   * before each occurrence instead of every start of the sentence */
+  int lead;
   size_t n;
   nlp_needw w[];
 } nlp_need;

@@ -36,6 +36,14 @@ static nlp_rules *load_rules(const char *text) {
   return r;
 }
 
+static void count_diag(void *ctx, const char *file, int line,
+                       const char *msg) {
+  (void)file;
+  (void)line;
+  (void)msg;
+  (*(int *)ctx)++;
+}
+
 static const nlp_event *find_event(const nlp_result *res, const char *type) {
   for (size_t i = 0; i < res->n; i++)
     if (!strcmp(res->events[i].type, type))
@@ -146,11 +154,55 @@ static void test_need_words_at_load(void **state) {
   nlp_rules_free(r);
 }
 
+/* "lead=N" after need=: only the starts in the N characters before an
+ * occurrence of a need word are tried; a match that starts exactly N
+ * characters before is found, also after a match-less occurrence and when
+ * it is not the first match of the sentence, and a hint that is too small
+ * shows that the bound is applied (it is the rule writer's promise). */
+static void test_lead_hint(void **state) {
+  (void)state;
+  nlp_rules *r = load_rules(
+      "rule a\ntype 中标\ntrigger 中标\npattern (?<trig>中标)\n"
+      "fill 中标 金额 sentence many need=元|镑 lead=3 (?<=，)(?<v>\\d{1,3}(?:元|镑))\n"
+      "fill 中标 日期 sentence need=日 lead=1 (?<v>\\d{1,3}日)\n");
+  char got[128];
+  nlp_result res;
+  extract(r, "5元甲中标，8镑，甲乙，123元，45元，9丙元，456日", &res);
+  const nlp_event *ev = find_event(&res, "中标");
+  values(ev, "金额", got, sizeof got);
+  assert_string_equal(got, "8镑|123元|45元");
+  values(ev, "日期", got, sizeof got);
+  assert_string_equal(got, "6日"); /* a plain search finds 456日 */
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+  /* malformed: reported with its line, the other lines load */
+  char dir[] = "/tmp/oppgraph-rules-s-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[300];
+  snprintf(path, sizeof path, "%s/s.rules", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("fill 中标 金额 sentence need=元 lead=x (?<v>\\d元)\n"
+        "subject need=（ lead=-1 (?<v>甲)（\n"
+        "subject need=（ lead=2 (?<v>甲)（\n",
+        f);
+  fclose(f);
+  nlp_rules *bad = NULL;
+  int ndiag = 0;
+  assert_int_equal(nlp_rules_load_dir(dir, count_diag, &ndiag, &bad),
+                   NLP_ERULE);
+  assert_int_equal(ndiag, 2);
+  nlp_rules_free(bad);
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fill_cache_resumes),
       cmocka_unit_test(test_fill_cache_keeps_its_bound),
       cmocka_unit_test(test_need_words_at_load),
+      cmocka_unit_test(test_lead_hint),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
