@@ -287,6 +287,20 @@ static void test_zhiya_share_of_pledge(void **state) {
   refuse(state, t, x2, "解除质押", "质押物占总股比", "40.00%");
 }
 
+/* The holder opening the clause of a pledged total is its pledgor when no
+ * holder title names one ("截至本公告披露日，周建明共持有…，累计质押…"); a
+ * clause word ("获悉其所持…", "占其所持…") is none. */
+static void test_zhiya_clause_pledgor(void **state) {
+  const char *t = "远山科技关于股东部分股份质押的公告";
+  const char *x = "截至本公告披露日，周建明共持有公司股份8000万股，累计质押3000万股，"
+                  "占其所持股份的37.50%。";
+  expect(state, t, x, "质押", "质押方", "周建明");
+  const char *x2 = "公司近日收到通知，获悉其所持有的部分股份被质押，累计质押3000万股，"
+                   "占其所持股份的37.50%。";
+  refuse(state, t, x2, "质押", "质押方", "获悉其");
+  refuse(state, t, x2, "质押", "质押方", "占其");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -303,6 +317,7 @@ int main(void) {
       cmocka_unit_test(test_dateline_is_disclosure),
       cmocka_unit_test(test_trade_share_of_capital),
       cmocka_unit_test(test_zhiya_share_of_pledge),
+      cmocka_unit_test(test_zhiya_clause_pledgor),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
