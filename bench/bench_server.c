@@ -15,8 +15,10 @@
  *    this server build on this machine.
  *  - open loop: each method again at a fixed rate of half its best
  *    closed-loop QPS, calls sent on a fixed schedule (up to 1,024 in
- *    flight); latency counts from the scheduled send time, so a server that
- *    falls behind shows its queueing (no coordinated omission).
+ *    flight) by a sender thread of their own; latency counts from the
+ *    scheduled send time, so a server that falls behind shows its queueing
+ *    (no coordinated omission), and the row prints how late the sender
+ *    itself was (send lag), which is the client's share of that latency.
  *  - streams: BENCH_STREAMS StreamOpportunities subscribers of the same RM
  *    on 8 channels; BENCH_ROUNDS times one opportunity changes and every
  *    subscriber's delivery latency is taken from just before the change.
@@ -26,12 +28,20 @@
  *    must notice.  RSS is the server's VmRSS growth per 1,000 streams.
  *
  *   build/bench/bench_server [seconds per row, default 2] [--only health|list|ent]
- *                            [--no-streams]
+ *                            [--no-streams] [--pin] [--threads N]
+ *
+ * --pin puts the server process on the last CPU and this client on CPU 0
+ * (sched_setaffinity, inherited by every thread of each), so that neither
+ * preempts the other; --threads sets the server's CQ threads (default: the
+ * server's default).  Every row also prints the server's voluntary context
+ * switches per call (all its threads): hand-offs between threads, a figure
+ * of the design that the machine's load moves little.
  *
  * The server's per-call log goes to /dev/null.  Client and server share the
  * machine's cores, so the figures are a lower bound of what a remote client
  * sees.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -78,6 +88,9 @@ typedef struct bench_run {
   double *lat; /* microseconds */
   size_t n, cap, errors;
   double cpu_us;    /* server CPU time per call of the last row */
+  double cs_call;   /* server voluntary context switches per call */
+  double *lag;      /* open loop: microseconds each call was sent late */
+  size_t nlag;
   double client_us; /* this process's (the client's) CPU time per call */
   size_t resp_len;  /* bytes of the last response */
   int max_inflight;
@@ -111,12 +124,25 @@ static void bench_finish(bench_run *r, bench_call *c, double from) {
     r->lat[r->n++] = us;
 }
 
+/* The per-call CPU and context-switch figures of a row that made `done`
+ * calls since those readings, and its latencies sorted. */
+static void bench_row_cpu(bench_run *r, double cpu0, double self0, long cs0,
+                          size_t done) {
+  double cpu1 = r->server ? bench_cpu_seconds(r->server) : 0;
+  long cs1 = r->server ? bench_ctx_switches(r->server, 1) : 0;
+  r->cpu_us = done ? (cpu1 - cpu0) * 1e6 / (double)done : 0;
+  r->cs_call = done ? (double)(cs1 - cs0) / (double)done : 0;
+  r->client_us = done ? (bench_self_cpu() - self0) * 1e6 / (double)done : 0;
+  qsort(r->lat, r->n, sizeof *r->lat, bench_cmp_double);
+}
+
 /* Keeps `inflight` calls going for `secs`; returns calls per second. */
 static double bench_row(bench_run *r, int inflight, double secs) {
   bench_call calls[BENCH_MAX_INFLIGHT];
   r->n = r->errors = 0;
   double cpu0 = r->server ? bench_cpu_seconds(r->server) : 0,
          self0 = bench_self_cpu();
+  long cs0 = r->server ? bench_ctx_switches(r->server, 1) : 0;
   double t0 = bench_now(), end = t0 + secs;
   int active = 0;
   for (int i = 0; i < inflight; i++)
@@ -136,11 +162,65 @@ static double bench_row(bench_run *r, int inflight, double secs) {
       active++;
   }
   double elapsed = bench_now() - t0;
-  double cpu1 = r->server ? bench_cpu_seconds(r->server) : 0;
-  r->cpu_us = done ? (cpu1 - cpu0) * 1e6 / (double)done : 0;
-  r->client_us = done ? (bench_self_cpu() - self0) * 1e6 / (double)done : 0;
-  qsort(r->lat, r->n, sizeof *r->lat, bench_cmp_double);
+  bench_row_cpu(r, cpu0, self0, cs0, done);
   return (double)done / elapsed;
+}
+
+/* The open loop's sender: a thread of its own that sleeps until each due
+ * time (clock_nanosleep, absolute) and starts the call, so that draining
+ * completions never delays a send.  (The first version sent from the
+ * draining thread, waking from grpc_completion_queue_next with a deadline:
+ * its calls went out up to 11-37 ms late at load 8, and that lateness was
+ * counted as server latency.)  Calls come from a pool of
+ * BENCH_OPEN_INFLIGHT; when it is empty the sender waits for a completion,
+ * and the late call still counts from its due time. */
+typedef struct bench_open {
+  bench_run *r;
+  double t0, rate, end;
+  pthread_mutex_t mu;
+  pthread_cond_t freed;
+  bench_call **spare;
+  int nspare, active;
+  size_t issued, start_errors;
+  bool sending; /* the sender has calls left to send */
+} bench_open;
+
+static void *bench_sender(void *arg) {
+  bench_open *o = arg;
+  bench_run *r = o->r;
+  for (size_t i = 0;; i++) {
+    double due = o->t0 + (double)i / o->rate;
+    if (due >= o->end)
+      break;
+    struct timespec ts = {.tv_sec = (time_t)due,
+                          .tv_nsec = (long)((due - (double)(time_t)due) * 1e9)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    }
+    pthread_mutex_lock(&o->mu);
+    while (o->nspare == 0)
+      pthread_cond_wait(&o->freed, &o->mu);
+    bench_call *c = o->spare[--o->nspare];
+    double now = bench_now();
+    if (r->nlag < r->cap)
+      r->lag[r->nlag++] = (now - due) * 1e6;
+    if (++o->active > r->max_inflight)
+      r->max_inflight = o->active;
+    o->issued++;
+    pthread_mutex_unlock(&o->mu);
+    c->sched = due;
+    if (bench_start(r, c)) {
+      bench_unary_finish(&c->u);
+      pthread_mutex_lock(&o->mu);
+      o->spare[o->nspare++] = c;
+      o->active--;
+      o->start_errors++;
+      pthread_mutex_unlock(&o->mu);
+    }
+  }
+  pthread_mutex_lock(&o->mu);
+  o->sending = false;
+  pthread_mutex_unlock(&o->mu);
+  return NULL;
 }
 
 /* Open loop: call i is due at t0 + i / rate, whether or not earlier calls
@@ -148,60 +228,61 @@ static double bench_row(bench_run *r, int inflight, double secs) {
  * completed. */
 static double bench_fixed_rate(bench_run *r, double rate, double secs) {
   bench_call *calls = calloc(BENCH_OPEN_INFLIGHT, sizeof *calls);
-  bench_call **spare = calloc(BENCH_OPEN_INFLIGHT, sizeof *spare);
+  bench_open o = {.r = r, .rate = rate, .sending = true};
+  o.spare = calloc(BENCH_OPEN_INFLIGHT, sizeof *o.spare);
+  pthread_mutex_init(&o.mu, NULL);
+  pthread_cond_init(&o.freed, NULL);
   r->n = r->errors = 0;
   r->max_inflight = 0;
-  int nspare = BENCH_OPEN_INFLIGHT, active = 0;
+  o.nspare = BENCH_OPEN_INFLIGHT;
   for (int i = 0; i < BENCH_OPEN_INFLIGHT; i++)
-    spare[i] = &calls[i];
+    o.spare[i] = &calls[i];
   double cpu0 = r->server ? bench_cpu_seconds(r->server) : 0,
          self0 = bench_self_cpu();
-  double t0 = bench_now(), end = t0 + secs;
-  size_t issued = 0, done = 0;
-  for (;;) {
-    double now = bench_now();
-    double due = t0 + (double)issued / rate;
-    while (due < end && due <= now && nspare > 0) {
-      bench_call *c = spare[--nspare];
-      c->sched = due;
-      if (bench_start(r, c)) {
-        spare[nspare++] = c;
-        r->errors++;
-      } else if (++active > r->max_inflight) {
-        r->max_inflight = active;
-      }
-      issued++;
-      due = t0 + (double)issued / rate;
-    }
-    if (due >= end && active == 0)
-      break;
-    /* Wait for a completion, at most until the next call is due (a late
-     * call is sent at once and still counts from its due time). */
-    gpr_timespec until =
-        due < end && nspare > 0
-            ? gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-                           gpr_time_from_micros(
-                               (int64_t)((due - bench_now()) * 1e6),
-                               GPR_TIMESPAN))
-            : gpr_inf_future(GPR_CLOCK_REALTIME);
-    grpc_event ev = grpc_completion_queue_next(r->cq, until, NULL);
-    while (ev.type == GRPC_OP_COMPLETE) {
-      bench_call *c = ev.tag;
-      bench_finish(r, c, c->sched);
-      spare[nspare++] = c;
-      active--;
-      done++;
-      ev = grpc_completion_queue_next(r->cq, gpr_time_0(GPR_CLOCK_REALTIME),
-                                      NULL);
-    }
+  long cs0 = r->server ? bench_ctx_switches(r->server, 1) : 0;
+  r->nlag = 0;
+  o.t0 = bench_now();
+  o.end = o.t0 + secs;
+  size_t done = 0;
+  pthread_t tid;
+  if (pthread_create(&tid, NULL, bench_sender, &o)) {
+    fprintf(stderr, "bench_server: cannot start the open-loop sender\n");
+    free(calls);
+    free(o.spare);
+    return 0;
   }
-  double elapsed = bench_now() - t0;
-  double cpu1 = r->server ? bench_cpu_seconds(r->server) : 0;
-  r->cpu_us = done ? (cpu1 - cpu0) * 1e6 / (double)done : 0;
-  r->client_us = done ? (bench_self_cpu() - self0) * 1e6 / (double)done : 0;
-  qsort(r->lat, r->n, sizeof *r->lat, bench_cmp_double);
+  for (;;) {
+    pthread_mutex_lock(&o.mu);
+    bool over = !o.sending && o.active == 0;
+    pthread_mutex_unlock(&o.mu);
+    if (over)
+      break;
+    /* The timeout only lets this loop see that the sender is done. */
+    grpc_event ev = grpc_completion_queue_next(
+        r->cq,
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                     gpr_time_from_millis(50, GPR_TIMESPAN)),
+        NULL);
+    if (ev.type != GRPC_OP_COMPLETE)
+      continue;
+    bench_call *c = ev.tag;
+    bench_finish(r, c, c->sched);
+    done++;
+    pthread_mutex_lock(&o.mu);
+    o.spare[o.nspare++] = c;
+    o.active--;
+    pthread_cond_signal(&o.freed);
+    pthread_mutex_unlock(&o.mu);
+  }
+  pthread_join(tid, NULL);
+  double elapsed = bench_now() - o.t0;
+  r->errors += o.start_errors;
+  bench_row_cpu(r, cpu0, self0, cs0, done);
+  qsort(r->lag, r->nlag, sizeof *r->lag, bench_cmp_double);
+  pthread_mutex_destroy(&o.mu);
+  pthread_cond_destroy(&o.freed);
   free(calls);
-  free(spare);
+  free(o.spare);
   return (double)done / elapsed;
 }
 
@@ -214,10 +295,14 @@ static double bench_pct(const bench_run *r, double p) {
 
 /* The server process: opens the store the parent built and serves it until
  * SIGTERM.  Its per-call log goes to /dev/null (a terminal is slow). */
-static pid_t bench_spawn_server(const char *dir, const char *listen) {
+static pid_t bench_spawn_server(const char *dir, const char *listen,
+                                int threads, int cpu) {
   pid_t pid = fork();
   if (pid != 0)
     return pid;
+  /* Before srv_run starts its threads: they inherit the CPU. */
+  if (cpu >= 0 && bench_pin_cpu(0, cpu))
+    _exit(126);
   if (!freopen("/dev/null", "w", stderr))
     _exit(127);
   store *st;
@@ -227,6 +312,7 @@ static pid_t bench_spawn_server(const char *dir, const char *listen) {
   srv_config cfg;
   srv_config_init(&cfg);
   cfg.listen = listen;
+  cfg.threads = threads;
   int rc = srv_run(st, &cfg);
   store_close(st);
   _exit(rc ? 1 : 0);
@@ -431,17 +517,24 @@ static void bench_streams(const char *listen, grpc_metadata *auth,
 int main(int argc, char **argv) {
   double secs = 2.0;
   const char *only = NULL;
-  bool streams = true;
+  bool streams = true, pin = false;
+  int threads = SRV_DEFAULT_THREADS;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc)
       only = argv[++i];
     else if (!strcmp(argv[i], "--no-streams"))
       streams = false;
+    else if (!strcmp(argv[i], "--pin"))
+      pin = true;
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc &&
+             atoi(argv[i + 1]) >= 2)
+      threads = atoi(argv[++i]);
     else if (atof(argv[i]) > 0)
       secs = atof(argv[i]);
     else {
       fprintf(stderr, "usage: bench_server [seconds per row] "
-                      "[--only health|list|ent] [--no-streams]\n");
+                      "[--only health|list|ent] [--no-streams] [--pin] "
+                      "[--threads N]\n");
       return 2;
     }
   }
@@ -469,9 +562,23 @@ int main(int argc, char **argv) {
   store_close(st);
   snprintf(bearer, sizeof bearer, "Bearer %s", tok);
   snprintf(listen, sizeof listen, "127.0.0.1:%d", bench_free_port());
-  pid_t server = bench_spawn_server(dir, listen);
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (pin && ncpu < 2) {
+    fprintf(stderr, "bench_server: --pin needs 2 CPUs, this machine has %ld\n",
+            ncpu);
+    return 2;
+  }
+  /* --pin: the server on the last CPU, this client on CPU 0 (set before
+   * grpc_init, so that gRPC's threads inherit it). */
+  pid_t server = bench_spawn_server(dir, listen, threads,
+                                    pin ? (int)ncpu - 1 : -1);
   if (server < 0) {
     fprintf(stderr, "bench_server: fork failed\n");
+    return 1;
+  }
+  if (pin && bench_pin_cpu(0, 0)) {
+    fprintf(stderr, "bench_server: cannot pin the client to CPU 0\n");
+    kill(server, SIGKILL);
     return 1;
   }
 
@@ -486,6 +593,7 @@ int main(int argc, char **argv) {
   r.auth.value = grpc_slice_from_copied_string(bearer);
   r.cap = 4u << 20;
   r.lat = malloc(r.cap * sizeof *r.lat);
+  r.lag = malloc(r.cap * sizeof *r.lag);
 
   /* requests */
   Grpc__Health__V1__HealthCheckRequest hreq =
@@ -536,22 +644,30 @@ int main(int argc, char **argv) {
   double load[3] = {0};
   if (getloadavg(load, 3) < 0)
     load[0] = -1;
-  printf("bench_server: oppgraph gRPC server (own process, %d CQ threads) and "
-         "a C-core client on one\n"
-         "machine (%s %s, %ld CPUs, load average %.2f at start), %.1f s per "
-         "row; store: 1 RM,\n"
-         "%d opportunities, %d enterprises; latency in microseconds, "
-         "client-observed; server CPU\n"
-         "= the server process's user + system time per call.\n\n",
-         SRV_DEFAULT_THREADS, u.sysname, u.machine,
-         sysconf(_SC_NPROCESSORS_ONLN), load[0], secs, BENCH_OPPS,
-         BENCH_ENTS);
+  char cpus[64];
+  if (pin)
+    snprintf(cpus, sizeof cpus, "pinned: server on CPU %ld, client on CPU 0",
+             ncpu - 1);
+  else
+    snprintf(cpus, sizeof cpus, "not pinned");
+  printf("bench_server: oppgraph gRPC server (own process, %d CQ threads; "
+         "the server's default is %d)\n"
+         "and a C-core client (one channel; open loop: a sender thread and a "
+         "draining thread) on one machine\n"
+         "(%s %s, %ld CPUs, %s, load average %.2f at start), %.1f s per row;\n"
+         "store: 1 RM, %d opportunities, %d enterprises; latency in "
+         "microseconds, client-observed;\n"
+         "server CPU = the server process's user + system time per call; "
+         "server cs = its voluntary\n"
+         "context switches (all threads) per call.\n\n",
+         threads, SRV_DEFAULT_THREADS, u.sysname, u.machine, ncpu, cpus,
+         load[0], secs, BENCH_OPPS, BENCH_ENTS);
   printf("| method                 | in flight |      QPS |   p50 |   p99 |  "
-         "p99.9 | errors | server CPU us/call | client CPU us/call | "
-         "response bytes |\n");
+         "p99.9 | errors | server CPU us/call | server cs/call | client CPU "
+         "us/call | response bytes |\n");
   printf("|------------------------|----------:|---------:|------:|------:|----"
-         "---:|-------:|-------------------:|-------------------:|------------"
-         "---:|\n");
+         "---:|-------:|-------------------:|---------------:|---------------"
+         "----:|---------------:|\n");
   for (size_t m = 0; m < nrows; m++) {
     if (only && strcmp(only, rows[m].name))
       continue;
@@ -563,21 +679,25 @@ int main(int argc, char **argv) {
       if (qps > rows[m].max_qps)
         rows[m].max_qps = qps;
       printf("| %-22s | %9d | %8.0f | %5.0f | %5.0f | %6.0f | %6zu | %18.1f "
-             "| %18.1f | %14zu |\n",
+             "| %14.2f | %18.1f | %14zu |\n",
              rows[m].label, conc[c], qps, bench_pct(&r, 0.50),
              bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.errors, r.cpu_us,
-             r.client_us, r.resp_len);
+             r.cs_call, r.client_us, r.resp_len);
       fflush(stdout);
     }
     grpc_slice_unref(r.payload);
   }
 
   printf("\nOpen loop at half the best closed-loop QPS of each method, calls "
-         "on a fixed schedule,\nlatency from the scheduled send time:\n\n");
+         "on a fixed schedule,\nlatency from the scheduled send time; send "
+         "lag = how late this client sent a call\n(its own scheduling, "
+         "already inside the latency):\n\n");
   printf("| method                 | target QPS | achieved |   p50 |   p99 |  "
-         "p99.9 | max in flight | errors | server CPU us/call |\n");
+         "p99.9 | send lag p99 | max in flight | errors | server CPU us/call "
+         "| server cs/call |\n");
   printf("|------------------------|-----------:|---------:|------:|------:|----"
-         "---:|--------------:|-------:|-------------------:|\n");
+         "---:|-------------:|--------------:|-------:|-------------------:|--"
+         "-------------:|\n");
   for (size_t m = 0; m < nrows; m++) {
     if (only && strcmp(only, rows[m].name))
       continue;
@@ -586,11 +706,12 @@ int main(int argc, char **argv) {
     r.payload = grpc_slice_from_copied_buffer((const char *)buf, n);
     double target = rows[m].max_qps / 2;
     double qps = bench_fixed_rate(&r, target, secs);
-    printf("| %-22s | %10.0f | %8.0f | %5.0f | %5.0f | %6.0f | %13d | %6zu | "
-           "%18.1f |\n",
+    double lag99 = r.nlag ? r.lag[(size_t)(0.99 * (double)(r.nlag - 1))] : 0;
+    printf("| %-22s | %10.0f | %8.0f | %5.0f | %5.0f | %6.0f | %12.0f | %13d "
+           "| %6zu | %18.1f | %14.2f |\n",
            rows[m].label, target, qps, bench_pct(&r, 0.50),
-           bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.max_inflight,
-           r.errors, r.cpu_us);
+           bench_pct(&r, 0.99), bench_pct(&r, 0.999), lag99, r.max_inflight,
+           r.errors, r.cpu_us, r.cs_call);
     fflush(stdout);
     grpc_slice_unref(r.payload);
   }
@@ -622,6 +743,7 @@ int main(int argc, char **argv) {
   grpc_completion_queue_destroy(r.cq);
   grpc_slice_unref(r.auth.value);
   free(r.lat);
+  free(r.lag);
   kill(server, SIGTERM);
   int wst = 0;
   waitpid(server, &wst, 0);

@@ -6,7 +6,9 @@
 #include "bench/lib/bench_grpc.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +178,42 @@ double bench_cpu_seconds(pid_t pid) {
              &st) != 2)
     return -1;
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+long bench_ctx_switches(pid_t pid, int voluntary) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  DIR *d = opendir(path);
+  if (!d)
+    return -1;
+  const char *key =
+      voluntary ? "voluntary_ctxt_switches:" : "nonvoluntary_ctxt_switches:";
+  long sum = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.')
+      continue;
+    char sp[320], line[256];
+    snprintf(sp, sizeof sp, "/proc/%d/task/%s/status", (int)pid, e->d_name);
+    FILE *f = fopen(sp, "r");
+    size_t n = strlen(key);
+    while (f && fgets(line, sizeof line, f))
+      if (!strncmp(line, key, n))
+        sum += atol(line + n);
+    if (f)
+      fclose(f);
+  }
+  closedir(d);
+  return sum;
+}
+
+int bench_pin_cpu(pid_t pid, int cpu) {
+  if (cpu < 0 || cpu >= sysconf(_SC_NPROCESSORS_ONLN))
+    return -1;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(pid, sizeof set, &set) ? -1 : 0;
 }
 
 int bench_seed_world(store *st, const char *rm, const char *admin,

@@ -54,6 +54,16 @@ long bench_status_kb(pid_t pid, const char *key);
  * failure: the server's own work, whatever else the machine runs. */
 double bench_cpu_seconds(pid_t pid);
 
+/* Context switches of every thread of process pid so far (the sum of
+ * /proc/PID/task/TID/status): voluntary ones (a thread waits: futex, epoll)
+ * when `voluntary`, else the involuntary ones (preempted).  -1 on failure.
+ * Voluntary switches per call count the hand-offs between threads a design
+ * costs, whatever else the machine runs. */
+long bench_ctx_switches(pid_t pid, int voluntary);
+/* Pins process/thread pid (0 = the caller) to CPU cpu; 0 ok, -1 when the
+ * machine has no such CPU or the call failed. */
+int bench_pin_cpu(pid_t pid, int cpu);
+
 /* The world the server benchmarks serve, in one write transaction: RM
  * `rm` (and `admin`, an admin, unless NULL), `ents` enterprises named
  * "<word>测试%04d有限公司" with 18-character credit codes "91310000<code>…",
