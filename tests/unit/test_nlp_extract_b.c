@@ -301,6 +301,21 @@ static void test_zhiya_clause_pledgor(void **state) {
   refuse(state, t, x2, "质押", "质押方", "占其");
 }
 
+/* The pledgee of a release is named where the shares were pledged
+ * ("将原质押给某某的股份…解除质押") or where the release was registered
+ * ("某某于…办理了…解除质押手续", "在某某办理了股份解除质押"). */
+static void test_jiechu_pledgee(void **state) {
+  const char *t = "远山科技：控股股东周建明解除质押1000万股";
+  expect(state, t,
+         "公司控股股东周建明于2021年3月4日将原质押给青禾证券股份有限公司的公司股份"
+         "1000万股解除质押。",
+         "解除质押", "质权方", "青禾证券股份有限公司");
+  expect(state, t,
+         "北辰证券股份有限公司于2021年3月4日办理了控股股东周建明持有公司1000万股"
+         "股份的解除质押手续。",
+         "解除质押", "质权方", "北辰证券股份有限公司");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -318,6 +333,7 @@ int main(void) {
       cmocka_unit_test(test_trade_share_of_capital),
       cmocka_unit_test(test_zhiya_share_of_pledge),
       cmocka_unit_test(test_zhiya_clause_pledgor),
+      cmocka_unit_test(test_jiechu_pledgee),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
