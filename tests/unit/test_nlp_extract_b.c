@@ -316,6 +316,26 @@ static void test_jiechu_pledgee(void **state) {
          "解除质押", "质权方", "北辰证券股份有限公司");
 }
 
+/* Loss look-alikes: an impairment (减值亏损), the figure without one-off
+ * items told beside the loss, a segment's loss and a loss-making subsidiary
+ * are no loss events of their own. */
+static void test_kuisun_lookalikes(void **state) {
+  const char *t = "远山科技发布半年报";
+  const char *x = "远山科技发布半年报，归属于上市公司股东的净亏损1.2亿元；扣除非经常性损益的"
+                  "净亏损1.3亿元。";
+  refuse(state, t, x, "亏损", "净亏损", "1.3亿元");
+  refuse(state, "远山科技：上半年业绩",
+         "去年同期确认了资产的减值亏损约300万元。", "亏损", "净亏损", NULL);
+  nlp_result res;
+  run(state, "远山科技：出售进展", "公司拟出售处于亏损中的子公司。", &res);
+  for (size_t i = 0; i < res.n; i++)
+    if (!strcmp(res.events[i].type, "亏损")) {
+      dump(&res);
+      fail_msg("a loss-making subsidiary is no 亏损 event");
+    }
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -334,6 +354,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_share_of_pledge),
       cmocka_unit_test(test_zhiya_clause_pledgor),
       cmocka_unit_test(test_jiechu_pledgee),
+      cmocka_unit_test(test_kuisun_lookalikes),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
