@@ -333,6 +333,19 @@ static void test_deal_lookalikes(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "原…总经理某某，担任…职务" (a comma after the name, 升任/调任 too), and a
+ * long post before its title ("世界某某协会中国区顾问"). */
+static void test_gaoguan_post_name_comma(void **state) {
+  nlp_result res;
+  run(state, NULL, "据悉，原东川区域副总经理林晓峰，升任青禾集团总裁助理。", &res);
+  EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
+  EXPECT(&res, "高管变动", "高管职位", "原东川区域副总经理");
+  nlp_result_destroy(&res);
+  run(state, NULL, "近日，周文博担任世界铂金投资协会中国区顾问。", &res);
+  EXPECT(&res, "高管变动", "变动后职位", "世界铂金投资协会中国区顾问");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -347,6 +360,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_post_after_resign_verb),
       cmocka_unit_test(test_gaoguan_appointee_first),
       cmocka_unit_test(test_gaoguan_subject_post_nomination),
+      cmocka_unit_test(test_gaoguan_post_name_comma),
       cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_headline_to_matching_body_event),
