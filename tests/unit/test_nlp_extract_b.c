@@ -336,6 +336,25 @@ static void test_kuisun_lookalikes(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A Hong Kong buyback notice's running total since the mandate is an event
+ * of its own, dated by that period, beside the day's buyback. */
+static void test_huigou_running_total(void **state) {
+  const char *t = "远山控股(01234)回购12万股 涉资30万港元";
+  const char *x = "远山控股(01234)公布，于2021年03月05日回购12万股，每股回购价介乎2.48港元"
+                  "至2.52港元，涉资30万港元。\n本年内至今为止（自普通决议案通过以来）累计"
+                  "购回证券数目为345.6万股，占于普通决议案通过时已发行股份数目的0.512%。";
+  nlp_result res;
+  run(state, t, x, &res);
+  if (count_arg(&res, "股份回购", "回购完成时间", "本年内至今为止") != 1 ||
+      count_arg(&res, "股份回购", "回购股份数量", "345.6万") != 1 ||
+      count_arg(&res, "股份回购", "占公司总股本比例", "0.512%") != 1 ||
+      count_arg(&res, "股份回购", "回购股份数量", "12万") != 1) {
+    dump(&res);
+    fail_msg("the day's buyback and the running total are two events");
+  }
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -355,6 +374,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_clause_pledgor),
       cmocka_unit_test(test_jiechu_pledgee),
       cmocka_unit_test(test_kuisun_lookalikes),
+      cmocka_unit_test(test_huigou_running_total),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
