@@ -346,6 +346,17 @@ static void test_gaoguan_post_name_comma(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 被约谈 ---------------------------------------------------------------- */
+
+/* A city government summons too ("某某市政府约谈某某"). */
+static void test_yuetan_government(void **state) {
+  nlp_result res;
+  run(state, NULL, "7月31日，东川市政府约谈青禾地产，要求立即整改。", &res);
+  EXPECT(&res, "被约谈", "约谈机构", "东川市政府");
+  EXPECT(&res, "被约谈", "公司名称", "青禾地产");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -363,6 +374,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_post_name_comma),
       cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_deal_lookalikes),
+      cmocka_unit_test(test_yuetan_government),
       cmocka_unit_test(test_headline_to_matching_body_event),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
