@@ -355,6 +355,20 @@ static void test_huigou_running_total(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A pledge's repurchase (延期购回, 提前购回, 质押式回购) is no buyback. */
+static void test_huigou_not_pledge_repurchase(void **state) {
+  nlp_result res;
+  run(state, "远山科技：控股股东周建明延期购回1000万股",
+      "周建明将其质押的1000万股办理了股票质押式回购交易的延期购回，未提前购回。",
+      &res);
+  for (size_t i = 0; i < res.n; i++)
+    if (!strcmp(res.events[i].type, "股份回购")) {
+      dump(&res);
+      fail_msg("a pledge's repurchase is no 股份回购");
+    }
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -375,6 +389,7 @@ int main(void) {
       cmocka_unit_test(test_jiechu_pledgee),
       cmocka_unit_test(test_kuisun_lookalikes),
       cmocka_unit_test(test_huigou_running_total),
+      cmocka_unit_test(test_huigou_not_pledge_repurchase),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
