@@ -369,6 +369,23 @@ static void test_huigou_not_pledge_repurchase(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Talk of a pledge's extension, margin call or ratio is no new pledge. */
+static void test_zhiya_lookalikes(void **state) {
+  const char *t = "远山科技：控股股东质押处于安全区域";
+  const char *texts[] = {"目前控股股东质押处于安全区域，不存在质押爆仓风险。",
+                         "周建明将其所持公司股份进行了质押延期。"};
+  for (size_t k = 0; k < 2; k++) {
+    nlp_result res;
+    run(state, t, texts[k], &res);
+    for (size_t i = 0; i < res.n; i++)
+      if (!strcmp(res.events[i].type, "质押")) {
+        dump(&res);
+        fail_msg("no 质押 event in \"%s\"", texts[k]);
+      }
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -390,6 +407,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_lookalikes),
       cmocka_unit_test(test_huigou_running_total),
       cmocka_unit_test(test_huigou_not_pledge_repurchase),
+      cmocka_unit_test(test_zhiya_lookalikes),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
