@@ -357,6 +357,23 @@ static void test_yuetan_government(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The award's date is when its notice was received ("某某公司于近日收到…"),
+ * and a formal notice lists its price as an item ("3、中标价：…元"). */
+static void test_zhongbiao_notice_date_and_price_item(void **state) {
+  const char *text =
+      "青禾环境股份有限公司于2021年3月1日收到东川市水务局发出的《中标通知书》。\n"
+      "一、中标项目基本情况\n"
+      "1、项目名称：城北污水管网改造工程\n"
+      "2、招标人：东川市水务局\n"
+      "3、中标价：12,500,000.00元\n"
+      "本次中标对公司本年度经营业绩有积极影响。";
+  nlp_result res;
+  run(state, NULL, text, &res);
+  EXPECT(&res, "中标", "中标日期", "2021年3月1日");
+  EXPECT(&res, "中标", "中标金额", "12,500,000.00元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -364,6 +381,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_brackets_and_result_notice),
       cmocka_unit_test(test_dateline_is_disclosure),
       cmocka_unit_test(test_zhongbiao_subsidiary_wins),
+      cmocka_unit_test(test_zhongbiao_notice_date_and_price_item),
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
