@@ -124,6 +124,14 @@ static void test_holder_name_has_surname(void **state) {
          "股东减持", "减持方", "于文博");
   expect(state, "青禾科技公告", "青禾科技董事欧阳明远增持公司股份12万股。",
          "股东增持", "增持方", "欧阳明远");
+  /* a name before 等 or a quote: "董事周某等多名董监高", "董事周某“高位”减持" */
+  expect(state, "青禾科技：董事周建明等多名董监高拟合计减持不超过1%",
+         "青禾科技公告，董事周建明等多名董监高拟合计减持不超过1%。", "股东减持",
+         "减持方", "周建明");
+  expect(state, "青禾科技董事周建明“高位”减持", "董事周建明“高位”减持公司股份10万股。",
+         "股东减持", "减持方", "周建明");
+  refuse(state, "青禾科技股东们也开始减持", "青禾科技的股东们也开始减持。", "股东减持",
+         "减持方", "们也开始");
 }
 
 /* Losses told in report wording: a negative profit after "发布…报告" is the
