@@ -374,6 +374,17 @@ static void test_zhongbiao_notice_date_and_price_item(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "提出书面辞职申请，申请辞去…职务" is one change: one event, of kind 辞职. */
+static void test_gaoguan_letter_and_post_one_change(void **state) {
+  nlp_result res;
+  run(state, NULL, "公司副总经理林晓峰先生于2021年5月6日向公司提出书面辞职申请，申请"
+                   "辞去公司副总经理职务。", &res);
+  assert_int_equal(count_type(&res, "高管变动"), 1);
+  EXPECT(&res, "高管变动", "变动类型", "辞职");
+  EXPECT(&res, "高管变动", "高管职位", "副总经理");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -390,6 +401,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_appointee_first),
       cmocka_unit_test(test_gaoguan_subject_post_nomination),
       cmocka_unit_test(test_gaoguan_post_name_comma),
+      cmocka_unit_test(test_gaoguan_letter_and_post_one_change),
       cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_yuetan_government),
