@@ -193,6 +193,16 @@ static inline uint32_t step(const nlp_dict *d, uint32_t s, unsigned char c) {
   }
 }
 
+
+/* A table entry: the next node, with DFA_OUT set when that node has an
+ * output word, so that the scan's inner loop tests the entry it has just
+ * loaded instead of loading the node (node numbers stay below
+ * DICT_DFA_MAX_NODES, far from the flag bit). */
+#define DFA_OUT 0x8000u
+static uint16_t dfa_entry(const nlp_dict *d, uint32_t next) {
+  return (uint16_t)(next | (d->node[next].out ? DFA_OUT : 0));
+}
+
 int nlp_dict_build(nlp_dict *d) {
   if (d->built) return NLP_EINVAL;
   const char *A = d->arena;
@@ -318,8 +328,8 @@ int nlp_dict_build(nlp_dict *d) {
     d->dfa = malloc((size_t)N * 256 * sizeof *d->dfa);
     for (size_t v = 0; d->dfa && v < N; v++)
       for (unsigned c = 0; c < 256; c++)
-        d->dfa[v * 256 + c] =
-            (uint16_t)step(d, (uint32_t)v, fold_byte((unsigned char)c));
+        d->dfa[v * 256 + c] = dfa_entry(d, step(d, (uint32_t)v,
+                                                fold_byte((unsigned char)c)));
   }
   free(d->ents);
   free(d->arena);
@@ -355,13 +365,13 @@ int nlp_dict_scan(const nlp_dict *d, const char *text, size_t len,
     if (!have && d->dfa)
       while (i < len) {
         uint32_t nx = d->dfa[(size_t)st * 256 + s[i]];
-        if (d->node[nx].out)
+        if (nx & DFA_OUT)
           break;
         st = nx;
         i++;
       }
     if (i < len) {
-      st = d->dfa ? d->dfa[(size_t)st * 256 + s[i]]
+      st = d->dfa ? d->dfa[(size_t)st * 256 + s[i]] & ~DFA_OUT
                   : step(d, st, fold_byte(s[i]));
       i++;
       const dict_node *ns = &d->node[st];
