@@ -5,69 +5,10 @@
  * sentences written for this test (none comes from DuEE-Fin). Every test
  * names the wording it pins down; each failed before its rule or fix.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "tests/unit/extract_fixture.h"
 
-#include <cmocka.h>
-
-#include "nlp/nlp.h"
-
-static int setup(void **state) {
-  nlp_rules *r = NULL;
-  if (nlp_rules_load_dir("data/rules", NULL, NULL, &r) != 0)
-    return -1;
-  *state = r;
-  return 0;
-}
-
-static int teardown(void **state) {
-  nlp_rules_free(*state);
-  return 0;
-}
-
-/* Extracts from title + text; the caller destroys res. */
-static void run(void **state, const char *title, const char *text,
-                nlp_result *res) {
-  nlp_extract_opts o = {0};
-  o.title = title;
-  o.title_len = title ? strlen(title) : 0;
-  o.published = "2021-05-20";
-  assert_int_equal(nlp_extract(*state, NULL, text, strlen(text), &o, res), 0);
-}
-
-/* How many events of the type were found. */
-static size_t count_type(const nlp_result *res, const char *type) {
-  size_t n = 0;
-  for (size_t i = 0; i < res->n; i++)
-    n += !strcmp(res->events[i].type, type);
-  return n;
-}
-
-/* Whether some event of the type has role = value (among several values). */
-static int has(const nlp_result *res, const char *type, const char *role,
-               const char *value) {
-  for (size_t i = 0; i < res->n; i++) {
-    const nlp_event *ev = &res->events[i];
-    if (strcmp(ev->type, type))
-      continue;
-    for (size_t k = 0; k < ev->nargs; k++)
-      if (!strcmp(ev->args[k].role, role) && !strcmp(ev->args[k].text, value))
-        return 1;
-  }
-  return 0;
-}
-
-#define EXPECT(res, type, role, value)                                         \
-  do {                                                                         \
-    if (!has(res, type, role, value))                                          \
-      fail_msg("%s/%s \"%s\" not found", type, role, value);                   \
-  } while (0)
-
-/* ---- 中标 ------------------------------------------------------------------ */
+/* ---- 中标 ------------------------------------------------------------------
+ */
 
 /* A quoted project is the object whole, and the full name that receives the
  * award notice is the winner (the headline's short name is not). */
@@ -78,11 +19,11 @@ static void test_zhongbiao_quoted_object_full_winner(void **state) {
       "东川市水务局发出的《中标通知书》，确认公司为“城北片区污水管网改造工程"
       "（二期）设计施工总承包”项目中标单位。中标金额约3200万元。";
   nlp_result res;
-  run(state, title, text, &res);
-  assert_int_equal(count_type(&res, "中标"), 1);
-  EXPECT(&res, "中标", "中标公司", "东川青禾环境技术股份有限公司");
-  EXPECT(&res, "中标", "中标标的",
-         "城北片区污水管网改造工程（二期）设计施工总承包");
+  fx_run(state, title, text, &res);
+  assert_int_equal(fx_count(&res, "中标", NULL, NULL), 1);
+  FX_EXPECT(&res, "中标", "中标公司", "东川青禾环境技术股份有限公司");
+  FX_EXPECT(&res, "中标", "中标标的",
+            "城北片区污水管网改造工程（二期）设计施工总承包");
   nlp_result_destroy(&res);
 }
 
@@ -96,13 +37,14 @@ static void test_bracketed_reposted_title(void **state) {
       "5.2亿元。\n"
       "(原标题：青禾建设：联合预中标5.2亿元施工项目)";
   nlp_result res;
-  run(state, title, text, &res);
-  assert_int_equal(count_type(&res, "中标"), 1);
-  EXPECT(&res, "中标", "中标标的", "北环快速路改建工程第三标段施工");
+  fx_run(state, title, text, &res);
+  assert_int_equal(fx_count(&res, "中标", NULL, NULL), 1);
+  FX_EXPECT(&res, "中标", "中标标的", "北环快速路改建工程第三标段施工");
   nlp_result_destroy(&res);
 }
 
-/* ---- 企业收购 -------------------------------------------------------------- */
+/* ---- 企业收购 --------------------------------------------------------------
+ */
 
 /* The full names of a deal told with bracketed short names, funds between
  * buyer and verb, and a descriptor before the target's name. */
@@ -111,14 +53,14 @@ static void test_shougou_full_names_and_descriptor(void **state) {
       "东川青禾信息系统有限公司（“青禾信息”）以自有资金收购南岭远望视讯技术"
       "有限公司（“远望视讯”）85%股权，交易对价为2600万元。";
   nlp_result res;
-  run(state, NULL, text, &res);
-  EXPECT(&res, "企业收购", "收购方", "东川青禾信息系统有限公司");
-  EXPECT(&res, "企业收购", "被收购方", "南岭远望视讯技术有限公司");
-  EXPECT(&res, "企业收购", "收购标的", "85%股权");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "收购方", "东川青禾信息系统有限公司");
+  FX_EXPECT(&res, "企业收购", "被收购方", "南岭远望视讯技术有限公司");
+  FX_EXPECT(&res, "企业收购", "收购标的", "85%股权");
   nlp_result_destroy(&res);
   text = "青禾文化宣布，以6.5亿元现金收购旅游公司远山碧水100%股权。";
-  run(state, NULL, text, &res);
-  EXPECT(&res, "企业收购", "被收购方", "远山碧水");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "被收购方", "远山碧水");
   nlp_result_destroy(&res);
 }
 
@@ -128,9 +70,10 @@ static void test_shougou_shares_held_by_another(void **state) {
   const char *text = "青禾股份拟以1.2亿元收购控股股东东川青禾投资集团有限公司"
                      "持有的南岭远望小额贷款有限公司100%股权。";
   nlp_result res;
-  run(state, NULL, text, &res);
-  EXPECT(&res, "企业收购", "被收购方", "南岭远望小额贷款有限公司");
-  assert_false(has(&res, "企业收购", "被收购方", "东川青禾投资集团有限公司"));
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "被收购方", "南岭远望小额贷款有限公司");
+  assert_false(
+      fx_count(&res, "企业收购", "被收购方", "东川青禾投资集团有限公司"));
   nlp_result_destroy(&res);
 }
 
@@ -145,46 +88,49 @@ static void test_short_and_full_names_merge(void **state) {
       "85%股权，交易对价为2600万元。\n"
       "截至目前，青禾信息已完成对远望视讯的收购。";
   nlp_result res;
-  run(state, title, text, &res);
-  assert_int_equal(count_type(&res, "企业收购"), 1);
-  EXPECT(&res, "企业收购", "收购方", "东川青禾信息系统有限公司");
-  EXPECT(&res, "企业收购", "被收购方", "南岭远望视讯技术有限公司");
+  fx_run(state, title, text, &res);
+  assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 1);
+  FX_EXPECT(&res, "企业收购", "收购方", "东川青禾信息系统有限公司");
+  FX_EXPECT(&res, "企业收购", "被收购方", "南岭远望视讯技术有限公司");
   nlp_result_destroy(&res);
 }
 
-/* ---- 高管变动 -------------------------------------------------------------- */
+/* ---- 高管变动 --------------------------------------------------------------
+ */
 
 /* The post left is told after the verb ("申请辞去公司财务总监职务"), and a
  * name may be written in Latin letters. */
 static void test_gaoguan_post_after_resign_verb(void **state) {
-  const char *text = "公司董事会近日收到林晓峰先生的书面辞职报告，林晓峰先生因个人"
-                     "原因申请辞去公司财务总监职务。";
+  const char *text =
+      "公司董事会近日收到林晓峰先生的书面辞职报告，林晓峰先生因个人"
+      "原因申请辞去公司财务总监职务。";
   nlp_result res;
-  run(state, NULL, text, &res);
-  EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
-  EXPECT(&res, "高管变动", "高管职位", "财务总监");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
+  FX_EXPECT(&res, "高管变动", "高管职位", "财务总监");
   nlp_result_destroy(&res);
   text = "自2021年5月1日起，John Harold Doe辞任公司非执行董事。";
-  run(state, NULL, text, &res);
-  EXPECT(&res, "高管变动", "高管姓名", "John Harold Doe");
-  EXPECT(&res, "高管变动", "高管职位", "非执行董事");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "John Harold Doe");
+  FX_EXPECT(&res, "高管变动", "高管职位", "非执行董事");
   nlp_result_destroy(&res);
 }
 
 /* The appointee told first: "某某获委任为公司非执行董事" (the post as written)
  * and "甲接替乙担任…" (甲 is appointed, not 乙). */
 static void test_gaoguan_appointee_first(void **state) {
-  const char *text = "青禾国际公布，自2021年5月1日起，林晓峰获委任为公司独立非执行"
-                     "董事。";
+  const char *text =
+      "青禾国际公布，自2021年5月1日起，林晓峰获委任为公司独立非执行"
+      "董事。";
   nlp_result res;
-  run(state, NULL, text, &res);
-  EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
-  EXPECT(&res, "高管变动", "变动后职位", "公司独立非执行董事");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
+  FX_EXPECT(&res, "高管变动", "变动后职位", "公司独立非执行董事");
   nlp_result_destroy(&res);
   text = "青禾国际公布，周文博接替陈明远担任公司财务总监。";
-  run(state, NULL, text, &res);
-  EXPECT(&res, "高管变动", "高管姓名", "周文博");
-  assert_false(has(&res, "高管变动", "高管姓名", "陈明远"));
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "周文博");
+  assert_false(fx_count(&res, "高管变动", "高管姓名", "陈明远"));
   nlp_result_destroy(&res);
 }
 
@@ -193,10 +139,11 @@ static void test_gaoguan_appointee_first(void **state) {
  * title's new post. */
 static void test_headline_to_matching_body_event(void **state) {
   const char *title = "青禾国际委任John Harold Doe为非执行董事";
-  const char *text = "青禾国际宣布，自2021年5月1日起，Peter Paul Roe辞任公司非执行"
-                     "董事；John Harold Doe获委任为公司非执行董事。";
+  const char *text =
+      "青禾国际宣布，自2021年5月1日起，Peter Paul Roe辞任公司非执行"
+      "董事；John Harold Doe获委任为公司非执行董事。";
   nlp_result res;
-  run(state, title, text, &res);
+  fx_run(state, title, text, &res);
   for (size_t i = 0; i < res.n; i++) {
     const nlp_event *ev = &res.events[i];
     int resign = 0, newpost = 0;
@@ -212,41 +159,44 @@ static void test_headline_to_matching_body_event(void **state) {
 /* A project name with several bracketed parts is taken whole, and a result
  * notice names the tendering body before its project. */
 static void test_zhongbiao_brackets_and_result_notice(void **state) {
-  const char *text = "青禾股份公告，公司成为东川市北城区综合管廊建设项目（二期）"
-                     "（滨河路延伸段）的中标人，中标合同价为1.2亿元。";
+  const char *text =
+      "青禾股份公告，公司成为东川市北城区综合管廊建设项目（二期）"
+      "（滨河路延伸段）的中标人，中标合同价为1.2亿元。";
   nlp_result res;
-  run(state, NULL, text, &res);
-  EXPECT(&res, "中标", "中标标的",
-         "东川市北城区综合管廊建设项目（二期）（滨河路延伸段）");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标标的",
+            "东川市北城区综合管廊建设项目（二期）（滨河路延伸段）");
   nlp_result_destroy(&res);
   text = "近日，东川电力有限公司2021年第三次配电设备采购中标候选人公示，青禾"
          "电气中标，金额约8000万元。";
-  run(state, NULL, text, &res);
-  EXPECT(&res, "中标", "招标方", "东川电力有限公司");
-  EXPECT(&res, "中标", "中标标的", "2021年第三次配电设备采购");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "招标方", "东川电力有限公司");
+  FX_EXPECT(&res, "中标", "中标标的", "2021年第三次配电设备采购");
   nlp_result_destroy(&res);
 }
 
 /* A news dateline ("某某网6月3日丨") dates the disclosure when no
  * "…发布公告" phrase does. */
 static void test_dateline_is_disclosure(void **state) {
-  const char *text = "某某财经6月3日丨青禾环境中标城北污水管网改造工程，中标金额"
-                     "约3200万元。";
+  const char *text =
+      "某某财经6月3日丨青禾环境中标城北污水管网改造工程，中标金额"
+      "约3200万元。";
   nlp_result res;
-  run(state, NULL, text, &res);
-  EXPECT(&res, "中标", "披露日期", "6月3日");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "披露日期", "6月3日");
   nlp_result_destroy(&res);
 }
 
 /* The buyer is named after its group ("本集团之全资附属公司甲有限公司"),
  * and the price is a 代价 ("现金代价为…"). */
 static void test_shougou_subsidiary_buyer_and_price(void **state) {
-  const char *text = "青禾时尚宣布，本集团之全资附属公司东川青禾服饰有限公司建议收购"
-                     "南岭远望材料有限公司全部股权，现金代价为3.2亿元。";
+  const char *text =
+      "青禾时尚宣布，本集团之全资附属公司东川青禾服饰有限公司建议收购"
+      "南岭远望材料有限公司全部股权，现金代价为3.2亿元。";
   nlp_result res;
-  run(state, NULL, text, &res);
-  EXPECT(&res, "企业收购", "收购方", "东川青禾服饰有限公司");
-  EXPECT(&res, "企业收购", "交易金额", "3.2亿元");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "收购方", "东川青禾服饰有限公司");
+  FX_EXPECT(&res, "企业收购", "交易金额", "3.2亿元");
   nlp_result_destroy(&res);
 }
 
@@ -254,18 +204,19 @@ static void test_shougou_subsidiary_buyer_and_price(void **state) {
  * the "公司全资子公司" description left out. */
 static void test_zhongbiao_subsidiary_wins(void **state) {
   const char *title = "青禾科技：全资子公司中标数据中心项目";
-  const char *text = "青禾科技8月4日晚间发布公告称，公司全资子公司东川青禾智能工程有限"
-                     "公司中标“东川大数据产业园一期数据中心机电工程项目”。中标金额约"
-                     "1.2亿元。";
+  const char *text =
+      "青禾科技8月4日晚间发布公告称，公司全资子公司东川青禾智能工程有限"
+      "公司中标“东川大数据产业园一期数据中心机电工程项目”。中标金额约"
+      "1.2亿元。";
   nlp_result res;
-  run(state, title, text, &res);
-  EXPECT(&res, "中标", "中标公司", "东川青禾智能工程有限公司");
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, "中标", "中标公司", "东川青禾智能工程有限公司");
   nlp_result_destroy(&res);
   text = "青禾建设公告，公司控股子公司东川市政工程集团股份有限公司（以下简称"
          "“市政集团”）于近日收到招标人东川市城建投资有限公司签发的《中标通知"
          "书》，市政集团为北环路改造工程项目中标单位。";
-  run(state, NULL, text, &res);
-  EXPECT(&res, "中标", "中标公司", "东川市政工程集团股份有限公司");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标公司", "东川市政工程集团股份有限公司");
   nlp_result_destroy(&res);
 }
 
@@ -274,21 +225,23 @@ static void test_zhongbiao_subsidiary_wins(void **state) {
  * nomination ("根据公司董事长提名") is no change of its own. */
 static void test_gaoguan_subject_post_nomination(void **state) {
   const char *title = "青禾科技聘任林晓峰为副总经理";
-  const char *text = "某某网4月20日消息，近日青禾科技（600123）董事会审议通过了《关于"
-                     "聘任公司副总经理的议案》。根据公司董事长提名，董事会同意聘任"
-                     "林晓峰为公司副总经理。";
+  const char *text =
+      "某某网4月20日消息，近日青禾科技（600123）董事会审议通过了《关于"
+      "聘任公司副总经理的议案》。根据公司董事长提名，董事会同意聘任"
+      "林晓峰为公司副总经理。";
   nlp_result res;
-  run(state, title, text, &res);
-  EXPECT(&res, "高管变动", "任职公司", "青禾科技");
-  assert_false(has(&res, "高管变动", "变动类型", "提名"));
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, "高管变动", "任职公司", "青禾科技");
+  assert_false(fx_count(&res, "高管变动", "变动类型", "提名"));
   nlp_result_destroy(&res);
   text = "青禾国际公布，陈明远先生已辞任公司的公司秘书职位。";
-  run(state, NULL, text, &res);
-  EXPECT(&res, "高管变动", "高管职位", "公司秘书");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "高管变动", "高管职位", "公司秘书");
   nlp_result_destroy(&res);
 }
 
-/* ---- 公司上市 -------------------------------------------------------------- */
+/* ---- 公司上市 --------------------------------------------------------------
+ */
 
 /* The first trading day names the company ("某某(01234)上市次日续涨");
  * an exchange's full name is a board ("在上海证券交易所上市"); shares
@@ -296,18 +249,21 @@ static void test_gaoguan_subject_post_nomination(void **state) {
  * description ("拟IPO企业某某股份有限公司"). */
 static void test_shangshi_wordings(void **state) {
   nlp_result res;
-  run(state, "港股异动︱青禾医械(01234)上市次日续涨逾5%", "青禾医械股价续涨。", &res);
-  EXPECT(&res, "公司上市", "上市公司", "青禾医械");
+  fx_run(state, "港股异动︱青禾医械(01234)上市次日续涨逾5%",
+         "青禾医械股价续涨。", &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "青禾医械");
   nlp_result_destroy(&res);
-  run(state, NULL, "青禾铝业股票将于9月7日在上海证券交易所上市。", &res);
-  assert_int_equal(count_type(&res, "公司上市"), 1);
+  fx_run(state, NULL, "青禾铝业股票将于9月7日在上海证券交易所上市。", &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 1);
   nlp_result_destroy(&res);
-  run(state, NULL, "本次解除限售的股份为已上市流通的无限售条件股份。", &res);
-  assert_int_equal(count_type(&res, "公司上市"), 0);
+  fx_run(state, NULL, "本次解除限售的股份为已上市流通的无限售条件股份。", &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 0);
   nlp_result_destroy(&res);
-  run(state, NULL, "科创板拟IPO企业东川青禾科技股份有限公司今日披露问询回复，拟"
-                   "在科创板上市。", &res);
-  EXPECT(&res, "公司上市", "上市公司", "东川青禾科技股份有限公司");
+  fx_run(state, NULL,
+         "科创板拟IPO企业东川青禾科技股份有限公司今日披露问询回复，拟"
+         "在科创板上市。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "东川青禾科技股份有限公司");
   nlp_result_destroy(&res);
 }
 
@@ -322,14 +278,16 @@ static void test_deal_lookalikes(void **state) {
   };
   nlp_result res;
   for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
-    run(state, NULL, texts[i], &res);
-    if (count_type(&res, "企业收购"))
+    fx_run(state, NULL, texts[i], &res);
+    if (fx_count(&res, "企业收购", NULL, NULL))
       fail_msg("企业收购 found in \"%s\"", texts[i]);
     nlp_result_destroy(&res);
   }
-  run(state, NULL, "东川市地方债招标结束，20年期固息品种中标利率3.2%，中标排名"
-                   "稳中有升。", &res);
-  assert_int_equal(count_type(&res, "中标"), 0);
+  fx_run(state, NULL,
+         "东川市地方债招标结束，20年期固息品种中标利率3.2%，中标排名"
+         "稳中有升。",
+         &res);
+  assert_int_equal(fx_count(&res, "中标", NULL, NULL), 0);
   nlp_result_destroy(&res);
 }
 
@@ -337,51 +295,55 @@ static void test_deal_lookalikes(void **state) {
  * long post before its title ("世界某某协会中国区顾问"). */
 static void test_gaoguan_post_name_comma(void **state) {
   nlp_result res;
-  run(state, NULL, "据悉，原东川区域副总经理林晓峰，升任青禾集团总裁助理。", &res);
-  EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
-  EXPECT(&res, "高管变动", "高管职位", "原东川区域副总经理");
+  fx_run(state, NULL, "据悉，原东川区域副总经理林晓峰，升任青禾集团总裁助理。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
+  FX_EXPECT(&res, "高管变动", "高管职位", "原东川区域副总经理");
   nlp_result_destroy(&res);
-  run(state, NULL, "近日，周文博担任世界铂金投资协会中国区顾问。", &res);
-  EXPECT(&res, "高管变动", "变动后职位", "世界铂金投资协会中国区顾问");
+  fx_run(state, NULL, "近日，周文博担任世界铂金投资协会中国区顾问。", &res);
+  FX_EXPECT(&res, "高管变动", "变动后职位", "世界铂金投资协会中国区顾问");
   nlp_result_destroy(&res);
 }
 
-/* ---- 被约谈 ---------------------------------------------------------------- */
+/* ---- 被约谈 ----------------------------------------------------------------
+ */
 
 /* A city government summons too ("某某市政府约谈某某"). */
 static void test_yuetan_government(void **state) {
   nlp_result res;
-  run(state, NULL, "7月31日，东川市政府约谈青禾地产，要求立即整改。", &res);
-  EXPECT(&res, "被约谈", "约谈机构", "东川市政府");
-  EXPECT(&res, "被约谈", "公司名称", "青禾地产");
+  fx_run(state, NULL, "7月31日，东川市政府约谈青禾地产，要求立即整改。", &res);
+  FX_EXPECT(&res, "被约谈", "约谈机构", "东川市政府");
+  FX_EXPECT(&res, "被约谈", "公司名称", "青禾地产");
   nlp_result_destroy(&res);
 }
 
 /* The award's date is when its notice was received ("某某公司于近日收到…"),
  * and a formal notice lists its price as an item ("3、中标价：…元"). */
 static void test_zhongbiao_notice_date_and_price_item(void **state) {
-  const char *text =
-      "青禾环境股份有限公司于2021年3月1日收到东川市水务局发出的《中标通知书》。\n"
-      "一、中标项目基本情况\n"
-      "1、项目名称：城北污水管网改造工程\n"
-      "2、招标人：东川市水务局\n"
-      "3、中标价：12,500,000.00元\n"
-      "本次中标对公司本年度经营业绩有积极影响。";
+  const char *text = "青禾环境股份有限公司于2021年3月1日收到东川市水务局发出的"
+                     "《中标通知书》。\n"
+                     "一、中标项目基本情况\n"
+                     "1、项目名称：城北污水管网改造工程\n"
+                     "2、招标人：东川市水务局\n"
+                     "3、中标价：12,500,000.00元\n"
+                     "本次中标对公司本年度经营业绩有积极影响。";
   nlp_result res;
-  run(state, NULL, text, &res);
-  EXPECT(&res, "中标", "中标日期", "2021年3月1日");
-  EXPECT(&res, "中标", "中标金额", "12,500,000.00元");
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标日期", "2021年3月1日");
+  FX_EXPECT(&res, "中标", "中标金额", "12,500,000.00元");
   nlp_result_destroy(&res);
 }
 
 /* "提出书面辞职申请，申请辞去…职务" is one change: one event, of kind 辞职. */
 static void test_gaoguan_letter_and_post_one_change(void **state) {
   nlp_result res;
-  run(state, NULL, "公司副总经理林晓峰先生于2021年5月6日向公司提出书面辞职申请，申请"
-                   "辞去公司副总经理职务。", &res);
-  assert_int_equal(count_type(&res, "高管变动"), 1);
-  EXPECT(&res, "高管变动", "变动类型", "辞职");
-  EXPECT(&res, "高管变动", "高管职位", "副总经理");
+  fx_run(state, NULL,
+         "公司副总经理林晓峰先生于2021年5月6日向公司提出书面辞职申请，申请"
+         "辞去公司副总经理职务。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 1);
+  FX_EXPECT(&res, "高管变动", "变动类型", "辞职");
+  FX_EXPECT(&res, "高管变动", "高管职位", "副总经理");
   nlp_result_destroy(&res);
 }
 
@@ -407,5 +369,5 @@ int main(void) {
       cmocka_unit_test(test_yuetan_government),
       cmocka_unit_test(test_headline_to_matching_body_event),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
