@@ -347,6 +347,23 @@ static void test_gaoguan_letter_and_post_one_change(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Listing look-alikes: restricted shares "在深圳证券交易所上市", a plan
+ * that does not seek control of "上市公司", the underwriters' "IPO承销". */
+static void test_shangshi_lookalikes(void **state) {
+  const char *texts[] = {
+      "本次激励计划首次授予的限制性股票在深圳证券交易所上市。",
+      "本次增持计划不谋求上市公司控制权。",
+      "某某证券在去年A股IPO承销保荐市场中排名第三。",
+  };
+  nlp_result res;
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+    fx_run(state, NULL, texts[i], &res);
+    if (fx_count(&res, "公司上市", NULL, NULL))
+      fail_msg("公司上市 found in \"%s\"", texts[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -365,6 +382,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_post_name_comma),
       cmocka_unit_test(test_gaoguan_letter_and_post_one_change),
       cmocka_unit_test(test_shangshi_wordings),
+      cmocka_unit_test(test_shangshi_lookalikes),
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_yuetan_government),
       cmocka_unit_test(test_headline_to_matching_body_event),
