@@ -364,6 +364,22 @@ static void test_shangshi_lookalikes(void **state) {
   }
 }
 
+/* "约定由公司收购甲合伙企业所持有目标公司27%的股权": neither "约定由公司"
+ * nor "有目标公司" is a party; the deal merges with the one that names the
+ * target. */
+static void test_shougou_no_generic_parties(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "青禾电子披露《关于收购远望集成技术(深圳)有限公司部分股权的公告》，称公"
+      "司拟签订股权转让协议，约定由公司收购东川柏胜合伙企业所持有目标公司"
+      "27.5%的股权。",
+      &res);
+  assert_int_equal(fx_count(&res, "企业收购", "收购方", "约定由公司"), 0);
+  assert_int_equal(fx_count(&res, "企业收购", "被收购方", "有目标公司"), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -376,6 +392,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
       cmocka_unit_test(test_shougou_subsidiary_buyer_and_price),
+      cmocka_unit_test(test_shougou_no_generic_parties),
       cmocka_unit_test(test_gaoguan_post_after_resign_verb),
       cmocka_unit_test(test_gaoguan_appointee_first),
       cmocka_unit_test(test_gaoguan_subject_post_nomination),
