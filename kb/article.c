@@ -77,6 +77,8 @@ const char *kb_strerror(int err) {
     return "out of memory";
   case KB_ENOTFOUND:
     return "no such article";
+  case KB_ELAYOUT:
+    return "index of an older layout (rebuild with kb add)";
   default:
     return "unknown kb error";
   }

@@ -30,6 +30,7 @@ void kb_params_default(kb_params *p) {
   p->b = 0.75;
   p->title_boost = 3.0;
   p->synonym_weight = 0.8;
+  p->exhaustive = false;
 }
 
 static void syn_free(kb *k) {
@@ -225,15 +226,18 @@ static int store_err(kb_diag *d, int serr, const char *what) {
  * ids).  Filter terms may repeat (a tag given twice): the posting is simply
  * written twice. */
 typedef int (*term_fn)(void *ctx, const char *term, size_t len,
-                       const uint8_t *val, size_t vlen);
+                       const uint8_t *val, size_t vlen,
+                       const store_kb_impact *imp);
 
 static int filter_terms(const kb_article *a, term_fn fn, void *ctx) {
   char buf[STORE_KB_TERM_MAX + 1];
   static const uint8_t one = 0;
+  /* Filter terms are never scored: the lowest impact. */
+  static const store_kb_impact none = {{0, 0, 0}};
   if (*a->category) {
     int n = snprintf(buf, sizeof buf, "%s%s", KB_FILTER_CAT, a->category);
     if (n > 0 && (size_t)n <= STORE_KB_TERM_MAX) {
-      int err = fn(ctx, buf, (size_t)n, &one, 1);
+      int err = fn(ctx, buf, (size_t)n, &one, 1, &none);
       if (err)
         return err;
     }
@@ -244,7 +248,7 @@ static int filter_terms(const kb_article *a, term_fn fn, void *ctx) {
                 : snprintf(buf, sizeof buf, "%s%s", KB_FILTER_PRODUCT,
                            a->product_ids[i - a->n_tags]);
     if (n > 0 && (size_t)n <= STORE_KB_TERM_MAX) {
-      int err = fn(ctx, buf, (size_t)n, &one, 1);
+      int err = fn(ctx, buf, (size_t)n, &one, 1, &none);
       if (err)
         return err;
     }
@@ -259,10 +263,11 @@ typedef struct {
 } post_ctx;
 
 static int post_apply(void *ctx, const char *term, size_t len,
-                      const uint8_t *val, size_t vlen) {
+                      const uint8_t *val, size_t vlen,
+                      const store_kb_impact *imp) {
   post_ctx *c = ctx;
   return c->del ? store_kb_post_del(c->txn, term, len, c->id)
-                : store_kb_post_put(c->txn, term, len, c->id, val, vlen);
+                : store_kb_post_put(c->txn, term, len, c->id, val, vlen, imp);
 }
 
 /* Reusable memory of article_postings (a batch tokenises thousands of
@@ -398,14 +403,41 @@ static int article_postings(const kb *k, const kb_article *a, term_fn fn,
     vl += store_varint_put(head + vl, tft);
     vl += store_varint_put(head + vl, tf);
     memcpy(s->val + 30 - vl, head, vl);
+    /* What bounds the posting's BM25 term (kb_internal.h): it grows with
+     * both frequencies and shrinks with the length. */
+    store_kb_impact imp = {{tf - tft, tft, UINT32_MAX - *doclen}};
     if (first->len <= STORE_KB_TERM_MAX)
-      err = fn(ctx, t->buf + first->off, first->len, s->val + 30 - vl, vl + pl);
+      err = fn(ctx, t->buf + first->off, first->len, s->val + 30 - vl, vl + pl,
+               &imp);
   }
   if (!err)
     err = filter_terms(a, fn, ctx);
 out:
   art_scratch_destroy(&local);
   return err;
+}
+
+int kb_layout_check(store_txn *txn, bool write, kb_diag *d) {
+  uint64_t layout, docs;
+  int err = store_kb_meta_get(txn, "layout", &layout);
+  if (!err)
+    err = store_kb_meta_get(txn, "docs", &docs);
+  if (err)
+    return store_err(d, err, "kb layout");
+  if (layout == STORE_KB_LAYOUT)
+    return 0;
+  if (layout == 0 && docs == 0) /* an empty knowledge base: ours now */
+    return write ? (err = store_kb_meta_put(txn, "layout", STORE_KB_LAYOUT))
+                       ? store_err(d, err, "kb layout")
+                       : 0
+                 : 0;
+  return kb_fail(d, KB_ELAYOUT,
+                 "the knowledge-base index was built with layout %llu (%s); "
+                 "this oppgraph reads layout %d: rebuild with kb add into a "
+                 "fresh store",
+                 (unsigned long long)layout,
+                 layout ? "older chunks" : "not recorded, before layout 2",
+                 STORE_KB_LAYOUT);
 }
 
 static int counters_add(store_txn *txn, int64_t docs, int64_t len, kb_diag *d) {
@@ -423,8 +455,9 @@ static int counters_add(store_txn *txn, int64_t docs, int64_t len, kb_diag *d) {
 /* post_apply returns store errors, which share values with kb errors; wrap
  * them so that callers can tell them apart. */
 static int post_apply_kb(void *ctx, const char *term, size_t len,
-                         const uint8_t *val, size_t vlen) {
-  int err = post_apply(ctx, term, len, val, vlen);
+                         const uint8_t *val, size_t vlen,
+                         const store_kb_impact *imp) {
+  int err = post_apply(ctx, term, len, val, vlen, imp);
   return err ? -100 + err : 0;
 }
 
@@ -440,6 +473,9 @@ int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
     *replaced = false;
   if (!a || a->id == 0)
     return kb_fail(d, KB_EINVAL, "kb_put: article id must be non-zero");
+  int lerr = kb_layout_check(txn, true, d);
+  if (lerr)
+    return lerr;
   bool found;
   kb_article *old = NULL;
   int err = store_kb_get(txn, a->id, &old);
@@ -555,8 +591,25 @@ static int batch_rehash(batch *b) {
   return 0;
 }
 
+/* The impact of a posting from its value (kb_internal.h): the batch keeps
+ * values only, and reading three varints back is cheaper than carrying
+ * the impact through the sort. */
+static void value_impact(const uint8_t *v, size_t n, store_kb_impact *imp) {
+  uint64_t doclen = 0, tft = 0, tf = 0;
+  size_t r1 = store_varint_get(v, n, &doclen),
+         r2 = r1 ? store_varint_get(v + r1, n - r1, &tft) : 0;
+  if (r2)
+    store_varint_get(v + r1 + r2, n - r1 - r2, &tf);
+  if (!r2 || tf < tft) /* filter terms (one byte): never scored */
+    tf = tft = 0, doclen = UINT32_MAX;
+  *imp = (store_kb_impact){{(uint32_t)(tf - tft), (uint32_t)tft,
+                            UINT32_MAX - (uint32_t)doclen}};
+}
+
 static int batch_add(void *ctx, const char *term, size_t len,
-                     const uint8_t *val, size_t vlen) {
+                     const uint8_t *val, size_t vlen,
+                     const store_kb_impact *imp) {
+  (void)imp; /* value_impact recomputes it when writing */
   batch *b = ctx;
   if ((b->nt + 1) * 2 > b->nslot && batch_rehash(b))
     return b->oom = true, -100 + STORE_ENOMEM;
@@ -624,6 +677,9 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
                  size_t *replaced, kb_diag *d) {
   if (replaced)
     *replaced = 0;
+  int lerr = kb_layout_check(txn, true, d);
+  if (lerr)
+    return lerr;
   id_ix *ids = malloc((n ? n : 1) * sizeof *ids);
   if (!ids)
     return kb_fail(d, KB_ENOMEM, "kb batch: out of memory");
@@ -722,8 +778,10 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
       const bterm *t = &b.t[i];
       for (size_t e = j + t->n; j < e && !err; j++) {
         const bpost *p = &b.p[order[j]];
+        store_kb_impact imp;
+        value_impact((const uint8_t *)b.arena + p->off, p->vlen, &imp);
         err = store_kb_writer_put(w, b.arena + t->off, t->len, p->id,
-                                  b.arena + p->off, p->vlen);
+                                  b.arena + p->off, p->vlen, &imp);
       }
     }
     if (!err)
@@ -742,7 +800,10 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
 
 int kb_delete(const kb *k, store_txn *txn, uint64_t id, kb_diag *d) {
   kb_article *old = NULL;
-  int err = store_kb_get(txn, id, &old);
+  int err = kb_layout_check(txn, true, d);
+  if (err)
+    return err;
+  err = store_kb_get(txn, id, &old);
   if (err == STORE_ENOTFOUND)
     return kb_fail(d, KB_ENOTFOUND, "no article with id %llu",
                    (unsigned long long)id);
@@ -879,7 +940,7 @@ int kb_add_paths(const kb *k, store *st, char *const *paths, size_t npaths,
           result = err;
       }
       kb_article_free(a);
-      if (err == KB_ESTORE || err == KB_ENOMEM) {
+      if (err == KB_ESTORE || err == KB_ENOMEM || err == KB_ELAYOUT) {
         store_abort(txn); /* the transaction may be half-written */
         txn = NULL;
       }

@@ -47,6 +47,7 @@ enum kb_err {
   KB_ESTORE = -6,  /* a store call failed */
   KB_ENOMEM = -7,
   KB_ENOTFOUND = -8, /* no such article */
+  KB_ELAYOUT = -9,   /* index of an older layout: rebuild with kb add */
 };
 const char *kb_strerror(int err);
 
@@ -62,6 +63,10 @@ typedef struct kb_diag {
 /* Ranking parameters; kb_params_default fills the documented values. */
 typedef struct kb_params {
   double k1, b, title_boost, synonym_weight;
+  /* Score every match instead of skipping posting chunks whose bound
+   * cannot reach the top of the page (block-max): the same results,
+   * slower; tests compare the two. */
+  bool exhaustive;
 } kb_params;
 void kb_params_default(kb_params *p);
 

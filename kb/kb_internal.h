@@ -38,6 +38,11 @@ struct kb {
  * other lookup; tf counts positions of the term (title ones in tf_title).
  * Coded with store_varint_put/get. */
 
+/* Whether the store's index has this build's chunk layout (kb_meta
+ * "layout"); an empty knowledge base takes it (recorded when write).
+ * KB_ELAYOUT, saying to rebuild, otherwise. */
+int kb_layout_check(store_txn *txn, bool write, kb_diag *d);
+
 int kb_fail(kb_diag *d, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -14,14 +14,15 @@
  * article is judged exactly once with all its postings at hand.  One-word
  * queries without synonyms are scored straight off the cursor.  Positions
  * are decoded only for phrase checks.  The best page × page_size hits are
- * kept in a bounded heap; snippets are made for the returned page only, by
- * re-tokenising the body and choosing the window with the most distinct
- * matched terms.
+ * kept in a bounded heap; snippets are made for the returned page only:
+ * the window with the most distinct query terms (found by substring
+ * search), of which only the window is tokenised to mark the matches.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kb/kb_internal.h"
 
@@ -36,6 +37,7 @@ typedef struct plist {
   uint64_t *ids;
   const uint8_t **vals;
   size_t *vlens;
+  double *ub; /* per loaded posting: its chunk's bound on the BM25 term */
   size_t n, at, cap;
   double idf;
   bool positive;
@@ -47,6 +49,8 @@ typedef struct plist {
   size_t lvlen;
   bool lend;
   int lerr; /* a store error met while seeking (reported after the loop) */
+  store_kb_bound lb; /* the lazy cursor's chunk bound (last_id 0: none) */
+  double lub;        /* … as a bound on the BM25 term */
 } plist;
 
 typedef struct alt {
@@ -312,8 +316,13 @@ static int count_list(store_txn *txn, plist *p, kb_diag *d) {
   return err ? kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error()) : 0;
 }
 
-/* Reads the term's p->n postings into arrays allocated once. */
-static int load_list(store_txn *txn, plist *p, kb_diag *d) {
+static double bound_score(const kb *k, const plist *p,
+                          const store_kb_bound *b, double avgdl);
+
+/* Reads the term's p->n postings into arrays allocated once, with each
+ * posting's chunk bound (block-max). */
+static int load_list(const kb *k, store_txn *txn, plist *p, double avgdl,
+                     kb_diag *d) {
   store_kb_cursor *c;
   int err = store_kb_post_open(txn, p->term, p->tlen, &c);
   if (err)
@@ -323,19 +332,30 @@ static int load_list(store_txn *txn, plist *p, kb_diag *d) {
   p->ids = malloc(cap * sizeof *p->ids);
   p->vals = malloc(cap * sizeof *p->vals);
   p->vlens = malloc(cap * sizeof *p->vlens);
+  p->ub = malloc(cap * sizeof *p->ub);
   p->cap = cap;
-  if (!p->ids || !p->vals || !p->vlens) {
+  if (!p->ids || !p->vals || !p->vlens || !p->ub) {
     store_kb_post_close(c);
     return kb_fail(d, KB_ENOMEM, "query: out of memory");
   }
   uint64_t id;
   const void *val;
   size_t vlen;
-  while (p->n < cap && (err = store_kb_post_next(c, &id, &val, &vlen)) == 0) {
-    p->ids[p->n] = id;
-    p->vals[p->n] = val;
-    p->vlens[p->n] = vlen;
-    p->n++;
+  store_kb_bound b;
+  /* Chunk by chunk: each is read whole, so its postings follow block. */
+  while (p->n < cap && (err = store_kb_post_block(c, &b)) == 0) {
+    double ub = bound_score(k, p, &b, avgdl);
+    for (size_t i = 0; i < b.count && p->n < cap &&
+                       (err = store_kb_post_next(c, &id, &val, &vlen)) == 0;
+         i++) {
+      p->ids[p->n] = id;
+      p->vals[p->n] = val;
+      p->vlens[p->n] = vlen;
+      p->ub[p->n] = ub;
+      p->n++;
+    }
+    if (err)
+      break;
   }
   store_kb_post_close(c);
   if (err && err != STORE_ENOTFOUND)
@@ -350,6 +370,7 @@ static void query_destroy(query *q) {
     free(q->lists[i].ids);
     free(q->lists[i].vals);
     free(q->lists[i].vlens);
+    free(q->lists[i].ub);
   }
 }
 
@@ -484,17 +505,50 @@ static double bm25(const kb *k, const plist *p, double avgdl) {
   return p->idf * tf * (k->p.k1 + 1) / (tf + norm);
 }
 
+/* The most any posting of a chunk with bound b can add for list p: BM25
+ * of each point of the front (the same arithmetic as bm25), a hair above
+ * so that rounding never makes it lower than a posting's own score. */
+static double bound_score(const kb *k, const plist *p,
+                          const store_kb_bound *b, double avgdl) {
+  if (b->n == 0)
+    return HUGE_VAL;
+  double best = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    const store_kb_impact *x = &b->pt[i];
+    double tf = (double)x->v[0] + k->p.title_boost * (double)x->v[1];
+    double dl = (double)(UINT32_MAX - x->v[2]);
+    double norm = k->p.k1 * (1 - k->p.b + k->p.b * dl / avgdl);
+    double s = p->idf * tf * (k->p.k1 + 1) / (tf + norm);
+    if (s > best)
+      best = s;
+  }
+  return best * (1 + 1e-9);
+}
+
+/* The bound of list p's posting at hand (at_doc found it). */
+static double list_bound(const kb *k, plist *p, double avgdl) {
+  if (!p->lazy)
+    return p->ub[p->at];
+  uint64_t was = p->lb.last_id;
+  size_t wasn = p->lb.count;
+  store_kb_post_bound(p->lazy, &p->lb);
+  if (p->lb.last_id != was || p->lb.count != wasn)
+    p->lub = bound_score(k, p, &p->lb, avgdl);
+  return p->lub;
+}
+
 /* Judges one alternative for the current article: *score is its BM25 sum
- * (weighted), *cover the share of its terms present. */
-static bool alt_match(const kb *k, query *q, const alt *a, bool phrase,
-                      bool all, double avgdl, bool *present, double *score,
+ * (weighted) from the per-list term scores ts, *cover the share of its
+ * terms present. */
+static bool alt_match(query *q, const alt *a, bool phrase, bool all,
+                      const bool *present, const double *ts, double *score,
                       double *cover) {
   size_t have = 0;
   double s = 0;
   for (size_t t = 0; t < a->n; t++)
     if (present[a->term[t]]) {
       have++;
-      s += bm25(k, &q->lists[a->term[t]], avgdl);
+      s += ts[a->term[t]];
     }
   size_t need = a->n <= 2 || phrase || all ? a->n : (a->n + 1) / 2;
   if (have < need)
@@ -506,10 +560,14 @@ static bool alt_match(const kb *k, query *q, const alt *a, bool phrase,
   return true;
 }
 
-/* Scores the current article, false when it does not match. */
-static bool judge(const kb *k, query *q, double avgdl, bool *present,
+/* Scores the current article from the term scores ts, false when it does
+ * not match.  With upper (ts holding bounds) *score is a bound: each
+ * clause takes its best alternative's sum and, separately, its best
+ * coverage, since the alternative that wins on bounds need not be the one
+ * that wins on scores.  Matching is the same either way. */
+static bool judge(query *q, const bool *present, const double *ts, bool upper,
                   double *score) {
-  double total = 0, cover_sum = 0;
+  double total = 0, cover_sum = 0, prod_sum = 0;
   size_t npos = 0;
   bool group_ok[MAX_CLAUSES + 1];
   bool group_seen[MAX_CLAUSES + 1];
@@ -517,12 +575,17 @@ static bool judge(const kb *k, query *q, double avgdl, bool *present,
   memset(group_seen, 0, q->ngroups + 1);
   for (size_t c = 0; c < q->ncl; c++) {
     clause *cl = &q->cl[c];
-    double best = -1, best_cover = 0;
+    double best = -1, best_cover = 0, best_prod = 0;
     for (size_t a = 0; a < cl->nalt; a++) {
       double s, cov;
-      if (alt_match(k, q, &cl->alts[a], cl->phrase, cl->exclude, avgdl, present,
-                    &s, &cov) &&
-          s > best) {
+      if (!alt_match(q, &cl->alts[a], cl->phrase, cl->exclude, present, ts, &s,
+                     &cov))
+        continue;
+      if (upper) {
+        best = s > best ? s : best;
+        best_cover = cov > best_cover ? cov : best_cover;
+        best_prod = s * cov > best_prod ? s * cov : best_prod;
+      } else if (s > best) {
         best = s;
         best_cover = cov;
       }
@@ -543,6 +606,7 @@ static bool judge(const kb *k, query *q, double avgdl, bool *present,
     if (matched) {
       total += best;
       cover_sum += best_cover;
+      prod_sum += best_prod;
     }
   }
   for (size_t g = 1; g <= q->ngroups; g++)
@@ -551,6 +615,10 @@ static bool judge(const kb *k, query *q, double avgdl, bool *present,
   /* Coordination: an article with all of the query's terms beats one with
    * a few of them repeated. */
   *score = total * (cover_sum / (double)npos);
+  /* One clause (most queries): its score is one alternative's sum times
+   * that alternative's coverage, so the best such product bounds it. */
+  if (upper && npos == 1)
+    *score = prod_sum;
   return true;
 }
 
@@ -692,6 +760,52 @@ static int cmp_span(const void *a, const void *b) {
   return x->b < y->b ? -1 : x->b > y->b ? 1 : x->e > y->e ? -1 : x->e < y->e;
 }
 
+/* Where term (a query token, lower-case when Latin) occurs in body at or
+ * after from: Latin tokens are lower-cased by the tokenizer, so ASCII
+ * letters compare without case.  NULL when it does not. */
+static const char *find_term(const char *body, size_t len, size_t from,
+                             const char *term, size_t tlen) {
+  bool ascii = true;
+  for (size_t i = 0; i < tlen && ascii; i++)
+    ascii = (unsigned char)term[i] < 0x80;
+  if (!ascii)
+    return from < len ? memmem(body + from, len - from, term, tlen) : NULL;
+  for (size_t i = from; i + tlen <= len; i++)
+    if (!strncasecmp(body + i, term, tlen))
+      return body + i;
+  return NULL;
+}
+
+/* Byte offset n code points back from (or forward of) at. */
+static size_t cp_back(const char *s, size_t at, size_t n) {
+  while (at > 0 && n > 0) {
+    at--;
+    while (at > 0 && ((unsigned char)s[at] & 0xc0) == 0x80)
+      at--;
+    n--;
+  }
+  return at;
+}
+
+static size_t cp_fwd(const char *s, size_t len, size_t at, size_t n) {
+  while (at < len && n > 0) {
+    at++;
+    while (at < len && ((unsigned char)s[at] & 0xc0) == 0x80)
+      at++;
+    n--;
+  }
+  return at;
+}
+
+#define SNIPPET_SPANS 256 /* occurrences considered for the window */
+#define SNIPPET_MARGIN 16 /* characters tokenised beyond the window */
+
+/* The snippet: the window of snippet_chars characters, starting a little
+ * before an occurrence of a query term, that holds the most distinct query
+ * terms (ties: the earliest), with the matched tokens marked.  Occurrences
+ * are found by substring search and only the window (and a margin, so that
+ * a dictionary word across its edge segments as in the whole text) is
+ * tokenised: tokenising whole bodies was half of a typical query. */
 static char *make_snippet(const kb *k, query *q, const char *body,
                           const kb_query *kq) {
   size_t len = strlen(body);
@@ -700,59 +814,54 @@ static char *make_snippet(const kb *k, query *q, const char *body,
   size_t width = kq->snippet_chars ? kq->snippet_chars : 80;
   nlp_tokens t;
   nlp_tokens_init(&t);
+  span occ[SNIPPET_SPANS];
+  size_t nocc = 0;
   span *sp = NULL;
   size_t nsp = 0;
-  size_t *cps = NULL; /* byte offset of each code point, plus len */
   char *out = NULL;
-  if (nlp_tokenize(k->dict, body, len, 0, &t, NULL))
+  for (size_t j = 0; j < q->nlists; j++) {
+    const plist *p = &q->lists[j];
+    if (!p->positive || p->term[0] == '\x01')
+      continue;
+    for (const char *x = find_term(body, len, 0, p->term, p->tlen);
+         x && nocc < SNIPPET_SPANS;
+         x = find_term(body, len, (size_t)(x - body) + 1, p->term, p->tlen))
+      occ[nocc++] = (span){(size_t)(x - body), (size_t)(x - body) + p->tlen,
+                           (uint32_t)j};
+  }
+  qsort(occ, nocc, sizeof *occ, cmp_span);
+  size_t wb = 0, we = cp_fwd(body, len, 0, width), best_score = 0;
+  for (size_t i = 0; i < nocc; i++) {
+    size_t start = cp_back(body, occ[i].b, width / 8);
+    size_t end_b = cp_fwd(body, len, start, width);
+    bool seen[MAX_TERMS] = {false};
+    size_t score = 0;
+    for (size_t j = i; j < nocc && occ[j].e <= end_b; j++)
+      if (!seen[occ[j].term]) {
+        seen[occ[j].term] = true;
+        score++;
+      }
+    if (score > best_score) {
+      best_score = score;
+      wb = start;
+      we = end_b;
+    }
+  }
+  size_t rb = cp_back(body, wb, SNIPPET_MARGIN);
+  size_t re = cp_fwd(body, len, we, SNIPPET_MARGIN);
+  if (nlp_tokenize(k->dict, body + rb, re - rb, 0, &t, NULL))
     goto done;
   sp = malloc((t.n + 1) * sizeof *sp);
-  cps = malloc((len + 2) * sizeof *cps);
-  if (!sp || !cps)
+  if (!sp)
     goto done;
   for (size_t i = 0; i < t.n; i++)
     for (size_t j = 0; j < q->nlists; j++)
       if (q->lists[j].positive && q->lists[j].tlen == t.v[i].len &&
           !memcmp(q->lists[j].term, t.buf + t.v[i].off, t.v[i].len)) {
-        sp[nsp++] = (span){t.v[i].begin, t.v[i].end, (uint32_t)j};
+        sp[nsp++] = (span){rb + t.v[i].begin, rb + t.v[i].end, (uint32_t)j};
         break;
       }
   qsort(sp, nsp, sizeof *sp, cmp_span);
-  size_t ncp = 0;
-  for (size_t i = 0; i < len;) {
-    cps[ncp++] = i;
-    uint32_t cp;
-    i += nlp_utf8_decode(body + i, len - i, &cp);
-  }
-  cps[ncp] = len;
-  /* Best window: the one starting a little before a span that covers the
-   * most distinct terms (ties: the earliest). */
-  size_t best_start = 0, best_score = 0;
-  for (size_t i = 0; i < nsp; i++) {
-    size_t lo = 0, hi = ncp;
-    while (lo < hi) {
-      size_t mid = (lo + hi) / 2;
-      if (cps[mid] < sp[i].b)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    size_t start = lo > width / 8 ? lo - width / 8 : 0;
-    size_t end_b = cps[start + width < ncp ? start + width : ncp];
-    bool seen[MAX_TERMS] = {false};
-    size_t score = 0;
-    for (size_t j = i; j < nsp && sp[j].e <= end_b; j++)
-      if (!seen[sp[j].term]) {
-        seen[sp[j].term] = true;
-        score++;
-      }
-    if (score > best_score) {
-      best_score = score;
-      best_start = start;
-    }
-  }
-  size_t wb = cps[best_start];
-  size_t we = cps[best_start + width < ncp ? best_start + width : ncp];
   size_t cap = (we - wb) * 1 + nsp * (strlen(ho) + strlen(hc)) + 16;
   out = malloc(cap);
   if (!out)
@@ -792,7 +901,6 @@ static char *make_snippet(const kb *k, query *q, const char *body,
 done:
   nlp_tokens_destroy(&t);
   free(sp);
-  free(cps);
   return out ? out : strdup("");
 }
 
@@ -894,6 +1002,8 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
     err = err < 0 ? err : 0;
   }
   uint64_t ndocs = 0, toklen = 0;
+  if (!err)
+    err = kb_layout_check(txn, false, d);
   if (!err && (store_kb_meta_get(txn, "docs", &ndocs) ||
                store_kb_meta_get(txn, "toklen", &toklen)))
     err = kb_fail(d, KB_ESTORE, "kb counters: %s", store_last_error());
@@ -909,7 +1019,11 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   if (!err && !(heap = malloc(cap * sizeof *heap)))
     err = kb_fail(d, KB_ENOMEM, "search: out of memory");
   bool present[MAX_TERMS], required[MAX_TERMS], drive[MAX_TERMS];
+  double ts[MAX_TERMS];
   size_t cur[MAX_TERMS] = {0};
+  /* Block-max needs scores that only grow with tf and shrink with length. */
+  bool blockmax = !k->p.exhaustive && k->p.k1 > 0 && k->p.b >= 0 && k->p.b <= 1 &&
+                  k->p.title_boost >= 0 && k->p.synonym_weight >= 0;
   if (!err)
     plan_lists(q, required, drive);
   /* Driving lists are read whole; the others seek to each candidate (a
@@ -918,20 +1032,35 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   for (size_t t = 0; !err && t < q->nlists; t++) {
     plist *p = &q->lists[t];
     if (drive[t] && !single)
-      err = load_list(txn, p, d);
+      err = load_list(k, txn, p, avgdl, d);
     else if (store_kb_post_open(txn, p->term, p->tlen, &p->lazy))
       err = kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
   }
   if (single) {
-    /* Scored straight off the store cursor: no arrays to fill. */
+    /* Scored straight off the store cursor, chunk by chunk: once the heap
+     * is full, a chunk whose bound cannot beat its weakest hit is skipped
+     * unread (its ids are all higher, so a tie loses too) and only
+     * counted. */
     plist *p = &q->lists[0];
     uint64_t id;
     const void *val;
+    store_kb_bound b;
     int serr;
-    while ((serr = store_kb_post_next(p->lazy, &id, &val, &p->lvlen)) == 0) {
-      p->lval = val;
-      out->total++;
-      heap_push(heap, &nheap, cap, (hit){id, bm25(k, p, avgdl)});
+    while ((serr = store_kb_post_block(p->lazy, &b)) == 0) {
+      out->total += b.count;
+      if (blockmax && nheap == cap &&
+          bound_score(k, p, &b, avgdl) <= heap[0].score) {
+        store_kb_post_skip_block(p->lazy);
+        continue;
+      }
+      for (size_t i = 0; i < b.count; i++) {
+        if ((serr = store_kb_post_next(p->lazy, &id, &val, &p->lvlen)))
+          break;
+        p->lval = val;
+        heap_push(heap, &nheap, cap, (hit){id, bm25(k, p, avgdl)});
+      }
+      if (serr)
+        break;
     }
     if (serr != STORE_ENOTFOUND)
       err = kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
@@ -956,9 +1085,26 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
     if ((q->filter_cat >= 0 && !present[q->filter_cat]) ||
         (q->filter_tag >= 0 && !present[q->filter_tag]))
       continue;
-    double score;
-    if (judge(k, q, avgdl, present, &score)) {
+    double score = 0;
+    if (blockmax && nheap == cap) {
+      /* Matching is decided on bounds already; the article is scored only
+       * when its bound could enter the heap (ids only grow, so a tie with
+       * the weakest hit loses). */
+      for (size_t t = 0; t < q->nlists; t++)
+        if (present[t])
+          ts[t] = list_bound(k, &q->lists[t], avgdl);
+      if (!judge(q, present, ts, true, &score))
+        continue;
       out->total++;
+      if (score <= heap[0].score)
+        continue;
+    }
+    for (size_t t = 0; t < q->nlists; t++)
+      if (present[t])
+        ts[t] = bm25(k, &q->lists[t], avgdl);
+    if (judge(q, present, ts, false, &score)) {
+      if (!(blockmax && nheap == cap))
+        out->total++;
       heap_push(heap, &nheap, cap, (hit){next, score});
     }
   }

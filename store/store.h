@@ -36,14 +36,17 @@
  *   circle_ent  u64 enterprise id                          -> u64 circle id
  *   kb_article  u64 article id                             -> KbArticle
  *   kb_post     s term ‖ 0x00 ‖ u64 last article id        -> chunk of postings
- *   kb_meta     "docs" / "toklen"                          -> u64
+ *                                                            (store_kb.c)
+ *   kb_meta     "docs" / "toklen" / "layout"               -> u64
  *               0x01 ‖ u64 article id                      -> u32 BE token count
  *
  * kb_*: the knowledge-base index (store_kb.c, used by kb/).  A term is a
  * token of nlp_tokenize (never contains 0x00), so all postings of one term
  * are adjacent and in article-id order.  The posting value is opaque to the
  * store (kb/ documents its layout).  kb_meta "docs" counts articles, "toklen"
- * sums their token counts (for BM25's average length).  The kb_* databases
+ * sums their token counts (for BM25's average length), "layout" is the
+ * chunk format kb/ wrote (STORE_KB_LAYOUT; absent in stores from before
+ * it was recorded: they must be rebuilt with kb add).  The kb_* databases
  * came after schema 1 without a bump: a read-only open of an older store
  * sees an empty knowledge base.
  *
@@ -304,17 +307,38 @@ int store_kb_del(store_txn *txn, uint64_t id);
 typedef int (*store_kb_fn)(void *ctx, const Oppgraph__V1__KbArticle *a);
 int store_kb_foreach(store_txn *txn, store_kb_fn fn, void *ctx);
 
-/* One posting: term (1..STORE_KB_TERM_MAX bytes, no NUL) in article id. */
+/* One posting: term (1..STORE_KB_TERM_MAX bytes, no NUL) in article id.
+ * imp is what the posting can contribute to a score, as numbers that only
+ * raise it (kb/: body tf, title tf, UINT32_MAX - length): each chunk keeps
+ * a few points dominating every posting's impact (store_kb_bound), so a
+ * top-k reader can skip chunks whose best cannot enter its heap. */
 #define STORE_KB_TERM_MAX 400
+#define STORE_KB_LAYOUT 2 /* chunks with a bound (2); plain chunks were 1 */
+#define STORE_KB_IMPACT_DIMS 3
+#define STORE_KB_BOUND_POINTS 8
+typedef struct store_kb_impact {
+  uint32_t v[STORE_KB_IMPACT_DIMS];
+} store_kb_impact;
+/* A chunk's bound: every posting's impact is <= (componentwise) one of the
+ * points.  Exact (the Pareto front) after a bulk write; after edits it may
+ * be looser, never lower. */
+typedef struct store_kb_bound {
+  store_kb_impact pt[STORE_KB_BOUND_POINTS];
+  size_t n;
+  uint64_t last_id; /* the chunk's last article id */
+  size_t count;     /* its postings */
+} store_kb_bound;
 int store_kb_post_put(store_txn *txn, const char *term, size_t tlen,
-                      uint64_t id, const void *val, size_t vlen);
+                      uint64_t id, const void *val, size_t vlen,
+                      const store_kb_impact *imp);
 /* Bulk writer: the same puts through one write cursor.  Given postings in
  * key order (term, then id), LMDB finds most insertion points on the leaf
  * page it is already on instead of descending from the root each time. */
 typedef struct store_kb_writer store_kb_writer;
 int store_kb_writer_open(store_txn *txn, store_kb_writer **out);
 int store_kb_writer_put(store_kb_writer *w, const char *term, size_t tlen,
-                        uint64_t id, const void *val, size_t vlen);
+                        uint64_t id, const void *val, size_t vlen,
+                        const store_kb_impact *imp);
 /* Writes what the writer still buffers; call it before close (close
  * discards unflushed postings). */
 int store_kb_writer_flush(store_kb_writer *w);
@@ -338,6 +362,15 @@ int store_kb_post_seek(store_kb_cursor *c, uint64_t id, uint64_t *found,
                        const void **val, size_t *vlen);
 /* Number of postings of the term (document frequency); walks them. */
 int store_kb_post_count(store_kb_cursor *c, size_t *n);
+/* Chunk-level reading (block-max): block enters the next chunk when the
+ * current one is used up (STORE_ENOTFOUND past the last) and fills *b;
+ * bound fills *b for the chunk of the last posting returned (or entered),
+ * leaving it as it is when it already holds that chunk (same last_id and
+ * count: a caller keeps one per cursor and reads it per posting);
+ * skip_block drops the rest of the current chunk unread. */
+int store_kb_post_block(store_kb_cursor *c, store_kb_bound *b);
+void store_kb_post_bound(const store_kb_cursor *c, store_kb_bound *b);
+void store_kb_post_skip_block(store_kb_cursor *c);
 void store_kb_post_close(store_kb_cursor *c);
 
 /* kb_meta: counters (a missing one reads as 0) and per-article lengths. */

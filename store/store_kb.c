@@ -83,8 +83,10 @@ int store_kb_foreach(store_txn *txn, store_kb_fn fn, void *ctx) {
  * ids rather than one entry per posting:
  *
  *   key    term ‖ 0x00 ‖ u64 BE id of the chunk's LAST posting
- *   value  varint count, then per posting: varint id delta (the first one is
- *          the id itself), varint vlen, vlen bytes of posting value
+ *   value  varint count, varint npoints, npoints × STORE_KB_IMPACT_DIMS
+ *          varints (the bound: points dominating every posting's impact),
+ *          then per posting: varint id delta (the first one is the id
+ *          itself), varint vlen, vlen bytes of posting value
  *
  * One LMDB entry per ~2 KB of postings instead of one per posting: a query
  * walking a common term decodes varints from contiguous memory instead of
@@ -93,8 +95,16 @@ int store_kb_foreach(store_txn *txn, store_kb_fn fn, void *ctx) {
  * and batch.  Keying a chunk by its last id makes MDB_SET_RANGE on
  * term ‖ id land on the only chunk that can hold id.  Chunks of one term
  * cover disjoint, increasing id ranges; every write below keeps that.
- * A store written with the older one-entry-per-posting layout must be
- * re-indexed (kb add again). */
+ * A store written with an older layout (one entry per posting, or chunks
+ * without a bound) must be re-indexed (kb add again); kb/ records the
+ * layout in kb_meta and refuses older ones.
+ *
+ * The bound is the Pareto front of the impacts the caller gave with each
+ * posting, merged down to STORE_KB_BOUND_POINTS points (the two closest
+ * become their componentwise maximum).  Postings decoded from a stored
+ * chunk have no impact at hand (it is not stored per posting): a chunk
+ * rewritten from them inherits the old chunk's points, which still bound
+ * them, so edits keep bounds valid if looser. */
 
 #define CHUNK_BYTES 1900 /* stays one LMDB node on a 4 KiB page */
 
@@ -113,6 +123,8 @@ static int term_err(size_t tlen) {
 typedef struct pitem {
   uint64_t id;
   size_t off, vlen; /* in the arena */
+  store_kb_impact imp;
+  bool known; /* imp given (a new posting), else bounded by the old chunk */
 } pitem;
 
 typedef struct pitems {
@@ -128,7 +140,8 @@ static void pitems_destroy(pitems *it) {
   memset(it, 0, sizeof *it);
 }
 
-static int pitems_add(pitems *it, uint64_t id, const void *val, size_t vlen) {
+static int pitems_add(pitems *it, uint64_t id, const void *val, size_t vlen,
+                      const store_kb_impact *imp) {
   if (it->n == it->cap) {
     size_t cap = it->cap ? it->cap * 2 : 64;
     pitem *v = realloc(it->v, cap * sizeof *v);
@@ -149,7 +162,10 @@ static int pitems_add(pitems *it, uint64_t id, const void *val, size_t vlen) {
   }
   if (vlen)
     memcpy(it->a + it->alen, val, vlen);
-  it->v[it->n++] = (pitem){id, it->alen, vlen};
+  it->v[it->n] = (pitem){id, it->alen, vlen, {{0}}, imp != NULL};
+  if (imp)
+    it->v[it->n].imp = *imp;
+  it->n++;
   it->alen += vlen;
   return 0;
 }
@@ -172,13 +188,95 @@ static int pitems_reserve_bytes(pitems *it, size_t n) {
   return 0;
 }
 
-/* Appends the postings of one chunk value to it. */
-static int chunk_decode(const MDB_val *v, pitems *it) {
+static bool imp_le(const store_kb_impact *a, const store_kb_impact *b) {
+  for (int d = 0; d < STORE_KB_IMPACT_DIMS; d++)
+    if (a->v[d] > b->v[d])
+      return false;
+  return true;
+}
+
+/* How much merging a and b loosens the bound: relative differences, so a
+ * dimension of large values that differ little (kb's complemented length)
+ * counts for less than one of small counts (tf). */
+static double imp_dist(const store_kb_impact *a, const store_kb_impact *b) {
+  double s = 0;
+  for (int d = 0; d < STORE_KB_IMPACT_DIMS; d++) {
+    double x = a->v[d], y = b->v[d];
+    s += (x > y ? x - y : y - x) / ((x > y ? x : y) + 1);
+  }
+  return s;
+}
+
+/* Adds x to the front b: nothing when a point dominates it, else it
+ * replaces the points it dominates; over the limit the closest two points
+ * merge into their componentwise maximum. */
+static void bound_add(store_kb_bound *b, const store_kb_impact *x) {
+  for (size_t i = 0; i < b->n; i++)
+    if (imp_le(x, &b->pt[i]))
+      return;
+  size_t m = 0;
+  for (size_t i = 0; i < b->n; i++)
+    if (!imp_le(&b->pt[i], x))
+      b->pt[m++] = b->pt[i];
+  b->n = m;
+  if (b->n < STORE_KB_BOUND_POINTS) {
+    b->pt[b->n++] = *x;
+    return;
+  }
+  store_kb_impact all[STORE_KB_BOUND_POINTS + 1];
+  memcpy(all, b->pt, sizeof b->pt);
+  all[STORE_KB_BOUND_POINTS] = *x;
+  size_t bi = 0, bj = 1, n = STORE_KB_BOUND_POINTS + 1;
+  double best = -1;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = i + 1; j < n; j++) {
+      double dd = imp_dist(&all[i], &all[j]);
+      if (best < 0 || dd < best) {
+        best = dd;
+        bi = i;
+        bj = j;
+      }
+    }
+  store_kb_impact mx = all[bi];
+  for (int d = 0; d < STORE_KB_IMPACT_DIMS; d++)
+    if (all[bj].v[d] > mx.v[d])
+      mx.v[d] = all[bj].v[d];
+  b->n = 0;
+  for (size_t i = 0; i < n; i++)
+    if (i != bi && i != bj && !imp_le(&all[i], &mx))
+      b->pt[b->n++] = all[i];
+  b->pt[b->n++] = mx;
+}
+
+/* Reads a chunk's count and bound; the bytes read, 0 when malformed. */
+static size_t chunk_head(const uint8_t *p, size_t len, uint64_t *count,
+                         store_kb_bound *b) {
+  uint64_t np, x;
+  size_t o = store_varint_get(p, len, count), r;
+  if (!o || *count == 0 || !(r = store_varint_get(p + o, len - o, &np)) ||
+      np > STORE_KB_BOUND_POINTS)
+    return 0;
+  o += r;
+  b->n = (size_t)np;
+  for (size_t i = 0; i < b->n; i++)
+    for (int d = 0; d < STORE_KB_IMPACT_DIMS; d++) {
+      if (!(r = store_varint_get(p + o, len - o, &x)) || x > UINT32_MAX)
+        return 0;
+      b->pt[i].v[d] = (uint32_t)x;
+      o += r;
+    }
+  b->count = (size_t)*count;
+  return o;
+}
+
+/* Appends the postings of one chunk value to it; *old gets its bound. */
+static int chunk_decode(const MDB_val *v, pitems *it, store_kb_bound *old) {
   const uint8_t *p = v->mv_data, *end = p + v->mv_size;
   uint64_t n, id = 0, delta, vlen;
-  size_t r = store_varint_get(p, (size_t)(end - p), &n);
-  if (!r || n == 0)
-    return st_fail(STORE_ECORRUPT, "kb_post: chunk without a posting count");
+  size_t r = chunk_head(p, v->mv_size, &n, old);
+  if (!r)
+    return st_fail(STORE_ECORRUPT, "kb_post: chunk without a valid header "
+                                   "(count, bound)");
   p += r;
   for (uint64_t i = 0; i < n; i++) {
     size_t r1 = store_varint_get(p, (size_t)(end - p), &delta),
@@ -189,7 +287,7 @@ static int chunk_decode(const MDB_val *v, pitems *it) {
                      (unsigned long long)i);
     p += r1 + r2;
     id += delta;
-    int err = pitems_add(it, id, p, vlen);
+    int err = pitems_add(it, id, p, vlen, NULL);
     if (err)
       return err;
     p += vlen;
@@ -197,13 +295,17 @@ static int chunk_decode(const MDB_val *v, pitems *it) {
   return 0;
 }
 
+#define BOUND_BYTES (2 + STORE_KB_BOUND_POINTS * STORE_KB_IMPACT_DIMS * 5)
+
 /* Writes it->v[0..n) (ids increasing) as chunks of about CHUNK_BYTES.
  * When hn > 0 the first chunk starts with hn postings already encoded (the
- * body of a stored chunk after its count, hlen bytes, last id hlast): a
- * small last chunk is extended without decoding and re-encoding it. */
+ * body of a stored chunk after its header, hlen bytes, last id hlast): a
+ * small last chunk is extended without decoding and re-encoding it.  base
+ * bounds the head and the postings without an impact (NULL: none). */
 static int chunks_write_after(MDB_cursor *cur, const uint8_t *prefix,
                               size_t plen, const uint8_t *head, size_t hlen,
-                              uint64_t hn, uint64_t hlast, const pitems *it) {
+                              uint64_t hn, uint64_t hlast,
+                              const store_kb_bound *base, const pitems *it) {
   uint8_t key[STORE_KB_TERM_MAX + 9];
   memcpy(key, prefix, plen);
   uint8_t *buf = NULL;
@@ -211,7 +313,7 @@ static int chunks_write_after(MDB_cursor *cur, const uint8_t *prefix,
   int err = 0;
   for (size_t i = 0; i < it->n && !err;) {
     /* Take postings while the chunk stays under CHUNK_BYTES (at least one). */
-    size_t j = i, bytes = 10 + (i == 0 ? hlen : 0);
+    size_t j = i, bytes = 10 + BOUND_BYTES + (i == 0 ? hlen : 0);
     uint64_t prev = i == 0 && hn ? hlast : 0;
     while (j < it->n) {
       size_t add = 20 + it->v[j].vlen;
@@ -229,13 +331,27 @@ static int chunks_write_after(MDB_cursor *cur, const uint8_t *prefix,
       buf = nb;
       bcap = bytes;
     }
-    size_t o;
+    store_kb_bound b = {.n = 0};
+    bool inherit = i == 0 && hn;
+    for (size_t x = i; x < j; x++) {
+      if (it->v[x].known)
+        bound_add(&b, &it->v[x].imp);
+      else
+        inherit = true;
+    }
+    if (inherit && base && base->n)
+      for (size_t x = 0; x < base->n; x++)
+        bound_add(&b, &base->pt[x]);
+    else if (inherit) /* no bound known: one that never skips */
+      bound_add(&b, &(store_kb_impact){{UINT32_MAX, UINT32_MAX, UINT32_MAX}});
+    size_t o = store_varint_put(buf, (i == 0 ? hn : 0) + j - i);
+    o += store_varint_put(buf + o, b.n);
+    for (size_t x = 0; x < b.n; x++)
+      for (int dd = 0; dd < STORE_KB_IMPACT_DIMS; dd++)
+        o += store_varint_put(buf + o, b.pt[x].v[dd]);
     if (i == 0 && hn) {
-      o = store_varint_put(buf, hn + j);
       memcpy(buf + o, head, hlen);
       o += hlen;
-    } else {
-      o = store_varint_put(buf, j - i);
     }
     for (size_t x = i; x < j; x++) {
       o += store_varint_put(buf + o, it->v[x].id - prev);
@@ -256,8 +372,8 @@ static int chunks_write_after(MDB_cursor *cur, const uint8_t *prefix,
 }
 
 static int chunks_write(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
-                        const pitems *it) {
-  return chunks_write_after(cur, prefix, plen, NULL, 0, 0, 0, it);
+                        const store_kb_bound *base, const pitems *it) {
+  return chunks_write_after(cur, prefix, plen, NULL, 0, 0, 0, base, it);
 }
 
 static bool is_term_chunk(const MDB_val *k, const uint8_t *prefix,
@@ -305,9 +421,11 @@ static int cursor_del(MDB_cursor *cur) {
  * else appended to the term's last chunk when that one has room, else as a
  * chunk of its own. */
 static int posting_insert(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
-                          uint64_t id, const void *val, size_t vlen) {
+                          uint64_t id, const void *val, size_t vlen,
+                          const store_kb_impact *imp) {
   MDB_val k, v;
   pitems it = {0};
+  store_kb_bound old = {.n = 0};
   bool past_end;
   int found = chunk_find(cur, prefix, plen, id, &k, &v, &past_end);
   if (found == 0) {
@@ -316,7 +434,7 @@ static int posting_insert(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
       found = 0; /* full: the posting starts a new chunk */
   }
   int err = found < 0 ? found : 0;
-  if (found == 1 && !(err = chunk_decode(&v, &it)))
+  if (found == 1 && !(err = chunk_decode(&v, &it, &old)))
     err = cursor_del(cur);
   size_t at = it.n; /* insertion point, keeping ids increasing */
   while (!err && at > 0 && it.v[at - 1].id >= id)
@@ -326,14 +444,14 @@ static int posting_insert(MDB_cursor *cur, const uint8_t *prefix, size_t plen,
     it.n--;
   }
   if (!err)
-    err = pitems_add(&it, id, val, vlen);
+    err = pitems_add(&it, id, val, vlen, imp);
   if (!err && at < it.n - 1) {
     pitem x = it.v[it.n - 1];
     memmove(it.v + at + 1, it.v + at, (it.n - 1 - at) * sizeof *it.v);
     it.v[at] = x;
   }
   if (!err)
-    err = chunks_write(cur, prefix, plen, &it);
+    err = chunks_write(cur, prefix, plen, &old, &it);
   pitems_destroy(&it);
   return err;
 }
@@ -361,7 +479,8 @@ static int write_cursor(store_txn *txn, const char *op, const char *term,
 }
 
 int store_kb_post_put(store_txn *txn, const char *term, size_t tlen,
-                      uint64_t id, const void *val, size_t vlen) {
+                      uint64_t id, const void *val, size_t vlen,
+                      const store_kb_impact *imp) {
   uint8_t prefix[STORE_KB_TERM_MAX + 1];
   size_t plen;
   MDB_cursor *cur;
@@ -369,7 +488,7 @@ int store_kb_post_put(store_txn *txn, const char *term, size_t tlen,
                          &plen, &cur);
   if (err)
     return err;
-  err = posting_insert(cur, prefix, plen, id, val, vlen);
+  err = posting_insert(cur, prefix, plen, id, val, vlen, imp);
   mdb_cursor_close(cur);
   return err;
 }
@@ -385,10 +504,11 @@ int store_kb_post_del(store_txn *txn, const char *term, size_t tlen,
     return err < 0 ? err : 0; /* 1: a term never stored */
   MDB_val k, v;
   pitems it = {0};
+  store_kb_bound old = {.n = 0};
   bool past_end;
   int found = chunk_find(cur, prefix, plen, id, &k, &v, &past_end);
   err = found < 0 ? found : 0;
-  if (found == 1 && !(err = chunk_decode(&v, &it))) {
+  if (found == 1 && !(err = chunk_decode(&v, &it, &old))) {
     size_t at = 0;
     while (at < it.n && it.v[at].id < id)
       at++;
@@ -397,7 +517,7 @@ int store_kb_post_del(store_txn *txn, const char *term, size_t tlen,
       it.n--;
       err = cursor_del(cur);
       if (!err && it.n)
-        err = chunks_write(cur, prefix, plen, &it);
+        err = chunks_write(cur, prefix, plen, &old, &it);
     }
   }
   pitems_destroy(&it);
@@ -447,7 +567,7 @@ int store_kb_writer_flush(store_kb_writer *w) {
   } else if (found == 1) { /* among stored ids: one at a time */
     for (size_t i = 0; i < b->n && !err; i++)
       err = posting_insert(w->cur, w->prefix, w->plen, b->v[i].id,
-                           b->a + b->v[i].off, b->v[i].vlen);
+                           b->a + b->v[i].off, b->v[i].vlen, &b->v[i].imp);
   } else {
     int prev = chunk_before(w->cur, w->prefix, w->plen, past_end, &k, &v);
     const pitems *out = b;
@@ -459,9 +579,11 @@ int store_kb_writer_flush(store_kb_writer *w) {
        * follow with deltas from its last id, which its key holds. */
       const uint8_t *p = v.mv_data;
       uint64_t hn, hlast = be_u64((const uint8_t *)k.mv_data + w->plen);
-      size_t r = store_varint_get(p, v.mv_size, &hn);
-      if (!r || hn == 0) {
-        err = st_fail(STORE_ECORRUPT, "kb_post: chunk without a posting count");
+      store_kb_bound hb;
+      size_t r = chunk_head(p, v.mv_size, &hn, &hb);
+      if (!r) {
+        err = st_fail(STORE_ECORRUPT,
+                      "kb_post: chunk without a valid header (count, bound)");
       } else {
         w->merge.alen = 0;
         err = pitems_reserve_bytes(&w->merge, v.mv_size - r);
@@ -472,19 +594,20 @@ int store_kb_writer_flush(store_kb_writer *w) {
       }
       if (!err)
         err = chunks_write_after(w->cur, w->prefix, w->plen, w->merge.a,
-                                 v.mv_size - r, hn, hlast, b);
+                                 v.mv_size - r, hn, hlast, &hb, b);
       b->n = b->alen = 0;
       return err;
     }
     if (!err)
-      err = chunks_write(w->cur, w->prefix, w->plen, out);
+      err = chunks_write(w->cur, w->prefix, w->plen, NULL, out);
   }
   b->n = b->alen = 0;
   return err;
 }
 
 int store_kb_writer_put(store_kb_writer *w, const char *term, size_t tlen,
-                        uint64_t id, const void *val, size_t vlen) {
+                        uint64_t id, const void *val, size_t vlen,
+                        const store_kb_impact *imp) {
   if (!term_ok(term, tlen))
     return term_err(tlen);
   pitems *b = &w->buf;
@@ -496,7 +619,7 @@ int store_kb_writer_put(store_kb_writer *w, const char *term, size_t tlen,
   }
   if (b->n == 0)
     w->plen = make_prefix(w->prefix, term, tlen);
-  int err = pitems_add(b, id, val, vlen);
+  int err = pitems_add(b, id, val, vlen, imp);
   if (!err && b->alen > ((size_t)1 << 16))
     err = store_kb_writer_flush(w);
   return err;
@@ -522,6 +645,11 @@ struct store_kb_cursor {
   const uint8_t *p, *end; /* rest of the current chunk */
   uint64_t left;          /* postings left in it */
   uint64_t prev;          /* id of the last posting returned */
+  /* The current chunk's bound, parsed only when asked for (a seek enters
+   * many chunks whose bound nobody reads). */
+  const uint8_t *bp;
+  size_t blen;
+  uint64_t bcount, blast;
 };
 
 int store_kb_post_open(store_txn *txn, const char *term, size_t tlen,
@@ -560,12 +688,55 @@ static int chunk_enter(store_kb_cursor *c, MDB_val *k, MDB_cursor_op op) {
     return st_lmdb_err("walk kb_post", rc);
   c->p = v.mv_data;
   c->end = c->p + v.mv_size;
-  size_t r = store_varint_get(c->p, (size_t)(c->end - c->p), &c->left);
-  if (!r || c->left == 0)
-    return st_fail(STORE_ECORRUPT, "kb_post: chunk without a posting count");
-  c->p += r;
+  /* count, then skip the bound's varints (bytes with the top bit clear end
+   * one) without decoding them */
+  size_t r = store_varint_get(c->p, v.mv_size, &c->left), nv = 0;
+  uint64_t np;
+  size_t r2 = r ? store_varint_get(c->p + r, v.mv_size - r, &np) : 0;
+  if (!r2 || c->left == 0 || np > STORE_KB_BOUND_POINTS)
+    return st_fail(STORE_ECORRUPT,
+                   "kb_post: chunk without a valid header (count, bound)");
+  c->bp = c->p;
+  c->bcount = c->left;
+  c->blast = be_u64((const uint8_t *)k->mv_data + c->plen);
+  c->p += r + r2;
+  for (nv = np * STORE_KB_IMPACT_DIMS; nv && c->p < c->end; c->p++)
+    nv -= !(*c->p & 0x80);
+  if (nv)
+    return st_fail(STORE_ECORRUPT, "kb_post: chunk bound truncated");
+  c->blen = (size_t)(c->p - c->bp);
   c->prev = 0;
   return 0;
+}
+
+static void cursor_bound(const store_kb_cursor *c, store_kb_bound *b) {
+  uint64_t count;
+  if (!c->bp || !chunk_head(c->bp, c->blen, &count, b))
+    b->n = 0; /* no bound known: never skip */
+  b->count = (size_t)c->bcount;
+  b->last_id = c->blast;
+}
+
+int store_kb_post_block(store_kb_cursor *c, store_kb_bound *b) {
+  if (c->done)
+    return STORE_ENOTFOUND;
+  while (c->left == 0) {
+    MDB_val k = {c->plen, c->prefix};
+    int err = chunk_enter(c, &k, c->started ? MDB_NEXT : MDB_SET_RANGE);
+    if (err)
+      return err;
+  }
+  cursor_bound(c, b);
+  return 0;
+}
+
+void store_kb_post_bound(const store_kb_cursor *c, store_kb_bound *b) {
+  if (b->last_id != c->blast || b->count != c->bcount)
+    cursor_bound(c, b);
+}
+
+void store_kb_post_skip_block(store_kb_cursor *c) {
+  c->left = 0;
 }
 
 int store_kb_post_next(store_kb_cursor *c, uint64_t *id, const void **val,

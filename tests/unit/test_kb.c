@@ -547,7 +547,7 @@ static void test_posting_chunks(void **state) {
       continue;
     memset(val, (int)(id % 200 + 1), sizeof val);
     size_t vlen = 1 + id % 30;
-    assert_int_equal(store_kb_post_put(txn, "词", strlen("词"), id, val, vlen),
+    assert_int_equal(store_kb_post_put(txn, "词", strlen("词"), id, val, vlen, NULL),
                      0);
     have[id] = (uint8_t)(id % 200 + 1);
   }
@@ -558,18 +558,18 @@ static void test_posting_chunks(void **state) {
   for (uint64_t id = 2; id <= N; id += 2) {
     memset(val, (int)(id % 200 + 1), sizeof val);
     assert_int_equal(
-        store_kb_writer_put(w, "词", strlen("词"), id, val, 1 + id % 30), 0);
+        store_kb_writer_put(w, "词", strlen("词"), id, val, 1 + id % 30, NULL), 0);
     have[id] = (uint8_t)(id % 200 + 1);
   }
   /* Another term in between keeps the first term's chunks bounded. */
-  assert_int_equal(store_kb_writer_put(w, "词语", strlen("词语"), 5, "x", 1),
+  assert_int_equal(store_kb_writer_put(w, "词语", strlen("词语"), 5, "x", 1, NULL),
                    0);
   assert_int_equal(store_kb_writer_flush(w), 0);
   store_kb_writer_close(w);
   /* Replace some, delete others (and one that is not there). */
   for (uint64_t id = 10; id <= N; id += 97) {
     memset(val, 250, sizeof val);
-    assert_int_equal(store_kb_post_put(txn, "词", strlen("词"), id, val, 3), 0);
+    assert_int_equal(store_kb_post_put(txn, "词", strlen("词"), id, val, 3, NULL), 0);
     have[id] = 250;
   }
   for (uint64_t id = 1; id <= N; id += 13) {
@@ -693,6 +693,140 @@ static void test_candidates_pigeonhole(void **state) {
     seen1 |= ids[i] == 1;
   }
   assert_true(seen30 && seen1);
+  fx_close(&f);
+}
+
+/* ---- block-max ---------------------------------------------------------- */
+
+static uint64_t lcg(uint64_t *s) {
+  *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+  return *s >> 33;
+}
+
+/* One generated article: a title of 1-3 words and a body of 20-120 words
+ * from a small vocabulary, dictionary words frequent, so that common terms
+ * have hundreds of postings in many chunks with varied tf and lengths. */
+static void gen_article(uint64_t *rs, uint64_t id, kb_article *a, char *title,
+                        char *body) {
+  static const char *const w[] = {"保函",   "保证金", "并购贷款", "银行",
+                                  "履约保函", "甲乙",  "丙丁",     "期限",
+                                  "流程",   "审批",   "lpr",      "费率"};
+  size_t nw = sizeof w / sizeof w[0], o = 0;
+  int nt = 1 + (int)(lcg(rs) % 3);
+  for (int i = 0; i < nt; i++)
+    o += (size_t)sprintf(title + o, "%s", w[lcg(rs) % nw]);
+  o = 0;
+  int nb = 20 + (int)(lcg(rs) % 100);
+  for (int i = 0; i < nb; i++) {
+    size_t x = lcg(rs) % 100;
+    o += (size_t)sprintf(body + o, "%s%s", x < 60 ? w[x % nw] : "说明",
+                         x % 7 ? "" : "。");
+  }
+  *a = (kb_article)OPPGRAPH__V1__KB_ARTICLE__INIT;
+  a->id = id;
+  a->title = title;
+  a->body = body;
+  a->category = id % 2 ? "产品手册" : "流程手册";
+}
+
+/* Block-max gives the same pages, scores and totals as scoring every match,
+ * on a corpus written in bulk and then edited (replaced and deleted
+ * articles leave chunks whose bounds were inherited, not recomputed). */
+static void test_blockmax_same_as_exhaustive(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, "保函 = 银行保函\n并购贷 = 并购贷款\n");
+  kb_params p;
+  kb_params_default(&p);
+  p.exhaustive = true;
+  char syn[160];
+  snprintf(syn, sizeof syn, "%s/syn%d.txt", g_base, g_seq);
+  kb *slow;
+  kb_diag d = {{0}};
+  assert_int_equal(kb_open_with(small_dict(), syn, &p, &slow, &d), 0);
+  enum { N = 3000, B = 500 };
+  static char title[B][64], body[B][1024];
+  static kb_article arts[B];
+  kb_article *ptr[B];
+  uint64_t rs = 42;
+  for (int i = 0; i < N; i += B) {
+    for (int j = 0; j < B; j++) {
+      gen_article(&rs, (uint64_t)(i + j + 1), &arts[j], title[j], body[j]);
+      ptr[j] = &arts[j];
+    }
+    store_txn *txn;
+    assert_int_equal(store_begin(f.st, true, &txn), 0);
+    assert_int_equal(kb_put_batch(f.k, txn, ptr, B, NULL, &d), 0);
+    assert_int_equal(store_commit(txn), 0);
+  }
+  store_txn *txn;
+  assert_int_equal(store_begin(f.st, true, &txn), 0);
+  for (int i = 0; i < 60; i++) { /* replace 60, delete 30 */
+    gen_article(&rs, 1 + lcg(&rs) % N, &arts[0], title[0], body[0]);
+    assert_int_equal(kb_put(f.k, txn, &arts[0], NULL, &d), 0);
+    if (i % 2)
+      kb_delete(f.k, txn, 1 + lcg(&rs) % N, &d); /* may be gone already */
+  }
+  assert_int_equal(store_commit(txn), 0);
+  static const char *const queries[] = {
+      "保函",      "保证金",     "银行保函", "并购贷", "甲乙",
+      "保函 期限", "lpr 费率",   "保函 OR 审批", "保证金 -流程",
+      "\"保函 保证金\"", "履约保函 银行 甲乙 丙丁"};
+  for (size_t qi = 0; qi < sizeof queries / sizeof queries[0]; qi++)
+    for (size_t page = 1; page <= 3; page += 2) {
+      kb_query q = {.text = queries[qi], .page = page, .page_size = 10};
+      kb_results a, b;
+      assert_int_equal(store_begin(f.st, false, &txn), 0);
+      int ea = kb_search(f.k, txn, &q, &a, &d);
+      int eb = kb_search(slow, txn, &q, &b, &d);
+      store_abort(txn);
+      assert_int_equal(ea, 0);
+      assert_int_equal(eb, 0);
+      if (a.total != b.total || a.n != b.n)
+        fail_msg("%s page %zu: %zu/%zu hits, exhaustive %zu/%zu",
+                 queries[qi], page, a.n, a.total, b.n, b.total);
+      assert_true(a.n > 0);
+      for (size_t i = 0; i < a.n; i++)
+        if (a.hits[i].id != b.hits[i].id || a.hits[i].score != b.hits[i].score)
+          fail_msg("%s page %zu hit %zu: %llu (%.9g), exhaustive %llu (%.9g)",
+                   queries[qi], page, i, (unsigned long long)a.hits[i].id,
+                   a.hits[i].score, (unsigned long long)b.hits[i].id,
+                   b.hits[i].score);
+      kb_results_destroy(&a);
+      kb_results_destroy(&b);
+    }
+  kb_close(slow);
+  fx_close(&f);
+}
+
+/* A store indexed before the chunk layout was recorded (or with an older
+ * one) is refused by search and by writes, saying to rebuild. */
+static void test_old_layout_refused(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  add_md(&f, "a.md", "---\nid: 1\ntitle: 保函\n---\n保证金\n");
+  uint64_t ids[16];
+  size_t n;
+  assert_int_equal(search_text(&f, "保函", ids, &n), 0);
+  assert_int_equal(n, 1);
+  for (uint64_t old = 0; old < 2; old++) {
+    store_txn *txn;
+    assert_int_equal(store_begin(f.st, true, &txn), 0);
+    assert_int_equal(store_kb_meta_put(txn, "layout", old), 0);
+    assert_int_equal(store_commit(txn), 0);
+    kb_query q = {.text = "保函"};
+    kb_diag d = {{0}};
+    assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_ELAYOUT);
+    assert_non_null(strstr(d.msg, "rebuild with kb add"));
+    kb_article *a;
+    const char *md = "---\nid: 2\ntitle: x\n---\ny\n";
+    assert_int_equal(kb_article_parse("b.md", md, strlen(md), &a, &d), 0);
+    assert_int_equal(store_begin(f.st, true, &txn), 0);
+    assert_int_equal(kb_put(f.k, txn, a, NULL, &d), KB_ELAYOUT);
+    store_abort(txn);
+    kb_article_free(a);
+  }
   fx_close(&f);
 }
 
@@ -831,6 +965,8 @@ int main(void) {
       cmocka_unit_test(test_posting_chunks),
       cmocka_unit_test(test_synonym_inside_long_form),
       cmocka_unit_test(test_candidates_pigeonhole),
+      cmocka_unit_test(test_blockmax_same_as_exhaustive),
+      cmocka_unit_test(test_old_layout_refused),
       cmocka_unit_test(test_bad_queries),
       cmocka_unit_test(test_bundled_kb),
   };
