@@ -380,6 +380,26 @@ static void test_shougou_no_generic_parties(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A result notice published by the tendering body ("甲有限公司在某某网发布了
+ * 《…评标结果公示》"), its items told lines before the award's figures. */
+static void test_zhongbiao_result_notice_items_above(void **state) {
+  const char *text =
+      "2021年3月1日，东川水务有限公司在东川市公共资源交易网发布了《城北引水工程"
+      "管材采购评标结果公示》，确定青禾管道股份有限公司为中标候选人第一名。\n"
+      "一、业主方及项目基本情况\n"
+      "1、项目业主方：东川水务有限公司\n"
+      "2、项目名称：城北引水工程管材采购\n"
+      "3、计划工期：730天\n"
+      "4、公司与业主方不存在任何关联关系\n"
+      "二、中标事项对公司业绩的影响\n"
+      "本次投标报价为9,534万元，约占公司上年营业收入的9.42%。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "招标方", "东川水务有限公司");
+  FX_EXPECT(&res, "中标", "中标标的", "城北引水工程管材采购");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -388,6 +408,7 @@ int main(void) {
       cmocka_unit_test(test_dateline_is_disclosure),
       cmocka_unit_test(test_zhongbiao_subsidiary_wins),
       cmocka_unit_test(test_zhongbiao_notice_date_and_price_item),
+      cmocka_unit_test(test_zhongbiao_result_notice_items_above),
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
