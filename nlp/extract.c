@@ -286,6 +286,31 @@ static size_t ex_back(const char *s, size_t off) {
 
 /* ---- matching helpers ----------------------------------------------------- */
 
+/* The characters of sentence si (nlp_cmask_add), made on first use; NULL
+ * when out of memory (callers then search without it). */
+static const ex_cmask *ex_cmask_of(ex_doc *d, size_t si) {
+  if (!d->cmask) {
+    d->cmask = calloc(d->nsegs ? d->nsegs : 1, sizeof *d->cmask);
+    if (!d->cmask)
+      return NULL;
+  }
+  ex_cmask *c = &d->cmask[si];
+  if (!c->done) {
+    ex_span sg = d->segs[si];
+    nlp_cmask_add(c->m, (const unsigned char *)ex_src(d, sg.title) + sg.b,
+                  sg.e - sg.b);
+    c->done = 1;
+  }
+  return c;
+}
+
+/* Whether every character of w occurs in sentence c (always true without
+ * a mask). */
+static int ex_may_occur(const ex_cmask *c, const nlp_needw *w) {
+  return !c || (!(w->m[0] & ~c->m[0]) && !(w->m[1] & ~c->m[1]) &&
+                !(w->m[2] & ~c->m[2]) && !(w->m[3] & ~c->m[3]));
+}
+
 /* Whether s[0..n) contains one of the words of a "need=" option (always
  * true without one): memmem over a sentence is far cheaper than a pattern
  * that must be tried from every position of it. */
@@ -304,23 +329,12 @@ static int ex_has_need(ex_doc *d, size_t si, const nlp_need *need,
                        const char *s, size_t n) {
   if (!need)
     return 1;
-  if (!d->cmask) {
-    d->cmask = calloc(d->nsegs ? d->nsegs : 1, sizeof *d->cmask);
-    if (!d->cmask) /* out of memory: the plain search is still right */
-      return ex_has_need_memmem(need, s, n);
-  }
-  ex_cmask *c = &d->cmask[si];
-  if (!c->done) {
-    ex_span sg = d->segs[si];
-    nlp_cmask_add(c->m, (const unsigned char *)ex_src(d, sg.title) + sg.b,
-                  sg.e - sg.b);
-    c->done = 1;
-  }
+  const ex_cmask *c = ex_cmask_of(d, si);
+  if (!c) /* out of memory: the plain search is still right */
+    return ex_has_need_memmem(need, s, n);
   for (size_t i = 0; i < need->n; i++) {
     const nlp_needw *w = &need->w[i];
-    if (!(w->m[0] & ~c->m[0]) && !(w->m[1] & ~c->m[1]) &&
-        !(w->m[2] & ~c->m[2]) && !(w->m[3] & ~c->m[3]) &&
-        memmem(s, n, w->w, w->len))
+    if (ex_may_occur(c, w) && memmem(s, n, w->w, w->len))
       return 1;
   }
   return 0;
@@ -366,23 +380,30 @@ static size_t ex_next_word(const char *src, size_t from, size_t to,
   return hit ? (size_t)(hit - src) : (size_t)-1;
 }
 
-/* The first match of re in src[start..to), given need words:
- * without a lead hint, one search from start; with "lead=N", a search
- * bounded to the starts in the N characters before each occurrence of a
- * need word, occurrences in order.  Every match starts at most N characters
- * before an occurrence (the rule writer's promise), and the windows are
- * tried left to right, never a start twice, so the first match found is
- * the leftmost one, as the plain search would find it: a pattern that opens
- * with a look-behind or a name class has no start PCRE2 can skip to, and is
- * otherwise tried from every position of the sentence. */
+/* The first match of re in src[start..to) (sentence si) that starts at or
+ * before `limit`, given words with a lead: "lead=N" after need=, or the
+ * words every match begins with (nlp_rule.starts, lead 0).  Only the starts
+ * in the N characters before each occurrence of a word are tried,
+ * occurrences in order.  Every match starts at most N characters before an
+ * occurrence (the rule writer's promise, or read from the pattern), and the
+ * windows are tried left to right, never a start twice, so the first match
+ * found is the leftmost one, as the plain search would find it: a pattern
+ * that opens with a look-behind, a name class or CJK words has no start
+ * PCRE2 can skip to, and is otherwise tried from every position.  Without
+ * such words (NULL, or lead < 0), one plain search. */
 static int ex_search(ex_doc *d, const pcre2_code *re, const nlp_need *need,
-                     const char *src, size_t start, size_t to) {
-  size_t pos[16]; /* next occurrence of each word, (size_t)-1: none */
+                     size_t si, const char *src, size_t start, size_t to,
+                     size_t limit) {
+  size_t pos[64]; /* next occurrence of each word, (size_t)-1: none */
   if (!need || need->lead < 0 || need->n > sizeof pos / sizeof pos[0])
-    return ex_match(d, re, src, to, start);
+    return limit < to ? ex_match_upto(d, re, src, to, start, limit)
+                      : ex_match(d, re, src, to, start);
+  const ex_cmask *cm = ex_cmask_of(d, si);
   size_t tried = start; /* every start below this has been tried */
   for (size_t i = 0; i < need->n; i++)
-    pos[i] = ex_next_word(src, tried, to, &need->w[i]);
+    pos[i] = ex_may_occur(cm, &need->w[i])
+                 ? ex_next_word(src, tried, to, &need->w[i])
+                 : (size_t)-1;
   for (;;) {
     size_t q = (size_t)-1;
     for (size_t i = 0; i < need->n; i++) {
@@ -396,13 +417,22 @@ static int ex_search(ex_doc *d, const pcre2_code *re, const nlp_need *need,
     size_t ws = q;
     for (int k = 0; k < need->lead && ws > tried; k++)
       ws = ex_back(src, ws - 1);
-    int rc = ex_match_upto(d, re, src, to, ws, q);
+    if (ws > limit)
+      return PCRE2_ERROR_NOMATCH;
+    int rc = ex_match_upto(d, re, src, to, ws, q < limit ? q : limit);
     if (rc > 0)
       return rc;
     tried = q + 1;
     while (tried < to && ((unsigned char)src[tried] & 0xC0) == 0x80)
       tried++;
   }
+}
+
+/* The words a pattern's search may skip ahead to: the line's own
+ * "need=… lead=N", else the words every match begins with. */
+static const nlp_need *ex_lead_words(const nlp_need *need,
+                                     const nlp_need *starts) {
+  return need && need->lead >= 0 ? need : starts;
 }
 
 static int ex_group(const ex_doc *d, uint32_t g, size_t *b, size_t *e) {
@@ -471,8 +501,9 @@ static void ex_find_subject(ex_doc *d) {
                       : sg.e;
       size_t b, e;
       if (ex_has_need(d, si, r->subjects[p].need, src + sg.b, to - sg.b) &&
-          ex_search(d, r->subjects[p].re, r->subjects[p].need, src, sg.b,
-                    to) > 0 &&
+          ex_search(d, r->subjects[p].re,
+                    ex_lead_words(r->subjects[p].need, r->subjects[p].starts),
+                    si, src, sg.b, to, to) > 0 &&
           ex_group(d, r->subjects[p].vgroup, &b, &e)) {
         d->subject = (ex_span){b, e, sg.title};
         d->has_subject = 1;
@@ -612,7 +643,7 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
     return 0;
   size_t start = from;
   while (start <= h->s.b) {
-    int rc = ex_match_upto(d, ru->re, src, to, start, h->s.b);
+    int rc = ex_search(d, ru->re, ru->starts, si, src, start, to, h->s.b);
     if (rc <= 0)
       return 0;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
@@ -677,7 +708,8 @@ static const ex_fcache *ex_fill_matches(ex_doc *d, const nlp_fill *f,
   }
   while (!c->done && (!c->n || c->m[c->n - 1].b < upto)) {
     if (c->n == EX_FC_MATCHES || c->next >= to ||
-        ex_search(d, f->re, f->need, src, c->next, to) <= 0) {
+        ex_search(d, f->re, ex_lead_words(f->need, f->starts), si, src,
+                  c->next, to, to) <= 0) {
       c->done = 1;
       break;
     }

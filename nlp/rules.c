@@ -394,6 +394,174 @@ static long rl_tail_offset(const char *pat) {
   return depth ? -1 : at;
 }
 
+/* ---- opening words ---------------------------------------------------------
+ * Many patterns open with a literal alternation ("(?:赴港|赴美|拟|…)…", or a
+ * trigger group "(?<trig>上市|IPO)…" after look-arounds): every match then
+ * begins with one of those words, and the extractor tries only the starts
+ * where one occurs (nlp_rule.starts) instead of every position, which PCRE2
+ * cannot skip for Chinese text (its start bitmap holds first bytes, and
+ * every CJK character begins with one of a handful).  The reading below is
+ * deliberately small: when a pattern opens with anything else (a class, an
+ * escape, an optional item, a verb), it gives up and the pattern is
+ * searched as before. */
+
+#define RL_MAX_OPEN_WORDS 64
+
+static nlp_need *rl_parse_need(rl_loader *L, int line, const char *spec);
+
+typedef struct rl_words {
+  const char *w[RL_MAX_OPEN_WORDS];
+  size_t len[RL_MAX_OPEN_WORDS];
+  size_t n;
+} rl_words;
+
+static int rl_is_meta(char c) { return c && strchr("\\^$.|?*+()[]{}", c); }
+
+/* Index after the group opening at p[i] == '(' (escapes, classes and
+ * nested groups skipped), or -1 when it does not close. */
+static long rl_skip_group(const char *p, long i) {
+  int depth = 0;
+  for (; p[i]; i++) {
+    if (p[i] == '\\' && p[i + 1]) {
+      i++;
+    } else if (p[i] == '[') {
+      i++;
+      if (p[i] == '^')
+        i++;
+      if (p[i] == ']')
+        i++;
+      while (p[i] && p[i] != ']')
+        i += p[i] == '\\' && p[i + 1] ? 2 : 1;
+      if (!p[i])
+        return -1;
+    } else if (p[i] == '(') {
+      depth++;
+    } else if (p[i] == ')' && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
+static int rl_open_alts(const char *p, long *i, rl_words *w);
+
+/* One alternative at p[*i]: its look-arounds are passed over, then its
+ * first item must be a literal run or a group of such alternatives that
+ * is not optional; the rest of the alternative is skipped up to the '|' or
+ * ')' that ends it. */
+static int rl_open_alt(const char *p, long *i, rl_words *w) {
+  long k = *i;
+  while (!strncmp(p + k, "(?=", 3) || !strncmp(p + k, "(?!", 3) ||
+         !strncmp(p + k, "(?<=", 4) || !strncmp(p + k, "(?<!", 4)) {
+    k = rl_skip_group(p, k);
+    if (k < 0)
+      return -1;
+  }
+  if (p[k] == '(') {
+    if (p[k + 1] == '?' &&
+        !(p[k + 2] == ':' ||
+          (p[k + 2] == '<' && ((p[k + 3] >= 'a' && p[k + 3] <= 'z') ||
+                               (p[k + 3] >= 'A' && p[k + 3] <= 'Z')))))
+      return -1;
+    long in;
+    if (p[k + 1] != '?') {
+      in = k + 1; /* ( … ) */
+    } else if (p[k + 2] == ':') {
+      in = k + 3; /* (?: … ) */
+    } else {      /* (?<name> … ) */
+      const char *gt = strchr(p + k + 3, '>');
+      if (!gt)
+        return -1;
+      in = gt - p + 1;
+    }
+    if (rl_open_alts(p, &in, w) || p[in] != ')')
+      return -1;
+    k = in + 1;
+    if (p[k] == '?' || p[k] == '*' || p[k] == '{')
+      return -1; /* optional: the alternative may begin after it */
+  } else {
+    long b = k;
+    while (p[k] && !rl_is_meta(p[k]))
+      k++;
+    long e = k;
+    if (p[k] == '?' || p[k] == '*' || p[k] == '{' || p[k] == '+') {
+      /* the last character is quantified: not part of the word */
+      e--;
+      while (e > b && ((unsigned char)p[e] & 0xC0) == 0x80)
+        e--;
+    }
+    if (e <= b || w->n == RL_MAX_OPEN_WORDS)
+      return -1;
+    w->w[w->n] = p + b;
+    w->len[w->n++] = (size_t)(e - b);
+  }
+  /* the rest of the alternative */
+  while (p[k] && p[k] != '|' && p[k] != ')') {
+    if (p[k] == '(' || p[k] == '[') {
+      long j = p[k] == '(' ? rl_skip_group(p, k) : -1;
+      if (p[k] == '[') {
+        j = k + 1;
+        if (p[j] == '^')
+          j++;
+        if (p[j] == ']')
+          j++;
+        while (p[j] && p[j] != ']')
+          j += p[j] == '\\' && p[j + 1] ? 2 : 1;
+        j = p[j] ? j + 1 : -1;
+      }
+      if (j < 0)
+        return -1;
+      k = j;
+    } else {
+      k += p[k] == '\\' && p[k + 1] ? 2 : 1;
+    }
+  }
+  *i = k;
+  return 0;
+}
+
+/* alt ('|' alt)*, up to the ')' or the end that closes the list. */
+static int rl_open_alts(const char *p, long *i, rl_words *w) {
+  for (;;) {
+    if (rl_open_alt(p, i, w))
+      return -1;
+    if (p[*i] != '|')
+      return 0;
+    (*i)++;
+  }
+}
+
+/* The opening words of the (expanded) pattern of code re as a need list
+ * with lead 0, or NULL when the pattern does not open with literals. */
+static nlp_need *rl_starts(rl_loader *L, const pcre2_code *re) {
+  const char *p = NULL;
+  for (size_t c = 0; c < L->r->ncodes && !p; c++)
+    if (L->r->codes[c] == re)
+      p = L->exp[c];
+  rl_words w;
+  w.n = 0;
+  long i = 0;
+  if (!p || rl_open_alts(p, &i, &w) || p[i])
+    return NULL;
+  size_t total = 0;
+  for (size_t k = 0; k < w.n; k++)
+    total += w.len[k] + 1;
+  char *spec = malloc(total);
+  if (!spec)
+    return NULL;
+  size_t o = 0;
+  for (size_t k = 0; k < w.n; k++) {
+    memcpy(spec + o, w.w[k], w.len[k]);
+    o += w.len[k];
+    spec[o++] = k + 1 < w.n ? '|' : 0;
+  }
+  nlp_need *nd = rl_parse_need(L, 0, spec);
+  free(spec);
+  if (nd)
+    nd->lead = 0;
+  return nd;
+}
+
 /* Closes the rule block being read: validates, compiles, appends. */
 static int rl_rule_finish(rl_loader *L) {
   if (!L->in_rule)
@@ -445,6 +613,7 @@ static int rl_rule_finish(rl_loader *L) {
   }
   ru->need = L->need;
   L->need = NULL;
+  ru->starts = rl_starts(L, re);
   ru->sets = L->sets;
   ru->nsets = L->nsets;
   L->sets = NULL;
@@ -610,6 +779,7 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
     }
     f.re = rl_compile(L, L->file, line, pat);
     f.vgroup = f.re ? rl_group_number(f.re, "v") : 0;
+    f.starts = f.vgroup ? rl_starts(L, f.re) : NULL;
     if (f.re && !f.vgroup)
       rl_diag(L, L->file, line, "fill: the pattern needs a group (?<v>...)");
     if (!f.vgroup) {
@@ -660,6 +830,7 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
     return 0;
   }
   d.vgroup = rl_group_number(d.re, "v");
+  d.starts = need_full ? NULL : rl_starts(L, d.re);
   d.fullgroup = rl_group_number(d.re, "full");
   if (!d.vgroup || (need_full && !d.fullgroup)) {
     rl_diag(L, L->file, line, "the pattern needs group%s (?<v>...)%s",
@@ -1055,15 +1226,20 @@ void nlp_rules_free(nlp_rules *r) {
   free(r->codes);
   for (size_t i = 0; i < r->nrules; i++) {
     free(r->rules[i].need);
+    free(r->rules[i].starts);
     free(r->rules[i].gmap);
     free(r->rules[i].sets);
   }
   free(r->rules);
-  for (size_t i = 0; i < r->nfills; i++)
+  for (size_t i = 0; i < r->nfills; i++) {
     free(r->fills[i].need);
+    free(r->fills[i].starts);
+  }
   free(r->fills);
-  for (size_t i = 0; i < r->nsubjects; i++)
+  for (size_t i = 0; i < r->nsubjects; i++) {
     free(r->subjects[i].need);
+    free(r->subjects[i].starts);
+  }
   free(r->subjects);
   for (size_t i = 0; i < r->naliases; i++)
     free(r->aliases[i].anchor);

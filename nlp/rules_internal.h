@@ -91,6 +91,8 @@ typedef struct nlp_rule {
    * trigger, tried from every start within reach) is never run. */
   pcre2_code *tail;
   nlp_need *need; /* "need W W…": as nlp_fill.need, over the hit's window */
+  nlp_need *starts; /* words one of which every match begins with, read
+                       from the pattern at load (lead 0), or NULL */
   nlp_gmap *gmap;
   size_t ngmap;
   nlp_setarg *sets;
@@ -118,6 +120,7 @@ typedef struct nlp_fill {
   nlp_need *need; /* "need=W|W": words one of which every match contains;
                      a sentence without any of them is not searched (NULL:
                      none given) */
+  nlp_need *starts; /* as nlp_rule.starts */
 } nlp_fill;
 
 /* A document-level pattern with a group "v" (subject, entity) and, for
@@ -130,6 +133,7 @@ typedef struct nlp_docpat {
   int where; /* subjects: 0 title and opening sentences, 1 title only,
                 2 opening sentences only */
   nlp_need *need; /* as nlp_fill.need */
+  nlp_need *starts; /* as nlp_rule.starts (subjects only) */
   const char *file;
   int line;
 } nlp_docpat;
