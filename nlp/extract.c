@@ -620,6 +620,31 @@ static int ex_in_reposted_title(const ex_doc *d, ex_span s) {
   return cut == NULL;
 }
 
+/* Whether the tail of rule ru (nlp_rule.tail) matches from a start in
+ * [from, hit end) with its trigger group overlapping the hit.  A match of
+ * the rule covering the hit has its trigger overlapping the hit, and its
+ * tail, the end of the pattern, is matched from the trigger's start as the
+ * tail alone would be (the same first successful path: nothing follows
+ * it), so without such a tail match trying the whole pattern from every
+ * start is wasted.  A tail match at an earlier occurrence of a trigger word
+ * in the window does not count (in a results table "亏损" comes every few
+ * characters, and the whole pattern used to run, and fail, for each). */
+static int ex_tail_covers(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
+                          const char *src, size_t from, size_t to) {
+  size_t start = from;
+  while (start < h->s.e &&
+         ex_match_upto(d, ru->tail, src, to, start, h->s.e - 1) > 0) {
+    size_t tb, te;
+    /* the tail opens with the trigger group: its group 1 */
+    if (!ex_group(d, 1, &tb, &te) || (te > h->s.b && tb < h->s.e))
+      return 1;
+    start = pcre2_get_ovector_pointer(d->md)[0] + 1;
+    while (start < to && ((unsigned char)src[start] & 0xC0) == 0x80)
+      start++;
+  }
+  return 0;
+}
+
 /* Tries rule ru on the window around hit h; fills ev and returns 1 when a
  * match covers the hit. */
 static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
@@ -634,12 +659,8 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
     from = ex_back(src, h->s.b - reach);
   if (to - h->s.e > EX_WINDOW_AFTER)
     to = ex_back(src, h->s.e + EX_WINDOW_AFTER);
-  /* A match covering the hit has its trigger overlapping the hit, so its
-   * tail matches from a start in [from, hit end): without such a tail
-   * match, trying the whole pattern from every start is wasted. */
   if (!ex_has_need(d, si, ru->need, src + from, to - from) ||
-      (ru->tail &&
-       ex_match_upto(d, ru->tail, src, to, from, h->s.e - 1) <= 0))
+      (ru->tail && !ex_tail_covers(d, ru, h, src, from, to)))
     return 0;
   size_t start = from;
   while (start <= h->s.b) {

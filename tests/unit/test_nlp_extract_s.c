@@ -258,6 +258,37 @@ static void test_opening_words(void **state) {
   nlp_rules_free(rb);
 }
 
+/* A rule's tail (the pattern from its trigger group on) is tried first,
+ * and the whole pattern runs only when the tail matches with its trigger
+ * on the hit: a tail match at an earlier trigger word of the window does
+ * not count.  The same rule without a tail (a top-level "|(?!)" keeps the
+ * loader from making one) must find the same. */
+static void test_tail_on_the_hit(void **state) {
+  (void)state;
+  const char *body = "group who = 公司名称\ngroup amt = 净亏损 amount\n"
+                     "rule a\ntype 亏损\ntrigger 亏损 巨亏\nreach 20\n"
+                     "pattern (?<who>\\p{sc=Han}{2})(?:净利)?(?<trig>亏损|巨亏)"
+                     "(?<amt>\\d+元)%s\n";
+  char a[512], b[512];
+  snprintf(a, sizeof a, body, "");
+  snprintf(b, sizeof b, body, "|(?!)");
+  nlp_rules *ra = load_rules(a), *rb = load_rules(b);
+  const char *texts[] = {
+      "甲乙亏损5元丙丁亏损",      "甲乙亏损5元丙丁巨亏6元",
+      "甲乙巨亏，丙丁净利亏损7元", "亏损亏损亏损8元",
+      "甲乙亏损9元",
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    char da[2048], db[2048];
+    dump(ra, texts[i], da, sizeof da);
+    dump(rb, texts[i], db, sizeof db);
+    assert_string_equal(da, db);
+    assert_true(da[0] != 0);
+  }
+  nlp_rules_free(ra);
+  nlp_rules_free(rb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fill_cache_resumes),
@@ -265,6 +296,7 @@ int main(void) {
       cmocka_unit_test(test_need_words_at_load),
       cmocka_unit_test(test_lead_hint),
       cmocka_unit_test(test_opening_words),
+      cmocka_unit_test(test_tail_on_the_hit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
