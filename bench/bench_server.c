@@ -37,7 +37,11 @@
  * switches per call (all its threads): hand-offs between threads, a figure
  * of the design that the machine's load moves little.
  *
- * The server's per-call log goes to /dev/null.  Client and server share the
+ * The server's per-call log goes to a file in the store's directory (as a
+ * production log would go to a file); the open-loop rows read it back for
+ * the server's own latency of each call (from the moment a CQ thread took
+ * the request to the completion of its reply), which splits the
+ * client-observed latency.  Client and server share the
  * machine's cores, so the figures are a lower bound of what a remote client
  * sees.
  */
@@ -49,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -293,17 +298,53 @@ static double bench_pct(const bench_run *r, double p) {
   return r->lat[i];
 }
 
+/* The server's own latency (latency_us of its request log) of the calls
+ * to `path` logged after byte `from` of the log file: its p99 in *p99 (0
+ * when none). */
+static void bench_server_lat(const char *log, long from, const char *path,
+                             double *p99) {
+  *p99 = 0;
+  FILE *f = fopen(log, "r");
+  if (!f)
+    return;
+  if (from > 0)
+    fseek(f, from, SEEK_SET);
+  size_t n = 0, cap = 0;
+  double *v = NULL;
+  char line[512], want[160];
+  snprintf(want, sizeof want, " method=%s ", path);
+  while (fgets(line, sizeof line, f)) {
+    const char *lat = strstr(line, " latency_us=");
+    if (!lat || !strstr(line, want))
+      continue;
+    if (n == cap) {
+      cap = cap ? 2 * cap : 4096;
+      double *nv = realloc(v, cap * sizeof *v);
+      if (!nv)
+        break;
+      v = nv;
+    }
+    v[n++] = atof(lat + 12);
+  }
+  fclose(f);
+  if (n) {
+    qsort(v, n, sizeof *v, bench_cmp_double);
+    *p99 = v[(size_t)(0.99 * (double)(n - 1))];
+  }
+  free(v);
+}
+
 /* The server process: opens the store the parent built and serves it until
- * SIGTERM.  Its per-call log goes to /dev/null (a terminal is slow). */
+ * SIGTERM.  Its per-call log goes to the file `log`. */
 static pid_t bench_spawn_server(const char *dir, const char *listen,
-                                int threads, int cpu) {
+                                const char *log, int threads, int cpu) {
   pid_t pid = fork();
   if (pid != 0)
     return pid;
   /* Before srv_run starts its threads: they inherit the CPU. */
   if (cpu >= 0 && bench_pin_cpu(0, cpu))
     _exit(126);
-  if (!freopen("/dev/null", "w", stderr))
+  if (!freopen(log, "w", stderr))
     _exit(127);
   store *st;
   store_options so = {.map_size = 1u << 30};
@@ -570,7 +611,9 @@ int main(int argc, char **argv) {
   }
   /* --pin: the server on the last CPU, this client on CPU 0 (set before
    * grpc_init, so that gRPC's threads inherit it). */
-  pid_t server = bench_spawn_server(dir, listen, threads,
+  char logpath[96];
+  snprintf(logpath, sizeof logpath, "%s/server.log", dir);
+  pid_t server = bench_spawn_server(dir, listen, logpath, threads,
                                     pin ? (int)ncpu - 1 : -1);
   if (server < 0) {
     fprintf(stderr, "bench_server: fork failed\n");
@@ -716,13 +759,15 @@ int main(int argc, char **argv) {
   printf("\nOpen loop at half the best closed-loop QPS of each method, calls "
          "on a fixed schedule,\nlatency from the scheduled send time; send "
          "lag = how late this client sent a call\n(its own scheduling, "
-         "already inside the latency):\n\n");
+         "already inside the latency); server-side = the server's own "
+         "latency_us\n(request taken by a CQ thread to reply completed, "
+         "from its log):\n\n");
   printf("| method                 | target QPS | achieved |   p50 |   p99 |  "
-         "p99.9 | send lag p99 | max in flight | errors | server CPU us/call "
-         "| server cs/call |\n");
+         "p99.9 | send lag p99 | server-side p99 | max in flight | errors | "
+         "server CPU us/call | server cs/call |\n");
   printf("|------------------------|-----------:|---------:|------:|------:|----"
-         "---:|-------------:|--------------:|-------:|-------------------:|--"
-         "-------------:|\n");
+         "---:|-------------:|----------------:|--------------:|-------:|----"
+         "---------------:|---------------:|\n");
   for (size_t m = 0; m < nrows; m++) {
     if (only && strcmp(only, rows[m].name))
       continue;
@@ -730,13 +775,18 @@ int main(int argc, char **argv) {
     size_t n = protobuf_c_message_pack(rows[m].req, buf);
     r.payload = grpc_slice_from_copied_buffer((const char *)buf, n);
     double target = rows[m].max_qps / 2;
+    double srv99;
+    struct stat sb;
+    long logged = stat(logpath, &sb) ? 0 : (long)sb.st_size;
     double qps = bench_fixed_rate(&r, target, secs);
+    usleep(100000); /* the server writes a call's line after its reply */
+    bench_server_lat(logpath, logged, rows[m].path, &srv99);
     double lag99 = r.nlag ? r.lag[(size_t)(0.99 * (double)(r.nlag - 1))] : 0;
-    printf("| %-22s | %10.0f | %8.0f | %5.0f | %5.0f | %6.0f | %12.0f | %13d "
-           "| %6zu | %18.1f | %14.2f |\n",
+    printf("| %-22s | %10.0f | %8.0f | %5.0f | %5.0f | %6.0f | %12.0f | %15.0f "
+           "| %13d | %6zu | %18.1f | %14.2f |\n",
            rows[m].label, target, qps, bench_pct(&r, 0.50),
-           bench_pct(&r, 0.99), bench_pct(&r, 0.999), lag99, r.max_inflight,
-           r.errors, r.cpu_us, r.cs_call);
+           bench_pct(&r, 0.99), bench_pct(&r, 0.999), lag99, srv99,
+           r.max_inflight, r.errors, r.cpu_us, r.cs_call);
     fflush(stdout);
     grpc_slice_unref(r.payload);
   }
