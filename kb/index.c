@@ -526,7 +526,6 @@ typedef struct bterm {
   uint64_t hash; /* term_hash (for growing the table), then its old index */
   size_t off;    /* term bytes in the arena */
   uint32_t len;
-  uint32_t n; /* postings of the term in the batch */
 } bterm;
 
 typedef struct bpost {
@@ -535,20 +534,29 @@ typedef struct bpost {
   uint32_t vlen, term; /* term: index into batch.t before sorting */
 } bpost;
 
+/* A slot of the term table carries the term's prefix and length, so that a
+ * lookup of a term of at most 8 bytes (most are 6-byte bigrams) touches
+ * only the slot: the term record and its bytes were a cache miss each once
+ * many articles are gathered (the bulk of batch_add's time). */
+typedef struct bslot {
+  uint64_t pfx;  /* bterm.pfx */
+  uint32_t term; /* index + 1, 0 = empty */
+  uint16_t len;  /* the term's length (capped: longer terms compare bytes) */
+  uint16_t tag;  /* top of the hash: long terms rarely compare bytes */
+} bslot;
+
 typedef struct batch {
   bterm *t;
   size_t nt, tcap;
-  /* term + 1 in the low half, 0 = empty; the high half is the top of the
-   * term's hash, so that a probe rarely has to read the term itself (the
-   * cache misses of the lookups were the bulk of batch_add's time) */
-  uint64_t *slot;
+  bslot *slot;
   size_t nslot;
   bpost *p;
   size_t np, pcap;
   char *arena;
   size_t alen, acap;
-  uint64_t id;
+  uint64_t id;  /* of the article being added */
   bool oom;
+  bool unsorted; /* an article came with an id below an earlier one */
 } batch;
 
 static void batch_destroy(batch *b) {
@@ -574,16 +582,22 @@ static int batch_grow(void **v, size_t *cap, size_t need, size_t size,
 }
 
 /* Doubles the term table when it is half full. */
+static bslot slot_of(const bterm *t, size_t i) {
+  return (bslot){t->pfx, (uint32_t)i + 1,
+                 (uint16_t)(t->len < 0xffff ? t->len : 0xffff),
+                 (uint16_t)(t->hash >> 48)};
+}
+
 static int batch_rehash(batch *b) {
   size_t n = b->nslot ? b->nslot * 2 : 1 << 14;
-  uint64_t *s = calloc(n, sizeof *s);
+  bslot *s = calloc(n, sizeof *s);
   if (!s)
     return -1;
   for (size_t i = 0; i < b->nt; i++) {
     size_t h = b->t[i].hash & (n - 1);
-    while (s[h])
+    while (s[h].term)
       h = (h + 1) & (n - 1);
-    s[h] = (b->t[i].hash & 0xffffffff00000000ull) | ((uint64_t)i + 1);
+    s[h] = slot_of(&b->t[i], i);
   }
   free(b->slot);
   b->slot = s;
@@ -620,29 +634,32 @@ static int batch_add(void *ctx, const char *term, size_t len,
     return b->oom = true, -100 + STORE_ENOMEM;
   uint64_t hash = term_hash(term, len);
   size_t h = hash & (b->nslot - 1);
-  uint64_t tag = hash & 0xffffffff00000000ull;
-  bterm *t = NULL;
-  for (uint64_t sl; (sl = b->slot[h]); h = (h + 1) & (b->nslot - 1)) {
-    if ((sl & 0xffffffff00000000ull) != tag)
+  uint16_t tag = (uint16_t)(hash >> 48), slen = len < 0xffff ? len : 0xffff;
+  uint32_t ti = 0;
+  uint64_t pfx = 0;
+  for (size_t i = 0; i < 8; i++)
+    pfx = pfx << 8 | (i < len ? (uint8_t)term[i] : 0);
+  for (; b->slot[h].term; h = (h + 1) & (b->nslot - 1)) {
+    const bslot *sl = &b->slot[h];
+    if (sl->pfx != pfx || sl->len != slen || sl->tag != tag)
       continue;
-    bterm *x = &b->t[(uint32_t)sl - 1];
-    if (x->len == len && !memcmp(b->arena + x->off, term, len)) {
-      t = x;
+    /* A term of at most 8 bytes is all in its prefix and length. */
+    const bterm *x = &b->t[sl->term - 1];
+    if (len <= 8 || (x->len == len && !memcmp(b->arena + x->off + 8,
+                                              term + 8, len - 8))) {
+      ti = sl->term;
       break;
     }
   }
-  if (!t) {
-    uint64_t pfx = 0;
-    for (size_t i = 0; i < 8; i++)
-      pfx = pfx << 8 | (i < len ? (uint8_t)term[i] : 0);
-    b->slot[h] = tag | ((uint64_t)b->nt + 1);
-    t = &b->t[b->nt++];
-    *t = (bterm){pfx, hash, b->alen, (uint32_t)len, 0};
+  if (!ti) {
+    bterm *t = &b->t[b->nt];
+    *t = (bterm){pfx, hash, b->alen, (uint32_t)len};
+    b->slot[h] = slot_of(t, b->nt);
+    ti = (uint32_t)++b->nt;
     memcpy(b->arena + b->alen, term, len);
     b->alen += len;
   }
-  t->n++;
-  b->p[b->np++] = (bpost){b->id, b->alen, (uint32_t)vlen, (uint32_t)(t - b->t)};
+  b->p[b->np++] = (bpost){b->id, b->alen, (uint32_t)vlen, ti - 1};
   memcpy(b->arena + b->alen, val, vlen);
   b->alen += vlen;
   return 0;
@@ -671,6 +688,128 @@ typedef struct id_ix {
 static int cmp_id_ix(const void *x, const void *y) {
   const id_ix *a = x, *b = y;
   return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Indexes one article into the batch: removes the postings of a stored
+ * article with its id from the store first, writes the article and its
+ * length; *docs / *toks track the counters' change. */
+static int batch_article(const kb *k, store_txn *txn, batch *b,
+                         art_scratch *s, const kb_article *a, int64_t *docs,
+                         int64_t *toks, bool *replaced, kb_diag *d) {
+  kb_article *old = NULL;
+  *replaced = false;
+  int err = store_kb_get(txn, a->id, &old);
+  if (err == 0) {
+    post_ctx pc = {txn, a->id, true};
+    uint32_t len = 0;
+    err = fix_store_err(article_postings(k, old, post_apply_kb, &pc, &len, s, d),
+                        d, "delete kb postings");
+    kb_article_free(old);
+    (*docs)--;
+    *toks -= len;
+    *replaced = true;
+  } else if (err == STORE_ENOTFOUND) {
+    err = 0;
+  } else {
+    err = store_err(d, err, "read kb article");
+  }
+  if (err)
+    return err;
+  uint32_t len = 0;
+  if (b->np && a->id <= b->id)
+    b->unsorted = true;
+  b->id = a->id;
+  err = article_postings(k, a, batch_add, b, &len, s, d);
+  if (err)
+    return b->oom ? kb_fail(d, KB_ENOMEM, "kb batch: out of memory") : err;
+  kb_article copy = *a;
+  copy.updated_at = (int64_t)time(NULL);
+  if ((err = store_kb_put(txn, &copy)) ||
+      (err = store_kb_len_put(txn, a->id, len)))
+    return store_err(d, err, "write kb article");
+  (*docs)++;
+  *toks += len;
+  return 0;
+}
+
+static int cmp_order_id(const void *x, const void *y, void *ctx) {
+  const bpost *p = ctx;
+  uint64_t a = p[*(const uint32_t *)x].id, b = p[*(const uint32_t *)y].id;
+  return a < b ? -1 : a > b;
+}
+
+/* Writes the batch's postings in key order, then empties it (its memory
+ * is kept for the next one). */
+static int batch_write(store_txn *txn, batch *b, kb_diag *d) {
+  /* Postings placed in term order by counting (a walk of per-term linked
+   * lists was one cache miss per posting); within a term they keep the
+   * order they came in, which is id order unless the articles came out of
+   * order (then each term's run is sorted). */
+  uint32_t *order = NULL, *start = NULL, *cnt = NULL;
+  int err = 0;
+  if (b->np && (!(order = malloc(b->np * sizeof *order)) ||
+                !(start = malloc(b->nt * sizeof *start)) ||
+                !(cnt = calloc(b->nt, sizeof *cnt))))
+    err = kb_fail(d, KB_ENOMEM, "kb batch: out of memory");
+  if (!err && b->np) {
+    /* Counted here rather than in batch_add: an increment per posting in
+     * the term records was one more cache miss there. */
+    for (size_t j = 0; j < b->np; j++)
+      cnt[b->p[j].term]++;
+    for (size_t i = 0; i < b->nt; i++)
+      b->t[i].hash = i; /* the table is done with: remember the old index */
+    qsort_r(b->t, b->nt, sizeof *b->t, cmp_bterm, b->arena);
+    uint32_t at = 0;
+    for (size_t i = 0; i < b->nt; i++) {
+      start[b->t[i].hash] = at;
+      at += cnt[b->t[i].hash];
+    }
+    for (size_t j = 0; j < b->np; j++)
+      order[start[b->p[j].term]++] = (uint32_t)j;
+    store_kb_writer *w = NULL;
+    err = store_kb_writer_open(txn, &w);
+    size_t j = 0;
+    for (size_t i = 0; i < b->nt && !err; i++) {
+      const bterm *t = &b->t[i];
+      uint32_t tn = cnt[t->hash];
+      if (b->unsorted)
+        qsort_r(order + j, tn, sizeof *order, cmp_order_id, b->p);
+      for (size_t e = j + tn; j < e && !err; j++) {
+        /* The postings are read in term order but lie in article order:
+         * with many articles gathered every read is a cache miss, so the
+         * posting and then its value are fetched ahead. */
+        if (j + 16 < b->np)
+          __builtin_prefetch(&b->p[order[j + 16]]);
+        if (j + 8 < b->np)
+          __builtin_prefetch(b->arena + b->p[order[j + 8]].off);
+        const bpost *p = &b->p[order[j]];
+        store_kb_impact imp;
+        value_impact((const uint8_t *)b->arena + p->off, p->vlen, &imp);
+        err = store_kb_writer_put(w, b->arena + t->off, t->len, p->id,
+                                  b->arena + p->off, p->vlen, &imp);
+      }
+    }
+    if (!err)
+      err = store_kb_writer_flush(w);
+    store_kb_writer_close(w);
+    if (err)
+      err = store_err(d, err, "write kb postings");
+  }
+  free(order);
+  free(start);
+  free(cnt);
+  b->nt = b->np = b->alen = 0;
+  b->unsorted = false;
+  if (b->nslot)
+    memset(b->slot, 0, b->nslot * sizeof *b->slot);
+  return err;
+}
+
+/* Bytes the batch's contents need (the bulk writer's memory budget):
+ * what it holds, not its capacities, which stay after a flush. */
+static size_t batch_bytes(const batch *b) {
+  return b->nt * (sizeof *b->t + 2 * sizeof *b->slot) +
+         b->np * sizeof *b->p + b->alen;
 }
 
 int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
@@ -712,90 +851,161 @@ int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
   int err = 0;
   /* In id order, so that each term's posting list comes out sorted. */
   for (size_t x = 0; x < n && !err; x++) {
-    const kb_article *a = arts[ids[x].i];
-    kb_article *old = NULL;
-    err = store_kb_get(txn, a->id, &old);
-    if (err == 0) {
-      post_ctx pc = {txn, a->id, true};
-      uint32_t len = 0;
-      err = fix_store_err(
-          article_postings(k, old, post_apply_kb, &pc, &len, &s, d), d,
-          "delete kb postings");
-      kb_article_free(old);
-      docs--;
-      toks -= len;
-      if (replaced)
-        (*replaced)++;
-    } else if (err == STORE_ENOTFOUND) {
-      err = 0;
-    } else {
-      err = store_err(d, err, "read kb article");
-    }
-    if (err)
-      break;
-    uint32_t len = 0;
-    b.id = a->id;
-    err = article_postings(k, a, batch_add, &b, &len, &s, d);
-    if (err) {
-      err = b.oom ? kb_fail(d, KB_ENOMEM, "kb batch: out of memory") : err;
-      break;
-    }
-    kb_article copy = *a;
-    copy.updated_at = (int64_t)time(NULL);
-    if ((err = store_kb_put(txn, &copy)) ||
-        (err = store_kb_len_put(txn, a->id, len))) {
-      err = store_err(d, err, "write kb article");
-      break;
-    }
-    docs++;
-    toks += len;
+    bool r;
+    err = batch_article(k, txn, &b, &s, arts[ids[x].i], &docs, &toks, &r, d);
+    if (!err && r && replaced)
+      (*replaced)++;
   }
   free(ids);
   art_scratch_destroy(&s);
-  /* Postings placed in term order by counting (a walk of per-term linked
-   * lists was one cache miss per posting); within a term they keep the
-   * order they came in, which is id order. */
-  uint32_t *order = NULL, *start = NULL;
-  if (!err && b.np &&
-      (!(order = malloc(b.np * sizeof *order)) ||
-       !(start = malloc(b.nt * sizeof *start))))
-    err = kb_fail(d, KB_ENOMEM, "kb batch: out of memory");
-  if (!err) {
-    for (size_t i = 0; i < b.nt; i++)
-      b.t[i].hash = i; /* the table is done with: remember the old index */
-    qsort_r(b.t, b.nt, sizeof *b.t, cmp_bterm, b.arena);
-    uint32_t at = 0;
-    for (size_t i = 0; i < b.nt; i++) {
-      start[b.t[i].hash] = at;
-      at += b.t[i].n;
-    }
-    for (size_t j = 0; j < b.np; j++)
-      order[start[b.p[j].term]++] = (uint32_t)j;
-    store_kb_writer *w = NULL;
-    err = store_kb_writer_open(txn, &w);
-    size_t j = 0;
-    for (size_t i = 0; i < b.nt && !err; i++) {
-      const bterm *t = &b.t[i];
-      for (size_t e = j + t->n; j < e && !err; j++) {
-        const bpost *p = &b.p[order[j]];
-        store_kb_impact imp;
-        value_impact((const uint8_t *)b.arena + p->off, p->vlen, &imp);
-        err = store_kb_writer_put(w, b.arena + t->off, t->len, p->id,
-                                  b.arena + p->off, p->vlen, &imp);
-      }
-    }
-    if (!err)
-      err = store_kb_writer_flush(w);
-    store_kb_writer_close(w);
-    if (err)
-      err = store_err(d, err, "write kb postings");
-  }
+  if (!err)
+    err = batch_write(txn, &b, d);
   if (!err)
     err = counters_add(txn, docs, toks, d);
-  free(order);
-  free(start);
   batch_destroy(&b);
   return err;
+}
+
+/* ---- bulk loading --------------------------------------------------------
+ *
+ * kb_bulk keeps one write transaction open and the postings of every
+ * article added since the last flush in one in-memory batch, so that a term
+ * met in many articles costs one merge into its stored chunks per flush
+ * instead of one per small batch (the lookups, deletes and puts of those
+ * merges were most of a bulk load).  Articles and lengths go to the
+ * transaction as they come; a flush writes the postings and counters and
+ * commits, so what a crash loses is the unflushed part, never what was
+ * committed before.  An id already pending flushes first (its replacement
+ * must see the stored postings). */
+struct kb_bulk {
+  const kb *k;
+  store *st;
+  store_txn *txn;
+  size_t budget;
+  batch b;
+  art_scratch s;
+  int64_t docs, toks;
+  uint64_t *pend; /* pending ids, open addressing (0 = empty) */
+  size_t npend, pcap;
+};
+
+int kb_bulk_new(const kb *k, store *st, size_t mem_budget, kb_bulk **out,
+                kb_diag *d) {
+  *out = calloc(1, sizeof **out);
+  if (!*out)
+    return kb_fail(d, KB_ENOMEM, "kb bulk: out of memory");
+  (*out)->k = k;
+  (*out)->st = st;
+  (*out)->budget = mem_budget ? mem_budget : KB_BULK_BUDGET;
+  return 0;
+}
+
+static uint64_t id_hash(uint64_t id) {
+  return id * 0x9e3779b97f4a7c15ull;
+}
+
+/* Whether id is pending; adds it when not (false). -1: out of memory. */
+static int pend_add(kb_bulk *u, uint64_t id) {
+  if ((u->npend + 1) * 2 > u->pcap) {
+    size_t cap = u->pcap ? u->pcap * 2 : 4096;
+    uint64_t *v = calloc(cap, sizeof *v);
+    if (!v)
+      return -1;
+    for (size_t i = 0; i < u->pcap; i++)
+      if (u->pend[i]) {
+        size_t h = id_hash(u->pend[i]) & (cap - 1);
+        while (v[h])
+          h = (h + 1) & (cap - 1);
+        v[h] = u->pend[i];
+      }
+    free(u->pend);
+    u->pend = v;
+    u->pcap = cap;
+  }
+  size_t h = id_hash(id) & (u->pcap - 1);
+  for (; u->pend[h]; h = (h + 1) & (u->pcap - 1))
+    if (u->pend[h] == id)
+      return 1;
+  u->pend[h] = id;
+  u->npend++;
+  return 0;
+}
+
+static void bulk_abort(kb_bulk *u) {
+  if (u->txn)
+    store_abort(u->txn);
+  u->txn = NULL;
+  u->b.nt = u->b.np = u->b.alen = 0;
+  u->b.unsorted = false;
+  if (u->b.nslot)
+    memset(u->b.slot, 0, u->b.nslot * sizeof *u->b.slot);
+  u->docs = u->toks = 0;
+  u->npend = 0;
+  if (u->pcap)
+    memset(u->pend, 0, u->pcap * sizeof *u->pend);
+}
+
+int kb_bulk_flush(kb_bulk *u, kb_diag *d) {
+  if (!u->txn)
+    return 0;
+  int err = batch_write(u->txn, &u->b, d);
+  if (!err)
+    err = counters_add(u->txn, u->docs, u->toks, d);
+  if (err) {
+    bulk_abort(u);
+    return err;
+  }
+  int serr = store_commit(u->txn);
+  u->txn = NULL;
+  bulk_abort(u); /* clears the pending state; the transaction is gone */
+  return serr ? store_err(d, serr, "kb bulk commit") : 0;
+}
+
+int kb_bulk_add(kb_bulk *u, const kb_article *a, bool *replaced, kb_diag *d) {
+  if (replaced)
+    *replaced = false;
+  if (!a || a->id == 0)
+    return kb_fail(d, KB_EINVAL, "kb bulk: article id must be non-zero");
+  int err = 0, seen = u->txn ? pend_add(u, a->id) : 0;
+  if (seen < 0)
+    return kb_fail(d, KB_ENOMEM, "kb bulk: out of memory");
+  if (seen && (err = kb_bulk_flush(u, d)))
+    return err;
+  if (!u->txn) {
+    int serr = store_begin(u->st, true, &u->txn);
+    if (serr)
+      return store_err(d, serr, "kb bulk: begin");
+    if ((err = kb_layout_check(u->txn, true, d))) {
+      bulk_abort(u);
+      return err;
+    }
+    if (pend_add(u, a->id) < 0) {
+      bulk_abort(u);
+      return kb_fail(d, KB_ENOMEM, "kb bulk: out of memory");
+    }
+  }
+  bool r;
+  err = batch_article(u->k, u->txn, &u->b, &u->s, a, &u->docs, &u->toks, &r, d);
+  if (err) { /* the transaction may be half-written */
+    bulk_abort(u);
+    return err;
+  }
+  if (replaced)
+    *replaced = r;
+  if (batch_bytes(&u->b) >= u->budget)
+    err = kb_bulk_flush(u, d);
+  return err;
+}
+
+void kb_bulk_free(kb_bulk *u) {
+  if (!u)
+    return;
+  if (u->txn)
+    store_abort(u->txn);
+  batch_destroy(&u->b);
+  art_scratch_destroy(&u->s);
+  free(u->pend);
+  free(u);
 }
 
 int kb_delete(const kb *k, store_txn *txn, uint64_t id, kb_diag *d) {
@@ -909,29 +1119,29 @@ int kb_add_paths(const kb *k, store *st, char *const *paths, size_t npaths,
       if (!result)
         result = err;
     }
-    store_txn *txn = NULL;
-    if (l.n) {
-      int serr = store_begin(st, true, &txn);
-      if (serr) {
-        err = store_err(&d, serr, paths[p]);
-        if (fn)
-          fn(ctx, paths[p], err, d.msg);
-        result = err;
-        l.n = 0;
-      }
+    /* Through kb_bulk: a folder of thousands of articles is merged into
+     * the index once per flush, not once per article. */
+    kb_bulk *bk = NULL;
+    if (l.n && (err = kb_bulk_new(k, st, 0, &bk, &d))) {
+      if (fn)
+        fn(ctx, paths[p], err, d.msg);
+      result = err;
+      l.n = 0;
     }
-    for (size_t i = 0; i < l.n && txn; i++) {
+    size_t pending = 0; /* added since the bulk's last flush (unknown) */
+    for (size_t i = 0; i < l.n && bk; i++) {
       kb_article *a = NULL;
       err = kb_article_read(l.v[i], &a, &d);
       bool replaced = false;
       if (!err)
-        err = kb_put(k, txn, a, &replaced, &d);
+        err = kb_bulk_add(bk, a, &replaced, &d);
       if (!err) {
         stats->bytes += strlen(a->title) + strlen(a->body);
         if (replaced)
           stats->replaced++;
         else
           stats->added++;
+        pending++;
       } else {
         stats->failed++;
         if (fn)
@@ -941,19 +1151,23 @@ int kb_add_paths(const kb *k, store *st, char *const *paths, size_t npaths,
       }
       kb_article_free(a);
       if (err == KB_ESTORE || err == KB_ENOMEM || err == KB_ELAYOUT) {
-        store_abort(txn); /* the transaction may be half-written */
-        txn = NULL;
-      }
-    }
-    if (txn) {
-      int serr = store_commit(txn);
-      if (serr) {
-        err = store_err(&d, serr, paths[p]);
+        /* The bulk dropped what it had not flushed: stop this path. */
+        snprintf(d.msg, sizeof d.msg,
+                 "%s: stopped; up to %zu articles added before this error "
+                 "were not stored",
+                 paths[p], pending);
         if (fn)
           fn(ctx, paths[p], err, d.msg);
-        result = err;
+        kb_bulk_free(bk);
+        bk = NULL;
       }
     }
+    if (bk && (err = kb_bulk_flush(bk, &d))) {
+      if (fn)
+        fn(ctx, paths[p], err, d.msg);
+      result = err;
+    }
+    kb_bulk_free(bk);
     for (size_t i = 0; i < l.n; i++)
       free(l.v[i]);
     free(l.v);

@@ -103,11 +103,27 @@ int kb_put(const kb *k, store_txn *txn, const kb_article *a, bool *replaced,
  * articles that replaced a stored one. */
 int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
                  size_t *replaced, kb_diag *d);
+/* Bulk loading: articles added one by one, their postings gathered in
+ * memory and merged into the index once per flush (a flush is one write
+ * transaction with the articles; one happens when the gathered postings
+ * reach mem_budget bytes, 0 = KB_BULK_BUDGET, and at kb_bulk_flush).
+ * Much faster than kb_put_batch for many small batches.  An error aborts
+ * the unflushed part (what earlier flushes committed stays); free without
+ * a flush discards it too. */
+#define KB_BULK_BUDGET ((size_t)256 << 20)
+typedef struct kb_bulk kb_bulk;
+int kb_bulk_new(const kb *k, store *st, size_t mem_budget, kb_bulk **out,
+                kb_diag *d);
+int kb_bulk_add(kb_bulk *b, const kb_article *a, bool *replaced, kb_diag *d);
+int kb_bulk_flush(kb_bulk *b, kb_diag *d);
+void kb_bulk_free(kb_bulk *b);
+
 /* Removes the article and its postings; KB_ENOTFOUND when absent. */
 int kb_delete(const kb *k, store_txn *txn, uint64_t id, kb_diag *d);
 
 /* Adds every article file under the paths (folders are walked, files sorted
- * by name) in one write transaction per path.  A file that fails is reported
+ * by name) through kb_bulk (one write transaction per flush; a store error
+ * stops that path, losing its unflushed articles, and says so).  A file that fails is reported
  * through fn and skipped; the result is KB_EPARSE (or the first other error)
  * when any failed. */
 typedef struct kb_add_stats {

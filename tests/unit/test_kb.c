@@ -799,6 +799,74 @@ static void test_blockmax_same_as_exhaustive(void **state) {
   fx_close(&f);
 }
 
+/* kb_bulk (a small budget: many flushes; ids out of order; an id given
+ * again while pending and after its flush) builds the index kb_put builds
+ * one article at a time; a bulk freed without a flush leaves the store as
+ * of its last flush. */
+static void test_bulk_same_as_put(void **state) {
+  (void)state;
+  fx one, bulk;
+  fx_open(&one, "保函 = 银行保函\n");
+  fx_open(&bulk, "保函 = 银行保函\n");
+  enum { N = 400 };
+  static char title[N][64], body[N][1024];
+  static kb_article arts[N];
+  uint64_t rs = 7;
+  kb_diag d = {{0}};
+  kb_bulk *bk;
+  assert_int_equal(kb_bulk_new(bulk.k, bulk.st, 64 << 10, &bk, &d), 0);
+  for (int i = 0; i < N; i++) {
+    /* ids 1..300 scrambled, then 100 repeats of earlier ids */
+    uint64_t id = i < 300 ? 1 + (uint64_t)(i * 7) % 300 : 1 + lcg(&rs) % 300;
+    gen_article(&rs, id, &arts[i], title[i], body[i]);
+    store_txn *txn;
+    assert_int_equal(store_begin(one.st, true, &txn), 0);
+    assert_int_equal(kb_put(one.k, txn, &arts[i], NULL, &d), 0);
+    assert_int_equal(store_commit(txn), 0);
+    bool r;
+    assert_int_equal(kb_bulk_add(bk, &arts[i], &r, &d), 0);
+    assert_true(r == (i >= 300));
+  }
+  assert_int_equal(kb_bulk_flush(bk, &d), 0);
+  static const char *const queries[] = {"保函", "银行保函", "甲乙 丙丁",
+                                        "lpr", "\"保证金 期限\""};
+  for (size_t qi = 0; qi < sizeof queries / sizeof queries[0]; qi++) {
+    kb_query q = {.text = queries[qi], .page_size = 20};
+    kb_results a, b;
+    store_txn *ta, *tb;
+    assert_int_equal(store_begin(one.st, false, &ta), 0);
+    assert_int_equal(store_begin(bulk.st, false, &tb), 0);
+    assert_int_equal(kb_search(one.k, ta, &q, &a, &d), 0);
+    assert_int_equal(kb_search(bulk.k, tb, &q, &b, &d), 0);
+    store_abort(ta);
+    store_abort(tb);
+    if (a.total != b.total || a.n != b.n)
+      fail_msg("%s: kb_put %zu/%zu hits, kb_bulk %zu/%zu", queries[qi], a.n,
+               a.total, b.n, b.total);
+    for (size_t i = 0; i < a.n; i++)
+      assert_true(a.hits[i].id == b.hits[i].id &&
+                  a.hits[i].score == b.hits[i].score);
+    kb_results_destroy(&a);
+    kb_results_destroy(&b);
+  }
+  /* Unflushed articles are lost with the bulk, flushed ones stay. */
+  gen_article(&rs, 1000, &arts[0], title[0], body[0]);
+  assert_int_equal(kb_bulk_add(bk, &arts[0], NULL, &d), 0);
+  kb_bulk_free(bk);
+  store_txn *txn;
+  kb_article *a = NULL;
+  assert_int_equal(store_begin(bulk.st, false, &txn), 0);
+  assert_int_equal(store_kb_get(txn, 1000, &a), STORE_ENOTFOUND);
+  assert_int_equal(store_kb_get(txn, 300, &a), 0);
+  kb_article_free(a);
+  uint64_t docs;
+  assert_int_equal(store_kb_meta_get(txn, "docs", &docs), 0);
+  assert_int_equal(docs, 300);
+  store_abort(txn);
+  fx_close(&one);
+  fx_close(&bulk);
+}
+
 /* A store indexed before the chunk layout was recorded (or with an older
  * one) is refused by search and by writes, saying to rebuild. */
 static void test_old_layout_refused(void **state) {
@@ -967,6 +1035,7 @@ int main(void) {
       cmocka_unit_test(test_candidates_pigeonhole),
       cmocka_unit_test(test_blockmax_same_as_exhaustive),
       cmocka_unit_test(test_old_layout_refused),
+      cmocka_unit_test(test_bulk_same_as_put),
       cmocka_unit_test(test_bad_queries),
       cmocka_unit_test(test_bundled_kb),
   };
