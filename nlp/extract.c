@@ -64,6 +64,7 @@
 #define EX_MAX_ALIASES 64
 #define EX_FC_SLOTS 256   /* fill-match cache entries per document (53 KB) */
 #define EX_FC_MATCHES 8   /* matches remembered per (pattern, sentence) */
+#define EX_RM_SLOTS 32    /* rule searches remembered per document */
 
 typedef struct ex_span {
   size_t b, e;
@@ -112,6 +113,15 @@ typedef struct ex_cmask {
   int done;
 } ex_cmask;
 
+/* What a rule's searches in one sentence have shown: no match of re in
+ * src[..to) starts in [a, b).  Hits close together in one sentence search
+ * overlapping windows with the same rule (a results table says 亏损 every
+ * few characters; a guarantee rule looks 160 characters back). */
+typedef struct ex_rmemo {
+  const pcre2_code *re; /* NULL: empty slot */
+  size_t si, to, a, b;
+} ex_rmemo;
+
 typedef struct ex_hit {
   size_t w; /* trigger word index */
   ex_span s;
@@ -151,6 +161,7 @@ typedef struct ex_doc {
                                only this small array is zeroed per call */
   pcre2_match_data *md;
   pcre2_match_context *mc; /* carries the offset limit of rule matches */
+  ex_rmemo rmemo[EX_RM_SLOTS]; /* direct-mapped by (pattern, sentence) */
 } ex_doc;
 
 /* Result storage: one chunk list, released at once. */
@@ -620,6 +631,39 @@ static int ex_in_reposted_title(const ex_doc *d, ex_span s) {
   return cut == NULL;
 }
 
+/* ex_search for rule ru in sentence si, skipping the starts that an
+ * earlier search of the same pattern in the same sentence and subject end
+ * has shown to match nothing.  The leftmost match from a start is the same
+ * whatever the search was bounded by before, so the result is the plain
+ * search's. */
+static int ex_rule_search(ex_doc *d, const nlp_rule *ru, size_t si,
+                          const char *src, size_t start, size_t to,
+                          size_t limit) {
+  ex_rmemo *m =
+      &d->rmemo[(((uintptr_t)ru->re >> 4) * 31u + si) % EX_RM_SLOTS];
+  size_t a = start, from = start;
+  if (m->re == ru->re && m->si == si && m->to == to && start >= m->a &&
+      start <= m->b) {
+    a = m->a;
+    from = m->b;
+    if (from > limit)
+      return PCRE2_ERROR_NOMATCH;
+  }
+  int rc = ex_search(d, ru->re, ru->starts, si, src, from, to, limit);
+  size_t end;
+  if (rc > 0) {
+    end = pcre2_get_ovector_pointer(d->md)[0];
+  } else if (rc == PCRE2_ERROR_NOMATCH) {
+    end = limit + 1; /* nothing starts in [from, limit] */
+    while (end < to && ((unsigned char)src[end] & 0xC0) == 0x80)
+      end++;
+  } else {
+    return rc; /* an error: remember nothing new */
+  }
+  *m = (ex_rmemo){ru->re, si, to, a, end};
+  return rc;
+}
+
 /* Whether the tail of rule ru (nlp_rule.tail) matches from a start in
  * [from, hit end) with its trigger group overlapping the hit.  A match of
  * the rule covering the hit has its trigger overlapping the hit, and its
@@ -664,7 +708,7 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
     return 0;
   size_t start = from;
   while (start <= h->s.b) {
-    int rc = ex_search(d, ru->re, ru->starts, si, src, start, to, h->s.b);
+    int rc = ex_rule_search(d, ru, si, src, start, to, h->s.b);
     if (rc <= 0)
       return 0;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);

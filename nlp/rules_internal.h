@@ -24,6 +24,15 @@ static inline void nlp_cmask_add(uint64_t m[4], const unsigned char *s,
                                  size_t n) {
   size_t i = 0;
   while (i < n) {
+    /* runs of 3-byte characters (CJK, most of the text) in their own loop:
+     * no length decision per character */
+    while (i + 3 <= n && (s[i] & 0xF0) == 0xE0) {
+      unsigned bit3 = ((s[i + 1] & 3u) << 6) | (s[i + 2] & 63u);
+      m[bit3 >> 6] |= (uint64_t)1 << (bit3 & 63);
+      i += 3;
+    }
+    if (i >= n)
+      break;
     unsigned b = s[i], bit;
     size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
     if (i + len > n)

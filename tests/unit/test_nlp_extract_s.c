@@ -289,6 +289,30 @@ static void test_tail_on_the_hit(void **state) {
   nlp_rules_free(rb);
 }
 
+/* Hits close together in one sentence search overlapping windows with the
+ * same rule, and what an earlier hit's search showed (no match starts in
+ * a stretch) is used again: each hit must still get the match that covers
+ * it, also when it starts where the earlier search stopped or inside the
+ * stretch the earlier hit's match covered. */
+static void test_rule_memo_hits_together(void **state) {
+  (void)state;
+  nlp_rules *r = load_rules(
+      "group who = 公司名称\n"
+      "rule a\ntype 亏损\ntrigger 亏损\nreach 12\n"
+      "pattern (?<who>甲|乙|丙)[^，]{0,6}?(?<trig>亏损)\n");
+  char got[512];
+  dump(r, "甲亏损乙亏损", got, sizeof got);
+  assert_string_equal(got, "[亏损 亏损 3 公司名称=甲][亏损 亏损 12 公司名称=乙]");
+  dump(r, "甲丁亏损亏损，丙亏损", got, sizeof got);
+  /* the second 亏损 has no match of its own (the lazy gap stops at the
+   * first one: 甲丁亏损 ends before it), the third one's starts after the
+   * comma */
+  assert_string_equal(got, "[亏损 亏损 6 公司名称=甲][亏损 亏损 24 公司名称=丙]");
+  dump(r, "丁亏损，乙戊亏损丁丁亏损", got, sizeof got);
+  assert_string_equal(got, "[亏损 亏损 18 公司名称=乙]");
+  nlp_rules_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fill_cache_resumes),
@@ -297,6 +321,7 @@ int main(void) {
       cmocka_unit_test(test_lead_hint),
       cmocka_unit_test(test_opening_words),
       cmocka_unit_test(test_tail_on_the_hit),
+      cmocka_unit_test(test_rule_memo_hits_together),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
