@@ -28,12 +28,14 @@
  *    must notice.  RSS is the server's VmRSS growth per 1,000 streams.
  *
  *   build/bench/bench_server [seconds per row, default 2] [--only health|list|ent]
- *                            [--no-streams] [--pin] [--threads N]
+ *                            [--no-streams] [--pin] [--threads N] [--rounds N]
  *
  * --pin puts the server process on the last CPU and this client on CPU 0
  * (sched_setaffinity, inherited by every thread of each), so that neither
  * preempts the other; --threads sets the server's CQ threads (default: the
- * server's default).  Every row also prints the server's voluntary context
+ * server's default); --rounds N (1-9) repeats the closed loop N times and
+ * gives the ratios to the empty handler per round and their median.  Every
+ * row also prints the server's voluntary context
  * switches per call (all its threads): hand-offs between threads, a figure
  * of the design that the machine's load moves little.
  *
@@ -559,7 +561,7 @@ int main(int argc, char **argv) {
   double secs = 2.0;
   const char *only = NULL;
   bool streams = true, pin = false;
-  int threads = SRV_DEFAULT_THREADS;
+  int threads = SRV_DEFAULT_THREADS, rounds = 1;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc)
       only = argv[++i];
@@ -567,6 +569,9 @@ int main(int argc, char **argv) {
       streams = false;
     else if (!strcmp(argv[i], "--pin"))
       pin = true;
+    else if (!strcmp(argv[i], "--rounds") && i + 1 < argc &&
+             atoi(argv[i + 1]) >= 1 && atoi(argv[i + 1]) <= 9)
+      rounds = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc &&
              atoi(argv[i + 1]) >= 2)
       threads = atoi(argv[++i]);
@@ -575,7 +580,7 @@ int main(int argc, char **argv) {
     else {
       fprintf(stderr, "usage: bench_server [seconds per row] "
                       "[--only health|list|ent] [--no-streams] [--pin] "
-                      "[--threads N]\n");
+                      "[--threads N] [--rounds 1-9]\n");
       return 2;
     }
   }
@@ -661,7 +666,7 @@ int main(int argc, char **argv) {
        "/oppgraph.v1.EnterpriseService/GetEnterprise", &ereq.base, 0},
   };
   const size_t nrows = sizeof rows / sizeof rows[0];
-  const int conc[] = {1, 16, 64};
+  const int conc[3] = {1, 16, 64};
 
   /* Each method registered on the channel and its request packed once. */
   void *handle[sizeof rows / sizeof rows[0]];
@@ -719,45 +724,66 @@ int main(int argc, char **argv) {
          "----:|---------------:|\n");
   /* The methods take turns at each concurrency, so that the empty handler
    * and the others are measured minutes apart at most, not a whole table
-   * apart, when the machine's load drifts. */
-  const size_t nconc = sizeof conc / sizeof conc[0];
-  double qps_of[8][3] = {{0}}, cpu_of[8][3] = {{0}};
-  for (size_t c = 0; c < nconc; c++) {
-    for (size_t m = 0; m < nrows; m++) {
-      if (only && strcmp(only, rows[m].name))
-        continue;
-      r.method = handle[m];
-      r.payload = packed[m];
-      double qps = bench_row(&r, conc[c], secs);
-      if (qps > rows[m].max_qps)
-        rows[m].max_qps = qps;
-      qps_of[m][c] = qps;
-      cpu_of[m][c] = r.cpu_us;
-      printf("| %-22s | %9d | %8.0f | %5.0f | %5.0f | %6.0f | %6zu | %18.1f "
-             "| %14.2f | %18.1f | %14zu |\n",
-             rows[m].label, conc[c], qps, bench_pct(&r, 0.50),
-             bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.errors, r.cpu_us,
-             r.cs_call, r.client_us, r.resp_len);
-      fflush(stdout);
+   * apart, when the machine's load drifts; --rounds repeats the whole
+   * sequence, and the ratio table gives each round and the median. */
+  enum { NCONC = 3, MAXROUNDS = 9 };
+  double qps_of[8][NCONC][MAXROUNDS] = {{{0}}},
+         cpu_of[8][NCONC][MAXROUNDS] = {{{0}}};
+  for (int k = 0; k < rounds; k++)
+    for (size_t c = 0; c < NCONC; c++) {
+      for (size_t m = 0; m < nrows; m++) {
+        if (only && strcmp(only, rows[m].name))
+          continue;
+        r.method = handle[m];
+        r.payload = packed[m];
+        double qps = bench_row(&r, conc[c], secs);
+        if (qps > rows[m].max_qps)
+          rows[m].max_qps = qps;
+        qps_of[m][c][k] = qps;
+        cpu_of[m][c][k] = r.cpu_us;
+        printf("| %-22s | %9d | %8.0f | %5.0f | %5.0f | %6.0f | %6zu | "
+               "%18.1f | %14.2f | %18.1f | %14zu |\n",
+               rows[m].label, conc[c], qps, bench_pct(&r, 0.50),
+               bench_pct(&r, 0.99), bench_pct(&r, 0.999), r.errors, r.cpu_us,
+               r.cs_call, r.client_us, r.resp_len);
+        fflush(stdout);
+      }
     }
-  }
   if (!only) {
-    printf("\nAgainst the empty handler (QPS ratio; server CPU per call "
-           "ratio), issue 6 asks >= 70%% QPS:\n\n");
-    printf("| method                 | QPS at 1 | QPS at 16 | QPS at 64 | CPU "
-           "at 1 | CPU at 16 | CPU at 64 |\n");
-    printf("|------------------------|---------:|----------:|----------:|------"
-           "---:|----------:|----------:|\n");
-    for (size_t m = 1; m < nrows; m++) {
-      printf("| %-22s |", rows[m].label);
-      for (size_t c = 0; c < nconc; c++)
-        printf(c ? " %8.0f%% |" : " %7.0f%% |",
-               qps_of[0][c] > 0 ? 100 * qps_of[m][c] / qps_of[0][c] : 0);
-      for (size_t c = 0; c < nconc; c++)
-        printf(c ? " %8.2fx |" : " %7.2fx |",
-               cpu_of[0][c] > 0 ? cpu_of[m][c] / cpu_of[0][c] : 0);
-      printf("\n");
-    }
+    printf("\nAgainst the empty handler of the same round (QPS ratio; server "
+           "CPU per call ratio),\nissue 6 asks >= 70%% QPS:\n\n");
+    printf("| method                 | round  | QPS at 1 | QPS at 16 | QPS at 64 "
+           "| CPU at 1 | CPU at 16 | CPU at 64 |\n");
+    printf("|------------------------|--------|---------:|----------:|--------"
+           "--:|---------:|----------:|----------:|\n");
+    for (size_t m = 1; m < nrows; m++)
+      for (int k = 0; k <= rounds; k++) {
+        if (k == rounds && rounds == 1)
+          break;
+        char what[16];
+        if (k < rounds)
+          snprintf(what, sizeof what, "%d", k + 1);
+        else
+          snprintf(what, sizeof what, "median");
+        printf("| %-22s | %-6s |", rows[m].label, what);
+        for (int cpu = 0; cpu < 2; cpu++)
+          for (size_t c = 0; c < NCONC; c++) {
+            double (*of)[NCONC][MAXROUNDS] = cpu ? cpu_of : qps_of;
+            double v[MAXROUNDS];
+            int n = 0;
+            for (int j = 0; j < rounds; j++)
+              if ((k == rounds || j == k) && of[0][c][j] > 0)
+                v[n++] = of[m][c][j] / of[0][c][j];
+            qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+            double x = n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2)
+                         : 0;
+            if (cpu)
+              printf(c ? " %8.2fx |" : " %7.2fx |", x);
+            else
+              printf(c ? " %8.0f%% |" : " %7.0f%% |", 100 * x);
+          }
+        printf("\n");
+      }
   }
 
   printf("\nOpen loop at half the best closed-loop QPS of each method, calls "
