@@ -839,6 +839,9 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (getloadavg(load, 3) > 0)
+    printf("\nload average at the end: %.2f (1 min), %.2f (5 min)\n", load[0],
+           load[1]);
   grpc_channel_destroy(r.ch);
   grpc_completion_queue_shutdown(r.cq);
   while (
