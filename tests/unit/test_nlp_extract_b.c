@@ -394,6 +394,19 @@ static void test_zhiya_lookalikes(void **state) {
   }
 }
 
+/* A planned trading period is taken without a leading 在, also with the
+ * trading days in Chinese numerals and a count of calendar days. */
+static void test_jianchi_plan_period(void **state) {
+  const char *t = "远山科技：股东周建明拟减持不超过1%";
+  expect(state, t,
+         "股东周建明计划在本公告之日起15个交易日后的六个月内减持不超过100万股。",
+         "股东减持", "交易完成时间", "本公告之日起15个交易日后的六个月内");
+  expect(state, t,
+         "股东周建明自本公告披露之日起十五个交易日后的90个自然日内可能减持不超过"
+         "100万股。",
+         "股东减持", "交易完成时间", "自本公告披露之日起十五个交易日后的90个自然日内");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -416,6 +429,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_running_total),
       cmocka_unit_test(test_huigou_not_pledge_repurchase),
       cmocka_unit_test(test_zhiya_lookalikes),
+      cmocka_unit_test(test_jianchi_plan_period),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
