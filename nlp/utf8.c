@@ -95,9 +95,15 @@ bool nlp_utf8_valid(const char *str, size_t len, size_t *bad_off) {
      * as many instructions per byte on Chinese text. */
     if ((unsigned)(c - 0xE1) <= 0xEF - 0xE1 && c != 0xED) {
       size_t j = i;
-      while (j + 3 <= len && (unsigned)(s[j] - 0xE1) <= 0xEF - 0xE1 &&
-             s[j] != 0xED && nlp_is_cont(s[j + 1]) && nlp_is_cont(s[j + 2]))
-        j += 3;
+      for (;;) { /* single ASCII bytes (digits, spaces) stay in the run */
+        if (j + 3 <= len && (unsigned)(s[j] - 0xE1) <= 0xEF - 0xE1 &&
+            s[j] != 0xED && nlp_is_cont(s[j + 1]) && nlp_is_cont(s[j + 2]))
+          j += 3;
+        else if (j < len && s[j] < 0x80)
+          j++;
+        else
+          break;
+      }
       if (j > i) {
         i = j;
         continue;
