@@ -6,92 +6,19 @@
  * sentence is invented for this test (none comes from DuEE-Fin).  A test
  * names the argument it expects (or must not see) for an event type: an
  * event of that type has to hold it, whichever of the document's events it
- * is, and every argument must be a verbatim span of the title or text.
+ * is, and every argument must be a verbatim span of the title or text
+ * (the set-up and that check are extract_fixture.h's).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "extract_fixture.h"
 
-#include "nlp/nlp.h"
-
-static int setup(void **state) {
-  nlp_rules *r = NULL;
-  int rc = nlp_rules_load_dir("data/rules", NULL, NULL, &r);
-  if (rc) {
-    fprintf(stderr, "data/rules: %s\n", nlp_strerror(rc));
-    return -1;
-  }
-  *state = r;
-  return 0;
-}
-
-static int teardown(void **state) {
-  nlp_rules_free(*state);
-  return 0;
-}
-
-/* Extracts title + text; checks that every argument is the span it claims. */
-static void run(void **state, const char *title, const char *text,
-                nlp_result *res) {
-  nlp_extract_opts o = {0};
-  o.title = title;
-  o.title_len = strlen(title);
-  o.published = "2022-05-20";
-  assert_int_equal(nlp_extract(*state, NULL, text, strlen(text), &o, res), 0);
-  for (size_t i = 0; i < res->n; i++)
-    for (size_t k = 0; k < res->events[i].nargs; k++) {
-      const nlp_arg *a = &res->events[i].args[k];
-      if (a->end == a->begin)
-        continue; /* a fixed-vocabulary constant */
-      const char *src = a->in_title ? title : text;
-      assert_int_equal(a->end - a->begin, strlen(a->text));
-      assert_memory_equal(src + a->begin, a->text, strlen(a->text));
-    }
-}
-
-/* How many events of `type` hold `role` = `want` (want NULL: any value). */
-static int count_arg(const nlp_result *res, const char *type,
-                     const char *role, const char *want) {
-  int n = 0;
-  for (size_t i = 0; i < res->n; i++) {
-    if (strcmp(res->events[i].type, type))
-      continue;
-    for (size_t k = 0; k < res->events[i].nargs; k++) {
-      const nlp_arg *a = &res->events[i].args[k];
-      if (!strcmp(a->role, role) && (!want || !strcmp(a->text, want))) {
-        n++;
-        break;
-      }
-    }
-  }
-  return n;
-}
-
-static void dump(const nlp_result *res) {
-  for (size_t i = 0; i < res->n; i++) {
-    fprintf(stderr, "  event %s:", res->events[i].type);
-    for (size_t k = 0; k < res->events[i].nargs; k++)
-      fprintf(stderr, " %s=%s", res->events[i].args[k].role,
-              res->events[i].args[k].text);
-    fprintf(stderr, "\n");
-  }
-}
-
-/* Fails (showing the events) unless an event of type has role = want. */
+/* Fails (listing the events) unless an event of type has role = want. */
 static void expect(void **state, const char *title, const char *text,
                    const char *type, const char *role, const char *want) {
   nlp_result res;
-  run(state, title, text, &res);
-  if (!count_arg(&res, type, role, want)) {
-    dump(&res);
-    fail_msg("%s/%s \"%s\" not found in \"%s\"", type, role, want, text);
-  }
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, type, role, want);
   nlp_result_destroy(&res);
 }
 
@@ -99,13 +26,23 @@ static void expect(void **state, const char *title, const char *text,
 static void refuse(void **state, const char *title, const char *text,
                    const char *type, const char *role, const char *bad) {
   nlp_result res;
-  run(state, title, text, &res);
-  if (count_arg(&res, type, role, bad)) {
-    dump(&res);
+  fx_run(state, title, text, &res);
+  int n = fx_count(&res, type, role, bad);
+  nlp_result_destroy(&res);
+  if (n)
     fail_msg("%s/%s \"%s\" found in \"%s\"", type, role, bad ? bad : "*",
              text);
-  }
+}
+
+/* Fails unless the text gives no event of type. */
+static void refuse_event(void **state, const char *title, const char *text,
+                         const char *type) {
+  nlp_result res;
+  fx_run(state, title, text, &res);
+  int n = fx_count(&res, type, NULL, NULL);
   nlp_result_destroy(&res);
+  if (n)
+    fail_msg("%d %s event(s) in \"%s\"", n, type, text);
 }
 
 /* A name after a holder title opens with a surname: "股东接连减持",
@@ -204,14 +141,14 @@ static void test_jianchi_dated_holders(void **state) {
                   "1月4日-2021年3月31日累计减持约1234.5万股，减持比例2.50%；周建明于"
                   "2021年2月1日-2021年2月26日累计减持约345.6万股，减持比例0.70%。";
   nlp_result res;
-  run(state, t, x, &res);
-  if (count_arg(&res, "股东减持", "减持方", "青禾投资有限公司") != 1 ||
-      count_arg(&res, "股东减持", "减持方", "周建明") != 1 ||
-      count_arg(&res, "股东减持", "交易股票/股份数量", "约1234.5万") != 1 ||
-      count_arg(&res, "股东减持", "交易股票/股份数量", "约345.6万") != 1 ||
-      count_arg(&res, "股东减持", "交易完成时间",
+  fx_run(state, t, x, &res);
+  if (fx_count(&res, "股东减持", "减持方", "青禾投资有限公司") != 1 ||
+      fx_count(&res, "股东减持", "减持方", "周建明") != 1 ||
+      fx_count(&res, "股东减持", "交易股票/股份数量", "约1234.5万") != 1 ||
+      fx_count(&res, "股东减持", "交易股票/股份数量", "约345.6万") != 1 ||
+      fx_count(&res, "股东减持", "交易完成时间",
                 "2021年2月1日-2021年2月26日") != 1) {
-    dump(&res);
+    FX_EXPECT(&res, "股东减持", "减持方", "(two holders, one event each)");
     fail_msg("two dated holders should give two 股东减持 events");
   }
   nlp_result_destroy(&res);
@@ -334,14 +271,7 @@ static void test_kuisun_lookalikes(void **state) {
   refuse(state, t, x, "亏损", "净亏损", "1.3亿元");
   refuse(state, "远山科技：上半年业绩",
          "去年同期确认了资产的减值亏损约300万元。", "亏损", "净亏损", NULL);
-  nlp_result res;
-  run(state, "远山科技：出售进展", "公司拟出售处于亏损中的子公司。", &res);
-  for (size_t i = 0; i < res.n; i++)
-    if (!strcmp(res.events[i].type, "亏损")) {
-      dump(&res);
-      fail_msg("a loss-making subsidiary is no 亏损 event");
-    }
-  nlp_result_destroy(&res);
+  refuse_event(state, "远山科技：出售进展", "公司拟出售处于亏损中的子公司。", "亏损");
 }
 
 /* A Hong Kong buyback notice's running total since the mandate is an event
@@ -352,12 +282,12 @@ static void test_huigou_running_total(void **state) {
                   "至2.52港元，涉资30万港元。\n本年内至今为止（自普通决议案通过以来）累计"
                   "购回证券数目为345.6万股，占于普通决议案通过时已发行股份数目的0.512%。";
   nlp_result res;
-  run(state, t, x, &res);
-  if (count_arg(&res, "股份回购", "回购完成时间", "本年内至今为止") != 1 ||
-      count_arg(&res, "股份回购", "回购股份数量", "345.6万") != 1 ||
-      count_arg(&res, "股份回购", "占公司总股本比例", "0.512%") != 1 ||
-      count_arg(&res, "股份回购", "回购股份数量", "12万") != 1) {
-    dump(&res);
+  fx_run(state, t, x, &res);
+  if (fx_count(&res, "股份回购", "回购完成时间", "本年内至今为止") != 1 ||
+      fx_count(&res, "股份回购", "回购股份数量", "345.6万") != 1 ||
+      fx_count(&res, "股份回购", "占公司总股本比例", "0.512%") != 1 ||
+      fx_count(&res, "股份回购", "回购股份数量", "12万") != 1) {
+    FX_EXPECT(&res, "股份回购", "回购完成时间", "(two events)");
     fail_msg("the day's buyback and the running total are two events");
   }
   nlp_result_destroy(&res);
@@ -365,16 +295,10 @@ static void test_huigou_running_total(void **state) {
 
 /* A pledge's repurchase (延期购回, 提前购回, 质押式回购) is no buyback. */
 static void test_huigou_not_pledge_repurchase(void **state) {
-  nlp_result res;
-  run(state, "远山科技：控股股东周建明延期购回1000万股",
-      "周建明将其质押的1000万股办理了股票质押式回购交易的延期购回，未提前购回。",
-      &res);
-  for (size_t i = 0; i < res.n; i++)
-    if (!strcmp(res.events[i].type, "股份回购")) {
-      dump(&res);
-      fail_msg("a pledge's repurchase is no 股份回购");
-    }
-  nlp_result_destroy(&res);
+  refuse_event(state, "远山科技：控股股东周建明延期购回1000万股",
+               "周建明将其质押的1000万股办理了股票质押式回购交易的延期购回，"
+               "未提前购回。",
+               "股份回购");
 }
 
 /* Talk of a pledge's extension, margin call or ratio is no new pledge. */
@@ -382,16 +306,8 @@ static void test_zhiya_lookalikes(void **state) {
   const char *t = "远山科技：控股股东质押处于安全区域";
   const char *texts[] = {"目前控股股东质押处于安全区域，不存在质押爆仓风险。",
                          "周建明将其所持公司股份进行了质押延期。"};
-  for (size_t k = 0; k < 2; k++) {
-    nlp_result res;
-    run(state, t, texts[k], &res);
-    for (size_t i = 0; i < res.n; i++)
-      if (!strcmp(res.events[i].type, "质押")) {
-        dump(&res);
-        fail_msg("no 质押 event in \"%s\"", texts[k]);
-      }
-    nlp_result_destroy(&res);
-  }
+  for (size_t k = 0; k < 2; k++)
+    refuse_event(state, t, texts[k], "质押");
 }
 
 /* A planned trading period is taken without a leading 在, also with the
@@ -431,5 +347,5 @@ int main(void) {
       cmocka_unit_test(test_zhiya_lookalikes),
       cmocka_unit_test(test_jianchi_plan_period),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
