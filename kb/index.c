@@ -10,7 +10,11 @@
  * index: replacing or deleting an article re-tokenises its stored text to learn
  * which postings to remove, which is exact because tokenisation is
  * deterministic for a given dictionary (re-index the KB after changing
- * data/dict).
+ * data/dict).  Bulk loads gather the postings of many articles in memory
+ * and merge them into the index in key order once per flush (kb_bulk,
+ * below); kb_put_batch is the same for one batch in the caller's
+ * transaction.  kb_meta "layout" records the chunk format written
+ * (kb_layout_check).
  *
  * Synonym file (data/kb/synonyms.txt): one group a line, entries separated
  * by '=' ("保函 = 银行保函"); '#' starts a comment; blank lines skipped.

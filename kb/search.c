@@ -14,7 +14,12 @@
  * article is judged exactly once with all its postings at hand.  One-word
  * queries without synonyms are scored straight off the cursor.  Positions
  * are decoded only for phrase checks.  The best page × page_size hits are
- * kept in a bounded heap; snippets are made for the returned page only:
+ * kept in a bounded heap.  Block-max: every chunk carries a bound on its
+ * postings' impacts, so once the heap is full a one-word query skips whole
+ * chunks that cannot beat its weakest hit (counting them from the chunk
+ * count), and other queries judge a candidate on bounds first and score it
+ * only when the bound could enter the heap; totals stay exact, and
+ * kb_params.exhaustive turns it off (tests compare the two).  Snippets are made for the returned page only:
  * the window with the most distinct query terms (found by substring
  * search), of which only the window is tokenised to mark the matches.
  */
