@@ -400,6 +400,28 @@ static void test_zhongbiao_result_notice_items_above(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A name never opens with the closing bracket of the one before
+ * ("甲（以下简称“公司”）控股子公司乙…"), and 下属 alone introduces the
+ * subsidiary ("公司下属乙有限公司作为联合体成员中标"). */
+static void test_zhongbiao_subsidiary_after_alias(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "青禾建设股份有限公司（以下简称“公司”）控股子公司东川市政工程集团股份有"
+      "限公司于近日收到招标人签发的《中标通知书》，确定其为北环路改造工程项目"
+      "中标单位。",
+      &res);
+  FX_EXPECT(&res, "中标", "中标公司", "东川市政工程集团股份有限公司");
+  nlp_result_destroy(&res);
+  fx_run(
+      state, NULL,
+      "青禾建设宣布，近日，公司下属东川路桥集团有限公司作为联合体成员中标北环"
+      "快速路PPP项目。",
+      &res);
+  FX_EXPECT(&res, "中标", "中标公司", "东川路桥集团有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -407,6 +429,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_brackets_and_result_notice),
       cmocka_unit_test(test_dateline_is_disclosure),
       cmocka_unit_test(test_zhongbiao_subsidiary_wins),
+      cmocka_unit_test(test_zhongbiao_subsidiary_after_alias),
       cmocka_unit_test(test_zhongbiao_notice_date_and_price_item),
       cmocka_unit_test(test_zhongbiao_result_notice_items_above),
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
