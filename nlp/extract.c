@@ -827,9 +827,13 @@ static int ex_fill_seg(ex_doc *d, const nlp_fill *f, size_t si,
 
 static void ex_fill(ex_doc *d, ex_event *ev) {
   const nlp_rules *r = d->r;
-  for (size_t i = 0; i < r->nfills; i++) {
+  size_t t;
+  for (t = 0; t < r->nfill_types && r->fill_types[t] != ev->type; t++)
+    ;
+  size_t first = t < r->nfill_types ? r->fill_first[t] : r->nfills;
+  for (size_t i = first; i < r->nfills; i = r->fills[i].next_same) {
     const nlp_fill *f = &r->fills[i];
-    if (f->type != ev->type || ex_has_role(ev, f->role))
+    if (ex_has_role(ev, f->role))
       continue; /* a full event still searches: what it finds is counted */
     ex_span s;
     int ok = 0;

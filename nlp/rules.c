@@ -1103,6 +1103,30 @@ static void rl_sort_rule_idx(const nlp_rules *r, size_t *v, size_t n) {
   }
 }
 
+/* Links the fills of each event type (nlp_rules.fill_types). */
+static int rl_index_fills(nlp_rules *r) {
+  r->fill_types = malloc((r->nfills ? r->nfills : 1) * sizeof *r->fill_types);
+  r->fill_first = malloc((r->nfills ? r->nfills : 1) * sizeof *r->fill_first);
+  if (!r->fill_types || !r->fill_first)
+    return NLP_ENOMEM;
+  r->nfill_types = 0;
+  for (size_t i = r->nfills; i-- > 0;) { /* backwards: heads end up first */
+    size_t t;
+    for (t = 0; t < r->nfill_types && r->fill_types[t] != r->fills[i].type;
+         t++)
+      ;
+    if (t == r->nfill_types) {
+      r->fill_types[t] = r->fills[i].type;
+      r->nfill_types++;
+      r->fills[i].next_same = r->nfills;
+    } else {
+      r->fills[i].next_same = r->fill_first[t];
+    }
+    r->fill_first[t] = i;
+  }
+  return 0;
+}
+
 int nlp_rules_load_dir(const char *dir, nlp_diag_fn diag, void *ctx,
                        nlp_rules **out) {
   return nlp_rules_load_dir_limits(dir, NULL, diag, ctx, out);
@@ -1190,6 +1214,8 @@ int nlp_rules_load_dir_limits(const char *dir, const nlp_rules_limits *lim,
     if (!rc)
       rc = nlp_dict_build(r->trig_dict);
   }
+  if (!rc)
+    rc = rl_index_fills(r);
 
   for (size_t i = 0; i < nnames; i++) {
     if (files)
@@ -1236,6 +1262,8 @@ void nlp_rules_free(nlp_rules *r) {
     free(r->fills[i].starts);
   }
   free(r->fills);
+  free(r->fill_types);
+  free(r->fill_first);
   for (size_t i = 0; i < r->nsubjects; i++) {
     free(r->subjects[i].need);
     free(r->subjects[i].starts);

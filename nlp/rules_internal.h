@@ -130,6 +130,7 @@ typedef struct nlp_fill {
                      a sentence without any of them is not searched (NULL:
                      none given) */
   nlp_need *starts; /* as nlp_rule.starts */
+  size_t next_same; /* the next fill of this type in file order, or nfills */
 } nlp_fill;
 
 /* A document-level pattern with a group "v" (subject, entity) and, for
@@ -152,6 +153,12 @@ struct nlp_rules {
   size_t nrules;
   nlp_fill *fills;
   size_t nfills;
+  /* the first fill of each event type that has fills (types interned):
+   * the extractor walks fills[].next_same from there instead of every
+   * fill for every event */
+  const char **fill_types;
+  size_t *fill_first;
+  size_t nfill_types;
   nlp_docpat *subjects, *aliases;
   size_t nsubjects, naliases;
   /* Trigger words, deduplicated; trig_rules[i] lists the rules (indexes
