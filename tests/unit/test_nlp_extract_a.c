@@ -422,6 +422,18 @@ static void test_zhongbiao_subsidiary_after_alias(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The company announcing the deal in the same sentence is the buyer
+ * ("某某还宣布重磅消息，以8亿元现金收购…"). */
+static void test_shougou_announcer_is_buyer(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾文化因票房收益近3亿 又花6亿收购旅游公司",
+         "三季报预盈的同时，青禾文化还宣布重磅消息，以6.5亿元现金收购旅游公司远"
+         "山碧水100%股权。",
+         &res);
+  FX_EXPECT(&res, "企业收购", "收购方", "青禾文化");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -437,6 +449,7 @@ int main(void) {
       cmocka_unit_test(test_short_and_full_names_merge),
       cmocka_unit_test(test_shougou_subsidiary_buyer_and_price),
       cmocka_unit_test(test_shougou_no_generic_parties),
+      cmocka_unit_test(test_shougou_announcer_is_buyer),
       cmocka_unit_test(test_gaoguan_post_after_resign_verb),
       cmocka_unit_test(test_gaoguan_appointee_first),
       cmocka_unit_test(test_gaoguan_subject_post_nomination),
