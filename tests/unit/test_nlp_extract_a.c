@@ -434,6 +434,18 @@ static void test_shougou_announcer_is_buyer(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* An amount in yuan keeps the currency's name written after it
+ * ("合同金额为81,820,443.20元人民币"). */
+static void test_amount_with_currency_after(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "青禾环境中标城北污水管网改造工程项目，中标金额为12,820,443.20元人民币。",
+      &res);
+  FX_EXPECT(&res, "中标", "中标金额", "12,820,443.20元人民币");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -444,6 +456,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_subsidiary_after_alias),
       cmocka_unit_test(test_zhongbiao_notice_date_and_price_item),
       cmocka_unit_test(test_zhongbiao_result_notice_items_above),
+      cmocka_unit_test(test_amount_with_currency_after),
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
