@@ -446,6 +446,20 @@ static void test_amount_with_currency_after(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "某某新任某某基金督察长": the new post follows the company's short name;
+ * a death in office names the person before the verb. */
+static void test_gaoguan_new_post_after_company_and_death(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "10月16日消息，林晓峰新任青禾基金督察长。", &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
+  FX_EXPECT(&res, "高管变动", "变动后职位", "督察长");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "青禾集团独立非执行董事周文博因病于近日去世，享年66岁。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "周文博");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -468,6 +482,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_subject_post_nomination),
       cmocka_unit_test(test_gaoguan_post_name_comma),
       cmocka_unit_test(test_gaoguan_letter_and_post_one_change),
+      cmocka_unit_test(test_gaoguan_new_post_after_company_and_death),
       cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_shangshi_lookalikes),
       cmocka_unit_test(test_deal_lookalikes),
