@@ -460,6 +460,16 @@ static void test_gaoguan_new_post_after_company_and_death(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The completion date may open the clause ("2021年1月，甲以约2亿元完成收购
+ * 乙90%的股份"). */
+static void test_shougou_completion_date_opens_clause(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "2021年1月，青禾集团以约2亿元完成收购远望科技90%的股份。",
+         &res);
+  FX_EXPECT(&res, "企业收购", "收购完成时间", "2021年1月");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -477,6 +487,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_subsidiary_buyer_and_price),
       cmocka_unit_test(test_shougou_no_generic_parties),
       cmocka_unit_test(test_shougou_announcer_is_buyer),
+      cmocka_unit_test(test_shougou_completion_date_opens_clause),
       cmocka_unit_test(test_gaoguan_post_after_resign_verb),
       cmocka_unit_test(test_gaoguan_appointee_first),
       cmocka_unit_test(test_gaoguan_subject_post_nomination),
