@@ -470,6 +470,20 @@ static void test_shougou_completion_date_opens_clause(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A note after a listed project name is not part of it
+ * ("1、项目名称：某某工程（具体承包范围以双方施工合同为准）"). */
+static void test_zhongbiao_project_item_note(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾建设股份有限公司于近日收到《中标通知书》，确定公司为中标人。\n"
+         "1、项目名称：城北会展中心金属屋面工程（具体承包范围以双方施工合同为准"
+         "）\n"
+         "2、中标价：6,085万元",
+         &res);
+  FX_EXPECT(&res, "中标", "中标标的", "城北会展中心金属屋面工程");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -481,6 +495,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_notice_date_and_price_item),
       cmocka_unit_test(test_zhongbiao_result_notice_items_above),
       cmocka_unit_test(test_amount_with_currency_after),
+      cmocka_unit_test(test_zhongbiao_project_item_note),
       cmocka_unit_test(test_shougou_full_names_and_descriptor),
       cmocka_unit_test(test_shougou_shares_held_by_another),
       cmocka_unit_test(test_short_and_full_names_merge),
