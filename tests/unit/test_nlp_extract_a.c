@@ -484,6 +484,16 @@ static void test_zhongbiao_project_item_note(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A headline's description before the company ("细胞疗法公司某某赴港上市")
+ * is not its name. */
+static void test_shangshi_headline_description(void **state) {
+  nlp_result res;
+  fx_run(state, "细胞疗法公司青禾生物赴港上市 半年净亏5000万",
+         "青禾生物近日递交了招股书。", &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "青禾生物");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -511,6 +521,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_new_post_after_company_and_death),
       cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_shangshi_lookalikes),
+      cmocka_unit_test(test_shangshi_headline_description),
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_yuetan_government),
       cmocka_unit_test(test_headline_to_matching_body_event),
