@@ -494,6 +494,21 @@ static void test_shangshi_headline_description(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The first trading day's company is not a column name ("财面儿丨某某上市
+ * 首日") nor an ordinal ("第一家上市首日…"); an IPO candidate described as
+ * "拟上市公司某某" is a listing step. */
+static void test_shangshi_first_day_and_candidate(void **state) {
+  nlp_result res;
+  fx_run(state, "财经丨青禾地产上市首日破发", "青禾地产今日在港交所挂牌。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "青禾地产");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "科创板拟上市公司东川青禾环保科技股份有限公司中止审核。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "东川青禾环保科技股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -522,6 +537,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_shangshi_lookalikes),
       cmocka_unit_test(test_shangshi_headline_description),
+      cmocka_unit_test(test_shangshi_first_day_and_candidate),
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_yuetan_government),
       cmocka_unit_test(test_headline_to_matching_body_event),
