@@ -509,6 +509,18 @@ static void test_shangshi_first_day_and_candidate(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The subject's name ends before the date of its announcement
+ * ("青禾铝业9月3日晚间发布公告称…"). */
+static void test_subject_before_announcement_date(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "青禾铝业9月3日晚间发布公告称，公司股票将于9月7日在上海证券交易所上市。",
+      &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "青禾铝业");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -538,6 +550,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_lookalikes),
       cmocka_unit_test(test_shangshi_headline_description),
       cmocka_unit_test(test_shangshi_first_day_and_candidate),
+      cmocka_unit_test(test_subject_before_announcement_date),
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_yuetan_government),
       cmocka_unit_test(test_headline_to_matching_body_event),
