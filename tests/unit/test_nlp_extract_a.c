@@ -521,6 +521,17 @@ static void test_subject_before_announcement_date(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A change taking effect from a day is dated with its words
+ * ("自2021年5月1日起"). */
+static void test_gaoguan_effective_from(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾国际宣布，自2021年5月1日起，林晓峰获委任为公司非执行董事。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "事件时间", "自2021年5月1日起");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -546,6 +557,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_post_name_comma),
       cmocka_unit_test(test_gaoguan_letter_and_post_one_change),
       cmocka_unit_test(test_gaoguan_new_post_after_company_and_death),
+      cmocka_unit_test(test_gaoguan_effective_from),
       cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_shangshi_lookalikes),
       cmocka_unit_test(test_shangshi_headline_description),
