@@ -196,6 +196,8 @@ int srv_open_page(srv_pushidx *px, store_txn *txn, const char *rm_id,
                   size_t *total);
 /* The server's cache (NULL when app is NULL). */
 srv_pushidx *srv_app_pushidx(srv_app *app);
+/* Expired, rejected and won: left out of a push list unless asked for. */
+bool srv_opp_closed(uint64_t status);
 
 /* ---- the token memo (srv_auth.c) -------------------------------------------
  * srv_token_verify with the successful checks remembered per token id and

@@ -172,6 +172,8 @@ static bool srv_push_match(const Oppgraph__V1__ListPushListRequest *r,
       i++;
     if (i == r->n_status)
       return false;
+  } else if (srv_opp_closed((uint64_t)o->status)) {
+    return false; /* no status asked for: the open ones, as unfiltered */
   }
   if (r->created_after && o->created_at < r->created_after)
     return false;

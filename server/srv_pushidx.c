@@ -69,7 +69,7 @@ void srv_pushidx_free(srv_pushidx *px) {
   free(px);
 }
 
-static bool srv_closed_status(uint64_t status) {
+bool srv_opp_closed(uint64_t status) {
   return status == OPPGRAPH__V1__OPP_STATUS__OPP_EXPIRED ||
          status == OPPGRAPH__V1__OPP_STATUS__OPP_REJECTED ||
          status == OPPGRAPH__V1__OPP_STATUS__OPP_WON;
@@ -125,7 +125,7 @@ static int srv_open_list(store_txn *txn, const char *rm_id, srv_px_item **out,
       srv_px_item it;
       uint64_t status;
       srv_peek_opp(raw, len, it.key, &status);
-      if (srv_closed_status(status))
+      if (srv_opp_closed(status))
         continue;
       it.id = batch[i];
       if (n == cap) {

@@ -721,6 +721,20 @@ class CacheTest(SeededServer):
         self.assertEqual(after.total, first.total - 1)
         self.assertIn(gone, [o.id for o in self.page("rm_a1", page_size=10, status=[pb.OPP_WON]).opportunities])
 
+    def test_filter_without_status_hides_closed(self):
+        """An empty status list means the open ones, with other filters too
+        (the filtered reader used to return won / rejected / expired)."""
+        first = self.page("rm_a1", page_size=200, risk=pb.RISK_ANY, type="中标")
+        self.assertTrue(first.opportunities)
+        closed = first.opportunities[0]
+        h.cli("feedback", "--db", self.db, "--opp", str(closed.id), "--outcome", "won", check=True)
+        after = self.page("rm_a1", page_size=200, risk=pb.RISK_ANY, type="中标")
+        self.assertNotIn(closed.id, [o.id for o in after.opportunities])
+        self.assertEqual(after.total, first.total - 1)
+        self.assertEqual(after.total, self.page("rm_a1", page_size=200).total)
+        won = self.page("rm_a1", page_size=200, type="中标", status=[pb.OPP_WON])
+        self.assertIn(closed.id, [o.id for o in won.opportunities])
+
     def test_revoked_token_fails_at_once_after_use(self):
         doomed = h.issue_token(self.db, "rm_b1")
         for _ in range(2):
