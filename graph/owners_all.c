@@ -54,6 +54,7 @@
 #define F_ACC 1   /* in the acc touched list */
 #define F_EXT 2   /* in the ext touched list */
 #define F_QUEUE 4 /* in the push queue */
+#define F_W 8     /* in the w touched list */
 
 typedef struct holder {
   uint32_t v;
@@ -76,8 +77,8 @@ typedef struct oa_ctx {
   double *err;     /* bound on what V_v lacks, per entry */
   double *acc, *ext, *w, *res;
   uint8_t *flag;
-  uint32_t *acc_list, *ext_list, *queue;
-  size_t nacc, next;
+  uint32_t *acc_list, *ext_list, *queue, *w_list;
+  size_t nacc, next, nw;
   graph_owner *o;
   double vmax; /* largest entry of any V so far (>= 1) */
   graph_owners_stats st;
@@ -140,11 +141,21 @@ static void ext_add(oa_ctx *c, uint32_t v, double x) {
   c->ext[v] += x;
 }
 
-/* w[] of target t inside its component k (members mem[0..nm)): pushes the
+/* A member of the target's component that got mass: in c->w_list, so
+ * that a target costs the members its push reaches, not all of a
+ * component that may have tens of thousands. */
+static void w_touch(oa_ctx *c, uint32_t v) {
+  if (!(c->flag[v] & F_W)) {
+    c->flag[v] |= F_W;
+    c->w_list[c->nw++] = v;
+  }
+}
+
+/* w[] of target t inside its component k (nm members): pushes the
  * residuals t hands its holders in k until what is left is at most tol / 4,
- * sending what leaves k to ext[].  Returns what is left. */
-static double push_inside(oa_ctx *c, uint32_t t, const uint32_t *mem,
-                          size_t nm) {
+ * sending what leaves k to ext[]; the members reached are c->w_list.
+ * Returns what is left. */
+static double push_inside(oa_ctx *c, uint32_t t, size_t nm) {
   uint32_t k = c->comp[t];
   size_t qcap = nm + 1, qh = 0, qt = 0;
   double eps = c->tol / 64;
@@ -154,6 +165,7 @@ static double push_inside(oa_ctx *c, uint32_t t, const uint32_t *mem,
       ext_add(c, h, c->hold[i].ratio);
       continue;
     }
+    w_touch(c, h);
     c->res[h] += c->hold[i].ratio;
     if (!(c->flag[h] & F_QUEUE)) {
       c->flag[h] |= F_QUEUE;
@@ -178,6 +190,7 @@ static double push_inside(oa_ctx *c, uint32_t t, const uint32_t *mem,
           ext_add(c, h, m);
           continue;
         }
+        w_touch(c, h);
         c->res[h] += m;
         if (!(c->flag[h] & F_QUEUE) && c->res[h] >= eps) {
           c->flag[h] |= F_QUEUE;
@@ -186,45 +199,52 @@ static double push_inside(oa_ctx *c, uint32_t t, const uint32_t *mem,
       }
     }
     left = 0;
-    for (size_t i = 0; i < nm; i++)
-      left += c->res[mem[i]];
+    for (size_t i = 0; i < c->nw; i++)
+      left += c->res[c->w_list[i]];
     if (left <= c->tol / 4)
       break;
     eps /= 16;
-    for (size_t i = 0; i < nm; i++)
-      if (c->res[mem[i]] >= eps && !(c->flag[mem[i]] & F_QUEUE)) {
-        c->flag[mem[i]] |= F_QUEUE;
-        c->queue[qt++ % qcap] = mem[i];
+    for (size_t i = 0; i < c->nw; i++) {
+      uint32_t x = c->w_list[i];
+      if (c->res[x] >= eps && !(c->flag[x] & F_QUEUE)) {
+        c->flag[x] |= F_QUEUE;
+        c->queue[qt++ % qcap] = x;
       }
+    }
   }
   /* mass waiting at x is x's share already; only its way further up is
    * missing (bounded by the caller) */
-  for (size_t i = 0; i < nm; i++) {
-    c->w[mem[i]] += c->res[mem[i]];
-    c->res[mem[i]] = 0;
+  for (size_t i = 0; i < c->nw; i++) {
+    c->w[c->w_list[i]] += c->res[c->w_list[i]];
+    c->res[c->w_list[i]] = 0;
   }
   return left;
 }
 
-/* Owners of t (component members mem[0..nm)): fills acc, answers fn, keeps
+/* Owners of t (of a component of nm members): fills acc, answers fn, keeps
  * V_t if a later component needs it. */
-static int target(oa_ctx *c, uint32_t t, const uint32_t *mem, size_t nm,
-                  graph_owners_fn fn, void *ctx) {
+static int target(oa_ctx *c, uint32_t t, size_t nm, graph_owners_fn fn,
+                  void *ctx) {
   const graph *g = c->g;
   if (c->hoff[t] == c->hoff[t + 1])
     return 0; /* nobody holds t: V_t = e_t, no answer */
   double left = 0, self = 0;
   if (nm > 1) {
-    left = push_inside(c, t, mem, nm);
-    for (size_t i = 0; i < nm; i++)
-      if (mem[i] != t && c->w[mem[i]] > 0)
-        acc_add(c, mem[i], c->w[mem[i]]);
+    left = push_inside(c, t, nm);
+    for (size_t i = 0; i < c->nw; i++) {
+      uint32_t x = c->w_list[i];
+      if (x != t && c->w[x] > 0)
+        acc_add(c, x, c->w[x]);
+    }
     /* the share t holds of itself through its component */
     for (uint32_t k = c->out.off[t]; k < c->out.off[t + 1]; k++)
       if (c->comp[c->out.adj[k]] == c->comp[t])
         self += g->e_ratio[c->out.eid[k]] * c->w[c->out.adj[k]];
-    for (size_t i = 0; i < nm; i++)
-      c->w[mem[i]] = 0;
+    for (size_t i = 0; i < c->nw; i++) {
+      c->w[c->w_list[i]] = 0;
+      c->flag[c->w_list[i]] &= (uint8_t)~F_W;
+    }
+    c->nw = 0;
   } else {
     for (size_t i = c->hoff[t]; i < c->hoff[t + 1]; i++)
       ext_add(c, c->hold[i].v, c->hold[i].ratio);
@@ -425,9 +445,11 @@ int graph_owners_all(const graph *g, double min_share, double tol,
     c.acc_list = malloc((nv + 1) * sizeof *c.acc_list);
     c.ext_list = malloc((nv + 1) * sizeof *c.ext_list);
     c.queue = malloc((nv + 1) * sizeof *c.queue);
+    c.w_list = malloc((nv + 1) * sizeof *c.w_list);
     c.o = malloc((nv + 1) * sizeof *c.o);
     if (!c.refc || !c.vec || !c.vlen || !c.err || !c.acc || !c.ext || !c.w ||
-        !c.res || !c.flag || !c.acc_list || !c.ext_list || !c.queue || !c.o)
+        !c.res || !c.flag || !c.acc_list || !c.ext_list || !c.queue ||
+        !c.w_list || !c.o)
       rc = GRAPH_ENOMEM;
   }
   if (!rc)
@@ -442,7 +464,7 @@ int graph_owners_all(const graph *g, double min_share, double tol,
         c.st.largest_cycle = nm;
     }
     for (size_t j = 0; !rc && j < nm; j++)
-      rc = target(&c, m[j], m, nm, fn, ctx);
+      rc = target(&c, m[j], nm, fn, ctx);
     /* the holders outside k are done with k */
     for (size_t j = 0; !rc && j < nm; j++)
       for (size_t h = c.hoff[m[j]]; h < c.hoff[m[j] + 1]; h++) {
@@ -476,6 +498,7 @@ int graph_owners_all(const graph *g, double min_share, double tol,
   free(c.acc_list);
   free(c.ext_list);
   free(c.queue);
+  free(c.w_list);
   free(c.o);
   if (stats)
     *stats = c.st;
