@@ -532,6 +532,21 @@ static void test_gaoguan_effective_from(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A bare change word makes an event only when its sentence names a post or a
+ * person's title: a retiree in a column ("某某刚退休，某公司就开始…") is no
+ * executive change; "财务总监某某近日退休" still is. */
+static void test_gaoguan_bare_needs_post(void **state) {
+  const char *text = "青禾国际公布季度业绩。\n陈明远刚退休，蓝湾科技就开始抢占市场。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+  text = "青禾国际公布，公司财务总监近期到龄退休。";
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 1);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -558,6 +573,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_letter_and_post_one_change),
       cmocka_unit_test(test_gaoguan_new_post_after_company_and_death),
       cmocka_unit_test(test_gaoguan_effective_from),
+      cmocka_unit_test(test_gaoguan_bare_needs_post),
       cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_shangshi_lookalikes),
       cmocka_unit_test(test_shangshi_headline_description),
