@@ -323,6 +323,17 @@ static void test_jianchi_plan_period(void **state) {
          "股东减持", "交易完成时间", "自本公告披露之日起十五个交易日后的90个自然日内");
 }
 
+/* A bankruptcy only feared, ruled out, hypothetical or of a person is none. */
+static void test_pochan_lookalikes(void **state) {
+  const char *t = "远山科技经营承压";
+  const char *texts[] = {"远山科技目前面临破产困境，正在寻找投资人。",
+                         "远山科技表示，未来不排除破产重整。",
+                         "董事长称，远山科技离破产还有三个月。",
+                         "债权人申请判定其董事长个人破产。"};
+  for (size_t k = 0; k < 4; k++)
+    refuse_event(state, t, texts[k], "企业破产");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -346,6 +357,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_not_pledge_repurchase),
       cmocka_unit_test(test_zhiya_lookalikes),
       cmocka_unit_test(test_jianchi_plan_period),
+      cmocka_unit_test(test_pochan_lookalikes),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
