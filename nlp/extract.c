@@ -923,11 +923,45 @@ static int ex_arg_eq(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
   return ex_span_eq(d, a->s, b->s);
 }
 
+/* Bytes of the UTF-8 character opening p (text is valid UTF-8). */
+static size_t ex_u8len(unsigned char c) {
+  return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+/* Whether the short name s (n bytes) abbreviates the name l (m bytes) the
+ * usual way: its first two characters are written together in l and the
+ * rest follow in order ("青禾集团" for "东海青禾电子集团有限公司": a region
+ * and a trade word dropped).  Four characters at least, so that a person's
+ * or a two-word name never stands for another. */
+static int ex_abbrev_of(const char *s, size_t n, const char *l, size_t m) {
+  size_t k = 0, chars = 0;
+  for (size_t i = 0; i < n; i += ex_u8len((unsigned char)s[i]), chars++)
+    if (chars == 2)
+      k = i;
+  if (chars < 4)
+    return 0;
+  const char *p = memmem(l, m, s, k);
+  if (!p)
+    return 0;
+  size_t j = (size_t)(p - l) + k;
+  for (size_t i = k; i < n;) {
+    size_t c = ex_u8len((unsigned char)s[i]);
+    while (j + c <= m && memcmp(l + j, s + i, c))
+      j += ex_u8len((unsigned char)l[j]);
+    if (j + c > m)
+      return 0;
+    i += c;
+    j += c;
+  }
+  return 1;
+}
+
 /* Whether a names the same thing as b for merging: the same text, or, for a
  * name (a role without normaliser), one written inside the other — a short
  * name and the full one ("某某视讯" / "某某某某视讯技术有限公司"), so that the
- * mentions of one deal under both names make one event.  Two characters at
- * least, and no digit, so that "3亿元" never stands for "13亿元". */
+ * mentions of one deal under both names make one event — or an abbreviation
+ * of it (ex_abbrev_of).  Two characters at least, and no digit, so that
+ * "3亿元" never stands for "13亿元". */
 static int ex_arg_agree(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
   if (ex_arg_eq(d, a, b))
     return 1;
@@ -945,8 +979,9 @@ static int ex_arg_agree(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
   for (size_t i = 0; i < n; i++)
     if (p[i] >= '0' && p[i] <= '9')
       return 0;
-  return memmem(ex_src(d, out->s.title) + out->s.b, out->s.e - out->s.b, p,
-                n) != NULL;
+  const char *o = ex_src(d, out->s.title) + out->s.b;
+  size_t m = out->s.e - out->s.b;
+  return memmem(o, m, p, n) != NULL || ex_abbrev_of(p, n, o, m);
 }
 
 static int ex_same_args(const ex_doc *d, const ex_event *a,
