@@ -334,6 +334,26 @@ static void test_pochan_lookalikes(void **state) {
     refuse_event(state, t, texts[k], "企业破产");
 }
 
+/* One bankruptcy told under the company's full name and under its short
+ * name (region and trade word dropped: 青禾集团 for 东海青禾电子集团有限公司)
+ * is one event; a different company's is another. */
+static void test_pochan_short_and_full_name(void **state) {
+  const char *t = "远山科技：控股股东被法院裁定受理破产清算";
+  const char *x = "债权人向法院申请对青禾集团进行破产清算。法院受理了此案，"
+                  "并裁定受理债权人对东海青禾电子集团有限公司的破产清算申请。";
+  nlp_result res;
+  fx_run(state, t, x, &res);
+  int n = fx_count(&res, "企业破产", NULL, NULL);
+  nlp_result_destroy(&res);
+  assert_int_equal(n, 1);
+  const char *y = "债权人向法院申请对青禾集团进行破产清算。法院同日裁定受理"
+                  "债权人对东海远帆电子集团有限公司的破产清算申请。";
+  fx_run(state, t, y, &res);
+  n = fx_count(&res, "企业破产", NULL, NULL);
+  nlp_result_destroy(&res);
+  assert_int_equal(n, 2);
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -358,6 +378,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_lookalikes),
       cmocka_unit_test(test_jianchi_plan_period),
       cmocka_unit_test(test_pochan_lookalikes),
+      cmocka_unit_test(test_pochan_short_and_full_name),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
