@@ -1231,6 +1231,85 @@ static void ex_merge_all(ex_doc *d) {
         d->ev[i].dead = 1;
 }
 
+/* "split ROLE": the last event made (d->ev[d->nev - 1]) holds in ROLE a
+ * list of names ("甲、乙和丙", "“甲”“乙”"); it becomes one event per name,
+ * the other arguments copied.  The list is cut at 、, 以及, 和, 及 and ”“,
+ * each item trimmed of spaces and of the quotes around it; a value without
+ * a separator is left alone.  Items are
+ * taken left to right, so the output stays deterministic; the copies sit
+ * in the same sentence and never merge, since their names differ. */
+#define EX_SPLIT_MAX 16
+static int ex_split_list(ex_doc *d, const char *role) {
+  ex_event *ev = &d->ev[d->nev - 1];
+  int ai;
+  for (ai = 0; ai < ev->na; ai++)
+    if (ev->a[ai].role == role && !ev->a[ai].constval)
+      break;
+  if (ai == ev->na)
+    return 0;
+  static const char *const sep[] = {"、", "以及", "和", "及", "”“"};
+  ex_span v = ev->a[ai].s, item[EX_SPLIT_MAX];
+  const char *src = ex_src(d, v.title);
+  size_t n = 0, b = v.b, p = v.b;
+  while (p < v.e && n < EX_SPLIT_MAX) {
+    size_t sl = 0;
+    for (size_t k = 0; k < sizeof sep / sizeof *sep && !sl; k++) {
+      size_t l = strlen(sep[k]);
+      if (p + l <= v.e && !memcmp(src + p, sep[k], l))
+        sl = l;
+    }
+    if (!sl) {
+      p++;
+      continue;
+    }
+    item[n++] = (ex_span){b, p, v.title};
+    p += sl;
+    b = p;
+  }
+  if (n == 0 || n == EX_SPLIT_MAX)
+    return 0; /* no list, or one too long to be names */
+  item[n++] = (ex_span){b, v.e, v.title};
+  size_t kept = 0;
+  for (size_t k = 0; k < n; k++) {
+    for (;;) { /* " 甲", "“甲" */
+      if (item[k].b < item[k].e && src[item[k].b] == ' ')
+        item[k].b++;
+      else if (item[k].b + 3 <= item[k].e && !memcmp(src + item[k].b, "“", 3))
+        item[k].b += 3;
+      else
+        break;
+    }
+    for (;;) { /* "甲 ", "甲”" */
+      if (item[k].e > item[k].b && src[item[k].e - 1] == ' ')
+        item[k].e--;
+      else if (item[k].e >= item[k].b + 3 &&
+               !memcmp(src + item[k].e - 3, "”", 3))
+        item[k].e -= 3;
+      else
+        break;
+    }
+    if (item[k].e > item[k].b)
+      item[kept++] = item[k];
+  }
+  if (kept < 2)
+    return 0;
+  ev->a[ai].s = item[0];
+  size_t at = d->nev - 1; /* d->ev may move below */
+  for (size_t k = 1; k < kept && d->nev < EX_MAX_EVENTS; k++) {
+    if (d->nev == d->capev) {
+      ex_event *q = realloc(d->ev, 2 * d->capev * sizeof *q);
+      if (!q)
+        return NLP_ENOMEM;
+      d->ev = q;
+      d->capev *= 2;
+    }
+    d->ev[d->nev] = d->ev[at];
+    d->ev[d->nev].a[ai].s = item[k];
+    d->nev++;
+  }
+  return 0;
+}
+
 static int ex_run(ex_doc *d, nlp_result *out) {
   const nlp_rules *r = d->r;
   int rc = ex_segments(d);
@@ -1274,6 +1353,8 @@ static int ex_run(ex_doc *d, nlp_result *out) {
       }
       if (ex_try_rule(d, ru, h, &d->ev[d->nev])) {
         d->nev++;
+        if (ru->split_role && (rc = ex_split_list(d, ru->split_role)))
+          return rc;
         if (ndone < EX_MAX_ARGS)
           done[ndone++] = ru->type;
       }

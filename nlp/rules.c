@@ -70,6 +70,7 @@ typedef struct rl_loader {
   nlp_setarg *sets;
   size_t nsets;
   nlp_need *need; /* "need" words (nlp_rule.need) */
+  const char *split_role; /* "split ROLE" (nlp_rule.split_role), interned */
 } rl_loader;
 
 static void rl_diag(rl_loader *L, const char *file, int line, const char *fmt,
@@ -297,6 +298,7 @@ static void rl_rule_reset(rl_loader *L) {
   L->priority = 0;
   L->reach = -1;
   L->confidence = 0.7;
+  L->split_role = NULL;
   L->in_rule = 0;
 }
 
@@ -601,6 +603,7 @@ static int rl_rule_finish(rl_loader *L) {
   else
     ru->reach = 3 * RULES_DEFAULT_REACH;
   ru->confidence = L->confidence;
+  ru->split_role = L->split_role;
   long tail_at = rl_tail_offset(L->pattern);
   if (tail_at > 0) /* a tail equal to the whole pattern saves nothing */
     ru->tail = rl_compile(L, L->file, L->pat_line, L->pattern + tail_at);
@@ -913,6 +916,13 @@ static int rl_parse_rule_key(rl_loader *L, int line, char *key, char *rest) {
     }
   } else if (!strcmp(key, "confidence")) {
     L->confidence = atof(rest);
+  } else if (!strcmp(key, "split")) {
+    if (!*rest || strchr(rest, ' ') || strchr(rest, '\t')) {
+      rl_diag(L, L->file, line, "split: expected 'split ROLE'");
+      return 0;
+    }
+    if (!(L->split_role = rl_intern(L->r, rest)))
+      return NLP_ENOMEM;
   } else if (!strcmp(key, "pattern")) {
     free(L->pattern);
     L->pattern = strdup(rest);

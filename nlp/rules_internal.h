@@ -106,6 +106,9 @@ typedef struct nlp_rule {
   size_t ngmap;
   nlp_setarg *sets;
   size_t nsets;
+  /* "split ROLE": the role (interned) whose value may be a list of names
+   * ("约谈甲、乙和丙"); the extractor makes one event per name, or NULL */
+  const char *split_role;
 } nlp_rule;
 
 enum nlp_fill_scope {

@@ -547,6 +547,33 @@ static void test_gaoguan_bare_needs_post(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A rule with "split ROLE" makes one event per name of a listed role:
+ * "约谈甲、乙和丙" is three summonses, quoted names too ("“甲”“乙”"), each
+ * with the summoning body; a single name stays one event. */
+static void test_yuetan_list_one_event_each(void **state) {
+  const char *text = "近日，某市市场监管局约谈青禾科技、蓝湾了然和白石集团等三家平台"
+                     "企业，要求立即整改。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "被约谈", NULL, NULL), 3);
+  FX_EXPECT(&res, "被约谈", "公司名称", "青禾科技");
+  FX_EXPECT(&res, "被约谈", "公司名称", "蓝湾了然");
+  FX_EXPECT(&res, "被约谈", "公司名称", "白石集团");
+  assert_int_equal(fx_count(&res, "被约谈", "约谈机构", "某市市场监管局"), 3);
+  nlp_result_destroy(&res);
+  text = "5月3日，某省网信办约谈“青禾外卖”“蓝湾买菜”等平台。";
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "被约谈", NULL, NULL), 2);
+  FX_EXPECT(&res, "被约谈", "公司名称", "青禾外卖");
+  FX_EXPECT(&res, "被约谈", "公司名称", "蓝湾买菜");
+  nlp_result_destroy(&res);
+  text = "近日，某市市场监管局约谈青禾科技，要求立即整改。";
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "被约谈", NULL, NULL), 1);
+  FX_EXPECT(&res, "被约谈", "公司名称", "青禾科技");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -581,6 +608,7 @@ int main(void) {
       cmocka_unit_test(test_subject_before_announcement_date),
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_yuetan_government),
+      cmocka_unit_test(test_yuetan_list_one_event_each),
       cmocka_unit_test(test_headline_to_matching_body_event),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
