@@ -354,6 +354,22 @@ static void test_pochan_short_and_full_name(void **state) {
   assert_int_equal(n, 2);
 }
 
+/* A release names the pledge it ends further on in its clause ("解除…股权质
+ * 押", "解除了质押"): that is no new pledge; a pledge made anew after the
+ * release ("解除质押及再次办理质押") is one. */
+static void test_zhiya_release_clause(void **state) {
+  const char *t = "远山科技：股东周建明部分股份变动";
+  const char *texts[] = {"近日，公司收到股东周建明解除500万股股权质押的通知。",
+                         "股东周建明持有的公司部分股份已解除了质押。"};
+  for (size_t k = 0; k < 2; k++)
+    refuse_event(state, t, texts[k], "质押");
+  nlp_result res;
+  fx_run(state, t, "获悉其将所持有公司的部分股份解除质押及再次办理质押。", &res);
+  int n = fx_count(&res, "质押", NULL, NULL);
+  nlp_result_destroy(&res);
+  assert_int_equal(n, 1);
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -379,6 +395,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_plan_period),
       cmocka_unit_test(test_pochan_lookalikes),
       cmocka_unit_test(test_pochan_short_and_full_name),
+      cmocka_unit_test(test_zhiya_release_clause),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
