@@ -1234,12 +1234,14 @@ static void ex_merge_all(ex_doc *d) {
 /* "split ROLE": the last event made (d->ev[d->nev - 1]) holds in ROLE a
  * list of names ("甲、乙和丙", "“甲”“乙”"); it becomes one event per name,
  * the other arguments copied.  The list is cut at 、, 以及, 和, 及 and ”“,
- * each item trimmed of spaces and of the quotes around it; a value without
- * a separator is left alone.  Items are
+ * each item trimmed of spaces, of the quotes around it and of the rule's
+ * trim= words at its end ("甲先生"); a value without a separator is left
+ * alone.  Items are
  * taken left to right, so the output stays deterministic; the copies sit
  * in the same sentence and never merge, since their names differ. */
 #define EX_SPLIT_MAX 16
-static int ex_split_list(ex_doc *d, const char *role) {
+static int ex_split_list(ex_doc *d, const nlp_rule *ru) {
+  const char *role = ru->split_role;
   ex_event *ev = &d->ev[d->nev - 1];
   int ai;
   for (ai = 0; ai < ev->na; ai++)
@@ -1285,8 +1287,19 @@ static int ex_split_list(ex_doc *d, const char *role) {
       else if (item[k].e >= item[k].b + 3 &&
                !memcmp(src + item[k].e - 3, "”", 3))
         item[k].e -= 3;
-      else
-        break;
+      else {
+        int t;
+        for (t = 0; t < ru->nsplit_trim; t++) {
+          size_t l = strlen(ru->split_trim[t]);
+          if (item[k].e >= item[k].b + l &&
+              !memcmp(src + item[k].e - l, ru->split_trim[t], l)) {
+            item[k].e -= l;
+            break;
+          }
+        }
+        if (t == ru->nsplit_trim)
+          break;
+      }
     }
     if (item[k].e > item[k].b)
       item[kept++] = item[k];
@@ -1353,7 +1366,7 @@ static int ex_run(ex_doc *d, nlp_result *out) {
       }
       if (ex_try_rule(d, ru, h, &d->ev[d->nev])) {
         d->nev++;
-        if (ru->split_role && (rc = ex_split_list(d, ru->split_role)))
+        if (ru->split_role && (rc = ex_split_list(d, ru)))
           return rc;
         if (ndone < EX_MAX_ARGS)
           done[ndone++] = ru->type;

@@ -71,6 +71,8 @@ typedef struct rl_loader {
   size_t nsets;
   nlp_need *need; /* "need" words (nlp_rule.need) */
   const char *split_role; /* "split ROLE" (nlp_rule.split_role), interned */
+  const char *split_trim[4]; /* its trim= words (nlp_rule.split_trim) */
+  int nsplit_trim;
 } rl_loader;
 
 static void rl_diag(rl_loader *L, const char *file, int line, const char *fmt,
@@ -299,6 +301,7 @@ static void rl_rule_reset(rl_loader *L) {
   L->reach = -1;
   L->confidence = 0.7;
   L->split_role = NULL;
+  L->nsplit_trim = 0;
   L->in_rule = 0;
 }
 
@@ -604,6 +607,8 @@ static int rl_rule_finish(rl_loader *L) {
     ru->reach = 3 * RULES_DEFAULT_REACH;
   ru->confidence = L->confidence;
   ru->split_role = L->split_role;
+  memcpy(ru->split_trim, L->split_trim, sizeof ru->split_trim);
+  ru->nsplit_trim = L->nsplit_trim;
   long tail_at = rl_tail_offset(L->pattern);
   if (tail_at > 0) /* a tail equal to the whole pattern saves nothing */
     ru->tail = rl_compile(L, L->file, L->pat_line, L->pattern + tail_at);
@@ -917,8 +922,25 @@ static int rl_parse_rule_key(rl_loader *L, int line, char *key, char *rest) {
   } else if (!strcmp(key, "confidence")) {
     L->confidence = atof(rest);
   } else if (!strcmp(key, "split")) {
-    if (!*rest || strchr(rest, ' ') || strchr(rest, '\t')) {
-      rl_diag(L, L->file, line, "split: expected 'split ROLE'");
+    char *opt = rl_split(rest);
+    int bad = !*rest || (*opt && strncmp(opt, "trim=", 5));
+    L->nsplit_trim = 0;
+    for (char *w = *opt ? opt + 5 : opt; !bad && *w;) {
+      char *bar = strchr(w, '|');
+      if (bar)
+        *bar = '\0';
+      if (!*w || L->nsplit_trim == 4) {
+        bad = 1;
+        break;
+      }
+      if (!(L->split_trim[L->nsplit_trim++] = rl_intern(L->r, w)))
+        return NLP_ENOMEM;
+      w = bar ? bar + 1 : w + strlen(w);
+    }
+    if (bad) {
+      rl_diag(L, L->file, line,
+              "split: expected 'split ROLE [trim=W|W]' (at most 4 words)");
+      L->nsplit_trim = 0;
       return 0;
     }
     if (!(L->split_role = rl_intern(L->r, rest)))

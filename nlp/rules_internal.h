@@ -109,6 +109,10 @@ typedef struct nlp_rule {
   /* "split ROLE": the role (interned) whose value may be a list of names
    * ("约谈甲、乙和丙"); the extractor makes one event per name, or NULL */
   const char *split_role;
+  /* "split ROLE trim=W|W": words cut off the end of each item (a title
+   * after a name: "甲先生、乙先生"), interned */
+  const char *split_trim[4];
+  int nsplit_trim;
 } nlp_rule;
 
 enum nlp_fill_scope {

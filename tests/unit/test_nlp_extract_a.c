@@ -574,6 +574,30 @@ static void test_yuetan_list_one_event_each(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Several people given one post are one change each ("split 高管姓名
+ * trim=先生|女士"): the title after each name is not part of it, and the post
+ * runs to the end of the clause. */
+static void test_gaoguan_list_one_event_each(void **state) {
+  const char *text = "会议审议通过：提名林晓峰先生、陈明远先生和周文博女士为公司第十届"
+                     "董事会独立董事候选人。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 3);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "陈明远");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "周文博");
+  assert_int_equal(fx_count(&res, "高管变动", "变动后职位",
+                            "第十届董事会独立董事候选人"),
+                   3);
+  nlp_result_destroy(&res);
+  text = "青禾国际公布，林晓峰及周文博获委任为公司执行董事。";
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 2);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "周文博");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -601,6 +625,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_new_post_after_company_and_death),
       cmocka_unit_test(test_gaoguan_effective_from),
       cmocka_unit_test(test_gaoguan_bare_needs_post),
+      cmocka_unit_test(test_gaoguan_list_one_event_each),
       cmocka_unit_test(test_shangshi_wordings),
       cmocka_unit_test(test_shangshi_lookalikes),
       cmocka_unit_test(test_shangshi_headline_description),
