@@ -770,9 +770,10 @@ int store_kb_post_seek(store_kb_cursor *c, uint64_t id, uint64_t *found,
                        const void **val, size_t *vlen) {
   if (c->done)
     return STORE_ENOTFOUND;
-  /* Forward inside the current chunk when it reaches id; else jump to the
-   * chunk that can hold id (the first one whose last id is >= id). */
-  if (!c->started || c->left == 0 || id <= c->prev) {
+  /* Forward inside the current chunk when it reaches id (its key's last
+   * id says); else jump to the chunk that can hold id (the first one whose
+   * last id is >= id) rather than decode the rest of this one. */
+  if (!c->started || c->left == 0 || id <= c->prev || id > c->blast) {
     uint8_t key[STORE_KB_TERM_MAX + 9];
     memcpy(key, c->prefix, c->plen);
     store_u64_be(key + c->plen, id);
