@@ -424,12 +424,12 @@ out:
 int kb_layout_check(store_txn *txn, bool write, kb_diag *d) {
   uint64_t layout, docs;
   int err = store_kb_meta_get(txn, "layout", &layout);
+  if (!err && layout == STORE_KB_LAYOUT)
+    return 0; /* one lookup: the push list calls this per product */
   if (!err)
     err = store_kb_meta_get(txn, "docs", &docs);
   if (err)
     return store_err(d, err, "kb layout");
-  if (layout == STORE_KB_LAYOUT)
-    return 0;
   if (layout == 0 && docs == 0) /* an empty knowledge base: ours now */
     return write ? (err = store_kb_meta_put(txn, "layout", STORE_KB_LAYOUT))
                        ? store_err(d, err, "kb layout")
@@ -1188,8 +1188,12 @@ int kb_product_articles(store_txn *txn, const char *product_id, uint64_t *ids,
   if (!product_id || !*product_id || len <= 0 || len > STORE_KB_TERM_MAX)
     return kb_fail(d, KB_EINVAL, "product id \"%s\" is empty or too long",
                    product_id ? product_id : "");
+  /* An index of an older chunk layout would be misread. */
+  int err = kb_layout_check(txn, false, d);
+  if (err)
+    return err;
   store_kb_cursor *c;
-  int err = store_kb_post_open(txn, term, (size_t)len, &c);
+  err = store_kb_post_open(txn, term, (size_t)len, &c);
   if (err)
     return store_err(d, err, "kb product index");
   uint64_t id;

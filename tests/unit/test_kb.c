@@ -887,6 +887,10 @@ static void test_old_layout_refused(void **state) {
     kb_diag d = {{0}};
     assert_int_equal(search(&f, &q, ids, &n, NULL, &d), KB_ELAYOUT);
     assert_non_null(strstr(d.msg, "rebuild with kb add"));
+    assert_int_equal(store_begin(f.st, false, &txn), 0);
+    assert_int_equal(kb_product_articles(txn, "p1", ids, 16, &n, &d),
+                     KB_ELAYOUT);
+    store_abort(txn);
     kb_article *a;
     const char *md = "---\nid: 2\ntitle: x\n---\ny\n";
     assert_int_equal(kb_article_parse("b.md", md, strlen(md), &a, &d), 0);
