@@ -370,6 +370,15 @@ static void test_zhiya_release_clause(void **state) {
   assert_int_equal(n, 1);
 }
 
+/* A running total of pledges is dated by the 截至 of the sentence before
+ * ("截至本公告日，某某持有…。某某累计质押…"). */
+static void test_zhiya_total_dated_before(void **state) {
+  expect(state, "远山科技：股东周建明部分股份质押",
+         "截至本公告日，周建明持有公司股份5000万股，占公司总股本的10%。"
+         "周建明累计质押股份3000万股，占其所持股份的60%。",
+         "质押", "事件时间", "截至本公告日");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -396,6 +405,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_lookalikes),
       cmocka_unit_test(test_pochan_short_and_full_name),
       cmocka_unit_test(test_zhiya_release_clause),
+      cmocka_unit_test(test_zhiya_total_dated_before),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
