@@ -379,6 +379,16 @@ static void test_zhiya_total_dated_before(void **state) {
          "质押", "事件时间", "截至本公告日");
 }
 
+/* A running total counted in 股数 ("累计质押股数约为2800万股") is a pledge
+ * of its own: the holder's and the concert party's totals are two. */
+static void test_zhiya_total_in_shares(void **state) {
+  const char *x = "截至本公告日，控股股东远山投资累计质押股数约为2832万股，占其所持股份"
+                  "比例为52.88%。其一致行动人周建明先生累计质押股数约为2800万股，"
+                  "占其所持股份比例为60.47%。";
+  expect(state, "远山科技：控股股东远山投资解除质押", x, "质押",
+         "质押物占持股比", "60.47%");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -406,6 +416,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_short_and_full_name),
       cmocka_unit_test(test_zhiya_release_clause),
       cmocka_unit_test(test_zhiya_total_dated_before),
+      cmocka_unit_test(test_zhiya_total_in_shares),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
