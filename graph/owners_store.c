@@ -12,9 +12,10 @@
  *                              GetUltimateControllersResponse (names empty)
  * <s> is the generation's parity: a run writes generation gen + 1 into the
  * other slot, in transactions of 1M enterprises (a national run would
- * otherwise hold gigabytes of dirty pages), and flips "graph.own.gen" in its
- * last one, so a reader sees one complete generation while the next is
- * written.  An entry of another generation (left from two runs ago, of an
+ * otherwise hold gigabytes of dirty pages) and in id order (the answers are
+ * buffered, packed, until the computation ends), and flips "graph.own.gen"
+ * in its last one, so a reader sees one complete generation while the next
+ * is written.  An entry of another generation (left from two runs ago, of an
  * enterprise that has no owner over the line any more) counts as absent.
  * Ids are 16 hex digits so that keys sort like ids.
  */
@@ -34,13 +35,21 @@ static void own_key(char *buf, size_t len, uint64_t gen, uint64_t id) {
   snprintf(buf, len, "graph.own.%u.%016" PRIx64, (unsigned)(gen & 1), id);
 }
 
+/* An answer waiting to be written: its packed value lies at vals + off. */
+typedef struct own_rec {
+  uint64_t id;
+  size_t off, len;
+} own_rec;
+
 typedef struct own_writer {
   store *st;
   store_txn *txn;
   uint64_t gen;
   size_t n, enterprises;
-  uint8_t *buf;
-  size_t cap;
+  uint8_t *vals; /* the packed values, one after the other */
+  size_t nvals, capvals;
+  own_rec *rec;
+  size_t nrec, caprec;
   Oppgraph__V1__Controller *ctl;
   Oppgraph__V1__Controller **ptr;
   size_t nctl;
@@ -71,25 +80,54 @@ static int own_put(void *ctx, uint64_t target, const graph_owner *o, size_t n) {
   r.n_controllers = n;
   r.controllers = w->ptr;
   size_t len = 8 + oppgraph__v1__get_ultimate_controllers_response__get_packed_size(&r);
-  if (len > w->cap) {
-    uint8_t *b = realloc(w->buf, len);
+  if (w->nvals + len > w->capvals) {
+    size_t cap = w->capvals ? w->capvals * 2 : 1 << 20;
+    while (cap < w->nvals + len)
+      cap *= 2;
+    uint8_t *b = realloc(w->vals, cap);
     if (!b)
       return w->err = GRAPH_ENOMEM;
-    w->buf = b;
-    w->cap = len;
+    w->vals = b;
+    w->capvals = cap;
   }
-  memcpy(w->buf, &w->gen, 8);
-  oppgraph__v1__get_ultimate_controllers_response__pack(&r, w->buf + 8);
-  char key[64];
-  own_key(key, sizeof key, w->gen, target);
-  if (store_meta_put(w->txn, key, w->buf, len))
-    return w->err = GRAPH_ESTORE;
-  w->enterprises++;
-  if (++w->n % BATCH == 0) {
-    int rc = store_commit(w->txn);
-    w->txn = NULL;
-    if (rc || store_begin(w->st, true, &w->txn))
-      return w->err = GRAPH_ESTORE;
+  if (w->nrec == w->caprec) {
+    size_t cap = w->caprec ? w->caprec * 2 : 4096;
+    own_rec *q = realloc(w->rec, cap * sizeof *q);
+    if (!q)
+      return w->err = GRAPH_ENOMEM;
+    w->rec = q;
+    w->caprec = cap;
+  }
+  memcpy(w->vals + w->nvals, &w->gen, 8);
+  oppgraph__v1__get_ultimate_controllers_response__pack(&r, w->vals + w->nvals + 8);
+  w->rec[w->nrec++] = (own_rec){target, w->nvals, len};
+  w->nvals += len;
+  return 0;
+}
+
+static int cmp_rec(const void *a, const void *b) {
+  uint64_t x = ((const own_rec *)a)->id, y = ((const own_rec *)b)->id;
+  return x < y ? -1 : x > y;
+}
+
+/* Writes the buffered answers in id order, so that the keys (which sort
+ * like ids) are appended: in the order graph_owners_all answers
+ * (topological, not by id) every transaction rewrote leaf pages all over
+ * the meta database, and the 10M run grew the store by 5 GB. */
+static int own_flush(own_writer *w) {
+  qsort(w->rec, w->nrec, sizeof *w->rec, cmp_rec);
+  for (size_t i = 0; i < w->nrec; i++) {
+    char key[64];
+    own_key(key, sizeof key, w->gen, w->rec[i].id);
+    if (store_meta_put(w->txn, key, w->vals + w->rec[i].off, w->rec[i].len))
+      return GRAPH_ESTORE;
+    w->enterprises++;
+    if (++w->n % BATCH == 0) {
+      int rc = store_commit(w->txn);
+      w->txn = NULL;
+      if (rc || store_begin(w->st, true, &w->txn))
+        return GRAPH_ESTORE;
+    }
   }
   return 0;
 }
@@ -110,6 +148,8 @@ int graph_owners_materialise(store *st, const graph *g, double min_share,
   int rc = graph_owners_all(g, min_share, tol, own_put, &w, &stats);
   if (w.err)
     rc = w.err;
+  if (!rc)
+    rc = own_flush(&w);
   uint8_t be[8];
   store_u64_be(be, w.gen);
   if (!rc && (store_meta_put(w.txn, K_MIN, &min_share, sizeof min_share) ||
@@ -119,7 +159,8 @@ int graph_owners_materialise(store *st, const graph *g, double min_share,
     rc = GRAPH_ESTORE;
   else if (rc && w.txn)
     store_abort(w.txn);
-  free(w.buf);
+  free(w.vals);
+  free(w.rec);
   free(w.ctl);
   free(w.ptr);
   if (!rc && rep) {
