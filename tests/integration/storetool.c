@@ -19,6 +19,9 @@
  *                        1 -> 2 -> 3 -> 1 (one guarantee circle, stored),
  *                        person 周七 holding 60% of 1, enterprise 4
  *                        holding 30% of 1 and 5 supplying 4.
+ *   storetool kb-layout DIR N
+ *                        records knowledge-base layout N in kb_meta, as a
+ *                        store indexed by an older build would have it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -245,7 +248,25 @@ static int storetool_edges(const char *dir) {
   return 0;
 }
 
+static int storetool_kb_layout(const char *dir, const char *n) {
+  store *st;
+  store_txn *txn;
+  int rc = store_open(dir, NULL, &st);
+  if (rc)
+    return storetool_fail(dir, rc);
+  if ((rc = store_begin(st, true, &txn)))
+    return storetool_fail("begin", rc);
+  if ((rc = store_kb_meta_put(txn, "layout", strtoull(n, NULL, 10))))
+    return storetool_fail("kb_meta", rc);
+  if ((rc = store_commit(txn)))
+    return storetool_fail("commit", rc);
+  store_close(st);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && !strcmp(argv[1], "kb-layout"))
+    return storetool_kb_layout(argv[2], argv[3]);
   if (argc == 3 && !strcmp(argv[1], "edges"))
     return storetool_edges(argv[2]);
   if (argc == 3 && !strcmp(argv[1], "seed"))
@@ -254,6 +275,6 @@ int main(int argc, char **argv) {
     return storetool_read(argv[2], 0);
   if (argc == 3 && !strcmp(argv[1], "stats"))
     return storetool_read(argv[2], 1);
-  fprintf(stderr, "usage: storetool seed|rms|stats|edges DIR\n");
+  fprintf(stderr, "usage: storetool seed|rms|stats|edges DIR | kb-layout DIR N\n");
   return 2;
 }

@@ -441,6 +441,19 @@ class ApiTest(unittest.TestCase):
         self.assertCode(grpc.StatusCode.UNAUTHENTICATED, self.call, KB + "Search",
                         pb.KbSearchRequest(query="保函"), pb.KbSearchResponse, rm=None)
 
+    def test_kb_search_old_layout_is_failed_precondition(self):
+        """A knowledge base indexed by an older build cannot be searched: the
+        caller is told to rebuild it (it was INTERNAL)."""
+        h.run(h.STORETOOL, "kb-layout", self.db, "1", check=True)
+        try:
+            msg = self.assertCode(grpc.StatusCode.FAILED_PRECONDITION, self.call, KB + "Search",
+                                  pb.KbSearchRequest(query="履约保函"), pb.KbSearchResponse)
+            self.assertIn("kb add", msg)
+        finally:
+            h.run(h.STORETOOL, "kb-layout", self.db, "2", check=True)
+        r = self.call(KB + "Search", pb.KbSearchRequest(query="履约保函"), pb.KbSearchResponse)
+        self.assertEqual(r.total, 1)
+
 
 class LimitsTest(unittest.TestCase):
     """Rate limits, deadlines, message size, --config, SIGHUP, read-only."""
