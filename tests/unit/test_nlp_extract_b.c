@@ -389,6 +389,19 @@ static void test_zhiya_total_in_shares(void **state) {
          "质押物占持股比", "60.47%");
 }
 
+/* The same period a year before, told as a negative figure after a negative
+ * profit, is a loss of its own ("净利润-300.5万元，上年同期为-120.3万元");
+ * after a per-share figure it is none. */
+static void test_kuisun_year_before(void **state) {
+  const char *t = "远山科技发布半年报";
+  const char *x = "报告期内，公司实现营业收入5000万元；净利润-300.5万元，上年同期为"
+                  "-120.3万元。";
+  expect(state, t, x, "亏损", "净亏损", "120.3万元");
+  expect(state, t, x, "亏损", "财报周期", "上年同期");
+  refuse(state, t, "报告期内，基本每股收益为-0.04元，上年同期为-0.02元。", "亏损",
+         "财报周期", "上年同期");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -417,6 +430,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_release_clause),
       cmocka_unit_test(test_zhiya_total_dated_before),
       cmocka_unit_test(test_zhiya_total_in_shares),
+      cmocka_unit_test(test_kuisun_year_before),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
