@@ -5,6 +5,9 @@
  * sentences written for this test (none comes from DuEE-Fin). Every test
  * names the wording it pins down; each failed before its rule or fix.
  */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "tests/unit/extract_fixture.h"
 
 /* ---- 中标 ------------------------------------------------------------------
@@ -598,6 +601,64 @@ static void test_gaoguan_list_one_event_each(void **state) {
   nlp_result_destroy(&res);
 }
 
+typedef struct split_diag {
+  char text[1024];
+  int n;
+} split_diag;
+
+static void split_collect(void *ctx, const char *file, int line,
+                          const char *msg) {
+  split_diag *l = ctx;
+  size_t k = strlen(l->text);
+  snprintf(l->text + k, sizeof l->text - k, "%s:%d: %s\n", file, line, msg);
+  l->n++;
+}
+
+/* The "split" option on its own rules: a list cut at 、 and 和 with a trim
+ * word gives one event per item; a malformed option is reported with its
+ * file and line. */
+static void test_split_option_loader(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-split-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/a.rules", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("group co = 公司名称\n"
+        "rule good\n"
+        "type 被约谈\n"
+        "trigger 约谈\n"
+        "split 公司名称 trim=先生\n"
+        "pattern (?<trig>约谈)(?<co>[A-Z先生、和]+)\n"
+        "rule bad\n"
+        "type 被约谈\n"
+        "trigger 召见\n"
+        "split 公司名称 strip=先生\n"
+        "pattern (?<trig>召见)(?<co>[A-Z]+)\n",
+        f);
+  fclose(f);
+  nlp_rules *r = NULL;
+  split_diag log = {{0}, 0};
+  assert_int_equal(nlp_rules_load_dir(dir, split_collect, &log, &r),
+                   NLP_ERULE);
+  assert_non_null(r);
+  char want[320];
+  snprintf(want, sizeof want, "%s:10: split: expected", path);
+  assert_non_null(strstr(log.text, want));
+  const char *text = "约谈AB先生、CD和EF先生。";
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
+  assert_int_equal(fx_count(&res, "被约谈", NULL, NULL), 3);
+  FX_EXPECT(&res, "被约谈", "公司名称", "AB");
+  FX_EXPECT(&res, "被约谈", "公司名称", "CD");
+  FX_EXPECT(&res, "被约谈", "公司名称", "EF");
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -634,6 +695,7 @@ int main(void) {
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_yuetan_government),
       cmocka_unit_test(test_yuetan_list_one_event_each),
+      cmocka_unit_test(test_split_option_loader),
       cmocka_unit_test(test_headline_to_matching_body_event),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
