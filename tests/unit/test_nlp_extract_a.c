@@ -659,6 +659,22 @@ static void test_split_option_loader(void **state) {
   rmdir(dir);
 }
 
+/* A prospectus cited for a promise made in it is no listing step: a
+ * sell-down notice says "某某在《招股说明书》中承诺…"; a company that files
+ * its prospectus still is one. */
+static void test_shangshi_prospectus_promise(void **state) {
+  const char *text = "青禾科技公告，股东陈明远在《招股说明书》中承诺：其减持价格"
+                     "不低于发行价。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+  text = "青禾科技日前向港交所递交招股书。";
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 1);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -691,6 +707,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_lookalikes),
       cmocka_unit_test(test_shangshi_headline_description),
       cmocka_unit_test(test_shangshi_first_day_and_candidate),
+      cmocka_unit_test(test_shangshi_prospectus_promise),
       cmocka_unit_test(test_subject_before_announcement_date),
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_yuetan_government),
