@@ -21,7 +21,8 @@
  *                        holding 30% of 1 and 5 supplying 4.
  *   storetool kb-layout DIR N
  *                        records knowledge-base layout N in kb_meta, as a
- *                        store indexed by an older build would have it.
+ *                        store indexed by an older build would have it;
+ *                        prints the layout it replaced ({"was": N}).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -256,11 +257,15 @@ static int storetool_kb_layout(const char *dir, const char *n) {
     return storetool_fail(dir, rc);
   if ((rc = store_begin(st, true, &txn)))
     return storetool_fail("begin", rc);
+  uint64_t was = 0;
+  if ((rc = store_kb_meta_get(txn, "layout", &was)) && rc != STORE_ENOTFOUND)
+    return storetool_fail("kb_meta", rc);
   if ((rc = store_kb_meta_put(txn, "layout", strtoull(n, NULL, 10))))
     return storetool_fail("kb_meta", rc);
   if ((rc = store_commit(txn)))
     return storetool_fail("commit", rc);
   store_close(st);
+  printf("{\"was\": %" PRIu64 "}\n", was);
   return 0;
 }
 
