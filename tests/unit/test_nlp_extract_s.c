@@ -67,6 +67,19 @@ static void extract(const nlp_rules *r, const char *text, nlp_result *res) {
   assert_int_equal(nlp_extract(r, NULL, text, strlen(text), &o, res), 0);
 }
 
+/* Extracts text and checks the values of one role of the first event of
+ * one type ("" when none). */
+static void expect_values(const nlp_rules *r, const char *text,
+                          const char *type, const char *role,
+                          const char *want) {
+  char got[256];
+  nlp_result res;
+  extract(r, text, &res);
+  values(find_event(&res, type), role, got, sizeof got);
+  assert_string_equal(got, want);
+  nlp_result_destroy(&res);
+}
+
 /* Three event types share one fill pattern (identical patterns share one
  * code and so one cache entry per sentence). */
 static const char *shared_fill_rules =
@@ -101,10 +114,7 @@ static void test_fill_cache_resumes(void **state) {
   assert_string_equal(got, "3元");
   nlp_result_destroy(&res);
   /* nearest before the trigger, with matches after it farther away */
-  extract(r, "1元、2元回购，甲乙丙3元。", &res);
-  values(find_event(&res, "股份回购"), "金额", got, sizeof got);
-  assert_string_equal(got, "2元");
-  nlp_result_destroy(&res);
+  expect_values(r, "1元、2元回购，甲乙丙3元。", "股份回购", "金额", "2元");
   nlp_rules_free(r);
 }
 
@@ -114,16 +124,10 @@ static void test_fill_cache_resumes(void **state) {
 static void test_fill_cache_keeps_its_bound(void **state) {
   (void)state;
   nlp_rules *r = load_rules(shared_fill_rules);
-  char got[256];
-  nlp_result res;
-  extract(r, "1元、2元、3元、4元、5元、6元、7元、8元、甲乙丙丁回购9元。", &res);
-  values(find_event(&res, "股份回购"), "金额", got, sizeof got);
-  assert_string_equal(got, "8元");
-  nlp_result_destroy(&res);
-  extract(r, "乙质押1元、2元、3元、4元、5元、6元、7元、8元、9元。", &res);
-  values(find_event(&res, "质押"), "金额", got, sizeof got);
-  assert_string_equal(got, "1元|2元|3元|4元|5元|6元|7元|8元");
-  nlp_result_destroy(&res);
+  expect_values(r, "1元、2元、3元、4元、5元、6元、7元、8元、甲乙丙丁回购9元。",
+                "股份回购", "金额", "8元");
+  expect_values(r, "乙质押1元、2元、3元、4元、5元、6元、7元、8元、9元。", "质押",
+                "金额", "1元|2元|3元|4元|5元|6元|7元|8元");
   nlp_rules_free(r);
 }
 
@@ -137,20 +141,9 @@ static void test_need_words_at_load(void **state) {
       "fill 中标 日期 sentence need=日 (?<v>\\d+日)\n");
   const char *texts[] = {"中标5x", "中标5é", "中标5元", "中标5𠀀", "中标5镑"};
   const char *want[] = {"5x", "5é", "5元", "5𠀀", ""};
-  for (size_t i = 0; i < 5; i++) {
-    char got[64];
-    nlp_result res;
-    extract(r, texts[i], &res);
-    values(find_event(&res, "中标"), "金额", got, sizeof got);
-    assert_string_equal(got, want[i]);
-    nlp_result_destroy(&res);
-  }
-  char got[64];
-  nlp_result res;
-  extract(r, "中标3日", &res);
-  values(find_event(&res, "中标"), "日期", got, sizeof got);
-  assert_string_equal(got, "3日");
-  nlp_result_destroy(&res);
+  for (size_t i = 0; i < 5; i++)
+    expect_values(r, texts[i], "中标", "金额", want[i]);
+  expect_values(r, "中标3日", "中标", "日期", "3日");
   nlp_rules_free(r);
 }
 
