@@ -717,7 +717,9 @@ static void cursor_bound(const store_kb_cursor *c, store_kb_bound *b) {
   b->last_id = c->blast;
 }
 
-int store_kb_post_block(store_kb_cursor *c, store_kb_bound *b) {
+/* Enters chunks until one has postings left; STORE_ENOTFOUND at the end
+ * of the term's list. */
+static int cursor_fill(store_kb_cursor *c) {
   if (c->done)
     return STORE_ENOTFOUND;
   while (c->left == 0) {
@@ -726,6 +728,13 @@ int store_kb_post_block(store_kb_cursor *c, store_kb_bound *b) {
     if (err)
       return err;
   }
+  return 0;
+}
+
+int store_kb_post_block(store_kb_cursor *c, store_kb_bound *b) {
+  int err = cursor_fill(c);
+  if (err)
+    return err;
   cursor_bound(c, b);
   return 0;
 }
@@ -741,14 +750,9 @@ void store_kb_post_skip_block(store_kb_cursor *c) {
 
 int store_kb_post_next(store_kb_cursor *c, uint64_t *id, const void **val,
                        size_t *vlen) {
-  if (c->done)
-    return STORE_ENOTFOUND;
-  while (c->left == 0) {
-    MDB_val k = {c->plen, c->prefix};
-    int err = chunk_enter(c, &k, c->started ? MDB_NEXT : MDB_SET_RANGE);
-    if (err)
-      return err;
-  }
+  int err = cursor_fill(c);
+  if (err)
+    return err;
   uint64_t delta, len;
   size_t r1 = store_varint_get(c->p, (size_t)(c->end - c->p), &delta);
   size_t r2 =
