@@ -110,8 +110,8 @@ int srv_push_page(store_txn *txn, const char *rm_id, const char *page_token,
   oppgraph__v1__list_push_list_response__init(resp);
   size_t n = 0, total = 0;
   bool more = false;
-  int rc = srv_open_page(NULL, txn, rm_id, have_after ? after : NULL, limit, ids, &n,
-                         &more, next, &total);
+  int rc = srv_open_page(NULL, txn, rm_id, have_after ? after : NULL, limit,
+                         ids, &n, &more, next, &total);
   if (rc)
     goto fail;
   resp->opportunities = calloc(n ? n : 1, sizeof *resp->opportunities);
@@ -380,9 +380,9 @@ static const srv_buf *srv_articles_of(srv_art_cache *c, store_txn *txn,
   return b;
 }
 
-static int srv_push_page_raw(srv_pushidx *px, store_txn *txn,
-                             const char *rm_id, const char *page_token,
-                             int page_size, srv_reply *rep) {
+static int srv_push_page_raw(srv_pushidx *px, store_txn *txn, const char *rm_id,
+                             const char *page_token, int page_size,
+                             srv_reply *rep) {
   if (page_size < 0 || page_size > SRV_PAGE_MAX)
     return SRV_EINVAL;
   size_t limit = page_size ? (size_t)page_size : SRV_PAGE_DEFAULT;

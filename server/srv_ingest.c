@@ -338,8 +338,8 @@ SRV_HANDLER(srv_kb_search) {
     srv_reply_error(rep, SRV_ST_INVALID_ARGUMENT, "query '%.80s': %.150s",
                     req->query, d.msg[0] ? d.msg : kb_strerror(rc));
   } else if (rc == KB_ELAYOUT) {
-    srv_reply_error(rep, SRV_ST_FAILED_PRECONDITION,
-                    "knowledge base: %.150s", d.msg[0] ? d.msg : kb_strerror(rc));
+    srv_reply_error(rep, SRV_ST_FAILED_PRECONDITION, "knowledge base: %.150s",
+                    d.msg[0] ? d.msg : kb_strerror(rc));
   } else if (rc) {
     srv_reply_error(rep, SRV_ST_INTERNAL, "search failed: %s: %.150s",
                     kb_strerror(rc), d.msg);

@@ -50,6 +50,17 @@ static int storetool_fail(const char *what, int rc) {
   return 1;
 }
 
+/* Opens dir and begins a write transaction; prints why not and returns
+ * the exit status otherwise. */
+static int storetool_begin_write(const char *dir, store **st, store_txn **txn) {
+  int rc = store_open(dir, NULL, st);
+  if (rc)
+    return storetool_fail(dir, rc);
+  if ((rc = store_begin(*st, true, txn)))
+    return storetool_fail("begin", rc);
+  return 0;
+}
+
 typedef struct seed_rm {
   const char *id, *name, *team;
   Oppgraph__V1__Role role;
@@ -68,11 +79,9 @@ static const seed_rm seed_rms[] = {
 static int storetool_seed(const char *dir) {
   store *st;
   store_txn *txn;
-  int rc = store_open(dir, NULL, &st);
+  int rc = storetool_begin_write(dir, &st, &txn);
   if (rc)
-    return storetool_fail(dir, rc);
-  if ((rc = store_begin(st, true, &txn)))
-    return storetool_fail("begin", rc);
+    return rc;
 
   char codes[SEED_ENTS][32], names[SEED_ENTS][64], aliases[SEED_ENTS][32];
   uint64_t ids[SEED_ENTS];
@@ -199,11 +208,9 @@ static int storetool_read(const char *dir, int stats) {
 static int storetool_edges(const char *dir) {
   store *st;
   store_txn *txn;
-  int rc = store_open(dir, NULL, &st);
+  int rc = storetool_begin_write(dir, &st, &txn);
   if (rc)
-    return storetool_fail(dir, rc);
-  if ((rc = store_begin(st, true, &txn)))
-    return storetool_fail("begin", rc);
+    return rc;
   Oppgraph__V1__Person p = OPPGRAPH__V1__PERSON__INIT;
   p.name = "周七";
   if ((rc = store_person_put(txn, &p)))
@@ -252,11 +259,9 @@ static int storetool_edges(const char *dir) {
 static int storetool_kb_layout(const char *dir, const char *n) {
   store *st;
   store_txn *txn;
-  int rc = store_open(dir, NULL, &st);
+  int rc = storetool_begin_write(dir, &st, &txn);
   if (rc)
-    return storetool_fail(dir, rc);
-  if ((rc = store_begin(st, true, &txn)))
-    return storetool_fail("begin", rc);
+    return rc;
   uint64_t was = 0;
   if ((rc = store_kb_meta_get(txn, "layout", &was)) && rc != STORE_ENOTFOUND)
     return storetool_fail("kb_meta", rc);
@@ -280,6 +285,7 @@ int main(int argc, char **argv) {
     return storetool_read(argv[2], 0);
   if (argc == 3 && !strcmp(argv[1], "stats"))
     return storetool_read(argv[2], 1);
-  fprintf(stderr, "usage: storetool seed|rms|stats|edges DIR | kb-layout DIR N\n");
+  fprintf(stderr,
+          "usage: storetool seed|rms|stats|edges DIR | kb-layout DIR N\n");
   return 2;
 }

@@ -36,8 +36,7 @@ static nlp_rules *load_rules(const char *text) {
   return r;
 }
 
-static void count_diag(void *ctx, const char *file, int line,
-                       const char *msg) {
+static void count_diag(void *ctx, const char *file, int line, const char *msg) {
   (void)file;
   (void)line;
   (void)msg;
@@ -126,8 +125,8 @@ static void test_fill_cache_keeps_its_bound(void **state) {
   nlp_rules *r = load_rules(shared_fill_rules);
   expect_values(r, "1元、2元、3元、4元、5元、6元、7元、8元、甲乙丙丁回购9元。",
                 "股份回购", "金额", "8元");
-  expect_values(r, "乙质押1元、2元、3元、4元、5元、6元、7元、8元、9元。", "质押",
-                "金额", "1元|2元|3元|4元|5元|6元|7元|8元");
+  expect_values(r, "乙质押1元、2元、3元、4元、5元、6元、7元、8元、9元。",
+                "质押", "金额", "1元|2元|3元|4元|5元|6元|7元|8元");
   nlp_rules_free(r);
 }
 
@@ -154,10 +153,11 @@ static void test_need_words_at_load(void **state) {
  * shows that the bound is applied (it is the rule writer's promise). */
 static void test_lead_hint(void **state) {
   (void)state;
-  nlp_rules *r = load_rules(
-      "rule a\ntype 中标\ntrigger 中标\npattern (?<trig>中标)\n"
-      "fill 中标 金额 sentence many need=元|镑 lead=3 (?<=，)(?<v>\\d{1,3}(?:元|镑))\n"
-      "fill 中标 日期 sentence need=日 lead=1 (?<v>\\d{1,3}日)\n");
+  nlp_rules *r =
+      load_rules("rule a\ntype 中标\ntrigger 中标\npattern (?<trig>中标)\n"
+                 "fill 中标 金额 sentence many need=元|镑 lead=3 "
+                 "(?<=，)(?<v>\\d{1,3}(?:元|镑))\n"
+                 "fill 中标 日期 sentence need=日 lead=1 (?<v>\\d{1,3}日)\n");
   char got[128];
   nlp_result res;
   extract(r, "5元甲中标，8镑，甲乙，123元，45元，9丙元，456日", &res);
@@ -202,8 +202,7 @@ static void dump(const nlp_rules *r, const char *text, char *out, size_t cap) {
              ev->trig_begin);
     for (size_t a = 0; a < ev->nargs; a++) {
       k = strlen(out);
-      snprintf(out + k, cap - k, " %s=%s", ev->args[a].role,
-               ev->args[a].text);
+      snprintf(out + k, cap - k, " %s=%s", ev->args[a].role, ev->args[a].text);
     }
     k = strlen(out);
     snprintf(out + k, cap - k, "]");
@@ -267,8 +266,10 @@ static void test_tail_on_the_hit(void **state) {
   snprintf(b, sizeof b, body, "|(?!)");
   nlp_rules *ra = load_rules(a), *rb = load_rules(b);
   const char *texts[] = {
-      "甲乙亏损5元丙丁亏损",      "甲乙亏损5元丙丁巨亏6元",
-      "甲乙巨亏，丙丁净利亏损7元", "亏损亏损亏损8元",
+      "甲乙亏损5元丙丁亏损",
+      "甲乙亏损5元丙丁巨亏6元",
+      "甲乙巨亏，丙丁净利亏损7元",
+      "亏损亏损亏损8元",
       "甲乙亏损9元",
   };
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -289,18 +290,20 @@ static void test_tail_on_the_hit(void **state) {
  * stretch the earlier hit's match covered. */
 static void test_rule_memo_hits_together(void **state) {
   (void)state;
-  nlp_rules *r = load_rules(
-      "group who = 公司名称\n"
-      "rule a\ntype 亏损\ntrigger 亏损\nreach 12\n"
-      "pattern (?<who>甲|乙|丙)[^，]{0,6}?(?<trig>亏损)\n");
+  nlp_rules *r =
+      load_rules("group who = 公司名称\n"
+                 "rule a\ntype 亏损\ntrigger 亏损\nreach 12\n"
+                 "pattern (?<who>甲|乙|丙)[^，]{0,6}?(?<trig>亏损)\n");
   char got[512];
   dump(r, "甲亏损乙亏损", got, sizeof got);
-  assert_string_equal(got, "[亏损 亏损 3 公司名称=甲][亏损 亏损 12 公司名称=乙]");
+  assert_string_equal(got,
+                      "[亏损 亏损 3 公司名称=甲][亏损 亏损 12 公司名称=乙]");
   dump(r, "甲丁亏损亏损，丙亏损", got, sizeof got);
   /* the second 亏损 has no match of its own (the lazy gap stops at the
    * first one: 甲丁亏损 ends before it), the third one's starts after the
    * comma */
-  assert_string_equal(got, "[亏损 亏损 6 公司名称=甲][亏损 亏损 24 公司名称=丙]");
+  assert_string_equal(got,
+                      "[亏损 亏损 6 公司名称=甲][亏损 亏损 24 公司名称=丙]");
   dump(r, "丁亏损，乙戊亏损丁丁亏损", got, sizeof got);
   assert_string_equal(got, "[亏损 亏损 18 公司名称=乙]");
   nlp_rules_free(r);
