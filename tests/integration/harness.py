@@ -150,6 +150,19 @@ class Server:
         with self._cond:
             return list(self.lines)
 
+    def wait_log(self, pattern, timeout=10):
+        """The log once a line matches the regex pattern (or at the timeout):
+        the server writes a request's line after its reply has gone, so a
+        client that has its answer may look before the line is there."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not any(re.search(pattern, l) for l in self.lines):
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._reader.is_alive():
+                    break
+                self._cond.wait(min(left, 0.2))
+            return list(self.lines)
+
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Signals the server and returns its exit status (kills it on timeout)."""
         self.channel.close()

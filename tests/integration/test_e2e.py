@@ -215,7 +215,7 @@ class SeededServerTest(unittest.TestCase):
 
     def test_log_has_request_lines_and_never_the_token(self):
         self.srv.push_list(self.tok["rm_a2"], page_size=1)
-        log = "\n".join(self.srv.log())
+        log = "\n".join(self.srv.wait_log(r"ListPushList rm=rm_a2 "))
         self.assertRegex(log, r"req=\d+ method=/oppgraph.v1.OpportunityService/ListPushList "
                               r"rm=rm_a2 status=OK latency_us=\d+")
         for tok in self.tok.values():

@@ -347,9 +347,10 @@ class SecurityTest(unittest.TestCase):
                       metadata=[("authorization", "Bearer " + self.tok["rm_b1"])])
                 self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAVAILABLE)
                 ch.close()
-            log = srv.log()
+            srv.wait_log("ListPushList")
         finally:
             self.assertEqual(srv.stop(), 0)
+        log = srv.log()  # complete: stop() has read the server's output to its end
         self.assertTrue(any("ListPushList" in l for l in log))
         for t in self.issued:
             self.assertFalse(any(t.split(".")[1] in l for l in log), "a token secret is in the TLS server's log")
