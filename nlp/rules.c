@@ -800,6 +800,7 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
   nlp_fill *p = realloc(r->fills, (r->nfills + 1) * sizeof *p);
   if (!p) {
     free(f.need);
+    free(f.starts);
     return NLP_ENOMEM;
   }
   r->fills = p;
@@ -845,6 +846,7 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
             need_full ? "s" : "", need_full ? " and (?<full>...)" : "");
     free(d.anchor);
     free(d.need);
+    free(d.starts);
     return 0;
   }
   d.file = rl_intern(L->r, L->file);
@@ -853,6 +855,7 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
   if (!p) {
     free(d.anchor);
     free(d.need);
+    free(d.starts);
     return NLP_ENOMEM;
   }
   *arr = p;
