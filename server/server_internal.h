@@ -123,10 +123,15 @@ bool srv_app_read_only(const srv_app *app);
 /* What SubmitDocuments and opp_generate need (valid under the writer lock). */
 struct ingest_config;
 struct opp_config;
+struct opp_funnel_warning;
 const struct ingest_config *srv_app_ingest_cfg(srv_app *app);
 const struct opp_config *srv_app_opp_cfg(srv_app *app);
 /* The data directory (rules, dictionaries, data/opportunity.json). */
 const char *srv_app_data_dir(const srv_app *app);
+/* GetFunnel's thresholds (funnel_warning in <data>/opportunity.json), read at
+ * the first call and kept: an OPP_* error with err filled in. */
+int srv_app_funnel_warning(srv_app *app, struct opp_funnel_warning *out,
+                           char *err, size_t errlen);
 /* The knowledge base, opened on first use; NULL with err set when the data
  * directory has none. */
 struct kb;
@@ -211,6 +216,9 @@ int srv_token_verify_memo(srv_tokmemo *m, store_txn *txn, const char *token,
                           Oppgraph__V1__Rm **rm_out);
 /* Checks answered from the memo and checks made in full, since it began. */
 void srv_tokmemo_stats(srv_tokmemo *m, uint64_t *hits, uint64_t *misses);
+/* Whether these bytes appear anywhere in the memo's slots (for tests: the
+ * memo must not hold live secrets). */
+bool srv_tokmemo_holds(srv_tokmemo *m, const void *bytes, size_t len);
 
 /* ---- packed responses per store commit (srv_respcache.c) -------------------
  * A response is a function of its request and the store: under one commit

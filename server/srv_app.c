@@ -51,6 +51,10 @@ struct srv_app {
   char dict_dir[1100], schema[1100];
   int64_t last_now;
 
+  /* GetFunnel's low-performance thresholds, read once (guarded by kb_mu) */
+  bool funnel_loaded;
+  opp_funnel_warning funnel_warn;
+
   pthread_mutex_t kb_mu;
   kb *kb;
   bool kb_tried;
@@ -67,7 +71,7 @@ struct srv_app {
    * (guarded by `writer`); a later commit id means another process wrote. */
   uint64_t synced;
 
-  srv_pushidx *pushidx; /* open push lists per RM and commit */
+  srv_pushidx *pushidx;     /* open push lists per RM and commit */
   srv_respcache *respcache; /* packed ListPushList pages per commit */
   srv_tokmemo *tokmemo;     /* token checks per token id and commit */
 };
@@ -207,8 +211,8 @@ int srv_begin_auth(const srv_ctx *ctx, srv_reply *rep, store_txn **txn,
                     store_last_error());
     return -1;
   }
-  int rc = srv_token_verify_memo(srv_app_tokmemo(ctx->app), *txn,
-                                 ctx->bearer, rm);
+  int rc =
+      srv_token_verify_memo(srv_app_tokmemo(ctx->app), *txn, ctx->bearer, rm);
   if (rc) {
     store_abort(*txn);
     *txn = NULL;
@@ -346,7 +350,32 @@ const struct ingest_config *srv_app_ingest_cfg(srv_app *a) {
 const struct opp_config *srv_app_opp_cfg(srv_app *a) {
   return a->ocfg;
 }
-const char *srv_app_data_dir(const srv_app *a) { return a->data_dir; }
+const char *srv_app_data_dir(const srv_app *a) {
+  return a->data_dir;
+}
+
+int srv_app_funnel_warning(srv_app *a, opp_funnel_warning *out, char *err,
+                           size_t errlen) {
+  int rc = OPP_OK;
+  pthread_mutex_lock(&a->kb_mu);
+  if (!a->funnel_loaded) {
+    /* Not the writer's configuration: that one is loaded only for writes
+     * (and never on a replica). */
+    opp_config *ocfg = NULL;
+    rc = opp_config_load(a->data_dir, &ocfg, err, errlen);
+    if (rc == OPP_OK) {
+      opp_config_funnel_warning(ocfg, &a->funnel_warn);
+      a->funnel_loaded = true;
+    } else if (rc != OPP_ECONFIG) {
+      snprintf(err, errlen, "%s: %s", a->data_dir, opp_strerror(rc));
+    }
+    opp_config_free(ocfg);
+  }
+  if (rc == OPP_OK)
+    *out = a->funnel_warn;
+  pthread_mutex_unlock(&a->kb_mu);
+  return rc;
+}
 
 const struct kb *srv_app_kb(srv_app *a, char *err, size_t errlen) {
   pthread_mutex_lock(&a->kb_mu);

@@ -9,16 +9,16 @@
  * timing says nothing about how many bytes matched.  Tokens never reach a
  * log: callers log the RM id only.
  *
- * The token memo (srv_tokmemo) spares the hash on repeated calls: per token
- * id it remembers the secret that last verified, the RM and the store commit
- * id of that verification.  A call under the same commit id presenting the
- * same secret (compared in constant time) is the same check on the same data
- * and gets the same answer without libcrypto's digest; any commit -- a revoke
- * included, by this server or the CLI -- changes the commit id, so the next
- * call verifies from the store again and a revoked token fails at once.  Only
- * successful checks are remembered: a wrong secret always takes the full
- * path.  The memo holds live secrets in memory (as gRPC's metadata buffers do
- * for every call); they are wiped when replaced and when the memo is freed.
+ * The token memo (srv_tokmemo) spares the store's token record on repeated
+ * calls: per token id it remembers what the record held when a check last
+ * succeeded -- its salt and salted hash, never the secret -- with the RM and
+ * the store commit id of that check.  A call under the same commit id hashes
+ * its secret with that salt and compares in constant time: the same check on
+ * the same data, without reading and decoding the record.  Any commit -- a
+ * revoke included, by this server or the CLI -- changes the commit id, so the
+ * next call reads the store again and a revoked token fails at once.  Only
+ * successful checks are remembered.  A copy of the memo gives no more than a
+ * copy of the store does.
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -187,33 +187,26 @@ int srv_token_revoke(store *st, const char *token_id) {
   return store_commit(txn) ? SRV_ESTORE : SRV_OK;
 }
 
-int srv_token_verify(store_txn *txn, const char *token,
-                     Oppgraph__V1__Rm **rm_out) {
-  if (rm_out)
-    *rm_out = NULL;
-  if (!txn || !token)
-    return SRV_EAUTH;
-  /* Shape first: nothing malformed reaches the store. */
-  if (strlen(token) != SRV_TOKEN_LEN || token[SRV_TOKEN_ID_LEN] != '.')
-    return SRV_EAUTH;
-  uint8_t id_bytes[SRV_TOKEN_ID_LEN / 2], secret[SRV_SECRET_LEN], hash[32];
-  if (srv_hex_decode(token, SRV_TOKEN_ID_LEN, id_bytes) ||
-      srv_hex_decode(token + SRV_TOKEN_ID_LEN + 1, 2 * SRV_SECRET_LEN, secret))
-    return SRV_EAUTH;
+/* Checks the decoded token against its store record; on success gives the
+ * RM and, when salt/hash are not NULL, the record's salt and salted hash (what
+ * the memo keeps instead of the secret). */
+static int srv_token_check(store_txn *txn, const uint8_t *id_bytes,
+                           const uint8_t secret[SRV_SECRET_LEN],
+                           Oppgraph__V1__Rm **rm_out, uint8_t *salt,
+                           uint8_t *hash) {
   char id_hex[SRV_TOKEN_ID_LEN + 1];
   /* Re-encode so that upper-case hex finds the lower-case record. */
-  srv_hex_encode(id_bytes, sizeof id_bytes, id_hex);
-
+  srv_hex_encode(id_bytes, SRV_TOKEN_ID_LEN / 2, id_hex);
   Oppgraph__V1__TokenRecord *rec = NULL;
   int rc = store_token_get(txn, id_hex, &rec);
   if (rc)
     return rc == STORE_ENOTFOUND ? SRV_EAUTH : SRV_ESTORE;
+  uint8_t got[32];
   rc = SRV_EAUTH;
   if (!rec->revoked && rec->salt.len == SRV_SALT_LEN && rec->hash.len == 32 &&
-      srv_token_hash(rec->salt.data, secret, hash) == 0 &&
-      CRYPTO_memcmp(hash, rec->hash.data, 32) == 0)
+      srv_token_hash(rec->salt.data, secret, got) == 0 &&
+      CRYPTO_memcmp(got, rec->hash.data, 32) == 0)
     rc = SRV_OK;
-  OPENSSL_cleanse(secret, sizeof secret);
   if (rc == SRV_OK) {
     Oppgraph__V1__Rm *rm = NULL;
     int src = store_rm_get(txn, rec->rm_id, &rm);
@@ -224,7 +217,36 @@ int srv_token_verify(store_txn *txn, const char *token,
     else
       oppgraph__v1__rm__free_unpacked(rm, NULL);
   }
+  if (rc == SRV_OK && salt && hash) {
+    memcpy(salt, rec->salt.data, SRV_SALT_LEN);
+    memcpy(hash, rec->hash.data, 32);
+  }
   oppgraph__v1__token_record__free_unpacked(rec, NULL);
+  return rc;
+}
+
+/* Splits "<id>.<secret>" into bytes; SRV_EAUTH when malformed, so nothing
+ * malformed reaches the store. */
+static int srv_token_parse(const char *token, uint8_t *id_bytes,
+                           uint8_t secret[SRV_SECRET_LEN]) {
+  if (!token || strlen(token) != SRV_TOKEN_LEN ||
+      token[SRV_TOKEN_ID_LEN] != '.')
+    return SRV_EAUTH;
+  if (srv_hex_decode(token, SRV_TOKEN_ID_LEN, id_bytes) ||
+      srv_hex_decode(token + SRV_TOKEN_ID_LEN + 1, 2 * SRV_SECRET_LEN, secret))
+    return SRV_EAUTH;
+  return SRV_OK;
+}
+
+int srv_token_verify(store_txn *txn, const char *token,
+                     Oppgraph__V1__Rm **rm_out) {
+  if (rm_out)
+    *rm_out = NULL;
+  uint8_t id_bytes[SRV_TOKEN_ID_LEN / 2], secret[SRV_SECRET_LEN];
+  if (!txn || srv_token_parse(token, id_bytes, secret))
+    return SRV_EAUTH;
+  int rc = srv_token_check(txn, id_bytes, secret, rm_out, NULL, NULL);
+  OPENSSL_cleanse(secret, sizeof secret);
   return rc;
 }
 
@@ -234,7 +256,8 @@ typedef struct srv_tokslot {
   bool used;
   uint64_t txn_id;
   uint8_t id[SRV_TOKEN_ID_LEN / 2];
-  uint8_t secret[SRV_SECRET_LEN];
+  uint8_t salt[SRV_SALT_LEN]; /* the token record's salt and salted hash */
+  uint8_t hash[32];
   char rm_id[128];
 } srv_tokslot;
 
@@ -274,12 +297,8 @@ int srv_token_verify_memo(srv_tokmemo *m, store_txn *txn, const char *token,
     return srv_token_verify(txn, token, rm_out);
   if (rm_out)
     *rm_out = NULL;
-  if (!txn || !token || strlen(token) != SRV_TOKEN_LEN ||
-      token[SRV_TOKEN_ID_LEN] != '.')
-    return SRV_EAUTH;
   uint8_t id[SRV_TOKEN_ID_LEN / 2], secret[SRV_SECRET_LEN];
-  if (srv_hex_decode(token, SRV_TOKEN_ID_LEN, id) ||
-      srv_hex_decode(token + SRV_TOKEN_ID_LEN + 1, 2 * SRV_SECRET_LEN, secret))
+  if (!txn || srv_token_parse(token, id, secret))
     return SRV_EAUTH;
   uint64_t txn_id = store_txn_id(txn);
   unsigned h = 2166136261u;
@@ -287,16 +306,24 @@ int srv_token_verify_memo(srv_tokmemo *m, store_txn *txn, const char *token,
     h = (h ^ id[i]) * 16777619u;
   srv_tokslot *s = &m->slot[h % SRV_TOKMEMO_SLOTS];
   char rm_id[sizeof s->rm_id];
-  bool hit = false;
+  uint8_t salt[SRV_SALT_LEN], want[32], got[32];
+  bool found = false;
   pthread_mutex_lock(&m->mu);
-  if (s->used && s->txn_id == txn_id && !memcmp(s->id, id, sizeof id) &&
-      CRYPTO_memcmp(s->secret, secret, sizeof secret) == 0) {
+  if (s->used && s->txn_id == txn_id && !memcmp(s->id, id, sizeof id)) {
     memcpy(rm_id, s->rm_id, sizeof rm_id);
-    hit = true;
-    m->hits++;
-  } else {
-    m->misses++;
+    memcpy(salt, s->salt, sizeof salt);
+    memcpy(want, s->hash, sizeof want);
+    found = true;
   }
+  pthread_mutex_unlock(&m->mu);
+  /* The record's own check, on the record as this commit holds it. */
+  bool hit = found && srv_token_hash(salt, secret, got) == 0 &&
+             CRYPTO_memcmp(got, want, sizeof got) == 0;
+  pthread_mutex_lock(&m->mu);
+  if (hit)
+    m->hits++;
+  else
+    m->misses++;
   pthread_mutex_unlock(&m->mu);
   int rc;
   if (hit) {
@@ -311,7 +338,7 @@ int srv_token_verify_memo(srv_tokmemo *m, store_txn *txn, const char *token,
       oppgraph__v1__rm__free_unpacked(rm, NULL);
   } else {
     Oppgraph__V1__Rm *rm = NULL;
-    rc = srv_token_verify(txn, token, &rm);
+    rc = srv_token_check(txn, id, secret, &rm, salt, want);
     if (rc == SRV_OK && strlen(rm->id) < sizeof s->rm_id) {
       pthread_mutex_lock(&m->mu);
       /* A check under an older commit must not replace a newer one. */
@@ -319,7 +346,8 @@ int srv_token_verify_memo(srv_tokmemo *m, store_txn *txn, const char *token,
         s->used = true;
         s->txn_id = txn_id;
         memcpy(s->id, id, sizeof id);
-        memcpy(s->secret, secret, sizeof secret);
+        memcpy(s->salt, salt, sizeof salt);
+        memcpy(s->hash, want, sizeof want);
         snprintf(s->rm_id, sizeof s->rm_id, "%s", rm->id);
       }
       pthread_mutex_unlock(&m->mu);
@@ -331,4 +359,15 @@ int srv_token_verify_memo(srv_tokmemo *m, store_txn *txn, const char *token,
   }
   OPENSSL_cleanse(secret, sizeof secret);
   return rc;
+}
+
+bool srv_tokmemo_holds(srv_tokmemo *m, const void *bytes, size_t len) {
+  bool found = false;
+  pthread_mutex_lock(&m->mu);
+  const uint8_t *p = (const uint8_t *)m->slot;
+  size_t n = sizeof m->slot;
+  for (size_t i = 0; !found && len && i + len <= n; i++)
+    found = !memcmp(p + i, bytes, len);
+  pthread_mutex_unlock(&m->mu);
+  return found;
 }

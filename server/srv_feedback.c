@@ -178,25 +178,14 @@ SRV_HANDLER(srv_get_funnel) {
                         .until = req->until,
                         .visible = srv_funnel_visible,
                         .visible_ctx = me};
-  /* The thresholds are read per call: the writer's configuration is loaded
-   * only on the first write (and never on a replica), and a funnel is a
-   * rare management call. */
   opp_funnel_warning warn = {0};
-  opp_config *ocfg = NULL;
   char err[512];
-  int rc = opp_config_load(srv_app_data_dir(ctx->app), &ocfg, err, sizeof err);
-  if (rc == OPP_ECONFIG) {
+  int rc = srv_app_funnel_warning(ctx->app, &warn, err, sizeof err);
+  if (rc) {
     srv_reply_error(rep, SRV_ST_INTERNAL,
                     "cannot read the funnel thresholds: %.400s", err);
     goto out;
-  } else if (rc) {
-    srv_reply_error(rep, SRV_ST_INTERNAL,
-                    "cannot read the funnel thresholds in %s: %s",
-                    srv_app_data_dir(ctx->app), opp_strerror(rc));
-    goto out;
   }
-  opp_config_funnel_warning(ocfg, &warn);
-  opp_config_free(ocfg);
   Oppgraph__V1__GetFunnelResponse *resp = NULL;
   rc = opp_funnel(txn, &q, &warn, &resp);
   if (rc)

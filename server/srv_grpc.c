@@ -27,11 +27,11 @@
  * critical section that changes the flags (srv_stream_last_locked), and a
  * handler touches c after unlocking only when it decided to free it: once
  * its mutex is released, the completion of a batch it started (or of the
- * close) may free c on another thread at any moment.  Idle streams sit in a list; after
- * every committed write srv_notify "pumps" each one (srv_stream_next in
- * srv_stream.c decides what to send), and every completed send pumps its
- * own call again, so one SEND_MESSAGE is in flight per call at most.  Lock
- * order: streams_mu, then a call's mu.
+ * close) may free c on another thread at any moment.  Idle streams sit in a
+ * list; after every committed write srv_notify "pumps" each one
+ * (srv_stream_next in srv_stream.c decides what to send), and every completed
+ * send pumps its own call again, so one SEND_MESSAGE is in flight per call at
+ * most.  Lock order: streams_mu, then a call's mu.
  *
  * Bidirectional calls (reflection) alternate: receive a request, answer it
  * together with the next receive, until the client half-closes.
@@ -50,6 +50,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -58,7 +59,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <poll.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,7 +111,7 @@ typedef struct srv_server {
   pthread_mutex_t done_mu;
   pthread_cond_t done_cv;
   bool shutdown_done;
-  uint64_t seen_txn; /* the store watcher's last commit id (signal thread) */
+  uint64_t seen_txn;  /* the store watcher's last commit id (signal thread) */
   double watch_after; /* monotonic seconds: no catch-up before this */
 } srv_server;
 
@@ -913,8 +913,9 @@ static void srv_watch_store(srv_server *s) {
   s->watch_after = t1 + 4 * (t1 - t0);
   s->seen_txn = latest;
   if (rc)
-    fprintf(stderr, "oppgraph: updating the push log after commit %" PRIu64
-                    " of another process failed\n",
+    fprintf(stderr,
+            "oppgraph: updating the push log after commit %" PRIu64
+            " of another process failed\n",
             latest);
   if (ran)
     srv_notify(s);
@@ -999,6 +1000,20 @@ int srv_run(store *st, const srv_config *cfg) {
     size_t n = 0;
     if (srv_app_push_sync(s.app, NULL, &n) == SRV_OK && n)
       fprintf(stderr, "oppgraph: push log: %zu opportunities logged\n", n);
+    /* The writer's rules, dictionary and opportunity settings are loaded
+     * now, not by the first write: that call (and the pushes it makes to
+     * every stream) would carry the load.  A failure here is retried by the
+     * first write, which then reports it to its caller. */
+    char err[512];
+    if (srv_app_writer_lock(s.app, err, sizeof err) == SRV_OK) {
+      srv_app_writer_unlock(s.app);
+      fprintf(stderr, "oppgraph: writer ready (rules, dictionary, settings)\n");
+    } else {
+      fprintf(stderr,
+              "oppgraph: writer not ready, the first write retries: "
+              "%s\n",
+              err);
+    }
   }
   s.seen_txn = srv_latest_commit(st);
   atomic_init(&s.next_req_id, 0);

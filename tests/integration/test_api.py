@@ -947,3 +947,50 @@ class FeedbackCliTest(unittest.TestCase):
         self.assertEqual(self.ids("rm_a1", "rejected"), [a1[1]])
         p = h.cli("push-list", "--db", self.db, "--rm", "rm_a1", "--status", "rejected")
         self.assertIn("reason: 客户无需求", p.stdout)
+
+
+class LoadedOnceTest(unittest.TestCase):
+    """What the server reads from its data directory it reads once: the
+    writer's rules, dictionary and settings at start-up (so the first
+    RecordFeedback and the pushes it makes do not carry that load), GetFunnel's
+    thresholds at the first GetFunnel.  Shown by taking the files away after
+    those points: the calls still work."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = h.tempdir()
+        cls.db = os.path.join(cls.dir, "db")
+        cls.data = os.path.join(cls.dir, "data")
+        h.shutil.copytree(os.path.join(h.ROOT, "data"), cls.data,
+                          ignore=h.shutil.ignore_patterns("sample"))
+        h.seed_store(cls.db)
+        cls.tok = h.issue_token(cls.db, "rm_b1")
+        cls.srv = h.Server(cls.db, "--data", cls.data)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        h.remove_tree(cls.dir)
+        if rc != 0:
+            raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
+
+    def test_files_read_once(self):
+        self.assertTrue(any("writer ready" in l for l in self.srv.log()), self.srv.log())
+        funnel = lambda: call(self.srv, OPP + "GetFunnel", pb.GetFunnelRequest(),
+                              pb.GetFunnelResponse, self.tok)
+        self.assertEqual([r.key for r in funnel().rows], ["rm_b1"])
+        cfg = os.path.join(self.data, "opportunity.json")
+        rules = os.path.join(self.data, "rules")
+        os.rename(cfg, cfg + ".away")
+        os.rename(rules, rules + ".away")
+        try:
+            self.assertEqual([r.key for r in funnel().rows], ["rm_b1"])
+            opps, _, _ = self.srv.push_list_all(self.tok, page_size=50)
+            r = call(self.srv, OPP + "RecordFeedback", pb.RecordFeedbackRequest(
+                opportunity_id=opps[0].id, outcome=pb.FEEDBACK_ACCEPTED),
+                pb.RecordFeedbackResponse, self.tok)
+            self.assertEqual(r.opportunity.status, pb.OPP_ACCEPTED)
+            self.assertEqual(funnel().rows[0].accepted, 1)
+        finally:
+            os.rename(cfg + ".away", cfg)
+            os.rename(rules + ".away", rules)

@@ -87,8 +87,8 @@ list(store *st, srv_app *app, const char *bearer,
   *status = rep.status;
   Oppgraph__V1__ListPushListResponse *resp = NULL;
   if (rep.status == SRV_ST_OK) {
-    resp = oppgraph__v1__list_push_list_response__unpack(NULL, rep.len,
-                                                         rep.msg);
+    resp =
+        oppgraph__v1__list_push_list_response__unpack(NULL, rep.len, rep.msg);
     assert_non_null(resp);
   }
   free(rep.msg);
@@ -198,8 +198,8 @@ static void test_list_cache_keeps_visibility(void **state) {
   srv_app_free(app);
 }
 
-static int begin_auth(store *st, srv_app *app, const char *bearer,
-                      char *rm_id, size_t len) {
+static int begin_auth(store *st, srv_app *app, const char *bearer, char *rm_id,
+                      size_t len) {
   srv_ctx ctx = {.st = st, .bearer = bearer, .app = app};
   srv_reply rep;
   memset(&rep, 0, sizeof rep);
@@ -229,6 +229,15 @@ static void test_token_memo_and_revoke(void **state) {
   srv_tokmemo_stats(m, &hits, &misses);
   assert_int_equal(hits, 1);
   assert_int_equal(misses, 1);
+  /* the memo keeps the record's salted hash, not the secret (as bytes or
+   * as the hex the caller sent) */
+  uint8_t secret[32];
+  assert_int_equal(
+      srv_hex_decode(tok + SRV_TOKEN_ID_LEN + 1, 2 * sizeof secret, secret), 0);
+  assert_false(srv_tokmemo_holds(m, secret, sizeof secret));
+  assert_false(srv_tokmemo_holds(m, secret, 8));
+  assert_false(srv_tokmemo_holds(m, tok + SRV_TOKEN_ID_LEN + 1, 16));
+  assert_true(srv_tokmemo_holds(m, "r2", 3)); /* the probe itself works */
 
   /* same id, another secret: not a hit, and refused */
   char bad[SRV_TOKEN_LEN + 1];
