@@ -27,8 +27,11 @@
  *    store itself, as a CLI ingest would, and the server's store watcher
  *    must notice.  RSS is the server's VmRSS growth per 1,000 streams.
  *
- *   build/bench/bench_server [seconds per row, default 2] [--only health|list|ent]
+ *   build/bench/bench_server [seconds per row, default 2] [--only
+ * health|list|ent]
  *                            [--no-streams] [--pin] [--threads N] [--rounds N]
+ *                            [--rt] [--rt-server] [--open-frac F]
+ * [--open-rounds N]
  *
  * --pin puts the server process on the last CPU and this client on CPU 0
  * (sched_setaffinity, inherited by every thread of each), so that neither
@@ -38,6 +41,18 @@
  * row also prints the server's voluntary context
  * switches per call (all its threads): hand-offs between threads, a figure
  * of the design that the machine's load moves little.
+ *
+ * Load-generator techniques for the open loop on a machine whose CPUs the
+ * client shares with the server: --rt gives the sender thread real-time
+ * priority (SCHED_FIFO 1, sched_setscheduler on that thread only), so that
+ * it sends on schedule instead of waiting behind the other runnable threads
+ * for a CFS time slice; the calls it starts are still carried by gRPC's
+ * ordinary threads.  --rt-server does the same for the whole server process
+ * (every thread inherits it): not a production setting, a diagnostic that
+ * shows what the server's latency is when the client's threads cannot
+ * preempt it.  --open-frac F runs the open loop at F of the best closed-loop
+ * QPS (default 0.5, the issue's "half of maximum"), --open-rounds N repeats
+ * the open-loop table N times (1-9).
  *
  * The server's per-call log goes to a file in the store's directory (as a
  * production log would go to a file); the open-loop rows read it back for
@@ -49,6 +64,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -94,11 +110,12 @@ typedef struct bench_run {
   pid_t server;
   double *lat; /* microseconds */
   size_t n, cap, errors;
-  double cpu_us;    /* server CPU time per call of the last row */
-  double cs_call;   /* server voluntary context switches per call */
-  double *lag;      /* open loop: microseconds each call was sent late */
+  double cpu_us;  /* server CPU time per call of the last row */
+  double cs_call; /* server voluntary context switches per call */
+  double *lag;    /* open loop: microseconds each call was sent late */
   size_t nlag;
   double client_us; /* this process's (the client's) CPU time per call */
+  double busy;      /* share of all CPUs busy during the row (/proc/stat) */
   size_t resp_len;  /* bytes of the last response */
   int max_inflight;
 } bench_run;
@@ -112,8 +129,8 @@ static double bench_self_cpu(void) {
 }
 
 static int bench_start(bench_run *r, bench_call *c) {
-  return bench_unary_start(&c->u, r->ch, r->cq, r->method, r->payload,
-                           &r->auth, c);
+  return bench_unary_start(&c->u, r->ch, r->cq, r->method, r->payload, &r->auth,
+                           c);
 }
 
 /* Frees c; its latency counts from `from` (monotonic seconds) when > 0,
@@ -190,18 +207,31 @@ typedef struct bench_open {
   int nspare, active;
   size_t issued, start_errors;
   bool sending; /* the sender has calls left to send */
+  bool rt;      /* --rt: the sender runs SCHED_FIFO */
 } bench_open;
+
+/* SCHED_FIFO at the lowest real-time priority for the calling thread
+ * (pid 0 of sched_setscheduler is the calling thread on Linux); the
+ * kernel's real-time throttling still leaves the other threads 5 %. */
+static int bench_realtime(void) {
+  struct sched_param sp = {.sched_priority = 1};
+  return sched_setscheduler(0, SCHED_FIFO, &sp);
+}
 
 static void *bench_sender(void *arg) {
   bench_open *o = arg;
   bench_run *r = o->r;
+  if (o->rt && bench_realtime())
+    fprintf(stderr, "bench_server: --rt: sched_setscheduler: %s\n",
+            strerror(errno));
   for (size_t i = 0;; i++) {
     double due = o->t0 + (double)i / o->rate;
     if (due >= o->end)
       break;
     struct timespec ts = {.tv_sec = (time_t)due,
                           .tv_nsec = (long)((due - (double)(time_t)due) * 1e9)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+           EINTR) {
     }
     pthread_mutex_lock(&o->mu);
     while (o->nspare == 0)
@@ -233,9 +263,10 @@ static void *bench_sender(void *arg) {
 /* Open loop: call i is due at t0 + i / rate, whether or not earlier calls
  * came back; latency counts from that due time.  Returns calls per second
  * completed. */
-static double bench_fixed_rate(bench_run *r, double rate, double secs) {
+static double bench_fixed_rate(bench_run *r, double rate, double secs,
+                               bool rt) {
   bench_call *calls = calloc(BENCH_OPEN_INFLIGHT, sizeof *calls);
-  bench_open o = {.r = r, .rate = rate, .sending = true};
+  bench_open o = {.r = r, .rate = rate, .sending = true, .rt = rt};
   o.spare = calloc(BENCH_OPEN_INFLIGHT, sizeof *o.spare);
   pthread_mutex_init(&o.mu, NULL);
   pthread_cond_init(&o.freed, NULL);
@@ -247,6 +278,8 @@ static double bench_fixed_rate(bench_run *r, double rate, double secs) {
   double cpu0 = r->server ? bench_cpu_seconds(r->server) : 0,
          self0 = bench_self_cpu();
   long cs0 = r->server ? bench_ctx_switches(r->server, 1) : 0;
+  unsigned long long busy0 = 0, all0 = 0, busy1 = 0, all1 = 0;
+  bench_machine_ticks(&busy0, &all0);
   r->nlag = 0;
   o.t0 = bench_now();
   o.end = o.t0 + secs;
@@ -283,6 +316,9 @@ static double bench_fixed_rate(bench_run *r, double rate, double secs) {
   }
   pthread_join(tid, NULL);
   double elapsed = bench_now() - o.t0;
+  r->busy = bench_machine_ticks(&busy1, &all1) == 0 && all1 > all0
+                ? (double)(busy1 - busy0) / (double)(all1 - all0)
+                : 0;
   r->errors += o.start_errors;
   bench_row_cpu(r, cpu0, self0, cs0, done);
   qsort(r->lag, r->nlag, sizeof *r->lag, bench_cmp_double);
@@ -339,13 +375,16 @@ static void bench_server_lat(const char *log, long from, const char *path,
 /* The server process: opens the store the parent built and serves it until
  * SIGTERM.  Its per-call log goes to the file `log`. */
 static pid_t bench_spawn_server(const char *dir, const char *listen,
-                                const char *log, int threads, int cpu) {
+                                const char *log, int threads, int cpu,
+                                bool rt) {
   pid_t pid = fork();
   if (pid != 0)
     return pid;
-  /* Before srv_run starts its threads: they inherit the CPU. */
+  /* Before srv_run starts its threads: they inherit the CPU and policy. */
   if (cpu >= 0 && bench_pin_cpu(0, cpu))
     _exit(126);
+  if (rt && bench_realtime())
+    _exit(125);
   if (!freopen(log, "w", stderr))
     _exit(127);
   store *st;
@@ -426,8 +465,8 @@ static int bench_change_one(const bench_change *chg, uint64_t id, int round) {
 }
 
 /* One streaming row (table header printed by the caller). */
-static void bench_streams(const char *listen, grpc_metadata *auth,
-                          pid_t server, const bench_change *chg) {
+static void bench_streams(const char *listen, grpc_metadata *auth, pid_t server,
+                          const bench_change *chg) {
   long rss0 = bench_status_kb(server, "VmRSS:");
   grpc_channel_credentials *creds = grpc_insecure_credentials_create();
   grpc_channel *ch[BENCH_CHANNELS];
@@ -560,8 +599,9 @@ static void bench_streams(const char *listen, grpc_metadata *auth,
 int main(int argc, char **argv) {
   double secs = 2.0;
   const char *only = NULL;
-  bool streams = true, pin = false;
-  int threads = SRV_DEFAULT_THREADS, rounds = 1;
+  bool streams = true, pin = false, rt = false, rt_server = false;
+  int threads = SRV_DEFAULT_THREADS, rounds = 1, open_rounds = 1;
+  double open_frac = 0.5;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc)
       only = argv[++i];
@@ -569,6 +609,16 @@ int main(int argc, char **argv) {
       streams = false;
     else if (!strcmp(argv[i], "--pin"))
       pin = true;
+    else if (!strcmp(argv[i], "--rt"))
+      rt = true;
+    else if (!strcmp(argv[i], "--rt-server"))
+      rt_server = true;
+    else if (!strcmp(argv[i], "--open-frac") && i + 1 < argc &&
+             atof(argv[i + 1]) > 0 && atof(argv[i + 1]) <= 1)
+      open_frac = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--open-rounds") && i + 1 < argc &&
+             atoi(argv[i + 1]) >= 1 && atoi(argv[i + 1]) <= 9)
+      open_rounds = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--rounds") && i + 1 < argc &&
              atoi(argv[i + 1]) >= 1 && atoi(argv[i + 1]) <= 9)
       rounds = atoi(argv[++i]);
@@ -580,7 +630,8 @@ int main(int argc, char **argv) {
     else {
       fprintf(stderr, "usage: bench_server [seconds per row] "
                       "[--only health|list|ent] [--no-streams] [--pin] "
-                      "[--threads N] [--rounds 1-9]\n");
+                      "[--threads N] [--rounds 1-9] [--rt] [--rt-server] "
+                      "[--open-frac 0-1] [--open-rounds 1-9]\n");
       return 2;
     }
   }
@@ -596,8 +647,9 @@ int main(int argc, char **argv) {
     return 1;
   store *st;
   store_options so = {.map_size = 1u << 30};
-  if (store_open(dir, &so, &st) || bench_seed_world(st, "bench_rm", NULL, "基准", "BENCH",
-                              BENCH_ENTS, BENCH_OPPS, code)) {
+  if (store_open(dir, &so, &st) ||
+      bench_seed_world(st, "bench_rm", NULL, "基准", "BENCH", BENCH_ENTS,
+                       BENCH_OPPS, code)) {
     fprintf(stderr, "bench_server: cannot build the store in %s\n", dir);
     return 1;
   }
@@ -619,7 +671,7 @@ int main(int argc, char **argv) {
   char logpath[96];
   snprintf(logpath, sizeof logpath, "%s/server.log", dir);
   pid_t server = bench_spawn_server(dir, listen, logpath, threads,
-                                    pin ? (int)ncpu - 1 : -1);
+                                    pin ? (int)ncpu - 1 : -1, rt_server);
   if (server < 0) {
     fprintf(stderr, "bench_server: fork failed\n");
     return 1;
@@ -687,8 +739,7 @@ int main(int argc, char **argv) {
     usleep(50000);
   }
   if (!r.n) {
-    fprintf(stderr, "bench_server: the server does not answer on %s\n",
-            listen);
+    fprintf(stderr, "bench_server: the server does not answer on %s\n", listen);
     kill(server, SIGKILL);
     return 1;
   }
@@ -698,12 +749,18 @@ int main(int argc, char **argv) {
   double load[3] = {0};
   if (getloadavg(load, 3) < 0)
     load[0] = -1;
-  char cpus[64];
+  char cpus[160];
   if (pin)
     snprintf(cpus, sizeof cpus, "pinned: server on CPU %ld, client on CPU 0",
              ncpu - 1);
   else
     snprintf(cpus, sizeof cpus, "not pinned");
+  if (rt || rt_server)
+    snprintf(cpus + strlen(cpus), sizeof cpus - strlen(cpus),
+             "; SCHED_FIFO: %s",
+             rt && rt_server ? "open-loop sender and server"
+             : rt            ? "open-loop sender"
+                             : "server");
   printf("bench_server: oppgraph gRPC server (own process, %d CQ threads; "
          "the server's default is %d)\n"
          "and a C-core client (one channel; open loop: a sender thread and a "
@@ -752,8 +809,9 @@ int main(int argc, char **argv) {
   if (!only) {
     printf("\nAgainst the empty handler of the same round (QPS ratio; server "
            "CPU per call ratio),\nissue 6 asks >= 70%% QPS:\n\n");
-    printf("| method                 | round  | QPS at 1 | QPS at 16 | QPS at 64 "
-           "| CPU at 1 | CPU at 16 | CPU at 64 |\n");
+    printf(
+        "| method                 | round  | QPS at 1 | QPS at 16 | QPS at 64 "
+        "| CPU at 1 | CPU at 16 | CPU at 64 |\n");
     printf("|------------------------|--------|---------:|----------:|--------"
            "--:|---------:|----------:|----------:|\n");
     for (size_t m = 1; m < nrows; m++)
@@ -768,15 +826,15 @@ int main(int argc, char **argv) {
         printf("| %-22s | %-6s |", rows[m].label, what);
         for (int cpu = 0; cpu < 2; cpu++)
           for (size_t c = 0; c < NCONC; c++) {
-            double (*of)[NCONC][MAXROUNDS] = cpu ? cpu_of : qps_of;
+            double(*of)[NCONC][MAXROUNDS] = cpu ? cpu_of : qps_of;
             double v[MAXROUNDS];
             int n = 0;
             for (int j = 0; j < rounds; j++)
               if ((k == rounds || j == k) && of[0][c][j] > 0)
                 v[n++] = of[m][c][j] / of[0][c][j];
             qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
-            double x = n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2)
-                         : 0;
+            double x =
+                n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
             if (cpu)
               printf(c ? " %8.2fx |" : " %7.2fx |", x);
             else
@@ -786,36 +844,42 @@ int main(int argc, char **argv) {
       }
   }
 
-  printf("\nOpen loop at half the best closed-loop QPS of each method, calls "
-         "on a fixed schedule,\nlatency from the scheduled send time; send "
-         "lag = how late this client sent a call\n(its own scheduling, "
-         "already inside the latency); server-side = the server's own "
-         "latency_us\n(request taken by a CQ thread to reply completed, "
-         "from its log):\n\n");
+  printf(
+      "\nOpen loop at %.2f of the best closed-loop QPS of each method, calls "
+      "on a fixed schedule,\nlatency from the scheduled send time; send "
+      "lag = how late this client sent a call\n(its own scheduling, "
+      "already inside the latency); server-side = the server's own "
+      "latency_us\n(request taken by a CQ thread to reply completed, "
+      "from its log);\nCPUs busy = the share of all CPUs' time in use "
+      "during the row (/proc/stat, every process):\n\n",
+      open_frac);
   printf("| method                 | target QPS | achieved |   p50 |   p99 |  "
          "p99.9 | send lag p99 | server-side p99 | max in flight | errors | "
-         "server CPU us/call | server cs/call |\n");
-  printf("|------------------------|-----------:|---------:|------:|------:|----"
-         "---:|-------------:|----------------:|--------------:|-------:|----"
-         "---------------:|---------------:|\n");
-  for (size_t m = 0; m < nrows; m++) {
+         "server CPU us/call | server cs/call | client CPU us/call | CPUs busy "
+         "|\n");
+  printf(
+      "|------------------------|-----------:|---------:|------:|------:|----"
+      "---:|-------------:|----------------:|--------------:|-------:|----"
+      "---------------:|---------------:|-------------------:|----------:|\n");
+  for (size_t k = 0; k < (size_t)open_rounds * nrows; k++) {
+    size_t m = k % nrows;
     if (only && strcmp(only, rows[m].name))
       continue;
     r.method = handle[m];
     r.payload = packed[m];
-    double target = rows[m].max_qps / 2;
+    double target = rows[m].max_qps * open_frac;
     double srv99;
     struct stat sb;
     long logged = stat(logpath, &sb) ? 0 : (long)sb.st_size;
-    double qps = bench_fixed_rate(&r, target, secs);
+    double qps = bench_fixed_rate(&r, target, secs, rt);
     usleep(100000); /* the server writes a call's line after its reply */
     bench_server_lat(logpath, logged, rows[m].path, &srv99);
     double lag99 = r.nlag ? r.lag[(size_t)(0.99 * (double)(r.nlag - 1))] : 0;
     printf("| %-22s | %10.0f | %8.0f | %5.0f | %5.0f | %6.0f | %12.0f | %15.0f "
-           "| %13d | %6zu | %18.1f | %14.2f |\n",
-           rows[m].label, target, qps, bench_pct(&r, 0.50),
-           bench_pct(&r, 0.99), bench_pct(&r, 0.999), lag99, srv99,
-           r.max_inflight, r.errors, r.cpu_us, r.cs_call);
+           "| %13d | %6zu | %18.1f | %14.2f | %18.1f | %8.0f%% |\n",
+           rows[m].label, target, qps, bench_pct(&r, 0.50), bench_pct(&r, 0.99),
+           bench_pct(&r, 0.999), lag99, srv99, r.max_inflight, r.errors,
+           r.cpu_us, r.cs_call, r.client_us, 100 * r.busy);
     fflush(stdout);
   }
   for (size_t m = 0; m < nrows; m++)

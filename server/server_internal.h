@@ -192,6 +192,17 @@ int srv_app_catch_up(srv_app *app, uint64_t latest, bool *ran);
  * when open ones follow, next_key the key of the last id returned, *total
  * the RM's open count.  px caches each RM's open list per store commit
  * (NULL: no cache, the RM's records are read every time). */
+/* FNV-1a (64-bit) of n bytes: the slot or bucket of the per-commit caches
+ * (push lists, packed pages, token memo); not for anything an attacker may
+ * aim collisions at beyond making two keys share a slot. */
+static inline uint64_t srv_fnv1a(const void *p, size_t n) {
+  const unsigned char *b = p;
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ b[i]) * 1099511628211ull;
+  return h;
+}
+
 typedef struct srv_pushidx srv_pushidx;
 int srv_pushidx_new(srv_pushidx **out);
 void srv_pushidx_free(srv_pushidx *px);

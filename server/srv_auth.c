@@ -301,10 +301,7 @@ int srv_token_verify_memo(srv_tokmemo *m, store_txn *txn, const char *token,
   if (!txn || srv_token_parse(token, id, secret))
     return SRV_EAUTH;
   uint64_t txn_id = store_txn_id(txn);
-  unsigned h = 2166136261u;
-  for (size_t i = 0; i < sizeof id; i++)
-    h = (h ^ id[i]) * 16777619u;
-  srv_tokslot *s = &m->slot[h % SRV_TOKMEMO_SLOTS];
+  srv_tokslot *s = &m->slot[srv_fnv1a(id, sizeof id) % SRV_TOKMEMO_SLOTS];
   char rm_id[sizeof s->rm_id];
   uint8_t salt[SRV_SALT_LEN], want[32], got[32];
   bool found = false;

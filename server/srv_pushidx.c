@@ -113,8 +113,8 @@ static int srv_open_list(store_txn *txn, const char *rm_id, srv_px_item **out,
   bool first = true, bmore = true;
   while (bmore) {
     size_t bn = 0;
-    if (store_opp_page(txn, rm_id, first ? NULL : cur, 256, batch, &bn,
-                       &bmore, cur, NULL))
+    if (store_opp_page(txn, rm_id, first ? NULL : cur, 256, batch, &bn, &bmore,
+                       cur, NULL))
       goto fail;
     first = false;
     for (size_t i = 0; i < bn; i++) {
@@ -170,10 +170,7 @@ static void srv_open_slice(const srv_px_item *items, size_t n,
 }
 
 static unsigned srv_px_hash(const char *s) {
-  unsigned h = 2166136261u;
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 16777619u;
-  return h % SRV_PX_BUCKETS;
+  return (unsigned)(srv_fnv1a(s, strlen(s)) % SRV_PX_BUCKETS);
 }
 
 /* Pages from the cached list of (rm_id, commit id) when there is one. */

@@ -63,20 +63,13 @@ void srv_respcache_free(srv_respcache *rc) {
   free(rc);
 }
 
-static uint64_t srv_rc_hash(const uint8_t *key, size_t n) {
-  uint64_t h = 14695981039346656037ull;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ key[i]) * 1099511628211ull;
-  return h;
-}
-
 int srv_respcache_get(srv_respcache *rc, const uint8_t *key, size_t keylen,
                       uint64_t txn_id, uint8_t **msg, size_t *len) {
   *msg = NULL;
   *len = 0;
   if (!rc)
     return 0;
-  uint64_t h = srv_rc_hash(key, keylen);
+  uint64_t h = srv_fnv1a(key, keylen);
   srv_rc_slot *s = &rc->slot[h % SRV_RC_SLOTS];
   int hit = 0;
   pthread_mutex_lock(&rc->mu);
@@ -112,7 +105,7 @@ void srv_respcache_put(srv_respcache *rc, const uint8_t *key, size_t keylen,
   }
   memcpy(k, key, keylen);
   memcpy(m, msg, len);
-  uint64_t h = srv_rc_hash(key, keylen);
+  uint64_t h = srv_fnv1a(key, keylen);
   srv_rc_slot *s = &rc->slot[h % SRV_RC_SLOTS];
   pthread_mutex_lock(&rc->mu);
   /* A response of an older commit must not replace one of a newer commit

@@ -56,9 +56,8 @@ int bench_unary_start(bench_unary *c, grpc_channel *ch,
   grpc_op ops[6];
   size_t n = bench_unary_ops(c, auth, ops);
   clock_gettime(CLOCK_MONOTONIC, &c->t0);
-  return grpc_call_start_batch(c->call, ops, n, tag, NULL) == GRPC_CALL_OK
-             ? 0
-             : -1;
+  return grpc_call_start_batch(c->call, ops, n, tag, NULL) == GRPC_CALL_OK ? 0
+                                                                           : -1;
 }
 
 double bench_unary_finish(bench_unary *c) {
@@ -178,6 +177,25 @@ double bench_cpu_seconds(pid_t pid) {
              &st) != 2)
     return -1;
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+int bench_machine_ticks(unsigned long long *busy, unsigned long long *all) {
+  FILE *f = fopen("/proc/stat", "r");
+  if (!f)
+    return -1;
+  unsigned long long v[10] = {0};
+  int n =
+      fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+             &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+  fclose(f);
+  if (n < 4)
+    return -1;
+  /* guest and guest_nice (8, 9) are already inside user and nice */
+  *all = 0;
+  for (int i = 0; i < 8; i++)
+    *all += v[i];
+  *busy = *all - v[3] - v[4];
+  return 0;
 }
 
 long bench_ctx_switches(pid_t pid, int voluntary) {

@@ -60,6 +60,10 @@ double bench_cpu_seconds(pid_t pid);
  * Voluntary switches per call count the hand-offs between threads a design
  * costs, whatever else the machine runs. */
 long bench_ctx_switches(pid_t pid, int voluntary);
+/* The machine's CPU time from /proc/stat, in clock ticks: *busy is every
+ * field but idle and iowait (steal included), *all every field.  The share
+ * of busy between two readings is how loaded all CPUs were.  -1 on error. */
+int bench_machine_ticks(unsigned long long *busy, unsigned long long *all);
 /* Pins process/thread pid (0 = the caller) to CPU cpu; 0 ok, -1 when the
  * machine has no such CPU or the call failed. */
 int bench_pin_cpu(pid_t pid, int cpu);
