@@ -19,9 +19,10 @@
  * chunks that cannot beat its weakest hit (counting them from the chunk
  * count), and other queries judge a candidate on bounds first and score it
  * only when the bound could enter the heap; totals stay exact, and
- * kb_params.exhaustive turns it off (tests compare the two).  Snippets are made for the returned page only:
- * the window with the most distinct query terms (found by substring
- * search), of which only the window is tokenised to mark the matches.
+ * kb_params.exhaustive turns it off (tests compare the two).  Snippets are made
+ * for the returned page only: the window with the most distinct query terms
+ * (found by substring search), of which only the window is tokenised to mark
+ * the matches.
  */
 #include <math.h>
 #include <stdio.h>
@@ -165,12 +166,29 @@ static bool long_form_at(const char *s, size_t len, size_t pre, const char *lf,
   return false;
 }
 
-/* Adds the clause text and its synonym rewrites. */
-static int add_clause_text(const kb *k, query *q, clause *c, const char *s,
-                           size_t len, kb_diag *d) {
-  int err = add_alt(k, q, c, s, len, 1.0, d);
-  if (err || c->nalt == 0)
-    return err;
+/* Whether bytes [b, e) of s lie strictly inside a dictionary word of its
+ * tokens t that is not itself an entry of group sg. */
+static bool inside_term(const nlp_tokens *t, const char *s, size_t b, size_t e,
+                        const kb_syn_group *sg) {
+  for (size_t i = 0; i < t->n; i++) {
+    const nlp_token *x = &t->v[i];
+    if (x->kind != NLP_TOK_TERM || x->begin > b || e > x->end ||
+        x->end - x->begin == e - b)
+      continue;
+    bool entry = false;
+    for (size_t j = 0; j < sg->n && !entry; j++)
+      entry = strlen(sg->words[j]) == x->end - x->begin &&
+              !memcmp(sg->words[j], s + x->begin, x->end - x->begin);
+    if (!entry)
+      return true;
+  }
+  return false;
+}
+
+/* The synonym rewrites of clause text s (tokens t) as alternatives of c. */
+static int add_rewrites(const kb *k, query *q, clause *c, const nlp_tokens *t,
+                        const char *s, size_t len, kb_diag *d) {
+  int err;
   for (size_t g = 0; g < k->nsyn && c->nalt < MAX_ALTS; g++) {
     const kb_syn_group *sg = &k->syn[g];
     for (size_t e = 0; e < sg->n; e++) {
@@ -178,21 +196,31 @@ static int add_clause_text(const kb *k, query *q, clause *c, const char *s,
       const char *hit = el <= len ? memmem(s, len, sg->words[e], el) : NULL;
       if (!hit)
         continue;
+      size_t pre = (size_t)(hit - s);
+      bool inside = inside_term(t, s, pre, pre + el, sg);
       for (size_t o = 0; o < sg->n && c->nalt < MAX_ALTS; o++) {
         if (o == e)
           continue;
         size_t ol = strlen(sg->words[o]);
+        /* Inside another dictionary word only a rewrite that keeps the
+         * entry as its head ("履约保函": 保函 -> 银行保函) keeps the word's
+         * meaning; replacing a part of it ("反向保理": 保理 -> 应收账款融资)
+         * or adding after it ("股票质押式回购": 股票质押 -> 股票质押融资)
+         * makes a non-word whose pieces matched scattered over an article
+         * (and made every article of their union a candidate). */
+        if (inside &&
+            (ol < el || memcmp(sg->words[o] + ol - el, sg->words[e], el)))
+          continue;
         /* "保函" inside "银行保函", "并购贷" inside "并购贷款": when the query
          * holds the longer form around the match, rewriting would only
          * add the longer form's own text ("并购贷款款"). */
-        if (ol > el && long_form_at(s, len, (size_t)(hit - s), sg->words[o], ol,
-                                    sg->words[e], el))
+        if (ol > el &&
+            long_form_at(s, len, pre, sg->words[o], ol, sg->words[e], el))
           continue;
         size_t nl = len - el + ol;
         char *r = malloc(nl + 1);
         if (!r)
           return kb_fail(d, KB_ENOMEM, "query: out of memory");
-        size_t pre = (size_t)(hit - s);
         memcpy(r, s, pre);
         memcpy(r + pre, sg->words[o], ol);
         memcpy(r + pre + ol, hit + el, len - pre - el);
@@ -205,6 +233,25 @@ static int add_clause_text(const kb *k, query *q, clause *c, const char *s,
     }
   }
   return 0;
+}
+
+/* Adds the clause text and its synonym rewrites (add_rewrites says which
+ * are left out). */
+static int add_clause_text(const kb *k, query *q, clause *c, const char *s,
+                           size_t len, kb_diag *d) {
+  int err = add_alt(k, q, c, s, len, 1.0, d);
+  if (err || c->nalt == 0 || k->nsyn == 0)
+    return err;
+  nlp_tokens t;
+  nlp_tokens_init(&t);
+  /* add_alt has tokenised the same text, so this cannot fail on UTF-8. */
+  if (nlp_tokenize(k->dict, s, len, NLP_TOK_NOSUB, &t, NULL)) {
+    nlp_tokens_destroy(&t);
+    return kb_fail(d, KB_ENOMEM, "query: out of memory");
+  }
+  err = add_rewrites(k, q, c, &t, s, len, d);
+  nlp_tokens_destroy(&t);
+  return err;
 }
 
 static bool is_space_at(const char *s, size_t len, size_t i, size_t *w) {
@@ -321,8 +368,8 @@ static int count_list(store_txn *txn, plist *p, kb_diag *d) {
   return err ? kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error()) : 0;
 }
 
-static double bound_score(const kb *k, const plist *p,
-                          const store_kb_bound *b, double avgdl);
+static double bound_score(const kb *k, const plist *p, const store_kb_bound *b,
+                          double avgdl);
 
 /* Reads the term's p->n postings into arrays allocated once, with each
  * posting's chunk bound (block-max). */
@@ -513,8 +560,8 @@ static double bm25(const kb *k, const plist *p, double avgdl) {
 /* The most any posting of a chunk with bound b can add for list p: BM25
  * of each point of the front (the same arithmetic as bm25), a hair above
  * so that rounding never makes it lower than a posting's own score. */
-static double bound_score(const kb *k, const plist *p,
-                          const store_kb_bound *b, double avgdl) {
+static double bound_score(const kb *k, const plist *p, const store_kb_bound *b,
+                          double avgdl) {
   if (b->n == 0)
     return HUGE_VAL;
   double best = 0;
@@ -831,8 +878,8 @@ static char *make_snippet(const kb *k, query *q, const char *body,
     for (const char *x = find_term(body, len, 0, p->term, p->tlen);
          x && nocc < SNIPPET_SPANS;
          x = find_term(body, len, (size_t)(x - body) + 1, p->term, p->tlen))
-      occ[nocc++] = (span){(size_t)(x - body), (size_t)(x - body) + p->tlen,
-                           (uint32_t)j};
+      occ[nocc++] =
+          (span){(size_t)(x - body), (size_t)(x - body) + p->tlen, (uint32_t)j};
   }
   qsort(occ, nocc, sizeof *occ, cmp_span);
   size_t wb = 0, we = cp_fwd(body, len, 0, width), best_score = 0;
@@ -1027,8 +1074,9 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   double ts[MAX_TERMS];
   size_t cur[MAX_TERMS] = {0};
   /* Block-max needs scores that only grow with tf and shrink with length. */
-  bool blockmax = !k->p.exhaustive && k->p.k1 > 0 && k->p.b >= 0 && k->p.b <= 1 &&
-                  k->p.title_boost >= 0 && k->p.synonym_weight >= 0;
+  bool blockmax = !k->p.exhaustive && k->p.k1 > 0 && k->p.b >= 0 &&
+                  k->p.b <= 1 && k->p.title_boost >= 0 &&
+                  k->p.synonym_weight >= 0;
   if (!err)
     plan_lists(q, required, drive);
   /* Driving lists are read whole; the others seek to each candidate (a

@@ -547,8 +547,8 @@ static void test_posting_chunks(void **state) {
       continue;
     memset(val, (int)(id % 200 + 1), sizeof val);
     size_t vlen = 1 + id % 30;
-    assert_int_equal(store_kb_post_put(txn, "词", strlen("词"), id, val, vlen, NULL),
-                     0);
+    assert_int_equal(
+        store_kb_post_put(txn, "词", strlen("词"), id, val, vlen, NULL), 0);
     have[id] = (uint8_t)(id % 200 + 1);
   }
   /* Even ids through the writer, in two passes: above the stored ids is the
@@ -558,18 +558,20 @@ static void test_posting_chunks(void **state) {
   for (uint64_t id = 2; id <= N; id += 2) {
     memset(val, (int)(id % 200 + 1), sizeof val);
     assert_int_equal(
-        store_kb_writer_put(w, "词", strlen("词"), id, val, 1 + id % 30, NULL), 0);
+        store_kb_writer_put(w, "词", strlen("词"), id, val, 1 + id % 30, NULL),
+        0);
     have[id] = (uint8_t)(id % 200 + 1);
   }
   /* Another term in between keeps the first term's chunks bounded. */
-  assert_int_equal(store_kb_writer_put(w, "词语", strlen("词语"), 5, "x", 1, NULL),
-                   0);
+  assert_int_equal(
+      store_kb_writer_put(w, "词语", strlen("词语"), 5, "x", 1, NULL), 0);
   assert_int_equal(store_kb_writer_flush(w), 0);
   store_kb_writer_close(w);
   /* Replace some, delete others (and one that is not there). */
   for (uint64_t id = 10; id <= N; id += 97) {
     memset(val, 250, sizeof val);
-    assert_int_equal(store_kb_post_put(txn, "词", strlen("词"), id, val, 3, NULL), 0);
+    assert_int_equal(
+        store_kb_post_put(txn, "词", strlen("词"), id, val, 3, NULL), 0);
     have[id] = 250;
   }
   for (uint64_t id = 1; id <= N; id += 13) {
@@ -665,6 +667,44 @@ static void test_synonym_inside_long_form(void **state) {
   assert_true(with == without);
 }
 
+/* A synonym entry found inside a longer dictionary word of the query that
+ * is not of its group ("保函" inside "履约保函"): a rewrite that replaces
+ * the entry by a word without it would search a non-word whose pieces may
+ * be scattered over an article ("履约" … "银行担保"); it is left out.  A
+ * rewrite that keeps the entry ("银行保函") still applies. */
+static void test_synonym_inside_other_word(void **state) {
+  (void)state;
+  static const char *const md[] = {
+      "---\nid: 1\ntitle: 说明\n---\n履约保函 的期限\n",
+      "---\nid: 2\ntitle: 说明\n---\n履约 条款 另见 银行担保\n",
+      "---\nid: 3\ntitle: 说明\n---\n履约 条款 另见 银行保函\n",
+  };
+  fx f;
+  fx_open(&f, "保函 = 银行担保\n");
+  for (size_t i = 0; i < 3; i++)
+    add_md(&f, "a.md", md[i]);
+  uint64_t ids[16];
+  size_t n, total;
+  kb_diag d;
+  kb_query q = {.text = "履约保函"};
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(total, 1);
+  assert_int_equal(ids[0], 1);
+  /* the entry alone is still rewritten */
+  q.text = "保函";
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  assert_int_equal(total, 3);
+  fx_close(&f);
+  fx_open(&f, "保函 = 银行保函\n");
+  for (size_t i = 0; i < 3; i++)
+    add_md(&f, "a.md", md[i]);
+  q.text = "履约保函";
+  assert_int_equal(search(&f, &q, ids, &n, &total, &d), 0);
+  /* 履约银行保函 is searched (2 of its 4 terms needed): 2 and 3 too */
+  assert_int_equal(total, 3);
+  fx_close(&f);
+}
+
 /* Candidates come from the fewest postings that can hold every match
  * (search.c plan_lists): a word of three bigrams needs two of them, so an
  * article with the common one and the middle-frequency one but not the
@@ -708,9 +748,9 @@ static uint64_t lcg(uint64_t *s) {
  * have hundreds of postings in many chunks with varied tf and lengths. */
 static void gen_article(uint64_t *rs, uint64_t id, kb_article *a, char *title,
                         char *body) {
-  static const char *const w[] = {"保函",   "保证金", "并购贷款", "银行",
-                                  "履约保函", "甲乙",  "丙丁",     "期限",
-                                  "流程",   "审批",   "lpr",      "费率"};
+  static const char *const w[] = {"保函",     "保证金", "并购贷款", "银行",
+                                  "履约保函", "甲乙",   "丙丁",     "期限",
+                                  "流程",     "审批",   "lpr",      "费率"};
   size_t nw = sizeof w / sizeof w[0], o = 0;
   int nt = 1 + (int)(lcg(rs) % 3);
   for (int i = 0; i < nt; i++)
@@ -768,10 +808,17 @@ static void test_blockmax_same_as_exhaustive(void **state) {
       kb_delete(f.k, txn, 1 + lcg(&rs) % N, &d); /* may be gone already */
   }
   assert_int_equal(store_commit(txn), 0);
-  static const char *const queries[] = {
-      "保函",      "保证金",     "银行保函", "并购贷", "甲乙",
-      "保函 期限", "lpr 费率",   "保函 OR 审批", "保证金 -流程",
-      "\"保函 保证金\"", "履约保函 银行 甲乙 丙丁"};
+  static const char *const queries[] = {"保函",
+                                        "保证金",
+                                        "银行保函",
+                                        "并购贷",
+                                        "甲乙",
+                                        "保函 期限",
+                                        "lpr 费率",
+                                        "保函 OR 审批",
+                                        "保证金 -流程",
+                                        "\"保函 保证金\"",
+                                        "履约保函 银行 甲乙 丙丁"};
   for (size_t qi = 0; qi < sizeof queries / sizeof queries[0]; qi++)
     for (size_t page = 1; page <= 3; page += 2) {
       kb_query q = {.text = queries[qi], .page = page, .page_size = 10};
@@ -783,8 +830,8 @@ static void test_blockmax_same_as_exhaustive(void **state) {
       assert_int_equal(ea, 0);
       assert_int_equal(eb, 0);
       if (a.total != b.total || a.n != b.n)
-        fail_msg("%s page %zu: %zu/%zu hits, exhaustive %zu/%zu",
-                 queries[qi], page, a.n, a.total, b.n, b.total);
+        fail_msg("%s page %zu: %zu/%zu hits, exhaustive %zu/%zu", queries[qi],
+                 page, a.n, a.total, b.n, b.total);
       assert_true(a.n > 0);
       for (size_t i = 0; i < a.n; i++)
         if (a.hits[i].id != b.hits[i].id || a.hits[i].score != b.hits[i].score)
@@ -828,8 +875,8 @@ static void test_bulk_same_as_put(void **state) {
     assert_true(r == (i >= 300));
   }
   assert_int_equal(kb_bulk_flush(bk, &d), 0);
-  static const char *const queries[] = {"保函", "银行保函", "甲乙 丙丁",
-                                        "lpr", "\"保证金 期限\""};
+  static const char *const queries[] = {"保函", "银行保函", "甲乙 丙丁", "lpr",
+                                        "\"保证金 期限\""};
   for (size_t qi = 0; qi < sizeof queries / sizeof queries[0]; qi++) {
     kb_query q = {.text = queries[qi], .page_size = 20};
     kb_results a, b;
@@ -1036,6 +1083,7 @@ int main(void) {
       cmocka_unit_test(test_bulk_batches_values),
       cmocka_unit_test(test_posting_chunks),
       cmocka_unit_test(test_synonym_inside_long_form),
+      cmocka_unit_test(test_synonym_inside_other_word),
       cmocka_unit_test(test_candidates_pigeonhole),
       cmocka_unit_test(test_blockmax_same_as_exhaustive),
       cmocka_unit_test(test_old_layout_refused),
