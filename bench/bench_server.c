@@ -27,11 +27,10 @@
  *    store itself, as a CLI ingest would, and the server's store watcher
  *    must notice.  RSS is the server's VmRSS growth per 1,000 streams.
  *
- *   build/bench/bench_server [seconds per row, default 2] [--only
- * health|list|ent]
- *                            [--no-streams] [--pin] [--threads N] [--rounds N]
- *                            [--rt] [--rt-server] [--open-frac F]
- * [--open-rounds N]
+ *   build/bench/bench_server [seconds per row, default 2]
+ *       [--only health|list|ent] [--no-streams] [--pin] [--threads N]
+ *       [--rounds N] [--rt] [--rt-server] [--open-frac F] [--open-rounds N]
+ *       [--tick-us N]
  *
  * --pin puts the server process on the last CPU and this client on CPU 0
  * (sched_setaffinity, inherited by every thread of each), so that neither
@@ -52,7 +51,9 @@
  * shows what the server's latency is when the client's threads cannot
  * preempt it.  --open-frac F runs the open loop at F of the best closed-loop
  * QPS (default 0.5, the issue's "half of maximum"), --open-rounds N repeats
- * the open-loop table N times (1-9).
+ * the open-loop table N times (1-9); --tick-us N makes the sender wake on an
+ * N-microsecond grid and send every call that came due in the tick (several
+ * calls per wake-up; latency still counts from each call's due time).
  *
  * The server's per-call log goes to a file in the store's directory (as a
  * production log would go to a file); the open-loop rows read it back for
@@ -63,6 +64,7 @@
  * sees.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -208,6 +210,7 @@ typedef struct bench_open {
   size_t issued, start_errors;
   bool sending; /* the sender has calls left to send */
   bool rt;      /* --rt: the sender runs SCHED_FIFO */
+  double tick;  /* --tick-us: the sender wakes on this grid (s); 0: per call */
 } bench_open;
 
 /* SCHED_FIFO at the lowest real-time priority for the calling thread
@@ -228,8 +231,13 @@ static void *bench_sender(void *arg) {
     double due = o->t0 + (double)i / o->rate;
     if (due >= o->end)
       break;
-    struct timespec ts = {.tv_sec = (time_t)due,
-                          .tv_nsec = (long)((due - (double)(time_t)due) * 1e9)};
+    /* --tick-us: every call due within a tick goes out at its end, several
+     * per wake-up; they still count from their own due time. */
+    double wake =
+        o->tick > 0 ? o->t0 + ceil((due - o->t0) / o->tick) * o->tick : due;
+    struct timespec ts = {.tv_sec = (time_t)wake,
+                          .tv_nsec =
+                              (long)((wake - (double)(time_t)wake) * 1e9)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
            EINTR) {
     }
@@ -263,10 +271,11 @@ static void *bench_sender(void *arg) {
 /* Open loop: call i is due at t0 + i / rate, whether or not earlier calls
  * came back; latency counts from that due time.  Returns calls per second
  * completed. */
-static double bench_fixed_rate(bench_run *r, double rate, double secs,
-                               bool rt) {
+static double bench_fixed_rate(bench_run *r, double rate, double secs, bool rt,
+                               double tick) {
   bench_call *calls = calloc(BENCH_OPEN_INFLIGHT, sizeof *calls);
-  bench_open o = {.r = r, .rate = rate, .sending = true, .rt = rt};
+  bench_open o = {
+      .r = r, .rate = rate, .sending = true, .rt = rt, .tick = tick};
   o.spare = calloc(BENCH_OPEN_INFLIGHT, sizeof *o.spare);
   pthread_mutex_init(&o.mu, NULL);
   pthread_cond_init(&o.freed, NULL);
@@ -601,7 +610,7 @@ int main(int argc, char **argv) {
   const char *only = NULL;
   bool streams = true, pin = false, rt = false, rt_server = false;
   int threads = SRV_DEFAULT_THREADS, rounds = 1, open_rounds = 1;
-  double open_frac = 0.5;
+  double open_frac = 0.5, tick = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc)
       only = argv[++i];
@@ -616,6 +625,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--open-frac") && i + 1 < argc &&
              atof(argv[i + 1]) > 0 && atof(argv[i + 1]) <= 1)
       open_frac = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--tick-us") && i + 1 < argc &&
+             atof(argv[i + 1]) > 0)
+      tick = atof(argv[++i]) / 1e6;
     else if (!strcmp(argv[i], "--open-rounds") && i + 1 < argc &&
              atoi(argv[i + 1]) >= 1 && atoi(argv[i + 1]) <= 9)
       open_rounds = atoi(argv[++i]);
@@ -631,7 +643,7 @@ int main(int argc, char **argv) {
       fprintf(stderr, "usage: bench_server [seconds per row] "
                       "[--only health|list|ent] [--no-streams] [--pin] "
                       "[--threads N] [--rounds 1-9] [--rt] [--rt-server] "
-                      "[--open-frac 0-1] [--open-rounds 1-9]\n");
+                      "[--open-frac 0-1] [--open-rounds 1-9] [--tick-us N]\n");
       return 2;
     }
   }
@@ -761,6 +773,9 @@ int main(int argc, char **argv) {
              rt && rt_server ? "open-loop sender and server"
              : rt            ? "open-loop sender"
                              : "server");
+  if (tick > 0)
+    snprintf(cpus + strlen(cpus), sizeof cpus - strlen(cpus),
+             "; open-loop sender wakes every %.0f us", tick * 1e6);
   printf("bench_server: oppgraph gRPC server (own process, %d CQ threads; "
          "the server's default is %d)\n"
          "and a C-core client (one channel; open loop: a sender thread and a "
@@ -871,7 +886,7 @@ int main(int argc, char **argv) {
     double srv99;
     struct stat sb;
     long logged = stat(logpath, &sb) ? 0 : (long)sb.st_size;
-    double qps = bench_fixed_rate(&r, target, secs, rt);
+    double qps = bench_fixed_rate(&r, target, secs, rt, tick);
     usleep(100000); /* the server writes a call's line after its reply */
     bench_server_lat(logpath, logged, rows[m].path, &srv99);
     double lag99 = r.nlag ? r.lag[(size_t)(0.99 * (double)(r.nlag - 1))] : 0;
