@@ -71,7 +71,9 @@ static void graph_usage(FILE *f) {
       "  import-edges store the edges of --edges FILE.csv as --type TYPE;\n"
       "               the header names the columns (see below); unknown\n"
       "               enterprises are created; exit 1 when rows were "
-      "rejected\n\n"
+      "rejected;\n"
+      "               then the stored circles and ownership are brought up\n"
+      "               to date as after an ingest (not with --no-rebuild)\n\n"
       "  circles --edges FILE.csv [--type guarantee]   circles of a CSV edge\n"
       "               list without a store (--db not needed)\n\n"
       "CSV options: --encoding auto|utf-8|gb18030 (default auto),\n"
@@ -401,6 +403,24 @@ static int run_import(store *st, graph_opts *o, const char *what, bool *hard) {
           o->edges, rep.gb18030 ? "GB18030" : "UTF-8", rep.rows, rep.edges,
           rep.rejected, rep.enterprises_created);
   *hard = false;
+  if (!strcmp(what, "import-edges") && !o->no_rebuild) {
+    graph_update_report crep;
+    graph_owners_update_report orep;
+    if ((rc = graph_update_circles(st, &crep)) ||
+        (rc = graph_update_owners(st, &orep))) {
+      fprintf(stderr,
+              "oppgraph graph %s: edges stored, but updating the "
+              "stored circles and ownership failed: %s (run it "
+              "again, or ingest)\n",
+              what, graph_strerror(rc));
+      return CLI_EXIT_FAIL;
+    }
+    fprintf(stderr,
+            "%zu guarantee circles; ownership %s for %zu "
+            "enterprises\n",
+            crep.circles, orep.full ? "stored" : "updated",
+            orep.full ? orep.materialised.enterprises : orep.targets);
+  }
   return rep.rejected ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 

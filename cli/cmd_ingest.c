@@ -5,7 +5,8 @@
  * ingest_run (registry files, then announcements, each file in its own
  * transaction, events extracted with the rules of the data directory), then
  * graph_update_circles (incremental: only the part of the guarantee graph the
- * batch's new edges touch; a full rebuild the first time) and opp_generate so
+ * batch's new edges touch; a full rebuild the first time), graph_update_owners
+ * (the stored ownership, likewise) and opp_generate so
  * that the store is ready to serve.
  * A rejected file is reported with its reason and the others go on; the exit
  * status is 1 when any file failed.
@@ -24,31 +25,32 @@
 #include "store/store.h"
 
 static void ingest_usage(FILE *f) {
-  fprintf(f,
-          "usage: oppgraph ingest --db DIR [options] PATH...\n\n"
-          "Reads announcements (.html .htm .txt .jsonl .xml) and registry files\n"
-          "(our registry XML, GLEIF LEI-CDF / RR-CDF XML) into the store at DIR\n"
-          "(created when absent), extracts events, recomputes guarantee circles\n"
-          "and regenerates opportunities.  PATH may be a file or a folder\n"
-          "(read recursively).  Re-running the same input adds nothing.\n\n"
-          "options:\n"
-          "  --db DIR         the LMDB store (required)\n"
-          "  --data DIR       rules, dictionaries, schema, product matrix\n"
-          "                   (default $OPPGRAPH_DATA, else ./data)\n"
-          "  --progress       progress lines on stderr (default when stderr is\n"
-          "                   a terminal)\n"
-          "  --quiet          no progress and no summary\n"
-          "  --no-derive      skip the circle and opportunity recomputation\n"
-          "  --now T          reference time for scoring, time decay and expiry:\n"
-          "                   YYYY-MM-DD or unix seconds (default: now).  The\n"
-          "                   bundled sample world is dated 2024-06-30.\n"
-          "  --max-file-size N  refuse files over N bytes (default 512 MiB)\n"
-          "  --max-line N     refuse JSON-lines files with a line over N bytes\n"
-          "                   (default 16 MiB)\n"
-          "  --max-rules N    refuse a rules directory with more than N rule,\n"
-          "                   fill, subject and alias blocks (default 10000)\n\n"
-          "Exit status: 0 all files ingested, 1 some files were rejected (each\n"
-          "named on stderr with the reason) or the run failed, 2 usage error.\n");
+  fprintf(
+      f,
+      "usage: oppgraph ingest --db DIR [options] PATH...\n\n"
+      "Reads announcements (.html .htm .txt .jsonl .xml) and registry files\n"
+      "(our registry XML, GLEIF LEI-CDF / RR-CDF XML) into the store at DIR\n"
+      "(created when absent), extracts events, recomputes guarantee circles\n"
+      "and regenerates opportunities.  PATH may be a file or a folder\n"
+      "(read recursively).  Re-running the same input adds nothing.\n\n"
+      "options:\n"
+      "  --db DIR         the LMDB store (required)\n"
+      "  --data DIR       rules, dictionaries, schema, product matrix\n"
+      "                   (default $OPPGRAPH_DATA, else ./data)\n"
+      "  --progress       progress lines on stderr (default when stderr is\n"
+      "                   a terminal)\n"
+      "  --quiet          no progress and no summary\n"
+      "  --no-derive      skip the circle and opportunity recomputation\n"
+      "  --now T          reference time for scoring, time decay and expiry:\n"
+      "                   YYYY-MM-DD or unix seconds (default: now).  The\n"
+      "                   bundled sample world is dated 2024-06-30.\n"
+      "  --max-file-size N  refuse files over N bytes (default 512 MiB)\n"
+      "  --max-line N     refuse JSON-lines files with a line over N bytes\n"
+      "                   (default 16 MiB)\n"
+      "  --max-rules N    refuse a rules directory with more than N rule,\n"
+      "                   fill, subject and alias blocks (default 10000)\n\n"
+      "Exit status: 0 all files ingested, 1 some files were rejected (each\n"
+      "named on stderr with the reason) or the run failed, 2 usage error.\n");
 }
 
 /* Parses "YYYY-MM-DD" (midnight UTC) or unix seconds. */
@@ -124,16 +126,18 @@ int cmd_ingest(int argc, char **argv) {
         data = v;
       } else if (!strcmp(a, "--now")) {
         if (ingest_cli_parse_now(v, &now)) {
-          fprintf(stderr, "oppgraph ingest: --now: '%s' is neither YYYY-MM-DD "
-                          "nor unix seconds\n", v);
+          fprintf(stderr,
+                  "oppgraph ingest: --now: '%s' is neither YYYY-MM-DD "
+                  "nor unix seconds\n",
+                  v);
           goto out;
         }
       } else {
         char *end;
         unsigned long long n = strtoull(v, &end, 10);
         if (*end || end == v || !n || v[0] == '-') {
-          fprintf(stderr, "oppgraph ingest: %s: '%s' is not a positive %s\n",
-                  a, v, strcmp(a, "--max-rules") ? "byte count" : "number");
+          fprintf(stderr, "oppgraph ingest: %s: '%s' is not a positive %s\n", a,
+                  v, strcmp(a, "--max-rules") ? "byte count" : "number");
           goto out;
         }
         if (!strcmp(a, "--max-rules"))
@@ -237,6 +241,13 @@ int cmd_ingest(int argc, char **argv) {
               graph_strerror(rc));
       goto close;
     }
+    graph_owners_update_report owrep;
+    rc = graph_update_owners(st, &owrep);
+    if (rc) {
+      fprintf(stderr, "oppgraph ingest: stored ownership: %s\n",
+              graph_strerror(rc));
+      goto close;
+    }
     opp_report orep;
     rc = opp_generate(st, ocfg, now, &orep);
     if (rc) {
@@ -259,6 +270,17 @@ int cmd_ingest(int argc, char **argv) {
               "tag-marketing lines: %zu new, %zu updated, %zu unchanged\n",
               grep.circles, how, orep.opportunities, orep.merged, orep.flagged,
               orep.tagged, orep.created, orep.updated, orep.unchanged);
+      if (owrep.full)
+        fprintf(stderr,
+                "oppgraph ingest: ownership stored for every enterprise "
+                "(%zu with holders of at least %g%%)\n",
+                owrep.materialised.enterprises,
+                owrep.materialised.min_share * 100);
+      else
+        fprintf(stderr,
+                "oppgraph ingest: ownership updated for %zu enterprises "
+                "(%zu shareholding edges read)\n",
+                owrep.targets, owrep.upstream_edges);
     }
   }
   status = files_failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;

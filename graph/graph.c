@@ -341,6 +341,29 @@ int graph_load_at(store_txn *txn, const Oppgraph__V1__EdgeType *types,
   return rc;
 }
 
+int graph_from_rows(const store_edge_row *rows, size_t n, graph **out) {
+  if ((n && !rows) || !out)
+    return GRAPH_EINVAL;
+  graph_ig_lock();
+  igraph_set_error_handler(igraph_error_handler_ignore);
+  graph *g = calloc(1, sizeof *g);
+  int rc = g ? rehash(g, 64) : GRAPH_ENOMEM;
+  load_ctx c = {.g = g};
+  for (size_t i = 0; !rc && i < n; i++)
+    if (load_edge(&c, &rows[i]))
+      rc = c.err;
+  if (!rc && !(rc = ig_build(&g->ig, g->nv, g->e_src, g->e_dst, NULL, g->ne)))
+    g->ig_ok = true;
+  if (!rc)
+    rc = graph_core_build(g);
+  if (rc)
+    graph_free_unlocked(g);
+  else
+    *out = g;
+  graph_ig_unlock();
+  return rc;
+}
+
 void graph_info_get(const graph *g, graph_info *out) {
   memset(out, 0, sizeof *out);
   out->vertices = g->nv;

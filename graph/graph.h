@@ -201,6 +201,31 @@ int graph_owners_materialise(store *st, const graph *g, double min_share,
 int graph_owners_stored(store_txn *txn, uint64_t ent, graph_owner **out,
                         size_t *n, double *min_share);
 
+/* The line of the stored ownership that ingest keeps (the server's default
+ * min_share of GetUltimateControllers). */
+#define GRAPH_OWNERS_MIN 0.05
+
+/* Brings the stored ownership up to date with the edges added since it was
+ * last written (after an ingest batch): only the enterprises downstream of
+ * a new shareholding edge are recomputed, on the shareholding edges upstream
+ * of them read from the store, in one write transaction; a store never
+ * materialised, one materialised from a caller's graph, or a batch reaching
+ * too many enterprises is materialised whole (GRAPH_OWNERS_MIN, or the
+ * stored line).  An edge re-ingested with another ratio keeps its id and is
+ * seen at the next full materialise only.  rep may be NULL. */
+typedef struct graph_owners_update_report {
+  bool full;              /* materialised whole (materialised is filled) */
+  size_t new_targets;     /* enterprises that new shareholding edges point at */
+  size_t targets;         /* enterprises recomputed (those and downstream) */
+  size_t upstream_edges;  /* shareholding edges read to recompute them */
+  graph_owners_report materialised;
+} graph_owners_update_report;
+int graph_update_owners(store *st, graph_owners_update_report *rep);
+/* Whether the stored ownership covers every edge of txn's snapshot; then
+ * *min_share is its line (answers for a line >= it can be read from
+ * graph_owners_stored, filtered). */
+bool graph_owners_current(store_txn *txn, double *min_share);
+
 /* The head of an enterprise's group: from `ent`, repeatedly the holder with
  * more than half of the shares (the largest such holder, directly), until
  * none or a cycle of cross-holdings closes.  Two enterprises with the same

@@ -85,6 +85,11 @@ int graph_csr_scc(const graph_gcsr *c, size_t nv, uint32_t **comp,
  * state unusable (the next update rebuilds in full). */
 int graph_incr_reset(store_txn *txn, const graph *g);
 
+/* A graph of just these edges (rows as store_edge_scan gives them; start
+ * and end are not read), for analyses of a small part of the store such as
+ * the incremental ownership update.  *out as graph_load's. */
+int graph_from_rows(const store_edge_row *rows, size_t n, graph **out);
+
 /* qsort order of graph_owners results: share descending, then kind, id. */
 int graph_cmp_owner(const void *a, const void *b);
 

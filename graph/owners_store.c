@@ -17,7 +17,22 @@
  * in its last one, so a reader sees one complete generation while the next
  * is written.  An entry of another generation (left from two runs ago, of an
  * enterprise that has no owner over the line any more) counts as absent.
+ *   "graph.own.hwm"            u64 BE: the largest edge id the stored
+ *                              generation covers (empty: unknown, after a
+ *                              graph_owners_materialise of a caller's graph)
  * Ids are 16 hex digits so that keys sort like ids.
+ *
+ * graph_update_owners keeps the stored generation current after an ingest
+ * batch without loading the whole graph: edges are only ever added (a
+ * re-ingested edge keeps its id), so the holders of an enterprise can change
+ * only when a new shareholding edge lies upstream of it, i.e. for the
+ * enterprises downstream of a new edge's target (the target included).
+ * Those are found through the store's edge_out index; the shareholding
+ * edges upstream of them (edge_in) make a small graph on which graph_owners
+ * recomputes each of them, and the answers overwrite their entries of the
+ * current generation in one transaction.  A batch that reaches more than
+ * UPD_MAX_TARGETS enterprises (or UPD_MAX_EDGES upstream edges), or a store
+ * without a usable state, is materialised whole instead.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,6 +44,7 @@
 
 #define K_GEN "graph.own.gen"
 #define K_MIN "graph.own.min"
+#define K_HWM "graph.own.hwm"
 #define BATCH 1000000
 
 static void own_key(char *buf, size_t len, uint64_t gen, uint64_t id) {
@@ -79,7 +95,8 @@ static int own_put(void *ctx, uint64_t target, const graph_owner *o, size_t n) {
   }
   r.n_controllers = n;
   r.controllers = w->ptr;
-  size_t len = 8 + oppgraph__v1__get_ultimate_controllers_response__get_packed_size(&r);
+  size_t len =
+      8 + oppgraph__v1__get_ultimate_controllers_response__get_packed_size(&r);
   if (w->nvals + len > w->capvals) {
     size_t cap = w->capvals ? w->capvals * 2 : 1 << 20;
     while (cap < w->nvals + len)
@@ -99,7 +116,8 @@ static int own_put(void *ctx, uint64_t target, const graph_owner *o, size_t n) {
     w->caprec = cap;
   }
   memcpy(w->vals + w->nvals, &w->gen, 8);
-  oppgraph__v1__get_ultimate_controllers_response__pack(&r, w->vals + w->nvals + 8);
+  oppgraph__v1__get_ultimate_controllers_response__pack(&r,
+                                                        w->vals + w->nvals + 8);
   w->rec[w->nrec++] = (own_rec){target, w->nvals, len};
   w->nvals += len;
   return 0;
@@ -132,8 +150,10 @@ static int own_flush(own_writer *w) {
   return 0;
 }
 
-int graph_owners_materialise(store *st, const graph *g, double min_share,
-                             double tol, graph_owners_report *rep) {
+/* hwm: the largest edge id g was loaded with, stored for
+ * graph_update_owners; NULL when unknown (the next update starts over). */
+static int materialise(store *st, const graph *g, double min_share, double tol,
+                       const uint64_t *hwm, graph_owners_report *rep) {
   if (!st || !g)
     return GRAPH_EINVAL;
   own_writer w = {.st = st};
@@ -155,6 +175,11 @@ int graph_owners_materialise(store *st, const graph *g, double min_share,
   if (!rc && (store_meta_put(w.txn, K_MIN, &min_share, sizeof min_share) ||
               store_meta_put(w.txn, K_GEN, be, 8)))
     rc = GRAPH_ESTORE;
+  uint8_t hb[8];
+  if (hwm)
+    store_u64_be(hb, *hwm);
+  if (!rc && store_meta_put(w.txn, K_HWM, hb, hwm ? 8 : 0))
+    rc = GRAPH_ESTORE;
   if (!rc && store_commit(w.txn))
     rc = GRAPH_ESTORE;
   else if (rc && w.txn)
@@ -170,6 +195,11 @@ int graph_owners_materialise(store *st, const graph *g, double min_share,
     rep->min_share = min_share;
   }
   return rc;
+}
+
+int graph_owners_materialise(store *st, const graph *g, double min_share,
+                             double tol, graph_owners_report *rep) {
+  return materialise(st, g, min_share, tol, NULL, rep);
 }
 
 int graph_owners_stored(store_txn *txn, uint64_t ent, graph_owner **out,
@@ -210,4 +240,229 @@ int graph_owners_stored(store_txn *txn, uint64_t ent, graph_owner **out,
   *out = o;
   oppgraph__v1__get_ultimate_controllers_response__free_unpacked(r, NULL);
   return 0;
+}
+
+/* ---- incremental update ------------------------------------------------ */
+
+#define KIND_ENT OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE
+#define T_SHARE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
+#define UPD_MAX_TARGETS 100000
+#define UPD_MAX_EDGES 2000000
+
+/* The nodes met by a search (key id * 2 + kind, so persons and enterprises
+ * with the same id stay apart), in the order met, and the edges kept. */
+typedef struct upd_walk {
+  graph_vmap seen;
+  uint64_t *key;
+  size_t n, cap;
+  store_edge_row *rows;
+  size_t nrows, caprows;
+  size_t limit; /* more nodes (or rows) than this: give up (too large) */
+  int err;
+} upd_walk;
+
+static int walk_add(upd_walk *w, uint8_t kind, uint64_t id) {
+  size_t k = (size_t)id * 2 + kind;
+  if (graph_vmap_get(&w->seen, k) != UINT32_MAX)
+    return 0;
+  if (w->n >= w->limit)
+    return w->err = GRAPH_EINVAL; /* too large: the caller goes full */
+  if (graph_vmap_put(&w->seen, k, 0))
+    return w->err = GRAPH_ENOMEM;
+  if (w->n == w->cap) {
+    size_t cap = w->cap ? w->cap * 2 : 64;
+    uint64_t *p = realloc(w->key, cap * sizeof *p);
+    if (!p)
+      return w->err = GRAPH_ENOMEM;
+    w->key = p;
+    w->cap = cap;
+  }
+  w->key[w->n++] = k;
+  return 0;
+}
+
+static int walk_row(upd_walk *w, const Oppgraph__V1__Edge *e) {
+  if (w->nrows >= UPD_MAX_EDGES)
+    return w->err = GRAPH_EINVAL;
+  if (w->nrows == w->caprows) {
+    size_t cap = w->caprows ? w->caprows * 2 : 64;
+    store_edge_row *p = realloc(w->rows, cap * sizeof *p);
+    if (!p)
+      return w->err = GRAPH_ENOMEM;
+    w->rows = p;
+    w->caprows = cap;
+  }
+  w->rows[w->nrows++] = (store_edge_row){.id = e->id,
+                                         .src = e->src,
+                                         .dst = e->dst,
+                                         .amount = e->amount,
+                                         .ratio = e->ratio,
+                                         .type = (uint8_t)e->type,
+                                         .src_kind = (uint8_t)e->src_kind,
+                                         .dst_kind = (uint8_t)e->dst_kind};
+  return 0;
+}
+
+/* edge_out of an enterprise: the enterprises it holds. */
+static int down_edge(void *ctx, const Oppgraph__V1__Edge *e) {
+  upd_walk *w = ctx;
+  if (e->src_kind != KIND_ENT || e->dst_kind != KIND_ENT)
+    return 0;
+  return walk_add(w, KIND_ENT, e->dst) ? 1 : 0;
+}
+
+/* edge_in of the node being visited (w->key[visit]): its holders. */
+typedef struct up_ctx {
+  upd_walk *w;
+  uint8_t kind;
+} up_ctx;
+
+static int up_edge(void *ctx, const Oppgraph__V1__Edge *e) {
+  up_ctx *u = ctx;
+  if ((uint8_t)e->dst_kind != u->kind)
+    return 0; /* same id, other kind of node */
+  if (walk_row(u->w, e) || walk_add(u->w, (uint8_t)e->src_kind, e->src))
+    return 1;
+  return 0;
+}
+
+/* New shareholding edges' targets, as the first nodes of the walk. */
+static int new_share(void *ctx, const store_edge_row *e) {
+  upd_walk *w = ctx;
+  if (e->type != T_SHARE || e->dst_kind != KIND_ENT)
+    return 0;
+  return walk_add(w, KIND_ENT, e->dst) ? 1 : 0;
+}
+
+static void walk_free(upd_walk *w) {
+  graph_vmap_destroy(&w->seen);
+  free(w->key);
+  free(w->rows);
+}
+
+static int owners_full(store *st, double min_share,
+                       graph_owners_update_report *rep) {
+  store_txn *txn;
+  if (store_begin(st, false, &txn))
+    return GRAPH_ESTORE;
+  uint64_t hwm = 0;
+  Oppgraph__V1__EdgeType t = T_SHARE;
+  graph *g = NULL;
+  int rc =
+      store_edge_last_id(txn, &hwm) ? GRAPH_ESTORE : graph_load(txn, &t, 1, &g);
+  store_abort(txn);
+  if (!rc)
+    rc = materialise(st, g, min_share, 0, &hwm, &rep->materialised);
+  graph_free(g);
+  rep->full = true;
+  return rc;
+}
+
+/* Recomputes the walk's targets (w->key[0 .. ntargets)) on the upstream
+ * edges in w->rows and writes them into generation gen. */
+static int owners_rewrite(store_txn *txn, upd_walk *w, size_t ntargets,
+                          uint64_t gen, double min_share) {
+  graph *sub = NULL;
+  int rc = graph_from_rows(w->rows, w->nrows, &sub);
+  own_writer ow = {.txn = txn, .gen = gen};
+  for (size_t i = 0; !rc && i < ntargets; i++) {
+    graph_owner *o = NULL;
+    size_t n = 0;
+    uint64_t id = w->key[i] / 2;
+    rc = graph_owners(sub, id, min_share, &o, &n);
+    if (rc == GRAPH_ENOTFOUND)
+      rc = 0, n = 0; /* nobody holds it (any more) */
+    if (!rc)
+      rc = own_put(&ow, id, o, n);
+    free(o);
+  }
+  if (!rc)
+    rc = own_flush(&ow);
+  graph_free(sub);
+  free(ow.vals);
+  free(ow.rec);
+  free(ow.ctl);
+  free(ow.ptr);
+  return rc;
+}
+
+int graph_update_owners(store *st, graph_owners_update_report *rep) {
+  graph_owners_update_report local;
+  if (!rep)
+    rep = &local;
+  memset(rep, 0, sizeof *rep);
+  if (!st)
+    return GRAPH_EINVAL;
+  store_txn *txn;
+  if (store_begin(st, true, &txn))
+    return GRAPH_ESTORE;
+  const void *p;
+  size_t len;
+  uint64_t gen = 0, hwm = 0, last = 0;
+  double min_share = GRAPH_OWNERS_MIN;
+  bool usable = !store_meta_get(txn, K_GEN, &p, &len) && len == 8;
+  if (usable)
+    gen = store_be_u64(p);
+  if (usable && !store_meta_get(txn, K_MIN, &p, &len) &&
+      len == sizeof min_share)
+    memcpy(&min_share, p, sizeof min_share);
+  usable = usable && !store_meta_get(txn, K_HWM, &p, &len) && len == 8;
+  if (usable)
+    hwm = store_be_u64(p);
+  if (!usable || store_edge_last_id(txn, &last)) {
+    store_abort(txn);
+    return owners_full(st, min_share, rep);
+  }
+  upd_walk w = {.limit = UPD_MAX_TARGETS};
+  int rc = graph_vmap_init(&w.seen, 256);
+  if (!rc && store_edge_scan(txn, hwm, new_share, &w) < 0 && !w.err)
+    rc = GRAPH_ESTORE;
+  rep->new_targets = w.n;
+  /* downstream of the new edges' targets: those whose holders may change */
+  for (size_t i = 0; !rc && !w.err && i < w.n; i++)
+    if (store_edge_out(txn, w.key[i] / 2, T_SHARE, down_edge, &w) < 0 && !w.err)
+      rc = GRAPH_ESTORE;
+  size_t ntargets = w.n;
+  /* upstream of them: every shareholding edge graph_owners can follow */
+  w.limit = UPD_MAX_TARGETS + UPD_MAX_EDGES;
+  for (size_t i = 0; !rc && !w.err && i < w.n; i++) {
+    up_ctx u = {&w, (uint8_t)(w.key[i] & 1)};
+    if (store_edge_in(txn, w.key[i] / 2, T_SHARE, up_edge, &u) < 0 && !w.err)
+      rc = GRAPH_ESTORE;
+  }
+  if (!rc && w.err == GRAPH_EINVAL) { /* too large for an update */
+    walk_free(&w);
+    store_abort(txn);
+    return owners_full(st, min_share, rep);
+  }
+  if (!rc)
+    rc = w.err;
+  rep->targets = ntargets;
+  rep->upstream_edges = w.nrows;
+  if (!rc && ntargets)
+    rc = owners_rewrite(txn, &w, ntargets, gen, min_share);
+  uint8_t be[8];
+  store_u64_be(be, last);
+  if (!rc && store_meta_put(txn, K_HWM, be, 8))
+    rc = GRAPH_ESTORE;
+  walk_free(&w);
+  if (rc) {
+    store_abort(txn);
+    return rc;
+  }
+  return store_commit(txn) ? GRAPH_ESTORE : 0;
+}
+
+bool graph_owners_current(store_txn *txn, double *min_share) {
+  const void *p;
+  size_t len;
+  uint64_t last;
+  if (store_meta_get(txn, K_GEN, &p, &len) || len != 8 ||
+      store_meta_get(txn, K_HWM, &p, &len) || len != 8 ||
+      store_edge_last_id(txn, &last) || store_be_u64(p) != last)
+    return false;
+  *min_share = 0;
+  if (!store_meta_get(txn, K_MIN, &p, &len) && len == sizeof *min_share)
+    memcpy(min_share, p, sizeof *min_share);
+  return true;
 }

@@ -405,6 +405,36 @@ out:
 /* ---- GetUltimateControllers
  * ----------------------------------------------------- */
 
+/* The holders of ent over min_share: read from the stored ownership when it
+ * covers this snapshot's edges and was computed down to min_share or below
+ * (ingest keeps it so), otherwise computed on the shareholding graph loaded
+ * into *g (the caller frees it). */
+static int srv_owners(store_txn *txn, uint64_t ent, double min_share, graph **g,
+                      graph_owner **own, size_t *n) {
+  double line;
+  if (graph_owners_current(txn, &line) && line <= min_share + 1e-12) {
+    int rc = graph_owners_stored(txn, ent, own, n, NULL);
+    size_t k = 0;
+    for (size_t i = 0; !rc && i < *n; i++)
+      if ((*own)[i].share + 1e-12 >= min_share)
+        (*own)[k++] = (*own)[i];
+    if (!rc) {
+      *n = k;
+      return 0;
+    }
+    free(*own);
+    *own = NULL;
+    *n = 0;
+  }
+  Oppgraph__V1__EdgeType t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
+  int rc = graph_load(txn, &t, 1, g);
+  if (!rc)
+    rc = graph_owners(*g, ent, min_share, own, n);
+  if (rc == GRAPH_ENOTFOUND)
+    rc = 0, *n = 0; /* nobody holds it */
+  return rc;
+}
+
 SRV_HANDLER(srv_get_controllers) {
   const Oppgraph__V1__GetUltimateControllersRequest *req =
       (const Oppgraph__V1__GetUltimateControllersRequest *)msg;
@@ -420,17 +450,12 @@ SRV_HANDLER(srv_get_controllers) {
     return;
   if (srv_need_ent(txn, req->enterprise_id, rep))
     goto out;
-  Oppgraph__V1__EdgeType t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
   graph *g = NULL;
   graph_owner *own = NULL;
   size_t n = 0;
-  int rc = graph_load(txn, &t, 1, &g);
-  if (!rc) {
-    rc = graph_owners(g, req->enterprise_id,
-                      req->min_share > 0 ? req->min_share : 0.05, &own, &n);
-    if (rc == GRAPH_ENOTFOUND)
-      rc = 0, n = 0; /* nobody holds it */
-  }
+  int rc = srv_owners(txn, req->enterprise_id,
+                      req->min_share > 0 ? req->min_share : GRAPH_OWNERS_MIN,
+                      &g, &own, &n);
   if (rc) {
     srv_reply_error(rep, SRV_ST_INTERNAL, "ownership penetration failed: %s",
                     graph_strerror(rc));

@@ -210,6 +210,10 @@ SRV_HANDLER(srv_submit_documents) {
   if (!rc)
     orc = graph_update_circles(ctx->st, &grep);
   if (!rc && !orc) {
+    stage = "updating the stored ownership";
+    orc = graph_update_owners(ctx->st, NULL);
+  }
+  if (!rc && !orc) {
     stage = "regenerating opportunities";
     orc = opp_generate(ctx->st, srv_app_opp_cfg(ctx->app), now, &orep);
   }

@@ -6,6 +6,7 @@ limits, deadlines, message size limits, --config and SIGHUP, read-only
 replicas.  The store is the known world of storetool (seed + edges).
 """
 import os
+import re
 import queue
 import signal
 import threading
@@ -695,6 +696,69 @@ class ExternalCommitTest(SeededServer):
         self.assertTrue(live.nothing_within(0.3))
         self.assertIsNone(live.err)
         live.it.cancel()
+
+
+class OwnershipAfterIngestTest(unittest.TestCase):
+    """Ownership penetration is stored by ingest and updated after each batch
+    (issue 4): a CLI ingest next to the running server that adds a holder
+    upstream of a chain changes GetUltimateControllers of the enterprise at
+    the chain's end, and the ingest says it updated the stored ownership for
+    a few enterprises instead of recomputing all of them."""
+
+    HOLDER, HELD = "9144010647LUKACY1R", "91440305HAYXAD10B4"  # sample: 100 %
+
+    @classmethod
+    def setUpClass(cls):
+        ok, why = h.ingest_available()
+        if not ok:
+            raise unittest.SkipTest(why)
+        cls.dir = h.tempdir()
+        cls.db = os.path.join(cls.dir, "db")
+        p = h.cli("ingest", "--db", cls.db, "--now", "2024-06-30",
+                  os.path.join(h.SAMPLE, "registry"), check=True, timeout=300)
+        assert "ownership stored for every enterprise" in p.stderr, p.stderr
+        cls.tok = h.issue_token(cls.db, "rm01")
+        cls.srv = h.Server(cls.db)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        h.remove_tree(cls.dir)
+        if rc != 0:
+            raise AssertionError("server exited %d" % rc)
+
+    def ent(self, code):
+        r = call(self.srv, ENT + "GetEnterprise", pb.GetEnterpriseRequest(credit_code=code),
+                 pb.Enterprise, self.tok)
+        return r.id, r.name
+
+    def controllers(self, ent):
+        r = call(self.srv, ENT + "GetUltimateControllers",
+                 pb.GetUltimateControllersRequest(enterprise_id=ent),
+                 pb.GetUltimateControllersResponse, self.tok)
+        return {(c.kind, c.name): c.share for c in r.controllers}
+
+    def test_new_holder_upstream_reaches_the_end_of_the_chain(self):
+        (holder, holder_name), (held, _) = self.ent(self.HOLDER), self.ent(self.HELD)
+        before = self.controllers(held)
+        self.assertAlmostEqual(before[(pb.NODE_ENTERPRISE, holder_name)], 1.0)  # the chain
+        self.assertNotIn((pb.NODE_PERSON, "欧阳测试"), before)
+        batch = os.path.join(self.dir, "batch", "10_new_holder.xml")
+        os.makedirs(os.path.dirname(batch))
+        with open(batch, "w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    '<registry source="test" date="2024-07-01"><shareholdings>\n'
+                    '<shareholding holder_person="欧阳测试" held="%s" ratio="0.8"/>\n'
+                    '</shareholdings></registry>\n' % self.HOLDER)
+        p = h.cli("ingest", "--db", self.db, "--now", "2024-07-01", batch, check=True, timeout=300)
+        m = re.search(r"ownership updated for (\d+) enterprises", p.stderr)
+        self.assertIsNotNone(m, p.stderr)
+        self.assertGreaterEqual(int(m.group(1)), 2)  # the holder and what it holds
+        self.assertLess(int(m.group(1)), 300)        # not every enterprise
+        after = self.controllers(held)
+        self.assertAlmostEqual(after[(pb.NODE_PERSON, "欧阳测试")], 0.8)
+        mid = self.controllers(holder)
+        self.assertAlmostEqual(mid[(pb.NODE_PERSON, "欧阳测试")], 0.8)
 
 
 class CacheTest(SeededServer):

@@ -43,6 +43,10 @@ class GraphCliTest(unittest.TestCase):
         self.assertIn("guarantees.csv:6: empty target", p.stderr)
         self.assertIn("GB18030", p.stderr)
         self.assertIn("4 edges stored", p.stderr)
+        # the stored circles are brought up to date by the import itself
+        self.assertIn("1 guarantee circles; ownership", p.stderr)
+        p, stored = self.circles("--db", self.db, "--no-rebuild")
+        self.assertEqual(len(stored), 1, p.stderr)
         p, lines = self.circles("--db", self.db)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(len(lines), 1)

@@ -1112,6 +1112,98 @@ static void test_owners_all_generated_world(void **state) {
   graph_free(g);
 }
 
+
+/* Every enterprise 1..n: the stored holders equal graph_owners' on the whole
+ * graph as the store holds it now, at the stored line. */
+static void expect_stored_owners_exact(store *st, uint64_t n) {
+  store_txn *r;
+  assert_int_equal(store_begin(st, false, &r), 0);
+  double line;
+  assert_true(graph_owners_current(r, &line));
+  graph *g = load_all(r);
+  for (uint64_t id = 1; id <= n; id++) {
+    graph_owner *o, *want = NULL;
+    size_t no, nw = 0;
+    assert_int_equal(graph_owners_stored(r, id, &o, &no, NULL), 0);
+    int rc = graph_owners(g, id, line, &want, &nw);
+    assert_true(rc == 0 || rc == GRAPH_ENOTFOUND);
+    if (no != nw)
+      fail_msg("enterprise %llu: %zu stored holders, %zu computed",
+               (unsigned long long)id, no, nw);
+    for (size_t i = 0; i < no; i++) {
+      assert_int_equal(o[i].id, want[i].id);
+      assert_int_equal(o[i].kind, want[i].kind);
+      assert_int_equal(o[i].ultimate, want[i].ultimate);
+      assert_float_equal(o[i].share, want[i].share, 1e-9);
+    }
+    free(o);
+    free(want);
+  }
+  graph_free(g);
+  store_abort(r);
+}
+
+/* graph_update_owners after an ingest batch: the first call materialises
+ * whole; later batches recompute only the enterprises downstream of the new
+ * shareholding edges and the result equals a full computation every time —
+ * a new holder upstream of a chain, a cross-holding closed by the batch, a
+ * person entering, an enterprise that had no holder.  The stored ownership
+ * is current only after the update. */
+static void test_owners_incremental_equals_full(void **state) {
+  fx *f = *state;
+  enum { N = 400, P = 60 };
+  uint64_t x = 0x2545F4914F6CDD1DULL;
+#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+  for (uint64_t i = 2; i <= N; i++) /* a forest: holders older than held */
+    if (RND() % 4) {
+      uint64_t h = 1 + RND() % (i - 1);
+      hold(f->txn, ENT, h, i, 0.2 + (RND() % 50) / 100.0);
+    }
+  for (uint64_t p = 1; p <= P; p++)
+    hold(f->txn, PER, p, 1 + RND() % N, 0.3);
+  assert_int_equal(store_commit(f->txn), 0);
+  f->txn = NULL;
+  graph_owners_update_report rep;
+  assert_int_equal(graph_update_owners(f->st, &rep), 0);
+  assert_true(rep.full);
+  expect_stored_owners_exact(f->st, N);
+  size_t partial = 0;
+  for (int batch = 0; batch < 12; batch++) {
+    assert_int_equal(store_begin(f->st, true, &f->txn), 0);
+    for (int k = 0; k < 4; k++) {
+      uint64_t a = 1 + RND() % N, b = 1 + RND() % N;
+      if (batch % 3 == 0)
+        hold(f->txn, PER, 1 + RND() % P, b, 0.15);
+      else if (a != b)
+        hold(f->txn, ENT, a, b, 0.1 + (RND() % 20) / 100.0); /* may close
+                                                                 a cycle */
+    }
+    assert_int_equal(store_commit(f->txn), 0);
+    f->txn = NULL;
+    store_txn *r;
+    double line;
+    assert_int_equal(store_begin(f->st, false, &r), 0);
+    assert_false(graph_owners_current(r, &line));
+    store_abort(r);
+    assert_int_equal(graph_update_owners(f->st, &rep), 0);
+    assert_false(rep.full);
+    assert_true(rep.targets >= rep.new_targets);
+    partial += rep.targets < N;
+    expect_stored_owners_exact(f->st, N);
+  }
+  assert_true(partial > 0); /* small batches did not touch everything */
+  /* a batch without shareholding edges recomputes nothing */
+  assert_int_equal(store_begin(f->st, true, &f->txn), 0);
+  guar(f->txn, 1, 2, 100);
+  assert_int_equal(store_commit(f->txn), 0);
+  f->txn = NULL;
+  assert_int_equal(graph_update_owners(f->st, &rep), 0);
+  assert_false(rep.full);
+  assert_int_equal(rep.targets, 0);
+  expect_stored_owners_exact(f->st, N);
+#undef RND
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -1148,6 +1240,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_owners_all_generated_world, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_owners_incremental_equals_full,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_owners_materialised, setup,
                                       teardown),
   };
