@@ -1,0 +1,54 @@
+/*
+ * test_nlp_extract_xa.c — the bundled rules (data/rules) for executive
+ * changes (高管变动) and shareholders' purchases (股东增持): the pattern
+ * classes added in issue 3's round eight.  Every sentence is invented for
+ * this test (none comes from DuEE-Fin).  A test names the argument it
+ * expects for an event type: an event of that type has to hold it, and every
+ * argument must be a verbatim span of the title or text (the set-up and that
+ * check are extract_fixture.h's).
+ */
+#include "extract_fixture.h"
+
+/* Fails (listing the events) unless an event of type has role = want. */
+static void want_arg(void **state, const char *title, const char *text,
+                     const char *type, const char *role, const char *want) {
+  nlp_result res;
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, type, role, want);
+  nlp_result_destroy(&res);
+}
+
+/* Without a disclosure phrase near it, a news dateline ("某某财经3月8日讯")
+ * tells when an executive change or a purchase was made public. */
+static void test_dateline_discloses_change_and_purchase(void **state) {
+  want_arg(state, "远山科技：股东周建明增持120万股",
+           "远山财经3月8日讯 远山科技股东周建明于2021年3月5日增持公司股份"
+           "120万股。",
+           "股东增持", "披露时间", "3月8日");
+  want_arg(state, "远山科技董事会秘书周建明辞职",
+           "远山财经3月8日讯 远山科技董事会秘书周建明因个人原因辞职。",
+           "高管变动", "披露日期", "3月8日");
+}
+
+/* The date after a reporter's byline ("某某网讯（记者 某某）3月8日，…")
+ * tells when the change was made public, also when the word 发布 comes too
+ * far after it for {DISCLOSE}. */
+static void test_byline_date_discloses_change(void **state) {
+  want_arg(state, "青禾稳健债券基金增聘周建明为基金经理",
+           "青禾财经网讯（记者 林小雨）3月8日，青禾基金管理有限公司旗下青禾"
+           "稳健债券型证券投资基金（下称“青禾稳健基金”）发布公告称，增聘"
+           "周建明为基金经理。",
+           "高管变动", "披露日期", "3月8日");
+  want_arg(state, "青禾基金任命周建明为督察长",
+           "青禾财经网讯(记者 林小雨)3月8日，青禾基金管理有限公司宣布，任命"
+           "周建明为督察长。",
+           "高管变动", "披露日期", "3月8日");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_dateline_discloses_change_and_purchase),
+      cmocka_unit_test(test_byline_date_discloses_change),
+  };
+  return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
