@@ -1,8 +1,8 @@
 /*
  * test_nlp_extract_xa.c — the bundled rules (data/rules) for executive
- * changes (高管变动) and shareholders' purchases (股东增持): the pattern
- * classes added in issue 3's round eight.  Every sentence is invented for
- * this test (none comes from DuEE-Fin).  A test names the argument it
+ * changes (高管变动) and shareholders' trades (股东减持 / 股东增持): the
+ * pattern classes added in issue 3's round eight.  Every sentence is invented
+ * for this test (none comes from DuEE-Fin).  A test names the argument it
  * expects for an event type: an event of that type has to hold it, and every
  * argument must be a verbatim span of the title or text (the set-up and that
  * check are extract_fixture.h's).
@@ -45,10 +45,20 @@ static void test_byline_date_discloses_change(void **state) {
            "高管变动", "披露日期", "3月8日");
 }
 
+/* A fund flow told over several stocks makes one event per stock: "外资逢高
+ * 减持甲和乙". */
+static void test_jianchi_list_of_stocks(void **state) {
+  const char *t = "外资连续三日流出";
+  const char *x = "7月5日，外资逢高减持青禾科技和远山股份。";
+  want_arg(state, t, x, "股东减持", "股票简称", "青禾科技");
+  want_arg(state, t, x, "股东减持", "股票简称", "远山股份");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dateline_discloses_change_and_purchase),
       cmocka_unit_test(test_byline_date_discloses_change),
+      cmocka_unit_test(test_jianchi_list_of_stocks),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
