@@ -590,9 +590,16 @@ class LimitsTest(unittest.TestCase):
 
 class SeededServer(unittest.TestCase):
     """A class of tests with its own seeded store and server: tokens for
-    RMS, and the guarantee/ownership edges of `storetool edges` when EDGES."""
+    RMS, and the guarantee/ownership edges of `storetool edges` when EDGES;
+    when DATA, the server reads a copy of data/ (cls.data) that edit_data may
+    change first."""
     RMS = ("admin",)
     EDGES = False
+    DATA = False
+
+    @classmethod
+    def edit_data(cls):
+        pass
 
     @classmethod
     def setUpClass(cls):
@@ -602,7 +609,14 @@ class SeededServer(unittest.TestCase):
         if cls.EDGES:
             h.run(h.STORETOOL, "edges", cls.db, check=True)  # circle 1 -> 2 -> 3 -> 1
         cls.tok = {rm: h.issue_token(cls.db, rm) for rm in cls.RMS}
-        cls.srv = h.Server(cls.db)
+        extra = ()
+        if cls.DATA:
+            cls.data = os.path.join(cls.dir, "data")
+            h.shutil.copytree(os.path.join(h.ROOT, "data"), cls.data,
+                              ignore=h.shutil.ignore_patterns("sample"))
+            cls.edit_data()
+            extra = ("--data", cls.data)
+        cls.srv = h.Server(cls.db, *extra)
 
     @classmethod
     def tearDownClass(cls):
@@ -901,37 +915,24 @@ class ReflectionTest(unittest.TestCase):
         self.assertEqual((got.id, got.name), (want["id"], want["name"]))
 
 
-class FeedbackCliTest(unittest.TestCase):
+class FeedbackCliTest(SeededServer):
     """`oppgraph feedback` (the CLI twin of RecordFeedback) next to a running
     server: verdicts recorded through the CLI show in GetFunnel over gRPC,
     with the low-performance warning of opportunity/feedback.c.  Own store
     (the verdicts change the funnel ApiTest checks) and a copy of data/
     whose funnel_warning thresholds fit the small seed world: min_pushed 3,
     so lead_a (2 opportunities) is neither flagged nor a peer."""
+    RMS = ("admin", "lead_a", "rm_b1")
+    DATA = True
 
     @classmethod
-    def setUpClass(cls):
-        cls.dir = h.tempdir()
-        cls.db = os.path.join(cls.dir, "db")
-        cls.data = os.path.join(cls.dir, "data")
-        h.shutil.copytree(os.path.join(h.ROOT, "data"), cls.data,
-                          ignore=h.shutil.ignore_patterns("sample"))
+    def edit_data(cls):
         path = os.path.join(cls.data, "opportunity.json")
         with open(path) as f:
             cfg = h.json.load(f)
         cfg["funnel_warning"] = {"min_pushed": 3, "peer_fraction": 0.5, "min_peers": 2}
         with open(path, "w") as f:
             h.json.dump(cfg, f, ensure_ascii=False)
-        cls.world = h.seed_store(cls.db)
-        cls.tok = {rm: h.issue_token(cls.db, rm) for rm in ("admin", "lead_a", "rm_b1")}
-        cls.srv = h.Server(cls.db, "--data", cls.data)
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        h.remove_tree(cls.dir)
-        if rc != 0:
-            raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
 
     def ids(self, rm, *status):
         args = ["push-list", "--db", self.db, "--rm", rm, "--limit", "100", "--json"]
@@ -1013,35 +1014,19 @@ class FeedbackCliTest(unittest.TestCase):
         self.assertIn("reason: 客户无需求", p.stdout)
 
 
-class LoadedOnceTest(unittest.TestCase):
+class LoadedOnceTest(SeededServer):
     """What the server reads from its data directory it reads once: the
     writer's rules, dictionary and settings at start-up (so the first
     RecordFeedback and the pushes it makes do not carry that load), GetFunnel's
     thresholds at the first GetFunnel.  Shown by taking the files away after
     those points: the calls still work."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = h.tempdir()
-        cls.db = os.path.join(cls.dir, "db")
-        cls.data = os.path.join(cls.dir, "data")
-        h.shutil.copytree(os.path.join(h.ROOT, "data"), cls.data,
-                          ignore=h.shutil.ignore_patterns("sample"))
-        h.seed_store(cls.db)
-        cls.tok = h.issue_token(cls.db, "rm_b1")
-        cls.srv = h.Server(cls.db, "--data", cls.data)
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        h.remove_tree(cls.dir)
-        if rc != 0:
-            raise AssertionError("server exited %d:\n%s" % (rc, "\n".join(cls.srv.log()[-30:])))
+    RMS = ("rm_b1",)
+    DATA = True
 
     def test_files_read_once(self):
         self.assertTrue(any("writer ready" in l for l in self.srv.log()), self.srv.log())
         funnel = lambda: call(self.srv, OPP + "GetFunnel", pb.GetFunnelRequest(),
-                              pb.GetFunnelResponse, self.tok)
+                              pb.GetFunnelResponse, self.tok["rm_b1"])
         self.assertEqual([r.key for r in funnel().rows], ["rm_b1"])
         cfg = os.path.join(self.data, "opportunity.json")
         rules = os.path.join(self.data, "rules")
@@ -1049,10 +1034,11 @@ class LoadedOnceTest(unittest.TestCase):
         os.rename(rules, rules + ".away")
         try:
             self.assertEqual([r.key for r in funnel().rows], ["rm_b1"])
-            opps, _, _ = self.srv.push_list_all(self.tok, page_size=50)
+            tok = self.tok["rm_b1"]
+            opps, _, _ = self.srv.push_list_all(tok, page_size=50)
             r = call(self.srv, OPP + "RecordFeedback", pb.RecordFeedbackRequest(
                 opportunity_id=opps[0].id, outcome=pb.FEEDBACK_ACCEPTED),
-                pb.RecordFeedbackResponse, self.tok)
+                pb.RecordFeedbackResponse, tok)
             self.assertEqual(r.opportunity.status, pb.OPP_ACCEPTED)
             self.assertEqual(funnel().rows[0].accepted, 1)
         finally:
