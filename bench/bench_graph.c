@@ -20,7 +20,10 @@
  *   BENCH_OWNERS_N   graph_owners samples (default 1000);
  *   BENCH_OWNERS_TOL its share tolerance (default 1e-4; the set of owners
  *                    >= 25% is exact whatever it is);
- *   BENCH_INCR=0     skips the full-versus-incremental circle update.
+ *   BENCH_INCR=0     skips the full-versus-incremental circle update;
+ *   BENCH_OWNERS_INCR=0 skips the stored ownership: graph_update_owners
+ *                    whole, then after 100 new enterprises held by existing
+ *                    ones, then after 100 new stakes between existing ones.
  *
  * The world (fixed seed, so runs compare): persons = N/5 natural-person
  * controllers; shareholding: every enterprise has 1–3 holders among earlier
@@ -517,6 +520,48 @@ int main(int argc, char **argv) {
     sw_row(sw, "graph_rebuild_circles (full) of the same");
     printf("%-46s %12zu%s\n", "  circles stored", fr.circles,
            fr.circles == ur.circles ? " (same)" : " (DIFFERENT)");
+  }
+
+  /* the stored ownership: a first graph_update_owners materialises it whole
+   * (loading the shareholding graph), then two batches of 100 new
+   * shareholdings are brought in */
+  const char *oincr = getenv("BENCH_OWNERS_INCR");
+  if (!oincr || strcmp(oincr, "0")) {
+    graph_owners_update_report orep;
+    stopwatch sw = sw_start();
+    if (graph_update_owners(st, &orep) || !orep.full)
+      return 1;
+    sw_row(sw, "graph_update_owners, first (full, >= 5%)");
+    printf("%-46s %12zu\n", "  enterprises stored",
+           orep.materialised.enterprises);
+    /* batch 0: 100 new enterprises, each held by an existing one (new
+     * registrations: nothing downstream); batch 1: 100 new 5% stakes
+     * between existing enterprises (everything downstream of each changes) */
+    for (int batch = 0; batch < 2; batch++) {
+      if (store_begin(st, true, &w.txn))
+        return 1;
+      for (uint64_t i = 0; !rc && i < 100; i++) {
+        uint64_t b = batch ? 2 + below(n - 1) : n + 1 + i;
+        rc = put(&w, 1, 0, 1 + below(b > n ? n : b - 1), b, 0,
+                 batch ? 0.05 : 0.6);
+      }
+      if (rc || store_commit(w.txn))
+        return 1;
+      sw = sw_start();
+      int orc = graph_update_owners(st, &orep);
+      if (orc) {
+        fprintf(stderr, "graph_update_owners: %s\n", graph_strerror(orc));
+        return 1;
+      }
+      char what[80];
+      snprintf(what, sizeof what, "graph_update_owners, 100 %s%s",
+               batch ? "stakes, existing" : "new enterprises",
+               orep.full ? " (FULL)" : "");
+      sw_row(sw, what);
+      printf("%-46s %12zu\n", "  enterprises recomputed", orep.targets);
+      printf("%-46s %12zu\n", "  shareholding edges read",
+             orep.upstream_edges);
+    }
   }
   store_close(st);
   if (keep_dir || getenv("BENCH_KEEP")) {

@@ -31,8 +31,9 @@
  * edges upstream of them (edge_in) make a small graph on which graph_owners
  * recomputes each of them, and the answers overwrite their entries of the
  * current generation in one transaction.  A batch that reaches more than
- * UPD_MAX_TARGETS enterprises (or UPD_MAX_EDGES upstream edges), or a store
- * without a usable state, is materialised whole instead.
+ * UPD_MAX_TARGETS enterprises or a twentieth of the edge count (or
+ * UPD_MAX_EDGES upstream edges), or a store without a usable state, is
+ * materialised whole instead: recomputing that much piecewise costs more.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -133,7 +134,8 @@ static int cmp_rec(const void *a, const void *b) {
  * (topological, not by id) every transaction rewrote leaf pages all over
  * the meta database, and the 10M run grew the store by 5 GB. */
 static int own_flush(own_writer *w) {
-  qsort(w->rec, w->nrec, sizeof *w->rec, cmp_rec);
+  if (w->nrec) /* qsort's pointer must not be NULL, even for none */
+    qsort(w->rec, w->nrec, sizeof *w->rec, cmp_rec);
   for (size_t i = 0; i < w->nrec; i++) {
     char key[64];
     own_key(key, sizeof key, w->gen, w->rec[i].id);
@@ -359,30 +361,52 @@ static int owners_full(store *st, double min_share,
 }
 
 /* Recomputes the walk's targets (w->key[0 .. ntargets)) on the upstream
- * edges in w->rows and writes them into generation gen. */
+ * edges in w->rows, by graph_owners_all as a full run does, and writes them
+ * into generation gen; a target with no holder over the line any more gets
+ * an empty entry. */
+typedef struct rewrite {
+  own_writer ow;
+  graph_vmap want; /* enterprise id -> 1 + index among the targets */
+  bool *done;
+} rewrite;
+
+static int rewrite_put(void *ctx, uint64_t target, const graph_owner *o,
+                       size_t n) {
+  rewrite *r = ctx;
+  uint32_t k = graph_vmap_get(&r->want, (size_t)target);
+  if (k == UINT32_MAX)
+    return 0; /* upstream only: its holders did not change */
+  r->done[k] = true;
+  return own_put(&r->ow, target, o, n);
+}
+
 static int owners_rewrite(store_txn *txn, upd_walk *w, size_t ntargets,
                           uint64_t gen, double min_share) {
   graph *sub = NULL;
-  int rc = graph_from_rows(w->rows, w->nrows, &sub);
-  own_writer ow = {.txn = txn, .gen = gen};
-  for (size_t i = 0; !rc && i < ntargets; i++) {
-    graph_owner *o = NULL;
-    size_t n = 0;
-    uint64_t id = w->key[i] / 2;
-    rc = graph_owners(sub, id, min_share, &o, &n);
-    if (rc == GRAPH_ENOTFOUND)
-      rc = 0, n = 0; /* nobody holds it (any more) */
-    if (!rc)
-      rc = own_put(&ow, id, o, n);
-    free(o);
-  }
+  rewrite r = {.ow = {.txn = txn, .gen = gen}};
+  r.done = calloc(ntargets, sizeof *r.done);
+  int rc = r.done ? graph_vmap_init(&r.want, ntargets) : GRAPH_ENOMEM;
+  for (size_t i = 0; !rc && i < ntargets; i++)
+    rc = graph_vmap_put(&r.want, (size_t)(w->key[i] / 2), (uint32_t)i);
   if (!rc)
-    rc = own_flush(&ow);
+    rc = graph_from_rows(w->rows, w->nrows, &sub);
+  if (!rc)
+    rc = graph_owners_all(sub, min_share, 0, rewrite_put, &r, NULL);
+  if (!rc && r.ow.err)
+    rc = r.ow.err;
+  for (size_t i = 0; !rc && i < ntargets; i++)
+    if (!r.done[i])
+      rc = own_put(&r.ow, w->key[i] / 2, NULL, 0);
+  if (!rc)
+    rc = own_flush(&r.ow);
   graph_free(sub);
-  free(ow.vals);
-  free(ow.rec);
-  free(ow.ctl);
-  free(ow.ptr);
+  if (r.done)
+    graph_vmap_destroy(&r.want);
+  free(r.done);
+  free(r.ow.vals);
+  free(r.ow.rec);
+  free(r.ow.ctl);
+  free(r.ow.ptr);
   return rc;
 }
 
@@ -413,7 +437,12 @@ int graph_update_owners(store *st, graph_owners_update_report *rep) {
     store_abort(txn);
     return owners_full(st, min_share, rep);
   }
-  upd_walk w = {.limit = UPD_MAX_TARGETS};
+  /* an update is worth it while it touches a small part of the graph */
+  store_stats ss;
+  size_t limit = UPD_MAX_TARGETS;
+  if (!store_stats_get(txn, &ss) && ss.edges / 20 < limit)
+    limit = ss.edges / 20 > 1024 ? ss.edges / 20 : 1024;
+  upd_walk w = {.limit = limit};
   int rc = graph_vmap_init(&w.seen, 256);
   if (!rc && store_edge_scan(txn, hwm, new_share, &w) < 0 && !w.err)
     rc = GRAPH_ESTORE;

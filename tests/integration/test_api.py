@@ -602,12 +602,16 @@ class SeededServer(unittest.TestCase):
         pass
 
     @classmethod
-    def setUpClass(cls):
-        cls.dir = h.tempdir()
-        cls.db = os.path.join(cls.dir, "db")
+    def fill_store(cls):
         cls.world = h.seed_store(cls.db)
         if cls.EDGES:
             h.run(h.STORETOOL, "edges", cls.db, check=True)  # circle 1 -> 2 -> 3 -> 1
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = h.tempdir()
+        cls.db = os.path.join(cls.dir, "db")
+        cls.fill_store()
         cls.tok = {rm: h.issue_token(cls.db, rm) for rm in cls.RMS}
         extra = ()
         if cls.DATA:
@@ -712,44 +716,35 @@ class ExternalCommitTest(SeededServer):
         live.it.cancel()
 
 
-class OwnershipAfterIngestTest(unittest.TestCase):
+class OwnershipAfterIngestTest(SeededServer):
     """Ownership penetration is stored by ingest and updated after each batch
     (issue 4): a CLI ingest next to the running server that adds a holder
     upstream of a chain changes GetUltimateControllers of the enterprise at
     the chain's end, and the ingest says it updated the stored ownership for
-    a few enterprises instead of recomputing all of them."""
+    a few enterprises instead of recomputing all of them.  The store is the
+    sample's registry, ingested."""
 
+    RMS = ("rm01",)
     HOLDER, HELD = "9144010647LUKACY1R", "91440305HAYXAD10B4"  # sample: 100 %
 
     @classmethod
-    def setUpClass(cls):
+    def fill_store(cls):
         ok, why = h.ingest_available()
         if not ok:
             raise unittest.SkipTest(why)
-        cls.dir = h.tempdir()
-        cls.db = os.path.join(cls.dir, "db")
         p = h.cli("ingest", "--db", cls.db, "--now", "2024-06-30",
                   os.path.join(h.SAMPLE, "registry"), check=True, timeout=300)
         assert "ownership stored for every enterprise" in p.stderr, p.stderr
-        cls.tok = h.issue_token(cls.db, "rm01")
-        cls.srv = h.Server(cls.db)
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.srv.stop()
-        h.remove_tree(cls.dir)
-        if rc != 0:
-            raise AssertionError("server exited %d" % rc)
 
     def ent(self, code):
         r = call(self.srv, ENT + "GetEnterprise", pb.GetEnterpriseRequest(credit_code=code),
-                 pb.Enterprise, self.tok)
+                 pb.Enterprise, self.tok["rm01"])
         return r.id, r.name
 
     def controllers(self, ent):
         r = call(self.srv, ENT + "GetUltimateControllers",
                  pb.GetUltimateControllersRequest(enterprise_id=ent),
-                 pb.GetUltimateControllersResponse, self.tok)
+                 pb.GetUltimateControllersResponse, self.tok["rm01"])
         return {(c.kind, c.name): c.share for c in r.controllers}
 
     def test_new_holder_upstream_reaches_the_end_of_the_chain(self):
