@@ -205,6 +205,18 @@ int graph_owners_stored(store_txn *txn, uint64_t ent, graph_owner **out,
  * min_share of GetUltimateControllers). */
 #define GRAPH_OWNERS_MIN 0.05
 
+/* The part of the stored graph within `hops` of one node, read through the
+ * store's edge indexes inside txn (so it is as consistent as txn's
+ * snapshot): every edge of the given types (none = all) incident to a node
+ * at most `hops` steps away, whichever its direction.  Analyses limited to
+ * `hops` from that node (graph_contagion, graph_guarantee_exposure,
+ * graph_export_dot at that depth, graph_neighbourhood) give on it what they
+ * give on the whole graph, for the cost of the neighbourhood instead of
+ * every edge of the store.  *out as graph_load's. */
+int graph_load_around(store_txn *txn, Oppgraph__V1__NodeKind kind, uint64_t id,
+                      unsigned hops, const Oppgraph__V1__EdgeType *types,
+                      size_t ntypes, graph **out);
+
 /* Brings the stored ownership up to date with the edges added since it was
  * last written (after an ingest batch): only the enterprises downstream of
  * a new shareholding edge are recomputed, on the shareholding edges upstream

@@ -126,4 +126,24 @@ static inline uint32_t graph_vmap_get(const graph_vmap *m, size_t v) {
   return m->key[i] == SIZE_MAX ? UINT32_MAX : m->val[i];
 }
 
+/* A breadth-first walk over the store's edge indexes (walk.c): the nodes
+ * met (key id * 2 + kind, so persons and enterprises with the same id stay
+ * apart), in the order met, and the edges kept as rows.  Past `limit` nodes
+ * or `row_limit` rows an add fails with GRAPH_EINVAL in err (too large: the
+ * caller decides what to do instead). */
+typedef struct graph_walk {
+  graph_vmap seen;
+  uint64_t *key;
+  size_t n, cap;
+  store_edge_row *rows;
+  size_t nrows, caprows;
+  size_t limit, row_limit;
+  int err;
+} graph_walk;
+int graph_walk_init(graph_walk *w, size_t limit, size_t row_limit);
+/* Adds a node when new; 0 or the error (also left in w->err). */
+int graph_walk_add(graph_walk *w, uint8_t kind, uint64_t id);
+int graph_walk_row(graph_walk *w, const Oppgraph__V1__Edge *e);
+void graph_walk_free(graph_walk *w);
+
 #endif

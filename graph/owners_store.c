@@ -251,71 +251,17 @@ int graph_owners_stored(store_txn *txn, uint64_t ent, graph_owner **out,
 #define UPD_MAX_TARGETS 100000
 #define UPD_MAX_EDGES 2000000
 
-/* The nodes met by a search (key id * 2 + kind, so persons and enterprises
- * with the same id stay apart), in the order met, and the edges kept. */
-typedef struct upd_walk {
-  graph_vmap seen;
-  uint64_t *key;
-  size_t n, cap;
-  store_edge_row *rows;
-  size_t nrows, caprows;
-  size_t limit; /* more nodes (or rows) than this: give up (too large) */
-  int err;
-} upd_walk;
-
-static int walk_add(upd_walk *w, uint8_t kind, uint64_t id) {
-  size_t k = (size_t)id * 2 + kind;
-  if (graph_vmap_get(&w->seen, k) != UINT32_MAX)
-    return 0;
-  if (w->n >= w->limit)
-    return w->err = GRAPH_EINVAL; /* too large: the caller goes full */
-  if (graph_vmap_put(&w->seen, k, 0))
-    return w->err = GRAPH_ENOMEM;
-  if (w->n == w->cap) {
-    size_t cap = w->cap ? w->cap * 2 : 64;
-    uint64_t *p = realloc(w->key, cap * sizeof *p);
-    if (!p)
-      return w->err = GRAPH_ENOMEM;
-    w->key = p;
-    w->cap = cap;
-  }
-  w->key[w->n++] = k;
-  return 0;
-}
-
-static int walk_row(upd_walk *w, const Oppgraph__V1__Edge *e) {
-  if (w->nrows >= UPD_MAX_EDGES)
-    return w->err = GRAPH_EINVAL;
-  if (w->nrows == w->caprows) {
-    size_t cap = w->caprows ? w->caprows * 2 : 64;
-    store_edge_row *p = realloc(w->rows, cap * sizeof *p);
-    if (!p)
-      return w->err = GRAPH_ENOMEM;
-    w->rows = p;
-    w->caprows = cap;
-  }
-  w->rows[w->nrows++] = (store_edge_row){.id = e->id,
-                                         .src = e->src,
-                                         .dst = e->dst,
-                                         .amount = e->amount,
-                                         .ratio = e->ratio,
-                                         .type = (uint8_t)e->type,
-                                         .src_kind = (uint8_t)e->src_kind,
-                                         .dst_kind = (uint8_t)e->dst_kind};
-  return 0;
-}
-
 /* edge_out of an enterprise: the enterprises it holds. */
 static int down_edge(void *ctx, const Oppgraph__V1__Edge *e) {
-  upd_walk *w = ctx;
+  graph_walk *w = ctx;
   if (e->src_kind != KIND_ENT || e->dst_kind != KIND_ENT)
     return 0;
-  return walk_add(w, KIND_ENT, e->dst) ? 1 : 0;
+  return graph_walk_add(w, KIND_ENT, e->dst) ? 1 : 0;
 }
 
 /* edge_in of the node being visited (w->key[visit]): its holders. */
 typedef struct up_ctx {
-  upd_walk *w;
+  graph_walk *w;
   uint8_t kind;
 } up_ctx;
 
@@ -323,23 +269,18 @@ static int up_edge(void *ctx, const Oppgraph__V1__Edge *e) {
   up_ctx *u = ctx;
   if ((uint8_t)e->dst_kind != u->kind)
     return 0; /* same id, other kind of node */
-  if (walk_row(u->w, e) || walk_add(u->w, (uint8_t)e->src_kind, e->src))
+  if (graph_walk_row(u->w, e) ||
+      graph_walk_add(u->w, (uint8_t)e->src_kind, e->src))
     return 1;
   return 0;
 }
 
 /* New shareholding edges' targets, as the first nodes of the walk. */
 static int new_share(void *ctx, const store_edge_row *e) {
-  upd_walk *w = ctx;
+  graph_walk *w = ctx;
   if (e->type != T_SHARE || e->dst_kind != KIND_ENT)
     return 0;
-  return walk_add(w, KIND_ENT, e->dst) ? 1 : 0;
-}
-
-static void walk_free(upd_walk *w) {
-  graph_vmap_destroy(&w->seen);
-  free(w->key);
-  free(w->rows);
+  return graph_walk_add(w, KIND_ENT, e->dst) ? 1 : 0;
 }
 
 static int owners_full(store *st, double min_share,
@@ -380,7 +321,7 @@ static int rewrite_put(void *ctx, uint64_t target, const graph_owner *o,
   return own_put(&r->ow, target, o, n);
 }
 
-static int owners_rewrite(store_txn *txn, upd_walk *w, size_t ntargets,
+static int owners_rewrite(store_txn *txn, graph_walk *w, size_t ntargets,
                           uint64_t gen, double min_share) {
   graph *sub = NULL;
   rewrite r = {.ow = {.txn = txn, .gen = gen}};
@@ -442,8 +383,8 @@ int graph_update_owners(store *st, graph_owners_update_report *rep) {
   size_t limit = UPD_MAX_TARGETS;
   if (!store_stats_get(txn, &ss) && ss.edges / 20 < limit)
     limit = ss.edges / 20 > 1024 ? ss.edges / 20 : 1024;
-  upd_walk w = {.limit = limit};
-  int rc = graph_vmap_init(&w.seen, 256);
+  graph_walk w;
+  int rc = graph_walk_init(&w, limit, UPD_MAX_EDGES);
   if (!rc && store_edge_scan(txn, hwm, new_share, &w) < 0 && !w.err)
     rc = GRAPH_ESTORE;
   rep->new_targets = w.n;
@@ -460,7 +401,7 @@ int graph_update_owners(store *st, graph_owners_update_report *rep) {
       rc = GRAPH_ESTORE;
   }
   if (!rc && w.err == GRAPH_EINVAL) { /* too large for an update */
-    walk_free(&w);
+    graph_walk_free(&w);
     store_abort(txn);
     return owners_full(st, min_share, rep);
   }
@@ -474,7 +415,7 @@ int graph_update_owners(store *st, graph_owners_update_report *rep) {
   store_u64_be(be, last);
   if (!rc && store_meta_put(txn, K_HWM, be, 8))
     rc = GRAPH_ESTORE;
-  walk_free(&w);
+  graph_walk_free(&w);
   if (rc) {
     store_abort(txn);
     return rc;

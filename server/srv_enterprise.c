@@ -7,9 +7,12 @@
  * GetRelations walks the store's edge_out / edge_in indexes breadth-first
  * inside the request's read transaction: a depth-3 neighbourhood touches a
  * few hundred edges, far less than loading the whole graph.  The analyses
- * that need the whole graph (ownership penetration, the picture) load the
- * edge types they need with graph_load per request, consistent with the
- * request's snapshot.
+ * that reach at most N hops (risk exposure and contagion, the picture) run
+ * on the part of the graph within N hops, gathered the same way
+ * (graph_load_around); ownership penetration reads the stored answers that
+ * ingest keeps current, or loads the shareholding edges when they are not.
+ * All of it inside the request's read transaction, so an answer is
+ * consistent with one snapshot whatever a writer does meanwhile.
  *
  * SearchEnterprises pages by offset into the name index (page token =
  * decimal count of names already returned): the index is ordered and a
@@ -525,7 +528,8 @@ SRV_HANDLER(srv_export_graph) {
   graph *g = NULL;
   char *dot = NULL, *svg = NULL;
   size_t dlen = 0, slen = 0;
-  int rc = graph_load(txn, NULL, 0, &g);
+  int rc = graph_load_around(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE,
+                             req->enterprise_id, depth, NULL, 0, &g);
   if (!rc)
     rc = graph_export_dot(txn, g, req->enterprise_id, depth,
                           req->max_nodes ? req->max_nodes : 200, &dot, &dlen);
@@ -600,7 +604,8 @@ SRV_HANDLER(srv_get_risk_exposure) {
   graph_exposed *ex = NULL;
   graph_exposure *gx = NULL;
   size_t nex = 0, ngx = 0;
-  int rc = graph_load(txn, types, 2, &g);
+  int rc = graph_load_around(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE,
+                             req->enterprise_id, hops, types, 2, &g);
   if (!rc) {
     rc = graph_contagion(
         g, req->enterprise_id, hops, req->decay > 0 ? req->decay : 0.7,

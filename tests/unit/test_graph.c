@@ -1204,6 +1204,80 @@ static void test_owners_incremental_equals_full(void **state) {
 #undef RND
 }
 
+
+/* graph_load_around: on the part of the store within N hops of an
+ * enterprise, contagion, guarantee exposure (N hops) and the DOT picture
+ * (depth N) give what they give on the whole graph — on a generated world
+ * with guarantee chains and circles, holdings (persons among them, ids
+ * shared with enterprises) and supply edges that the analyses skip. */
+static void test_load_around_equals_whole(void **state) {
+  fx *f = *state;
+  enum { N = 300 };
+  uint64_t x = 0x853C49E6748FEA9BULL;
+#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+  for (uint64_t i = 2; i <= N; i++) {
+    uint64_t a = 1 + RND() % (i - 1), b = i - 1 - RND() % (i - 1 < 5 ? i - 1 : 5);
+    Oppgraph__V1__NodeKind k = RND() % 3 ? ENT : PER;
+    hold(f->txn, k, a, i, 0.1 + (RND() % 60) / 100.0);
+    guar(f->txn, b, i, 1000 + (int64_t)(RND() % 9000));
+    if (RND() % 4 == 0)
+      guar(f->txn, i, 1 + RND() % (i - 1), 500); /* back edges: circles */
+    if (RND() % 3 == 0)
+      edge_k(f->txn, SUPPLY, ENT, a, ENT, i, 100, 0);
+  }
+  assert_int_equal(store_commit(f->txn), 0);
+  assert_int_equal(store_begin(f->st, false, &f->txn), 0);
+  graph *whole = load_all(f->txn);
+  Oppgraph__V1__EdgeType two[] = {GUAR, SHARE};
+  for (uint64_t ent = 1; ent <= N; ent += 7) {
+    for (unsigned hops = 1; hops <= 3; hops++) {
+      graph *part = NULL;
+      assert_int_equal(graph_load_around(f->txn, ENT, ent, hops, two, 2, &part),
+                       0);
+      graph_exposed *ca, *cb;
+      size_t na, nb;
+      assert_int_equal(graph_contagion(whole, ent, hops, 0.7, 0.05, &ca, &na), 0);
+      assert_int_equal(graph_contagion(part, ent, hops, 0.7, 0.05, &cb, &nb), 0);
+      assert_int_equal(na, nb);
+      for (size_t i = 0; i < na; i++) {
+        assert_int_equal(ca[i].id, cb[i].id);
+        assert_int_equal(ca[i].kind, cb[i].kind);
+        assert_int_equal(ca[i].hops, cb[i].hops);
+        assert_float_equal(ca[i].weight, cb[i].weight, 1e-12);
+      }
+      free(ca);
+      free(cb);
+      graph_exposure *ea, *eb;
+      int ra = graph_guarantee_exposure(whole, ent, hops, &ea, &na);
+      int rb = graph_guarantee_exposure(part, ent, hops, &eb, &nb);
+      assert_int_equal(ra, rb);
+      assert_int_equal(na, nb);
+      for (size_t i = 0; i < na; i++) {
+        assert_int_equal(ea[i].id, eb[i].id);
+        assert_int_equal(ea[i].edge_id, eb[i].edge_id);
+        assert_int_equal(ea[i].amount, eb[i].amount);
+        assert_int_equal(ea[i].bound, eb[i].bound);
+      }
+      free(ea);
+      free(eb);
+      graph_free(part);
+      /* the picture: every type, no node cap reached */
+      assert_int_equal(graph_load_around(f->txn, ENT, ent, hops, NULL, 0, &part),
+                       0);
+      char *da, *db;
+      size_t la, lb;
+      assert_int_equal(graph_export_dot(f->txn, whole, ent, hops, 500, &da, &la), 0);
+      assert_int_equal(graph_export_dot(f->txn, part, ent, hops, 500, &db, &lb), 0);
+      assert_int_equal(la, lb); /* same nodes and edges (order may differ) */
+      free(da);
+      free(db);
+      graph_free(part);
+    }
+  }
+  graph_free(whole);
+#undef RND
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_three_cycle, setup, teardown),
@@ -1239,6 +1313,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_owners_all_matches_owners, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_owners_all_generated_world, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_load_around_equals_whole, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_owners_incremental_equals_full,
                                       setup, teardown),
