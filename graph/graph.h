@@ -233,6 +233,12 @@ typedef struct graph_owners_update_report {
   graph_owners_report materialised;
 } graph_owners_update_report;
 int graph_update_owners(store *st, graph_owners_update_report *rep);
+/* graph_owners for one enterprise on the shareholding edges upstream of it,
+ * read through the store's edge_in index inside txn instead of a loaded
+ * graph: the same answer for the cost of its upstream part (*n 0 when
+ * nobody holds it). */
+int graph_owners_from_store(store_txn *txn, uint64_t ent, double min_share,
+                            graph_owner **out, size_t *n);
 /* Whether the stored ownership covers every edge of txn's snapshot; then
  * *min_share is its line (answers for a line >= it can be read from
  * graph_owners_stored, filtered). */

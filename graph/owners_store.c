@@ -275,6 +275,42 @@ static int up_edge(void *ctx, const Oppgraph__V1__Edge *e) {
   return 0;
 }
 
+/* Adds to the walk everything upstream of its nodes through shareholding
+ * edges (holders, their holders, ...), keeping those edges as rows. */
+static int walk_upstream(store_txn *txn, graph_walk *w) {
+  for (size_t i = 0; i < w->n; i++) {
+    up_ctx u = {w, (uint8_t)(w->key[i] & 1)};
+    int src = store_edge_in(txn, w->key[i] / 2, T_SHARE, up_edge, &u);
+    if (w->err)
+      return w->err;
+    if (src < 0)
+      return GRAPH_ESTORE;
+  }
+  return 0;
+}
+
+int graph_owners_from_store(store_txn *txn, uint64_t ent, double min_share,
+                            graph_owner **out, size_t *n) {
+  *out = NULL;
+  *n = 0;
+  graph_walk w;
+  graph *sub = NULL;
+  int rc = graph_walk_init(&w, SIZE_MAX, SIZE_MAX);
+  if (!rc)
+    rc = graph_walk_add(&w, KIND_ENT, ent);
+  if (!rc)
+    rc = walk_upstream(txn, &w);
+  if (!rc)
+    rc = graph_from_rows(w.rows, w.nrows, &sub);
+  if (!rc)
+    rc = graph_owners(sub, ent, min_share, out, n);
+  if (rc == GRAPH_ENOTFOUND)
+    rc = 0; /* nobody holds it: no owner */
+  graph_free(sub);
+  graph_walk_free(&w);
+  return rc;
+}
+
 /* New shareholding edges' targets, as the first nodes of the walk. */
 static int new_share(void *ctx, const store_edge_row *e) {
   graph_walk *w = ctx;
@@ -395,12 +431,10 @@ int graph_update_owners(store *st, graph_owners_update_report *rep) {
   size_t ntargets = w.n;
   /* upstream of them: every shareholding edge graph_owners can follow */
   w.limit = UPD_MAX_TARGETS + UPD_MAX_EDGES;
-  for (size_t i = 0; !rc && !w.err && i < w.n; i++) {
-    up_ctx u = {&w, (uint8_t)(w.key[i] & 1)};
-    if (store_edge_in(txn, w.key[i] / 2, T_SHARE, up_edge, &u) < 0 && !w.err)
-      rc = GRAPH_ESTORE;
-  }
-  if (!rc && w.err == GRAPH_EINVAL) { /* too large for an update */
+  if (!rc && !w.err)
+    rc = walk_upstream(txn, &w);
+  if (rc == GRAPH_EINVAL || (!rc && w.err == GRAPH_EINVAL)) {
+    /* too large for an update */
     graph_walk_free(&w);
     store_abort(txn);
     return owners_full(st, min_share, rep);

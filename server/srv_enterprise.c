@@ -410,9 +410,9 @@ out:
 
 /* The holders of ent over min_share: read from the stored ownership when it
  * covers this snapshot's edges and was computed down to min_share or below
- * (ingest keeps it so), otherwise computed on the shareholding graph loaded
- * into *g (the caller frees it). */
-static int srv_owners(store_txn *txn, uint64_t ent, double min_share, graph **g,
+ * (ingest keeps it so), otherwise computed on the shareholding edges
+ * upstream of ent. */
+static int srv_owners(store_txn *txn, uint64_t ent, double min_share,
                       graph_owner **own, size_t *n) {
   double line;
   if (graph_owners_current(txn, &line) && line <= min_share + 1e-12) {
@@ -429,13 +429,7 @@ static int srv_owners(store_txn *txn, uint64_t ent, double min_share, graph **g,
     *own = NULL;
     *n = 0;
   }
-  Oppgraph__V1__EdgeType t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
-  int rc = graph_load(txn, &t, 1, g);
-  if (!rc)
-    rc = graph_owners(*g, ent, min_share, own, n);
-  if (rc == GRAPH_ENOTFOUND)
-    rc = 0, *n = 0; /* nobody holds it */
-  return rc;
+  return graph_owners_from_store(txn, ent, min_share, own, n);
 }
 
 SRV_HANDLER(srv_get_controllers) {
@@ -453,12 +447,11 @@ SRV_HANDLER(srv_get_controllers) {
     return;
   if (srv_need_ent(txn, req->enterprise_id, rep))
     goto out;
-  graph *g = NULL;
   graph_owner *own = NULL;
   size_t n = 0;
   int rc = srv_owners(txn, req->enterprise_id,
                       req->min_share > 0 ? req->min_share : GRAPH_OWNERS_MIN,
-                      &g, &own, &n);
+                      &own, &n);
   if (rc) {
     srv_reply_error(rep, SRV_ST_INTERNAL, "ownership penetration failed: %s",
                     graph_strerror(rc));
@@ -493,7 +486,6 @@ SRV_HANDLER(srv_get_controllers) {
     free(ps);
   }
   free(own);
-  graph_free(g);
 out:
   oppgraph__v1__rm__free_unpacked(me, NULL);
   store_abort(txn);

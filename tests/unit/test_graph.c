@@ -1207,7 +1207,8 @@ static void test_owners_incremental_equals_full(void **state) {
 
 /* graph_load_around: on the part of the store within N hops of an
  * enterprise, contagion, guarantee exposure (N hops) and the DOT picture
- * (depth N) give what they give on the whole graph — on a generated world
+ * (depth N) give what they give on the whole graph, and
+ * graph_owners_from_store what graph_owners gives — on a generated world
  * with guarantee chains and circles, holdings (persons among them, ids
  * shared with enterprises) and supply edges that the analyses skip. */
 static void test_load_around_equals_whole(void **state) {
@@ -1230,6 +1231,21 @@ static void test_load_around_equals_whole(void **state) {
   graph *whole = load_all(f->txn);
   Oppgraph__V1__EdgeType two[] = {GUAR, SHARE};
   for (uint64_t ent = 1; ent <= N; ent += 7) {
+    /* ownership from the upstream edges alone */
+    graph_owner *oa = NULL, *ob = NULL;
+    size_t noa = 0, nob = 0;
+    int ra = graph_owners(whole, ent, 0.01, &oa, &noa);
+    assert_true(ra == 0 || ra == GRAPH_ENOTFOUND);
+    assert_int_equal(graph_owners_from_store(f->txn, ent, 0.01, &ob, &nob), 0);
+    assert_int_equal(noa, nob);
+    for (size_t i = 0; i < noa; i++) {
+      assert_int_equal(oa[i].id, ob[i].id);
+      assert_int_equal(oa[i].kind, ob[i].kind);
+      assert_int_equal(oa[i].ultimate, ob[i].ultimate);
+      assert_float_equal(oa[i].share, ob[i].share, 1e-12);
+    }
+    free(oa);
+    free(ob);
     for (unsigned hops = 1; hops <= 3; hops++) {
       graph *part = NULL;
       assert_int_equal(graph_load_around(f->txn, ENT, ent, hops, two, 2, &part),
