@@ -250,6 +250,7 @@ int graph_owners_stored(store_txn *txn, uint64_t ent, graph_owner **out,
 #define T_SHARE OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING
 #define UPD_MAX_TARGETS 100000
 #define UPD_MAX_EDGES 2000000
+#define UPD_EACH 1000 /* up to this many targets: graph_owners for each */
 
 /* edge_out of an enterprise: the enterprises it holds. */
 static int down_edge(void *ctx, const Oppgraph__V1__Edge *e) {
@@ -367,7 +368,22 @@ static int owners_rewrite(store_txn *txn, graph_walk *w, size_t ntargets,
     rc = graph_vmap_put(&r.want, (size_t)(w->key[i] / 2), (uint32_t)i);
   if (!rc)
     rc = graph_from_rows(w->rows, w->nrows, &sub);
-  if (!rc)
+  /* a few targets: each on its own upstream part (graph_owners); many:
+   * one pass over the whole subgraph, whose upstream parts overlap (at 1M
+   * enterprises, 100 new enterprises: 0.1 s against 1.3 s; 60k targets at
+   * 100k: 0.7 s against 18 s) */
+  for (size_t i = 0; !rc && ntargets <= UPD_EACH && i < ntargets; i++) {
+    graph_owner *o = NULL;
+    size_t n = 0;
+    uint64_t id = w->key[i] / 2;
+    rc = graph_owners(sub, id, min_share, &o, &n);
+    if (rc == GRAPH_ENOTFOUND)
+      rc = 0, n = 0;
+    if (!rc)
+      rc = rewrite_put(&r, id, o, n);
+    free(o);
+  }
+  if (!rc && ntargets > UPD_EACH)
     rc = graph_owners_all(sub, min_share, 0, rewrite_put, &r, NULL);
   if (!rc && r.ow.err)
     rc = r.ow.err;
