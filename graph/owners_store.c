@@ -124,6 +124,13 @@ static int own_put(void *ctx, uint64_t target, const graph_owner *o, size_t n) {
   return 0;
 }
 
+static void own_writer_free(own_writer *w) {
+  free(w->vals);
+  free(w->rec);
+  free(w->ctl);
+  free(w->ptr);
+}
+
 static int cmp_rec(const void *a, const void *b) {
   uint64_t x = ((const own_rec *)a)->id, y = ((const own_rec *)b)->id;
   return x < y ? -1 : x > y;
@@ -186,10 +193,7 @@ static int materialise(store *st, const graph *g, double min_share, double tol,
     rc = GRAPH_ESTORE;
   else if (rc && w.txn)
     store_abort(w.txn);
-  free(w.vals);
-  free(w.rec);
-  free(w.ctl);
-  free(w.ptr);
+  own_writer_free(&w);
   if (!rc && rep) {
     rep->stats = stats;
     rep->enterprises = w.enterprises;
@@ -396,10 +400,7 @@ static int owners_rewrite(store_txn *txn, graph_walk *w, size_t ntargets,
   if (r.done)
     graph_vmap_destroy(&r.want);
   free(r.done);
-  free(r.ow.vals);
-  free(r.ow.rec);
-  free(r.ow.ctl);
-  free(r.ow.ptr);
+  own_writer_free(&r.ow);
   return rc;
 }
 

@@ -1017,6 +1017,19 @@ static void test_owners_all_matches_owners(void **state) {
   graph_free(g);
 }
 
+/* Two owner lists are the same holders in the same order, shares within
+ * tol. */
+static void expect_same_owners(const graph_owner *a, size_t na,
+                               const graph_owner *b, size_t nb, double tol) {
+  assert_int_equal(na, nb);
+  for (size_t i = 0; i < na; i++) {
+    assert_int_equal(a[i].id, b[i].id);
+    assert_int_equal(a[i].kind, b[i].kind);
+    assert_int_equal(a[i].ultimate, b[i].ultimate);
+    assert_float_equal(a[i].share, b[i].share, tol);
+  }
+}
+
 /* Materialised ownership: what graph_owners_stored reads back is
  * graph_owners' answer; a new generation replaces the old one whole, also
  * for an enterprise whose holders fell under the line (its entry from two
@@ -1049,13 +1062,7 @@ static void test_owners_materialised(void **state) {
       assert_int_equal(graph_owners_stored(r, id, &o, &n, &min), 0);
       assert_float_equal(min, line[gen - 1], 0);
       assert_int_equal(graph_owners(g, id, line[gen - 1], &want, &nw), 0);
-      assert_int_equal(n, nw);
-      for (size_t i = 0; i < n; i++) {
-        assert_int_equal(o[i].id, want[i].id);
-        assert_int_equal(o[i].kind, want[i].kind);
-        assert_int_equal(o[i].ultimate, want[i].ultimate);
-        assert_float_equal(o[i].share, want[i].share, 1e-9);
-      }
+      expect_same_owners(o, n, want, nw, 1e-9);
       free(o);
       free(want);
     }
@@ -1130,12 +1137,7 @@ static void expect_stored_owners_exact(store *st, uint64_t n) {
     if (no != nw)
       fail_msg("enterprise %llu: %zu stored holders, %zu computed",
                (unsigned long long)id, no, nw);
-    for (size_t i = 0; i < no; i++) {
-      assert_int_equal(o[i].id, want[i].id);
-      assert_int_equal(o[i].kind, want[i].kind);
-      assert_int_equal(o[i].ultimate, want[i].ultimate);
-      assert_float_equal(o[i].share, want[i].share, 1e-9);
-    }
+    expect_same_owners(o, no, want, nw, 1e-9);
     free(o);
     free(want);
   }
@@ -1237,13 +1239,7 @@ static void test_load_around_equals_whole(void **state) {
     int ra = graph_owners(whole, ent, 0.01, &oa, &noa);
     assert_true(ra == 0 || ra == GRAPH_ENOTFOUND);
     assert_int_equal(graph_owners_from_store(f->txn, ent, 0.01, &ob, &nob), 0);
-    assert_int_equal(noa, nob);
-    for (size_t i = 0; i < noa; i++) {
-      assert_int_equal(oa[i].id, ob[i].id);
-      assert_int_equal(oa[i].kind, ob[i].kind);
-      assert_int_equal(oa[i].ultimate, ob[i].ultimate);
-      assert_float_equal(oa[i].share, ob[i].share, 1e-12);
-    }
+    expect_same_owners(oa, noa, ob, nob, 1e-12);
     free(oa);
     free(ob);
     for (unsigned hops = 1; hops <= 3; hops++) {
