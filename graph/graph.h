@@ -217,6 +217,14 @@ int graph_load_around(store_txn *txn, Oppgraph__V1__NodeKind kind, uint64_t id,
                       unsigned hops, const Oppgraph__V1__EdgeType *types,
                       size_t ntypes, graph **out);
 
+/* What graph_related_parties needs about one enterprise, read through the
+ * store's edge indexes inside txn: the holdings into each link of its
+ * majority chain up to the group head, the majority holdings down from the
+ * head, and the executive / legal-representative edges of its people.  On
+ * it graph_related_parties (and graph_group_head) answer as on the whole
+ * graph.  *out as graph_load's. */
+int graph_load_related(store_txn *txn, uint64_t ent, graph **out);
+
 /* Brings the stored ownership up to date with the edges added since it was
  * last written (after an ingest batch): only the enterprises downstream of
  * a new shareholding edge are recomputed, on the shareholding edges upstream

@@ -150,3 +150,99 @@ int graph_load_around(store_txn *txn, Oppgraph__V1__NodeKind kind, uint64_t id,
   graph_walk_free(&w);
   return rc;
 }
+
+/* ---- what related parties need ----------------------------------------- */
+
+typedef struct rel_walk {
+  graph_walk *w;
+  uint8_t kind;  /* kind of the node whose edges are read */
+  bool out;      /* reading its outgoing edges */
+  bool majority; /* keep only holdings over half (down the group) */
+  uint64_t best; /* up: the holder over half, 0 when none */
+  uint8_t best_kind;
+  double best_ratio;
+  graph_vmap *edges;
+} rel_walk;
+
+static int rel_edge(void *ctx, const Oppgraph__V1__Edge *e) {
+  rel_walk *r = ctx;
+  if ((uint8_t)(r->out ? e->src_kind : e->dst_kind) != r->kind)
+    return 0;
+  if (r->majority && !(e->ratio > 0.5))
+    return 0;
+  if (!r->out && e->type == OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING &&
+      e->ratio > r->best_ratio) {
+    r->best_ratio = e->ratio;
+    r->best = e->src;
+    r->best_kind = (uint8_t)e->src_kind;
+  }
+  /* down the group: the held enterprise is expanded in turn (also when
+   * the edge was kept on the way up) */
+  if (r->majority && graph_walk_add(r->w, (uint8_t)e->dst_kind, e->dst))
+    return 1;
+  if (graph_vmap_get(r->edges, (size_t)e->id) != UINT32_MAX)
+    return 0;
+  if (graph_vmap_put(r->edges, (size_t)e->id, 0))
+    return r->w->err = GRAPH_ENOMEM;
+  return graph_walk_row(r->w, e) ? 1 : 0;
+}
+
+static int rel_read(store_txn *txn, rel_walk *r, uint64_t id, uint8_t kind,
+                    bool out, Oppgraph__V1__EdgeType type) {
+  r->kind = kind;
+  r->out = out;
+  int src = out ? store_edge_out(txn, id, type, rel_edge, r)
+                : store_edge_in(txn, id, type, rel_edge, r);
+  return r->w->err ? r->w->err : src < 0 ? GRAPH_ESTORE : 0;
+}
+
+int graph_load_related(store_txn *txn, uint64_t ent, graph **out) {
+  if (!txn || !out)
+    return GRAPH_EINVAL;
+  const uint8_t ENT = OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE;
+  const Oppgraph__V1__EdgeType SHARE = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
+  const Oppgraph__V1__EdgeType people[] = {OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE,
+                                           OPPGRAPH__V1__EDGE_TYPE__LEGAL_REP};
+  graph_walk w;
+  graph_vmap edges = {0};
+  rel_walk r = {.w = &w, .edges = &edges};
+  int rc = graph_walk_init(&w, SIZE_MAX, SIZE_MAX);
+  if (!rc && graph_vmap_init(&edges, 256))
+    rc = GRAPH_ENOMEM;
+  /* up the majority chain (every holding into each link, so that the
+   * analysis sees the same largest holder), as graph_group_head walks it */
+  uint64_t head = ent;
+  uint8_t head_kind = ENT;
+  for (int step = 0; !rc && step < 64; step++) {
+    r.best = 0;
+    r.best_ratio = 0.5;
+    rc = rel_read(txn, &r, head, head_kind, false, SHARE);
+    if (rc || !r.best || (r.best == ent && r.best_kind == ENT))
+      break;
+    head = r.best;
+    head_kind = r.best_kind;
+  }
+  /* down from the head through majority holdings: the group */
+  r.majority = true;
+  if (!rc)
+    rc = graph_walk_add(&w, head_kind, head);
+  for (size_t i = 0; !rc && i < w.n; i++)
+    rc = rel_read(txn, &r, w.key[i] / 2, (uint8_t)(w.key[i] & 1), true, SHARE);
+  /* the enterprise's executives and legal representatives, and the other
+   * enterprises they hold those posts in */
+  r.majority = false;
+  for (int t = 0; !rc && t < 2; t++) {
+    size_t from = w.nrows;
+    rc = rel_read(txn, &r, ent, ENT, false, people[t]);
+    for (size_t k = from, to = w.nrows; !rc && k < to; k++)
+      rc =
+          rel_read(txn, &r, w.rows[k].src, w.rows[k].src_kind, true, people[t]);
+  }
+  if (!rc && w.nrows)
+    qsort(w.rows, w.nrows, sizeof *w.rows, cmp_row_id);
+  if (!rc)
+    rc = graph_from_rows(w.rows, w.nrows, out);
+  graph_vmap_destroy(&edges);
+  graph_walk_free(&w);
+  return rc;
+}

@@ -88,6 +88,7 @@ SRV_HANDLER(srv_search_enterprises); /* srv_enterprise.c */
 SRV_HANDLER(srv_get_relations);
 SRV_HANDLER(srv_get_circles);
 SRV_HANDLER(srv_get_controllers);
+SRV_HANDLER(srv_get_related);
 SRV_HANDLER(srv_export_graph);
 SRV_HANDLER(srv_get_risk_exposure);
 SRV_HANDLER(srv_submit_documents); /* srv_ingest.c */

@@ -667,3 +667,69 @@ out:
   oppgraph__v1__rm__free_unpacked(me, NULL);
   store_abort(txn);
 }
+
+/* ---- GetRelatedParties
+ * ---------------------------------------------------------- */
+
+SRV_HANDLER(srv_get_related) {
+  const Oppgraph__V1__GetRelatedPartiesRequest *req =
+      (const Oppgraph__V1__GetRelatedPartiesRequest *)msg;
+  store_txn *txn;
+  Oppgraph__V1__Rm *me;
+  if (srv_begin_auth(ctx, rep, &txn, &me))
+    return;
+  if (srv_need_ent(txn, req->enterprise_id, rep))
+    goto out;
+  graph *g = NULL;
+  graph_related *rel = NULL;
+  size_t n = 0;
+  Oppgraph__V1__NodeKind hk = OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE;
+  uint64_t head = req->enterprise_id;
+  int rc = graph_load_related(txn, req->enterprise_id, &g);
+  if (!rc)
+    rc = graph_group_head(g, req->enterprise_id, &hk, &head);
+  if (!rc)
+    rc = graph_related_parties(g, req->enterprise_id, &rel, &n);
+  if (rc == GRAPH_ENOTFOUND)
+    rc = 0, n = 0; /* no edge: no related party */
+  Oppgraph__V1__RelatedParty *ps = rc ? NULL : calloc(n + 1, sizeof *ps);
+  Oppgraph__V1__RelatedParty **pp = rc ? NULL : calloc(n + 1, sizeof *pp);
+  if (rc) {
+    srv_reply_error(rep, SRV_ST_INTERNAL, "related parties failed: %s",
+                    graph_strerror(rc));
+  } else if (!ps || !pp) {
+    srv_reply_error(rep, SRV_ST_INTERNAL, "out of memory");
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      oppgraph__v1__related_party__init(&ps[i]);
+      ps[i].id = rel[i].id;
+      ps[i].name = srv_node_name(txn, OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE,
+                                 rel[i].id);
+      ps[i].relation = (Oppgraph__V1__Relation)rel[i].relation;
+      ps[i].via_kind = rel[i].via_kind;
+      ps[i].via = rel[i].via;
+      ps[i].via_name = srv_node_name(txn, rel[i].via_kind, rel[i].via);
+      pp[i] = &ps[i];
+    }
+    Oppgraph__V1__GetRelatedPartiesResponse resp =
+        OPPGRAPH__V1__GET_RELATED_PARTIES_RESPONSE__INIT;
+    resp.head_kind = hk;
+    resp.head = head;
+    resp.head_name = srv_node_name(txn, hk, head);
+    resp.parties = pp;
+    resp.n_parties = n;
+    srv_reply_message(rep, &resp.base);
+    free(resp.head_name);
+    for (size_t i = 0; i < n; i++) {
+      free(ps[i].name);
+      free(ps[i].via_name);
+    }
+  }
+  free(ps);
+  free(pp);
+  free(rel);
+  graph_free(g);
+out:
+  oppgraph__v1__rm__free_unpacked(me, NULL);
+  store_abort(txn);
+}

@@ -5,6 +5,7 @@ analyses, IngestService.SubmitDocuments, KnowledgeService.Search, rate
 limits, deadlines, message size limits, --config and SIGHUP, read-only
 replicas.  The store is the known world of storetool (seed + edges).
 """
+import json
 import os
 import re
 import queue
@@ -746,6 +747,31 @@ class OwnershipAfterIngestTest(SeededServer):
                  pb.GetUltimateControllersRequest(enterprise_id=ent),
                  pb.GetUltimateControllersResponse, self.tok["rm01"])
         return {(c.kind, c.name): c.share for c in r.controllers}
+
+    def test_related_parties_match_the_cli(self):
+        """GetRelatedParties (read from the store's edge indexes) answers
+        what `oppgraph graph related` answers on the loaded graph, for the
+        first 120 enterprises of the sample (group and shared-executive
+        relations occur among them; the sample shares no legal
+        representative)."""
+        seen = set()
+        for ent in range(1, 121):
+            p = h.cli("graph", "related", "--db", self.db, "--id", ent, check=True)
+            want = sorted((d["id"], d["relation"], d["via"]["id"])
+                          for d in (json.loads(l) for l in p.stdout.splitlines() if l.strip()))
+            r = call(self.srv, ENT + "GetRelatedParties", pb.GetRelatedPartiesRequest(enterprise_id=ent),
+                     pb.GetRelatedPartiesResponse, self.tok["rm01"])
+            names = {pb.RELATION_GROUP: "group", pb.RELATION_EXECUTIVE: "executive",
+                     pb.RELATION_LEGAL_REP: "legal_rep"}
+            got = sorted((x.id, names[x.relation], x.via) for x in r.parties)
+            self.assertEqual(got, want, "enterprise %d" % ent)
+            self.assertTrue(all(x.name and x.via_name for x in r.parties))
+            seen.update(x.relation for x in r.parties)
+        self.assertLessEqual({pb.RELATION_GROUP, pb.RELATION_EXECUTIVE}, seen)
+        with self.assertRaises(grpc.RpcError) as cm:
+            call(self.srv, ENT + "GetRelatedParties", pb.GetRelatedPartiesRequest(enterprise_id=424242),
+                 pb.GetRelatedPartiesResponse, self.tok["rm01"])
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.NOT_FOUND)
 
     def test_new_holder_upstream_reaches_the_end_of_the_chain(self):
         (holder, holder_name), (held, _) = self.ent(self.HOLDER), self.ent(self.HELD)

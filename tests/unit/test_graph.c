@@ -1227,6 +1227,10 @@ static void test_load_around_equals_whole(void **state) {
       guar(f->txn, i, 1 + RND() % (i - 1), 500); /* back edges: circles */
     if (RND() % 3 == 0)
       edge_k(f->txn, SUPPLY, ENT, a, ENT, i, 100, 0);
+    uint64_t p = 1 + RND() % 40; /* people with posts in several */
+    edge_k(f->txn, RND() % 2 ? OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE
+                             : OPPGRAPH__V1__EDGE_TYPE__LEGAL_REP,
+           PER, p, ENT, i, 0, 0);
   }
   assert_int_equal(store_commit(f->txn), 0);
   assert_int_equal(store_begin(f->st, false, &f->txn), 0);
@@ -1242,6 +1246,22 @@ static void test_load_around_equals_whole(void **state) {
     expect_same_owners(oa, noa, ob, nob, 1e-12);
     free(oa);
     free(ob);
+    /* related parties from what graph_load_related reads */
+    graph *rel = NULL;
+    graph_related *pa = NULL, *pb = NULL;
+    assert_int_equal(graph_load_related(f->txn, ent, &rel), 0);
+    int rra = graph_related_parties(whole, ent, &pa, &noa);
+    assert_int_equal(graph_related_parties(rel, ent, &pb, &nob), rra);
+    assert_int_equal(noa, nob);
+    for (size_t i = 0; i < noa; i++) {
+      assert_int_equal(pa[i].id, pb[i].id);
+      assert_int_equal(pa[i].relation, pb[i].relation);
+      assert_int_equal(pa[i].via, pb[i].via);
+      assert_int_equal(pa[i].via_kind, pb[i].via_kind);
+    }
+    free(pa);
+    free(pb);
+    graph_free(rel);
     for (unsigned hops = 1; hops <= 3; hops++) {
       graph *part = NULL;
       assert_int_equal(graph_load_around(f->txn, ENT, ent, hops, two, 2, &part),
