@@ -68,7 +68,8 @@ static void graph_usage(FILE *f) {
       "  related      related parties of --id ID: same group (majority\n"
       "               chains from one head), shared executive or legal\n"
       "               representative\n"
-      "  import-edges store the edges of --edges FILE.csv as --type TYPE;\n"
+      "  import-edges store the edges of FILE.csv (or --edges FILE.csv) as\n"
+      "               --type TYPE;\n"
       "               the header names the columns (see below); unknown\n"
       "               enterprises are created; exit 1 when rows were "
       "rejected;\n"
@@ -489,6 +490,16 @@ int cmd_graph(int argc, char **argv) {
       return CLI_EXIT_OK;
     } else if (!strcmp(a, "--no-rebuild")) {
       o.no_rebuild = true;
+      continue;
+    } else if (a[0] != '-') {
+      if (o.edges) {
+        fprintf(stderr,
+                "oppgraph graph %s: unexpected argument '%s' (one "
+                "edge file at most)\n",
+                what, a);
+        return CLI_EXIT_USAGE;
+      }
+      o.edges = a; /* import-edges FILE.csv, circles FILE.csv */
       continue;
     }
     if (!v) {

@@ -56,9 +56,11 @@ class GraphCliTest(unittest.TestCase):
         self.assertEqual(c["total_amount"], 12000000 + 30000000 + 50000000)
         self.assertEqual(len(c["edges"]), 3)
         self.assertIn("2030-01-31", [e["end"] for e in c["edges"]])
-        # importing again adds nothing
-        cli("graph", "import-edges", "--db", self.db, "--edges", self.csv,
-            "--type", "guarantee")
+        # importing again adds nothing; the form: the file last,
+        # without --edges
+        p = cli("graph", "import-edges", "--db", self.db, "--type", "guarantee", self.csv)
+        self.assertEqual(p.returncode, 1, p.stderr)  # the same rejected row
+        self.assertIn("4 edges stored", p.stderr)
         p, again = self.circles("--db", self.db)
         self.assertEqual(again, lines)
 
