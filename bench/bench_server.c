@@ -30,8 +30,10 @@
  *   build/bench/bench_server [seconds per row, default 2]
  *       [--only health|list|ent] [--no-streams] [--pin] [--threads N]
  *       [--rounds N] [--rt] [--rt-server] [--open-frac F] [--open-rounds N]
- *       [--tick-us N]
+ *       [--tick-us N] [--opps N]
  *
+ * --opps N stores N opportunities of the one RM instead of 2,000 (the
+ * stream rows at a realistic store size).
  * --pin puts the server process on the last CPU and this client on CPU 0
  * (sched_setaffinity, inherited by every thread of each), so that neither
  * preempts the other; --threads sets the server's CQ threads (default: the
@@ -611,6 +613,7 @@ int main(int argc, char **argv) {
   bool streams = true, pin = false, rt = false, rt_server = false;
   int threads = SRV_DEFAULT_THREADS, rounds = 1, open_rounds = 1;
   double open_frac = 0.5, tick = 0;
+  int nopps = BENCH_OPPS;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc)
       only = argv[++i];
@@ -634,6 +637,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--rounds") && i + 1 < argc &&
              atoi(argv[i + 1]) >= 1 && atoi(argv[i + 1]) <= 9)
       rounds = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--opps") && i + 1 < argc &&
+             atoi(argv[i + 1]) >= 100)
+      nopps = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc &&
              atoi(argv[i + 1]) >= 2)
       threads = atoi(argv[++i]);
@@ -643,7 +649,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "usage: bench_server [seconds per row] "
                       "[--only health|list|ent] [--no-streams] [--pin] "
                       "[--threads N] [--rounds 1-9] [--rt] [--rt-server] "
-                      "[--open-frac 0-1] [--open-rounds 1-9] [--tick-us N]\n");
+                      "[--open-frac 0-1] [--open-rounds 1-9] [--tick-us N] "
+                      "[--opps N]\n");
       return 2;
     }
   }
@@ -660,8 +667,8 @@ int main(int argc, char **argv) {
   store *st;
   store_options so = {.map_size = 1u << 30};
   if (store_open(dir, &so, &st) ||
-      bench_seed_world(st, "bench_rm", NULL, "基准", "BENCH", BENCH_ENTS,
-                       BENCH_OPPS, code)) {
+      bench_seed_world(st, "bench_rm", NULL, "基准", "BENCH", BENCH_ENTS, nopps,
+                       code)) {
     fprintf(stderr, "bench_server: cannot build the store in %s\n", dir);
     return 1;
   }
@@ -787,7 +794,7 @@ int main(int argc, char **argv) {
          "server cs = its voluntary\n"
          "context switches (all threads) per call.\n\n",
          threads, SRV_DEFAULT_THREADS, u.sysname, u.machine, ncpu, cpus,
-         load[0], secs, BENCH_OPPS, BENCH_ENTS);
+         load[0], secs, nopps, BENCH_ENTS);
   printf("| method                 | in flight |      QPS |   p50 |   p99 |  "
          "p99.9 | errors | server CPU us/call | server cs/call | client CPU "
          "us/call | response bytes |\n");

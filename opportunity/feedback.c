@@ -86,10 +86,9 @@ int opp_record_feedback(store_txn *w, uint64_t opp_id, const char *rm_id,
       rc = OPP_ENOMEM;
     }
   }
+  /* the put logs the push (updated_at advanced) */
   if (!rc)
     rc = fb_store_err(store_opp_put(w, o));
-  if (!rc)
-    rc = fb_store_err(store_push_append(w, o->id, o->updated_at, NULL));
   if (!rc && prior)
     *prior = p;
   if (!rc && out)
@@ -277,8 +276,8 @@ static int fb_warn(fb_funnel *f, const opp_funnel_warning *w, double *scratch) {
     if (!n || (double)n < w->min_peers)
       continue;
     qsort(scratch, n, sizeof *scratch, fb_dbl_cmp);
-    double med = n % 2 ? scratch[n / 2]
-                       : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
+    double med =
+        n % 2 ? scratch[n / 2] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
     r->peer_median_accept_rate = med;
     if (!(r->accept_rate < w->peer_fraction * med))
       continue;

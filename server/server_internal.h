@@ -169,23 +169,14 @@ typedef struct srv_push_cache {
 void srv_push_cache_destroy(srv_push_cache *pc);
 int srv_stream_next(const srv_ctx *ctx, srv_sub *sub, bool stopping,
                     srv_reply *rep, srv_push_cache *pc);
-/* Logs, in one write transaction, every opportunity whose updated_at is
- * newer than what the push log has for it; ids of those (malloc'd) in *ids
- * when ids is not NULL.  *through (may be NULL): the commit id up to which
- * the log is now complete (nothing to log: no commit).  The caller holds
- * the writer lock. */
-int srv_push_sync(store *st, uint64_t **ids, size_t *n, uint64_t *through);
-/* The push log's completeness, kept by srv_app (all under the writer lock):
- * srv_app_push_sync is srv_push_sync remembering how far the log is
- * complete; srv_app_wrote says that a server write committed as transaction
- * wid (store_txn_id before the commit) with its own pushes logged. */
-int srv_app_push_sync(srv_app *app, uint64_t **ids, size_t *n);
-void srv_app_wrote(srv_app *app, uint64_t wid);
-/* Brings the push log up to commit `latest` (a commit id of any process:
- * a CLI ingest next to the server), taking the writer lock itself.  *ran:
- * a sync was needed (streams should wake); 0, SRV_ESTORE, or SRV_EBUSY when
- * a write holds the lock (nothing done: try again later). */
-int srv_app_catch_up(srv_app *app, uint64_t latest, bool *ran);
+/* For stores written before store_opp_put logged pushes: logs, in one write
+ * transaction, every opportunity whose version is newer than what the push
+ * log has for it (the server runs it once at start, under the writer lock;
+ * a store written since logs nothing here).  *n: how many. */
+int srv_push_sync(store *st, size_t *n);
+/* The opportunities the push log gained after sequence `after`, each once,
+ * in id order (malloc'd, NULL when none). */
+int srv_push_since(store *st, uint64_t after, uint64_t **ids, size_t *n);
 
 /* ---- the default push list (srv_pushidx.c) --------------------------------
  * One page of rm_id's open opportunities (not expired, rejected or won):

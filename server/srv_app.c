@@ -67,10 +67,6 @@ struct srv_app {
   void (*notify)(void *);
   void *notify_ctx;
 
-  /* The push log holds every opportunity change of commits up to this id
-   * (guarded by `writer`); a later commit id means another process wrote. */
-  uint64_t synced;
-
   srv_pushidx *pushidx;     /* open push lists per RM and commit */
   srv_respcache *respcache; /* packed ListPushList pages per commit */
   srv_tokmemo *tokmemo;     /* token checks per token id and commit */
@@ -299,41 +295,6 @@ fail:
 
 void srv_app_writer_unlock(srv_app *a) {
   pthread_mutex_unlock(&a->writer);
-}
-
-int srv_app_push_sync(srv_app *a, uint64_t **ids, size_t *n) {
-  uint64_t through = 0;
-  int rc = srv_push_sync(a->st, ids, n, &through);
-  if (!rc && through > a->synced)
-    a->synced = through;
-  return rc;
-}
-
-void srv_app_wrote(srv_app *a, uint64_t wid) {
-  /* Only a commit right after a complete log keeps it complete: one of
-   * another process in between still needs a sync. */
-  if (wid == a->synced + 1)
-    a->synced = wid;
-}
-
-int srv_app_catch_up(srv_app *a, uint64_t latest, bool *ran) {
-  *ran = false;
-  /* A write of the server (an ingest may take seconds) holds the lock: the
-   * caller tries again at its next tick rather than block there, since the
-   * caller is also the thread that reads SIGTERM. */
-  if (pthread_mutex_trylock(&a->writer))
-    return SRV_EBUSY;
-  int rc = SRV_OK;
-  if (latest > a->synced) {
-    rc = srv_app_push_sync(a, NULL, NULL);
-    *ran = true;
-    /* A failed sync is not retried at every tick: the next commit of
-     * anyone tries again. */
-    if (rc && latest > a->synced)
-      a->synced = latest;
-  }
-  pthread_mutex_unlock(&a->writer);
-  return rc;
 }
 
 int64_t srv_app_now(srv_app *a) {

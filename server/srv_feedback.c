@@ -110,11 +110,8 @@ SRV_HANDLER(srv_record_feedback) {
       rc = OPP_ENOTFOUND;
   }
   if (!rc) {
-    uint64_t wid = store_txn_id(w);
     rc = store_commit(w) ? OPP_ESTORE : 0;
     w = NULL;
-    if (!rc)
-      srv_app_wrote(ctx->app, wid);
   }
   store_abort(w);
   srv_app_writer_unlock(ctx->app);

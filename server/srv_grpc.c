@@ -46,7 +46,7 @@
  * work happens in a signal handler.  Between signals that thread is the
  * store watcher: every SRV_WATCH_MS it compares the store's last commit id
  * with the last it saw, and a commit of another process (CLI ingest, token
- * revoke) brings the push log up to date and wakes the streams.
+ * revoke) wakes the streams; that commit logged its pushes itself.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -111,8 +111,7 @@ typedef struct srv_server {
   pthread_mutex_t done_mu;
   pthread_cond_t done_cv;
   bool shutdown_done;
-  uint64_t seen_txn;  /* the store watcher's last commit id (signal thread) */
-  double watch_after; /* monotonic seconds: no catch-up before this */
+  uint64_t seen_txn; /* the store watcher's last commit id (signal thread) */
 } srv_server;
 
 struct srv_call {
@@ -888,37 +887,16 @@ static uint64_t srv_latest_commit(store *st) {
 }
 
 /* The store watcher, run every SRV_WATCH_MS by the signal thread: a commit
- * this server did not make (a CLI ingest, a token revoke) brings the push
- * log up to date and wakes the streams, which then send the new pushes and
- * re-check their tokens.  Own writes have logged their pushes and woken the
- * streams already (srv_app_catch_up knows them and does nothing). */
+ * this server did not make (a CLI ingest, a token revoke) wakes the streams,
+ * which then send what the push log gained (every opportunity put logs its
+ * change in its own transaction) and re-check their tokens.  Waking them
+ * after an own write as well costs each stream one look at the log. */
 static void srv_watch_store(srv_server *s) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  double t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-  if (t0 < s->watch_after)
-    return;
   uint64_t latest = srv_latest_commit(s->st);
   if (!latest || latest == s->seen_txn)
     return;
-  bool ran = true; /* a replica cannot log: it only wakes its streams */
-  int rc = s->cfg->read_only ? SRV_OK : srv_app_catch_up(s->app, latest, &ran);
-  if (rc == SRV_EBUSY)
-    return; /* a server write is running: next tick */
-  /* The catch-up reads every opportunity: while a CLI ingest commits batch
-   * after batch, rest four times as long as it took, so that it costs the
-   * server at most a fifth of a core. */
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  double t1 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-  s->watch_after = t1 + 4 * (t1 - t0);
   s->seen_txn = latest;
-  if (rc)
-    fprintf(stderr,
-            "oppgraph: updating the push log after commit %" PRIu64
-            " of another process failed\n",
-            latest);
-  if (ran)
-    srv_notify(s);
+  srv_notify(s);
 }
 
 /* Blocks until SIGINT or SIGTERM arrives on fd; SIGHUP reloads.  Between
@@ -998,8 +976,11 @@ int srv_run(store *st, const srv_config *cfg) {
   /* The push log must cover what is stored before the first stream asks. */
   if (!cfg->read_only) {
     size_t n = 0;
-    if (srv_app_push_sync(s.app, NULL, &n) == SRV_OK && n)
-      fprintf(stderr, "oppgraph: push log: %zu opportunities logged\n", n);
+    if (srv_push_sync(st, &n) == SRV_OK && n)
+      fprintf(stderr,
+              "oppgraph: push log: %zu opportunities of an older store "
+              "logged\n",
+              n);
     /* The writer's rules, dictionary and opportunity settings are loaded
      * now, not by the first write: that call (and the pushes it makes to
      * every stream) would carry the load.  A failure here is retried by the

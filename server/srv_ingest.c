@@ -6,10 +6,14 @@
  * the call goes through ingest_document inside one write transaction (all or
  * none), then graph_update_circles brings the stored guarantee circles up
  * to date with the new guarantee edges (incremental, its own transaction),
- * opp_generate regenerates opportunities (its own transaction),
- * then srv_push_sync appends every opportunity that changed to the push log
- * and the streams are woken.  The events of a new document are the event ids
- * the call added: meta "seq.evt" read before and after each document.
+ * opp_generate regenerates opportunities (its own transaction; every
+ * opportunity it changes goes into the push log as it is put) and the
+ * streams are woken.  The events of a new document are the event ids the
+ * call added: meta "seq.evt" read before and after each document; its
+ * opportunities are those the push log gained during the call.
+ *
+ * srv_push_sync is for stores written before store_opp_put logged pushes:
+ * the server runs it once at start.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,72 +33,86 @@
 
 typedef struct srv_sync {
   store_txn *txn;
-  uint64_t *ids;
-  size_t n, cap;
-  int err;
+  size_t n;
 } srv_sync;
 
 static int srv_sync_opp(void *ctx, const Oppgraph__V1__Opportunity *o) {
   srv_sync *s = ctx;
-  int64_t ver = o->updated_at ? o->updated_at : o->created_at, logged;
-  int rc = store_push_version(s->txn, o->id, &logged);
-  if (rc == 0 && logged >= ver)
-    return 0;
-  if (rc && rc != STORE_ENOTFOUND)
-    return rc;
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? 2 * s->cap : 64;
-    uint64_t *n = realloc(s->ids, cap * sizeof *n);
-    if (!n)
-      return STORE_ENOMEM;
-    s->ids = n;
-    s->cap = cap;
-  }
-  s->ids[s->n++] = o->id;
+  bool appended;
   /* Appending while store_opp_foreach's cursor walks opp is fine: the log
    * lives in meta, another database. */
-  return store_push_append(s->txn, o->id, ver, NULL);
+  int rc = store_push_opp(s->txn, o, &appended);
+  s->n += appended;
+  return rc;
 }
 
-int srv_push_sync(store *st, uint64_t **ids, size_t *n, uint64_t *through) {
+int srv_push_sync(store *st, size_t *n) {
   srv_sync s = {0};
-  if (ids)
-    *ids = NULL;
-  if (n)
-    *n = 0;
-  int rc = store_begin(st, true, &s.txn);
-  if (rc)
+  *n = 0;
+  if (store_begin(st, true, &s.txn))
     return SRV_ESTORE;
-  uint64_t wid = store_txn_id(s.txn);
-  rc = store_opp_foreach(s.txn, srv_sync_opp, &s);
+  int rc = store_opp_foreach(s.txn, srv_sync_opp, &s);
   if (rc) {
     store_abort(s.txn);
-    free(s.ids);
     fprintf(stderr, "oppgraph: updating the push log failed: %s (%s)\n",
             store_strerror(rc), store_last_error());
     return SRV_ESTORE;
   }
-  /* Nothing to log: no commit, so that a sync does not itself look like a
-   * change to the store watcher (srv_grpc.c), which compares commit ids. */
+  /* Nothing to log: no commit (the store watcher compares commit ids). */
   if (!s.n) {
     store_abort(s.txn);
-    free(s.ids);
-    if (through)
-      *through = wid - 1;
     return SRV_OK;
   }
-  if (store_commit(s.txn)) {
-    free(s.ids);
+  if (store_commit(s.txn))
+    return SRV_ESTORE;
+  *n = s.n;
+  return SRV_OK;
+}
+
+static int srv_cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The opportunities of the push log's entries after sequence `after`, each
+ * once, in id order (malloc'd; NULL when none). */
+int srv_push_since(store *st, uint64_t after, uint64_t **ids, size_t *n) {
+  *ids = NULL;
+  *n = 0;
+  store_txn *txn;
+  if (store_begin(st, false, &txn))
+    return SRV_ESTORE;
+  size_t cap = 0;
+  uint64_t seq, id;
+  int rc;
+  while (!(rc = store_push_next(txn, after, &seq, &id))) {
+    after = seq;
+    if (*n == cap) {
+      cap = cap ? 2 * cap : 64;
+      uint64_t *nv = realloc(*ids, cap * sizeof *nv);
+      if (!nv) {
+        rc = STORE_ENOMEM;
+        break;
+      }
+      *ids = nv;
+    }
+    (*ids)[(*n)++] = id;
+  }
+  store_abort(txn);
+  if (rc != STORE_ENOTFOUND) {
+    free(*ids);
+    *ids = NULL;
+    *n = 0;
     return SRV_ESTORE;
   }
-  if (through)
-    *through = wid;
-  if (ids)
-    *ids = s.ids;
-  else
-    free(s.ids);
-  if (n)
-    *n = s.n;
+  if (*n) {
+    qsort(*ids, *n, sizeof **ids, srv_cmp_u64);
+    size_t u = 1;
+    for (size_t i = 1; i < *n; i++)
+      if ((*ids)[i] != (*ids)[u - 1])
+        (*ids)[u++] = (*ids)[i];
+    *n = u;
+  }
   return SRV_OK;
 }
 
@@ -177,6 +195,9 @@ SRV_HANDLER(srv_submit_documents) {
   int rc = doc_ids && evt_lo && evt_hi && is_new
                ? store_begin(ctx->st, true, &w)
                : STORE_ENOMEM;
+  uint64_t log_head = 0; /* the push log before this call */
+  if (!rc)
+    rc = store_push_head(w, &log_head);
   size_t failed = nd;
   for (size_t i = 0; !rc && i < nd; i++) {
     const Oppgraph__V1__SubmittedDocument *d = req->documents[i];
@@ -218,8 +239,8 @@ SRV_HANDLER(srv_submit_documents) {
     orc = opp_generate(ctx->st, srv_app_opp_cfg(ctx->app), now, &orep);
   }
   if (!rc && !orc) {
-    stage = "updating the push log";
-    orc = srv_app_push_sync(ctx->app, &changed, &nchanged);
+    stage = "reading the push log";
+    orc = srv_push_since(ctx->st, log_head, &changed, &nchanged);
   }
   srv_app_writer_unlock(ctx->app);
   if (!rc)

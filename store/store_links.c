@@ -271,6 +271,21 @@ static int opp_index(store_txn *txn, const Opp *o, bool add) {
   return err;
 }
 
+/* A change of an opportunity goes into the push log in the same transaction
+ * as the record, whichever process writes it: streams then find every change
+ * by walking the log, never by reading every opportunity. */
+int store_push_opp(store_txn *txn, const Oppgraph__V1__Opportunity *o,
+                   bool *appended) {
+  int64_t ver = o->updated_at ? o->updated_at : o->created_at, logged;
+  int err = store_push_version(txn, o->id, &logged);
+  bool add = err == STORE_ENOTFOUND || (!err && logged < ver);
+  if (add)
+    err = store_push_append(txn, o->id, ver, NULL);
+  if (appended)
+    *appended = add && !err;
+  return err;
+}
+
 int store_opp_put(store_txn *txn, Oppgraph__V1__Opportunity *o) {
   int err = st_need_write(txn, "store_opp_put");
   if (err)
@@ -309,6 +324,8 @@ int store_opp_put(store_txn *txn, Oppgraph__V1__Opportunity *o) {
   err = st_put_msg(txn, ST_OPP, key, 8, &o->base);
   if (!err)
     err = opp_index(txn, o, true);
+  if (!err)
+    err = store_push_opp(txn, o, NULL);
   return err;
 }
 

@@ -372,63 +372,74 @@ static uint64_t push_head(store *st) {
   return head;
 }
 
-/* Changes opportunity id (a new updated_at); when own, logs the push in the
- * same commit and tells the app, as RecordFeedback does. */
-static void touch_opp(store *st, srv_app *app, uint64_t id, int64_t ver,
-                      bool own) {
+/* Puts opportunity id again with updated_at ver, as any writer would (a
+ * CLI ingest, RecordFeedback); when also_log_at is not 0, then sets the
+ * log's version for it back to that, as in a store written before puts
+ * logged their pushes. */
+static void touch_opp(store *st, uint64_t id, int64_t ver,
+                      int64_t also_log_at) {
   store_txn *w;
   assert_int_equal(store_begin(st, true, &w), 0);
-  uint64_t wid = store_txn_id(w);
   Oppgraph__V1__Opportunity *o = NULL;
   assert_int_equal(store_opp_get(w, id, &o), 0);
   o->updated_at = ver;
   assert_int_equal(store_opp_put(w, o), 0);
   oppgraph__v1__opportunity__free_unpacked(o, NULL);
-  if (own)
-    assert_int_equal(store_push_append(w, id, ver, NULL), 0);
+  if (also_log_at)
+    assert_int_equal(store_push_append(w, id, also_log_at, NULL), 0);
   assert_int_equal(store_commit(w), 0);
-  if (own)
-    srv_app_wrote(app, wid);
 }
 
-/* The store watcher's bookkeeping: a commit of another process needs a
- * push-log sync, the server's own writes do not, and an own write right
- * after a foreign one does not hide the foreign one. */
-static void test_catch_up_knows_own_and_foreign_commits(void **state) {
+static int64_t logged_version(store *st, uint64_t id) {
+  store_txn *t;
+  int64_t ver = -1;
+  assert_int_equal(store_begin(st, false, &t), 0);
+  assert_int_equal(store_push_version(t, id, &ver), 0);
+  store_abort(t);
+  return ver;
+}
+
+/* Every put that changes an opportunity logs its push in its own commit,
+ * whoever writes: the store watcher then only wakes the streams.  A change
+ * the log does not have (a store from before) is logged by srv_push_sync,
+ * which the server runs at start, and only that one. */
+static void test_every_put_logs_its_push(void **state) {
   fixture *f = *state;
-  srv_config cfg;
-  srv_config_init(&cfg);
-  srv_app *app;
-  assert_int_equal(srv_app_new(f->st, &cfg, &app), 0);
-  bool ran = false;
-  /* nothing logged yet: the first catch-up logs all 28 */
-  assert_int_equal(srv_app_catch_up(app, latest_commit(f->st), &ran), 0);
-  assert_true(ran);
+  /* the 28 opportunities of the fixture are logged as they were put */
   uint64_t head = push_head(f->st);
   assert_int_equal(head, 28);
-  /* nothing new: no sync, and a sync with nothing to log does not commit */
   uint64_t before = latest_commit(f->st);
-  assert_int_equal(srv_app_catch_up(app, before, &ran), 0);
-  assert_false(ran);
-  assert_int_equal(latest_commit(f->st), before);
-  /* an own write is known */
-  touch_opp(f->st, app, 1, 100, true);
-  assert_int_equal(srv_app_catch_up(app, latest_commit(f->st), &ran), 0);
-  assert_false(ran);
+  size_t n = 99;
+  assert_int_equal(srv_push_sync(f->st, &n), SRV_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(latest_commit(f->st),
+                   before); /* nothing to log: no commit */
+
+  touch_opp(f->st, 1, 100, 0);
   assert_int_equal(push_head(f->st), head + 1);
-  /* a foreign write, then an own one: the foreign change is still logged */
-  touch_opp(f->st, app, 2, 200, false);
-  touch_opp(f->st, app, 3, 300, true);
-  assert_int_equal(srv_app_catch_up(app, latest_commit(f->st), &ran), 0);
-  assert_true(ran);
-  store_txn *t;
-  assert_int_equal(store_begin(f->st, false, &t), 0);
-  int64_t ver = 0;
-  assert_int_equal(store_push_version(t, 2, &ver), 0);
-  assert_int_equal(ver, 200);
-  store_abort(t);
-  assert_int_equal(push_head(f->st), head + 3);
-  srv_app_free(app);
+  assert_int_equal(logged_version(f->st, 1), 100);
+  touch_opp(f->st, 1, 100, 0); /* the same version again: no new push */
+  assert_int_equal(push_head(f->st), head + 1);
+  touch_opp(f->st, 3, 300, 0);
+  touch_opp(f->st, 1, 150, 0);
+  uint64_t *ids = NULL;
+  assert_int_equal(srv_push_since(f->st, head, &ids, &n), SRV_OK);
+  assert_int_equal(n, 2); /* opportunity 1 twice, 3 once: each once */
+  assert_int_equal(ids[0], 1);
+  assert_int_equal(ids[1], 3);
+  free(ids);
+  assert_int_equal(srv_push_since(f->st, push_head(f->st), &ids, &n), SRV_OK);
+  assert_int_equal(n, 0);
+  assert_null(ids);
+
+  /* the log is behind for opportunity 2: the start-up sync logs it alone */
+  touch_opp(f->st, 2, 200, 120);
+  assert_int_equal(logged_version(f->st, 2), 120);
+  head = push_head(f->st);
+  assert_int_equal(srv_push_sync(f->st, &n), SRV_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(push_head(f->st), head + 1);
+  assert_int_equal(logged_version(f->st, 2), 200);
 }
 
 int main(void) {
@@ -444,8 +455,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_open_list_cache_follows_commits,
                                       setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          test_catch_up_knows_own_and_foreign_commits, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_every_put_logs_its_push, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_push_page_limits_and_bad_tokens,
                                       setup, teardown),
   };
