@@ -171,7 +171,7 @@ int srv_stream_next(const srv_ctx *ctx, srv_sub *sub, bool stopping,
                     srv_reply *rep, srv_push_cache *pc);
 /* For stores written before store_opp_put logged pushes: logs, in one write
  * transaction, every opportunity whose version is newer than what the push
- * log has for it (the server runs it once at start, under the writer lock;
+ * log has for it (the server runs it once at start, before it serves;
  * a store written since logs nothing here).  *n: how many. */
 int srv_push_sync(store *st, size_t *n);
 /* The opportunities the push log gained after sequence `after`, each once,

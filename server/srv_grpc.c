@@ -77,7 +77,7 @@
 
 #define SRV_GRACE_SECONDS 5
 /* How often the store watcher looks for commits of other processes: streams
- * see a CLI ingest or token revoke within this (plus the sync). */
+ * see a CLI ingest or token revoke within this. */
 #define SRV_WATCH_MS 20
 
 typedef enum srv_tag_kind {

@@ -24,20 +24,21 @@
  *   evt         u64 id                                     -> Event
  *   evt_ent     u64 enterprise id ‖ u64 event id           -> (empty)
  *   edge        u64 id                                     -> Edge
- *   edge_key    u8 type ‖ u8 src_kind ‖ u64 src ‖ u8 dst_kind ‖ u64 dst -> u64
- * id edge_out    u64 src ‖ u8 type ‖ u64 edge id            -> (empty) edge_in
- * u64 dst ‖ u8 type ‖ u64 edge id            -> (empty) opp         u64 id ->
- * Opportunity opp_rm      s rm id ‖ 0x00 ‖ u64 inverted score ‖ u64 opp id ->
- * (empty) opp_dedup   s dedup key (unique)                       -> u64 id rm
- * s rm id                                    -> Rm token       s token id ->
- * TokenRecord circle      u64 id                                     ->
- * GuaranteeCircle circle_ent  u64 enterprise id                          -> u64
- * circle id kb_article  u64 article id                             -> KbArticle
+ *   edge_key    u8 type ‖ u8 src_kind ‖ u64 src ‖ u8 dst_kind ‖ u64 dst -> u64 id
+ *   edge_out    u64 src ‖ u8 type ‖ u64 edge id            -> (empty)
+ *   edge_in     u64 dst ‖ u8 type ‖ u64 edge id            -> (empty)
+ *   opp         u64 id                                     -> Opportunity
+ *   opp_rm      s rm id ‖ 0x00 ‖ u64 inverted score ‖ u64 opp id -> (empty)
+ *   opp_dedup   s dedup key (unique)                       -> u64 id
+ *   rm          s rm id                                    -> Rm
+ *   token       s token id                                 -> TokenRecord
+ *   circle      u64 id                                     -> GuaranteeCircle
+ *   circle_ent  u64 enterprise id                          -> u64 circle id
+ *   kb_article  u64 article id                             -> KbArticle
  *   kb_post     s term ‖ 0x00 ‖ u64 last article id        -> chunk of postings
  *                                                            (store_kb.c)
  *   kb_meta     "docs" / "toklen" / "layout"               -> u64
- *               0x01 ‖ u64 article id                      -> u32 BE token
- * count
+ *               0x01 ‖ u64 article id                      -> u32 BE token count
  *
  * kb_*: the knowledge-base index (store_kb.c, used by kb/).  A term is a
  * token of nlp_tokenize (never contains 0x00), so all postings of one term
@@ -77,25 +78,25 @@
 
 enum store_err {
   STORE_OK = 0,
-  STORE_ENOTFOUND = -1, /* no such record */
-  STORE_ESCHEMA = -2,   /* store written by another schema version */
-  STORE_ECORRUPT = -3,  /* a value does not decode, an index points nowhere */
-  STORE_ELMDB = -4,     /* LMDB failed; store_last_error() has its message */
+  STORE_ENOTFOUND = -1,  /* no such record */
+  STORE_ESCHEMA = -2,    /* store written by another schema version */
+  STORE_ECORRUPT = -3,   /* a value does not decode, an index points nowhere */
+  STORE_ELMDB = -4,      /* LMDB failed; store_last_error() has its message */
   STORE_ENOMEM = -5,
-  STORE_EINVAL = -6, /* bad argument (empty key, read-only txn for a write) */
-  STORE_EFULL = -7,  /* map full: raise --map-size */
-  STORE_EIO = -8,    /* cannot create or open the directory */
+  STORE_EINVAL = -6,     /* bad argument (empty key, read-only txn for a write) */
+  STORE_EFULL = -7,      /* map full: raise --map-size */
+  STORE_EIO = -8,        /* cannot create or open the directory */
 };
 
 typedef struct store store;
 typedef struct store_txn store_txn;
 
 typedef struct store_options {
-  size_t map_size; /* bytes; 0 = 8 GiB */
-  bool read_only;  /* open without write access (server replicas) */
-  bool no_sync;    /* bulk loads: commits skip fsync (MDB_NOSYNC); call
-                      store_sync once at the end — a crash before it may
-                      lose or corrupt the unsynced commits */
+  size_t map_size;   /* bytes; 0 = 8 GiB */
+  bool read_only;    /* open without write access (server replicas) */
+  bool no_sync;      /* bulk loads: commits skip fsync (MDB_NOSYNC); call
+                        store_sync once at the end — a crash before it may
+                        lose or corrupt the unsynced commits */
 } store_options;
 
 const char *store_strerror(int err);
@@ -106,8 +107,7 @@ int store_open(const char *dir, const store_options *opt, store **out);
 /* Flushes commits made under no_sync to disk (a no-op otherwise). */
 int store_sync(store *st);
 void store_close(store *st);
-/* Copies a consistent, compacted snapshot to the directory `dest` (hot backup).
- */
+/* Copies a consistent, compacted snapshot to the directory `dest` (hot backup). */
 int store_backup(store *st, const char *dest);
 
 /* A read transaction may be handed between threads (the env is opened with
@@ -134,25 +134,21 @@ int store_stats_get(store_txn *txn, store_stats *out);
  * names and aliases are (re)indexed, the credit code too; index entries of the
  * previous version of the record are removed first. */
 int store_ent_put(store_txn *txn, Oppgraph__V1__Enterprise *e);
-/* get: *out is the caller's: oppgraph__v1__enterprise__free_unpacked(*out,
- * NULL) */
+/* get: *out is the caller's: oppgraph__v1__enterprise__free_unpacked(*out, NULL) */
 int store_ent_get(store_txn *txn, uint64_t id, Oppgraph__V1__Enterprise **out);
 int store_ent_by_code(store_txn *txn, const char *code, uint64_t *id);
 /* Exact (normalised) name or alias; the first id when several share it. */
 int store_ent_by_name(store_txn *txn, const char *name, uint64_t *id);
 typedef int (*store_ent_fn)(void *ctx, const Oppgraph__V1__Enterprise *e);
-/* Calls fn for every enterprise in id order; a non-zero return stops and is
- * returned. */
+/* Calls fn for every enterprise in id order; a non-zero return stops and is returned. */
 int store_ent_foreach(store_txn *txn, store_ent_fn fn, void *ctx);
 /* The same for only the enterprises whose record sets at least one of the
  * given Enterprise field numbers (e.g. 13 tags, 19 previous_capital); the
  * others are skipped without decoding them (tag marketing over 1M). */
 int store_ent_foreach_having(store_txn *txn, const uint32_t *fields,
                              size_t nfields, store_ent_fn fn, void *ctx);
-typedef int (*store_name_fn)(void *ctx, const char *name, size_t len,
-                             uint64_t id);
-/* Every (name or alias, enterprise id) pair of the ent_name index; builds
- * dictionaries. */
+typedef int (*store_name_fn)(void *ctx, const char *name, size_t len, uint64_t id);
+/* Every (name or alias, enterprise id) pair of the ent_name index; builds dictionaries. */
 int store_name_foreach(store_txn *txn, store_name_fn fn, void *ctx);
 /* Names starting with prefix, in byte order, at most limit pairs. */
 int store_name_prefix(store_txn *txn, const char *prefix, size_t limit,
@@ -171,14 +167,12 @@ int store_doc_get(store_txn *txn, uint64_t id, Oppgraph__V1__Document **out);
 int store_doc_by_hash(store_txn *txn, const uint8_t hash[32], uint64_t *id);
 
 /* ---- events ------------------------------------------------------------- */
-int store_evt_put(store_txn *txn,
-                  Oppgraph__V1__Event *e); /* indexes subject_ids */
+int store_evt_put(store_txn *txn, Oppgraph__V1__Event *e); /* indexes subject_ids */
 int store_evt_get(store_txn *txn, uint64_t id, Oppgraph__V1__Event **out);
 typedef int (*store_evt_fn)(void *ctx, const Oppgraph__V1__Event *e);
 int store_evt_foreach(store_txn *txn, store_evt_fn fn, void *ctx);
 typedef int (*store_id_fn)(void *ctx, uint64_t id);
-int store_evt_by_ent(store_txn *txn, uint64_t ent_id, store_id_fn fn,
-                     void *ctx);
+int store_evt_by_ent(store_txn *txn, uint64_t ent_id, store_id_fn fn, void *ctx);
 
 /* ---- edges ---------------------------------------------------------------
  * put: the natural key is (type, src_kind, src, dst_kind, dst).  An existing
@@ -233,8 +227,7 @@ int store_circles_replace(store_txn *txn, Oppgraph__V1__GuaranteeCircle **c,
 int store_circle_get(store_txn *txn, uint64_t id,
                      Oppgraph__V1__GuaranteeCircle **out);
 int store_circle_of(store_txn *txn, uint64_t ent_id, uint64_t *circle_id);
-typedef int (*store_circle_fn)(void *ctx,
-                               const Oppgraph__V1__GuaranteeCircle *c);
+typedef int (*store_circle_fn)(void *ctx, const Oppgraph__V1__GuaranteeCircle *c);
 int store_circle_foreach(store_txn *txn, store_circle_fn fn, void *ctx);
 /* put: id 0 stores c as a new circle (id = largest + 1, written back);
  * otherwise replaces circle c->id, moving its circle_ent entries.  del
@@ -272,9 +265,9 @@ int store_edge_last_id(store_txn *txn, uint64_t *id);
  * problems were found (*out says how many and the first), another error when
  * the store could not be read. */
 typedef struct store_check_report {
-  store_stats stats;    /* records per database */
-  size_t index_entries; /* secondary index entries examined */
-  size_t problems;      /* inconsistencies found */
+  store_stats stats;     /* records per database */
+  size_t index_entries;  /* secondary index entries examined */
+  size_t problems;       /* inconsistencies found */
   char first_problem[512];
 } store_check_report;
 typedef void (*store_check_fn)(void *ctx, const char *problem);
@@ -423,11 +416,9 @@ int store_opp_get_raw(store_txn *txn, uint64_t id, const void **val,
                       size_t *len);
 
 /* ---- meta ---------------------------------------------------------------- */
-int store_meta_put(store_txn *txn, const char *key, const void *val,
-                   size_t len);
+int store_meta_put(store_txn *txn, const char *key, const void *val, size_t len);
 /* *val points into the map and is valid until the transaction ends. */
-int store_meta_get(store_txn *txn, const char *key, const void **val,
-                   size_t *len);
+int store_meta_get(store_txn *txn, const char *key, const void **val, size_t *len);
 
 /* ---- key encodings (public for tests and for the server's page tokens) --- */
 void store_u64_be(uint8_t out[8], uint64_t v);
