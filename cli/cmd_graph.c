@@ -220,22 +220,55 @@ static int run_circles(store *st, const graph_opts *o) {
   return rc < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
+/* The part of the store an analysis needs, read inside txn: guarantee
+ * cycles are global (every guarantee edge); the others are local to --id
+ * and read through the edge indexes (what the gRPC server does), so they
+ * cost the neighbourhood, not the whole store.  Controllers need no graph
+ * (graph_owners_of): *g stays NULL. */
+static int load_for(store_txn *txn, const graph_opts *o, const char *what,
+                    graph **g) {
+  static const Oppgraph__V1__EdgeType
+      guarantee[] = {OPPGRAPH__V1__EDGE_TYPE__GUARANTEE},
+      risk[] = {OPPGRAPH__V1__EDGE_TYPE__GUARANTEE,
+                OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING};
+  const Oppgraph__V1__NodeKind ent = OPPGRAPH__V1__NODE_KIND__NODE_ENTERPRISE;
+  *g = NULL;
+  if (!strcmp(what, "cycles"))
+    return graph_load(txn, guarantee, 1, g);
+  if (!strcmp(what, "controllers"))
+    return 0;
+  if (!strcmp(what, "related"))
+    return graph_load_related(txn, o->id, g);
+  if (!strcmp(what, "exposure"))
+    return graph_load_around(txn, ent, o->id, o->hops, guarantee, 1, g);
+  if (!strcmp(what, "contagion"))
+    return graph_load_around(txn, ent, o->id, o->hops, risk, 2, g);
+  if (!strcmp(what, "export"))
+    return graph_load_around(txn, ent, o->id, o->depth, NULL, 0, g);
+  return graph_load_around(txn, ent, o->id, o->hops, &o->type, 1, g);
+}
+
 static int run_loaded(store *st, const graph_opts *o, const char *what) {
   store_txn *txn;
   if (store_begin(st, false, &txn))
     return CLI_EXIT_FAIL;
-  Oppgraph__V1__EdgeType t = o->type;
-  if (!strcmp(what, "cycles"))
-    t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
-  if (!strcmp(what, "controllers"))
-    t = OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING;
-  if (!strcmp(what, "exposure"))
-    t = OPPGRAPH__V1__EDGE_TYPE__GUARANTEE;
-  if (!strcmp(what, "export") || !strcmp(what, "contagion") ||
-      !strcmp(what, "related"))
-    t = OPPGRAPH__V1__EDGE_TYPE__EDGE_UNKNOWN;
+  Oppgraph__V1__Enterprise *e = NULL;
+  if (strcmp(what, "cycles")) {
+    int src = store_ent_get(txn, o->id, &e);
+    if (src) {
+      fprintf(stderr,
+              "oppgraph graph %s: %s: %s %llu (give --id of an "
+              "enterprise in the store)\n",
+              what, o->db,
+              src == STORE_ENOTFOUND ? "no enterprise" : store_last_error(),
+              (unsigned long long)o->id);
+      store_abort(txn);
+      return CLI_EXIT_FAIL;
+    }
+    oppgraph__v1__enterprise__free_unpacked(e, NULL);
+  }
   graph *g;
-  int rc = graph_load(txn, &t, t ? 1 : 0, &g);
+  int rc = load_for(txn, o, what, &g);
   if (rc) {
     fprintf(stderr, "oppgraph graph %s: %s: loading the graph: %s\n", what,
             o->db, graph_strerror(rc));
@@ -267,7 +300,7 @@ static int run_loaded(store *st, const graph_opts *o, const char *what) {
   } else if (!strcmp(what, "controllers")) {
     graph_owner *ow;
     size_t n;
-    rc = graph_owners(g, o->id, o->min_share, &ow, &n);
+    rc = graph_owners_of(txn, o->id, o->min_share, &ow, &n);
     for (size_t i = 0; !rc && i < n; i++) {
       json_t *j = node_json(txn, ow[i].kind, ow[i].id);
       json_object_set_new(j, "share", json_real(ow[i].share));

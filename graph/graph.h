@@ -251,6 +251,13 @@ int graph_owners_from_store(store_txn *txn, uint64_t ent, double min_share,
  * *min_share is its line (answers for a line >= it can be read from
  * graph_owners_stored, filtered). */
 bool graph_owners_current(store_txn *txn, double *min_share);
+/* The holders of ent over min_share as of txn's snapshot: the stored answer
+ * (graph_owners_stored, filtered to min_share) when it covers the snapshot
+ * and was computed down to min_share or below, as ingest keeps it;
+ * otherwise graph_owners_from_store.  What GetUltimateControllers and
+ * `graph controllers` answer.  free(*out). */
+int graph_owners_of(store_txn *txn, uint64_t ent, double min_share,
+                    graph_owner **out, size_t *n);
 
 /* The head of an enterprise's group: from `ent`, repeatedly the holder with
  * more than half of the shares (the largest such holder, directly), until

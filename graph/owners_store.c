@@ -316,6 +316,26 @@ int graph_owners_from_store(store_txn *txn, uint64_t ent, double min_share,
   return rc;
 }
 
+int graph_owners_of(store_txn *txn, uint64_t ent, double min_share,
+                    graph_owner **out, size_t *n) {
+  double line;
+  if (graph_owners_current(txn, &line) && line <= min_share + 1e-12) {
+    int rc = graph_owners_stored(txn, ent, out, n, NULL);
+    size_t k = 0;
+    for (size_t i = 0; !rc && i < *n; i++)
+      if ((*out)[i].share + 1e-12 >= min_share)
+        (*out)[k++] = (*out)[i];
+    if (!rc) {
+      *n = k;
+      return 0;
+    }
+    free(*out);
+    *out = NULL;
+    *n = 0;
+  }
+  return graph_owners_from_store(txn, ent, min_share, out, n);
+}
+
 /* New shareholding edges' targets, as the first nodes of the walk. */
 static int new_share(void *ctx, const store_edge_row *e) {
   graph_walk *w = ctx;

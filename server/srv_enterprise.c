@@ -408,30 +408,6 @@ out:
 /* ---- GetUltimateControllers
  * ----------------------------------------------------- */
 
-/* The holders of ent over min_share: read from the stored ownership when it
- * covers this snapshot's edges and was computed down to min_share or below
- * (ingest keeps it so), otherwise computed on the shareholding edges
- * upstream of ent. */
-static int srv_owners(store_txn *txn, uint64_t ent, double min_share,
-                      graph_owner **own, size_t *n) {
-  double line;
-  if (graph_owners_current(txn, &line) && line <= min_share + 1e-12) {
-    int rc = graph_owners_stored(txn, ent, own, n, NULL);
-    size_t k = 0;
-    for (size_t i = 0; !rc && i < *n; i++)
-      if ((*own)[i].share + 1e-12 >= min_share)
-        (*own)[k++] = (*own)[i];
-    if (!rc) {
-      *n = k;
-      return 0;
-    }
-    free(*own);
-    *own = NULL;
-    *n = 0;
-  }
-  return graph_owners_from_store(txn, ent, min_share, own, n);
-}
-
 SRV_HANDLER(srv_get_controllers) {
   const Oppgraph__V1__GetUltimateControllersRequest *req =
       (const Oppgraph__V1__GetUltimateControllersRequest *)msg;
@@ -449,9 +425,9 @@ SRV_HANDLER(srv_get_controllers) {
     goto out;
   graph_owner *own = NULL;
   size_t n = 0;
-  int rc = srv_owners(txn, req->enterprise_id,
-                      req->min_share > 0 ? req->min_share : GRAPH_OWNERS_MIN,
-                      &own, &n);
+  int rc = graph_owners_of(
+      txn, req->enterprise_id,
+      req->min_share > 0 ? req->min_share : GRAPH_OWNERS_MIN, &own, &n);
   if (rc) {
     srv_reply_error(rep, SRV_ST_INTERNAL, "ownership penetration failed: %s",
                     graph_strerror(rc));

@@ -5,8 +5,8 @@
  * mutual pairs, simple cycles, ownership penetration under cross-holdings and
  * diamonds, hop-limited neighbourhoods, the incremental circle update
  * (equal to a full rebuild after every batch), the allocation-free edge
- * scan the loader uses, and ownership of every enterprise in one pass.  Each test builds its edges in a
- * fresh temporary store.
+ * scan the loader uses, and ownership of every enterprise in one pass.  Each
+ * test builds its edges in a fresh temporary store.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -854,9 +854,9 @@ static void test_incremental_equals_rebuild(void **state) {
     uint64_t s, d;
     int64_t amount;
   } batch[][4] = {
-      {{8, 3, 5}, {0, 0, 0}},           /* closes 3..8 into a new circle */
-      {{5, 4, 2}, {20, 21, 3}, {0, 0, 0}}, /* inside it; new enterprises */
-      {{8, 10, 4}, {12, 8, 4}, {0, 0, 0}}, /* merges the two circles */
+      {{8, 3, 5}, {0, 0, 0}},                /* closes 3..8 into a new circle */
+      {{5, 4, 2}, {20, 21, 3}, {0, 0, 0}},   /* inside it; new enterprises */
+      {{8, 10, 4}, {12, 8, 4}, {0, 0, 0}},   /* merges the two circles */
       {{21, 20, 1}, {30, 30, 9}, {0, 0, 0}}, /* a mutual pair; a self-loop */
       {{2, 3, 1}, {0, 0, 0}}, /* parallel to 2->3: 2 stays outside */
   };
@@ -1007,8 +1007,7 @@ static void test_owners_all_matches_owners(void **state) {
   assert_true(s.targets > 40);
   assert_true(s.holders >= s.targets);
   owners_seen l = {.g = g, .tol = 0.5, .min_share = 0.25};
-  assert_int_equal(graph_owners_all(g, 0.25, 0.5, check_owners, &l, &loose),
-                   0);
+  assert_int_equal(graph_owners_all(g, 0.25, 0.5, check_owners, &l, &loose), 0);
   assert_int_equal(l.targets, s.targets);
   assert_int_equal(l.holders, s.holders);
   /* the loose run keeps shorter owner vectors */
@@ -1053,8 +1052,8 @@ static void test_owners_materialised(void **state) {
   const double line[3] = {0.25, 0.65, 0.65};
   for (int gen = 1; gen <= 3; gen++) {
     graph_owners_report rep;
-    assert_int_equal(graph_owners_materialise(f->st, g, line[gen - 1], 1e-12,
-                                              &rep), 0);
+    assert_int_equal(
+        graph_owners_materialise(f->st, g, line[gen - 1], 1e-12, &rep), 0);
     assert_int_equal(rep.generation, gen);
     assert_int_equal(rep.enterprises, gen == 1 ? 3 : 1);
     assert_int_equal(store_begin(f->st, false, &r), 0);
@@ -1118,7 +1117,6 @@ static void test_owners_all_generated_world(void **state) {
   assert_true(loose.peak_entries < tight.peak_entries);
   graph_free(g);
 }
-
 
 /* Every enterprise 1..n: the stored holders equal graph_owners' on the whole
  * graph as the store holds it now, at the stored line. */
@@ -1206,7 +1204,6 @@ static void test_owners_incremental_equals_full(void **state) {
 #undef RND
 }
 
-
 /* graph_load_around: on the part of the store within N hops of an
  * enterprise, contagion, guarantee exposure (N hops) and the DOT picture
  * (depth N) give what they give on the whole graph, and
@@ -1219,7 +1216,8 @@ static void test_load_around_equals_whole(void **state) {
   uint64_t x = 0x853C49E6748FEA9BULL;
 #define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
   for (uint64_t i = 2; i <= N; i++) {
-    uint64_t a = 1 + RND() % (i - 1), b = i - 1 - RND() % (i - 1 < 5 ? i - 1 : 5);
+    uint64_t a = 1 + RND() % (i - 1),
+             b = i - 1 - RND() % (i - 1 < 5 ? i - 1 : 5);
     Oppgraph__V1__NodeKind k = RND() % 3 ? ENT : PER;
     hold(f->txn, k, a, i, 0.1 + (RND() % 60) / 100.0);
     guar(f->txn, b, i, 1000 + (int64_t)(RND() % 9000));
@@ -1228,8 +1226,9 @@ static void test_load_around_equals_whole(void **state) {
     if (RND() % 3 == 0)
       edge_k(f->txn, SUPPLY, ENT, a, ENT, i, 100, 0);
     uint64_t p = 1 + RND() % 40; /* people with posts in several */
-    edge_k(f->txn, RND() % 2 ? OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE
-                             : OPPGRAPH__V1__EDGE_TYPE__LEGAL_REP,
+    edge_k(f->txn,
+           RND() % 2 ? OPPGRAPH__V1__EDGE_TYPE__EXECUTIVE
+                     : OPPGRAPH__V1__EDGE_TYPE__LEGAL_REP,
            PER, p, ENT, i, 0, 0);
   }
   assert_int_equal(store_commit(f->txn), 0);
@@ -1268,8 +1267,10 @@ static void test_load_around_equals_whole(void **state) {
                        0);
       graph_exposed *ca, *cb;
       size_t na, nb;
-      assert_int_equal(graph_contagion(whole, ent, hops, 0.7, 0.05, &ca, &na), 0);
-      assert_int_equal(graph_contagion(part, ent, hops, 0.7, 0.05, &cb, &nb), 0);
+      assert_int_equal(graph_contagion(whole, ent, hops, 0.7, 0.05, &ca, &na),
+                       0);
+      assert_int_equal(graph_contagion(part, ent, hops, 0.7, 0.05, &cb, &nb),
+                       0);
       assert_int_equal(na, nb);
       for (size_t i = 0; i < na; i++) {
         assert_int_equal(ca[i].id, cb[i].id);
@@ -1294,17 +1295,63 @@ static void test_load_around_equals_whole(void **state) {
       free(eb);
       graph_free(part);
       /* the picture: every type, no node cap reached */
-      assert_int_equal(graph_load_around(f->txn, ENT, ent, hops, NULL, 0, &part),
-                       0);
+      assert_int_equal(
+          graph_load_around(f->txn, ENT, ent, hops, NULL, 0, &part), 0);
       char *da, *db;
       size_t la, lb;
-      assert_int_equal(graph_export_dot(f->txn, whole, ent, hops, 500, &da, &la), 0);
-      assert_int_equal(graph_export_dot(f->txn, part, ent, hops, 500, &db, &lb), 0);
+      assert_int_equal(
+          graph_export_dot(f->txn, whole, ent, hops, 500, &da, &la), 0);
+      assert_int_equal(graph_export_dot(f->txn, part, ent, hops, 500, &db, &lb),
+                       0);
       assert_int_equal(la, lb); /* same nodes and edges (order may differ) */
       free(da);
       free(db);
       graph_free(part);
+      /* as `graph neighbours` and `graph exposure` load: one type only */
+      Oppgraph__V1__EdgeType one[] = {SUPPLY, GUAR};
+      for (size_t t = 0; t < 2; t++) {
+        graph *typed = NULL;
+        assert_int_equal(graph_load(f->txn, &one[t], 1, &typed), 0);
+        assert_int_equal(
+            graph_load_around(f->txn, ENT, ent, hops, &one[t], 1, &part), 0);
+        for (int dir = GRAPH_OUT; dir <= GRAPH_ALL; dir++) {
+          graph_hop *ha = NULL, *hb = NULL;
+          int rha = graph_neighbourhood(typed, ent, hops, dir, &ha, &na);
+          int rhb = graph_neighbourhood(part, ent, hops, dir, &hb, &nb);
+          assert_int_equal(rha, rhb);
+          assert_int_equal(na, nb);
+          for (size_t i = 0; !rha && i < na; i++) {
+            assert_int_equal(ha[i].id, hb[i].id);
+            assert_int_equal(ha[i].dist, hb[i].dist);
+          }
+          free(ha);
+          free(hb);
+        }
+        if (one[t] == GUAR) {
+          ra = graph_guarantee_exposure(typed, ent, hops, &ea, &na);
+          rb = graph_guarantee_exposure(part, ent, hops, &eb, &nb);
+          assert_int_equal(ra, rb);
+          assert_int_equal(na, nb);
+          for (size_t i = 0; !ra && i < na; i++)
+            assert_int_equal(ea[i].edge_id, eb[i].edge_id);
+          if (!ra) {
+            free(ea);
+            free(eb);
+          }
+        }
+        graph_free(part);
+        graph_free(typed);
+      }
     }
+    /* `graph controllers`: nothing materialised, so from the store */
+    graph_owner *oc = NULL, *od = NULL;
+    size_t noc = 0, nod = 0;
+    int rc = graph_owners(whole, ent, 0.05, &oc, &noc);
+    assert_true(rc == 0 || rc == GRAPH_ENOTFOUND);
+    assert_int_equal(graph_owners_of(f->txn, ent, 0.05, &od, &nod), 0);
+    expect_same_owners(oc, noc, od, nod, 1e-12);
+    free(oc);
+    free(od);
   }
   graph_free(whole);
 #undef RND
