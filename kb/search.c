@@ -64,6 +64,7 @@ typedef struct alt {
   uint32_t rel[MAX_TERMS / 4];  /* relative positions (phrases) */
   size_t n;
   double weight;
+  uint32_t must; /* bit t: term[t] must be there (a synonym's own terms) */
 } alt;
 
 typedef struct clause {
@@ -109,9 +110,11 @@ static int term_index(query *q, const char *t, size_t len, bool positive,
   return (int)q->nlists++;
 }
 
-/* Tokenizes text into a new alternative of c. */
+/* Tokenizes text into a new alternative of c; its tokens lying within bytes
+ * [must_lo, must_hi) of text must all be in a matching article. */
 static int add_alt(const kb *k, query *q, clause *c, const char *text,
-                   size_t len, double weight, kb_diag *d) {
+                   size_t len, double weight, size_t must_lo, size_t must_hi,
+                   kb_diag *d) {
   if (c->nalt == MAX_ALTS)
     return 0;
   nlp_tokens t;
@@ -127,22 +130,26 @@ static int add_alt(const kb *k, query *q, clause *c, const char *text,
   alt *a = &c->alts[c->nalt];
   a->n = 0;
   a->weight = weight;
+  a->must = 0;
   for (size_t i = 0; i < t.n && a->n < MAX_TERMS / 4; i++) {
     int ix = term_index(q, t.buf + t.v[i].off, t.v[i].len, !c->exclude, d);
     if (ix < 0) {
       nlp_tokens_destroy(&t);
       return ix;
     }
+    bool must = t.v[i].begin >= must_lo && t.v[i].end <= must_hi;
     /* A repeated term in a bag of words adds nothing; in a phrase its
      * position matters. */
-    bool dup = false;
-    for (size_t j = 0; j < a->n && !c->phrase; j++)
-      dup |= a->term[j] == (uint32_t)ix;
-    if (dup)
-      continue;
-    a->term[a->n] = (uint32_t)ix;
-    a->rel[a->n] = t.v[i].pos - t.v[0].pos;
-    a->n++;
+    size_t j = 0;
+    while (j < a->n && (c->phrase || a->term[j] != (uint32_t)ix))
+      j++;
+    if (j == a->n) {
+      a->term[a->n] = (uint32_t)ix;
+      a->rel[a->n] = t.v[i].pos - t.v[0].pos;
+      a->n++;
+    }
+    if (must)
+      a->must |= 1u << j;
   }
   nlp_tokens_destroy(&t);
   if (a->n)
@@ -224,7 +231,13 @@ static int add_rewrites(const kb *k, query *q, clause *c, const nlp_tokens *t,
         memcpy(r, s, pre);
         memcpy(r + pre, sg->words[o], ol);
         memcpy(r + pre + ol, hit + el, len - pre - el);
-        err = add_alt(k, q, c, r, nl, k->p.synonym_weight, d);
+        /* The entry put in must be there whole: half of its bigrams
+         * would be another word ("股票质押" for "股权质押"), and with them a
+         * common word's every article a candidate.  Inside a word, the
+         * head it kept must ("履约银行保函": 保函; 银行 and 履约 count). */
+        size_t must_lo = inside ? pre + ol - el : pre;
+        err =
+            add_alt(k, q, c, r, nl, k->p.synonym_weight, must_lo, pre + ol, d);
         free(r);
         if (err)
           return err;
@@ -239,7 +252,7 @@ static int add_rewrites(const kb *k, query *q, clause *c, const nlp_tokens *t,
  * are left out). */
 static int add_clause_text(const kb *k, query *q, clause *c, const char *s,
                            size_t len, kb_diag *d) {
-  int err = add_alt(k, q, c, s, len, 1.0, d);
+  int err = add_alt(k, q, c, s, len, 1.0, 0, 0, d);
   if (err || c->nalt == 0 || k->nsyn == 0)
     return err;
   nlp_tokens t;
@@ -601,6 +614,8 @@ static bool alt_match(query *q, const alt *a, bool phrase, bool all,
     if (present[a->term[t]]) {
       have++;
       s += ts[a->term[t]];
+    } else if (a->must >> t & 1) {
+      return false;
     }
   size_t need = a->n <= 2 || phrase || all ? a->n : (a->n + 1) / 2;
   if (have < need)
@@ -676,11 +691,19 @@ static bool judge(query *q, const bool *present, const double *ts, bool upper,
 
 /* Marks in mask the lists of alternative a that every article matching it
  * has at least one of: with need of its n terms required, any n - need + 1
- * of them will do (pigeonhole), so the shortest ones.  Returns their
- * total length. */
+ * of them will do (pigeonhole), so the shortest ones; or, when shorter in
+ * all, the shortest list of a must term.  Returns their total length. */
 static size_t alt_drivers(const query *q, const alt *a, size_t need,
                           bool *mask) {
-  bool used[MAX_TERMS / 4] = {false};
+  /* Every match holds each must term, so its shortest list alone drives
+   * when that is cheaper than the union below. */
+  size_t must_best = SIZE_MAX, must_t = 0;
+  for (size_t t = 0; t < a->n; t++)
+    if ((a->must >> t & 1) && q->lists[a->term[t]].n < must_best) {
+      must_best = q->lists[a->term[t]].n;
+      must_t = t;
+    }
+  bool used[MAX_TERMS / 4] = {false}, pick[MAX_TERMS / 4] = {false};
   size_t cost = 0;
   for (size_t k = 0; k + need < a->n + 1; k++) {
     size_t best = SIZE_MAX, bi = 0;
@@ -689,10 +712,16 @@ static size_t alt_drivers(const query *q, const alt *a, size_t need,
         best = q->lists[a->term[t]].n;
         bi = t;
       }
-    used[bi] = true;
-    mask[a->term[bi]] = true;
+    used[bi] = pick[bi] = true;
     cost += best;
   }
+  if (must_best < cost) {
+    mask[a->term[must_t]] = true;
+    return must_best;
+  }
+  for (size_t t = 0; t < a->n; t++)
+    if (pick[t])
+      mask[a->term[t]] = true;
   return cost;
 }
 
