@@ -533,10 +533,19 @@ typedef struct bterm {
   uint32_t len;
 } bterm;
 
+/* One posting of the batch, 16 bytes: the article is its place in
+ * batch.ids, and a value of up to BPOST_INLINE bytes (nearly all: a term
+ * seen once in an article of ~300 tokens has a 6-byte value) lies in the
+ * record itself, a longer one in the arena (its offset in val).  Writing
+ * reads the postings in term order, at random: a 24-byte record and its
+ * value in the arena were two cache misses per posting, the wait that most
+ * of the write's time went to (perf, bench/README.md). */
+#define BPOST_INLINE 7
 typedef struct bpost {
-  uint64_t id;
-  size_t off;          /* value bytes in the arena */
-  uint32_t vlen, term; /* term: index into batch.t before sorting */
+  uint32_t term; /* index into batch.t before sorting */
+  uint32_t art;  /* index into batch.ids */
+  uint8_t vlen;  /* 0xff: longer than that, length first in the arena */
+  uint8_t val[BPOST_INLINE];
 } bpost;
 
 /* A slot of the term table carries the term's prefix and length, so that a
@@ -555,10 +564,12 @@ typedef struct batch {
   size_t nt, tcap;
   bslot *slot;
   size_t nslot;
-  bpost *p;
-  size_t np, pcap;
+  bpost *p, *sorted; /* sorted: p in term order, while writing */
+  size_t np, pcap, scap;
   char *arena;
   size_t alen, acap;
+  uint64_t *ids; /* the batch's articles, in the order they came */
+  size_t nids, idcap;
   uint64_t id; /* of the article being added */
   bool oom;
   bool unsorted; /* an article came with an id below an earlier one */
@@ -589,7 +600,17 @@ static void batch_destroy(batch *b) {
   huge_free(b->t, b->tcap * sizeof *b->t);
   huge_free(b->slot, b->nslot * sizeof *b->slot);
   huge_free(b->p, b->pcap * sizeof *b->p);
+  huge_free(b->sorted, b->scap * sizeof *b->sorted);
   huge_free(b->arena, b->acap);
+  huge_free(b->ids, b->idcap * sizeof *b->ids);
+}
+
+/* Empties b, keeping its memory for the next batch. */
+static void batch_clear(batch *b) {
+  b->nt = b->np = b->alen = b->nids = 0;
+  b->unsorted = false;
+  if (b->nslot)
+    memset(b->slot, 0, b->nslot * sizeof *b->slot);
 }
 
 static int batch_grow(void **v, size_t *cap, size_t need, size_t size,
@@ -655,7 +676,7 @@ static int batch_add(void *ctx, const char *term, size_t len,
     return b->oom = true, -100 + STORE_ENOMEM;
   if (batch_grow((void **)&b->p, &b->pcap, b->np + 1, sizeof *b->p, 4096) ||
       batch_grow((void **)&b->t, &b->tcap, b->nt + 1, sizeof *b->t, 4096) ||
-      batch_grow((void **)&b->arena, &b->acap, b->alen + len + vlen, 1,
+      batch_grow((void **)&b->arena, &b->acap, b->alen + len + vlen + 10, 1,
                  1 << 16))
     return b->oom = true, -100 + STORE_ENOMEM;
   uint64_t hash = term_hash(term, len);
@@ -685,10 +706,37 @@ static int batch_add(void *ctx, const char *term, size_t len,
     memcpy(b->arena + b->alen, term, len);
     b->alen += len;
   }
-  b->p[b->np++] = (bpost){b->id, b->alen, (uint32_t)vlen, ti - 1};
-  memcpy(b->arena + b->alen, val, vlen);
-  b->alen += vlen;
+  bpost *p = &b->p[b->np++];
+  p->term = ti - 1;
+  p->art = (uint32_t)(b->nids - 1);
+  if (vlen <= BPOST_INLINE) {
+    p->vlen = (uint8_t)vlen;
+    memcpy(p->val, val, vlen);
+  } else {
+    p->vlen = 0xff;
+    for (size_t i = 0; i < BPOST_INLINE; i++) /* the offset, < 2^56 */
+      p->val[i] = (uint8_t)(b->alen >> 8 * i);
+    b->alen += store_varint_put((uint8_t *)b->arena + b->alen, vlen);
+    memcpy(b->arena + b->alen, val, vlen);
+    b->alen += vlen;
+  }
   return 0;
+}
+
+/* A posting's value and its length. */
+static const uint8_t *bpost_value(const batch *b, const bpost *p,
+                                  size_t *vlen) {
+  if (p->vlen != 0xff) {
+    *vlen = p->vlen;
+    return p->val;
+  }
+  uint64_t off = 0, n = 0;
+  for (size_t i = 0; i < BPOST_INLINE; i++)
+    off |= (uint64_t)p->val[i] << 8 * i;
+  const uint8_t *a = (const uint8_t *)b->arena + off;
+  size_t r = store_varint_get(a, 10, &n);
+  *vlen = (size_t)n;
+  return a + r;
 }
 
 static int cmp_bterm(const void *x, const void *y, void *ctx) {
@@ -743,9 +791,13 @@ static int batch_article(const kb *k, store_txn *txn, batch *b, art_scratch *s,
   if (err)
     return err;
   uint32_t len = 0;
-  if (b->np && a->id <= b->id)
+  if (b->nids && a->id <= b->id)
     b->unsorted = true;
   b->id = a->id;
+  if (batch_grow((void **)&b->ids, &b->idcap, b->nids + 1, sizeof *b->ids,
+                 1024))
+    return kb_fail(d, KB_ENOMEM, "kb batch: out of memory");
+  b->ids[b->nids++] = a->id;
   err = article_postings(k, a, batch_add, b, &len, s, d);
   if (err)
     return b->oom ? kb_fail(d, KB_ENOMEM, "kb batch: out of memory") : err;
@@ -759,23 +811,27 @@ static int batch_article(const kb *k, store_txn *txn, batch *b, art_scratch *s,
   return 0;
 }
 
-static int cmp_order_id(const void *x, const void *y, void *ctx) {
-  const bpost *p = ctx;
-  uint64_t a = p[*(const uint32_t *)x].id, b = p[*(const uint32_t *)y].id;
+static int cmp_bpost_id(const void *x, const void *y, void *ctx) {
+  const uint64_t *ids = ctx;
+  uint64_t a = ids[((const bpost *)x)->art], b = ids[((const bpost *)y)->art];
   return a < b ? -1 : a > b;
 }
 
 /* Writes the batch's postings in key order, then empties it (its memory
  * is kept for the next one). */
 static int batch_write(store_txn *txn, batch *b, kb_diag *d) {
-  /* Postings placed in term order by counting (a walk of per-term linked
-   * lists was one cache miss per posting); within a term they keep the
-   * order they came in, which is id order unless the articles came out of
-   * order (then each term's run is sorted). */
-  uint32_t *order = NULL, *start = NULL, *cnt = NULL;
+  /* Postings moved into term order by counting, into b->sorted: read in
+   * the order they came and each copied to its term's run, so the random
+   * accesses are writes, which the CPU does not wait for (gathering them
+   * in term order through an index was a wait per posting, the largest
+   * item of a bulk load's profile).  Within a term they keep the order
+   * they came in, which is id order unless the articles came out of order
+   * (then each term's run is sorted). */
+  uint32_t *start = NULL, *cnt = NULL;
   int err = 0;
-  size_t obytes = b->np * sizeof *order, tbytes = b->nt * sizeof *start;
-  if (b->np && (!(order = huge_resize(NULL, 0, obytes)) ||
+  size_t tbytes = b->nt * sizeof *start;
+  if (b->np && (batch_grow((void **)&b->sorted, &b->scap, b->np,
+                           sizeof *b->sorted, 4096) ||
                 !(start = huge_resize(NULL, 0, tbytes)) ||
                 !(cnt = huge_resize(NULL, 0, tbytes)))) /* zero-filled */
     err = kb_fail(d, KB_ENOMEM, "kb batch: out of memory");
@@ -793,28 +849,23 @@ static int batch_write(store_txn *txn, batch *b, kb_diag *d) {
       at += cnt[b->t[i].hash];
     }
     for (size_t j = 0; j < b->np; j++)
-      order[start[b->p[j].term]++] = (uint32_t)j;
+      b->sorted[start[b->p[j].term]++] = b->p[j];
     store_kb_writer *w = NULL;
     err = store_kb_writer_open(txn, &w);
-    size_t j = 0;
+    const bpost *p = b->sorted;
     for (size_t i = 0; i < b->nt && !err; i++) {
       const bterm *t = &b->t[i];
-      uint32_t tn = cnt[t->hash];
+      const bpost *e = p + cnt[t->hash];
       if (b->unsorted)
-        qsort_r(order + j, tn, sizeof *order, cmp_order_id, b->p);
-      for (size_t e = j + tn; j < e && !err; j++) {
-        /* The postings are read in term order but lie in article order:
-         * with many articles gathered every read is a cache miss, so the
-         * posting and then its value are fetched ahead. */
-        if (j + 16 < b->np)
-          __builtin_prefetch(&b->p[order[j + 16]]);
-        if (j + 8 < b->np)
-          __builtin_prefetch(b->arena + b->p[order[j + 8]].off);
-        const bpost *p = &b->p[order[j]];
+        qsort_r(b->sorted + (p - b->sorted), (size_t)(e - p), sizeof *p,
+                cmp_bpost_id, b->ids);
+      for (; p < e && !err; p++) {
+        size_t vlen;
+        const uint8_t *v = bpost_value(b, p, &vlen);
         store_kb_impact imp;
-        value_impact((const uint8_t *)b->arena + p->off, p->vlen, &imp);
-        err = store_kb_writer_put(w, b->arena + t->off, t->len, p->id,
-                                  b->arena + p->off, p->vlen, &imp);
+        value_impact(v, vlen, &imp);
+        err = store_kb_writer_put(w, b->arena + t->off, t->len, b->ids[p->art],
+                                  v, vlen, &imp);
       }
     }
     if (!err)
@@ -823,21 +874,17 @@ static int batch_write(store_txn *txn, batch *b, kb_diag *d) {
     if (err)
       err = store_err(d, err, "write kb postings");
   }
-  huge_free(order, obytes);
   huge_free(start, tbytes);
   huge_free(cnt, tbytes);
-  b->nt = b->np = b->alen = 0;
-  b->unsorted = false;
-  if (b->nslot)
-    memset(b->slot, 0, b->nslot * sizeof *b->slot);
+  batch_clear(b);
   return err;
 }
 
 /* Bytes the batch's contents need (the bulk writer's memory budget):
  * what it holds, not its capacities, which stay after a flush. */
 static size_t batch_bytes(const batch *b) {
-  return b->nt * (sizeof *b->t + 2 * sizeof *b->slot) + b->np * sizeof *b->p +
-         b->alen;
+  return b->nt * (sizeof *b->t + 2 * sizeof *b->slot) +
+         b->np * (sizeof *b->p + sizeof *b->sorted) + b->alen;
 }
 
 int kb_put_batch(const kb *k, store_txn *txn, kb_article *const *arts, size_t n,
@@ -963,10 +1010,7 @@ static void bulk_abort(kb_bulk *u) {
   if (u->txn)
     store_abort(u->txn);
   u->txn = NULL;
-  u->b.nt = u->b.np = u->b.alen = 0;
-  u->b.unsorted = false;
-  if (u->b.nslot)
-    memset(u->b.slot, 0, u->b.nslot * sizeof *u->b.slot);
+  batch_clear(&u->b);
   u->docs = u->toks = 0;
   u->npend = 0;
   if (u->pcap)

@@ -950,6 +950,83 @@ static void test_bulk_same_as_put(void **state) {
   fx_close(&bulk);
 }
 
+/* Reads term's postings (id, value) in order into ids / vals (up to max);
+ * the count. */
+static size_t read_postings(fx *f, const char *term, uint64_t *ids,
+                            uint8_t (*vals)[512], size_t *vlens, size_t max) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  store_kb_cursor *c;
+  assert_int_equal(store_kb_post_open(txn, term, strlen(term), &c), 0);
+  uint64_t id;
+  const void *val;
+  size_t vlen, n = 0;
+  while (store_kb_post_next(c, &id, &val, &vlen) == 0) {
+    assert_true(n < max && vlen <= sizeof vals[0]);
+    ids[n] = id;
+    memcpy(vals[n], val, vlen);
+    vlens[n++] = vlen;
+  }
+  store_kb_post_close(c);
+  store_abort(txn);
+  return n;
+}
+
+/* The bulk batch keeps short posting values in the posting record and
+ * longer ones beside it: values of every length from a few bytes (one
+ * occurrence) past the record's room and past a one-byte length (a term
+ * repeated up to 180 times), articles given out of id order, must be
+ * stored byte for byte as kb_put stores them one at a time. */
+static void test_bulk_values_every_length(void **state) {
+  (void)state;
+  fx one, bulk;
+  fx_open(&one, NULL);
+  fx_open(&bulk, NULL);
+  enum { N = 90 };
+  static char body[N][N * 16];
+  static kb_article arts[N];
+  kb_diag d = {{0}};
+  kb_bulk *bk;
+  assert_int_equal(kb_bulk_new(bulk.k, bulk.st, 0, &bk, &d), 0);
+  for (int i = 0; i < N; i++) {
+    uint64_t id = 1 + (uint64_t)(i * 37) % N; /* scrambled */
+    body[i][0] = 0;
+    for (uint64_t r = 0; r < 2 * id; r++) /* 保函 2 id times, 比例 once */
+      strcat(body[i], r == id ? "保函 比例 " : "保函 ");
+    arts[i] = (kb_article)OPPGRAPH__V1__KB_ARTICLE__INIT;
+    arts[i].id = id;
+    arts[i].title = "流程";
+    arts[i].body = body[i];
+    store_txn *txn;
+    assert_int_equal(store_begin(one.st, true, &txn), 0);
+    assert_int_equal(kb_put(one.k, txn, &arts[i], NULL, &d), 0);
+    assert_int_equal(store_commit(txn), 0);
+    assert_int_equal(kb_bulk_add(bk, &arts[i], NULL, &d), 0);
+  }
+  assert_int_equal(kb_bulk_flush(bk, &d), 0);
+  kb_bulk_free(bk);
+  static const char *const terms[] = {"保函", "比例", "流程"};
+  static uint64_t ia[N], ib[N];
+  static uint8_t va[N][512], vb[N][512];
+  size_t la[N], lb[N];
+  size_t longest = 0;
+  for (size_t t = 0; t < 3; t++) {
+    size_t na = read_postings(&one, terms[t], ia, va, la, N);
+    assert_int_equal(na, N);
+    assert_int_equal(read_postings(&bulk, terms[t], ib, vb, lb, N), na);
+    for (size_t i = 0; i < na; i++) {
+      assert_int_equal(ia[i], i + 1);
+      assert_int_equal(ib[i], ia[i]);
+      assert_int_equal(lb[i], la[i]);
+      assert_memory_equal(vb[i], va[i], la[i]);
+      longest = la[i] > longest ? la[i] : longest;
+    }
+  }
+  assert_true(longest > 128); /* a two-byte length was among them */
+  fx_close(&one);
+  fx_close(&bulk);
+}
+
 /* A store indexed before the chunk layout was recorded (or with an older
  * one) is refused by search and by writes, saying to rebuild. */
 static void test_old_layout_refused(void **state) {
@@ -1125,6 +1202,7 @@ int main(void) {
       cmocka_unit_test(test_blockmax_same_as_exhaustive),
       cmocka_unit_test(test_old_layout_refused),
       cmocka_unit_test(test_bulk_same_as_put),
+      cmocka_unit_test(test_bulk_values_every_length),
       cmocka_unit_test(test_bad_queries),
       cmocka_unit_test(test_bundled_kb),
   };
