@@ -324,12 +324,45 @@ static int art_scratch_fit(art_scratch *s, size_t n) {
   return 0;
 }
 
-/* FNV-1a: terms are short (mostly 6-byte bigrams). */
+static uint32_t be32(const char *p) {
+  const uint8_t *u = (const uint8_t *)p;
+  return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 |
+         u[3];
+}
+
+/* The first 8 bytes of p[0..n), big-endian, zero-padded: the whole of a
+ * term of at most 8 bytes (terms hold no NUL), and ordering these orders
+ * terms by their first bytes.  Two 4-byte reads where n >= 4 (a bigram is
+ * 6 bytes; the one at n - 4 overlaps the first with the same bytes)
+ * rather than a loop per byte, which with a byte-wise hash was a tenth of
+ * the instructions of tokenising and gathering an article. */
+static uint64_t term_prefix(const char *p, size_t n) {
+  if (n >= 8)
+    return (uint64_t)be32(p) << 32 | be32(p + 4);
+  if (n >= 4)
+    return (uint64_t)be32(p) << 32 | (uint64_t)be32(p + n - 4) << 8 * (8 - n);
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; i++)
+    v = v << 8 | (i < n ? (uint8_t)p[i] : 0);
+  return v;
+}
+
+/* A hash of the term p[0..n) whose prefix is pfx (term_prefix): 8 bytes
+ * at a time, then a final mix so that the low bits (the slot) and the top
+ * ones (bslot.tag) both depend on every byte. */
+static uint64_t term_hash_pfx(uint64_t pfx, const char *p, size_t n) {
+  uint64_t h = pfx ^ (uint64_t)n << 59;
+  for (size_t i = 8; i < n; i += 8)
+    h = (h ^ term_prefix(p + i, n - i < 8 ? n - i : 8)) * 0x9e3779b97f4a7c15ull;
+  h ^= h >> 32;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 29;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ h >> 32;
+}
+
 static uint64_t term_hash(const char *p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ (uint8_t)p[i]) * 0x100000001b3ull;
-  return h;
+  return term_hash_pfx(term_prefix(p, n), p, n);
 }
 
 static int cmp_u32(const void *x, const void *y) {
@@ -679,13 +712,10 @@ static int batch_add(void *ctx, const char *term, size_t len,
       batch_grow((void **)&b->arena, &b->acap, b->alen + len + vlen + 10, 1,
                  1 << 16))
     return b->oom = true, -100 + STORE_ENOMEM;
-  uint64_t hash = term_hash(term, len);
+  uint64_t pfx = term_prefix(term, len), hash = term_hash_pfx(pfx, term, len);
   size_t h = hash & (b->nslot - 1);
   uint16_t tag = (uint16_t)(hash >> 48), slen = len < 0xffff ? len : 0xffff;
   uint32_t ti = 0;
-  uint64_t pfx = 0;
-  for (size_t i = 0; i < 8; i++)
-    pfx = pfx << 8 | (i < len ? (uint8_t)term[i] : 0);
   for (; b->slot[h].term; h = (h + 1) & (b->nslot - 1)) {
     const bslot *sl = &b->slot[h];
     if (sl->pfx != pfx || sl->len != slen || sl->tag != tag)

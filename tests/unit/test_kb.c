@@ -1027,6 +1027,53 @@ static void test_bulk_values_every_length(void **state) {
   fx_close(&bulk);
 }
 
+/* The bulk batch tells terms apart by their first 8 bytes and length (a
+ * term of at most 8 bytes is all in them): terms of every length from 1 to
+ * 11 bytes that differ only in their last byte, each in its own set of
+ * articles, must keep their own postings. */
+static void test_bulk_terms_differing_last_byte(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  static const char *const stems[] = {"q",       "qx",       "qxz",
+                                      "qxzw",    "qxzwv",    "qxzwvk",
+                                      "qxzwvkj", "qxzwvkjy", "qxzwvkjyb",
+                                      "qxzwvkjybf"};
+  enum { NS = sizeof stems / sizeof stems[0] };
+  static char body[2 * NS][64];
+  static kb_article arts[2 * NS];
+  kb_diag d = {{0}};
+  kb_bulk *bk;
+  assert_int_equal(kb_bulk_new(f.k, f.st, 0, &bk, &d), 0);
+  for (size_t i = 0; i < 2 * NS; i++) {
+    /* article i: the stem + 'a' once (i even) or + 'c' twice (i odd) */
+    snprintf(body[i], sizeof body[i], i % 2 ? "%sc 说明 %sc" : "%sa 说明",
+             stems[i / 2], stems[i / 2]);
+    arts[i] = (kb_article)OPPGRAPH__V1__KB_ARTICLE__INIT;
+    arts[i].id = i + 1;
+    arts[i].title = "流程";
+    arts[i].body = body[i];
+    assert_int_equal(kb_bulk_add(bk, &arts[i], NULL, &d), 0);
+  }
+  assert_int_equal(kb_bulk_flush(bk, &d), 0);
+  kb_bulk_free(bk);
+  static uint64_t ids[4];
+  static uint8_t vals[4][512];
+  size_t vlens[4];
+  for (size_t i = 0; i < 2 * NS; i++) {
+    char term[16];
+    snprintf(term, sizeof term, "%s%c", stems[i / 2], i % 2 ? 'c' : 'a');
+    if (read_postings(&f, term, ids, vals, vlens, 4) != 1 || ids[0] != i + 1)
+      fail_msg("%s: not exactly article %zu", term, i + 1);
+    uint64_t doclen, tft, tf;
+    size_t o = store_varint_get(vals[0], vlens[0], &doclen);
+    o += store_varint_get(vals[0] + o, vlens[0] - o, &tft);
+    store_varint_get(vals[0] + o, vlens[0] - o, &tf);
+    assert_int_equal(tf, i % 2 ? 2 : 1);
+  }
+  fx_close(&f);
+}
+
 /* A store indexed before the chunk layout was recorded (or with an older
  * one) is refused by search and by writes, saying to rebuild. */
 static void test_old_layout_refused(void **state) {
@@ -1203,6 +1250,7 @@ int main(void) {
       cmocka_unit_test(test_old_layout_refused),
       cmocka_unit_test(test_bulk_same_as_put),
       cmocka_unit_test(test_bulk_values_every_length),
+      cmocka_unit_test(test_bulk_terms_differing_last_byte),
       cmocka_unit_test(test_bad_queries),
       cmocka_unit_test(test_bundled_kb),
   };
