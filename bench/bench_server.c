@@ -30,7 +30,7 @@
  *   build/bench/bench_server [seconds per row, default 2]
  *       [--only health|list|ent] [--no-streams] [--pin] [--threads N]
  *       [--rounds N] [--rt] [--rt-server] [--open-frac F] [--open-rounds N]
- *       [--tick-us N] [--opps N]
+ *       [--tick-us N] [--one-thread] [--opps N]
  *
  * --opps N stores N opportunities of the one RM instead of 2,000 (the
  * stream rows at a realistic store size).
@@ -55,7 +55,10 @@
  * QPS (default 0.5, the issue's "half of maximum"), --open-rounds N repeats
  * the open-loop table N times (1-9); --tick-us N makes the sender wake on an
  * N-microsecond grid and send every call that came due in the tick (several
- * calls per wake-up; latency still counts from each call's due time).
+ * calls per wake-up; latency still counts from each call's due time);
+ * --one-thread sends and drains from one thread (bench_one_thread): no
+ * hand-off between client threads per call, the client's share of the two
+ * CPUs smaller.
  *
  * The server's per-call log goes to a file in the store's directory (as a
  * production log would go to a file); the open-loop rows read it back for
@@ -273,8 +276,62 @@ static void *bench_sender(void *arg) {
 /* Open loop: call i is due at t0 + i / rate, whether or not earlier calls
  * came back; latency counts from that due time.  Returns calls per second
  * completed. */
+/* --one-thread: the open loop without a sender thread.  The thread that
+ * drains the completion queue also starts each call once it is due: it
+ * waits in grpc_completion_queue_next until the next due time (gRPC wakes
+ * on whole milliseconds, so a call may leave up to ~1 ms late; that is
+ * counted in its latency, from its due time) and, after every event,
+ * first sends what has come due.  No hand-off between two client threads
+ * per call.  Returns the calls completed; *lag and the in-flight counts as
+ * the sender thread's. */
+static size_t bench_one_thread(bench_run *r, bench_open *o) {
+  size_t done = 0, i = 0;
+  for (;;) {
+    double now = bench_now();
+    while (o->nspare > 0) {
+      double due = o->t0 + (double)i / o->rate;
+      if (due >= o->end || due > now)
+        break;
+      bench_call *c = o->spare[--o->nspare];
+      if (r->nlag < r->cap)
+        r->lag[r->nlag++] = (now - due) * 1e6;
+      if (++o->active > r->max_inflight)
+        r->max_inflight = o->active;
+      o->issued++;
+      i++;
+      c->sched = due;
+      if (bench_start(r, c)) {
+        bench_unary_finish(&c->u);
+        o->spare[o->nspare++] = c;
+        o->active--;
+        o->start_errors++;
+      }
+    }
+    double next = o->t0 + (double)i / o->rate;
+    bool sending = next < o->end;
+    if (!sending && o->active == 0)
+      break;
+    double wait = sending && o->nspare > 0 ? next - now : 0.05;
+    if (wait < 0)
+      wait = 0;
+    grpc_event ev = grpc_completion_queue_next(
+        r->cq,
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                     gpr_time_from_micros((int64_t)(wait * 1e6), GPR_TIMESPAN)),
+        NULL);
+    if (ev.type != GRPC_OP_COMPLETE)
+      continue;
+    bench_call *c = ev.tag;
+    bench_finish(r, c, c->sched);
+    done++;
+    o->spare[o->nspare++] = c;
+    o->active--;
+  }
+  return done;
+}
+
 static double bench_fixed_rate(bench_run *r, double rate, double secs, bool rt,
-                               double tick) {
+                               double tick, bool one_thread) {
   bench_call *calls = calloc(BENCH_OPEN_INFLIGHT, sizeof *calls);
   bench_open o = {
       .r = r, .rate = rate, .sending = true, .rt = rt, .tick = tick};
@@ -296,7 +353,10 @@ static double bench_fixed_rate(bench_run *r, double rate, double secs, bool rt,
   o.end = o.t0 + secs;
   size_t done = 0;
   pthread_t tid;
-  if (pthread_create(&tid, NULL, bench_sender, &o)) {
+  if (one_thread) {
+    done = bench_one_thread(r, &o);
+    o.sending = false;
+  } else if (pthread_create(&tid, NULL, bench_sender, &o)) {
     fprintf(stderr, "bench_server: cannot start the open-loop sender\n");
     free(calls);
     free(o.spare);
@@ -325,7 +385,8 @@ static double bench_fixed_rate(bench_run *r, double rate, double secs, bool rt,
     pthread_cond_signal(&o.freed);
     pthread_mutex_unlock(&o.mu);
   }
-  pthread_join(tid, NULL);
+  if (!one_thread)
+    pthread_join(tid, NULL);
   double elapsed = bench_now() - o.t0;
   r->busy = bench_machine_ticks(&busy1, &all1) == 0 && all1 > all0
                 ? (double)(busy1 - busy0) / (double)(all1 - all0)
@@ -613,6 +674,7 @@ int main(int argc, char **argv) {
   bool streams = true, pin = false, rt = false, rt_server = false;
   int threads = SRV_DEFAULT_THREADS, rounds = 1, open_rounds = 1;
   double open_frac = 0.5, tick = 0;
+  bool one_thread = false;
   int nopps = BENCH_OPPS;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--only") && i + 1 < argc)
@@ -623,6 +685,8 @@ int main(int argc, char **argv) {
       pin = true;
     else if (!strcmp(argv[i], "--rt"))
       rt = true;
+    else if (!strcmp(argv[i], "--one-thread"))
+      one_thread = true;
     else if (!strcmp(argv[i], "--rt-server"))
       rt_server = true;
     else if (!strcmp(argv[i], "--open-frac") && i + 1 < argc &&
@@ -650,7 +714,7 @@ int main(int argc, char **argv) {
                       "[--only health|list|ent] [--no-streams] [--pin] "
                       "[--threads N] [--rounds 1-9] [--rt] [--rt-server] "
                       "[--open-frac 0-1] [--open-rounds 1-9] [--tick-us N] "
-                      "[--opps N]\n");
+                      "[--one-thread] [--opps N]\n");
       return 2;
     }
   }
@@ -768,7 +832,7 @@ int main(int argc, char **argv) {
   double load[3] = {0};
   if (getloadavg(load, 3) < 0)
     load[0] = -1;
-  char cpus[160];
+  char cpus[256];
   if (pin)
     snprintf(cpus, sizeof cpus, "pinned: server on CPU %ld, client on CPU 0",
              ncpu - 1);
@@ -783,6 +847,9 @@ int main(int argc, char **argv) {
   if (tick > 0)
     snprintf(cpus + strlen(cpus), sizeof cpus - strlen(cpus),
              "; open-loop sender wakes every %.0f us", tick * 1e6);
+  if (one_thread)
+    snprintf(cpus + strlen(cpus), sizeof cpus - strlen(cpus),
+             "; open loop sent and drained by one thread (--one-thread)");
   printf("bench_server: oppgraph gRPC server (own process, %d CQ threads; "
          "the server's default is %d)\n"
          "and a C-core client (one channel; open loop: a sender thread and a "
@@ -893,7 +960,7 @@ int main(int argc, char **argv) {
     double srv99;
     struct stat sb;
     long logged = stat(logpath, &sb) ? 0 : (long)sb.st_size;
-    double qps = bench_fixed_rate(&r, target, secs, rt, tick);
+    double qps = bench_fixed_rate(&r, target, secs, rt, tick, one_thread);
     usleep(100000); /* the server writes a call's line after its reply */
     bench_server_lat(logpath, logged, rows[m].path, &srv99);
     double lag99 = r.nlag ? r.lag[(size_t)(0.99 * (double)(r.nlag - 1))] : 0;
