@@ -608,11 +608,13 @@ int store_kb_writer_flush(store_kb_writer *w) {
 int store_kb_writer_put(store_kb_writer *w, const char *term, size_t tlen,
                         uint64_t id, const void *val, size_t vlen,
                         const store_kb_impact *imp) {
-  if (!term_ok(term, tlen))
-    return term_err(tlen);
   pitems *b = &w->buf;
-  if (b->n && (w->plen != tlen + 1 || memcmp(w->prefix, term, tlen) ||
-               id <= b->v[b->n - 1].id)) {
+  /* The term is checked when it changes, not for each of its postings
+   * (the check was a memchr per posting of a bulk load). */
+  bool same = b->n && w->plen == tlen + 1 && !memcmp(w->prefix, term, tlen);
+  if (!same && !term_ok(term, tlen))
+    return term_err(tlen);
+  if (b->n && (!same || id <= b->v[b->n - 1].id)) {
     int err = store_kb_writer_flush(w);
     if (err)
       return err;

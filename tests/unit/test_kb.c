@@ -1035,10 +1035,9 @@ static void test_bulk_terms_differing_last_byte(void **state) {
   (void)state;
   fx f;
   fx_open(&f, NULL);
-  static const char *const stems[] = {"q",       "qx",       "qxz",
-                                      "qxzw",    "qxzwv",    "qxzwvk",
-                                      "qxzwvkj", "qxzwvkjy", "qxzwvkjyb",
-                                      "qxzwvkjybf"};
+  static const char *const stems[] = {
+      "q",      "qx",      "qxz",      "qxzw",      "qxzwv",
+      "qxzwvk", "qxzwvkj", "qxzwvkjy", "qxzwvkjyb", "qxzwvkjybf"};
   enum { NS = sizeof stems / sizeof stems[0] };
   static char body[2 * NS][64];
   static kb_article arts[2 * NS];
@@ -1071,6 +1070,39 @@ static void test_bulk_terms_differing_last_byte(void **state) {
     store_varint_get(vals[0] + o, vlens[0] - o, &tf);
     assert_int_equal(tf, i % 2 ? 2 : 1);
   }
+  fx_close(&f);
+}
+
+/* The bulk writer checks a term when the term changes: an empty one, one
+ * holding a NUL or one over STORE_KB_TERM_MAX bytes is refused, also right
+ * after postings of a valid term (whose own postings go on being taken). */
+static void test_writer_refuses_bad_terms(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  store_txn *txn;
+  assert_int_equal(store_begin(f.st, true, &txn), 0);
+  store_kb_writer *w;
+  assert_int_equal(store_kb_writer_open(txn, &w), 0);
+  static const uint8_t v[] = {3, 0, 1, 0};
+  const store_kb_impact imp = {{1, 0, 1}};
+  char longterm[STORE_KB_TERM_MAX + 2];
+  memset(longterm, 'q', sizeof longterm);
+  assert_int_equal(store_kb_writer_put(w, "qa", 2, 1, v, 4, &imp), 0);
+  assert_int_equal(store_kb_writer_put(w, "qa", 2, 2, v, 4, &imp), 0);
+  assert_int_equal(store_kb_writer_put(w, "qa\0", 3, 3, v, 4, &imp),
+                   STORE_EINVAL);
+  assert_int_equal(store_kb_writer_put(w, "", 0, 3, v, 4, &imp), STORE_EINVAL);
+  assert_int_equal(
+      store_kb_writer_put(w, longterm, sizeof longterm, 3, v, 4, &imp),
+      STORE_EINVAL);
+  assert_int_equal(store_kb_writer_put(w, "qa", 2, 3, v, 4, &imp), 0);
+  assert_int_equal(store_kb_writer_put(w, "qb", 2, 1, v, 4, &imp), 0);
+  assert_int_equal(store_kb_writer_flush(w), 0);
+  store_kb_writer_close(w);
+  assert_int_equal(store_commit(txn), 0);
+  assert_int_equal(postings_of(&f, "qa"), 3);
+  assert_int_equal(postings_of(&f, "qb"), 1);
   fx_close(&f);
 }
 
@@ -1251,6 +1283,7 @@ int main(void) {
       cmocka_unit_test(test_bulk_same_as_put),
       cmocka_unit_test(test_bulk_values_every_length),
       cmocka_unit_test(test_bulk_terms_differing_last_byte),
+      cmocka_unit_test(test_writer_refuses_bad_terms),
       cmocka_unit_test(test_bad_queries),
       cmocka_unit_test(test_bundled_kb),
   };
