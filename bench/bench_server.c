@@ -276,6 +276,21 @@ static void *bench_sender(void *arg) {
 /* Open loop: call i is due at t0 + i / rate, whether or not earlier calls
  * came back; latency counts from that due time.  Returns calls per second
  * completed. */
+/* Waits up to `wait` seconds for a completion of the open loop and
+ * records it; the call, or NULL when none came. */
+static bench_call *bench_open_done(bench_run *r, double wait) {
+  grpc_event ev = grpc_completion_queue_next(
+      r->cq,
+      gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                   gpr_time_from_micros((int64_t)(wait * 1e6), GPR_TIMESPAN)),
+      NULL);
+  if (ev.type != GRPC_OP_COMPLETE)
+    return NULL;
+  bench_call *c = ev.tag;
+  bench_finish(r, c, c->sched);
+  return c;
+}
+
 /* --one-thread: the open loop without a sender thread.  The thread that
  * drains the completion queue also starts each call once it is due: it
  * waits in grpc_completion_queue_next until the next due time (gRPC wakes
@@ -312,17 +327,9 @@ static size_t bench_one_thread(bench_run *r, bench_open *o) {
     if (!sending && o->active == 0)
       break;
     double wait = sending && o->nspare > 0 ? next - now : 0.05;
-    if (wait < 0)
-      wait = 0;
-    grpc_event ev = grpc_completion_queue_next(
-        r->cq,
-        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                     gpr_time_from_micros((int64_t)(wait * 1e6), GPR_TIMESPAN)),
-        NULL);
-    if (ev.type != GRPC_OP_COMPLETE)
+    bench_call *c = bench_open_done(r, wait > 0 ? wait : 0);
+    if (!c)
       continue;
-    bench_call *c = ev.tag;
-    bench_finish(r, c, c->sched);
     done++;
     o->spare[o->nspare++] = c;
     o->active--;
@@ -369,15 +376,9 @@ static double bench_fixed_rate(bench_run *r, double rate, double secs, bool rt,
     if (over)
       break;
     /* The timeout only lets this loop see that the sender is done. */
-    grpc_event ev = grpc_completion_queue_next(
-        r->cq,
-        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                     gpr_time_from_millis(50, GPR_TIMESPAN)),
-        NULL);
-    if (ev.type != GRPC_OP_COMPLETE)
+    bench_call *c = bench_open_done(r, 0.05);
+    if (!c)
       continue;
-    bench_call *c = ev.tag;
-    bench_finish(r, c, c->sched);
     done++;
     pthread_mutex_lock(&o.mu);
     o.spare[o.nspare++] = c;
