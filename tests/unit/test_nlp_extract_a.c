@@ -675,6 +675,29 @@ static void test_shangshi_prospectus_promise(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A running total of pledged shares with its share of the holder's stake in
+ * the other wordings: "占其直接持有公司股份总数的", "占某某先生直接持有公司股
+ * 份数的", "占其所持股比例为", "占其合计所持有公司股份的". */
+static void test_zhiya_running_total_held_share(void **state) {
+  static const char *const text[] = {
+      "截至本公告披露日，胡立新先生累计质押股份数量为2,345万股，"
+      "占其直接持有公司股份总数的61.25%，占公司总股本的7.10%。",
+      "本次质押后，胡立新先生累计质押股份数量12,500,000股，"
+      "占胡立新先生直接持有公司股份数的44.40%，占公司总股本的3.05%。",
+      "截至本公告日，控股股东宏远投资累计质押股数约为3120万股，"
+      "占其所持股比例为58.02%。",
+      "宏远投资及其一致行动人累计质押公司股份1,024,000股，"
+      "占其合计所持有公司股份的12.75%，占公司总股本的1.20%。",
+  };
+  static const char *const want[] = {"61.25%", "44.40%", "58.02%", "12.75%"};
+  for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
+    nlp_result res;
+    fx_run(state, NULL, text[i], &res);
+    FX_EXPECT(&res, "质押", "质押物占持股比", want[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -714,6 +737,7 @@ int main(void) {
       cmocka_unit_test(test_yuetan_list_one_event_each),
       cmocka_unit_test(test_split_option_loader),
       cmocka_unit_test(test_headline_to_matching_body_event),
+      cmocka_unit_test(test_zhiya_running_total_held_share),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
