@@ -698,6 +698,25 @@ static void test_zhiya_running_total_held_share(void **state) {
   }
 }
 
+/* The announcement's own day: "某网 9月2日，某公司近日发布…" is disclosed 近日
+ * (the date is the news item's), "某公司昨日（6月9日）发布…" on the date in
+ * brackets. */
+static void test_disclose_day_before_verb(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "财经网 9月2日，华信精工（836001）近日发布2020年半年度报告，"
+         "2020年上半年公司净亏损312.45万元。",
+         &res);
+  FX_EXPECT(&res, "亏损", "披露时间", "近日");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "华信精工昨日（6月9日）发布2019年年度报告，2019年公司净亏损"
+         "1,204.33万元。",
+         &res);
+  FX_EXPECT(&res, "亏损", "披露时间", "6月9日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -738,6 +757,7 @@ int main(void) {
       cmocka_unit_test(test_split_option_loader),
       cmocka_unit_test(test_headline_to_matching_body_event),
       cmocka_unit_test(test_zhiya_running_total_held_share),
+      cmocka_unit_test(test_disclose_day_before_verb),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
