@@ -717,6 +717,26 @@ static void test_disclose_day_before_verb(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A dateline followed by the announcement's own vague day ("某网 4月20日消息，
+ * 近日某公司…"), a report opening with it ("近日，…"), and "今日(10月14日)早
+ * 间…发布": the day disclosed is 近日, 近日 and 10月14日. */
+static void test_gaoguan_recent_day_disclosed(void **state) {
+  static const char *const text[] = {
+      "财经网 4月20日消息，近日华信精工（600001）董事会审议通过，"
+      "聘任周明远为公司副总经理。",
+      "近日，华信证券总裁人选落定，公司原副总裁周明远接任总裁。",
+      "今日(10月14日)早间，华信置业股份有限公司发布公告，"
+      "聘任周明远为公司总经理。",
+  };
+  static const char *const want[] = {"近日", "近日", "10月14日"};
+  for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
+    nlp_result res;
+    fx_run(state, NULL, text[i], &res);
+    FX_EXPECT(&res, "高管变动", "披露日期", want[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -758,6 +778,7 @@ int main(void) {
       cmocka_unit_test(test_headline_to_matching_body_event),
       cmocka_unit_test(test_zhiya_running_total_held_share),
       cmocka_unit_test(test_disclose_day_before_verb),
+      cmocka_unit_test(test_gaoguan_recent_day_disclosed),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
