@@ -4,7 +4,9 @@
  *
  * How it works, per document:
  *  1. The title and the text are cut into segments (sentences: the title is
- *     segment 0, the text is cut at 。！？ and newlines).
+ *     segment 0, the text is cut at 。！？ and newlines); the text ends at
+ *     the first match of the rules' "cut" patterns (lists of other
+ *     articles appended below a news story).
  *  2. Document context: the subject (first hit of the rules' "subject"
  *     patterns on the title, then the opening sentences, else the first
  *     known enterprise of the dictionary) and in-document aliases
@@ -380,6 +382,19 @@ static int ex_match_upto(ex_doc *d, const pcre2_code *re, const char *src,
                          size_t to, size_t start, size_t limit) {
   pcre2_set_offset_limit(d->mc, limit);
   return ex_pcre(d, re, src, to, start, d->mc);
+}
+
+/* Ends the text read at the first match of the rules' "cut" patterns:
+ * news pages append lists of other articles after the story (a headline,
+ * a summary cut off with "...", the time it was posted), and the events of
+ * those headlines are not the document's. */
+static void ex_cut(ex_doc *d) {
+  for (size_t i = 0; i < d->r->ncuts; i++)
+    if (ex_pcre(d, d->r->cuts[i], d->text, d->len, 0, NULL) > 0) {
+      size_t b = pcre2_get_ovector_pointer(d->md)[0];
+      if (b < d->len)
+        d->len = b;
+    }
 }
 
 /* Where the next occurrence of w in src[from..to) begins, (size_t)-1 when
@@ -1419,8 +1434,10 @@ int nlp_extract(const nlp_rules *rules, const nlp_dict *dict, const char *text,
   d.fc = malloc(EX_FC_SLOTS * sizeof *d.fc);
   d.fckey = calloc(EX_FC_SLOTS, sizeof *d.fckey);
   int rc = d.md && d.mc && d.fc && d.fckey ? 0 : NLP_ENOMEM;
-  if (!rc)
+  if (!rc) {
+    ex_cut(&d);
     rc = ex_run(&d, out);
+  }
   pcre2_match_data_free(d.md);
   pcre2_match_context_free(d.mc);
   free(d.fc);

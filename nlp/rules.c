@@ -863,6 +863,24 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
   return 0;
 }
 
+/* "cut REGEX" (nlp_rules.cuts).  A pattern that does not compile is
+ * reported and skipped; the other rules still load. */
+static int rl_parse_cut(rl_loader *L, int line, char *pat) {
+  if (!*pat) {
+    rl_diag(L, L->file, line, "cut: expected 'cut REGEX'");
+    return 0;
+  }
+  pcre2_code *re = rl_compile(L, L->file, line, pat);
+  if (!re)
+    return 0;
+  pcre2_code **p = realloc(L->r->cuts, (L->r->ncuts + 1) * sizeof *p);
+  if (!p)
+    return NLP_ENOMEM;
+  L->r->cuts = p;
+  p[L->r->ncuts++] = re;
+  return 0;
+}
+
 /* "group NAME = ROLE [norm]" */
 static int rl_parse_group(rl_loader *L, int line, char *rest) {
   char *name = rest, *eq = rl_split(name);
@@ -1073,6 +1091,12 @@ static int rl_parse_file(rl_loader *L, rl_file *f) {
     char *key = s, *rest = rl_split(s);
     if (!strcmp(key, "macro"))
       continue;
+    if (!strcmp(key, "cut")) {
+      if ((rc = rl_rule_finish(L)))
+        break;
+      rc = rl_parse_cut(L, line, rest);
+      continue;
+    }
     if ((!strcmp(key, "rule") || !strcmp(key, "fill") ||
          !strcmp(key, "subject") || !strcmp(key, "alias")) &&
         ++L->nblocks > L->lim.max_rules) {
@@ -1299,6 +1323,7 @@ void nlp_rules_free(nlp_rules *r) {
   free(r->fills);
   free(r->fill_types);
   free(r->fill_first);
+  free(r->cuts); /* the codes are among r->codes */
   for (size_t i = 0; i < r->nsubjects; i++) {
     free(r->subjects[i].need);
     free(r->subjects[i].starts);

@@ -176,6 +176,11 @@ struct nlp_rules {
   size_t *trig_nrules;
   nlp_dict *trig_dict; /* Aho–Corasick over trig_words, value = index */
   uint32_t max_groups; /* for sizing match data */
+  /* "cut REGEX" lines: the text is read only up to the start of the first
+   * match of any of them (the related-article lists that news pages append
+   * after the story) */
+  pcre2_code **cuts;
+  size_t ncuts;
   /* Every compiled pattern, once: identical patterns (after macro
    * expansion) share one code, which also lets the extractor cache the
    * document-wide search of a fill used by several event types. */

@@ -54,11 +54,35 @@ static void test_jianchi_list_of_stocks(void **state) {
   want_arg(state, t, x, "股东减持", "股票简称", "远山股份");
 }
 
+/* A list of other articles appended below the story (headline, summary
+ * cut off with "...", the time alone on a line) makes no events: the text
+ * is read up to the first such time line (00_common.rules "cut"). */
+static void test_sidebar_list_makes_no_event(void **state) {
+  const char *t = "青禾控股3月5日耗资120万港元回购50万股";
+  const char *x =
+      "青禾控股（01234.HK）公布，2021年3月5日，公司耗资120万港元回购50万股。\n"
+      "老股民的一天，是这样度过的！\n"
+      "早上九点打开行情软件，先看外盘，再看隔夜新闻...\n"
+      "2021-03-05 18:00:12\n"
+      "远山新材登陆创业板，首日大涨\n"
+      "远山新材料股份有限公司今日在深交所创业板挂牌上市，开盘大涨...\n"
+      "2021-03-05 18:00:12\n"
+      "甲基金二季度减持远山科技\n"
+      "数据显示，甲基金二季度减持远山科技120万股，持股比例降至4.9%...";
+  nlp_result res;
+  fx_run(state, t, x, &res);
+  assert_int_equal(fx_count(&res, "股份回购", NULL, NULL), 1);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 0);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dateline_discloses_change_and_purchase),
       cmocka_unit_test(test_byline_date_discloses_change),
       cmocka_unit_test(test_jianchi_list_of_stocks),
+      cmocka_unit_test(test_sidebar_list_makes_no_event),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
