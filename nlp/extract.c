@@ -1246,6 +1246,89 @@ static void ex_merge_all(ex_doc *d) {
         d->ev[i].dead = 1;
 }
 
+/* ---- "same" lines ----------------------------------------------------- */
+
+/* The text of the first value of role in ev (*n its bytes), or NULL. */
+static const char *ex_value(const ex_doc *d, const ex_event *ev,
+                            const char *role, size_t *n) {
+  for (int i = 0; i < ev->na; i++) {
+    const ex_arg *a = &ev->a[i];
+    if (a->role != role)
+      continue;
+    if (a->constval) {
+      *n = strlen(a->constval);
+      return a->constval;
+    }
+    *n = a->s.e - a->s.b;
+    return ex_src(d, a->s.title) + a->s.b;
+  }
+  return NULL;
+}
+
+/* Whether text (n bytes) is one of the words of m. */
+static int ex_same_word(const nlp_same *m, const char *t, size_t n) {
+  for (size_t i = 0; i < m->nwords; i++)
+    if (strlen(m->words[i]) == n && !memcmp(m->words[i], t, n))
+      return 1;
+  return 0;
+}
+
+/* Whether the names x and y (bytes) are one: equal, or the shorter, of at
+ * least two characters, opening the longer. */
+static int ex_same_name(const char *x, size_t nx, const char *y, size_t ny) {
+  size_t n = nx < ny ? nx : ny, chars = 0;
+  if (!n || memcmp(x, y, n))
+    return 0;
+  for (size_t i = 0; i < n; i += ex_u8len((unsigned char)x[i]))
+    chars++;
+  return nx == ny || chars >= 2;
+}
+
+/* Applies the rules' "same" lines: an event of m's type naming the same
+ * m->by as an earlier one, both with m->role (else the trigger) among m's
+ * words, is merged into the earlier one, whose values win; the roles it
+ * lacks are taken over. */
+static void ex_merge_same(ex_doc *d) {
+  for (size_t k = 0; k < d->r->nsames; k++) {
+    const nlp_same *m = &d->r->sames[k];
+    for (size_t i = 1; i < d->nev; i++) {
+      ex_event *b = &d->ev[i];
+      size_t bn, bcn;
+      const char *bname, *bc;
+      if (b->dead || strcmp(b->type, m->type) ||
+          !(bname = ex_value(d, b, m->by, &bn)))
+        continue;
+      if (!(bc = ex_value(d, b, m->role, &bcn))) {
+        bc = ex_src(d, b->trig.title) + b->trig.b;
+        bcn = b->trig.e - b->trig.b;
+      }
+      if (!ex_same_word(m, bc, bcn))
+        continue;
+      for (size_t j = 0; j < i; j++) {
+        ex_event *a = &d->ev[j];
+        size_t an, acn;
+        const char *aname, *ac;
+        if (a->dead || strcmp(a->type, m->type) ||
+            !(aname = ex_value(d, a, m->by, &an)) ||
+            !ex_same_name(aname, an, bname, bn))
+          continue;
+        if (!(ac = ex_value(d, a, m->role, &acn))) {
+          ac = ex_src(d, a->trig.title) + a->trig.b;
+          acn = a->trig.e - a->trig.b;
+        }
+        if (!ex_same_word(m, ac, acn))
+          continue;
+        for (int x = 0; x < b->na; x++)
+          if (!ex_has_role(a, b->a[x].role))
+            ex_push_arg(a, b->a[x]);
+        a->dropped += b->dropped;
+        b->dead = 1;
+        break;
+      }
+    }
+  }
+}
+
 /* "split ROLE": the last event made (d->ev[d->nev - 1]) holds in ROLE a
  * list of names ("甲、乙和丙", "“甲”“乙”"); it becomes one event per name,
  * the other arguments copied.  The list is cut at 、, 以及, 和, 及 and ”“,
@@ -1400,6 +1483,7 @@ static int ex_run(ex_doc *d, nlp_result *out) {
     if (!d->ev[i].dead)
       ex_fill(d, &d->ev[i]);
   ex_merge_all(d);
+  ex_merge_same(d);
   return ex_emit(d, out);
 }
 

@@ -908,6 +908,50 @@ static int rl_parse_group(rl_loader *L, int line, char *rest) {
   return 0;
 }
 
+/* "same TYPE BY ROLE W|W|…" (nlp_same).  A malformed line is reported and
+ * skipped; the other rules still load. */
+static int rl_parse_same(rl_loader *L, int line, char *rest) {
+  char *type = rest, *by = rl_split(type), *role = rl_split(by);
+  char *words = rl_split(role);
+  if (!*type || !*by || !*role || !*words || *rl_split(words)) {
+    rl_diag(L, L->file, line,
+            "same: expected 'same EVENT_TYPE BY_ROLE ROLE WORD|WORD|...'");
+    return 0;
+  }
+  size_t n = 1;
+  for (const char *c = words; *c; c++)
+    n += *c == '|';
+  nlp_same *v = realloc(L->r->sames, (L->r->nsames + 1) * sizeof *v);
+  if (!v)
+    return NLP_ENOMEM;
+  L->r->sames = v;
+  nlp_same *m = &v[L->r->nsames];
+  memset(m, 0, sizeof *m);
+  m->type = rl_intern(L->r, type);
+  m->by = rl_intern(L->r, by);
+  m->role = rl_intern(L->r, role);
+  m->words = calloc(n, sizeof *m->words);
+  if (!m->type || !m->by || !m->role || !m->words) {
+    free(m->words);
+    return NLP_ENOMEM;
+  }
+  for (char *w = words, *bar; w; w = bar) {
+    if ((bar = strchr(w, '|')))
+      *bar++ = 0;
+    if (!*w) {
+      rl_diag(L, L->file, line, "same: an empty word in the list");
+      free(m->words);
+      return 0;
+    }
+    if (!(m->words[m->nwords++] = rl_intern(L->r, w))) {
+      free(m->words);
+      return NLP_ENOMEM;
+    }
+  }
+  L->r->nsames++;
+  return 0;
+}
+
 /* A key line inside a rule block. */
 static int rl_parse_rule_key(rl_loader *L, int line, char *key, char *rest) {
   if (!strcmp(key, "type")) {
@@ -1116,10 +1160,13 @@ static int rl_parse_file(rl_loader *L, rl_file *f) {
       continue;
     }
     if (!strcmp(key, "group") || !strcmp(key, "fill") ||
-        !strcmp(key, "subject") || !strcmp(key, "alias")) {
+        !strcmp(key, "subject") || !strcmp(key, "alias") ||
+        !strcmp(key, "same")) {
       if ((rc = rl_rule_finish(L)))
         break;
-      if (!strcmp(key, "group"))
+      if (!strcmp(key, "same"))
+        rc = rl_parse_same(L, line, rest);
+      else if (!strcmp(key, "group"))
         rc = rl_parse_group(L, line, rest);
       else if (!strcmp(key, "fill"))
         rc = rl_parse_fill(L, line, rest);
@@ -1332,6 +1379,9 @@ void nlp_rules_free(nlp_rules *r) {
   for (size_t i = 0; i < r->naliases; i++)
     free(r->aliases[i].anchor);
   free(r->aliases);
+  for (size_t i = 0; i < r->nsames; i++)
+    free(r->sames[i].words);
+  free(r->sames);
   for (size_t i = 0; i < r->ntrig; i++) {
     free(r->trig_words[i]);
     free(r->trig_rules[i]);

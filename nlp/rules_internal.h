@@ -155,6 +155,16 @@ typedef struct nlp_docpat {
   int line;
 } nlp_docpat;
 
+/* "same TYPE BY ROLE W|W|…": two events of TYPE that name the same BY (equal
+ * texts, or one opening the other: a headline's 周建 and the body's 周建林)
+ * and whose ROLE values (or, without one, triggers) are both among the
+ * words are one event told twice ("辞职" and "辞去" of one director). */
+typedef struct nlp_same {
+  const char *type, *by, *role; /* interned */
+  const char **words;           /* interned */
+  size_t nwords;
+} nlp_same;
+
 struct nlp_rules {
   nlp_rule *rules; /* in load order */
   size_t nrules;
@@ -168,6 +178,8 @@ struct nlp_rules {
   size_t nfill_types;
   nlp_docpat *subjects, *aliases;
   size_t nsubjects, naliases;
+  nlp_same *sames;
+  size_t nsames;
   /* Trigger words, deduplicated; trig_rules[i] lists the rules (indexes
    * into rules[], priority order) that fire on trigger word i. */
   char **trig_words;

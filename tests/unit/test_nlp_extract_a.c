@@ -737,6 +737,72 @@ static void test_gaoguan_recent_day_disclosed(void **state) {
   }
 }
 
+/* One director's resignation told twice with two words of one kind is one
+ * event ("辞职报告…申请辞去"); one person's appointment to two posts in two
+ * sentences is one; leaving and taking a post stay two, as do two people. */
+static void test_gaoguan_same_change_once(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "公司董事会近日收到周明远先生的书面辞职报告。周明远先生因个人原因"
+         "申请辞去公司财务总监职务。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 1);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "周明远");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "董事会审议通过，聘任林晓峰为公司总经理，聘任孙立新为公司财务负责人。"
+         "经研究，聘任林晓峰为公司总经理，聘任孙立新为公司财务总监。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 2);
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "周明远先生因个人原因辞去公司董事职务。董事会同意聘任周明远先生为"
+         "公司顾问。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 2);
+  nlp_result_destroy(&res);
+}
+
+/* A malformed "same" line is reported with its file and line; the rules
+ * around it still load and work. */
+static void test_same_line_loader(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-same-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/a.rules", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("group who = 高管姓名\n"
+        "group how = 变动类型\n"
+        "rule quit\n"
+        "type 高管变动\n"
+        "trigger 辞职 辞去\n"
+        "pattern (?<who>[A-Z]+)(?<how>(?<trig>辞职|辞去))\n"
+        "same 高管变动 高管姓名 变动类型\n"
+        "same 高管变动 高管姓名 变动类型 辞职|辞去\n",
+        f);
+  fclose(f);
+  nlp_rules *r = NULL;
+  split_diag log = {{0}, 0};
+  assert_int_equal(nlp_rules_load_dir(dir, split_collect, &log, &r),
+                   NLP_ERULE);
+  assert_non_null(r);
+  char want[320];
+  snprintf(want, sizeof want, "%s:7: same: expected", path);
+  assert_non_null(strstr(log.text, want));
+  const char *text = "AB辞职。AB辞去董事。CD辞职。";
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 2);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "AB");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "CD");
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -779,6 +845,8 @@ int main(void) {
       cmocka_unit_test(test_zhiya_running_total_held_share),
       cmocka_unit_test(test_disclose_day_before_verb),
       cmocka_unit_test(test_gaoguan_recent_day_disclosed),
+      cmocka_unit_test(test_gaoguan_same_change_once),
+      cmocka_unit_test(test_same_line_loader),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
