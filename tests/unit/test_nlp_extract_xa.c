@@ -54,6 +54,30 @@ static void test_jianchi_list_of_stocks(void **state) {
   want_arg(state, t, x, "股东减持", "股票简称", "远山股份");
 }
 
+/* A holder's trade of the day and the running total of the plan are two
+ * events (DuEE-Fin annotates each): the share counts written right after
+ * 减持 / 增持 keep them apart when the events are merged. */
+static void test_trade_and_running_total_two_events(void **state) {
+  nlp_result res;
+  fx_run(state, "远山科技：董事周建明减持计划实施完毕",
+         "远山科技公布，近日，公司董事周建明通过集中竞价方式减持公司股份"
+         "3.2万股，占公司总股本的0.01%。截至公告日，周建明累计减持股份"
+         "8.6万股，本次减持计划实施完毕。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 2);
+  FX_EXPECT(&res, "股东减持", "交易股票/股份数量", "3.2万");
+  FX_EXPECT(&res, "股东减持", "交易股票/股份数量", "8.6万");
+  nlp_result_destroy(&res);
+  fx_run(state, "青禾股份：股东林小雨增持计划实施完毕",
+         "青禾股份公布，3月5日，股东林小雨通过集中竞价方式增持公司股份"
+         "5万股。截至公告日，林小雨累计增持公司股份20万股，增持计划实施"
+         "完毕。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东增持", NULL, NULL), 2);
+  FX_EXPECT(&res, "股东增持", "交易股票/股份数量", "20万");
+  nlp_result_destroy(&res);
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -83,6 +107,7 @@ int main(void) {
       cmocka_unit_test(test_byline_date_discloses_change),
       cmocka_unit_test(test_jianchi_list_of_stocks),
       cmocka_unit_test(test_sidebar_list_makes_no_event),
+      cmocka_unit_test(test_trade_and_running_total_two_events),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
