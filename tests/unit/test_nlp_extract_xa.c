@@ -78,6 +78,21 @@ static void test_trade_and_running_total_two_events(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Issuing commercial paper (短期融资券 / 超短期融资券) is a 企业融资 of
+ * the issuer, which DuEE-Fin annotates besides the bank's 债券发行. */
+static void test_commercial_paper_is_financing(void **state) {
+  want_arg(state, NULL,
+           "远山城投集团有限公司成功发行10亿元短期融资券，票面利率3.30%。",
+           "企业融资", "被投资方", "远山城投集团有限公司");
+  want_arg(state, NULL,
+           "远山城投集团有限公司成功发行10亿元短期融资券，票面利率3.30%。",
+           "企业融资", "融资金额", "10亿元");
+  want_arg(state, NULL,
+           "青禾交通集团有限公司拟发行2021年度第三期超短期融资券，拟发行金额"
+           "为5亿元，发行期限为90天。",
+           "企业融资", "融资金额", "5亿元");
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -108,6 +123,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_list_of_stocks),
       cmocka_unit_test(test_sidebar_list_makes_no_event),
       cmocka_unit_test(test_trade_and_running_total_two_events),
+      cmocka_unit_test(test_commercial_paper_is_financing),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
