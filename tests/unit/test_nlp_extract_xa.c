@@ -93,6 +93,23 @@ static void test_commercial_paper_is_financing(void **state) {
            "企业融资", "融资金额", "5亿元");
 }
 
+/* A round told before its amount ("完成B+轮3亿元的融资") is found, and a
+ * past round mentioned after it ("去年完成1亿元B轮融资") is an event of its
+ * own instead of lending the current one its figures: the bare rule keeps
+ * the amount and the round written before 融资. */
+static void test_current_and_past_rounds(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾教育完成B+轮融资",
+         "远山财经3月8日讯 今日，青禾教育宣布完成B+轮3亿元的融资。这是去年"
+         "完成1亿元B轮融资后，青禾教育时隔8个月获得的新一轮资金。",
+         &res);
+  assert_int_equal(fx_count(&res, "企业融资", NULL, NULL), 2);
+  FX_EXPECT(&res, "企业融资", "融资金额", "3亿元");
+  FX_EXPECT(&res, "企业融资", "融资轮次", "B+");
+  FX_EXPECT(&res, "企业融资", "融资金额", "1亿元");
+  nlp_result_destroy(&res);
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -124,6 +141,7 @@ int main(void) {
       cmocka_unit_test(test_sidebar_list_makes_no_event),
       cmocka_unit_test(test_trade_and_running_total_two_events),
       cmocka_unit_test(test_commercial_paper_is_financing),
+      cmocka_unit_test(test_current_and_past_rounds),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
