@@ -110,6 +110,21 @@ static void test_current_and_past_rounds(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* An analyst's rating (评级为增持, 评级至增持) and land a developer adds
+ * (新增持土地) are no shareholder buying. */
+static void test_rating_and_land_are_no_purchase(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾证券：下调远山科技评级至增持",
+         "青禾证券发表研报，将远山科技目标价由12元调整至9元，投资评级为增持。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东增持", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+  fx_run(state, "远山地产：上半年新增持土地项目12宗",
+         "远山地产上半年新增持土地项目12宗，总地价80亿元。", &res);
+  assert_int_equal(fx_count(&res, "股东增持", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -142,6 +157,7 @@ int main(void) {
       cmocka_unit_test(test_trade_and_running_total_two_events),
       cmocka_unit_test(test_commercial_paper_is_financing),
       cmocka_unit_test(test_current_and_past_rounds),
+      cmocka_unit_test(test_rating_and_land_are_no_purchase),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
