@@ -1265,8 +1265,11 @@ static const char *ex_value(const ex_doc *d, const ex_event *ev,
   return NULL;
 }
 
-/* Whether text (n bytes) is one of the words of m. */
+/* Whether text (n bytes) is one of the words of m (any text when m has
+ * no word list). */
 static int ex_same_word(const nlp_same *m, const char *t, size_t n) {
+  if (!m->role)
+    return 1;
   for (size_t i = 0; i < m->nwords; i++)
     if (strlen(m->words[i]) == n && !memcmp(m->words[i], t, n))
       return 1;
@@ -1298,7 +1301,7 @@ static void ex_merge_same(ex_doc *d) {
       if (b->dead || strcmp(b->type, m->type) ||
           !(bname = ex_value(d, b, m->by, &bn)))
         continue;
-      if (!(bc = ex_value(d, b, m->role, &bcn))) {
+      if (!m->role || !(bc = ex_value(d, b, m->role, &bcn))) {
         bc = ex_src(d, b->trig.title) + b->trig.b;
         bcn = b->trig.e - b->trig.b;
       }
@@ -1312,7 +1315,7 @@ static void ex_merge_same(ex_doc *d) {
             !(aname = ex_value(d, a, m->by, &an)) ||
             !ex_same_name(aname, an, bname, bn))
           continue;
-        if (!(ac = ex_value(d, a, m->role, &acn))) {
+        if (!m->role || !(ac = ex_value(d, a, m->role, &acn))) {
           ac = ex_src(d, a->trig.title) + a->trig.b;
           acn = a->trig.e - a->trig.b;
         }

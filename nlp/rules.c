@@ -908,14 +908,14 @@ static int rl_parse_group(rl_loader *L, int line, char *rest) {
   return 0;
 }
 
-/* "same TYPE BY ROLE W|W|…" (nlp_same).  A malformed line is reported and
+/* "same TYPE BY [ROLE W|W|…]" (nlp_same).  A malformed line is reported and
  * skipped; the other rules still load. */
 static int rl_parse_same(rl_loader *L, int line, char *rest) {
   char *type = rest, *by = rl_split(type), *role = rl_split(by);
   char *words = rl_split(role);
-  if (!*type || !*by || !*role || !*words || *rl_split(words)) {
+  if (!*type || !*by || (*role && !*words) || *rl_split(words)) {
     rl_diag(L, L->file, line,
-            "same: expected 'same EVENT_TYPE BY_ROLE ROLE WORD|WORD|...'");
+            "same: expected 'same EVENT_TYPE BY_ROLE [ROLE WORD|WORD|...]'");
     return 0;
   }
   size_t n = 1;
@@ -929,13 +929,13 @@ static int rl_parse_same(rl_loader *L, int line, char *rest) {
   memset(m, 0, sizeof *m);
   m->type = rl_intern(L->r, type);
   m->by = rl_intern(L->r, by);
-  m->role = rl_intern(L->r, role);
+  m->role = *role ? rl_intern(L->r, role) : NULL;
   m->words = calloc(n, sizeof *m->words);
-  if (!m->type || !m->by || !m->role || !m->words) {
+  if (!m->type || !m->by || (*role && !m->role) || !m->words) {
     free(m->words);
     return NLP_ENOMEM;
   }
-  for (char *w = words, *bar; w; w = bar) {
+  for (char *w = *role ? words : NULL, *bar; w; w = bar) {
     if ((bar = strchr(w, '|')))
       *bar++ = 0;
     if (!*w) {

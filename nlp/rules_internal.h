@@ -155,12 +155,13 @@ typedef struct nlp_docpat {
   int line;
 } nlp_docpat;
 
-/* "same TYPE BY ROLE W|W|…": two events of TYPE that name the same BY (equal
- * texts, or one opening the other: a headline's 周建 and the body's 周建林)
- * and whose ROLE values (or, without one, triggers) are both among the
- * words are one event told twice ("辞职" and "辞去" of one director). */
+/* "same TYPE BY [ROLE W|W|…]": two events of TYPE that name the same BY
+ * (equal texts, or one opening the other: a headline's 周建 and the body's
+ * 周建林) and, with ROLE, whose ROLE values (or, without one, triggers) are
+ * both among the words are one event told twice ("辞职" and "辞去" of one
+ * director). */
 typedef struct nlp_same {
-  const char *type, *by, *role; /* interned */
+  const char *type, *by, *role; /* interned; role NULL: no word list */
   const char **words;           /* interned */
   size_t nwords;
 } nlp_same;

@@ -799,6 +799,27 @@ static void test_same_line_loader(void **state) {
   FX_EXPECT(&res, "高管变动", "高管姓名", "CD");
   nlp_result_destroy(&res);
   nlp_rules_free(r);
+  /* Without a word list: every two events of one winner are one, the
+   * first one's values kept. */
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("group co = 中标公司\n"
+        "group amt = 中标金额\n"
+        "rule win\n"
+        "type 中标\n"
+        "trigger 中标\n"
+        "pattern (?<co>[A-Z]+)(?<trig>中标)(?<amt>\\d+)\n"
+        "same 中标 中标公司\n",
+        f);
+  fclose(f);
+  assert_int_equal(nlp_rules_load_dir(dir, NULL, NULL, &r), 0);
+  text = "AB中标1。AB中标2。CD中标3。";
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
+  assert_int_equal(fx_count(&res, "中标", NULL, NULL), 2);
+  FX_EXPECT(&res, "中标", "中标金额", "1");
+  FX_EXPECT(&res, "中标", "中标金额", "3");
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
   unlink(path);
   rmdir(dir);
 }
