@@ -824,6 +824,15 @@ static void test_same_line_loader(void **state) {
   rmdir(dir);
 }
 
+/* The subject of a US listing named with its ticker: "某某(XX.US)". */
+static void test_subject_us_ticker(void **state) {
+  nlp_result res;
+  fx_run(state, "美股异动 | 华信云(HXY.US)盘初跌超8% 季度净亏损扩大",
+         "公布的第二季度未经审计财报显示，净亏损1.25亿美元。", &res);
+  FX_EXPECT(&res, "亏损", "公司名称", "华信云");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -868,6 +877,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_recent_day_disclosed),
       cmocka_unit_test(test_gaoguan_same_change_once),
       cmocka_unit_test(test_same_line_loader),
+      cmocka_unit_test(test_subject_us_ticker),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
