@@ -977,10 +977,30 @@ static int ex_abbrev_of(const char *s, size_t n, const char *l, size_t m) {
  * mentions of one deal under both names make one event — or an abbreviation
  * of it (ex_abbrev_of).  Two characters at least, and no digit, so that
  * "3亿元" never stands for "13亿元". */
+/* The bytes of an "about" word opening p (约为, 约), else 0. */
+static size_t ex_approx_len(const char *p, size_t n) {
+  static const char *const w[] = {"约为", "约"};
+  for (size_t i = 0; i < sizeof w / sizeof *w; i++) {
+    size_t l = strlen(w[i]);
+    if (n > l && !memcmp(p, w[i], l))
+      return l;
+  }
+  return 0;
+}
+
 static int ex_arg_agree(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
   if (ex_arg_eq(d, a, b))
     return 1;
-  if (a->constval || b->constval || a->norm || b->norm)
+  if (a->constval || b->constval)
+    return 0;
+  /* "约40亿元" in the body and "40亿元" in the headline are one figure */
+  const char *pa = ex_src(d, a->s.title) + a->s.b,
+             *pb = ex_src(d, b->s.title) + b->s.b;
+  size_t na = a->s.e - a->s.b, nb = b->s.e - b->s.b;
+  size_t ka = ex_approx_len(pa, na), kb = ex_approx_len(pb, nb);
+  if ((ka || kb) && na - ka == nb - kb && !memcmp(pa + ka, pb + kb, na - ka))
+    return 1;
+  if (a->norm || b->norm)
     return 0;
   const ex_arg *in = a, *out = b;
   if (a->s.e - a->s.b > b->s.e - b->s.b) {

@@ -833,6 +833,17 @@ static void test_subject_us_ticker(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A loss told "about" keeps the word (约3亿-4亿元), and the headline's
+ * "3亿-4亿元" is the same figure: one event. */
+static void test_kuisun_about_amount(void **state) {
+  nlp_result res;
+  fx_run(state, "华信精工预计2020年净亏损3亿-4亿元",
+         "华信精工发布业绩预告，预计2020年将净亏损约3亿-4亿元。", &res);
+  assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 1);
+  FX_EXPECT(&res, "亏损", "净亏损", "约3亿-4亿元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -878,6 +889,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_same_change_once),
       cmocka_unit_test(test_same_line_loader),
       cmocka_unit_test(test_subject_us_ticker),
+      cmocka_unit_test(test_kuisun_about_amount),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
