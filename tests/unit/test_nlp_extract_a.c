@@ -841,6 +841,8 @@ static void test_kuisun_about_amount(void **state) {
          "华信精工发布业绩预告，预计2020年将净亏损约3亿-4亿元。", &res);
   assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 1);
   FX_EXPECT(&res, "亏损", "净亏损", "约3亿-4亿元");
+  /* the headline's name stops before 预计 */
+  FX_EXPECT(&res, "亏损", "公司名称", "华信精工");
   nlp_result_destroy(&res);
 }
 
