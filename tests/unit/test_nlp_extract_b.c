@@ -402,6 +402,21 @@ static void test_kuisun_year_before(void **state) {
          "财报周期", "上年同期");
 }
 
+/* 企业收购: the price told with 以 right before the verb is the deal's
+ * amount, whoever the buyer and whatever stands between ("以…现金收购",
+ * "以现金方式约…收购", "以象征性的…收购"). */
+static void test_shougou_price_before_verb(void **state) {
+  const char *t = "远山科技发布公告";
+  expect(state, t, "远山科技还宣布，以3.6亿元现金收购青禾软件100%股权。",
+         "企业收购", "交易金额", "3.6亿元");
+  expect(state, t,
+         "随后，远山科技以现金方式约2.2亿欧元收购青禾集团全部资产，收购完成后"
+         "公司规模翻倍。",
+         "企业收购", "交易金额", "约2.2亿欧元");
+  expect(state, t, "两家投资公司正在洽谈以象征性的1欧元收购青禾的零售业务。",
+         "企业收购", "交易金额", "1欧元");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -431,6 +446,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_total_dated_before),
       cmocka_unit_test(test_zhiya_total_in_shares),
       cmocka_unit_test(test_kuisun_year_before),
+      cmocka_unit_test(test_shougou_price_before_verb),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
