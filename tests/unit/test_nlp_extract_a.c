@@ -846,6 +846,19 @@ static void test_kuisun_about_amount(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The change of a loss told with an adverb or as 增大: "亏损大幅减少",
+ * "较上年同期亏损增大". */
+static void test_kuisun_change_words(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "华信精工2019年净亏损550.97万元，较上年同期亏损增大。", &res);
+  FX_EXPECT(&res, "亏损", "亏损变化", "增大");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "华信精工预期年度股东应占亏损大幅减少。", &res);
+  FX_EXPECT(&res, "亏损", "亏损变化", "减少");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -892,6 +905,7 @@ int main(void) {
       cmocka_unit_test(test_same_line_loader),
       cmocka_unit_test(test_subject_us_ticker),
       cmocka_unit_test(test_kuisun_about_amount),
+      cmocka_unit_test(test_kuisun_change_words),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
