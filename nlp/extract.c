@@ -90,6 +90,9 @@ typedef struct ex_event {
   int dropped;  /* arguments refused because a[] was full */
   int dead;     /* merged into another event */
   int headline; /* told in the title (also after taking a body position) */
+  /* the role a "split" rule cut this event's list at (interned), or NULL:
+   * one item of a list merges only with events that name that role */
+  const char *split;
 } ex_event;
 
 typedef struct ex_alias {
@@ -156,6 +159,7 @@ typedef struct ex_doc {
   size_t nhits, caphits;
   int oom; /* an array could not grow */
   int hits_title; /* scanning the title (callback context) */
+  int filled;     /* the fills have run (ex_split_apart) */
   ex_event *ev;
   size_t nev, capev;
   ex_fcache *fc; /* EX_FC_SLOTS entries, direct-mapped, uninitialised */
@@ -1077,7 +1081,21 @@ static int ex_shares_arg(const ex_doc *d, const ex_event *a,
   return 0;
 }
 
+/* Whether a and b must stay apart because one is an item of a split list
+ * ("减持甲（…）、乙（…）") and the other does not name the list's role:
+ * before the fills, an event told without a stock (a bare "减持", the
+ * headline) is not the first item's more than any other's, and the fills
+ * may still find its own.  After them, one still without it is the list's
+ * event told once more, and merges. */
+static int ex_split_apart(const ex_doc *d, const ex_event *a,
+                          const ex_event *b) {
+  return !d->filled && ((a->split && !ex_has_role(b, a->split)) ||
+                        (b->split && !ex_has_role(a, b->split)));
+}
+
 static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
+  if (ex_split_apart(d, a, b))
+    return 0;
   int headline = a->headline != b->headline;
   if (!headline && !ex_agree(d, a, b))
     return 0;
@@ -1252,7 +1270,8 @@ static void ex_merge_all(ex_doc *d) {
     for (size_t i = 0; i < d->nev; i++) {
       ex_event *b = &d->ev[i];
       if (i != j && !b->dead && !b->headline && b->type == h->type &&
-          ex_shares_arg(d, h, b) && ex_agree(d, h, b)) {
+          ex_shares_arg(d, h, b) && ex_agree(d, h, b) &&
+          !ex_split_apart(d, h, b)) {
         ex_try_merge(d, h, b);
         b->dead = 1;
         break;
@@ -1355,12 +1374,30 @@ static void ex_merge_same(ex_doc *d) {
 /* "split ROLE": the last event made (d->ev[d->nev - 1]) holds in ROLE a
  * list of names ("甲、乙和丙", "“甲”“乙”"); it becomes one event per name,
  * the other arguments copied.  The list is cut at 、, 以及, 和, 及 and ”“,
- * each item trimmed of spaces, of the quotes around it and of the rule's
+ * each item trimmed of spaces, of the quotes around it, of a bracket at
+ * its end ("甲（600123）") and of the rule's
  * trim= words at its end ("甲先生"); a value without a separator is left
  * alone.  Items are
  * taken left to right, so the output stays deterministic; the copies sit
  * in the same sentence and never merge, since their names differ. */
 #define EX_SPLIT_MAX 16
+
+/* Where the bracket that closes src[b..e) opens, or b when it does not end
+ * in ) or ）: a listed name may carry its stock code or quote in brackets
+ * ("甲（600123）、乙（600456）"), which is not part of the name. */
+static size_t ex_bracket_open(const char *src, size_t b, size_t e) {
+  int full;
+  if (e > b && src[e - 1] == ')')
+    full = 0;
+  else if (e >= b + 3 && !memcmp(src + e - 3, "）", 3))
+    full = 1;
+  else
+    return b;
+  for (size_t p = e - (full ? 3 : 1); p > b; p--)
+    if (full ? p + 3 <= e && !memcmp(src + p, "（", 3) : src[p] == '(')
+      return p;
+  return b;
+}
 static int ex_split_list(ex_doc *d, const nlp_rule *ru) {
   const char *role = ru->split_role;
   ex_event *ev = &d->ev[d->nev - 1];
@@ -1402,12 +1439,15 @@ static int ex_split_list(ex_doc *d, const nlp_rule *ru) {
       else
         break;
     }
-    for (;;) { /* "甲 ", "甲”" */
+    for (;;) { /* "甲 ", "甲”", "甲（600123）", "甲(12.30,-0.59,-4.58%)" */
+      size_t open;
       if (item[k].e > item[k].b && src[item[k].e - 1] == ' ')
         item[k].e--;
       else if (item[k].e >= item[k].b + 3 &&
                !memcmp(src + item[k].e - 3, "”", 3))
         item[k].e -= 3;
+      else if ((open = ex_bracket_open(src, item[k].b, item[k].e)) > item[k].b)
+        item[k].e = open;
       else {
         int t;
         for (t = 0; t < ru->nsplit_trim; t++) {
@@ -1428,6 +1468,7 @@ static int ex_split_list(ex_doc *d, const nlp_rule *ru) {
   if (kept < 2)
     return 0;
   ev->a[ai].s = item[0];
+  ev->split = role;
   size_t at = d->nev - 1; /* d->ev may move below */
   for (size_t k = 1; k < kept && d->nev < EX_MAX_EVENTS; k++) {
     if (d->nev == d->capev) {
@@ -1505,6 +1546,7 @@ static int ex_run(ex_doc *d, nlp_result *out) {
   for (size_t i = 0; i < d->nev; i++)
     if (!d->ev[i].dead)
       ex_fill(d, &d->ev[i]);
+  d->filled = 1;
   ex_merge_all(d);
   ex_merge_same(d);
   return ex_emit(d, out);

@@ -125,6 +125,35 @@ static void test_rating_and_land_are_no_purchase(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Stocks listed with their codes or quotes in brackets make one event
+ * each, named without the brackets; a stock told alone before the list
+ * (and in the title) stays an event of its own instead of being folded
+ * into the list's first item. */
+static void test_list_of_quoted_stocks(void **state) {
+  nlp_result res;
+  fx_run(state, "北上资金5个交易日减持远山之家5.1个百分点",
+         "9月15日，北上资金连续5个交易日卖出92个股。北上资金减仓个股中，"
+         "远山之家（000785.SZ，收盘价：9.22元）减持比例增幅最大，5个交易日"
+         "减持5.10百分点，其他跌幅较大的个股包括青禾墨龙（002490.SZ，收盘"
+         "价：3.7元）、青禾酵母（600298.SH，收盘价：57.48元），分别减持3.10"
+         "个百分点、1.64个百分点。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 3);
+  FX_EXPECT(&res, "股东减持", "股票简称", "远山之家");
+  FX_EXPECT(&res, "股东减持", "股票简称", "青禾墨龙");
+  FX_EXPECT(&res, "股东减持", "股票简称", "青禾酵母");
+  nlp_result_destroy(&res);
+  fx_run(state, "12家上市公司抛出股东减持计划",
+         "据统计，3月4日共12家上市公司披露股东减持计划。"
+         "青禾生命(59.810,-0.98,-1.61%)、远山股份(5.690,-0.04,-0.70%)等股"
+         "重要股东拟减持金额均在8000万元以上。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 2);
+  FX_EXPECT(&res, "股东减持", "股票简称", "青禾生命");
+  FX_EXPECT(&res, "股东减持", "股票简称", "远山股份");
+  nlp_result_destroy(&res);
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -158,6 +187,7 @@ int main(void) {
       cmocka_unit_test(test_commercial_paper_is_financing),
       cmocka_unit_test(test_current_and_past_rounds),
       cmocka_unit_test(test_rating_and_land_are_no_purchase),
+      cmocka_unit_test(test_list_of_quoted_stocks),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
