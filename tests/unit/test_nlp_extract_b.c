@@ -417,6 +417,21 @@ static void test_shougou_price_before_verb(void **state) {
          "企业收购", "交易金额", "1欧元");
 }
 
+/* 企业收购: a headline names the buyer before the verb behind a rumour word
+ * or a column name (传…接近达成收购, 某网：…收购); the buyer is the name, not
+ * the words around it. A meeting of listed companies on mergers names none. */
+static void test_shougou_headline_buyer(void **state) {
+  expect(state, "传青禾科技接近达成收购远山软件的协议",
+         "据知情人士称，双方的收购谈判已进入最后阶段。", "企业收购", "收购方",
+         "青禾科技");
+  expect(state, "远山观察：青禾集团30亿美元收购要约生变",
+         "分析师表示，这项收购要约仍有不确定性。",
+         "企业收购", "收购方", "青禾集团");
+  refuse(state, "2019青禾上市公司并购年会在远山举行",
+         "9月5日，年会在远山成功举行。", "企业收购", "收购方",
+         "2019青禾上市公司");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -447,6 +462,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_total_in_shares),
       cmocka_unit_test(test_kuisun_year_before),
       cmocka_unit_test(test_shougou_price_before_verb),
+      cmocka_unit_test(test_shougou_headline_buyer),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
