@@ -64,8 +64,9 @@ typedef struct kb_diag {
 typedef struct kb_params {
   double k1, b, title_boost, synonym_weight;
   /* Score every match instead of skipping posting chunks whose bound
-   * cannot reach the top of the page (block-max): the same results,
-   * slower; tests compare the two. */
+   * cannot reach the top of the page (block-max), in the general
+   * candidate loop (no one-clause fast path): the same results, slower;
+   * tests compare the two. */
   bool exhaustive;
 } kb_params;
 void kb_params_default(kb_params *p);

@@ -786,6 +786,47 @@ static bool single_term(const query *q) {
          q->nlists == 1 && q->filter_cat < 0 && q->filter_tag < 0;
 }
 
+/* A query of one positive clause (no exclusion, OR group, phrase or
+ * filter) over at most 64 lists: matching an alternative is then a test
+ * on a bit set of the lists the article has (its must terms there, at
+ * least need of its terms), which one_clause_loop does per candidate
+ * instead of judge. */
+static bool one_clause(const query *q) {
+  return q->ncl == 1 && !q->cl[0].exclude && !q->cl[0].phrase &&
+         !q->cl[0].group && q->nlists <= 64 && q->filter_cat < 0 &&
+         q->filter_tag < 0;
+}
+
+/* Set bits of x (the build targets plain x86-64: __builtin_popcountll
+ * would be a libgcc call). */
+static inline size_t bit_count(uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ull;
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (size_t)((x * 0x0101010101010101ull) >> 56);
+}
+
+typedef struct alt_mask {
+  uint64_t all, must; /* the alternative's lists; those it must have */
+  size_t need;
+} alt_mask;
+
+/* alt_match's matching rule for a clause that is neither a phrase nor
+ * excluded, as masks over the lists. */
+static void alt_masks(const query *q, alt_mask *m) {
+  const clause *cl = &q->cl[0];
+  for (size_t a = 0; a < cl->nalt; a++) {
+    const alt *x = &cl->alts[a];
+    m[a].all = m[a].must = 0;
+    for (size_t t = 0; t < x->n; t++) {
+      m[a].all |= 1ull << x->term[t];
+      if (x->must >> t & 1)
+        m[a].must |= 1ull << x->term[t];
+    }
+    m[a].need = x->n <= 2 ? x->n : (x->n + 1) / 2;
+  }
+}
+
 /* Bounded min-heap of the best hits. */
 static bool hit_better(const hit *a, const hit *b) {
   return a->score > b->score || (a->score == b->score && a->id < b->id);
@@ -827,6 +868,103 @@ static void heap_push(hit *h, size_t *n, size_t cap, hit x) {
 static int cmp_hit(const void *a, const void *b) {
   const hit *x = a, *y = b;
   return hit_better(x, y) ? -1 : hit_better(y, x) ? 1 : 0;
+}
+
+/* Moves driving list p, read in order off its store cursor, to its next
+ * posting (lid, lval); lend past the last. */
+static void drive_next(plist *p) {
+  const void *val;
+  int err = store_kb_post_next(p->lazy, &p->lid, &val, &p->lvlen);
+  p->lval = val;
+  if (err) {
+    p->lend = true;
+    p->lerr = err == STORE_ENOTFOUND ? 0 : err;
+  }
+}
+
+/* The candidate loop of a one_clause query.  The driving lists are not
+ * read into arrays: each is a cursor whose current posting is its head
+ * (no allocation; a common word's lists were megabytes written and read
+ * back, and page faults).  Matching is alt_match's rule on a bit set of
+ * the lists present; with the heap full, the bound is judge's for one
+ * clause (the best alternative's bound sum × weight × coverage), and
+ * only an article whose bound could enter the heap is scored by judge. */
+static void one_clause_loop(const kb *k, query *q, const bool *drive,
+                            bool blockmax, double avgdl, hit *heap,
+                            size_t *nheap, size_t cap, size_t *total) {
+  const clause *cl = &q->cl[0];
+  alt_mask m[MAX_ALTS];
+  alt_masks(q, m);
+  uint64_t dmask = 0;
+  for (size_t t = 0; t < q->nlists; t++)
+    if (drive[t]) {
+      dmask |= 1ull << t;
+      drive_next(&q->lists[t]);
+    }
+  bool present[MAX_TERMS];
+  double ts[MAX_TERMS];
+  for (;;) {
+    uint64_t next = UINT64_MAX;
+    for (uint64_t b = dmask; b; b &= b - 1) {
+      const plist *p = &q->lists[__builtin_ctzll(b)];
+      if (!p->lend && p->lid < next)
+        next = p->lid;
+    }
+    if (next == UINT64_MAX)
+      break;
+    uint64_t have = 0;
+    for (size_t t = 0; t < q->nlists; t++) {
+      plist *p = &q->lists[t];
+      if (drive[t] ? !p->lend && p->lid == next : at_doc(p, next))
+        have |= 1ull << t;
+    }
+    uint32_t ok = 0;
+    for (size_t a = 0; a < cl->nalt; a++)
+      if ((have & m[a].must) == m[a].must &&
+          bit_count(have & m[a].all) >= m[a].need)
+        ok |= 1u << a;
+    if (ok) {
+      ++*total;
+      double prod = HUGE_VAL;
+      if (blockmax && *nheap == cap) {
+        for (uint64_t b = have; b; b &= b - 1) {
+          size_t t = (size_t)__builtin_ctzll(b);
+          ts[t] = list_bound(k, &q->lists[t], avgdl);
+        }
+        prod = 0;
+        for (size_t a = 0; a < cl->nalt; a++) {
+          if (!(ok >> a & 1))
+            continue;
+          const alt *x = &cl->alts[a];
+          double s = 0;
+          for (size_t t = 0; t < x->n; t++)
+            if (have >> x->term[t] & 1)
+              s += ts[x->term[t]];
+          s *= x->weight;
+          double cov = (double)bit_count(have & m[a].all) /
+                       (double)x->n;
+          if (s * cov > prod)
+            prod = s * cov;
+        }
+      }
+      /* ids only grow, so a tie with the weakest hit loses */
+      if (!(*nheap == cap && blockmax) || prod > heap[0].score) {
+        for (size_t t = 0; t < q->nlists; t++) {
+          present[t] = have >> t & 1;
+          if (present[t])
+            ts[t] = bm25(k, &q->lists[t], avgdl);
+        }
+        double score;
+        if (judge(q, present, ts, false, &score))
+          heap_push(heap, nheap, cap, (hit){next, score});
+      }
+    }
+    for (uint64_t b = dmask; b; b &= b - 1) {
+      plist *p = &q->lists[__builtin_ctzll(b)];
+      if (!p->lend && p->lid == next)
+        drive_next(p);
+    }
+  }
 }
 
 /* ---- snippets ----------------------------------------------------------- */
@@ -1111,9 +1249,12 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   /* Driving lists are read whole; the others seek to each candidate (a
    * rare term driving a common one reads a few chunks of it). */
   bool single = !err && single_term(q);
+  /* exhaustive keeps the general loop: the reference the tests compare
+   * one_clause_loop with. */
+  bool one = !err && !single && !k->p.exhaustive && one_clause(q);
   for (size_t t = 0; !err && t < q->nlists; t++) {
     plist *p = &q->lists[t];
-    if (drive[t] && !single)
+    if (drive[t] && !single && !one)
       err = load_list(k, txn, p, avgdl, d);
     else if (store_kb_post_open(txn, p->term, p->tlen, &p->lazy))
       err = kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
@@ -1147,7 +1288,10 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
     if (serr != STORE_ENOTFOUND)
       err = kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error());
   }
-  while (!err && !single) {
+  if (!err && one)
+    one_clause_loop(k, q, drive, blockmax, avgdl, heap, &nheap, cap,
+                    &out->total);
+  while (!err && !single && !one) {
     /* Next candidate: the smallest id at the head of a driving list. */
     uint64_t next = UINT64_MAX;
     for (size_t t = 0; t < q->nlists; t++)

@@ -854,7 +854,11 @@ static void test_blockmax_same_as_exhaustive(void **state) {
                                         "保函 OR 审批",
                                         "保证金 -流程",
                                         "\"保函 保证金\"",
-                                        "履约保函 银行 甲乙 丙丁"};
+                                        "履约保函 银行 甲乙 丙丁",
+                                        "履约保函",
+                                        "保函费率",
+                                        "并购贷款",
+                                        "银行保函期限"};
   for (size_t qi = 0; qi < sizeof queries / sizeof queries[0]; qi++)
     for (size_t page = 1; page <= 3; page += 2) {
       kb_query q = {.text = queries[qi], .page = page, .page_size = 10};
