@@ -432,6 +432,26 @@ static void test_shougou_headline_buyer(void **state) {
          "2019青禾上市公司");
 }
 
+/* 中标: the tendering party named right before its project is the 招标方,
+ * and the project is the rest: a bank, a broker, a grid or a carrier with its
+ * branch, a listed one with its quote and branch in brackets. */
+static void test_zhongbiao_tenderer_before_project(void **state) {
+  const char *t = "远山科技发布中标公告";
+  expect(state, t,
+         "远山科技公告，公司被确定为青禾银行(3.210,0.00,0.00%)（江南省分行）"
+         "安防系统建设项目的中标人之一，中标金额2962万元。",
+         "中标", "招标方", "青禾银行(3.210,0.00,0.00%)（江南省分行）");
+  expect(state, t,
+         "远山科技公告，公司被确定为青禾银行(3.210,0.00,0.00%)（江南省分行）"
+         "安防系统建设项目的中标人之一，中标金额2962万元。",
+         "中标", "中标标的", "安防系统建设项目");
+  expect(state, "远山科技中标青禾证券 数据中心升级改造项目",
+         "近日，远山科技的服务器中标青禾证券数据中心升级改造项目。", "中标",
+         "招标方", "青禾证券");
+  expect(state, t, "近日，远山科技成功中标青禾移动江北分公司ICT项目，金额544万元。",
+         "中标", "招标方", "青禾移动江北分公司");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -463,6 +483,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_year_before),
       cmocka_unit_test(test_shougou_price_before_verb),
       cmocka_unit_test(test_shougou_headline_buyer),
+      cmocka_unit_test(test_zhongbiao_tenderer_before_project),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
