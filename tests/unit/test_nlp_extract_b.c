@@ -452,6 +452,22 @@ static void test_zhongbiao_tenderer_before_project(void **state) {
          "中标", "招标方", "青禾移动江北分公司");
 }
 
+/* 企业破产: the debt is the balance sheet's total liabilities told a few
+ * sentences away from the bankruptcy, and the creditor is the one named
+ * "债权人" that applies. */
+static void test_pochan_debt_and_creditor(void **state) {
+  const char *t = "远山电力子公司申请破产清算";
+  expect(state, t,
+         "远山电力发布公告，子公司青禾光伏申请破产清算。青禾光伏成立于2008年。"
+         "该公司多年停产。截至去年6月底，青禾光伏资产总额3.1亿元，负债总额"
+         "12.45亿元，所有者权益为负。",
+         "企业破产", "债务规模", "12.45亿元");
+  expect(state, "远山电子：控股股东被法院裁定受理破产清算",
+         "公司获知青禾集团的债权人远山创业投资有限公司(以下简称“远山创投”)以"
+         "青禾集团无法清偿到期债务为由，向法院申请对青禾集团进行破产清算。",
+         "企业破产", "债权人", "远山创业投资有限公司");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -484,6 +500,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_price_before_verb),
       cmocka_unit_test(test_shougou_headline_buyer),
       cmocka_unit_test(test_zhongbiao_tenderer_before_project),
+      cmocka_unit_test(test_pochan_debt_and_creditor),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
