@@ -154,6 +154,24 @@ static void test_list_of_quoted_stocks(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Guaranteeing a subsidiary's loan (为…5亿元融资提供担保) and margin
+ * buying (获融资客买入, 融资买入额) are no financing round. */
+static void test_guarantee_and_margin_are_no_round(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "3月8日，远山文旅股份有限公司发布公告称，拟为子公司青禾乐园有限公司"
+         "5亿元融资提供担保。",
+         &res);
+  assert_int_equal(fx_count(&res, "企业融资", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+  fx_run(state, "青禾电力等股获融资客买入占成交额比超三成",
+         "据统计，3月8日共有1200只个股获融资资金买入，其中青禾电力融资买入额"
+         "占成交额比为41.2%。",
+         &res);
+  assert_int_equal(fx_count(&res, "企业融资", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -188,6 +206,7 @@ int main(void) {
       cmocka_unit_test(test_current_and_past_rounds),
       cmocka_unit_test(test_rating_and_land_are_no_purchase),
       cmocka_unit_test(test_list_of_quoted_stocks),
+      cmocka_unit_test(test_guarantee_and_margin_are_no_round),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
