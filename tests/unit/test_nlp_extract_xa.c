@@ -172,6 +172,19 @@ static void test_guarantee_and_margin_are_no_round(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A review committee's approval of an acquisition (收购…有条件过会) is no
+ * listing step; a company's own first review (首发上会) still is. */
+static void test_merger_review_is_no_listing(void **state) {
+  nlp_result res;
+  fx_run(state, "远山股份18亿收购青禾农牧有条件过会",
+         "昨日，并购重组委召开会议，远山股份发行股份购买资产获有条件通过。",
+         &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+  want_arg(state, NULL, "7月25日，青禾交通建设股份有限公司首发上会。",
+           "公司上市", "环节", "筹备上市");
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -207,6 +220,7 @@ int main(void) {
       cmocka_unit_test(test_rating_and_land_are_no_purchase),
       cmocka_unit_test(test_list_of_quoted_stocks),
       cmocka_unit_test(test_guarantee_and_margin_are_no_round),
+      cmocka_unit_test(test_merger_review_is_no_listing),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
