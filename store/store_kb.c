@@ -788,10 +788,48 @@ int store_kb_post_seek(store_kb_cursor *c, uint64_t id, uint64_t *found,
     if (err)
       return err;
   }
-  int err;
-  while ((err = store_kb_post_next(c, found, val, vlen)) == 0 && *found < id)
-    ;
-  return err;
+  for (;;) {
+    int err = cursor_fill(c);
+    if (err)
+      return err;
+    /* Postings before id are stepped over in place: one-byte varints (most
+     * id deltas and value lengths) without a call each; this walk was most
+     * of a query whose common lists seek to nearly every article. */
+    const uint8_t *p = c->p, *end = c->end;
+    uint64_t prev = c->prev, left = c->left;
+    while (left) {
+      uint64_t delta, len;
+      size_t r1, r2;
+      if (p + 2 <= end && !((p[0] | p[1]) & 0x80)) {
+        delta = p[0];
+        len = p[1];
+        r1 = r2 = 1;
+      } else {
+        r1 = store_varint_get(p, (size_t)(end - p), &delta);
+        r2 = r1 ? store_varint_get(p + r1, (size_t)(end - (p + r1)), &len) : 0;
+        if (!r2)
+          return st_fail(STORE_ECORRUPT, "kb_post: chunk truncated");
+      }
+      if (len > (uint64_t)(end - p - r1 - r2))
+        return st_fail(STORE_ECORRUPT, "kb_post: chunk truncated");
+      p += r1 + r2;
+      prev += delta;
+      left--;
+      if (prev >= id) {
+        c->p = p + len;
+        c->prev = prev;
+        c->left = left;
+        *found = prev;
+        *val = p;
+        *vlen = len;
+        return 0;
+      }
+      p += len;
+    }
+    c->p = p;
+    c->prev = prev;
+    c->left = 0;
+  }
 }
 
 int store_kb_post_count(store_kb_cursor *c, size_t *n) {
