@@ -468,6 +468,22 @@ static void test_pochan_debt_and_creditor(void **state) {
          "企业破产", "债权人", "远山创业投资有限公司");
 }
 
+/* 企业收购: the target and what is bought when the buyer stands further
+ * back (公司拟收购…, 以约…亿元完成收购…), and more kinds of what is bought
+ * (全部资产, 186家门店, …股权及债权). */
+static void test_shougou_target_after_intent(void **state) {
+  const char *t = "远山科技发布收购公告";
+  expect(state, t,
+         "远山科技公告称，针对公司拟收购青禾酒业连锁股份有限公司（以下简称“青禾"
+         "酒业”）不低于51.2%的股份，尽职调查仍在推进中。",
+         "企业收购", "被收购方", "青禾酒业连锁股份有限公司");
+  expect(state, t, "随后，远山服饰以现金方式约2.1亿欧元收购法国青禾集团全部资产。",
+         "企业收购", "收购标的", "全部资产");
+  expect(state, "远山超市将收购青禾便利186家门店",
+         "远山超市将收购青禾便利186家门店。远山超市表示，交易尚待批准。",
+         "企业收购", "收购标的", "186家门店");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -501,6 +517,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_headline_buyer),
       cmocka_unit_test(test_zhongbiao_tenderer_before_project),
       cmocka_unit_test(test_pochan_debt_and_creditor),
+      cmocka_unit_test(test_shougou_target_after_intent),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
