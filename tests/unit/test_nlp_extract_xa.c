@@ -185,6 +185,22 @@ static void test_merger_review_is_no_listing(void **state) {
            "公司上市", "环节", "筹备上市");
 }
 
+/* Two holders' purchases of the named stock told side by side ("甲增持某某
+ * 254.69万股…；乙…增持某某392.32万股") are two events: the bare rule reads
+ * the share count after the stock's name as well. */
+static void test_two_purchases_of_named_stock(void **state) {
+  nlp_result res;
+  fx_run(state, "林小雨及一致行动人再次增持远山股份",
+         "远山股份6月3日晚间公告称，5月7日至6月3日期间，青禾投资增持远山股份"
+         "254.69万股股票，占公司总股本的0.39%；林小雨以自有资金增持远山股份"
+         "392.32万股股票，占公司总股本的0.61%。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东增持", NULL, NULL), 2);
+  FX_EXPECT(&res, "股东增持", "交易股票/股份数量", "254.69万");
+  FX_EXPECT(&res, "股东增持", "交易股票/股份数量", "392.32万");
+  nlp_result_destroy(&res);
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -221,6 +237,7 @@ int main(void) {
       cmocka_unit_test(test_list_of_quoted_stocks),
       cmocka_unit_test(test_guarantee_and_margin_are_no_round),
       cmocka_unit_test(test_merger_review_is_no_listing),
+      cmocka_unit_test(test_two_purchases_of_named_stock),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
