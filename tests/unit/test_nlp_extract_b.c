@@ -484,6 +484,21 @@ static void test_shougou_target_after_intent(void **state) {
          "企业收购", "收购标的", "186家门店");
 }
 
+/* 企业收购: a target bought by a buyer told a clause before (…宣布…，将以…
+ * 现金收购…), a Latin name with its second word, a short name followed by
+ * its stock quote. */
+static void test_shougou_target_without_buyer_before(void **state) {
+  const char *t = "远山医药发布收购公告";
+  expect(state, t,
+         "远山医药宣布已达成协议，将以9.5亿美元现金收购生物技术公司Qinghe "
+         "Therapeutics，交易预计年内完成。",
+         "企业收购", "被收购方", "Qinghe Therapeutics");
+  expect(state, t,
+         "据知情人士称，远山通信接近达成以约50亿美元现金收购软件公司青禾软件"
+         "(20.41,-0.05,-0.24%)企业部门的协议。",
+         "企业收购", "被收购方", "青禾软件");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -518,6 +533,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_tenderer_before_project),
       cmocka_unit_test(test_pochan_debt_and_creditor),
       cmocka_unit_test(test_shougou_target_after_intent),
+      cmocka_unit_test(test_shougou_target_without_buyer_before),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
