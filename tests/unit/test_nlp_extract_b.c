@@ -499,6 +499,21 @@ static void test_shougou_target_without_buyer_before(void **state) {
          "企业收购", "被收购方", "青禾软件");
 }
 
+/* 企业收购: a date opening the lead, the company announcing further on, is
+ * when the deal was disclosed (9月3日，某某Pharmaceuticals宣布…; 某报讯（记者
+ * 甲乙）10月19日，某某有限公司（以下简称…）发布公告称…). */
+static void test_shougou_lead_date_disclosed(void **state) {
+  expect(state, "远山医药收购青禾生物",
+         "9月3日，Yuanshan Pharmaceuticals宣布已达成一项确定性协议，将以9.5亿"
+         "美元现金收购生物技术公司青禾生物。",
+         "企业收购", "披露时间", "9月3日");
+  expect(state, "远山股份对青禾酒业收购尽调尚在进行",
+         "远山商报讯（记者张三）10月19日，远山自动化股份有限公司（以下简称“远山"
+         "股份”）发布公告称，公司拟收购青禾酒业连锁股份有限公司不低于51.2%的股"
+         "份。",
+         "企业收购", "披露时间", "10月19日");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -534,6 +549,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_debt_and_creditor),
       cmocka_unit_test(test_shougou_target_after_intent),
       cmocka_unit_test(test_shougou_target_without_buyer_before),
+      cmocka_unit_test(test_shougou_lead_date_disclosed),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
