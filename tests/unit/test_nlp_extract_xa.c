@@ -201,6 +201,22 @@ static void test_two_purchases_of_named_stock(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The companies a review committee saw, listed after it with their short
+ * names in brackets, are one listing step each. */
+static void test_review_list_one_event_each(void **state) {
+  nlp_result res;
+  fx_run(state, "今日IPO三过二",
+         "7月25日，发审委召开工作会议，3家公司首发上会，分别是：远山交通建设"
+         "股份有限公司（简称：远山交建）、青禾电力股份有限公司（简称：青禾"
+         "电力）、远山软件股份有限公司（简称：远山软件）。",
+         &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 3);
+  FX_EXPECT(&res, "公司上市", "上市公司", "远山交通建设股份有限公司");
+  FX_EXPECT(&res, "公司上市", "上市公司", "青禾电力股份有限公司");
+  FX_EXPECT(&res, "公司上市", "上市公司", "远山软件股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -238,6 +254,7 @@ int main(void) {
       cmocka_unit_test(test_guarantee_and_margin_are_no_round),
       cmocka_unit_test(test_merger_review_is_no_listing),
       cmocka_unit_test(test_two_purchases_of_named_stock),
+      cmocka_unit_test(test_review_list_one_event_each),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
