@@ -514,6 +514,17 @@ static void test_shougou_lead_date_disclosed(void **state) {
          "企业收购", "披露时间", "10月19日");
 }
 
+/* 中标: the members of a consortium that wins are the winners, each a value
+ * of 中标公司 in the one event (甲有限公司、乙有限公司等组成的联合体，中标…). */
+static void test_zhongbiao_consortium_members(void **state) {
+  const char *t = "远山科技：子公司联合中标1.87亿元EPC合同";
+  const char *x = "据某采购网消息，远山环境建设（北京）有限公司、青禾水利工程有限公司等组"
+                  "成的联合体，中标平安县农村污水治理项目EPC工程总承包项目，中标金额约"
+                  "1.87亿元。";
+  expect(state, t, x, "中标", "中标公司", "远山环境建设（北京）有限公司");
+  expect(state, t, x, "中标", "中标公司", "青禾水利工程有限公司");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -550,6 +561,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_target_after_intent),
       cmocka_unit_test(test_shougou_target_without_buyer_before),
       cmocka_unit_test(test_shougou_lead_date_disclosed),
+      cmocka_unit_test(test_zhongbiao_consortium_members),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
