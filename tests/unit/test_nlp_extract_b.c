@@ -525,6 +525,22 @@ static void test_zhongbiao_consortium_members(void **state) {
   expect(state, t, x, "中标", "中标公司", "青禾水利工程有限公司");
 }
 
+/* 企业收购: targets bought one after another in a list are each a value of
+ * the event (又先后收购了甲、乙、丙的部分股份); a list of business lines is
+ * none. */
+static void test_shougou_target_list(void **state) {
+  const char *t = "远山集团增持青禾快递";
+  const char *x = "2015年5月，远山集团正式对青禾快递战略投资，又先后收购了甲通、乙达快运"
+                  "、丙通的部分股份。";
+  expect(state, t, x, "企业收购", "被收购方", "甲通");
+  expect(state, t, x, "企业收购", "被收购方", "乙达快运");
+  expect(state, t, x, "企业收购", "被收购方", "丙通");
+  refuse(state, "远山环保：通过并购完成布局",
+         "远山环保通过外延并购，完成了产业链布局，旗下业务涉及设备制造板块、勘察"
+         "设计板块、环保运营板块三大板块。",
+         "企业收购", "被收购方", "勘察设计板块");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -562,6 +578,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_target_without_buyer_before),
       cmocka_unit_test(test_shougou_lead_date_disclosed),
       cmocka_unit_test(test_zhongbiao_consortium_members),
+      cmocka_unit_test(test_shougou_target_list),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
