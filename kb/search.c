@@ -57,6 +57,7 @@ typedef struct plist {
   int lerr; /* a store error met while seeking (reported after the loop) */
   store_kb_bound lb; /* the lazy cursor's chunk bound (last_id 0: none) */
   double lub;        /* … as a bound on the BM25 term */
+  uint64_t lchunk;   /* the cursor's chunk number lub is for (0: none) */
 } plist;
 
 typedef struct alt {
@@ -594,11 +595,13 @@ static double bound_score(const kb *k, const plist *p, const store_kb_bound *b,
 static double list_bound(const kb *k, plist *p, double avgdl) {
   if (!p->lazy)
     return p->ub[p->at];
-  uint64_t was = p->lb.last_id;
-  size_t wasn = p->lb.count;
-  store_kb_post_bound(p->lazy, &p->lb);
-  if (p->lb.last_id != was || p->lb.count != wasn)
+  /* The cursor's chunk is the one of the bound at hand most of the time. */
+  uint64_t no = store_kb_post_chunk_no(p->lazy);
+  if (no != p->lchunk) {
+    store_kb_post_bound(p->lazy, &p->lb);
     p->lub = bound_score(k, p, &p->lb, avgdl);
+    p->lchunk = no;
+  }
   return p->lub;
 }
 

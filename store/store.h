@@ -374,6 +374,9 @@ int store_kb_post_count(store_kb_cursor *c, size_t *n);
 int store_kb_post_block(store_kb_cursor *c, store_kb_bound *b);
 void store_kb_post_bound(const store_kb_cursor *c, store_kb_bound *b);
 void store_kb_post_skip_block(store_kb_cursor *c);
+/* How many chunks the cursor has entered: a caller caching a chunk's bound
+ * checks this instead of calling store_kb_post_bound per posting. */
+uint64_t store_kb_post_chunk_no(const store_kb_cursor *c);
 void store_kb_post_close(store_kb_cursor *c);
 
 /* kb_meta: counters (a missing one reads as 0) and per-article lengths. */

@@ -652,6 +652,7 @@ struct store_kb_cursor {
   const uint8_t *bp;
   size_t blen;
   uint64_t bcount, blast;
+  uint64_t chunk_no; /* chunks entered (store_kb_post_chunk_no) */
 };
 
 int store_kb_post_open(store_txn *txn, const char *term, size_t tlen,
@@ -708,6 +709,7 @@ static int chunk_enter(store_kb_cursor *c, MDB_val *k, MDB_cursor_op op) {
     return st_fail(STORE_ECORRUPT, "kb_post: chunk bound truncated");
   c->blen = (size_t)(c->p - c->bp);
   c->prev = 0;
+  c->chunk_no++;
   return 0;
 }
 
@@ -746,6 +748,10 @@ void store_kb_post_bound(const store_kb_cursor *c, store_kb_bound *b) {
     cursor_bound(c, b);
 }
 
+uint64_t store_kb_post_chunk_no(const store_kb_cursor *c) {
+  return c->chunk_no;
+}
+
 void store_kb_post_skip_block(store_kb_cursor *c) {
   c->left = 0;
 }
@@ -779,6 +785,16 @@ int store_kb_post_seek(store_kb_cursor *c, uint64_t id, uint64_t *found,
   /* Forward inside the current chunk when it reaches id (its key's last
    * id says); else jump to the chunk that can hold id (the first one whose
    * last id is >= id) rather than decode the rest of this one. */
+  /* Past this chunk, the next one usually holds id when the caller's ids
+   * are dense (a lazy list seeking to each candidate): MDB_NEXT there is
+   * much cheaper than a SET_RANGE from the root. */
+  if (c->started && id > c->prev && id > c->blast) {
+    c->left = 0;
+    MDB_val k = {c->plen, c->prefix};
+    int err = chunk_enter(c, &k, MDB_NEXT);
+    if (err)
+      return err;
+  }
   if (!c->started || c->left == 0 || id <= c->prev || id > c->blast) {
     uint8_t key[STORE_KB_TERM_MAX + 9];
     memcpy(key, c->prefix, c->plen);
