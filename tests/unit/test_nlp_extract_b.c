@@ -541,6 +541,20 @@ static void test_shougou_target_list(void **state) {
          "企业收购", "被收购方", "勘察设计板块");
 }
 
+/* 中标: an earlier announcement cited by its title (披露了《甲股份有限公司关于
+ * 某某工程管材采购中标候选人的提示性公告》) names the winner and the project
+ * of the award told in the sentences after it. */
+static void test_zhongbiao_cited_announcement(void **state) {
+  const char *t = "远山管业取得《中标通知书》中标价2.7亿";
+  const char *x = "某网9月4日，远山管业发布公告称，2019年8月16日，公司在指定媒体上披露了"
+                  "《宁远远山管业股份有限公司关于平安水库灌区工程预应力钢筒混凝土管（PCCP）"
+                  "采购中标候选人的提示性公告》。\n中标金额为269,699,517.00元，占公司营业"
+                  "总收入的18.64%。";
+  expect(state, t, x, "中标", "中标公司", "宁远远山管业股份有限公司");
+  expect(state, t, x, "中标", "中标标的",
+         "平安水库灌区工程预应力钢筒混凝土管（PCCP）采购");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -579,6 +593,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_lead_date_disclosed),
       cmocka_unit_test(test_zhongbiao_consortium_members),
       cmocka_unit_test(test_shougou_target_list),
+      cmocka_unit_test(test_zhongbiao_cited_announcement),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
