@@ -555,6 +555,15 @@ static void test_zhongbiao_cited_announcement(void **state) {
          "平安水库灌区工程预应力钢筒混凝土管（PCCP）采购");
 }
 
+/* 中标: an announcement headed "甲股份有限公司关于全资子公司乙有限公司中标的公告"
+ * is about the subsidiary's bid, whoever the body names first. */
+static void test_zhongbiao_subsidiary_headline(void **state) {
+  expect(state, "远山环境能源科技股份有限公司关于全资子公司青禾环境科技有限公司中标的公告",
+         "2019年10月12日，远山环境能源科技股份有限公司接到全资子公司的通知，青禾"
+         "环科中标平安省水质自动监测系统购买服务项目。",
+         "中标", "中标公司", "青禾环境科技有限公司");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -594,6 +603,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_consortium_members),
       cmocka_unit_test(test_shougou_target_list),
       cmocka_unit_test(test_zhongbiao_cited_announcement),
+      cmocka_unit_test(test_zhongbiao_subsidiary_headline),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
