@@ -217,6 +217,19 @@ static void test_review_list_one_event_each(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A fund flow's seller or buyer (北向资金, 北上资金) named in the sentence
+ * before, or in the title, is the trading party. */
+static void test_fund_flow_is_the_trader(void **state) {
+  want_arg(state, "北上资金连续3日流出",
+           "3月8日，北上资金连续3个交易日卖出。其中，外资逢高减持青禾科技和"
+           "远山股份。",
+           "股东减持", "减持方", "北上资金");
+  want_arg(state, "青禾生物等12股获北向资金增持",
+           "3月8日共有300只股获增持，增持市值最多的是青禾生物，增持市值为"
+           "1.2亿元。",
+           "股东增持", "增持方", "北向资金");
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -255,6 +268,7 @@ int main(void) {
       cmocka_unit_test(test_merger_review_is_no_listing),
       cmocka_unit_test(test_two_purchases_of_named_stock),
       cmocka_unit_test(test_review_list_one_event_each),
+      cmocka_unit_test(test_fund_flow_is_the_trader),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
