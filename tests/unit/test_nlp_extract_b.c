@@ -564,6 +564,18 @@ static void test_zhongbiao_subsidiary_headline(void **state) {
          "中标", "中标公司", "青禾环境科技有限公司");
 }
 
+/* 企业破产: a full name with a stock quote inserted after its short part is
+ * the bankrupt company, quote and all; the day the announcement came out is
+ * no bankruptcy date. */
+static void test_pochan_quoted_name_and_news_day(void **state) {
+  const char *t = "远山电力又一子公司宣告破产";
+  const char *x = "8月18日，远山电力发布公告称，某市中级人民法院裁定宣告青禾太阳能"
+                  "(4.820,-0.15,-3.02%)有限公司（下称青禾太阳能）破产。";
+  expect(state, t, x, "企业破产", "破产公司",
+         "青禾太阳能(4.820,-0.15,-3.02%)有限公司");
+  refuse(state, t, x, "企业破产", "破产时间", "8月18日");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -604,6 +616,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_target_list),
       cmocka_unit_test(test_zhongbiao_cited_announcement),
       cmocka_unit_test(test_zhongbiao_subsidiary_headline),
+      cmocka_unit_test(test_pochan_quoted_name_and_news_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
