@@ -1304,6 +1304,14 @@ static const char *ex_value(const ex_doc *d, const ex_event *ev,
   return NULL;
 }
 
+/* Whether ev holds a value of x's role that agrees with x. */
+static int ex_has_value(const ex_doc *d, const ex_event *ev, const ex_arg *x) {
+  for (int i = 0; i < ev->na; i++)
+    if (ev->a[i].role == x->role && ex_arg_agree(d, &ev->a[i], x))
+      return 1;
+  return 0;
+}
+
 /* Whether text (n bytes) is one of the words of m (any text when m has
  * no word list). */
 static int ex_same_word(const nlp_same *m, const char *t, size_t n) {
@@ -1329,7 +1337,8 @@ static int ex_same_name(const char *x, size_t nx, const char *y, size_t ny) {
 /* Applies the rules' "same" lines: an event of m's type naming the same
  * m->by as an earlier one, both with m->role (else the trigger) among m's
  * words, is merged into the earlier one, whose values win; the roles it
- * lacks are taken over. */
+ * lacks are taken over.  Without a word list every value the earlier one
+ * lacks is kept too (one winner's several lots: each object and amount). */
 static void ex_merge_same(ex_doc *d) {
   for (size_t k = 0; k < d->r->nsames; k++) {
     const nlp_same *m = &d->r->sames[k];
@@ -1361,7 +1370,8 @@ static void ex_merge_same(ex_doc *d) {
         if (!ex_same_word(m, ac, acn))
           continue;
         for (int x = 0; x < b->na; x++)
-          if (!ex_has_role(a, b->a[x].role))
+          if (!ex_has_role(a, b->a[x].role) ||
+              (!m->role && !ex_has_value(d, a, &b->a[x])))
             ex_push_arg(a, b->a[x]);
         a->dropped += b->dropped;
         b->dead = 1;

@@ -1004,18 +1004,45 @@ static void test_need_word_widths(void **state) {
 
 static void test_many_hits_grow(void **state) {
   nlp_rules *r = *state;
-  size_t cap = 600 * 64, len = 0;
+  /* 600 winners (names from two pools of characters): the events array
+   * grows far past its first allocation, one event per winner. */
+  static const char *const a[] = {"青", "禾", "远", "信", "华", "泰", "安",
+                                  "恒", "盛", "和", "嘉", "润", "新", "达",
+                                  "宏", "丰", "正", "通", "利", "诚", "金",
+                                  "源", "东", "鼎", "兴"};
+  size_t na = sizeof a / sizeof *a, cap = 600 * 96, len = 0;
   char *text = malloc(cap);
   assert_non_null(text);
   for (int i = 0; i < 600; i++)
     len += (size_t)snprintf(text + len, cap - len,
-                            "青禾建设有限公司中标第%d号标段工程。", i);
+                            "%s%s建设有限公司中标第%d号标段工程。",
+                            a[(size_t)i % na], a[(size_t)i / na % na], i);
   nlp_result res;
   assert_int_equal(nlp_extract(r, NULL, text, len, NULL, &res), 0);
   size_t n = 0;
   for (size_t i = 0; i < res.n; i++)
     n += !strcmp(res.events[i].type, "中标");
-  assert_true(n > 32); /* distinct objects are distinct events */
+  assert_true(n > 32);
+  expect_verbatim(&res, text, NULL);
+  nlp_result_destroy(&res);
+  /* One winner's lots ("same 中标 中标公司"): one event that keeps each
+   * lot as a value of 中标标的. */
+  len = 0;
+  for (int i = 0; i < 3; i++)
+    len += (size_t)snprintf(text + len, cap - len,
+                            "青禾建设有限公司中标第%d号标段工程。", i + 1);
+  assert_int_equal(nlp_extract(r, NULL, text, len, NULL, &res), 0);
+  n = 0;
+  size_t lots = 0;
+  for (size_t i = 0; i < res.n; i++) {
+    if (strcmp(res.events[i].type, "中标"))
+      continue;
+    n++;
+    for (size_t k = 0; k < res.events[i].nargs; k++)
+      lots += !strcmp(res.events[i].args[k].role, "中标标的");
+  }
+  assert_int_equal(n, 1);
+  assert_int_equal(lots, 3);
   expect_verbatim(&res, text, NULL);
   nlp_result_destroy(&res);
   free(text);
