@@ -576,6 +576,21 @@ static void test_pochan_quoted_name_and_news_day(void **state) {
   refuse(state, t, x, "企业破产", "破产时间", "8月18日");
 }
 
+/* 中标: a formal notice gives the sum in words, then in figures after ￥
+ * (the figures are the amount); a result notice opened by 近日 names the
+ * tendering company without it. */
+static void test_zhongbiao_sum_in_words_and_recent_day(void **state) {
+  expect(state, "远山园林股份有限公司项目中标公告",
+         "远山园林股份有限公司于近日收到青禾工程管理有限公司发来的《中标通知书》，确"
+         "认公司为平安水土保持工程2标段的中标人。\n（四）中标金额：（大写）贰亿贰仟"
+         "陆佰万元（￥226,000,000.00）\n（五）招标人：青禾集团有限公司",
+         "中标", "中标金额", "226,000,000.00");
+  expect(state, "远山电气等16家中标青禾电网2019年第二次充电桩设备物资采购",
+         "近日青禾电网有限公司2019年第二次充电桩设备采购中标候选人公示，远山电气、"
+         "青禾智能等16家企业分别获得16个标包中标，投标总价约1.17亿元。",
+         "中标", "招标方", "青禾电网有限公司");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -617,6 +632,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_cited_announcement),
       cmocka_unit_test(test_zhongbiao_subsidiary_headline),
       cmocka_unit_test(test_pochan_quoted_name_and_news_day),
+      cmocka_unit_test(test_zhongbiao_sum_in_words_and_recent_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
