@@ -786,7 +786,39 @@ static void plan_lists(const query *q, bool *required, bool *drive) {
 static bool single_term(const query *q) {
   return q->ncl == 1 && !q->cl[0].exclude && q->cl[0].nalt == 1 &&
          q->cl[0].alts[0].n == 1 && q->cl[0].alts[0].weight == 1.0 &&
-         q->nlists == 1 && q->filter_cat < 0 && q->filter_tag < 0;
+         q->filter_cat < 0 && q->filter_tag < 0;
+}
+
+/* Drops the alternatives no article can match: one needing a term that
+ * has no postings (a rewrite "股权质押融资" of 股票质押融资 must hold 股权质押
+ * whole, and 股权 is in no article of the corpus), or with fewer terms
+ * that have postings than it needs (alt_match's rule).  They add nothing
+ * to a score or a total, but kept the query off the one-word path (and
+ * their lists drove candidates).  A clause keeps its first alternative
+ * when all are dead; their lists stay (snippets look for every positive
+ * one), unread.  must_only: judge by the must terms alone (the counts of
+ * the other lists are not taken yet). */
+static void prune_dead_alts(query *q, bool must_only) {
+  for (size_t c = 0; c < q->ncl; c++) {
+    clause *cl = &q->cl[c];
+    size_t kept = 0;
+    for (size_t a = 0; a < cl->nalt; a++) {
+      const alt *x = &cl->alts[a];
+      size_t live = 0;
+      bool dead = false;
+      for (size_t t = 0; t < x->n; t++) {
+        bool empty = q->lists[x->term[t]].n == 0;
+        live += !empty;
+        dead |= empty && (x->must >> t & 1);
+      }
+      size_t need = x->n <= 2 || cl->phrase || cl->exclude ? x->n
+                                                          : (x->n + 1) / 2;
+      if (!dead && (must_only || live >= need))
+        cl->alts[kept++] = *x;
+    }
+    if (kept)
+      cl->nalt = kept;
+  }
 }
 
 /* A query of one positive clause (no exclusion, OR group, phrase or
@@ -898,7 +930,9 @@ static void one_clause_loop(const kb *k, query *q, const bool *drive,
   const clause *cl = &q->cl[0];
   alt_mask m[MAX_ALTS];
   alt_masks(q, m);
-  uint64_t dmask = 0;
+  uint64_t dmask = 0, used = 0; /* lists of dropped alternatives: unused */
+  for (size_t a = 0; a < cl->nalt; a++)
+    used |= m[a].all;
   for (size_t t = 0; t < q->nlists; t++)
     if (drive[t]) {
       dmask |= 1ull << t;
@@ -916,7 +950,8 @@ static void one_clause_loop(const kb *k, query *q, const bool *drive,
     if (next == UINT64_MAX)
       break;
     uint64_t have = 0;
-    for (size_t t = 0; t < q->nlists; t++) {
+    for (uint64_t b = used; b; b &= b - 1) {
+      size_t t = (size_t)__builtin_ctzll(b);
       plist *p = &q->lists[t];
       if (drive[t] ? !p->lend && p->lid == next : at_doc(p, next))
         have |= 1ull << t;
@@ -1229,8 +1264,36 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   if (!err && (store_kb_meta_get(txn, "docs", &ndocs) ||
                store_kb_meta_get(txn, "toklen", &toklen)))
     err = kb_fail(d, KB_ESTORE, "kb counters: %s", store_last_error());
+  /* The must terms' lists are counted first: an alternative needing a term
+   * without postings is dropped before the other lists are counted (which
+   * walks every chunk header of a list: the first query touching a common
+   * list's pages paid ~2 ms for them at 100k). */
+  bool counted[MAX_TERMS] = {false};
+  for (size_t c = 0; !err && c < q->ncl; c++)
+    for (size_t a = 0; !err && a < q->cl[c].nalt; a++) {
+      const alt *x = &q->cl[c].alts[a];
+      for (size_t t = 0; !err && t < x->n; t++)
+        if ((x->must >> t & 1) && !counted[x->term[t]]) {
+          counted[x->term[t]] = true;
+          err = count_list(txn, &q->lists[x->term[t]], d);
+        }
+    }
+  if (!err)
+    prune_dead_alts(q, true);
+  for (size_t c = 0; !err && c < q->ncl; c++)
+    for (size_t a = 0; !err && a < q->cl[c].nalt; a++) {
+      const alt *x = &q->cl[c].alts[a];
+      for (size_t t = 0; !err && t < x->n; t++)
+        if (!counted[x->term[t]]) {
+          counted[x->term[t]] = true;
+          err = count_list(txn, &q->lists[x->term[t]], d);
+        }
+    }
+  if (!err && q->filter_cat >= 0 && !counted[q->filter_cat])
+    err = count_list(txn, &q->lists[q->filter_cat], d);
+  if (!err && q->filter_tag >= 0 && !counted[q->filter_tag])
+    err = count_list(txn, &q->lists[q->filter_tag], d);
   for (size_t t = 0; !err && t < q->nlists; t++) {
-    err = count_list(txn, &q->lists[t], d);
     double df = (double)q->lists[t].n, N = (double)ndocs;
     q->lists[t].idf = log(1 + (N - df + 0.5) / (df + 0.5));
   }
@@ -1247,8 +1310,23 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
   bool blockmax = !k->p.exhaustive && k->p.k1 > 0 && k->p.b >= 0 &&
                   k->p.b <= 1 && k->p.title_boost >= 0 &&
                   k->p.synonym_weight >= 0;
-  if (!err)
+  bool used[MAX_TERMS];
+  if (!err) {
+    prune_dead_alts(q, false);
     plan_lists(q, required, drive);
+    /* Lists of dropped alternatives are never looked at. */
+    memset(used, 0, q->nlists * sizeof *used);
+    for (size_t c = 0; c < q->ncl; c++)
+      for (size_t a = 0; a < q->cl[c].nalt; a++)
+        for (size_t t = 0; t < q->cl[c].alts[a].n; t++)
+          used[q->cl[c].alts[a].term[t]] = true;
+    if (q->filter_cat >= 0)
+      used[q->filter_cat] = true;
+    if (q->filter_tag >= 0)
+      used[q->filter_tag] = true;
+    for (size_t t = 0; t < q->nlists; t++)
+      drive[t] &= used[t];
+  }
   /* Driving lists are read whole; the others seek to each candidate (a
    * rare term driving a common one reads a few chunks of it). */
   bool single = !err && single_term(q);
@@ -1267,7 +1345,7 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
      * is full, a chunk whose bound cannot beat its weakest hit is skipped
      * unread (its ids are all higher, so a tie loses too) and only
      * counted. */
-    plist *p = &q->lists[0];
+    plist *p = &q->lists[q->cl[0].alts[0].term[0]];
     uint64_t id;
     const void *val;
     store_kb_bound b;
@@ -1306,7 +1384,7 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
     for (size_t t = 0; t < q->nlists; t++) {
       if (drive[t] && cur[t] < q->lists[t].n && q->lists[t].ids[cur[t]] == next)
         cur[t]++;
-      present[t] = at_doc(&q->lists[t], next);
+      present[t] = used[t] && at_doc(&q->lists[t], next);
       all &= !required[t] || present[t];
     }
     if (!all)

@@ -772,6 +772,52 @@ static void test_candidates_pigeonhole(void **state) {
   fx_close(&f);
 }
 
+/* A synonym rewrite that no article can match (its entry's terms are in no
+ * article) is dropped before planning (search.c prune_dead_alts): the
+ * query gives the hits, scores and totals of the same store searched
+ * without that synonym group, on the one-word path and in a clause of
+ * several words. */
+static void test_dead_rewrite_same_as_none(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, "甲乙 = 庚辛甲乙\n丙丁 = 壬癸\n");
+  kb *plain;
+  kb_diag d = {{0}};
+  assert_int_equal(kb_open_with(small_dict(), NULL, NULL, &plain, &d), 0);
+  char md[256];
+  for (int i = 1; i <= 40; i++) {
+    snprintf(md, sizeof md, "---\nid: %d\ntitle: %s\n---\n甲乙%s %s 保函\n",
+             i, i % 5 ? "说明" : "甲乙", i % 2 ? "甲乙" : "",
+             i % 3 ? "" : "丙丁");
+    add_md(&f, "a.md", md);
+  }
+  static const char *const queries[] = {"甲乙", "丙丁", "甲乙丙丁", "丙丁 保函",
+                                        "甲乙 -丙丁"};
+  for (size_t qi = 0; qi < sizeof queries / sizeof queries[0]; qi++) {
+    kb_query q = {.text = queries[qi], .page_size = 10};
+    kb_results a, b;
+    store_txn *txn;
+    assert_int_equal(store_begin(f.st, false, &txn), 0);
+    assert_int_equal(kb_search(f.k, txn, &q, &a, &d), 0);
+    assert_int_equal(kb_search(plain, txn, &q, &b, &d), 0);
+    store_abort(txn);
+    if (a.total != b.total || a.n != b.n)
+      fail_msg("%s: %zu/%zu hits, without synonyms %zu/%zu", queries[qi], a.n,
+               a.total, b.n, b.total);
+    assert_true(a.n > 0);
+    for (size_t i = 0; i < a.n; i++)
+      if (a.hits[i].id != b.hits[i].id || a.hits[i].score != b.hits[i].score)
+        fail_msg("%s hit %zu: %llu (%.17g), without synonyms %llu (%.17g)",
+                 queries[qi], i, (unsigned long long)a.hits[i].id,
+                 a.hits[i].score, (unsigned long long)b.hits[i].id,
+                 b.hits[i].score);
+    kb_results_destroy(&a);
+    kb_results_destroy(&b);
+  }
+  kb_close(plain);
+  fx_close(&f);
+}
+
 /* ---- block-max ---------------------------------------------------------- */
 
 static uint64_t lcg(uint64_t *s) {
@@ -1282,6 +1328,7 @@ int main(void) {
       cmocka_unit_test(test_synonym_inside_other_word),
       cmocka_unit_test(test_synonym_needs_whole_entry),
       cmocka_unit_test(test_candidates_pigeonhole),
+      cmocka_unit_test(test_dead_rewrite_same_as_none),
       cmocka_unit_test(test_blockmax_same_as_exhaustive),
       cmocka_unit_test(test_old_layout_refused),
       cmocka_unit_test(test_bulk_same_as_put),
