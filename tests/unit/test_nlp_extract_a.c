@@ -539,7 +539,8 @@ static void test_gaoguan_effective_from(void **state) {
  * person's title: a retiree in a column ("某某刚退休，某公司就开始…") is no
  * executive change; "财务总监某某近日退休" still is. */
 static void test_gaoguan_bare_needs_post(void **state) {
-  const char *text = "青禾国际公布季度业绩。\n陈明远刚退休，蓝湾科技就开始抢占市场。";
+  const char *text =
+      "青禾国际公布季度业绩。\n陈明远刚退休，蓝湾科技就开始抢占市场。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 0);
@@ -554,8 +555,9 @@ static void test_gaoguan_bare_needs_post(void **state) {
  * "约谈甲、乙和丙" is three summonses, quoted names too ("“甲”“乙”"), each
  * with the summoning body; a single name stays one event. */
 static void test_yuetan_list_one_event_each(void **state) {
-  const char *text = "近日，某市市场监管局约谈青禾科技、蓝湾了然和白石集团等三家平台"
-                     "企业，要求立即整改。";
+  const char *text =
+      "近日，某市市场监管局约谈青禾科技、蓝湾了然和白石集团等三家平台"
+      "企业，要求立即整改。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   assert_int_equal(fx_count(&res, "被约谈", NULL, NULL), 3);
@@ -581,17 +583,18 @@ static void test_yuetan_list_one_event_each(void **state) {
  * trim=先生|女士"): the title after each name is not part of it, and the post
  * runs to the end of the clause. */
 static void test_gaoguan_list_one_event_each(void **state) {
-  const char *text = "会议审议通过：提名林晓峰先生、陈明远先生和周文博女士为公司第十届"
-                     "董事会独立董事候选人。";
+  const char *text =
+      "会议审议通过：提名林晓峰先生、陈明远先生和周文博女士为公司第十届"
+      "董事会独立董事候选人。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 3);
   FX_EXPECT(&res, "高管变动", "高管姓名", "林晓峰");
   FX_EXPECT(&res, "高管变动", "高管姓名", "陈明远");
   FX_EXPECT(&res, "高管变动", "高管姓名", "周文博");
-  assert_int_equal(fx_count(&res, "高管变动", "变动后职位",
-                            "第十届董事会独立董事候选人"),
-                   3);
+  assert_int_equal(
+      fx_count(&res, "高管变动", "变动后职位", "第十届董事会独立董事候选人"),
+      3);
   nlp_result_destroy(&res);
   text = "青禾国际公布，林晓峰及周文博获委任为公司执行董事。";
   fx_run(state, NULL, text, &res);
@@ -614,35 +617,51 @@ static void split_collect(void *ctx, const char *file, int line,
   l->n++;
 }
 
+/* A rules directory of its own (dir, a mkdtemp template) holding one file
+ * a.rules (its path into path) with body; loads it, checks the loader's
+ * return code, and leaves the diagnostics in log.  The caller frees the
+ * rules and removes the file and directory (tmp_rules_done). */
+static nlp_rules *tmp_rules(char *dir, char *path, size_t cap, const char *body,
+                            int want_rc, split_diag *log) {
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, cap, "%s/a.rules", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(body, f);
+  fclose(f);
+  nlp_rules *r = NULL;
+  memset(log, 0, sizeof *log);
+  assert_int_equal(nlp_rules_load_dir(dir, split_collect, log, &r), want_rc);
+  assert_non_null(r);
+  return r;
+}
+
+static void tmp_rules_done(nlp_rules *r, const char *dir, const char *path) {
+  nlp_rules_free(r);
+  unlink(path);
+  rmdir(dir);
+}
+
 /* The "split" option on its own rules: a list cut at 、 and 和 with a trim
  * word gives one event per item; a malformed option is reported with its
  * file and line. */
 static void test_split_option_loader(void **state) {
   (void)state;
-  char dir[] = "/tmp/oppgraph-split-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char path[256];
-  snprintf(path, sizeof path, "%s/a.rules", dir);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("group co = 公司名称\n"
-        "rule good\n"
-        "type 被约谈\n"
-        "trigger 约谈\n"
-        "split 公司名称 trim=先生\n"
-        "pattern (?<trig>约谈)(?<co>[A-Z先生、和]+)\n"
-        "rule bad\n"
-        "type 被约谈\n"
-        "trigger 召见\n"
-        "split 公司名称 strip=先生\n"
-        "pattern (?<trig>召见)(?<co>[A-Z]+)\n",
-        f);
-  fclose(f);
-  nlp_rules *r = NULL;
-  split_diag log = {{0}, 0};
-  assert_int_equal(nlp_rules_load_dir(dir, split_collect, &log, &r),
-                   NLP_ERULE);
-  assert_non_null(r);
+  char dir[] = "/tmp/oppgraph-split-XXXXXX", path[256];
+  split_diag log;
+  nlp_rules *r = tmp_rules(dir, path, sizeof path,
+                           "group co = 公司名称\n"
+                           "rule good\n"
+                           "type 被约谈\n"
+                           "trigger 约谈\n"
+                           "split 公司名称 trim=先生\n"
+                           "pattern (?<trig>约谈)(?<co>[A-Z先生、和]+)\n"
+                           "rule bad\n"
+                           "type 被约谈\n"
+                           "trigger 召见\n"
+                           "split 公司名称 strip=先生\n"
+                           "pattern (?<trig>召见)(?<co>[A-Z]+)\n",
+                           NLP_ERULE, &log);
   char want[320];
   snprintf(want, sizeof want, "%s:10: split: expected", path);
   assert_non_null(strstr(log.text, want));
@@ -654,17 +673,16 @@ static void test_split_option_loader(void **state) {
   FX_EXPECT(&res, "被约谈", "公司名称", "CD");
   FX_EXPECT(&res, "被约谈", "公司名称", "EF");
   nlp_result_destroy(&res);
-  nlp_rules_free(r);
-  unlink(path);
-  rmdir(dir);
+  tmp_rules_done(r, dir, path);
 }
 
 /* A prospectus cited for a promise made in it is no listing step: a
  * sell-down notice says "某某在《招股说明书》中承诺…"; a company that files
  * its prospectus still is one. */
 static void test_shangshi_prospectus_promise(void **state) {
-  const char *text = "青禾科技公告，股东陈明远在《招股说明书》中承诺：其减持价格"
-                     "不低于发行价。";
+  const char *text =
+      "青禾科技公告，股东陈明远在《招股说明书》中承诺：其减持价格"
+      "不低于发行价。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 0);
@@ -767,27 +785,18 @@ static void test_gaoguan_same_change_once(void **state) {
  * around it still load and work. */
 static void test_same_line_loader(void **state) {
   (void)state;
-  char dir[] = "/tmp/oppgraph-same-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char path[256];
-  snprintf(path, sizeof path, "%s/a.rules", dir);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("group who = 高管姓名\n"
-        "group how = 变动类型\n"
-        "rule quit\n"
-        "type 高管变动\n"
-        "trigger 辞职 辞去\n"
-        "pattern (?<who>[A-Z]+)(?<how>(?<trig>辞职|辞去))\n"
-        "same 高管变动 高管姓名 变动类型\n"
-        "same 高管变动 高管姓名 变动类型 辞职|辞去\n",
-        f);
-  fclose(f);
-  nlp_rules *r = NULL;
-  split_diag log = {{0}, 0};
-  assert_int_equal(nlp_rules_load_dir(dir, split_collect, &log, &r),
-                   NLP_ERULE);
-  assert_non_null(r);
+  char dir[] = "/tmp/oppgraph-same-XXXXXX", path[256];
+  split_diag log;
+  nlp_rules *r = tmp_rules(dir, path, sizeof path,
+                           "group who = 高管姓名\n"
+                           "group how = 变动类型\n"
+                           "rule quit\n"
+                           "type 高管变动\n"
+                           "trigger 辞职 辞去\n"
+                           "pattern (?<who>[A-Z]+)(?<how>(?<trig>辞职|辞去))\n"
+                           "same 高管变动 高管姓名 变动类型\n"
+                           "same 高管变动 高管姓名 变动类型 辞职|辞去\n",
+                           NLP_ERULE, &log);
   char want[320];
   snprintf(want, sizeof want, "%s:7: same: expected", path);
   assert_non_null(strstr(log.text, want));
@@ -798,30 +807,26 @@ static void test_same_line_loader(void **state) {
   FX_EXPECT(&res, "高管变动", "高管姓名", "AB");
   FX_EXPECT(&res, "高管变动", "高管姓名", "CD");
   nlp_result_destroy(&res);
-  nlp_rules_free(r);
+  tmp_rules_done(r, dir, path);
   /* Without a word list: every two events of one winner are one, the
    * first one's values kept. */
-  f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("group co = 中标公司\n"
-        "group amt = 中标金额\n"
-        "rule win\n"
-        "type 中标\n"
-        "trigger 中标\n"
-        "pattern (?<co>[A-Z]+)(?<trig>中标)(?<amt>\\d+)\n"
-        "same 中标 中标公司\n",
-        f);
-  fclose(f);
-  assert_int_equal(nlp_rules_load_dir(dir, NULL, NULL, &r), 0);
+  char dir2[] = "/tmp/oppgraph-same-XXXXXX";
+  r = tmp_rules(dir2, path, sizeof path,
+                "group co = 中标公司\n"
+                "group amt = 中标金额\n"
+                "rule win\n"
+                "type 中标\n"
+                "trigger 中标\n"
+                "pattern (?<co>[A-Z]+)(?<trig>中标)(?<amt>\\d+)\n"
+                "same 中标 中标公司\n",
+                0, &log);
   text = "AB中标1。AB中标2。CD中标3。";
   assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
   assert_int_equal(fx_count(&res, "中标", NULL, NULL), 2);
   FX_EXPECT(&res, "中标", "中标金额", "1");
   FX_EXPECT(&res, "中标", "中标金额", "3");
   nlp_result_destroy(&res);
-  nlp_rules_free(r);
-  unlink(path);
-  rmdir(dir);
+  tmp_rules_done(r, dir2, path);
 }
 
 /* The subject of a US listing named with its ticker: "某某(XX.US)". */
@@ -850,8 +855,8 @@ static void test_kuisun_about_amount(void **state) {
  * "较上年同期亏损增大". */
 static void test_kuisun_change_words(void **state) {
   nlp_result res;
-  fx_run(state, NULL,
-         "华信精工2019年净亏损550.97万元，较上年同期亏损增大。", &res);
+  fx_run(state, NULL, "华信精工2019年净亏损550.97万元，较上年同期亏损增大。",
+         &res);
   FX_EXPECT(&res, "亏损", "亏损变化", "增大");
   nlp_result_destroy(&res);
   fx_run(state, NULL, "华信精工预期年度股东应占亏损大幅减少。", &res);
