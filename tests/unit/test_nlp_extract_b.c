@@ -591,6 +591,16 @@ static void test_zhongbiao_sum_in_words_and_recent_day(void **state) {
          "中标", "招标方", "青禾电网有限公司");
 }
 
+/* 企业收购: a holder buying more of the company's shares (收购公司额外股份以
+ * 增持, 将予收购的股份数目) is no takeover. */
+static void test_shougou_holder_buying_shares(void **state) {
+  refuse_event(state, "港股异动︱远山科技复牌高开 控股股东有意增持",
+               "董事会获控股股东告知彼等意欲于2019年7月5日起计9个月内收购公司额外股"
+               "份以增持于公司的股份。根据增持股份计划，控股股东预计将予收购的股份数目"
+               "合计将不会少于已发行股份总数的1%。",
+               "企业收购");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -633,6 +643,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_subsidiary_headline),
       cmocka_unit_test(test_pochan_quoted_name_and_news_day),
       cmocka_unit_test(test_zhongbiao_sum_in_words_and_recent_day),
+      cmocka_unit_test(test_shougou_holder_buying_shares),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
