@@ -601,6 +601,14 @@ static void test_shougou_holder_buying_shares(void **state) {
                "企业收购");
 }
 
+/* 企业破产: a bankruptcy recalled as a near miss with the word in brackets
+ * ("最接近（破产）的时候只有大约一个月") is none. */
+static void test_pochan_bracketed_near_miss(void **state) {
+  refuse_event(state, "远山汽车创始人谈量产",
+               "远山汽车创始人回答道：“最接近（破产）的时候只有大约一个月。”",
+               "企业破产");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -644,6 +652,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_quoted_name_and_news_day),
       cmocka_unit_test(test_zhongbiao_sum_in_words_and_recent_day),
       cmocka_unit_test(test_shougou_holder_buying_shares),
+      cmocka_unit_test(test_pochan_bracketed_near_miss),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
