@@ -609,6 +609,22 @@ static void test_pochan_bracketed_near_miss(void **state) {
                "企业破产");
 }
 
+/* 企业破产: several companies said to go bankrupt together are one event
+ * each ("甲汽车、乙汽车、丙汽车三家车企年底将进入破产程序"). */
+static void test_pochan_list_of_companies(void **state) {
+  const char *t = "远山青禾被传破产 中小车企的倒闭潮要来了?";
+  const char *x = "通知称：“据媒体公开报道：‘远山汽车、青禾汽车、平安汽车三家车企年底将进入"
+                  "破产程序，预计涉及上下游供应商坏账合计约500亿元’”。";
+  nlp_result res;
+  fx_run(state, t, x, &res);
+  assert_int_equal(fx_count(&res, "企业破产", NULL, NULL), 3);
+  FX_EXPECT(&res, "企业破产", "破产公司", "远山汽车");
+  FX_EXPECT(&res, "企业破产", "破产公司", "青禾汽车");
+  FX_EXPECT(&res, "企业破产", "破产公司", "平安汽车");
+  FX_EXPECT(&res, "企业破产", "破产时间", "年底");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -653,6 +669,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_sum_in_words_and_recent_day),
       cmocka_unit_test(test_shougou_holder_buying_shares),
       cmocka_unit_test(test_pochan_bracketed_near_miss),
+      cmocka_unit_test(test_pochan_list_of_companies),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
