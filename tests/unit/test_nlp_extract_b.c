@@ -625,6 +625,16 @@ static void test_pochan_list_of_companies(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* 企业破产: a works named by its kind (…厂) that went bankrupt is the
+ * bankrupt company, not the document's subject. */
+static void test_pochan_works_named_by_kind(void **state) {
+  const char *t = "专家：东北破产处置经验很丰富";
+  expect(state, t, "三十多年前，1986年8月，远山防爆器械厂宣告破产。", "企业破产",
+         "破产公司", "远山防爆器械厂");
+  expect(state, t, "九十年代，又是东北首创大型国有企业破产先河，即青禾阿城糖厂破产。",
+         "企业破产", "破产公司", "青禾阿城糖厂");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -670,6 +680,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_holder_buying_shares),
       cmocka_unit_test(test_pochan_bracketed_near_miss),
       cmocka_unit_test(test_pochan_list_of_companies),
+      cmocka_unit_test(test_pochan_works_named_by_kind),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
