@@ -758,15 +758,26 @@ void store_kb_post_skip_block(store_kb_cursor *c) {
 
 int store_kb_post_next(store_kb_cursor *c, uint64_t *id, const void **val,
                        size_t *vlen) {
-  int err = cursor_fill(c);
-  if (err)
-    return err;
+  if (c->left == 0 || c->done) {
+    int err = cursor_fill(c);
+    if (err)
+      return err;
+  }
   uint64_t delta, len;
-  size_t r1 = store_varint_get(c->p, (size_t)(c->end - c->p), &delta);
-  size_t r2 =
-      r1 ? store_varint_get(c->p + r1, (size_t)(c->end - (c->p + r1)), &len)
-         : 0;
-  if (!r2 || len > (uint64_t)(c->end - c->p - r1 - r2))
+  size_t r1, r2;
+  /* one-byte id delta and value length, as store_kb_post_seek */
+  if (c->p + 2 <= c->end && !((c->p[0] | c->p[1]) & 0x80)) {
+    delta = c->p[0];
+    len = c->p[1];
+    r1 = r2 = 1;
+  } else {
+    r1 = store_varint_get(c->p, (size_t)(c->end - c->p), &delta);
+    r2 = r1 ? store_varint_get(c->p + r1, (size_t)(c->end - (c->p + r1)), &len)
+            : 0;
+    if (!r2)
+      return st_fail(STORE_ECORRUPT, "kb_post: chunk truncated");
+  }
+  if (len > (uint64_t)(c->end - c->p - r1 - r2))
     return st_fail(STORE_ECORRUPT, "kb_post: chunk truncated");
   c->p += r1 + r2;
   c->prev += delta;
