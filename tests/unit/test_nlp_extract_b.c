@@ -635,6 +635,19 @@ static void test_pochan_works_named_by_kind(void **state) {
          "企业破产", "破产公司", "青禾阿城糖厂");
 }
 
+/* 中标: the award told again as a noun (项目的中标丰富了…, 本次中标包含…,
+ * 对于此次中标某某项目) names no other object. */
+static void test_zhongbiao_award_restated(void **state) {
+  const char *t = "远山股份中标青禾园区污水处理厂工程";
+  const char *x1 = "近日，远山股份收到中标公示，确认公司为青禾园区污水处理厂工程的中标单位。"
+                   "项目的中标丰富了公司所服务的工业园区的类型。";
+  refuse(state, t, x1, "中标", "中标标的", "丰富了公司所服务");
+  const char *x2 = "近日，远山股份收到中标公示，确认公司为青禾园区污水处理厂工程的中标单位。"
+                   "对于此次中标青禾证券项目，公司表示将全力实施。";
+  refuse(state, t, x2, "中标", "中标标的", "青禾证券项目");
+  expect(state, t, x2, "中标", "中标标的", "青禾园区污水处理厂工程");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -681,6 +694,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_bracketed_near_miss),
       cmocka_unit_test(test_pochan_list_of_companies),
       cmocka_unit_test(test_pochan_works_named_by_kind),
+      cmocka_unit_test(test_zhongbiao_award_restated),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
