@@ -648,6 +648,20 @@ static void test_zhongbiao_award_restated(void **state) {
   expect(state, t, x2, "中标", "中标标的", "青禾园区污水处理厂工程");
 }
 
+/* 中标: a note after the project saying which round or lot it is
+ * ((第二次), （二标包）) is no part of the object; a phase ((一期)) is. */
+static void test_zhongbiao_round_note_left_out(void **state) {
+  const char *t = "远山铁建：联合体中标青禾新区交通基础设施PPP项目";
+  expect(state, t,
+         "近日，公司下属远山二十三局集团有限公司作为联合体成员中标青禾新区交通基础设施"
+         "PPP项目(第二次)，项目总投资69亿元。",
+         "中标", "中标标的", "青禾新区交通基础设施PPP项目");
+  expect(state, t,
+         "近日，公司下属远山二十三局集团有限公司作为联合体成员中标青禾污水处理厂(一期)"
+         "工程，项目总投资9亿元。",
+         "中标", "中标标的", "青禾污水处理厂(一期)工程");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -695,6 +709,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_list_of_companies),
       cmocka_unit_test(test_pochan_works_named_by_kind),
       cmocka_unit_test(test_zhongbiao_award_restated),
+      cmocka_unit_test(test_zhongbiao_round_note_left_out),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
