@@ -662,6 +662,20 @@ static void test_zhongbiao_round_note_left_out(void **state) {
          "中标", "中标标的", "青禾污水处理厂(一期)工程");
 }
 
+/* 企业收购: the total price (总价约…, 最高代价将约为…) is the deal's amount,
+ * the approximation kept; the day a buyer says it has completed the deal
+ * is when it was completed. */
+static void test_shougou_total_price_and_completion_day(void **state) {
+  const char *t = "青禾科技将收购远山直播";
+  expect(state, t,
+         "根据协议，青禾科技将收购远山直播，包括远山手机APP和远山网站等，总价约36亿美元"
+         "现金。",
+         "企业收购", "交易金额", "约36亿美元");
+  expect(state, "青禾完成对远山收购",
+         "据外媒报道，加密货币交易公司青禾今日宣布，已经完成了对数字钱包平台远山的收购。",
+         "企业收购", "收购完成时间", "今日");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -710,6 +724,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_works_named_by_kind),
       cmocka_unit_test(test_zhongbiao_award_restated),
       cmocka_unit_test(test_zhongbiao_round_note_left_out),
+      cmocka_unit_test(test_shougou_total_price_and_completion_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
