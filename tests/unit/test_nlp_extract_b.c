@@ -676,6 +676,20 @@ static void test_shougou_total_price_and_completion_day(void **state) {
          "企业收购", "收购完成时间", "今日");
 }
 
+/* 企业收购: "已经完成了对…的收购" names no buyer "完成"; the target after a
+ * descriptor (对数字钱包平台某某的收购) is the name; the buyer may have been
+ * told far before (去年，甲通过…方式完成对乙收购). */
+static void test_shougou_completed_takeover_of(void **state) {
+  const char *t = "青禾完成对远山收购";
+  const char *x = "据外媒报道，加密货币交易公司青禾今日宣布，已经完成了对数字钱包平台远山的"
+                  "收购。";
+  refuse(state, t, x, "企业收购", "收购方", "完成");
+  expect(state, t, x, "企业收购", "被收购方", "远山");
+  expect(state, "远山医疗商誉高企",
+         "去年，远山医疗通过发行股份及支付现金相结合方式完成对青禾国际收购。",
+         "企业收购", "被收购方", "青禾国际");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -725,6 +739,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_award_restated),
       cmocka_unit_test(test_zhongbiao_round_note_left_out),
       cmocka_unit_test(test_shougou_total_price_and_completion_day),
+      cmocka_unit_test(test_shougou_completed_takeover_of),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
