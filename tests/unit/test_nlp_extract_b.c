@@ -690,6 +690,19 @@ static void test_shougou_completed_takeover_of(void **state) {
          "企业收购", "被收购方", "青禾国际");
 }
 
+/* 中标, 企业收购: a source opening the lead with its date (某某网 10月13日，…;
+ * 某某社9月28日援引…报道) dates the news. */
+static void test_source_date_opening_lead(void **state) {
+  expect(state, "远山科技精选层申报获受理 电缆产品多次中标青禾电网项目",
+         "某贝网 10月13日，新三板创新层公司远山科技精选层申报材料获受理。据介绍，公司"
+         "电缆产品多次中标青禾电网项目。",
+         "中标", "披露日期", "10月13日");
+  expect(state, "远山银行出售法国零售业务的谈判进入最后阶段",
+         "某透社9月28日援引知情人士的话报道，青禾资本正在洽谈以象征性的1欧元收购远山"
+         "银行在法国的零售业务。",
+         "企业收购", "披露时间", "9月28日");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -740,6 +753,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_round_note_left_out),
       cmocka_unit_test(test_shougou_total_price_and_completion_day),
       cmocka_unit_test(test_shougou_completed_takeover_of),
+      cmocka_unit_test(test_source_date_opening_lead),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
