@@ -230,6 +230,13 @@ static void test_fund_flow_is_the_trader(void **state) {
            "股东增持", "增持方", "北向资金");
 }
 
+/* An amount in pounds or rupees right before 融资 is a round as one in
+ * yuan or dollars is (the amount-before-融资 rule reads 英镑 and 卢比). */
+static void test_pound_amount_before_financing(void **state) {
+  want_arg(state, NULL, "远山能源此前还有一笔3000万英镑融资，由青禾资本投资。",
+           "企业融资", "融资金额", "3000万英镑");
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -269,6 +276,7 @@ int main(void) {
       cmocka_unit_test(test_two_purchases_of_named_stock),
       cmocka_unit_test(test_review_list_one_event_each),
       cmocka_unit_test(test_fund_flow_is_the_trader),
+      cmocka_unit_test(test_pound_amount_before_financing),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
