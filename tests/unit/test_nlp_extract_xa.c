@@ -237,6 +237,20 @@ static void test_pound_amount_before_financing(void **state) {
            "企业融资", "融资金额", "3000万英镑");
 }
 
+/* "今天我们正式宣布完成B轮融资" in a founder's letter is the same round,
+ * not one of a company called 今天我们. */
+static void test_letter_round_has_no_day_as_company(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾科技完成2亿元B轮融资",
+         "3月8日，青禾科技宣布完成2亿元B轮融资，由远山资本领投。\n"
+         "以下是创始人的内部信：\n"
+         "各位好：今天我们正式宣布完成B轮融资，此刻我的第一感觉是感谢。",
+         &res);
+  assert_int_equal(fx_count(&res, "企业融资", "被投资方", "今天我们"), 0);
+  assert_int_equal(fx_count(&res, "企业融资", NULL, NULL), 1);
+  nlp_result_destroy(&res);
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -277,6 +291,7 @@ int main(void) {
       cmocka_unit_test(test_review_list_one_event_each),
       cmocka_unit_test(test_fund_flow_is_the_trader),
       cmocka_unit_test(test_pound_amount_before_financing),
+      cmocka_unit_test(test_letter_round_has_no_day_as_company),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
