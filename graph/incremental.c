@@ -33,8 +33,9 @@
  *
  * Circle edges and totals are recomputed from the store for every circle the
  * batch touches (created, merged or given a new inner edge).  A re-ingested
- * existing edge keeps its id, so an amount changed that way is seen at the
- * next full rebuild only.
+ * existing edge keeps its id; when its amount changes the store logs it
+ * (store_edge_change_*), and the circle holding both its ends is recomputed
+ * too ("graph.circ.chg": the last change accounted for).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@
 #define K_GEN "graph.circ.gen"
 #define K_LO "graph.circ.lo"
 #define K_HI "graph.circ.hi"
+#define K_CHG "graph.circ.chg" /* the last edge change (store) accounted for */
 
 static int meta_put_u64(store_txn *txn, const char *key, uint64_t v) {
   uint8_t b[8];
@@ -197,6 +199,11 @@ int graph_incr_reset(store_txn *txn, const graph *g) {
     rc = meta_put_u64(txn, K_HI, ncomp ? ncomp - 1 : 0);
   if (!rc)
     rc = meta_put_u64(txn, K_HWM, hwm);
+  uint64_t chg = 0;
+  if (!rc && store_edge_change_head(txn, &chg))
+    rc = GRAPH_ESTORE;
+  if (!rc)
+    rc = meta_put_u64(txn, K_CHG, chg);
   graph_gcsr_free(&cs);
   free(comp);
   free(size);
@@ -660,6 +667,29 @@ int graph_update_circles(store *st, graph_update_report *rep) {
     rep->new_edges++;
     rc = insert_edge(&u, ne.v[i], ne.v[i + 1], ne.v[i + 2], &dirty, rep);
   }
+  /* guarantees re-ingested with another amount: their circle's total */
+  uint64_t chg = 0, head = 0;
+  meta_get_u64(txn, K_CHG, &chg); /* absent (an older store): from 0 */
+  if (!rc && store_edge_change_head(txn, &head))
+    rc = GRAPH_ESTORE;
+  for (uint64_t seq = chg, id; !rc && seq < head;) {
+    int err = store_edge_change_next(txn, seq, &seq, &id);
+    if (err == STORE_ENOTFOUND)
+      break;
+    Oppgraph__V1__Edge *e = NULL;
+    if (err || store_edge_get(txn, id, &e)) {
+      rc = GRAPH_ESTORE;
+      break;
+    }
+    uint64_t ca, cb;
+    if (e->type == T_GUARANTEE && e->src_kind == KIND_ENT &&
+        e->dst_kind == KIND_ENT && !store_circle_of(txn, e->src, &ca) &&
+        !store_circle_of(txn, e->dst, &cb) && ca == cb)
+      rc = id_add(&dirty, ca);
+    oppgraph__v1__edge__free_unpacked(e, NULL);
+  }
+  if (!rc)
+    rc = meta_put_u64(txn, K_CHG, head);
   if (!rc && dirty.n) {
     qsort(dirty.v, dirty.n, sizeof *dirty.v, cmp_u64v);
     for (size_t i = 0; !rc && i < dirty.n; i++)

@@ -46,6 +46,7 @@
 #define K_GEN "graph.own.gen"
 #define K_MIN "graph.own.min"
 #define K_HWM "graph.own.hwm"
+#define K_CHG "graph.own.chg" /* the last edge change (store) accounted for */
 #define BATCH 1000000
 
 static void own_key(char *buf, size_t len, uint64_t gen, uint64_t id) {
@@ -159,10 +160,12 @@ static int own_flush(own_writer *w) {
   return 0;
 }
 
-/* hwm: the largest edge id g was loaded with, stored for
- * graph_update_owners; NULL when unknown (the next update starts over). */
+/* hwm: the largest edge id g was loaded with, chg the last edge change it
+ * saw, both stored for graph_update_owners; hwm NULL when unknown (the next
+ * update starts over). */
 static int materialise(store *st, const graph *g, double min_share, double tol,
-                       const uint64_t *hwm, graph_owners_report *rep) {
+                       const uint64_t *hwm, uint64_t chg,
+                       graph_owners_report *rep) {
   if (!st || !g)
     return GRAPH_EINVAL;
   own_writer w = {.st = st};
@@ -189,6 +192,10 @@ static int materialise(store *st, const graph *g, double min_share, double tol,
     store_u64_be(hb, *hwm);
   if (!rc && store_meta_put(w.txn, K_HWM, hb, hwm ? 8 : 0))
     rc = GRAPH_ESTORE;
+  uint8_t cb[8];
+  store_u64_be(cb, chg);
+  if (!rc && hwm && store_meta_put(w.txn, K_CHG, cb, 8))
+    rc = GRAPH_ESTORE;
   if (!rc && store_commit(w.txn))
     rc = GRAPH_ESTORE;
   else if (rc && w.txn)
@@ -205,7 +212,7 @@ static int materialise(store *st, const graph *g, double min_share, double tol,
 
 int graph_owners_materialise(store *st, const graph *g, double min_share,
                              double tol, graph_owners_report *rep) {
-  return materialise(st, g, min_share, tol, NULL, rep);
+  return materialise(st, g, min_share, tol, NULL, 0, rep);
 }
 
 int graph_owners_stored(store_txn *txn, uint64_t ent, graph_owner **out,
@@ -349,14 +356,15 @@ static int owners_full(store *st, double min_share,
   store_txn *txn;
   if (store_begin(st, false, &txn))
     return GRAPH_ESTORE;
-  uint64_t hwm = 0;
+  uint64_t hwm = 0, chg = 0;
   Oppgraph__V1__EdgeType t = T_SHARE;
   graph *g = NULL;
-  int rc =
-      store_edge_last_id(txn, &hwm) ? GRAPH_ESTORE : graph_load(txn, &t, 1, &g);
+  int rc = store_edge_last_id(txn, &hwm) || store_edge_change_head(txn, &chg)
+               ? GRAPH_ESTORE
+               : graph_load(txn, &t, 1, &g);
   store_abort(txn);
   if (!rc)
-    rc = materialise(st, g, min_share, 0, &hwm, &rep->materialised);
+    rc = materialise(st, g, min_share, 0, &hwm, chg, &rep->materialised);
   graph_free(g);
   rep->full = true;
   return rc;
@@ -461,6 +469,29 @@ int graph_update_owners(store *st, graph_owners_update_report *rep) {
   int rc = graph_walk_init(&w, limit, UPD_MAX_EDGES);
   if (!rc && store_edge_scan(txn, hwm, new_share, &w) < 0 && !w.err)
     rc = GRAPH_ESTORE;
+  /* and the targets of shareholdings re-ingested with another ratio */
+  uint64_t chg = 0, head = 0;
+  if (!store_meta_get(txn, K_CHG, &p, &len) && len == 8)
+    chg = store_be_u64(p);
+  if (!rc && store_edge_change_head(txn, &head))
+    rc = GRAPH_ESTORE;
+  for (uint64_t seq = chg, id; !rc && !w.err && seq < head;) {
+    int err = store_edge_change_next(txn, seq, &seq, &id);
+    if (err == STORE_ENOTFOUND)
+      break;
+    Oppgraph__V1__Edge *e = NULL;
+    if (err || store_edge_get(txn, id, &e)) {
+      rc = GRAPH_ESTORE;
+      break;
+    }
+    store_edge_row row = {.id = e->id, .src = e->src, .dst = e->dst,
+                          .type = (uint8_t)e->type,
+                          .src_kind = (uint8_t)e->src_kind,
+                          .dst_kind = (uint8_t)e->dst_kind};
+    oppgraph__v1__edge__free_unpacked(e, NULL);
+    if (new_share(&w, &row) && !w.err)
+      rc = GRAPH_ESTORE;
+  }
   rep->new_targets = w.n;
   /* downstream of the new edges' targets: those whose holders may change */
   for (size_t i = 0; !rc && !w.err && i < w.n; i++)
@@ -483,9 +514,11 @@ int graph_update_owners(store *st, graph_owners_update_report *rep) {
   rep->upstream_edges = w.nrows;
   if (!rc && ntargets)
     rc = owners_rewrite(txn, &w, ntargets, gen, min_share);
-  uint8_t be[8];
+  uint8_t be[8], ce[8];
   store_u64_be(be, last);
-  if (!rc && store_meta_put(txn, K_HWM, be, 8))
+  store_u64_be(ce, head);
+  if (!rc && (store_meta_put(txn, K_HWM, be, 8) ||
+              store_meta_put(txn, K_CHG, ce, 8)))
     rc = GRAPH_ESTORE;
   graph_walk_free(&w);
   if (rc) {
@@ -498,10 +531,16 @@ int graph_update_owners(store *st, graph_owners_update_report *rep) {
 bool graph_owners_current(store_txn *txn, double *min_share) {
   const void *p;
   size_t len;
-  uint64_t last;
+  uint64_t last, head, chg = 0;
   if (store_meta_get(txn, K_GEN, &p, &len) || len != 8 ||
       store_meta_get(txn, K_HWM, &p, &len) || len != 8 ||
       store_edge_last_id(txn, &last) || store_be_u64(p) != last)
+    return false;
+  /* an edge re-ingested with another ratio since (a store older than the
+   * change log has no mark and no change) */
+  if (!store_meta_get(txn, K_CHG, &p, &len) && len == 8)
+    chg = store_be_u64(p);
+  if (store_edge_change_head(txn, &head) || head != chg)
     return false;
   *min_share = 0;
   if (!store_meta_get(txn, K_MIN, &p, &len) && len == sizeof *min_share)

@@ -401,6 +401,16 @@ int store_push_next(store_txn *txn, uint64_t after, uint64_t *seq,
                     uint64_t *opp_id);
 int store_push_head(store_txn *txn, uint64_t *seq);
 int store_push_version(store_txn *txn, uint64_t opp_id, int64_t *version);
+/* The edge change log: store_edge_put appends an edge it updates in place
+ * with another ratio or amount (the edge keeps its id, so a reader that
+ * tracks new edges by id would miss the change); next finds the first entry
+ * after sequence `after` (STORE_ENOTFOUND at the end); head is the last
+ * sequence (0 = none).  graph/ keeps the stored circles and ownership
+ * current with it. */
+int store_edge_change_append(store_txn *txn, uint64_t edge_id);
+int store_edge_change_next(store_txn *txn, uint64_t after, uint64_t *seq,
+                           uint64_t *edge_id);
+int store_edge_change_head(store_txn *txn, uint64_t *seq);
 /* Appends o to the log when its version (updated_at, or created_at when 0)
  * is newer than the last logged for it, or it was never logged; *appended
  * (may be NULL) says whether it did.  store_opp_put calls it. */

@@ -11,12 +11,16 @@
  *   "push.ver" 0x00 ‖ u64 opp id  -> u64 version last logged for it
  *   "seq.push"                    -> u64 last push sequence (st_seq_next)
  *   "prior." type                 -> u64 accepted ‖ u64 rejected ‖ u64 won
+ *   "edge.chg" 0x00 ‖ u64 seq     -> u64 edge id (an edge updated in place
+ *                                    with another ratio or amount)
+ *   "seq.edgechg"                 -> u64 last edge-change sequence
  *
  * The log is append-only and ordered by sequence, so a reader resuming after
  * sequence s seeks to s + 1 and walks forward; every entry is written in the
  * same transaction as the opportunity change it reports, so a reader sees an
  * entry exactly when it can see the change.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store_internal.h"
@@ -25,6 +29,8 @@
 #define PUSH_VER "push.ver"
 #define PRIOR "prior."
 #define SEQ_PUSH "seq.push"
+#define EDGE_CHG "edge.chg"
+#define SEQ_EDGE_CHG "seq.edgechg"
 
 /* prefix ‖ 0x00 ‖ u64 BE; returns the key length. */
 static size_t push_key(uint8_t *key, const char *prefix, uint64_t v) {
@@ -76,12 +82,16 @@ int store_push_head(store_txn *txn, uint64_t *seq) {
   return err;
 }
 
-int store_push_next(store_txn *txn, uint64_t after, uint64_t *seq,
-                    uint64_t *opp_id) {
+/* The first entry of the log under prefix after sequence `after`: its
+ * sequence and its value, which must be vlen bytes (what names the log in
+ * messages).  STORE_ENOTFOUND at the end. */
+static int log_next(store_txn *txn, const char *prefix, const char *what,
+                    uint64_t after, size_t vlen, uint64_t *seq,
+                    const uint8_t **val) {
   if (after == UINT64_MAX)
     return STORE_ENOTFOUND;
   uint8_t key[32];
-  size_t klen = push_key(key, PUSH_LOG, after + 1);
+  size_t klen = push_key(key, prefix, after + 1);
   MDB_cursor *cur;
   int rc = mdb_cursor_open(txn->txn, st_dbi(txn, ST_META), &cur);
   if (rc)
@@ -92,17 +102,61 @@ int store_push_next(store_txn *txn, uint64_t after, uint64_t *seq,
   if (rc == MDB_NOTFOUND ||
       (rc == 0 && (k.mv_size != klen || memcmp(k.mv_data, key, klen - 8))))
     err = STORE_ENOTFOUND;
-  else if (rc)
-    err = st_lmdb_err("seek push log", rc);
-  else if (v.mv_size != 16)
-    err = st_fail(STORE_ECORRUPT, "push log entry of %zu bytes, not 16",
-                  v.mv_size);
+  else if (rc) {
+    char op[64];
+    snprintf(op, sizeof op, "seek %s", what);
+    err = st_lmdb_err(op, rc);
+  }
+  else if (v.mv_size != vlen)
+    err = st_fail(STORE_ECORRUPT, "%s entry of %zu bytes, not %zu", what,
+                  v.mv_size, vlen);
   else {
     *seq = store_be_u64((const uint8_t *)k.mv_data + klen - 8);
-    *opp_id = store_be_u64(v.mv_data);
+    *val = v.mv_data;
     err = 0;
   }
   mdb_cursor_close(cur);
+  return err;
+}
+
+int store_push_next(store_txn *txn, uint64_t after, uint64_t *seq,
+                    uint64_t *opp_id) {
+  const uint8_t *v;
+  int err = log_next(txn, PUSH_LOG, "push log", after, 16, seq, &v);
+  if (!err)
+    *opp_id = store_be_u64(v);
+  return err;
+}
+
+int store_edge_change_append(store_txn *txn, uint64_t edge_id) {
+  int err = st_need_write(txn, "store_edge_change_append");
+  uint64_t s;
+  if (!err)
+    err = st_seq_next(txn, SEQ_EDGE_CHG, &s);
+  if (err)
+    return err;
+  uint8_t key[32], val[8];
+  size_t klen = push_key(key, EDGE_CHG, s);
+  store_u64_be(val, edge_id);
+  return st_put_raw(txn, ST_META, key, klen, val, 8, 0);
+}
+
+int store_edge_change_next(store_txn *txn, uint64_t after, uint64_t *seq,
+                           uint64_t *edge_id) {
+  const uint8_t *v;
+  int err = log_next(txn, EDGE_CHG, "edge change log", after, 8, seq, &v);
+  if (!err)
+    *edge_id = store_be_u64(v);
+  return err;
+}
+
+int store_edge_change_head(store_txn *txn, uint64_t *seq) {
+  int err =
+      st_get_u64(txn, ST_META, SEQ_EDGE_CHG, strlen(SEQ_EDGE_CHG), seq);
+  if (err == STORE_ENOTFOUND) {
+    *seq = 0;
+    return 0;
+  }
   return err;
 }
 

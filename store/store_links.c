@@ -65,7 +65,8 @@ static bool has_text(const char *s) {
 }
 
 /* Writes old updated by e: attributes of e replace old's when set (non-zero,
- * non-empty), source_docs is the union, old first. */
+ * non-empty), source_docs is the union, old first.  A new ratio or amount
+ * goes into the edge change log. */
 static int edge_merge_put(store_txn *txn, const Edge *old, Edge *e) {
   Edge m = *e;
   m.id = old->id;
@@ -99,6 +100,9 @@ static int edge_merge_put(store_txn *txn, const Edge *old, Edge *e) {
   store_u64_be(key, m.id);
   int err = st_put_msg(txn, ST_EDGE, key, 8, &m.base);
   free(docs);
+  /* what stored analyses are made from changed: log it for them */
+  if (!err && (m.ratio != old->ratio || m.amount != old->amount))
+    err = store_edge_change_append(txn, m.id);
   if (!err)
     e->id = m.id;
   return err;

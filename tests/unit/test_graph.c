@@ -883,6 +883,24 @@ static void test_incremental_equals_rebuild(void **state) {
   assert_int_not_equal(store_circle_of(r, 2, &c2), 0);
   store_abort(r);
 
+  /* a guarantee inside the circle re-ingested with another amount keeps
+   * its id; the store logs the change and the update recomputes the
+   * circle's total (before the log, the total stayed stale until the next
+   * full rebuild) */
+  assert_int_equal(store_begin(f->st, true, &f->txn), 0);
+  uint64_t head0 = 0, head = 0;
+  assert_int_equal(store_edge_change_head(f->txn, &head0), 0);
+  guar(f->txn, 10, 11, 5000);
+  guar(f->txn, 1, 2, 10); /* the same amount again: no change logged */
+  assert_int_equal(store_edge_change_head(f->txn, &head), 0);
+  assert_int_equal(head, head0 + 1);
+  assert_int_equal(store_commit(f->txn), 0);
+  f->txn = NULL;
+  assert_int_equal(graph_update_circles(f->st, &rep), 0);
+  assert_false(rep.full);
+  assert_int_equal(rep.new_edges, 0);
+  assert_stored_equals_full(f->st);
+
   /* random batches over 80 enterprises, sparse enough to keep several
    * circles apart, checked after every batch (fixed seed) */
   uint64_t x = 88172645463325252ULL;
@@ -1192,6 +1210,40 @@ static void test_owners_incremental_equals_full(void **state) {
     expect_stored_owners_exact(f->st, N);
   }
   assert_true(partial > 0); /* small batches did not touch everything */
+  /* existing shareholdings re-ingested with other ratios keep their ids:
+   * the store's change log brings their targets into the update (before
+   * it, the stored owners stayed stale and graph_owners_current said they
+   * were current) */
+  for (int batch = 0; batch < 4; batch++) {
+    assert_int_equal(store_begin(f->st, true, &f->txn), 0);
+    uint64_t before = 0, after = 0;
+    assert_int_equal(store_edge_change_head(f->txn, &before), 0);
+    for (uint64_t i = 2; i <= N; i++) {
+      Oppgraph__V1__Edge *e = NULL;
+      if (RND() % 25 || store_edge_get(f->txn, i, &e))
+        continue; /* edge ids 2..N: most are holdings of the forest */
+      if (e->type == OPPGRAPH__V1__EDGE_TYPE__SHAREHOLDING)
+        hold(f->txn, e->src_kind, e->src, e->dst,
+             e->ratio > 0.5 ? e->ratio - 0.4 : e->ratio + 0.4);
+      oppgraph__v1__edge__free_unpacked(e, NULL);
+    }
+    assert_int_equal(store_edge_change_head(f->txn, &after), 0);
+    assert_true(after > before);
+    assert_int_equal(store_commit(f->txn), 0);
+    f->txn = NULL;
+    store_txn *r;
+    double line;
+    assert_int_equal(store_begin(f->st, false, &r), 0);
+    assert_false(graph_owners_current(r, &line));
+    store_abort(r);
+    assert_int_equal(graph_update_owners(f->st, &rep), 0);
+    assert_false(rep.full);
+    assert_true(rep.new_targets > 0); /* the changed holdings' targets */
+    expect_stored_owners_exact(f->st, N);
+    assert_int_equal(store_begin(f->st, false, &r), 0);
+    assert_true(graph_owners_current(r, &line));
+    store_abort(r);
+  }
   /* a batch without shareholding edges recomputes nothing */
   assert_int_equal(store_begin(f->st, true, &f->txn), 0);
   guar(f->txn, 1, 2, 100);
