@@ -703,6 +703,21 @@ static void test_source_date_opening_lead(void **state) {
          "企业收购", "披露时间", "9月28日");
 }
 
+/* 中标: a listed project name loses a lot note ("项目名称：某某管采购（二标包）"),
+ * and a headline naming the project of a result notice ("某某PPP项目预中标公示，
+ * 某某排名第一") gives the object. */
+static void test_zhongbiao_listed_name_and_headline_project(void **state) {
+  expect(state, "远山管道工程股份有限公司项目中标公示的提示性公告",
+         "2019年10月24日，青禾水务有限公司发布了评标结果公示，确定远山管道工程股份有限公"
+         "司为中标候选人第一名。\n1、项目业主方：青禾水务有限公司\n2、项目名称：平安市"
+         "长江引水工程PCCP管采购（二标包）\n3、中标价：95,345,678.09元",
+         "中标", "中标标的", "平安市长江引水工程PCCP管采购");
+  expect(state, "远山凉州区静脉产业园PPP项目预中标公示，青禾国际排名第一",
+         "8月23日，某网获悉，远山凉州区静脉产业园PPP项目预中标结果公示，青禾国际综合实力"
+         "排名第一，成该项目的预中标供应商。",
+         "中标", "中标标的", "远山凉州区静脉产业园PPP项目");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -754,6 +769,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_total_price_and_completion_day),
       cmocka_unit_test(test_shougou_completed_takeover_of),
       cmocka_unit_test(test_source_date_opening_lead),
+      cmocka_unit_test(test_zhongbiao_listed_name_and_headline_project),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
