@@ -251,6 +251,15 @@ static void test_letter_round_has_no_day_as_company(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Money received as an investment ("获某某3000万美元投资") is a financing
+ * of the receiver. */
+static void test_investment_received_is_financing(void **state) {
+  want_arg(state, "远山医疗获青禾医药子公司3000万美元投资",
+           "3月8日，远山医疗宣布与青禾医药全资子公司达成战略合作，获得3000万"
+           "美元的投资。",
+           "企业融资", "融资金额", "3000万美元");
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -292,6 +301,7 @@ int main(void) {
       cmocka_unit_test(test_fund_flow_is_the_trader),
       cmocka_unit_test(test_pound_amount_before_financing),
       cmocka_unit_test(test_letter_round_has_no_day_as_company),
+      cmocka_unit_test(test_investment_received_is_financing),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
