@@ -864,6 +864,17 @@ static void test_kuisun_change_words(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Pledges falling due are no pledge: "未来半年内将到期的质押股份数量累计…股". */
+static void test_zhiya_falling_due(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "控股股东未来半年内将到期的质押股份数量累计1,234.56万股，占其所持股份"
+         "的12.08%，占公司总股本的3.38%，对应融资余额1.25亿元。",
+         &res);
+  assert_int_equal(fx_count(&res, "质押", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -911,6 +922,7 @@ int main(void) {
       cmocka_unit_test(test_subject_us_ticker),
       cmocka_unit_test(test_kuisun_about_amount),
       cmocka_unit_test(test_kuisun_change_words),
+      cmocka_unit_test(test_zhiya_falling_due),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
