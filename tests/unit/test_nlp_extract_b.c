@@ -718,6 +718,16 @@ static void test_zhongbiao_listed_name_and_headline_project(void **state) {
          "中标", "中标标的", "远山凉州区静脉产业园PPP项目");
 }
 
+/* 企业收购: a full name with its alias note, then the way it buys (某某有限公司
+ * (“某某”“收购人”)以要约方式收购公司部分股份) is the buyer, not the listed
+ * company whose shares are bought. */
+static void test_shougou_buyer_by_way_of_offer(void **state) {
+  expect(state, "远山酒(603999.SH)：要约收购有效期为9月16日至10月15日",
+         "格隆汇9月13日丨远山酒(603999.SH)公布，现就青禾企业管理有限公司(“青禾”“收购人”)"
+         "以要约方式收购公司部分股份相关事项公告如下。",
+         "企业收购", "收购方", "青禾企业管理有限公司");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -770,6 +780,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_completed_takeover_of),
       cmocka_unit_test(test_source_date_opening_lead),
       cmocka_unit_test(test_zhongbiao_listed_name_and_headline_project),
+      cmocka_unit_test(test_shougou_buyer_by_way_of_offer),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
