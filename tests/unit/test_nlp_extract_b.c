@@ -728,6 +728,20 @@ static void test_shougou_buyer_by_way_of_offer(void **state) {
          "企业收购", "收购方", "青禾企业管理有限公司");
 }
 
+/* 中标: a headline opening with the winner names it with its branch in
+ * brackets (某某（河北公司）成功中标…) and without a consortium word
+ * (某某所属联合体中标…). */
+static void test_zhongbiao_headline_winner(void **state) {
+  expect(state, "远山能源（河北公司）成功中标平安垃圾发电项目特许经营权",
+         "8月22日，远山能源（000999）(河北公司)成功中标平安县生活垃圾焚烧发电项目特许"
+         "经营权。",
+         "中标", "中标公司", "远山能源（河北公司）");
+  expect(state, "远山铁建所属联合体中标62.48亿元施工工程项目",
+         "远山铁建公告，公司联合体中标平安市地铁八号线工程施工总承包项目2标段，中标价约"
+         "62.4787亿元。",
+         "中标", "中标公司", "远山铁建");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -781,6 +795,7 @@ int main(void) {
       cmocka_unit_test(test_source_date_opening_lead),
       cmocka_unit_test(test_zhongbiao_listed_name_and_headline_project),
       cmocka_unit_test(test_shougou_buyer_by_way_of_offer),
+      cmocka_unit_test(test_zhongbiao_headline_winner),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
