@@ -260,6 +260,13 @@ static void test_investment_received_is_financing(void **state) {
            "企业融资", "融资金额", "3000万美元");
 }
 
+/* A placement raising money ("拟定增募集资金不超8亿元") is a financing. */
+static void test_placement_is_financing(void **state) {
+  want_arg(state, "远山光电：拟定增募资不超8亿元投建新产线",
+           "远山光电晚间公告，拟定增募集资金不超8亿元，将用于新产线建设。",
+           "企业融资", "融资金额", "不超8亿元");
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -302,6 +309,7 @@ int main(void) {
       cmocka_unit_test(test_pound_amount_before_financing),
       cmocka_unit_test(test_letter_round_has_no_day_as_company),
       cmocka_unit_test(test_investment_received_is_financing),
+      cmocka_unit_test(test_placement_is_financing),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
