@@ -742,6 +742,16 @@ static void test_zhongbiao_headline_winner(void **state) {
          "中标", "中标公司", "远山铁建");
 }
 
+/* 企业收购: a restructuring plan that buys a company (某某公布重大资产重组方案，
+ * 拟支付现金购买某某有限公司) is a takeover by the company announcing it. */
+static void test_shougou_restructuring_purchase(void **state) {
+  const char *t = "远山丽星：并购重组事项获通过 22日起复牌";
+  const char *x = "利空缠身的*ST青禾终于祭出自保大招。10月20日晚间，*ST青禾公布重大资产重组方"
+                  "案，拟支付现金购买平安瑞阳化工股份有限公司。";
+  expect(state, t, x, "企业收购", "收购方", "*ST青禾");
+  expect(state, t, x, "企业收购", "被收购方", "平安瑞阳化工股份有限公司");
+}
+
 int main(void) {
   if (access("data/rules", R_OK)) {
     printf("test_nlp_extract_b: run from the repository root (data/rules)\n");
@@ -796,6 +806,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_listed_name_and_headline_project),
       cmocka_unit_test(test_shougou_buyer_by_way_of_offer),
       cmocka_unit_test(test_zhongbiao_headline_winner),
+      cmocka_unit_test(test_shougou_restructuring_purchase),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
