@@ -267,6 +267,18 @@ static void test_placement_is_financing(void **state) {
            "企业融资", "融资金额", "不超8亿元");
 }
 
+/* A planned offering and listing ("拟公开发行…并于科创板上市") is a step
+ * towards a listing, not a listing done. */
+static void test_planned_offering_and_listing(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "远山芯片拟公开发行3000万股并于科创板上市。", &res);
+  FX_EXPECT(&res, "公司上市", "环节", "筹备上市");
+  assert_int_equal(fx_count(&res, "公司上市", "环节", "正式上市"), 0);
+  nlp_result_destroy(&res);
+  want_arg(state, NULL, "重要新闻有：青禾保险拟发行GDR并在伦敦证券交易所上市。",
+           "公司上市", "环节", "筹备上市");
+}
+
 /* A list of other articles appended below the story (headline, summary
  * cut off with "...", the time alone on a line) makes no events: the text
  * is read up to the first such time line (00_common.rules "cut"). */
@@ -310,6 +322,7 @@ int main(void) {
       cmocka_unit_test(test_letter_round_has_no_day_as_company),
       cmocka_unit_test(test_investment_received_is_financing),
       cmocka_unit_test(test_placement_is_financing),
+      cmocka_unit_test(test_planned_offering_and_listing),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
