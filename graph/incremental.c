@@ -633,6 +633,24 @@ static int refresh_circle(store_txn *txn, uint64_t cid) {
   return rc;
 }
 
+/* A guarantee of the edge change log inside one circle: that circle's total
+ * is recomputed. */
+typedef struct chg_walk {
+  store_txn *txn;
+  id_list *dirty;
+  int err;
+} chg_walk;
+
+static int changed_guarantee(void *ctx, const Oppgraph__V1__Edge *e) {
+  chg_walk *c = ctx;
+  uint64_t ca, cb;
+  if (e->type == T_GUARANTEE && e->src_kind == KIND_ENT &&
+      e->dst_kind == KIND_ENT && !store_circle_of(c->txn, e->src, &ca) &&
+      !store_circle_of(c->txn, e->dst, &cb) && ca == cb)
+    c->err = id_add(c->dirty, ca);
+  return c->err;
+}
+
 int graph_update_circles(store *st, graph_update_report *rep) {
   graph_update_report local;
   if (!rep)
@@ -672,22 +690,10 @@ int graph_update_circles(store *st, graph_update_report *rep) {
   meta_get_u64(txn, K_CHG, &chg); /* absent (an older store): from 0 */
   if (!rc && store_edge_change_head(txn, &head))
     rc = GRAPH_ESTORE;
-  for (uint64_t seq = chg, id; !rc && seq < head;) {
-    int err = store_edge_change_next(txn, seq, &seq, &id);
-    if (err == STORE_ENOTFOUND)
-      break;
-    Oppgraph__V1__Edge *e = NULL;
-    if (err || store_edge_get(txn, id, &e)) {
-      rc = GRAPH_ESTORE;
-      break;
-    }
-    uint64_t ca, cb;
-    if (e->type == T_GUARANTEE && e->src_kind == KIND_ENT &&
-        e->dst_kind == KIND_ENT && !store_circle_of(txn, e->src, &ca) &&
-        !store_circle_of(txn, e->dst, &cb) && ca == cb)
-      rc = id_add(&dirty, ca);
-    oppgraph__v1__edge__free_unpacked(e, NULL);
-  }
+  chg_walk cw = {txn, &dirty, 0};
+  if (!rc && chg < head &&
+      store_edge_change_foreach(txn, chg, changed_guarantee, &cw))
+    rc = cw.err ? cw.err : GRAPH_ESTORE;
   if (!rc)
     rc = meta_put_u64(txn, K_CHG, head);
   if (!rc && dirty.n) {

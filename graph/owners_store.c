@@ -351,6 +351,17 @@ static int new_share(void *ctx, const store_edge_row *e) {
   return graph_walk_add(w, KIND_ENT, e->dst) ? 1 : 0;
 }
 
+/* new_share for an edge of the change log. */
+static int changed_share(void *ctx, const Oppgraph__V1__Edge *e) {
+  store_edge_row row = {.id = e->id,
+                        .src = e->src,
+                        .dst = e->dst,
+                        .type = (uint8_t)e->type,
+                        .src_kind = (uint8_t)e->src_kind,
+                        .dst_kind = (uint8_t)e->dst_kind};
+  return new_share(ctx, &row);
+}
+
 static int owners_full(store *st, double min_share,
                        graph_owners_update_report *rep) {
   store_txn *txn;
@@ -475,23 +486,9 @@ int graph_update_owners(store *st, graph_owners_update_report *rep) {
     chg = store_be_u64(p);
   if (!rc && store_edge_change_head(txn, &head))
     rc = GRAPH_ESTORE;
-  for (uint64_t seq = chg, id; !rc && !w.err && seq < head;) {
-    int err = store_edge_change_next(txn, seq, &seq, &id);
-    if (err == STORE_ENOTFOUND)
-      break;
-    Oppgraph__V1__Edge *e = NULL;
-    if (err || store_edge_get(txn, id, &e)) {
-      rc = GRAPH_ESTORE;
-      break;
-    }
-    store_edge_row row = {.id = e->id, .src = e->src, .dst = e->dst,
-                          .type = (uint8_t)e->type,
-                          .src_kind = (uint8_t)e->src_kind,
-                          .dst_kind = (uint8_t)e->dst_kind};
-    oppgraph__v1__edge__free_unpacked(e, NULL);
-    if (new_share(&w, &row) && !w.err)
-      rc = GRAPH_ESTORE;
-  }
+  if (!rc && !w.err && chg < head &&
+      store_edge_change_foreach(txn, chg, changed_share, &w) && !w.err)
+    rc = GRAPH_ESTORE;
   rep->new_targets = w.n;
   /* downstream of the new edges' targets: those whose holders may change */
   for (size_t i = 0; !rc && !w.err && i < w.n; i++)

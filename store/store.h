@@ -411,6 +411,11 @@ int store_edge_change_append(store_txn *txn, uint64_t edge_id);
 int store_edge_change_next(store_txn *txn, uint64_t after, uint64_t *seq,
                            uint64_t *edge_id);
 int store_edge_change_head(store_txn *txn, uint64_t *seq);
+/* Calls fn with every edge logged after sequence `after`, in log order; a
+ * non-zero return stops the walk and is returned (store errors as
+ * negative store_err codes are returned the same way). */
+int store_edge_change_foreach(store_txn *txn, uint64_t after, store_edge_fn fn,
+                              void *ctx);
 /* Appends o to the log when its version (updated_at, or created_at when 0)
  * is newer than the last logged for it, or it was never logged; *appended
  * (may be NULL) says whether it did.  store_opp_put calls it. */

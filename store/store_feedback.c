@@ -150,6 +150,26 @@ int store_edge_change_next(store_txn *txn, uint64_t after, uint64_t *seq,
   return err;
 }
 
+int store_edge_change_foreach(store_txn *txn, uint64_t after, store_edge_fn fn,
+                              void *ctx) {
+  for (uint64_t seq = after, id;;) {
+    int err = store_edge_change_next(txn, seq, &seq, &id);
+    if (err == STORE_ENOTFOUND)
+      return 0;
+    Oppgraph__V1__Edge *e = NULL;
+    if (err || (err = store_edge_get(txn, id, &e)))
+      return err == STORE_ENOTFOUND
+                 ? st_fail(STORE_ECORRUPT,
+                           "edge change log names edge %llu, which is missing",
+                           (unsigned long long)id)
+                 : err;
+    int rc = fn(ctx, e);
+    oppgraph__v1__edge__free_unpacked(e, NULL);
+    if (rc)
+      return rc;
+  }
+}
+
 int store_edge_change_head(store_txn *txn, uint64_t *seq) {
   int err =
       st_get_u64(txn, ST_META, SEQ_EDGE_CHG, strlen(SEQ_EDGE_CHG), seq);
