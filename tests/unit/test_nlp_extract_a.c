@@ -875,6 +875,16 @@ static void test_zhiya_falling_due(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Amounts keep their 约 (DuEE-Fin writes 约1.2亿元): a sale's proceeds. */
+static void test_jianchi_about_amount(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "华信精工股东周明远通过集中竞价方式减持公司股份120万股，套现约1.2亿元。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "交易金额", "约1.2亿元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -923,6 +933,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_about_amount),
       cmocka_unit_test(test_kuisun_change_words),
       cmocka_unit_test(test_zhiya_falling_due),
+      cmocka_unit_test(test_jianchi_about_amount),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
