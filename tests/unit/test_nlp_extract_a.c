@@ -885,6 +885,26 @@ static void test_jianchi_about_amount(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A buyback's share of the capital in more wordings: before the buyback,
+ * before an issue, with the capital's share count in between. */
+static void test_huigou_share_wordings(void **state) {
+  static const char *const text[] = {
+      "截至本公告日，本公司共计回购H股1,234,000股，占本次回购前公司总股本的"
+      "0.12%。",
+      "华信控股公布，于2020年6月22日回购121万股，占发行前已发行股份0.0194%，"
+      "每股回购价介乎3.64港元至3.73港元。",
+      "公司通过集中竞价方式累计回购股份数量为1,020,686股，占公司总股本"
+      "519,802,650股的0.1964%。",
+  };
+  static const char *const want[] = {"0.12%", "0.0194%", "0.1964%"};
+  for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
+    nlp_result res;
+    fx_run(state, NULL, text[i], &res);
+    FX_EXPECT(&res, "股份回购", "占公司总股本比例", want[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -934,6 +954,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_change_words),
       cmocka_unit_test(test_zhiya_falling_due),
       cmocka_unit_test(test_jianchi_about_amount),
+      cmocka_unit_test(test_huigou_share_wordings),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
