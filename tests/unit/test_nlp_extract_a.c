@@ -905,6 +905,18 @@ static void test_huigou_share_wordings(void **state) {
   }
 }
 
+/* The stock a sale is of, named with its quote right after the verb:
+ * "违规减持某某(4.670,0.03,0.65%)". */
+static void test_jianchi_stock_after_verb(void **state) {
+  nlp_result res;
+  fx_run(state, "连续违规减持 华信精工收监管函",
+         "原标题：连续违规减持华信精工(4.670,0.03,0.65%)收监管函 公司股东周明远"
+         "于2020年6月减持公司股份120万股。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "股票简称", "华信精工");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -955,6 +967,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_falling_due),
       cmocka_unit_test(test_jianchi_about_amount),
       cmocka_unit_test(test_huigou_share_wordings),
+      cmocka_unit_test(test_jianchi_stock_after_verb),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
