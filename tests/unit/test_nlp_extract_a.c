@@ -917,6 +917,24 @@ static void test_jianchi_stock_after_verb(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A planned sale's period from a date, or "未来N个月内". */
+static void test_jianchi_plan_periods(void **state) {
+  static const char *const text[] = {
+      "公司控股股东华信控股有限公司拟于2021年5月29日起15个交易日后的6个月内，"
+      "通过集中竞价方式减持公司股份不超过1,234,567股。",
+      "公司股东周明远计划于未来6个月内，以集中竞价方式减持不超过454万股公司"
+      "股份。",
+  };
+  static const char *const want[] = {"2021年5月29日起15个交易日后的6个月内",
+                                     "未来6个月内"};
+  for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
+    nlp_result res;
+    fx_run(state, NULL, text[i], &res);
+    FX_EXPECT(&res, "股东减持", "交易完成时间", want[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -968,6 +986,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_about_amount),
       cmocka_unit_test(test_huigou_share_wordings),
       cmocka_unit_test(test_jianchi_stock_after_verb),
+      cmocka_unit_test(test_jianchi_plan_periods),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
