@@ -935,6 +935,17 @@ static void test_jianchi_plan_periods(void **state) {
   }
 }
 
+/* A post given up without a resignation word: "不再担任". */
+static void test_gaoguan_no_longer_holds(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "自本次董事会决议作出之日起，周明远先生不再担任公司董事会提名委员会"
+         "主席。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "变动类型", "不再担任");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_quoted_object_full_winner),
@@ -987,6 +998,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_share_wordings),
       cmocka_unit_test(test_jianchi_stock_after_verb),
       cmocka_unit_test(test_jianchi_plan_periods),
+      cmocka_unit_test(test_gaoguan_no_longer_holds),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
