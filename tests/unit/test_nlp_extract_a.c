@@ -864,7 +864,9 @@ static void test_kuisun_change_words(void **state) {
   nlp_result_destroy(&res);
 }
 
-/* Pledges falling due are no pledge: "未来半年内将到期的质押股份数量累计…股". */
+/* Pledges falling due are no pledge: "未来半年内将到期的质押股份数量累计…股";
+ * DuEE-Fin files them as releases (解除质押, trigger 到期), the period as
+ * their time; "未来半年内" is no pledgor. */
 static void test_zhiya_falling_due(void **state) {
   nlp_result res;
   fx_run(state, NULL,
@@ -872,6 +874,10 @@ static void test_zhiya_falling_due(void **state) {
          "的12.08%，占公司总股本的3.38%，对应融资余额1.25亿元。",
          &res);
   assert_int_equal(fx_count(&res, "质押", NULL, NULL), 0);
+  FX_EXPECT(&res, "解除质押", "事件时间", "未来半年内");
+  FX_EXPECT(&res, "解除质押", "质押股票/股份数量", "1,234.56万");
+  FX_EXPECT(&res, "解除质押", "质押物占持股比", "12.08%");
+  assert_int_equal(fx_count(&res, "解除质押", "质押方", "未来半年内"), 0);
   nlp_result_destroy(&res);
 }
 
