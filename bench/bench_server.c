@@ -745,6 +745,11 @@ int main(int argc, char **argv) {
   snprintf(bearer, sizeof bearer, "Bearer %s", tok);
   snprintf(listen, sizeof listen, "127.0.0.1:%d", bench_free_port());
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (one_thread && tick > 0) {
+    fprintf(stderr, "bench_server: --tick-us sets the sender thread's grid; "
+                    "--one-thread has no sender thread (drop one of them)\n");
+    return 2;
+  }
   if (pin && ncpu < 2) {
     fprintf(stderr, "bench_server: --pin needs 2 CPUs, this machine has %ld\n",
             ncpu);
