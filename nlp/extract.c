@@ -975,12 +975,6 @@ static int ex_abbrev_of(const char *s, size_t n, const char *l, size_t m) {
   return 1;
 }
 
-/* Whether a names the same thing as b for merging: the same text, or, for a
- * name (a role without normaliser), one written inside the other — a short
- * name and the full one ("某某视讯" / "某某某某视讯技术有限公司"), so that the
- * mentions of one deal under both names make one event — or an abbreviation
- * of it (ex_abbrev_of).  Two characters at least, and no digit, so that
- * "3亿元" never stands for "13亿元". */
 /* The bytes of an "about" word opening p (约为, 约), else 0. */
 static size_t ex_approx_len(const char *p, size_t n) {
   static const char *const w[] = {"约为", "约"};
@@ -992,6 +986,12 @@ static size_t ex_approx_len(const char *p, size_t n) {
   return 0;
 }
 
+/* Whether a names the same thing as b for merging: the same text, or, for a
+ * name (a role without normaliser), one written inside the other — a short
+ * name and the full one ("某某视讯" / "某某某某视讯技术有限公司"), so that the
+ * mentions of one deal under both names make one event — or an abbreviation
+ * of it (ex_abbrev_of).  Two characters at least, and no digit, so that
+ * "3亿元" never stands for "13亿元". */
 static int ex_arg_agree(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
   if (ex_arg_eq(d, a, b))
     return 1;
@@ -1038,19 +1038,20 @@ static int ex_same_args(const ex_doc *d, const ex_event *a,
   return 1;
 }
 
+/* Whether ev holds a value of x's role that agrees with x. */
+static int ex_has_value(const ex_doc *d, const ex_event *ev, const ex_arg *x) {
+  for (int i = 0; i < ev->na; i++)
+    if (ev->a[i].role == x->role && ex_arg_agree(d, &ev->a[i], x))
+      return 1;
+  return 0;
+}
+
 /* Whether every value of role in x is also a value of it in y. */
 static int ex_role_subset(const ex_doc *d, const ex_event *x,
                           const ex_event *y, const char *role) {
-  for (int i = 0; i < x->na; i++) {
-    if (x->a[i].role != role)
-      continue;
-    int j;
-    for (j = 0; j < y->na; j++)
-      if (y->a[j].role == role && ex_arg_agree(d, &x->a[i], &y->a[j]))
-        break;
-    if (j == y->na)
+  for (int i = 0; i < x->na; i++)
+    if (x->a[i].role == role && !ex_has_value(d, y, &x->a[i]))
       return 0;
-  }
   return 1;
 }
 
@@ -1115,14 +1116,9 @@ static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
     a->na = k;
   }
   a->dropped += b->dropped;
-  for (int i = 0; i < b->na; i++) {
-    int j;
-    for (j = 0; j < a->na; j++)
-      if (a->a[j].role == b->a[i].role && ex_arg_agree(d, &a->a[j], &b->a[i]))
-        break;
-    if (j == a->na)
+  for (int i = 0; i < b->na; i++)
+    if (!ex_has_value(d, a, &b->a[i]))
       ex_push_arg(a, b->a[i]);
-  }
   if (b->conf > a->conf)
     a->conf = b->conf;
   return 1;
@@ -1304,12 +1300,15 @@ static const char *ex_value(const ex_doc *d, const ex_event *ev,
   return NULL;
 }
 
-/* Whether ev holds a value of x's role that agrees with x. */
-static int ex_has_value(const ex_doc *d, const ex_event *ev, const ex_arg *x) {
-  for (int i = 0; i < ev->na; i++)
-    if (ev->a[i].role == x->role && ex_arg_agree(d, &ev->a[i], x))
-      return 1;
-  return 0;
+/* The text "same" line m classes ev by: its m->role value, else its
+ * trigger (*n its bytes). */
+static const char *ex_same_class(const ex_doc *d, const ex_event *ev,
+                                 const nlp_same *m, size_t *n) {
+  const char *v = m->role ? ex_value(d, ev, m->role, n) : NULL;
+  if (v)
+    return v;
+  *n = ev->trig.e - ev->trig.b;
+  return ex_src(d, ev->trig.title) + ev->trig.b;
 }
 
 /* Whether text (n bytes) is one of the words of m (any text when m has
@@ -1349,10 +1348,7 @@ static void ex_merge_same(ex_doc *d) {
       if (b->dead || strcmp(b->type, m->type) ||
           !(bname = ex_value(d, b, m->by, &bn)))
         continue;
-      if (!m->role || !(bc = ex_value(d, b, m->role, &bcn))) {
-        bc = ex_src(d, b->trig.title) + b->trig.b;
-        bcn = b->trig.e - b->trig.b;
-      }
+      bc = ex_same_class(d, b, m, &bcn);
       if (!ex_same_word(m, bc, bcn))
         continue;
       for (size_t j = 0; j < i; j++) {
@@ -1363,10 +1359,7 @@ static void ex_merge_same(ex_doc *d) {
             !(aname = ex_value(d, a, m->by, &an)) ||
             !ex_same_name(aname, an, bname, bn))
           continue;
-        if (!m->role || !(ac = ex_value(d, a, m->role, &acn))) {
-          ac = ex_src(d, a->trig.title) + a->trig.b;
-          acn = a->trig.e - a->trig.b;
-        }
+        ac = ex_same_class(d, a, m, &acn);
         if (!ex_same_word(m, ac, acn))
           continue;
         for (int x = 0; x < b->na; x++)
