@@ -93,4 +93,17 @@ static int fx_count(const nlp_result *res, const char *type, const char *role,
     }                                                                          \
   } while (0)
 
+/* Extracts each of the n texts on its own (no title) and expects in each
+ * an event of type whose role holds want[i]. */
+static inline void fx_expect_each(void **state, const char *type,
+                                  const char *role, const char *const *text,
+                                  const char *const *want, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    nlp_result res;
+    fx_run(state, NULL, text[i], &res);
+    FX_EXPECT(&res, type, role, want[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 #endif

@@ -708,12 +708,8 @@ static void test_zhiya_running_total_held_share(void **state) {
       "占其合计所持有公司股份的12.75%，占公司总股本的1.20%。",
   };
   static const char *const want[] = {"61.25%", "44.40%", "58.02%", "12.75%"};
-  for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
-    nlp_result res;
-    fx_run(state, NULL, text[i], &res);
-    FX_EXPECT(&res, "质押", "质押物占持股比", want[i]);
-    nlp_result_destroy(&res);
-  }
+  fx_expect_each(state, "质押", "质押物占持股比", text, want,
+                 sizeof text / sizeof *text);
 }
 
 /* The announcement's own day: "某网 9月2日，某公司近日发布…" is disclosed 近日
@@ -747,12 +743,8 @@ static void test_gaoguan_recent_day_disclosed(void **state) {
       "聘任周明远为公司总经理。",
   };
   static const char *const want[] = {"近日", "近日", "10月14日"};
-  for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
-    nlp_result res;
-    fx_run(state, NULL, text[i], &res);
-    FX_EXPECT(&res, "高管变动", "披露日期", want[i]);
-    nlp_result_destroy(&res);
-  }
+  fx_expect_each(state, "高管变动", "披露日期", text, want,
+                 sizeof text / sizeof *text);
 }
 
 /* One director's resignation told twice with two words of one kind is one
@@ -884,9 +876,10 @@ static void test_zhiya_falling_due(void **state) {
 /* Amounts keep their 约 (DuEE-Fin writes 约1.2亿元): a sale's proceeds. */
 static void test_jianchi_about_amount(void **state) {
   nlp_result res;
-  fx_run(state, NULL,
-         "华信精工股东周明远通过集中竞价方式减持公司股份120万股，套现约1.2亿元。",
-         &res);
+  fx_run(
+      state, NULL,
+      "华信精工股东周明远通过集中竞价方式减持公司股份120万股，套现约1.2亿元。",
+      &res);
   FX_EXPECT(&res, "股东减持", "交易金额", "约1.2亿元");
   nlp_result_destroy(&res);
 }
@@ -903,12 +896,8 @@ static void test_huigou_share_wordings(void **state) {
       "519,802,650股的0.1964%。",
   };
   static const char *const want[] = {"0.12%", "0.0194%", "0.1964%"};
-  for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
-    nlp_result res;
-    fx_run(state, NULL, text[i], &res);
-    FX_EXPECT(&res, "股份回购", "占公司总股本比例", want[i]);
-    nlp_result_destroy(&res);
-  }
+  fx_expect_each(state, "股份回购", "占公司总股本比例", text, want,
+                 sizeof text / sizeof *text);
 }
 
 /* The stock a sale is of, named with its quote right after the verb:
@@ -933,12 +922,8 @@ static void test_jianchi_plan_periods(void **state) {
   };
   static const char *const want[] = {"2021年5月29日起15个交易日后的6个月内",
                                      "未来6个月内"};
-  for (size_t i = 0; i < sizeof text / sizeof *text; i++) {
-    nlp_result res;
-    fx_run(state, NULL, text[i], &res);
-    FX_EXPECT(&res, "股东减持", "交易完成时间", want[i]);
-    nlp_result_destroy(&res);
-  }
+  fx_expect_each(state, "股东减持", "交易完成时间", text, want,
+                 sizeof text / sizeof *text);
 }
 
 /* A post given up without a resignation word: "不再担任". */
