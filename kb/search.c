@@ -382,6 +382,25 @@ static int count_list(store_txn *txn, plist *p, kb_diag *d) {
   return err ? kb_fail(d, KB_ESTORE, "kb index: %s", store_last_error()) : 0;
 }
 
+/* Counts the lists of the alternatives' terms not counted yet (counted[]
+ * marks them), only their must terms with must_only. */
+static int count_alt_lists(store_txn *txn, query *q, bool *counted,
+                           bool must_only, kb_diag *d) {
+  for (size_t c = 0; c < q->ncl; c++)
+    for (size_t a = 0; a < q->cl[c].nalt; a++) {
+      const alt *x = &q->cl[c].alts[a];
+      for (size_t t = 0; t < x->n; t++) {
+        if (counted[x->term[t]] || (must_only && !(x->must >> t & 1)))
+          continue;
+        counted[x->term[t]] = true;
+        int err = count_list(txn, &q->lists[x->term[t]], d);
+        if (err)
+          return err;
+      }
+    }
+  return 0;
+}
+
 static double bound_score(const kb *k, const plist *p, const store_kb_bound *b,
                           double avgdl);
 
@@ -605,6 +624,13 @@ static double list_bound(const kb *k, plist *p, double avgdl) {
   return p->lub;
 }
 
+/* How many of a's terms an article must hold to match it: every one for
+ * two terms or fewer, in a phrase (phrase) or an excluded clause (all),
+ * else half of them rounded up. */
+static size_t alt_need(const alt *a, bool phrase, bool all) {
+  return a->n <= 2 || phrase || all ? a->n : (a->n + 1) / 2;
+}
+
 /* Judges one alternative for the current article: *score is its BM25 sum
  * (weighted) from the per-list term scores ts, *cover the share of its
  * terms present. */
@@ -620,7 +646,7 @@ static bool alt_match(query *q, const alt *a, bool phrase, bool all,
     } else if (a->must >> t & 1) {
       return false;
     }
-  size_t need = a->n <= 2 || phrase || all ? a->n : (a->n + 1) / 2;
+  size_t need = alt_need(a, phrase, all);
   if (have < need)
     return false;
   if (phrase && a->n > 1 && !phrase_match(q, a))
@@ -758,7 +784,7 @@ static void plan_lists(const query *q, bool *required, bool *drive) {
     for (size_t a = 0; a < cl->nalt; a++) {
       const alt *x = &cl->alts[a];
       /* alt_match's rule for a clause that is not excluded */
-      size_t need = x->n <= 2 || cl->phrase ? x->n : (x->n + 1) / 2;
+      size_t need = alt_need(x, cl->phrase, false);
       cost += alt_drivers(q, x, need, mask);
     }
     if (cost < best_cost) {
@@ -811,8 +837,7 @@ static void prune_dead_alts(query *q, bool must_only) {
         live += !empty;
         dead |= empty && (x->must >> t & 1);
       }
-      size_t need = x->n <= 2 || cl->phrase || cl->exclude ? x->n
-                                                          : (x->n + 1) / 2;
+      size_t need = alt_need(x, cl->phrase, cl->exclude);
       if (!dead && (must_only || live >= need))
         cl->alts[kept++] = *x;
     }
@@ -858,7 +883,7 @@ static void alt_masks(const query *q, alt_mask *m) {
       if (x->must >> t & 1)
         m[a].must |= 1ull << x->term[t];
     }
-    m[a].need = x->n <= 2 ? x->n : (x->n + 1) / 2;
+    m[a].need = alt_need(x, false, false);
   }
 }
 
@@ -1269,26 +1294,12 @@ int kb_search(const kb *k, store_txn *txn, const kb_query *kq, kb_results *out,
    * walks every chunk header of a list: the first query touching a common
    * list's pages paid ~2 ms for them at 100k). */
   bool counted[MAX_TERMS] = {false};
-  for (size_t c = 0; !err && c < q->ncl; c++)
-    for (size_t a = 0; !err && a < q->cl[c].nalt; a++) {
-      const alt *x = &q->cl[c].alts[a];
-      for (size_t t = 0; !err && t < x->n; t++)
-        if ((x->must >> t & 1) && !counted[x->term[t]]) {
-          counted[x->term[t]] = true;
-          err = count_list(txn, &q->lists[x->term[t]], d);
-        }
-    }
+  if (!err)
+    err = count_alt_lists(txn, q, counted, true, d);
   if (!err)
     prune_dead_alts(q, true);
-  for (size_t c = 0; !err && c < q->ncl; c++)
-    for (size_t a = 0; !err && a < q->cl[c].nalt; a++) {
-      const alt *x = &q->cl[c].alts[a];
-      for (size_t t = 0; !err && t < x->n; t++)
-        if (!counted[x->term[t]]) {
-          counted[x->term[t]] = true;
-          err = count_list(txn, &q->lists[x->term[t]], d);
-        }
-    }
+  if (!err)
+    err = count_alt_lists(txn, q, counted, false, d);
   if (!err && q->filter_cat >= 0 && !counted[q->filter_cat])
     err = count_list(txn, &q->lists[q->filter_cat], d);
   if (!err && q->filter_tag >= 0 && !counted[q->filter_tag])
