@@ -22,7 +22,8 @@ static void serve_usage(FILE *f) {
       "usage: oppgraph serve --db DIR [--config FILE] [--listen HOST:PORT]\n"
       "                      [--threads N] [--max-message BYTES] [--data DIR]\n"
       "                      [--read-only] [--rate-limit N] [--rate-burst N]\n"
-      "                      [--log-level 0|1] [--require-deadline]\n"
+      "                      [--log-level 0|1] [--require-deadline] "
+      "[--no-kb-warm]\n"
       "                      [--tls-cert FILE --tls-key FILE [--tls-client-ca "
       "FILE]]\n\n"
       "Serves the store in DIR over gRPC (oppgraph.v1 OpportunityService,\n"
@@ -35,8 +36,8 @@ static void serve_usage(FILE *f) {
       "listen,\n"
       "                       threads, max_message, data_dir, read_only,\n"
       "                       rate_limit, rate_burst, log_level,\n"
-      "                       require_deadline, tls_cert, tls_key, "
-      "tls_client_ca.\n"
+      "                       require_deadline, kb_warm, tls_cert, tls_key,\n"
+      "                       tls_client_ca.\n"
       "                       Flags override the file.\n"
       "  --listen HOST:PORT   default 127.0.0.1:50051; port 0 picks a free "
       "port\n"
@@ -57,6 +58,11 @@ static void serve_usage(FILE *f) {
       "  --log-level L        0 errors only, 1 a line per call (default)\n"
       "  --require-deadline   refuse calls without a deadline "
       "(INVALID_ARGUMENT)\n"
+      "  --no-kb-warm         skip reading the knowledge-base index once at\n"
+      "                       start-up (a background thread does it by\n"
+      "                       default, so that early searches do not pay the\n"
+      "                       first access to each page; it logs 'kb index\n"
+      "                       warmed')\n"
       "  --tls-cert FILE      PEM certificate chain; with --tls-key serves "
       "TLS\n"
       "  --tls-key FILE       PEM private key\n"
@@ -124,6 +130,10 @@ int cmd_serve(int argc, char **argv) {
     }
     if (!strcmp(a, "--require-deadline")) {
       cfg.require_deadline = true;
+      continue;
+    }
+    if (!strcmp(a, "--no-kb-warm")) {
+      cfg.no_kb_warm = true;
       continue;
     }
     if (i + 1 >= argc) {

@@ -70,6 +70,8 @@ typedef struct srv_config {
   double rate_burst;       /* calls allowed at once; 0 = max(1, rate_limit) */
   int log_level;           /* 0 errors only, 1 + a line per call (default) */
   bool require_deadline;   /* calls without a deadline: INVALID_ARGUMENT */
+  bool no_kb_warm;         /* skip reading the KB index once at start-up
+                              (store_kb_warm) */
   const char *config_path; /* re-read on SIGHUP (rate limits, log level) */
   unsigned from_flags;     /* SRV_SET_* bits of fields set on the command line:
                               a reload keeps those */
@@ -84,7 +86,8 @@ typedef struct srv_config {
 /* Reads a "key = value" file ('#' starts a comment) into cfg, over what is
  * there.  Keys: listen, threads, max_message, tls_cert, tls_key,
  * tls_client_ca, data_dir, read_only, rate_limit, rate_burst, log_level,
- * require_deadline.  SRV_EINVAL with err = "FILE:LINE: what is wrong". */
+ * require_deadline, kb_warm.  SRV_EINVAL with err = "FILE:LINE: what is
+ * wrong". */
 int srv_config_load(srv_config *cfg, const char *path, char *err,
                     size_t errlen);
 /* Frees the strings srv_config_load allocated. */

@@ -124,6 +124,10 @@ int srv_config_load(srv_config *cfg, const char *path, char *err,
       what = "true or false";
       if (!(bad = srv_bool(v, &b)))
         cfg->require_deadline = b;
+    } else if (!strcmp(k, "kb_warm")) {
+      what = "true or false";
+      if (!(bad = srv_bool(v, &b)))
+        cfg->no_kb_warm = !b;
     } else {
       snprintf(err, errlen, "%s:%d: unknown key '%.60s'", path, lineno, k);
       rc = SRV_EINVAL;

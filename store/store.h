@@ -67,6 +67,7 @@
 #ifndef OPPGRAPH_STORE_H
 #define OPPGRAPH_STORE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -378,6 +379,16 @@ void store_kb_post_skip_block(store_kb_cursor *c);
  * checks this instead of calling store_kb_post_bound per posting. */
 uint64_t store_kb_post_chunk_no(const store_kb_cursor *c);
 void store_kb_post_close(store_kb_cursor *c);
+
+/* Reads every page of the kb_* databases once, in key order (a cursor walk
+ * reading a byte of each page of every key and value): the first access to
+ * a page of the map costs a process far more than later ones (on the VMs
+ * here ~2 ms for a common term's list, even with the pages in the page
+ * cache; bench/README.md), so a server does this at start-up instead of in
+ * its first queries.  *bytes gets the bytes of keys and values walked.
+ * Stops early, returning 0, once *stop is true (checked every 1024 entries;
+ * stop may be NULL). */
+int store_kb_warm(store_txn *txn, const atomic_bool *stop, uint64_t *bytes);
 
 /* kb_meta: counters (a missing one reads as 0) and per-article lengths. */
 int store_kb_meta_get(store_txn *txn, const char *key, uint64_t *val);

@@ -11,6 +11,7 @@
  * The kb_* databases may be absent in a store opened read-only that was
  * written before they existed (st->absent); reads then see an empty KB.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -875,6 +876,45 @@ int store_kb_post_count(store_kb_cursor *c, size_t *n) {
     *n += c->left;
     c->left = 0;
   }
+}
+
+/* Reads one byte of every page an entry's key and value occupy: a leaf
+ * page holds many small entries, an overflow value spans whole pages. */
+static void touch_pages(const MDB_val *v) {
+  const volatile uint8_t *p = v->mv_data; /* volatile: every read happens */
+  for (size_t i = 0; i < v->mv_size; i += 4096)
+    (void)p[i];
+  if (v->mv_size)
+    (void)p[v->mv_size - 1];
+}
+
+int store_kb_warm(store_txn *txn, const atomic_bool *stop, uint64_t *bytes) {
+  *bytes = 0;
+  if (kb_absent(txn))
+    return 0;
+  static const int dbs[] = {ST_KB_POST, ST_KB_META, ST_KB_ARTICLE};
+  for (size_t d = 0; d < sizeof dbs / sizeof *dbs; d++) {
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, st_dbi(txn, dbs[d]), &cur);
+    if (rc)
+      return st_lmdb_err("kb warm-up: open cursor", rc);
+    MDB_val k, v;
+    uint64_t n = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      touch_pages(&k);
+      touch_pages(&v);
+      *bytes += k.mv_size + v.mv_size;
+      if ((++n & 1023) == 0 && stop && atomic_load(stop))
+        break;
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND)
+      return st_lmdb_err("kb warm-up: read", rc);
+    if (stop && atomic_load(stop))
+      break;
+  }
+  return 0;
 }
 
 void store_kb_post_close(store_kb_cursor *c) {

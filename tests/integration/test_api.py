@@ -509,6 +509,34 @@ class LimitsTest(unittest.TestCase):
         self.assertIn("SIGHUP", p.stdout)
         self.assertIn("--config", p.stdout)
 
+    def test_kb_warm_at_start_and_switched_off(self):
+        # By default a background thread reads the KB index once and says so;
+        # --no-kb-warm and "kb_warm = false" in the config file skip it.
+        srv = h.Server(self.db)
+        try:
+            log = srv.wait_log(r"kb index warmed: [0-9.]+ MB in [0-9]+ ms")
+            self.assertTrue(any("kb index warmed" in l for l in log), "\n".join(log))
+            srv.push_list(self.tok)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+        cfg = os.path.join(self.dir, "cold.conf")
+        with open(cfg, "w") as f:
+            f.write("kb_warm = false\n")
+        for extra in (["--no-kb-warm"], ["--config", cfg]):
+            srv = h.Server(self.db, *extra)
+            try:
+                srv.push_list(self.tok)
+                log = srv.wait_log(r"ListPushList rm=rm_a1 ")
+                self.assertFalse(any("kb index warm" in l for l in log), "\n".join(log))
+            finally:
+                self.assertEqual(srv.stop(), 0)
+        with open(cfg, "w") as f:
+            f.write("kb_warm = maybe\n")
+        p = h.cli("serve", "--db", self.db, "--config", cfg, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("cold.conf:1", p.stderr)
+        self.assertIn("true or false", p.stderr)
+
     def test_max_message_and_required_deadline(self):
         srv = h.Server(self.db, "--max-message", "4096", "--require-deadline")
         try:

@@ -343,6 +343,52 @@ static void test_filters_paging_snippet_synonyms(void **state) {
   fx_close(&f);
 }
 
+static uint64_t warm_bytes(fx *f, const atomic_bool *stop) {
+  store_txn *txn;
+  assert_int_equal(store_begin(f->st, false, &txn), 0);
+  uint64_t bytes = 1;
+  assert_int_equal(store_kb_warm(txn, stop, &bytes), 0);
+  store_abort(txn);
+  return bytes;
+}
+
+/* store_kb_warm (serve's start-up read of the index) walks every kb entry:
+ * nothing in an empty store, more as articles are added, and a set stop
+ * flag ends it early (checked every 1024 entries) without an error. */
+static void test_warm_walks_index(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, NULL);
+  assert_int_equal(warm_bytes(&f, NULL), 0);
+  add_md(&f, "1.md", "# 保函业务\n\n保函 保证金 比例\n");
+  uint64_t one = warm_bytes(&f, NULL);
+  /* At least the article's title and body and a posting per word. */
+  assert_true(one > strlen("保函业务保函 保证金 比例"));
+  static kb_article arts[1500], *ptr[1500];
+  static char titles[1500][32];
+  for (size_t i = 0; i < 1500; i++) {
+    kb_article a = OPPGRAPH__V1__KB_ARTICLE__INIT;
+    a.id = 100 + i;
+    snprintf(titles[i], sizeof titles[i], "并购贷款 %zu", i);
+    a.title = titles[i];
+    a.body = "并购贷款 期限";
+    arts[i] = a;
+    ptr[i] = &arts[i];
+  }
+  store_txn *txn;
+  kb_diag d;
+  assert_int_equal(store_begin(f.st, true, &txn), 0);
+  assert_int_equal(kb_put_batch(f.k, txn, ptr, 1500, NULL, &d), 0);
+  assert_int_equal(store_commit(txn), 0);
+  uint64_t all = warm_bytes(&f, NULL);
+  assert_true(all > one + 1500 * strlen("并购贷款 期限"));
+  atomic_bool stop = true;
+  uint64_t part = warm_bytes(&f, &stop);
+  assert_true(part > 0);
+  assert_true(part < all);
+  fx_close(&f);
+}
+
 static size_t postings_of(fx *f, const char *term) {
   store_txn *txn;
   assert_int_equal(store_begin(f->st, false, &txn), 0);
@@ -1337,6 +1383,7 @@ int main(void) {
       cmocka_unit_test(test_writer_refuses_bad_terms),
       cmocka_unit_test(test_bad_queries),
       cmocka_unit_test(test_bundled_kb),
+      cmocka_unit_test(test_warm_walks_index),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
