@@ -1,0 +1,40 @@
+/*
+ * test_nlp_extract_people.c — patterns of the bundled rules for the people
+ * and holders of 高管变动, 公司上市, 股东增持 and 股东减持 (data/rules/
+ * {gaoguan,shangshi,jianchi_zengchi}.rules), each on sentences written for
+ * this test (none comes from DuEE-Fin).  Every test names the wording it
+ * pins down; each failed before its rule or fix.
+ */
+#include "tests/unit/extract_fixture.h"
+
+/* ---- 股东减持 / 股东增持 ---------------------------------------------------
+ */
+
+/* The seller named after a manager's title, or with his post in brackets
+ * (not an enterprise "某某(现任公司"), and no group of holders described
+ * ("…及重要子公司核心管理人员增持") taken for a company. */
+static void test_jianchi_manager_titles(void **state) {
+  static const char *const text[] = {
+      "近日，公司副总经理、董事会秘书欧阳青通过集中竞价方式减持公司股份3.2万股。",
+      "公司高级管理人员钱晓林女士减持公司股份5,000股，占公司总股本0.001%。",
+      "公司股东沈白(现任公司董事、副总经理、财务负责人)计划以集中竞价、大宗交易"
+      "或协议转让等方式减持公司股份不超过120万股。",
+  };
+  static const char *const want[] = {"欧阳青", "钱晓林", "沈白"};
+  fx_expect_each(state, "股东减持", "减持方", text, want,
+                 sizeof text / sizeof *text);
+  nlp_result res;
+  fx_run(state, NULL,
+         "东川青禾披露公司董事、监事、高级管理人员及重要子公司核心管理人员增持"
+         "计划，上述人员将增持公司股票累计不低于300万股。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东增持", "增持方", "重要子公司"), 0);
+  nlp_result_destroy(&res);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_jianchi_manager_titles),
+  };
+  return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
