@@ -32,9 +32,28 @@ static void test_jianchi_manager_titles(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A market headline names the stock before its price run: "某某5天4板：",
+ * "三连板某某：", "某某股价新高背后：" (the subject, and so 股票简称). */
+static void test_jianchi_headline_price_run(void **state) {
+  static const char *const title[] = {
+      "青禾科技5天4板：实控人拟减持",
+      "三连板东川药业：股东拟减持",
+      "南岭电子股价新高背后：董事高位减持",
+  };
+  static const char *const want[] = {"青禾科技", "东川药业", "南岭电子"};
+  const char *text = "公司实际控制人王青计划减持公司股份不超过100万股。";
+  for (size_t i = 0; i < sizeof title / sizeof *title; i++) {
+    nlp_result res;
+    fx_run(state, title[i], text, &res);
+    FX_EXPECT(&res, "股东减持", "股票简称", want[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jianchi_manager_titles),
+      cmocka_unit_test(test_jianchi_headline_price_run),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
