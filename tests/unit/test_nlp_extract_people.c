@@ -7,6 +7,23 @@
  */
 #include "tests/unit/extract_fixture.h"
 
+/* ---- 高管变动 --------------------------------------------------------------
+ */
+
+/* The day a resignation takes effect told between the name and the verb:
+ * "某某先生因个人原因自2021年3月1日起辞去公司董事职务". */
+static void test_gaoguan_resign_effective_day(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "独立董事魏林先生因个人原因自2021年3月2日起辞去公司独立董事职务，"
+         "监事曹一鸣先生因个人原因自2021年3月1日起辞去公司监事职务。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "魏林");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "曹一鸣");
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 2);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 股东减持 / 股东增持 ---------------------------------------------------
  */
 
@@ -52,6 +69,7 @@ static void test_jianchi_headline_price_run(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_gaoguan_resign_effective_day),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
   };
