@@ -24,6 +24,31 @@ static void test_gaoguan_resign_effective_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 公司上市 --------------------------------------------------------------
+ */
+
+/* A listing review suspended or ended is 暂停上市 / 终止上市, and "拟上市公司
+ * 某某" only describes the candidate; the review of another filing (an
+ * offer waiver) is no listing step. */
+static void test_shangshi_review_suspended(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "交易所网站显示，创业板拟上市公司东川青禾环保科技股份有限公司中止审核。",
+         &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 1);
+  FX_EXPECT(&res, "公司上市", "环节", "暂停上市");
+  FX_EXPECT(&res, "公司上市", "上市公司", "东川青禾环保科技股份有限公司");
+  assert_int_equal(fx_count(&res, "公司上市", "环节", "筹备上市"), 0);
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "南岭电子的首发上市申请已终止审核。", &res);
+  FX_EXPECT(&res, "公司上市", "环节", "终止上市");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "证监会决定中止审查南岭集团豁免要约收购东川药业义务的申请。", &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 股东减持 / 股东增持 ---------------------------------------------------
  */
 
@@ -70,6 +95,7 @@ static void test_jianchi_headline_price_run(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gaoguan_resign_effective_day),
+      cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
   };
