@@ -92,12 +92,35 @@ static void test_jianchi_headline_price_run(void **state) {
   }
 }
 
+/* The buyer named after its parent, its clause running on past a comma to
+ * the verb ("某某集团全资子公司某某于…通过…系统，增持…"); a quoted stock right
+ * after 再增持 is the stock without the verb; a manner of trading
+ * ("某某忽悠式增持") is not part of the holder. */
+static void test_jianchi_parent_quote_manner(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "南岭集团全资子公司青禾投资于2021年3月1日至2021年4月2日通过上海证券交易"
+         "所集中竞价交易系统，增持东川药业股份300万股。",
+         &res);
+  FX_EXPECT(&res, "股东增持", "增持方", "青禾投资");
+  nlp_result_destroy(&res);
+  fx_run(state, "南岭集团：再增持东川药业(6.060,-0.02,-0.33%)5%",
+         "南岭集团再增持5%股份。", &res);
+  FX_EXPECT(&res, "股东增持", "股票简称", "东川药业");
+  nlp_result_destroy(&res);
+  fx_run(state, "东川药业：股东青禾投资忽悠式增持遭警示",
+         "青禾投资未履行增持承诺。", &res);
+  FX_EXPECT(&res, "股东增持", "增持方", "青禾投资");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gaoguan_resign_effective_day),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
+      cmocka_unit_test(test_jianchi_parent_quote_manner),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
