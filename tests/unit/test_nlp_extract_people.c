@@ -24,6 +24,28 @@ static void test_gaoguan_resign_effective_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Resignation letters of several people, each with his own post: one event
+ * per person holding his post, of kind 辞职, also when each then resigns
+ * again in a sentence of his own. */
+static void test_gaoguan_letter_list_own_posts(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "公司于近日收到非独立董事魏林先生、独立董事秦方先生及监事曹一鸣先生提交"
+         "的书面辞职信。独立董事秦方先生因个人原因辞去公司独立董事职务。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 3);
+  FX_EXPECT(&res, "高管变动", "高管职位", "非独立董事");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "秦方");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "曹一鸣");
+  assert_int_equal(fx_count(&res, "高管变动", "变动类型", "辞职"), 3);
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "公司董事会于近日收到董事魏林先生、监事曹一鸣女士的书面辞职报告。", &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 2);
+  FX_EXPECT(&res, "高管变动", "高管职位", "监事");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -117,6 +139,7 @@ static void test_jianchi_parent_quote_manner(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gaoguan_resign_effective_day),
+      cmocka_unit_test(test_gaoguan_letter_list_own_posts),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
