@@ -490,6 +490,19 @@ static void ex_push_arg(ex_event *ev, ex_arg a) {
     ev->dropped++;
 }
 
+/* Whether ev holds in role a value with the text of s. */
+static int ex_has_span(const ex_doc *d, const ex_event *ev, const char *role,
+                       ex_span s) {
+  for (int i = 0; i < ev->na; i++) {
+    const ex_arg *a = &ev->a[i];
+    if (a->role == role && !a->constval && a->s.e - a->s.b == s.e - s.b &&
+        !memcmp(ex_src(d, a->s.title) + a->s.b, ex_src(d, s.title) + s.b,
+                s.e - s.b))
+      return 1;
+  }
+  return 0;
+}
+
 static void ex_add_arg(ex_event *ev, const char *role, ex_span s, int norm) {
   if (!ex_has_role(ev, role))
     ex_push_arg(ev, (ex_arg){role, s, NULL, norm});
@@ -748,9 +761,14 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
       ev->conf = ru->confidence;
       for (size_t g = 0; g < ru->ngmap; g++) {
         size_t b, e;
-        if (ex_group(d, ru->gmap[g].group, &b, &e))
-          ex_add_arg(ev, ru->gmap[g].role, (ex_span){b, e, h->s.title},
-                     ru->gmap[g].norm);
+        if (!ex_group(d, ru->gmap[g].group, &b, &e))
+          continue;
+        ex_span s = {b, e, h->s.title};
+        if (ru->gmap[g].more && !ex_has_span(d, ev, ru->gmap[g].role, s))
+          ex_push_arg(ev, (ex_arg){ru->gmap[g].role, s, NULL,
+                                   ru->gmap[g].norm});
+        else
+          ex_add_arg(ev, ru->gmap[g].role, s, ru->gmap[g].norm);
       }
       for (size_t k = 0; k < ru->nsets; k++)
         if (!ex_has_role(ev, ru->sets[k].role))

@@ -320,8 +320,11 @@ static int rl_map_groups(rl_loader *L, nlp_rule *ru) {
   pcre2_pattern_info(ru->re, PCRE2_INFO_NAMEENTRYSIZE, &esize);
   pcre2_pattern_info(ru->re, PCRE2_INFO_NAMETABLE, &table);
   ru->gmap = calloc(count ? count : 1, sizeof *ru->gmap);
-  if (!ru->gmap)
+  uint32_t *gidx = malloc((count ? count : 1) * sizeof *gidx);
+  if (!ru->gmap || !gidx) {
+    free(gidx);
     return NLP_ENOMEM;
+  }
   for (uint32_t i = 0; i < count; i++) {
     PCRE2_SPTR e = table + (size_t)i * esize;
     uint32_t num = ((uint32_t)e[0] << 8) | e[1];
@@ -337,13 +340,22 @@ static int rl_map_groups(rl_loader *L, nlp_rule *ru) {
               "rule %s: capture group '%s' is not declared "
               "(add 'group %s = ROLE' to the file)",
               ru->name, gname, gname);
+      free(gidx);
       return NLP_ERULE;
     }
     ru->gmap[ru->ngmap].group = num;
     ru->gmap[ru->ngmap].role = g->role;
     ru->gmap[ru->ngmap].norm = g->norm;
+    /* an earlier entry of this role under another name: two names fill
+     * one role, and both keep their values (gidx: name-table entries) */
+    for (size_t k = 0; k < ru->ngmap; k++)
+      if (ru->gmap[k].role == g->role &&
+          strcmp((const char *)(table + (size_t)gidx[k] * esize + 2), gname))
+        ru->gmap[ru->ngmap].more = ru->gmap[k].more = 1;
+    gidx[ru->ngmap] = i;
     ru->ngmap++;
   }
+  free(gidx);
   return 0;
 }
 

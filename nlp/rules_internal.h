@@ -76,6 +76,8 @@ typedef struct nlp_gmap {
   uint32_t group;   /* PCRE2 group number */
   const char *role; /* interned */
   int norm;         /* enum nlp_norm_kind */
+  int more; /* another group name of this pattern fills the same role: the
+               values of the two names are both kept ("甲及其一致行动人乙") */
 } nlp_gmap;
 
 /* A constant argument ("set 环节 = 正式上市"). */

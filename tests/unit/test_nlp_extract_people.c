@@ -5,7 +5,63 @@
  * this test (none comes from DuEE-Fin).  Every test names the wording it
  * pins down; each failed before its rule or fix.
  */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "tests/unit/extract_fixture.h"
+
+/* Loads body as the only rules file of a fresh directory (dir, a mkdtemp
+ * template; the file's path goes to path); rules_done removes both. */
+static nlp_rules *rules_from(char *dir, char *path, size_t cap,
+                             const char *body) {
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, cap, "%s/a.rules", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(body, f);
+  fclose(f);
+  nlp_rules *r = NULL;
+  assert_int_equal(nlp_rules_load_dir(dir, NULL, NULL, &r), 0);
+  return r;
+}
+
+static void rules_done(nlp_rules *r, const char *dir, const char *path) {
+  nlp_rules_free(r);
+  unlink(path);
+  rmdir(dir);
+}
+
+/* ---- the extractor -------------------------------------------------------
+ */
+
+/* Two group names mapped to one role both keep their values (one event,
+ * two holders); one name used twice in alternatives still gives one. */
+static void test_two_groups_one_role(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-people-XXXXXX", path[256];
+  nlp_rules *r = rules_from(dir, path, sizeof path,
+                            "group who = 减持方\n"
+                            "group who2 = 减持方\n"
+                            "rule sell\n"
+                            "type 股东减持\n"
+                            "trigger 减持\n"
+                            "pattern (?:(?<who>[A-Z]+)及(?<who2>[A-Z]+)|"
+                            "(?<who>[a-z]+))(?<trig>减持)\n");
+  const char *text = "AB及CD减持。ef减持。GH及GH减持。";
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 3);
+  for (size_t i = 0; i < res.n; i++) {
+    size_t n = 0;
+    for (size_t k = 0; k < res.events[i].nargs; k++)
+      n += !strcmp(res.events[i].args[k].role, "减持方");
+    assert_int_equal(n, !strcmp(res.events[i].args[0].text, "AB") ? 2 : 1);
+  }
+  FX_EXPECT(&res, "股东减持", "减持方", "CD");
+  FX_EXPECT(&res, "股东减持", "减持方", "ef");
+  nlp_result_destroy(&res);
+  rules_done(r, dir, path);
+}
 
 /* ---- 高管变动 --------------------------------------------------------------
  */
@@ -138,6 +194,7 @@ static void test_jianchi_parent_quote_manner(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_two_groups_one_role),
       cmocka_unit_test(test_gaoguan_resign_effective_day),
       cmocka_unit_test(test_gaoguan_letter_list_own_posts),
       cmocka_unit_test(test_shangshi_review_suspended),
