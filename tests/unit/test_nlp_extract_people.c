@@ -192,6 +192,35 @@ static void test_jianchi_parent_quote_manner(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A holder and those acting in concert with him, one trade with every
+ * holder named ("甲先生及其一致行动人乙女士", "甲及其一致行动人乙、丙",
+ * "甲及其一致行动人" where 一致行动人 is the second); a sale inside a
+ * document's title ("…出具的《关于股份减持计划…》") is not theirs. */
+static void test_jianchi_acting_in_concert(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "魏青山先生及其一致行动人魏小林女士通过集中竞价方式合计减持公司股份"
+         "120万股。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "减持方", "魏青山");
+  FX_EXPECT(&res, "股东减持", "减持方", "魏小林");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "公司实际控制人秦方及其一致行动人秦一鸣、曹兰计划合计减持公司股份不超过"
+         "300万股。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "减持方", "秦方");
+  FX_EXPECT(&res, "股东减持", "减持方", "秦一鸣");
+  FX_EXPECT(&res, "股东减持", "减持方", "曹兰");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "公司控股股东南岭投资集团有限公司及其一致行动人尚未增持公司股份。",
+         &res);
+  FX_EXPECT(&res, "股东增持", "增持方", "南岭投资集团有限公司");
+  FX_EXPECT(&res, "股东增持", "增持方", "一致行动人");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -201,6 +230,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
       cmocka_unit_test(test_jianchi_parent_quote_manner),
+      cmocka_unit_test(test_jianchi_acting_in_concert),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
