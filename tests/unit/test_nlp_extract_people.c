@@ -221,6 +221,22 @@ static void test_jianchi_acting_in_concert(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A planned count keeps its bound ("拟减持不超过454万股", not a stock
+ * named 不超过), and the sum told with 涉资 / 涉及资金 is the trade's. */
+static void test_jianchi_bound_and_sum(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "股东南岭投资计划于未来6个月内减持不超过120万股公司股份。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "交易股票/股份数量", "不超过120万");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "5月6日，东川药业股东魏青山在场内减持公司股份12.5万股，涉及资金"
+         "375万港元。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "交易金额", "375万港元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -231,6 +247,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_headline_price_run),
       cmocka_unit_test(test_jianchi_parent_quote_manner),
       cmocka_unit_test(test_jianchi_acting_in_concert),
+      cmocka_unit_test(test_jianchi_bound_and_sum),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
