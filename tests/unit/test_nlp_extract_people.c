@@ -102,6 +102,19 @@ static void test_gaoguan_letter_list_own_posts(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A newcomer's record after his appointment gives his company and his post
+ * before the change: "某某2018年1月加入某某有限公司，担任某某部副总经理". */
+static void test_gaoguan_newcomer_record(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "10月9日，青禾基金发布公告，秦一鸣新任公司督察长。秦一鸣2016年3月加入青禾"
+         "基金管理有限公司，担任合规部副总经理。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "任职公司", "青禾基金管理有限公司");
+  FX_EXPECT(&res, "高管变动", "高管职位", "合规部副总经理");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -242,6 +255,7 @@ int main(void) {
       cmocka_unit_test(test_two_groups_one_role),
       cmocka_unit_test(test_gaoguan_resign_effective_day),
       cmocka_unit_test(test_gaoguan_letter_list_own_posts),
+      cmocka_unit_test(test_gaoguan_newcomer_record),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
