@@ -115,6 +115,18 @@ static void test_gaoguan_newcomer_record(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A post after a bank's branch or a group is the post alone, the branch
+ * his company; "担任其行长" is the post 行长. */
+static void test_gaoguan_branch_post_and_its(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "南岭银行公告称，东川银行青禾分行副行长秦一鸣拟担任其行长。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "高管职位", "副行长");
+  FX_EXPECT(&res, "高管变动", "任职公司", "东川银行青禾分行");
+  FX_EXPECT(&res, "高管变动", "变动后职位", "行长");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -256,6 +268,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_resign_effective_day),
       cmocka_unit_test(test_gaoguan_letter_list_own_posts),
       cmocka_unit_test(test_gaoguan_newcomer_record),
+      cmocka_unit_test(test_gaoguan_branch_post_and_its),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
