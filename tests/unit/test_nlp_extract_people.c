@@ -127,6 +127,16 @@ static void test_gaoguan_branch_post_and_its(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A death in office with the company before the post: the company is his,
+ * the post the post alone. */
+static void test_gaoguan_death_company_post(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "南岭集团独立非执行董事秦一鸣因病于近日去世，享年70岁。", &res);
+  FX_EXPECT(&res, "高管变动", "任职公司", "南岭集团");
+  FX_EXPECT(&res, "高管变动", "高管职位", "独立非执行董事");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -269,6 +279,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_letter_list_own_posts),
       cmocka_unit_test(test_gaoguan_newcomer_record),
       cmocka_unit_test(test_gaoguan_branch_post_and_its),
+      cmocka_unit_test(test_gaoguan_death_company_post),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
