@@ -1,0 +1,50 @@
+/*
+ * test_nlp_extract_deals.c — patterns of the bundled rules for 中标, 企业收购
+ * and 企业破产 (data/rules/{zhongbiao,shougou,pochan}.rules) added in round
+ * ten, each on sentences written for this test (none comes from DuEE-Fin).
+ * Every test names the wording it pins down; each failed before its rule.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tests/unit/extract_fixture.h"
+
+/* ---- 中标 ------------------------------------------------------------------
+ */
+
+/* The day of the award opens a sentence of the lead, the winner receiving
+ * the notice further on; in a formal announcement the award is restated
+ * lines below, far from that lead. */
+static void test_zhongbiao_date_opens_lead(void **state) {
+  const char *title = "青禾环境中标城北污水管网改造工程";
+  const char *text =
+      "日前，青禾环境（股票代码：300999）凭借多年积累的运营经验，收到东川市"
+      "水务局发出的《中标通知书》，确定公司为城北污水管网改造工程的中标单位。";
+  nlp_result res;
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, "中标", "中标日期", "日前");
+  nlp_result_destroy(&res);
+
+  title = "东川青禾环境股份有限公司关于全资子公司中标的公告";
+  text = "本公司及董事会全体成员保证信息披露的内容真实、准确、完整。\n"
+         "2021年3月2日,东川青禾环境股份有限公司（以下简称“公司”）接到全资"
+         "子公司南岭远望监测技术有限公司的通知，根据“东川市水务局水质自动监测"
+         "服务中标结果公告”，远望监测中标该项目。\n"
+         "一、中标项目基本情况\n"
+         "1、项目名称：东川市水质自动监测服务；\n"
+         "2、中标金额：3,120万元。\n"
+         "二、中标事项对公司的影响\n"
+         "本次公司中标东川市水质自动监测服务项目，有利于拓展监测业务。\n"
+         "东川青禾环境股份有限公司董事会\n"
+         "2021年3月4日";
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, "中标", "中标日期", "2021年3月2日");
+  nlp_result_destroy(&res);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_zhongbiao_date_opens_lead),
+  };
+  return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
