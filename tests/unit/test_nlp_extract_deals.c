@@ -42,9 +42,26 @@ static void test_zhongbiao_date_opens_lead(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A public body with no company suffix listed as the tendering party
+ * ("招标人：某某中心") is the 招标方, the notice's sender still first. */
+static void test_zhongbiao_tendering_body_list_item(void **state) {
+  const char *text =
+      "青禾照明近日发布公告称，公司与东川规划设计院有限公司作为联合体为上述"
+      "项目的预中标单位。\n"
+      "项目名称：东川新城中央公园景观照明工程设计施工总承包\n"
+      "招标人：东川新城城市建设管理服务中心\n"
+      "预中标单位：东川规划设计院有限公司\n"
+      "中标费用：5200.5万元";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "招标方", "东川新城城市建设管理服务中心");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
+      cmocka_unit_test(test_zhongbiao_tendering_body_list_item),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
