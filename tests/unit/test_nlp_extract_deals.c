@@ -58,10 +58,24 @@ static void test_zhongbiao_tendering_body_list_item(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The tendering party before its project keeps its short-name note out of
+ * the object, and a bracketed word inside the project stays in it. */
+static void test_zhongbiao_tenderer_alias_before_project(void **state) {
+  const char *text =
+      "近日，青禾软件凭借多年行业经验，中标东川农商银行股份有限公司（以下简称"
+      "：东川农商行）智能运维平台（AIOps）建设项目，进一步拓展了金融客户。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "招标方", "东川农商银行股份有限公司");
+  FX_EXPECT(&res, "中标", "中标标的", "智能运维平台（AIOps）建设项目");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
       cmocka_unit_test(test_zhongbiao_tendering_body_list_item),
+      cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
