@@ -71,11 +71,38 @@ static void test_zhongbiao_tenderer_alias_before_project(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 企业收购 --------------------------------------------------------------
+ */
+
+/* The shares bought from a list of holders, from 其, or in a 目标公司
+ * named before: the company (when named) is the target, the stake the
+ * object. */
+static void test_shougou_shares_held_by_list(void **state) {
+  const char *text =
+      "本次交易青禾股份拟以发行股份及支付现金相结合的方式购买东川投资、南岭"
+      "集团、李青禾等共12名交易对方持有的远望农牧100%股权。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "被收购方", "远望农牧");
+  FX_EXPECT(&res, "企业收购", "收购标的", "100%股权");
+  nlp_result_destroy(&res);
+  text = "公司拟向三名股东以发行股份的方式购买其持有的远望绩效 59%的股权。";
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "收购标的", "59%的股权");
+  nlp_result_destroy(&res);
+  text = "双方约定由公司收购东川柏胜合伙企业所持有目标公司27.5%的股权，转让"
+         "金额为2,600万元。";
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "收购标的", "27.5%的股权");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
       cmocka_unit_test(test_zhongbiao_tendering_body_list_item),
       cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
+      cmocka_unit_test(test_shougou_shares_held_by_list),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
