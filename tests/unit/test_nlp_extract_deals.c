@@ -97,12 +97,24 @@ static void test_shougou_shares_held_by_list(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The whole or a part of the shares, told a little after the verb. */
+static void test_shougou_whole_or_part_of_shares(void **state) {
+  const char *text[] = {
+      "2016年，青禾集团又先后收购了东川物流、南岭快运、远望速递的部分股份。",
+      "青禾控股发布公告，公司正与有关人士就可能收购一家于东川注册的公司(潜在"
+      "目标)的全部股权进行讨论。",
+  };
+  const char *want[] = {"部分股份", "全部股权"};
+  fx_expect_each(state, "企业收购", "收购标的", text, want, 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
       cmocka_unit_test(test_zhongbiao_tendering_body_list_item),
       cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
       cmocka_unit_test(test_shougou_shares_held_by_list),
+      cmocka_unit_test(test_shougou_whole_or_part_of_shares),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
