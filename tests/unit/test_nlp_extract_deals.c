@@ -108,6 +108,26 @@ static void test_shougou_whole_or_part_of_shares(void **state) {
   fx_expect_each(state, "企业收购", "收购标的", text, want, 2);
 }
 
+/* A full name right before the stake is the target, not a descriptor of a
+ * short name: "收购某某股份有限公司不低于51%的股份" gave the target 不低于;
+ * nor is 目标公司 a descriptor ("收购目标公司全部股权"). */
+static void test_shougou_full_name_before_stake(void **state) {
+  const char *text =
+      "青禾股份拟收购东川远望科技股份有限公司不低于51%的股份。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "被收购方", "东川远望科技股份有限公司");
+  FX_EXPECT(&res, "企业收购", "收购标的", "不低于51%的股份");
+  assert_false(fx_count(&res, "企业收购", "被收购方", "不低于"));
+  nlp_result_destroy(&res);
+  text = "据此，东川青禾收购目标公司全部股权，代价总额为人民币3,966万元。";
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "收购方", "东川青禾");
+  FX_EXPECT(&res, "企业收购", "收购标的", "全部股权");
+  assert_false(fx_count(&res, "企业收购", "被收购方", "全部股权"));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
@@ -115,6 +135,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
+      cmocka_unit_test(test_shougou_full_name_before_stake),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
