@@ -71,6 +71,17 @@ static void test_zhongbiao_tenderer_alias_before_project(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A ranking of a tender's results is no award of its own. */
+static void test_zhongbiao_ranking_is_none(void **state) {
+  const char *text =
+      "11月15日，国网发布第二批设备招标候选人公示，青禾电气位列总体中标金额"
+      "排名第三，相比于第一批前进6位。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "中标", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -133,6 +144,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
       cmocka_unit_test(test_zhongbiao_tendering_body_list_item),
       cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
+      cmocka_unit_test(test_zhongbiao_ranking_is_none),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
