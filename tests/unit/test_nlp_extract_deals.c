@@ -82,6 +82,19 @@ static void test_zhongbiao_ranking_is_none(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Shares won in an auction of a holder's stake are a purchase: no bid
+ * object, no tendering party. */
+static void test_zhongbiao_auctioned_stake_is_none(void **state) {
+  const char *text =
+      "青禾服务发布公告称，公司全资附属公司东川青禾以人民币3,966万元中标远望"
+      "重工公司所持目标公司南岭保洁服务有限公司的全部股权。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "中标", "中标标的", NULL), 0);
+  assert_int_equal(fx_count(&res, "中标", "招标方", NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -145,6 +158,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_tendering_body_list_item),
       cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
       cmocka_unit_test(test_zhongbiao_ranking_is_none),
+      cmocka_unit_test(test_zhongbiao_auctioned_stake_is_none),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
