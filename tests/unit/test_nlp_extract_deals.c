@@ -152,6 +152,23 @@ static void test_shougou_full_name_before_stake(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 企业破产 --------------------------------------------------------------
+ */
+
+/* The day a bankruptcy was reported when no "某日发布公告" dates it: a
+ * source's date, a date opening the lead, a vague day after 获悉. */
+static void test_pochan_news_day(void **state) {
+  const char *text[] = {
+      "东川通讯社15日报道，服装企业青禾服饰已根据法律启动破产保护程序。",
+      "5月26日，远望重工(4.070,-0.03,-0.73%)公告，披露其下属控股子公司东川"
+      "船务破产清算程序进展情况。",
+      "东川电力网获悉，日前，青禾电力发布了关于子公司南岭光伏申请破产清算的"
+      "公告。",
+  };
+  const char *want[] = {"15日", "5月26日", "日前"};
+  fx_expect_each(state, "企业破产", "披露时间", text, want, 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
@@ -162,6 +179,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
+      cmocka_unit_test(test_pochan_news_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
