@@ -152,6 +152,24 @@ static void test_shougou_full_name_before_stake(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A headline whose deal follows a colon or 得益于 names the target without
+ * the buyer before the verb; the deal's documents are no target. */
+static void test_shougou_target_after_colon(void **state) {
+  const char *title[] = {"青禾股份半年报点评：收购远望汽车进展顺利",
+                         "青禾啤酒上半年高端产品增长7.0% 得益于收购远望"};
+  const char *want[] = {"远望汽车", "远望"};
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    fx_run(state, title[i], "公司经营稳健。", &res);
+    FX_EXPECT(&res, "企业收购", "被收购方", want[i]);
+    nlp_result_destroy(&res);
+  }
+  nlp_result res;
+  fx_run(state, "青禾教育：收购报告书摘要修订稿的更正", "公司经营稳健。", &res);
+  assert_int_equal(fx_count(&res, "企业收购", "被收购方", NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -179,6 +197,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
+      cmocka_unit_test(test_shougou_target_after_colon),
       cmocka_unit_test(test_pochan_news_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
