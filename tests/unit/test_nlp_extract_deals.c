@@ -170,6 +170,19 @@ static void test_shougou_target_after_colon(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The price told as 对价 right before the verb, and 的 between the target
+ * and its stake: "以3亿元人民币的总对价收购某某的100%股权". */
+static void test_shougou_total_consideration(void **state) {
+  const char *text =
+      "8月12日，青禾无限宣布，将以3亿元人民币的总对价收购Farview的100%股权，"
+      "其中现金对价为5000万元人民币。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "被收购方", "Farview");
+  FX_EXPECT(&res, "企业收购", "收购标的", "100%股权");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -198,6 +211,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
       cmocka_unit_test(test_shougou_target_after_colon),
+      cmocka_unit_test(test_shougou_total_consideration),
       cmocka_unit_test(test_pochan_news_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
