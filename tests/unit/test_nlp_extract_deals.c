@@ -183,6 +183,17 @@ static void test_shougou_total_consideration(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The payment of a deal (并购投资款项) is no deal of its own. */
+static void test_shougou_deal_payment_is_none(void **state) {
+  const char *text =
+      "公司拟以远望传感器有限公司90%股权向银行质押，申请不超过9,800万元的并购"
+      "贷款，用于置换及支付公司部分并购投资款项。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -212,6 +223,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_full_name_before_stake),
       cmocka_unit_test(test_shougou_target_after_colon),
       cmocka_unit_test(test_shougou_total_consideration),
+      cmocka_unit_test(test_shougou_deal_payment_is_none),
       cmocka_unit_test(test_pochan_news_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
