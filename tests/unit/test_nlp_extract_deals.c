@@ -194,6 +194,17 @@ static void test_shougou_deal_payment_is_none(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "收购亏损标的": a word for the target (…标的) names no target, the buyer
+ * and price stay. */
+static void test_shougou_target_word_is_no_name(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾生物2.9亿收购亏损标的 相关疑问待解", "公司经营稳健。",
+         &res);
+  FX_EXPECT(&res, "企业收购", "交易金额", "2.9亿");
+  assert_int_equal(fx_count(&res, "企业收购", "被收购方", NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -224,6 +235,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_target_after_colon),
       cmocka_unit_test(test_shougou_total_consideration),
       cmocka_unit_test(test_shougou_deal_payment_is_none),
+      cmocka_unit_test(test_shougou_target_word_is_no_name),
       cmocka_unit_test(test_pochan_news_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
