@@ -870,7 +870,7 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
   size_t first = t < r->nfill_types ? r->fill_first[t] : r->nfills;
   for (size_t i = first; i < r->nfills; i = r->fills[i].next_same) {
     const nlp_fill *f = &r->fills[i];
-    if (ex_has_role(ev, f->role))
+    if (ex_has_role(ev, f->role) && !f->more)
       continue; /* a full event still searches: what it finds is counted */
     ex_span s;
     int ok = 0;

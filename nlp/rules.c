@@ -737,7 +737,7 @@ static int rl_take_need(rl_loader *L, int line, char **pat, nlp_need **need) {
   return *need ? 0 : -1;
 }
 
-/* "fill TYPE ROLE SCOPE [many] [norm=KIND] [need=W|W] [REGEX]" */
+/* "fill TYPE ROLE SCOPE [many|more] [norm=KIND] [need=W|W] [REGEX]" */
 static int rl_parse_fill(rl_loader *L, int line, char *rest) {
   nlp_rules *r = L->r;
   char *type = rest, *role = rl_split(type), *scope = rl_split(role);
@@ -769,9 +769,10 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
             scope);
     return 0;
   }
-  /* optional "many" and "norm=KIND" before the pattern */
-  if (!strncmp(pat, "many ", 5)) {
+  /* optional "many" (or "more") and "norm=KIND" before the pattern */
+  if (!strncmp(pat, "many ", 5) || !strncmp(pat, "more ", 5)) {
     f.many = 1;
+    f.more = pat[1] == 'o';
     pat = rl_split(pat);
   }
   if (!strncmp(pat, "norm=", 5)) {

@@ -135,6 +135,8 @@ typedef struct nlp_fill {
   uint32_t vgroup; /* group "v" */
   int norm;
   int many; /* every match of the first sentence that has one (lists) */
+  int more; /* "more": as many, and also when the role already holds a
+              value (the other members of a list one of which was found) */
   nlp_need *need; /* "need=W|W": words one of which every match contains;
                      a sentence without any of them is not searched (NULL:
                      none given) */

@@ -222,8 +222,45 @@ static void test_pochan_news_day(void **state) {
   fx_expect_each(state, "企业破产", "披露时间", text, want, 3);
 }
 
+/* ---- the fill option "more" ------------------------------------------------
+ */
+
+/* A fill marked "more" adds the other items of a list to a role a rule has
+ * already filled (a plain fill or "many" leaves a filled role alone). */
+static void test_fill_more_adds_to_filled_role(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-more-XXXXXX", path[256];
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/a.rules", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("group co = 中标公司\n"
+        "rule win\n"
+        "type 中标\n"
+        "trigger 中标\n"
+        "pattern (?<co>[A-Z]+)(?<trig>中标)\n"
+        "fill 中标 中标公司 sentence many (?<=和)(?<v>[A-Z]+)(?=组成)\n"
+        "fill 中标 中标公司 sentence more (?<=与)(?<v>[A-Z]+)(?=组成)\n",
+        f);
+  fclose(f);
+  nlp_rules *r = NULL;
+  assert_int_equal(nlp_rules_load_dir(dir, NULL, NULL, &r), 0);
+  const char *text = "AB中标，AB与CD组成联合体，AB和EF组成另一联合体。";
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
+  assert_int_equal(fx_count(&res, "中标", NULL, NULL), 1);
+  FX_EXPECT(&res, "中标", "中标公司", "AB");
+  FX_EXPECT(&res, "中标", "中标公司", "CD");
+  assert_false(fx_count(&res, "中标", "中标公司", "EF"));
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fill_more_adds_to_filled_role),
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
       cmocka_unit_test(test_zhongbiao_tendering_body_list_item),
       cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
