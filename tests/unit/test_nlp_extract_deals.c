@@ -95,6 +95,34 @@ static void test_zhongbiao_auctioned_stake_is_none(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Every member of a winning consortium is a winner, also when one of them
+ * was found by another wording: "甲与乙等单位组成联合体", "甲与乙作为联合体",
+ * "公司与乙有限公司（联合体）成为", "联合体成员：乙", "公司与全资子公司乙为". */
+static void test_zhongbiao_consortium_members_added(void **state) {
+  const char *text[] = {
+      "青禾交科公告，公司下属公司东川交工集团股份有限公司(以下简称“东川交工”)"
+      "与东川省交通投资集团有限公司等单位组成联合体参加投标，近日联合体中标"
+      "城南快速路工程PPP项目。",
+      "东川规划设计研究院股份有限公司与青禾照明科技集团股份有限公司作为联合体"
+      "为上述项目的预中标单位。",
+      "东川青禾环保股份有限公司于2020年5月14日收到采购人发来的《中标通知书》，"
+      "确认公司与南岭电力建设有限公司（联合体）成为城北环境能源项目的中标人。",
+      "青禾生态发布公告称，于近日收到东川工程咨询有限公司发来的《中标通知书》，"
+      "确认公司与公司全资子公司东川百绿园林景观设计有限公司为城西绿化工程的"
+      "中标人。",
+  };
+  const char *want[] = {"东川省交通投资集团有限公司", "青禾照明科技集团股份有限公司",
+                        "南岭电力建设有限公司", "东川百绿园林景观设计有限公司"};
+  fx_expect_each(state, "中标", "中标公司", text, want, 4);
+  nlp_result res;
+  fx_run(state, NULL,
+         "预中标单位：东川规划设计研究院股份有限公司（联合体成员：青禾照明科技"
+         "集团股份有限公司）",
+         &res);
+  FX_EXPECT(&res, "中标", "中标公司", "青禾照明科技集团股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -266,6 +294,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
       cmocka_unit_test(test_zhongbiao_ranking_is_none),
       cmocka_unit_test(test_zhongbiao_auctioned_stake_is_none),
+      cmocka_unit_test(test_zhongbiao_consortium_members_added),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
