@@ -36,9 +36,26 @@ static void test_kuisun_period_in_own_clause(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A loss told as a state or a question, without a figure, is no reported
+ * loss: "长期亏损", "持续亏损的原因", "为何亏损". */
+static void test_kuisun_state_is_no_loss(void **state) {
+  static const char *const texts[] = {
+      "分析人士认为，青禾物流管理混乱、公司长期亏损，商业模式存疑。",
+      "针对远望云上市后的规划以及新产品持续亏损的原因等问题，本刊已致函公司。",
+      "订单饱满的远望装备为何亏损？交易所再次问询。",
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+    nlp_result res;
+    fx_run(state, NULL, texts[i], &res);
+    assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 0);
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
+      cmocka_unit_test(test_kuisun_state_is_no_loss),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
