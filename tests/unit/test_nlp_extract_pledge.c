@@ -52,10 +52,41 @@ static void test_kuisun_state_is_no_loss(void **state) {
   }
 }
 
+/* ---- 质押 ------------------------------------------------------------------
+ */
+
+/* No pledge: shares free of pledge, a pledge talked about, the extension of
+ * a pledge's repurchase (which DuEE-Fin files as a release only). */
+static void test_zhiya_no_new_pledge(void **state) {
+  static const char *const texts[] = {
+      "截止公告披露日，远望控股所持有的公司股份无质押。",
+      "截至本公告日，青禾集团持有公司股份中没有处于质押状态的股份。",
+      "获悉青禾集团就其股份质押事宜与质权人沟通。",
+      "控股股东目前股权质押比例处于合理区间，且所有质押均处于安全区域。",
+      "远望智能：国资公司质押的2100万股延期购回",
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+    nlp_result res;
+    fx_run(state, NULL, texts[i], &res);
+    if (fx_count(&res, "质押", NULL, NULL))
+      fail_msg("a pledge in \"%s\"", texts[i]);
+    nlp_result_destroy(&res);
+  }
+  /* a running total still is one */
+  nlp_result res;
+  fx_run(state, NULL,
+         "此次解除质押后，陈青禾共持有公司股份5000万股，占公司总股本的9.07%。"
+         "其中处于质押状态的股票2100万股，占公司总股本的3.81%。",
+         &res);
+  FX_EXPECT(&res, "质押", "质押股票/股份数量", "2100万");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
       cmocka_unit_test(test_kuisun_state_is_no_loss),
+      cmocka_unit_test(test_zhiya_no_new_pledge),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
