@@ -82,11 +82,32 @@ static void test_zhiya_no_new_pledge(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 股份回购 --------------------------------------------------------------
+ */
+
+/* Shares bought back before, left out of a holder's stake, are no buyback. */
+static void test_huigou_excluded_shares(void **state) {
+  static const char *const texts[] = {
+      "远望投资6月3日减持青禾科技股份500万股，占青禾科技剔除已回购股份后总股本"
+      "的0.52%。",
+      "计划减持不超过1200万股，占公司总股本剔除公司回购专用账户中的股份数量不"
+      "超过3%。",
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+    nlp_result res;
+    fx_run(state, NULL, texts[i], &res);
+    if (fx_count(&res, "股份回购", NULL, NULL))
+      fail_msg("a buyback in \"%s\"", texts[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
       cmocka_unit_test(test_kuisun_state_is_no_loss),
       cmocka_unit_test(test_zhiya_no_new_pledge),
+      cmocka_unit_test(test_huigou_excluded_shares),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
