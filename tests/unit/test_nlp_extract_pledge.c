@@ -102,12 +102,24 @@ static void test_huigou_excluded_shares(void **state) {
   }
 }
 
+/* "回购股份数量共X股": the count without the 共 between label and figure. */
+static void test_huigou_count_after_gong(void **state) {
+  const char *text = "截至2021年4月30日，公司通过股票回购专用证券账户以集中竞价交易"
+                     "方式累计回购股份数量共52.3万股，占公司总股本的0.0871%。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "股份回购", "回购股份数量", "52.3万");
+  assert_false(fx_count(&res, "股份回购", "回购股份数量", "共52.3万"));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
       cmocka_unit_test(test_kuisun_state_is_no_loss),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_huigou_excluded_shares),
+      cmocka_unit_test(test_huigou_count_after_gong),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
