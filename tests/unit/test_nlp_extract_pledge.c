@@ -113,11 +113,29 @@ static void test_huigou_count_after_gong(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* No release: "化解质押风险", a pledge's term "至质押人申请解除质押为止". */
+static void test_zhiya_no_release(void **state) {
+  static const char *const texts[] = {
+      "青禾服饰在公告中表示，如不能采取有效化解质押风险的措施，质权人有权进行"
+      "违约处置。",
+      "陈远望将其持有的800万股质押给东川信托有限公司，质押期限为2021年3月1日至"
+      "质押人申请解除质押为止。",
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+    nlp_result res;
+    fx_run(state, NULL, texts[i], &res);
+    if (fx_count(&res, "解除质押", NULL, NULL))
+      fail_msg("a release in \"%s\"", texts[i]);
+    nlp_result_destroy(&res);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
       cmocka_unit_test(test_kuisun_state_is_no_loss),
       cmocka_unit_test(test_zhiya_no_new_pledge),
+      cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
   };
