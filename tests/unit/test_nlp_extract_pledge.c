@@ -130,12 +130,36 @@ static void test_zhiya_no_release(void **state) {
   }
 }
 
+/* A formal notice: the holder whose notice it opens with is the pledgor of
+ * the release told after it, the repeated title line before. */
+static void test_zhiya_pledgor_of_notice(void **state) {
+  const char *title = "东川青禾科技股份有限公司关于控股股东股份解除质押的公告";
+  const char *text =
+      "东川青禾科技股份有限公司\n"
+      "关于控股股东股份解除质押的公告\n"
+      "本公司董事会及全体董事保证本公告内容不存在任何虚假记载。\n"
+      "东川青禾科技股份有限公司（以下简称“公司”）于2021年3月4日接到控股股东"
+      "南岭远望投资控股有限公司（以下简称“远望投资”）通知，远望投资将其质押的"
+      "21,000,000股公司股份全部解押。\n"
+      "特此公告。\n";
+  nlp_result res;
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, "解除质押", "质押方", "南岭远望投资控股有限公司");
+  nlp_result_destroy(&res);
+  text = "公司收到持股5%以上股东陈远望先生的函告，获悉其所持有的公司部分股份办理"
+         "了解除质押手续。\n一、股东股份解除质押的基本情况\n■\n";
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "解除质押", "质押方", "陈远望");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
       cmocka_unit_test(test_kuisun_state_is_no_loss),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
+      cmocka_unit_test(test_zhiya_pledgor_of_notice),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
   };
