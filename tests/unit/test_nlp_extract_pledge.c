@@ -153,6 +153,20 @@ static void test_zhiya_pledgor_of_notice(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A news page's stock quote inside the noticing holder's full name stays in
+ * the name (DuEE-Fin keeps it). */
+static void test_zhiya_pledgor_quote_in_name(void **state) {
+  const char *text =
+      "2021年3月4日，公司接到控股股东远望(5.120,-0.08,-1.54%)投资集团股份有限"
+      "公司（以下简称“远望投资”）函告，远望投资办理了本公司21,000,000股"
+      "股份的解除质押手续。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "解除质押", "质押方",
+            "远望(5.120,-0.08,-1.54%)投资集团股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -160,6 +174,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
+      cmocka_unit_test(test_zhiya_pledgor_quote_in_name),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
   };
