@@ -167,6 +167,24 @@ static void test_zhiya_pledgor_quote_in_name(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The buyback's time as told: a period from one day to another, a
+ * running total 截止/截至 a month's end. */
+static void test_huigou_completion_time_as_told(void **state) {
+  static const char *const texts[] = {
+      "远望电气本次回购股份实施期间为2021年3月2日至2021年9月1日，累计回购公司"
+      "股份320万股。",
+      "截止2021年5月14日，青禾物流累计回购股份数量为85.6万股。",
+      "截至2021年4月月底，青禾物流通过集中竞价方式累计回购股份120万股。",
+  };
+  static const char *const want[] = {
+      "2021年3月2日至2021年9月1日",
+      "截止2021年5月14日",
+      "截至2021年4月月底",
+  };
+  fx_expect_each(state, "股份回购", "回购完成时间", texts, want,
+                 sizeof texts / sizeof *texts);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -177,6 +195,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_pledgor_quote_in_name),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
+      cmocka_unit_test(test_huigou_completion_time_as_told),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
