@@ -185,6 +185,23 @@ static void test_huigou_completion_time_as_told(void **state) {
                  sizeof texts / sizeof *texts);
 }
 
+/* A count told with 合计/共 before it is the figure alone (DuEE-Fin never
+ * keeps the word): buybacks and pledges. */
+static void test_count_without_total_word(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "截至2021年7月31日，青禾高新累计回购的股份合计12.34万股，最高成交价为"
+         "6.20元。",
+         &res);
+  FX_EXPECT(&res, "股份回购", "回购股份数量", "12.34万");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "远望集团近日将所持公司股份办理了质押，本次质押涉及股份共4500万股。",
+         &res);
+  FX_EXPECT(&res, "质押", "质押股票/股份数量", "4500万");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -196,6 +213,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
+      cmocka_unit_test(test_count_without_total_word),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
