@@ -202,6 +202,23 @@ static void test_count_without_total_word(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 企业融资 --------------------------------------------------------------
+ */
+
+/* A round is dated by its month or day (or 近日); the news day 今日 and a
+ * bare year in its sentence are not its time. */
+static void test_rongzi_event_time(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾智能今日宣布完成3亿元B轮融资，这是公司2021年的第二笔融资。", &res);
+  assert_int_equal(fx_count(&res, "企业融资", NULL, NULL), 1);
+  assert_false(fx_count(&res, "企业融资", "事件时间", NULL));
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "远望机器人于2021年3月完成5000万元A轮融资。", &res);
+  FX_EXPECT(&res, "企业融资", "事件时间", "2021年3月");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -214,6 +231,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
       cmocka_unit_test(test_count_without_total_word),
+      cmocka_unit_test(test_rongzi_event_time),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
