@@ -219,6 +219,24 @@ static void test_rongzi_event_time(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The company of a round after a descriptor ("…解决方案供应商某某完成…",
+ * "品牌某某"), in quotes, or with its full name in brackets; "完成了一笔…
+ * 的新一轮融资". */
+static void test_rongzi_target_after_descriptor(void **state) {
+  static const char *const texts[] = {
+      "11月6日消息，领先的智能仓储解决方案供应商青禾智造完成战略融资，投资方为"
+      "东川创投、远望资本。",
+      "全球通信云厂商“远望云”完成数亿人民币D轮融资，由东川基金领投。",
+      "据报道，音乐版权公司QINGHE（东川青禾音乐科技有限公司）已完成数千万元的A+"
+      "轮融资，投资方为远望资本。",
+      "文件显示，印度智能手表品牌Yuanwang宣布完成了一笔3.5亿卢比的新一轮融资。",
+  };
+  static const char *const want[] = {"青禾智造", "远望云", "QINGHE",
+                                     "Yuanwang"};
+  fx_expect_each(state, "企业融资", "被投资方", texts, want,
+                 sizeof texts / sizeof *texts);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -232,6 +250,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_completion_time_as_told),
       cmocka_unit_test(test_count_without_total_word),
       cmocka_unit_test(test_rongzi_event_time),
+      cmocka_unit_test(test_rongzi_target_after_descriptor),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
