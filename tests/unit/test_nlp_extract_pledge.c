@@ -237,6 +237,17 @@ static void test_rongzi_target_after_descriptor(void **state) {
                  sizeof texts / sizeof *texts);
 }
 
+/* An investor whose name ends in 投资, listed before another ("投资方为甲投资、
+ * 乙"), keeps the word: 投资 before 、 is part of the name, not the verb. */
+static void test_rongzi_investor_named_touzi(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "远望农业完成战略融资，投资方为青禾投资、东川创投。", &res);
+  FX_EXPECT(&res, "企业融资", "投资方", "青禾投资");
+  assert_false(fx_count(&res, "企业融资", "投资方", "青禾"));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -251,6 +262,7 @@ int main(void) {
       cmocka_unit_test(test_count_without_total_word),
       cmocka_unit_test(test_rongzi_event_time),
       cmocka_unit_test(test_rongzi_target_after_descriptor),
+      cmocka_unit_test(test_rongzi_investor_named_touzi),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
