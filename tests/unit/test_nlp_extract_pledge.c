@@ -248,10 +248,23 @@ static void test_rongzi_investor_named_touzi(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A loss reported by a news item: the dateline's day (with its part of
+ * the day) is when it was disclosed. */
+static void test_kuisun_dateline_disclosed(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "9月25日晚间消息，远望汽车管理层在业绩交流会上表示，第二季度净亏损"
+         "3.2亿美元。",
+         &res);
+  FX_EXPECT(&res, "亏损", "披露时间", "9月25日晚间");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
       cmocka_unit_test(test_kuisun_state_is_no_loss),
+      cmocka_unit_test(test_kuisun_dateline_disclosed),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
