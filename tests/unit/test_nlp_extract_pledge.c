@@ -260,6 +260,24 @@ static void test_kuisun_dateline_disclosed(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The day a report opens with, its source before it or its company
+ * announcing further on, is when the event was disclosed. */
+static void test_lead_date_disclosed(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾财经网 8月4日，远望科技于2021年8月2日收到公司控股股东陈远望的"
+         "通知，其所持有的公司1,050万股股份解除质押。",
+         &res);
+  FX_EXPECT(&res, "解除质押", "披露时间", "8月4日");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "8月26日，青禾云宣布已完成约5亿元人民币的B轮融资，本轮融资由东川"
+         "资本领投。",
+         &res);
+  FX_EXPECT(&res, "企业融资", "披露时间", "8月26日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -276,6 +294,7 @@ int main(void) {
       cmocka_unit_test(test_rongzi_event_time),
       cmocka_unit_test(test_rongzi_target_after_descriptor),
       cmocka_unit_test(test_rongzi_investor_named_touzi),
+      cmocka_unit_test(test_lead_date_disclosed),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
