@@ -13,8 +13,9 @@
 /* Two losses of two periods in one sentence: each keeps the year told in
  * its own clause, though the words before the year ("预计") come first. */
 static void test_kuisun_period_in_own_clause(void **state) {
-  const char *text = "青禾重工5月18日发布业绩预警，预计2020年将净亏损约3亿-4亿元，"
-                     "同时2021年上半年将净亏损约1亿-2亿元。";
+  const char *text =
+      "青禾重工5月18日发布业绩预警，预计2020年将净亏损约3亿-4亿元，"
+      "同时2021年上半年将净亏损约1亿-2亿元。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 2);
@@ -104,8 +105,9 @@ static void test_huigou_excluded_shares(void **state) {
 
 /* "回购股份数量共X股": the count without the 共 between label and figure. */
 static void test_huigou_count_after_gong(void **state) {
-  const char *text = "截至2021年4月30日，公司通过股票回购专用证券账户以集中竞价交易"
-                     "方式累计回购股份数量共52.3万股，占公司总股本的0.0871%。";
+  const char *text =
+      "截至2021年4月30日，公司通过股票回购专用证券账户以集中竞价交易"
+      "方式累计回购股份数量共52.3万股，占公司总股本的0.0871%。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "股份回购", "回购股份数量", "52.3万");
@@ -146,8 +148,9 @@ static void test_zhiya_pledgor_of_notice(void **state) {
   fx_run(state, title, text, &res);
   FX_EXPECT(&res, "解除质押", "质押方", "南岭远望投资控股有限公司");
   nlp_result_destroy(&res);
-  text = "公司收到持股5%以上股东陈远望先生的函告，获悉其所持有的公司部分股份办理"
-         "了解除质押手续。\n一、股东股份解除质押的基本情况\n■\n";
+  text =
+      "公司收到持股5%以上股东陈远望先生的函告，获悉其所持有的公司部分股份办理"
+      "了解除质押手续。\n一、股东股份解除质押的基本情况\n■\n";
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "解除质押", "质押方", "陈远望");
   nlp_result_destroy(&res);
@@ -210,7 +213,8 @@ static void test_count_without_total_word(void **state) {
 static void test_rongzi_event_time(void **state) {
   nlp_result res;
   fx_run(state, NULL,
-         "青禾智能今日宣布完成3亿元B轮融资，这是公司2021年的第二笔融资。", &res);
+         "青禾智能今日宣布完成3亿元B轮融资，这是公司2021年的第二笔融资。",
+         &res);
   assert_int_equal(fx_count(&res, "企业融资", NULL, NULL), 1);
   assert_false(fx_count(&res, "企业融资", "事件时间", NULL));
   nlp_result_destroy(&res);
@@ -241,8 +245,8 @@ static void test_rongzi_target_after_descriptor(void **state) {
  * 乙"), keeps the word: 投资 before 、 is part of the name, not the verb. */
 static void test_rongzi_investor_named_touzi(void **state) {
   nlp_result res;
-  fx_run(state, NULL,
-         "远望农业完成战略融资，投资方为青禾投资、东川创投。", &res);
+  fx_run(state, NULL, "远望农业完成战略融资，投资方为青禾投资、东川创投。",
+         &res);
   FX_EXPECT(&res, "企业融资", "投资方", "青禾投资");
   assert_false(fx_count(&res, "企业融资", "投资方", "青禾"));
   nlp_result_destroy(&res);
@@ -278,6 +282,23 @@ static void test_lead_date_disclosed(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* ---- 被约谈 ----------------------------------------------------------------
+ */
+
+/* "某局对某某有限公司相关负责人进行了问询约谈": the body right before 对,
+ * whole, and the company after it. */
+static void test_yuetan_body_dui_company(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "5月6日，东川省工业和信息化厅网络安全管理局对东川青禾网络科技有限公司"
+         "相关负责人"
+         "进行了问询约谈。",
+         &res);
+  FX_EXPECT(&res, "被约谈", "约谈机构", "东川省工业和信息化厅网络安全管理局");
+  FX_EXPECT(&res, "被约谈", "公司名称", "东川青禾网络科技有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -295,6 +316,7 @@ int main(void) {
       cmocka_unit_test(test_rongzi_target_after_descriptor),
       cmocka_unit_test(test_rongzi_investor_named_touzi),
       cmocka_unit_test(test_lead_date_disclosed),
+      cmocka_unit_test(test_yuetan_body_dui_company),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
