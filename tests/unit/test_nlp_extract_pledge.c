@@ -299,6 +299,17 @@ static void test_yuetan_body_dui_company(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The pledged shares' kind as written: 无限售流通股 is not 限售流通股. */
+static void test_zhiya_share_kind(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "2021年5月10日，远望集团在东川证券股份有限公司办理了本公司20,000,000"
+         "股无限售流通股的解除质押手续。",
+         &res);
+  FX_EXPECT(&res, "解除质押", "质押物", "无限售流通股");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -308,6 +319,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
       cmocka_unit_test(test_zhiya_pledgor_quote_in_name),
+      cmocka_unit_test(test_zhiya_share_kind),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
