@@ -310,6 +310,20 @@ static void test_zhiya_share_kind(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A release's share of the capital is told in its own sentence; the next
+ * one's is the holder's stake or running total. */
+static void test_zhiya_release_share_own_sentence(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "远望控股将其所持有的公司部分股份办理了解除质押手续，解除质押632万股，"
+         "占其所持股份的比例7.50%。此次解除质押后，远望控股共持有公司股份"
+         "8422万股，占公司总股本的11.07%。",
+         &res);
+  assert_int_equal(fx_count(&res, "解除质押", NULL, NULL), 1);
+  assert_false(fx_count(&res, "解除质押", "质押物占总股比", NULL));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -320,6 +334,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
       cmocka_unit_test(test_zhiya_pledgor_quote_in_name),
       cmocka_unit_test(test_zhiya_share_kind),
+      cmocka_unit_test(test_zhiya_release_share_own_sentence),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
