@@ -324,6 +324,19 @@ static void test_zhiya_release_share_own_sentence(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The year of a bond's name ("2019年可交换公司债券") is not the day of the
+ * release it backs. */
+static void test_zhiya_bond_year_no_date(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "近日，青禾地产收到控股股东远望控股关于拟办理其非公开发行2019年可交换"
+         "公司债券所质押股份解除质押的通知，本次解质股份1.2亿股。",
+         &res);
+  FX_EXPECT(&res, "解除质押", "事件时间", "近日");
+  assert_false(fx_count(&res, "解除质押", "事件时间", "2019年"));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -335,6 +348,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_pledgor_quote_in_name),
       cmocka_unit_test(test_zhiya_share_kind),
       cmocka_unit_test(test_zhiya_release_share_own_sentence),
+      cmocka_unit_test(test_zhiya_bond_year_no_date),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
