@@ -1489,6 +1489,11 @@ static int ex_split_list(ex_doc *d, const nlp_rule *ru) {
   if (kept < 2)
     return 0;
   ev->a[ai].s = item[0];
+  if (ru->split_values) {
+    for (size_t k = 1; k < kept; k++)
+      ex_push_arg(ev, (ex_arg){role, item[k], NULL, ev->a[ai].norm});
+    return 0;
+  }
   ev->split = role;
   size_t at = d->nev - 1; /* d->ev may move below */
   for (size_t k = 1; k < kept && d->nev < EX_MAX_EVENTS; k++) {

@@ -73,6 +73,7 @@ typedef struct rl_loader {
   const char *split_role; /* "split ROLE" (nlp_rule.split_role), interned */
   const char *split_trim[4]; /* its trim= words (nlp_rule.split_trim) */
   int nsplit_trim;
+  int split_values; /* "split ROLE values" (nlp_rule.split_values) */
 } rl_loader;
 
 static void rl_diag(rl_loader *L, const char *file, int line, const char *fmt,
@@ -302,6 +303,7 @@ static void rl_rule_reset(rl_loader *L) {
   L->confidence = 0.7;
   L->split_role = NULL;
   L->nsplit_trim = 0;
+  L->split_values = 0;
   L->in_rule = 0;
 }
 
@@ -621,6 +623,7 @@ static int rl_rule_finish(rl_loader *L) {
   ru->split_role = L->split_role;
   memcpy(ru->split_trim, L->split_trim, sizeof ru->split_trim);
   ru->nsplit_trim = L->nsplit_trim;
+  ru->split_values = L->split_values;
   long tail_at = rl_tail_offset(L->pattern);
   if (tail_at > 0) /* a tail equal to the whole pattern saves nothing */
     ru->tail = rl_compile(L, L->file, L->pat_line, L->pattern + tail_at);
@@ -1001,24 +1004,38 @@ static int rl_parse_rule_key(rl_loader *L, int line, char *key, char *rest) {
     L->confidence = atof(rest);
   } else if (!strcmp(key, "split")) {
     char *opt = rl_split(rest);
-    int bad = !*rest || (*opt && strncmp(opt, "trim=", 5));
+    int bad = !*rest;
     L->nsplit_trim = 0;
-    for (char *w = *opt ? opt + 5 : opt; !bad && *w;) {
-      char *bar = strchr(w, '|');
-      if (bar)
-        *bar = '\0';
-      if (!*w || L->nsplit_trim == 4) {
+    L->split_values = 0;
+    while (!bad && *opt) {
+      char *next = rl_split(opt);
+      if (!strcmp(opt, "values")) {
+        L->split_values = 1;
+      } else if (!strncmp(opt, "trim=", 5) && !L->nsplit_trim) {
+        for (char *w = opt + 5; !bad && *w;) {
+          char *bar = strchr(w, '|');
+          if (bar)
+            *bar = '\0';
+          if (!*w || L->nsplit_trim == 4) {
+            bad = 1;
+            break;
+          }
+          if (!(L->split_trim[L->nsplit_trim++] = rl_intern(L->r, w)))
+            return NLP_ENOMEM;
+          w = bar ? bar + 1 : w + strlen(w);
+        }
+        bad = bad || !L->nsplit_trim;
+      } else {
         bad = 1;
-        break;
       }
-      if (!(L->split_trim[L->nsplit_trim++] = rl_intern(L->r, w)))
-        return NLP_ENOMEM;
-      w = bar ? bar + 1 : w + strlen(w);
+      opt = next;
     }
     if (bad) {
       rl_diag(L, L->file, line,
-              "split: expected 'split ROLE [trim=W|W]' (at most 4 words)");
+              "split: expected 'split ROLE [trim=W|W] [values]' (at most 4 "
+              "words)");
       L->nsplit_trim = 0;
+      L->split_values = 0;
       return 0;
     }
     if (!(L->split_role = rl_intern(L->r, rest)))

@@ -115,6 +115,9 @@ typedef struct nlp_rule {
    * after a name: "甲先生、乙先生"), interned */
   const char *split_trim[4];
   int nsplit_trim;
+  /* "split ROLE values": the names are values of ROLE in the one event
+   * (a slate nominated together: "提名甲、乙为董事候选人") */
+  int split_values;
 } nlp_rule;
 
 enum nlp_fill_scope {

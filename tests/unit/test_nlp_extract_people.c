@@ -63,6 +63,44 @@ static void test_two_groups_one_role(void **state) {
   rules_done(r, dir, path);
 }
 
+/* "split ROLE values": the listed names are values of the one event; a
+ * plain "split" still makes one event each; an unknown option is refused. */
+static void test_split_values(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-people-XXXXXX", path[256];
+  nlp_rules *r = rules_from(dir, path, sizeof path,
+                            "group who = 高管姓名\n"
+                            "group post = 变动后职位\n"
+                            "rule slate\n"
+                            "type 高管变动\n"
+                            "trigger 提名\n"
+                            "split 高管姓名 trim=先生 values\n"
+                            "pattern (?<trig>提名)(?<who>[A-Z]+(?:、[A-Z]+先生)+)为"
+                            "(?<post>[a-z]+)\n"
+                            "rule each\n"
+                            "type 高管变动\n"
+                            "trigger 聘任\n"
+                            "split 高管姓名\n"
+                            "pattern (?<trig>聘任)(?<who>[A-Z]+(?:、[A-Z]+)+)为"
+                            "(?<post>[a-z]+)\n");
+  const char *text = "提名AB、CD先生、EF先生为xy。聘任GH、IJ为zw。";
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 3);
+  for (size_t i = 0; i < res.n; i++) {
+    size_t n = 0, slate = 0;
+    for (size_t k = 0; k < res.events[i].nargs; k++) {
+      n += !strcmp(res.events[i].args[k].role, "高管姓名");
+      slate |= !strcmp(res.events[i].args[k].text, "AB");
+    }
+    assert_int_equal(n, slate ? 3 : 1);
+  }
+  FX_EXPECT(&res, "高管变动", "高管姓名", "EF");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "IJ");
+  nlp_result_destroy(&res);
+  rules_done(r, dir, path);
+}
+
 /* ---- 高管变动 --------------------------------------------------------------
  */
 
@@ -275,6 +313,7 @@ static void test_jianchi_bound_and_sum(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
+      cmocka_unit_test(test_split_values),
       cmocka_unit_test(test_gaoguan_resign_effective_day),
       cmocka_unit_test(test_gaoguan_letter_list_own_posts),
       cmocka_unit_test(test_gaoguan_newcomer_record),
