@@ -310,6 +310,26 @@ static void test_jianchi_bound_and_sum(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Several holders listed before one sale are its sellers, one event; a
+ * title list of holders each planning his own sale ("董事甲、乙拟合计减持")
+ * is not read as short names ending in 拟. */
+static void test_jianchi_holder_list(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "截至本公告披露日，魏青山、秦一鸣、南岭投资合计减持120万股，占公司总股本"
+         "比例为1.2%。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 1);
+  FX_EXPECT(&res, "股东减持", "减持方", "魏青山");
+  FX_EXPECT(&res, "股东减持", "减持方", "秦一鸣");
+  FX_EXPECT(&res, "股东减持", "减持方", "南岭投资");
+  nlp_result_destroy(&res);
+  fx_run(state, "东川药业：董事长魏青山、董事秦一鸣拟合计减持不超2%",
+         "公司股东魏青山计划减持公司股份不超过100万股。", &res);
+  assert_int_equal(fx_count(&res, "股东减持", "减持方", "秦一鸣拟"), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -325,6 +345,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_parent_quote_manner),
       cmocka_unit_test(test_jianchi_acting_in_concert),
       cmocka_unit_test(test_jianchi_bound_and_sum),
+      cmocka_unit_test(test_jianchi_holder_list),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
