@@ -175,6 +175,22 @@ static void test_gaoguan_death_company_post(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The short post 副总 ("接任南京公司常务副总职务"), and a post after "，和"
+ * without the 和. */
+static void test_gaoguan_short_post_and_list_word(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "东川区域常务副总经理秦一鸣，接任南岭公司常务副总职务。", &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "秦一鸣");
+  FX_EXPECT(&res, "高管变动", "变动后职位", "常务副总");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "另外，集团总部财务部副总经理魏林，和总部法务部副总经理曹一鸣，均担任青禾"
+         "区域副总经理职务。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "高管职位", "总部法务部副总经理");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -339,6 +355,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_newcomer_record),
       cmocka_unit_test(test_gaoguan_branch_post_and_its),
       cmocka_unit_test(test_gaoguan_death_company_post),
+      cmocka_unit_test(test_gaoguan_short_post_and_list_word),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
