@@ -191,6 +191,30 @@ static void test_gaoguan_short_post_and_list_word(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The people a change lists with their present company and post, one
+ * event each with the change and the new post of the sentence ("拟聘任3名
+ * 执行副总裁，分别是现任甲公司总监张三、现任乙公司副总裁李四…"); a
+ * present post told in a record is no change. */
+static void test_gaoguan_present_post_list(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "11月4日，南岭集团高管选聘初步结果出炉，拟聘任3名执行副总裁，分别是现任"
+         "南岭投资总监魏林、现任南岭商务副总裁曹一鸣，及现任东川消费金融公司总经理"
+         "秦方。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 3);
+  FX_EXPECT(&res, "高管变动", "任职公司", "南岭商务");
+  FX_EXPECT(&res, "高管变动", "高管职位", "副总裁");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "曹一鸣");
+  FX_EXPECT(&res, "高管变动", "任职公司", "东川消费金融公司");
+  assert_int_equal(fx_count(&res, "高管变动", "变动后职位", "执行副总裁"), 3);
+  assert_int_equal(fx_count(&res, "高管变动", "变动类型", "聘任"), 3);
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "据了解，魏林现任南岭投资总监，曾任东川银行行长。", &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -356,6 +380,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_branch_post_and_its),
       cmocka_unit_test(test_gaoguan_death_company_post),
       cmocka_unit_test(test_gaoguan_short_post_and_list_word),
+      cmocka_unit_test(test_gaoguan_present_post_list),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
