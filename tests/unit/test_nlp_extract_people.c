@@ -240,6 +240,22 @@ static void test_shangshi_review_suspended(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A meeting's numbered year ("召开2021年第35次…会议") is not the day of a
+ * review, and a headline's 今日 is no company: the headline's IPO joins the
+ * listed companies instead of standing alone. */
+static void test_shangshi_meeting_year_headline_day(void **state) {
+  nlp_result res;
+  fx_run(state, "今日IPO两过一",
+         "5月18日，发审委召开2021年第35次发行审核委员会工作会议，2家公司首发上会，"
+         "分别是：东川青禾环保科技股份有限公司（简称：青禾环保）、南岭电子股份有限公司"
+         "（简称：南岭电子）。",
+         &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 2);
+  assert_int_equal(fx_count(&res, "公司上市", "事件时间", "5月18日"), 2);
+  assert_int_equal(fx_count(&res, "公司上市", "上市公司", "今日"), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 股东减持 / 股东增持 ---------------------------------------------------
  */
 
@@ -382,6 +398,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_short_post_and_list_word),
       cmocka_unit_test(test_gaoguan_present_post_list),
       cmocka_unit_test(test_shangshi_review_suspended),
+      cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
       cmocka_unit_test(test_jianchi_parent_quote_manner),
