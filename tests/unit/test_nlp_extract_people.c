@@ -256,6 +256,15 @@ static void test_shangshi_meeting_year_headline_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The code in brackets right after the listed company's name. */
+static void test_shangshi_code_in_brackets(void **state) {
+  nlp_result res;
+  fx_run(state, "港股异动︱青禾医疗(02345)上市次日续涨逾5%",
+         "青禾医疗今日股价续涨。", &res);
+  FX_EXPECT(&res, "公司上市", "证券代码", "02345");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 股东减持 / 股东增持 ---------------------------------------------------
  */
 
@@ -399,6 +408,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_present_post_list),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
+      cmocka_unit_test(test_shangshi_code_in_brackets),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
       cmocka_unit_test(test_jianchi_parent_quote_manner),
