@@ -395,6 +395,16 @@ static void test_jianchi_holder_list(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A dateline with the time of day ("某某网 9月11日早上消息") dates the
+ * disclosure; the time of day is not part of it. */
+static void test_jianchi_dateline_time_of_day(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾网 5月11日早上消息，东川药业股东魏青山减持公司股份120万股。", &res);
+  FX_EXPECT(&res, "股东减持", "披露时间", "5月11日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -415,6 +425,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_acting_in_concert),
       cmocka_unit_test(test_jianchi_bound_and_sum),
       cmocka_unit_test(test_jianchi_holder_list),
+      cmocka_unit_test(test_jianchi_dateline_time_of_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
