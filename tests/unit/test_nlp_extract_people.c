@@ -405,6 +405,16 @@ static void test_jianchi_dateline_time_of_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A clause opening with the seller right before the word names him
+ * ("某某减持，属于打折套现", "某某女士减持公司股份105,000股"). */
+static void test_jianchi_clause_opening_seller(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "打折套现。魏青山减持，属于打折套现，交易价格为9.16元/股。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "减持方", "魏青山");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -426,6 +436,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_bound_and_sum),
       cmocka_unit_test(test_jianchi_holder_list),
       cmocka_unit_test(test_jianchi_dateline_time_of_day),
+      cmocka_unit_test(test_jianchi_clause_opening_seller),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
