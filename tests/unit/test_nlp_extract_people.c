@@ -215,6 +215,17 @@ static void test_gaoguan_present_post_list(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "11月4日，有消息称，…" dates the news of the change. */
+static void test_gaoguan_news_day(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "时隔半年，选聘结果有了眉目。11月4日，有消息称，南岭集团拟聘任秦一鸣为"
+         "公司执行副总裁。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "披露日期", "11月4日");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -426,6 +437,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_death_company_post),
       cmocka_unit_test(test_gaoguan_short_post_and_list_word),
       cmocka_unit_test(test_gaoguan_present_post_list),
+      cmocka_unit_test(test_gaoguan_news_day),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
