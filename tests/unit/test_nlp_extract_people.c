@@ -226,6 +226,17 @@ static void test_gaoguan_news_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "某某已免去某某银行党委副书记一职": the person, his company and post. */
+static void test_gaoguan_removed_from_post(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "另外，据透露，秦一鸣已免去南岭银行党委副书记一职。", &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "秦一鸣");
+  FX_EXPECT(&res, "高管变动", "任职公司", "南岭银行");
+  FX_EXPECT(&res, "高管变动", "高管职位", "党委副书记");
+  FX_EXPECT(&res, "高管变动", "变动类型", "免去");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -438,6 +449,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_short_post_and_list_word),
       cmocka_unit_test(test_gaoguan_present_post_list),
       cmocka_unit_test(test_gaoguan_news_day),
+      cmocka_unit_test(test_gaoguan_removed_from_post),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
