@@ -437,6 +437,18 @@ static void test_jianchi_clause_opening_seller(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A convertible bond sold: the bond is the stock traded, its count in 张. */
+static void test_jianchi_convertible_bond(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "公司控股股东魏青山女士通过上海证券交易所交易系统累计减持青禾转债430630张，"
+         "占发行总量的2.97%。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "股票简称", "青禾转债");
+  FX_EXPECT(&res, "股东减持", "交易股票/股份数量", "430630");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -461,6 +473,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_holder_list),
       cmocka_unit_test(test_jianchi_dateline_time_of_day),
       cmocka_unit_test(test_jianchi_clause_opening_seller),
+      cmocka_unit_test(test_jianchi_convertible_bond),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
