@@ -449,6 +449,18 @@ static void test_jianchi_convertible_bond(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The trader named after his parent and a holder title ("控股股东某某集团
+ * 下属全资子公司某某公司，通过…增持") is the subsidiary alone. */
+static void test_jianchi_parent_before_trader(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾公告，控股股东南岭集团下属全资子公司东川物资公司，通过资产管理计划以"
+         "集中竞价交易等方式累计增持公司A股股份6,252,000股。",
+         &res);
+  FX_EXPECT(&res, "股东增持", "增持方", "东川物资公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -474,6 +486,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_dateline_time_of_day),
       cmocka_unit_test(test_jianchi_clause_opening_seller),
       cmocka_unit_test(test_jianchi_convertible_bond),
+      cmocka_unit_test(test_jianchi_parent_before_trader),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
