@@ -233,6 +233,18 @@ static void test_shougou_target_word_is_no_name(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Crops bought by the ton and meetings named after deals are no takeover. */
+static void test_shougou_crops_and_meetings_are_none(void **state) {
+  const char *text[] = {"东川国将再收购20万吨国产稻米。",
+                        "第五届东川并购年会将于12月在南岭举行。"};
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    fx_run(state, NULL, text[i], &res);
+    assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 0);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -302,6 +314,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_total_consideration),
       cmocka_unit_test(test_shougou_deal_payment_is_none),
       cmocka_unit_test(test_shougou_target_word_is_no_name),
+      cmocka_unit_test(test_shougou_crops_and_meetings_are_none),
       cmocka_unit_test(test_pochan_news_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
