@@ -262,6 +262,21 @@ static void test_pochan_news_day(void **state) {
   fx_expect_each(state, "企业破产", "披露时间", text, want, 3);
 }
 
+/* ---- the document subject (00_common.rules) -------------------------------
+ */
+
+/* A headline's subject stops before "一二股东" and before 巨资 (the words
+ * that follow a name in news headlines). */
+static void test_subject_before_holders_and_funds(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾医疗一二股东接连减持套现，商誉高企", "公司经营稳健。", &res);
+  FX_EXPECT(&res, "股东减持", "股票简称", "青禾医疗");
+  nlp_result_destroy(&res);
+  fx_run(state, "青禾巨资收购远望机器人却跌成坑", "公司经营稳健。", &res);
+  FX_EXPECT(&res, "企业收购", "收购方", "青禾");
+  nlp_result_destroy(&res);
+}
+
 /* ---- the fill option "more" ------------------------------------------------
  */
 
@@ -316,6 +331,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_target_word_is_no_name),
       cmocka_unit_test(test_shougou_crops_and_meetings_are_none),
       cmocka_unit_test(test_pochan_news_day),
+      cmocka_unit_test(test_subject_before_holders_and_funds),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
