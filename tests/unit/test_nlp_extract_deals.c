@@ -277,6 +277,15 @@ static void test_subject_before_holders_and_funds(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A full name never opens with a time word: "此前公司巨资收购…" names no
+ * buyer "此前公司". */
+static void test_org_not_time_word(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "此前公司巨资收购远望科技，商誉高企。", &res);
+  assert_false(fx_count(&res, "企业收购", "收购方", "此前公司"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- the fill option "more" ------------------------------------------------
  */
 
@@ -332,6 +341,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_crops_and_meetings_are_none),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_subject_before_holders_and_funds),
+      cmocka_unit_test(test_org_not_time_word),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
