@@ -245,6 +245,17 @@ static void test_shougou_crops_and_meetings_are_none(void **state) {
   }
 }
 
+/* A tender offer for a company's shares with no stake told. */
+static void test_shougou_tender_offer_shares(void **state) {
+  const char *text = "青禾黄金公布青禾黄金香港要约收购及认购远望资源有限公司股份的"
+                     "最新情况。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "被收购方", "远望资源有限公司");
+  FX_EXPECT(&res, "企业收购", "收购标的", "股份");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -339,6 +350,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_deal_payment_is_none),
       cmocka_unit_test(test_shougou_target_word_is_no_name),
       cmocka_unit_test(test_shougou_crops_and_meetings_are_none),
+      cmocka_unit_test(test_shougou_tender_offer_shares),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_subject_before_holders_and_funds),
       cmocka_unit_test(test_org_not_time_word),
