@@ -123,6 +123,19 @@ static void test_zhongbiao_consortium_members_added(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The day an earlier notice was disclosed is not the day of the award. */
+static void test_zhongbiao_date_not_disclosure(void **state) {
+  const char *text =
+      "青禾发展公布，公司于2021年3月28日披露了《关于城北污水处理厂工程PPP项目"
+      "预中标的提示性公告》。近日，全资子公司东川水务集团有限公司收到《中标"
+      "通知书》，确定其为城北污水处理厂工程PPP项目的中标社会资本方。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标日期", "近日");
+  assert_false(fx_count(&res, "中标", "中标日期", "2021年3月28日"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -342,6 +355,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_ranking_is_none),
       cmocka_unit_test(test_zhongbiao_auctioned_stake_is_none),
       cmocka_unit_test(test_zhongbiao_consortium_members_added),
+      cmocka_unit_test(test_zhongbiao_date_not_disclosure),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
