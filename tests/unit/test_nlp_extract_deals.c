@@ -136,6 +136,16 @@ static void test_zhongbiao_date_not_disclosure(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A unit price (元/吨) is no contract amount. */
+static void test_zhongbiao_unit_price_is_no_amount(void **state) {
+  const char *text = "东川城北静脉产业园PPP项目预中标结果公示，青禾环保成为该项目的"
+                     "预中标供应商，餐厨垃圾处理服务费301.88元/吨。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_false(fx_count(&res, "中标", "中标金额", "301.88元"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -356,6 +366,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_auctioned_stake_is_none),
       cmocka_unit_test(test_zhongbiao_consortium_members_added),
       cmocka_unit_test(test_zhongbiao_date_not_disclosure),
+      cmocka_unit_test(test_zhongbiao_unit_price_is_no_amount),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
