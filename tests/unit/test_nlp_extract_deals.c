@@ -172,6 +172,27 @@ static void test_zhongbiao_subsidiary_in_lead(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The day the winner received the notice, in the lead of a formal
+ * announcement whose award is restated far below. */
+static void test_zhongbiao_date_received_in_lead(void **state) {
+  const char *text =
+      "东川青禾科技股份有限公司全资子公司南岭远望建设有限公司（以下简称“远望"
+      "建设”）于2021年9月3日收到东川建工集团有限公司送达的《工作联系函》，确认"
+      "远望建设为城东会展中心一期（部分标段）的中标人。\n"
+      "一、项目基本情况\n"
+      "1、项目名称：城东会展中心金属屋面工程\n"
+      "2、招标单位：东川建工集团有限公司\n"
+      "3、中标价：暂估价6,085万元\n"
+      "二、中标项目对公司业绩的影响\n"
+      "1、城东会展中心是东川市发展会展经济的重要载体。\n"
+      "目前远望建设中标暂估价为6,085万元，占公司上年营业收入的58.14%。\n"
+      "2、本次中标不影响公司业务独立性。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标日期", "2021年9月3日");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -394,6 +415,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_date_not_disclosure),
       cmocka_unit_test(test_zhongbiao_unit_price_is_no_amount),
       cmocka_unit_test(test_zhongbiao_subsidiary_in_lead),
+      cmocka_unit_test(test_zhongbiao_date_received_in_lead),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
