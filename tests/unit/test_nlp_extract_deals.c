@@ -193,6 +193,22 @@ static void test_zhongbiao_date_received_in_lead(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A list of winners counted after it ("甲、乙、丙等16家企业分别…中标"): each
+ * is a winner, a stock quote after a name left out. */
+static void test_zhongbiao_counted_winner_list(void **state) {
+  const char *text =
+      "近日东川电网有限公司第二次充电桩设备采购中标候选人公示，青禾电气、南岭"
+      "智能、远望南瑞(19.900,0.40,2.05%)、东川深瑞等16家企业分别获得16个标包"
+      "中标，投标总价约1.17亿元。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标公司", "青禾电气");
+  FX_EXPECT(&res, "中标", "中标公司", "南岭智能");
+  FX_EXPECT(&res, "中标", "中标公司", "远望南瑞");
+  FX_EXPECT(&res, "中标", "中标公司", "东川深瑞");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -416,6 +432,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_unit_price_is_no_amount),
       cmocka_unit_test(test_zhongbiao_subsidiary_in_lead),
       cmocka_unit_test(test_zhongbiao_date_received_in_lead),
+      cmocka_unit_test(test_zhongbiao_counted_winner_list),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
