@@ -342,6 +342,17 @@ static void test_shougou_tender_offer_shares(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The date right before the buying verb is when the deal was done. */
+static void test_shougou_date_before_verb(void **state) {
+  const char *text[] = {
+      "青禾国际秘书表示，公司2018年收购远望通信后，业务进一步拓展。",
+      "南岭制药则在2019年11月通过740亿美元收购东川生物，这是史上规模最大的"
+      "并购案。",
+  };
+  const char *want[] = {"2018年", "2019年11月"};
+  fx_expect_each(state, "企业收购", "收购完成时间", text, want, 2);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -442,6 +453,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_target_word_is_no_name),
       cmocka_unit_test(test_shougou_crops_and_meetings_are_none),
       cmocka_unit_test(test_shougou_tender_offer_shares),
+      cmocka_unit_test(test_shougou_date_before_verb),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_subject_before_holders_and_funds),
       cmocka_unit_test(test_org_not_time_word),
