@@ -209,6 +209,17 @@ static void test_zhongbiao_counted_winner_list(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A headline telling that the winner received the award notice names the
+ * winner, not "某某收到". */
+static void test_zhongbiao_headline_notice_received(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾建设收到中标通知书 中标总造价为9.25亿元",
+         "公司经营稳健。", &res);
+  FX_EXPECT(&res, "中标", "中标公司", "青禾建设");
+  assert_false(fx_count(&res, "中标", "中标公司", "青禾建设收到"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -444,6 +455,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_subsidiary_in_lead),
       cmocka_unit_test(test_zhongbiao_date_received_in_lead),
       cmocka_unit_test(test_zhongbiao_counted_winner_list),
+      cmocka_unit_test(test_zhongbiao_headline_notice_received),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
