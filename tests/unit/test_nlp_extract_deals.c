@@ -220,6 +220,18 @@ static void test_zhongbiao_headline_notice_received(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The sum in words, then in figures, without the word 大写. */
+static void test_zhongbiao_amount_words_then_figures(void **state) {
+  const char *text =
+      "青禾建设近日中标城东安置小区工程，项目总投资约12亿元。\n"
+      "项目概括：规划总建筑面积约41万平方米。\n"
+      "中标总造价为玖亿贰仟伍佰贰拾万贰仟捌佰贰拾圆壹分伍角（925,202,820.15元）；";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标金额", "925,202,820.15元");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -456,6 +468,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_date_received_in_lead),
       cmocka_unit_test(test_zhongbiao_counted_winner_list),
       cmocka_unit_test(test_zhongbiao_headline_notice_received),
+      cmocka_unit_test(test_zhongbiao_amount_words_then_figures),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
