@@ -337,11 +337,25 @@ static void test_zhiya_bond_year_no_date(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "而2020年同期…的净亏损为…": the loss of the same period a year before,
+ * its period as written. */
+static void test_kuisun_year_same_period(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "第二季度归属于青禾网络的净利润为3210万元，而2020年同期归属于青禾网络的"
+      "净亏损为8870万元。",
+      &res);
+  FX_EXPECT(&res, "亏损", "财报周期", "2020年同期");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
       cmocka_unit_test(test_kuisun_state_is_no_loss),
       cmocka_unit_test(test_kuisun_dateline_disclosed),
+      cmocka_unit_test(test_kuisun_year_same_period),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
