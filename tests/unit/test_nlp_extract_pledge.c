@@ -350,6 +350,18 @@ static void test_kuisun_year_same_period(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The listed company named in full before its holder is the company whose
+ * shares are pledged, rather than the headline's short name. */
+static void test_zhiya_company_full_name(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾能源股东陈远望质押520万股",
+         "青禾网 5月26日消息，东川青禾能源科技股份有限公司（证券代码：300999）"
+         "股东陈远望向东川证券股份有限公司质押股份520万股，用于融资。",
+         &res);
+  FX_EXPECT(&res, "质押", "质押物所属公司", "东川青禾能源科技股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -363,6 +375,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_share_kind),
       cmocka_unit_test(test_zhiya_release_share_own_sentence),
       cmocka_unit_test(test_zhiya_bond_year_no_date),
+      cmocka_unit_test(test_zhiya_company_full_name),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
