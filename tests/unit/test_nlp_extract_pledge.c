@@ -362,6 +362,18 @@ static void test_zhiya_company_full_name(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A pledgee whose full name holds a news page's stock quote keeps it. */
+static void test_zhiya_pledgee_quote_in_name(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "陈远望将原质押给东川证券(10.350,-0.02,-0.19%)股份有限公司的1240万股"
+         "公司股份办理了解除质押手续。",
+         &res);
+  FX_EXPECT(&res, "解除质押", "质权方",
+            "东川证券(10.350,-0.02,-0.19%)股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -376,6 +388,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_release_share_own_sentence),
       cmocka_unit_test(test_zhiya_bond_year_no_date),
       cmocka_unit_test(test_zhiya_company_full_name),
+      cmocka_unit_test(test_zhiya_pledgee_quote_in_name),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
