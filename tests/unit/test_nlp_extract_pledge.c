@@ -374,6 +374,25 @@ static void test_zhiya_pledgee_quote_in_name(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "截至本公告日：" heading the holders' running totals, one a line, dates
+ * each of them, not only the first. */
+static void test_zhiya_asof_heading_lines(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "截至本公告日：\n"
+      "陈远望先生持有公司股份117,422,176股，累计质押股份数量为81,782,077股，"
+      "占公司股份总数的14.11%。\n"
+      "林青禾先生作为陈远望先生的一致行动人持有公司股份42,028,771股，累计质押"
+      "股份数量为30,198,029股，占公司股份总数的5.21%。\n"
+      "综上，陈远望先生及其一致行动人林青禾先生合计持有公司股份159,450,947股，"
+      "累计合计质押股份数量为111,980,106股，占公司股份总数的19.32%。\n",
+      &res);
+  assert_int_equal(fx_count(&res, "质押", NULL, NULL), 3);
+  assert_int_equal(fx_count(&res, "质押", "事件时间", "截至本公告日"), 3);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -389,6 +408,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_bond_year_no_date),
       cmocka_unit_test(test_zhiya_company_full_name),
       cmocka_unit_test(test_zhiya_pledgee_quote_in_name),
+      cmocka_unit_test(test_zhiya_asof_heading_lines),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
