@@ -393,6 +393,29 @@ static void test_zhiya_asof_heading_lines(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The holders of a joint running total are each a 质押方 of it. */
+static void test_zhiya_joint_holders(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "截至本公告披露日，公司控股股东、实际控制人陈远望、陈远山和林青禾合计持有"
+      "公司股份数量为55,934.04万股，累计质押公司股份数量为47,909.99万股，占"
+      "公司股份总数的29.82%。",
+      &res);
+  FX_EXPECT(&res, "质押", "质押方", "陈远望");
+  FX_EXPECT(&res, "质押", "质押方", "陈远山");
+  FX_EXPECT(&res, "质押", "质押方", "林青禾");
+  nlp_result_destroy(&res);
+  fx_run(
+      state, NULL,
+      "综上，陈远望女士及其一致行动人林青禾先生合计持有公司股份159,450,947股，"
+      "累计合计质押股份数量为111,980,106股。",
+      &res);
+  FX_EXPECT(&res, "质押", "质押方", "陈远望");
+  FX_EXPECT(&res, "质押", "质押方", "林青禾");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -409,6 +432,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_company_full_name),
       cmocka_unit_test(test_zhiya_pledgee_quote_in_name),
       cmocka_unit_test(test_zhiya_asof_heading_lines),
+      cmocka_unit_test(test_zhiya_joint_holders),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
