@@ -416,6 +416,23 @@ static void test_zhiya_joint_holders(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Restricted shares bought back from leaving staff: the count told after
+ * 限制性股票, the verb before or after it. */
+static void test_huigou_restricted_shares(void **state) {
+  static const char *const texts[] = {
+      "公司已回购注销前述激励对象持有的全部已获授但尚未解除限售的限制性股票合计"
+      "412,300股，回购价格为5.120元/股。",
+      "公司决定对其所持已授予但尚未解锁的限制性股票合计6."
+      "3万股进行回购注销，回购"
+      "价格为12.05元/股。",
+      "此次回购注销限制性股票涉及5人，回购注销限制性股票数量合计8.2万股，占回购"
+      "注销前公司总股本的0.03%。",
+  };
+  static const char *const want[] = {"412,300", "6.3万", "8.2万"};
+  fx_expect_each(state, "股份回购", "回购股份数量", texts, want,
+                 sizeof texts / sizeof *texts);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -436,6 +453,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
+      cmocka_unit_test(test_huigou_restricted_shares),
       cmocka_unit_test(test_count_without_total_word),
       cmocka_unit_test(test_rongzi_event_time),
       cmocka_unit_test(test_rongzi_target_after_descriptor),
