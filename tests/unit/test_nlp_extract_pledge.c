@@ -419,12 +419,31 @@ static void test_huigou_restricted_shares(void **state) {
                  sizeof texts / sizeof *texts);
 }
 
+/* The company of a loss written with its stock code in the text, after
+ * 的 or as a Latin name with a space, rather than a headline's opening
+ * words. */
+static void test_kuisun_company_with_code(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾服饰困局难解：门店大幅收缩",
+         "素有“平价快时尚”之称的青禾服饰(603999.SH)上半年净亏损2.3亿元。",
+         &res);
+  FX_EXPECT(&res, "亏损", "公司名称", "青禾服饰");
+  nlp_result_destroy(&res);
+  fx_run(
+      state, "《业绩》YUAN WANG(08999.HK)半年亏损扩大至1,234.5万元",
+      "YUAN WANG(08999.HK)公布，截至6月30日止六个月，亏损扩大至1,234.5万元。",
+      &res);
+  FX_EXPECT(&res, "亏损", "公司名称", "YUAN WANG");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
       cmocka_unit_test(test_kuisun_state_is_no_loss),
       cmocka_unit_test(test_kuisun_dateline_disclosed),
       cmocka_unit_test(test_kuisun_year_same_period),
+      cmocka_unit_test(test_kuisun_company_with_code),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
