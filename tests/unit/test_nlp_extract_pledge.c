@@ -437,6 +437,18 @@ static void test_kuisun_company_with_code(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The company whose shares are pledged, written with its stock code after
+ * 的, rather than a headline's opening words. */
+static void test_zhiya_company_with_code(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾服饰困局难解：实控人股份质押比例过高",
+         "素有“平价快时尚”之称的青禾服饰(603999.SH)近日公告，实际控制人陈远望"
+         "将其持有的1200万股公司股份质押给东川证券股份有限公司。",
+         &res);
+  FX_EXPECT(&res, "质押", "质押物所属公司", "青禾服饰");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -452,6 +464,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_release_share_own_sentence),
       cmocka_unit_test(test_zhiya_bond_year_no_date),
       cmocka_unit_test(test_zhiya_company_full_name),
+      cmocka_unit_test(test_zhiya_company_with_code),
       cmocka_unit_test(test_zhiya_pledgee_quote_in_name),
       cmocka_unit_test(test_zhiya_asof_heading_lines),
       cmocka_unit_test(test_zhiya_joint_holders),
