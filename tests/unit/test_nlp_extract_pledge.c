@@ -449,6 +449,15 @@ static void test_zhiya_company_with_code(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A per-share figure told as "每股基本和摊薄亏损" is no loss of the company. */
+static void test_kuisun_per_share_diluted(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "截至2021年3月31日的六个月的每股基本和摊薄亏损为0.21美元。", &res);
+  assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -456,6 +465,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_dateline_disclosed),
       cmocka_unit_test(test_kuisun_year_same_period),
       cmocka_unit_test(test_kuisun_company_with_code),
+      cmocka_unit_test(test_kuisun_per_share_diluted),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
