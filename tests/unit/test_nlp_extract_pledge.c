@@ -458,6 +458,18 @@ static void test_kuisun_per_share_diluted(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A range of amounts written with an en dash ("320万元–410万元") is one
+ * amount ({AMOUNT}, 00_common.rules). */
+static void test_amount_en_dash_range(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "其中，第三季度归属于上市公司股东的净亏损320万元–410万元，上年同期盈利"
+         "150万元。",
+         &res);
+  FX_EXPECT(&res, "亏损", "净亏损", "320万元–410万元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -466,6 +478,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_year_same_period),
       cmocka_unit_test(test_kuisun_company_with_code),
       cmocka_unit_test(test_kuisun_per_share_diluted),
+      cmocka_unit_test(test_amount_en_dash_range),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
