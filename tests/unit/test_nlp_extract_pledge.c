@@ -470,6 +470,20 @@ static void test_amount_en_dash_range(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A headline's subject ends before 累计 / 未按 ("某某累计回购…",
+ * "某某未按承诺回购…"; 00_common.rules). */
+static void test_subject_before_total_or_failure(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾地产累计回购超85万股 占总股本0.12%",
+         "青禾地产公告，公司以集中竞价方式累计回购股份85.2万股。", &res);
+  FX_EXPECT(&res, "股份回购", "回购方", "青禾地产");
+  nlp_result_destroy(&res);
+  fx_run(state, "远望租赁未按承诺回购股份 交易所发监管函",
+         "交易所指出，公司未在承诺期限内实施回购股份。", &res);
+  FX_EXPECT(&res, "股份回购", "回购方", "远望租赁");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -495,6 +509,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
       cmocka_unit_test(test_huigou_restricted_shares),
+      cmocka_unit_test(test_subject_before_total_or_failure),
       cmocka_unit_test(test_count_without_total_word),
       cmocka_unit_test(test_rongzi_event_time),
       cmocka_unit_test(test_rongzi_target_after_descriptor),
