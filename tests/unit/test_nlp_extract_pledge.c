@@ -484,6 +484,26 @@ static void test_subject_before_total_or_failure(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "由甲和乙联合领投": two leads, each an investor; a 和 inside a listed
+ * name ("远和资本、…跟投") does not cut it. */
+static void test_rongzi_two_leads(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "远望云完成2亿元C轮融资，由东川产业基金和青禾创投集团联合领投。",
+         &res);
+  FX_EXPECT(&res, "企业融资", "领投方", "东川产业基金");
+  FX_EXPECT(&res, "企业融资", "领投方", "青禾创投集团");
+  FX_EXPECT(&res, "企业融资", "投资方", "青禾创投集团");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "青禾智能完成近亿元A轮融资。本轮融资由东川基金领投，远和资本、南岭创投"
+         "跟投。",
+         &res);
+  FX_EXPECT(&res, "企业融资", "投资方", "南岭创投");
+  assert_false(fx_count(&res, "企业融资", "投资方", "资本"));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -514,6 +534,7 @@ int main(void) {
       cmocka_unit_test(test_rongzi_event_time),
       cmocka_unit_test(test_rongzi_target_after_descriptor),
       cmocka_unit_test(test_rongzi_investor_named_touzi),
+      cmocka_unit_test(test_rongzi_two_leads),
       cmocka_unit_test(test_lead_date_disclosed),
       cmocka_unit_test(test_yuetan_body_dui_company),
   };
