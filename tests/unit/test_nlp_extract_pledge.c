@@ -485,7 +485,8 @@ static void test_subject_before_total_or_failure(void **state) {
 }
 
 /* "由甲和乙联合领投": two leads, each an investor; a 和 inside a listed
- * name ("远和资本、…跟投") does not cut it. */
+ * name ("远和资本、…跟投") does not cut it, and the list of followers after
+ * a comma ("，甲、乙跟投") names investors. */
 static void test_rongzi_two_leads(void **state) {
   nlp_result res;
   fx_run(state, NULL,
@@ -499,6 +500,7 @@ static void test_rongzi_two_leads(void **state) {
          "青禾智能完成近亿元A轮融资。本轮融资由东川基金领投，远和资本、南岭创投"
          "跟投。",
          &res);
+  FX_EXPECT(&res, "企业融资", "投资方", "远和资本");
   FX_EXPECT(&res, "企业融资", "投资方", "南岭创投");
   assert_false(fx_count(&res, "企业融资", "投资方", "资本"));
   nlp_result_destroy(&res);
