@@ -775,11 +775,14 @@ static void test_title_subject_before_management(void **state) {
   nlp_result_destroy(&res);
 }
 
-/* Bankruptcy law, case counts and a near miss are no bankruptcy. */
+/* Bankruptcy law, case counts, a near miss and a petition against a person
+ * (破产呈请: Hong Kong's word for an individual's bankruptcy; a company's
+ * is 清盘呈请) are no enterprise bankruptcy. */
 static void test_pochan_lookalikes(void **state) {
   nlp_rules *r = *state;
   const char *text = "专家认为破产法实施应有创新。十年间当地审结逾百宗破产案。"
-                     "这家车企去年差点破产。";
+                     "这家车企去年差点破产。"
+                     "某基金会已对其董事长甲某提出破产呈请。";
   nlp_result res;
   assert_int_equal(extract(r, NULL, NULL, text, &res), 0);
   assert_null(find_event(&res, "企业破产"));
