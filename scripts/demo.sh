@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh BUILD_DIR — what `make run` does: ingest the bundled sample world
-# into a fresh BUILD_DIR/demo.db, issue an API token for one RM, print that
-# RM's push list, then serve the store over gRPC in the foreground (Ctrl-C
-# stops it cleanly).
+# and knowledge base into a fresh BUILD_DIR/demo.db, show a KB search, issue
+# an API token for one RM, print that RM's push list, then serve the store
+# over gRPC in the foreground (Ctrl-C stops it cleanly).
 #
 #   OPPGRAPH_LISTEN   where to listen (default 127.0.0.1:50051)
 #   OPPGRAPH_DEMO_RM  whose push list to show (default rm01)
@@ -25,6 +25,12 @@ asof=$(sed -n 's/.*<registry[^>]* date="\([0-9-]*\)".*/\1/p' data/sample/registr
 rm -rf "$db"
 echo "== ingesting data/sample into $db (as of ${asof:-today})"
 "$bin" ingest --db "$db" ${asof:+--now "$asof"} data/sample
+echo
+echo "== knowledge base: data/kb/articles (opportunities' products link to them)"
+"$bin" kb add --db "$db" data/kb/articles
+echo
+echo "== kb search: 保函 保证金比例"
+"$bin" kb search --db "$db" --page-size 3 保函 保证金比例
 echo
 echo "== API token for $rm_id (the store keeps only its salted hash)"
 token=$("$bin" token issue --db "$db" --rm "$rm_id")
