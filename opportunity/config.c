@@ -111,6 +111,14 @@ size_t opp_config_rule_count(const opp_config *cfg) {
   return cfg ? cfg->nrules : 0;
 }
 
+const char *opp_config_product_id(const opp_config *cfg, const char *name) {
+  for (size_t i = 0; i < cfg->nproducts; i++)
+    if (!strcmp(cfg->products[i].name, name) ||
+        !strcmp(cfg->products[i].id, name))
+      return cfg->products[i].id;
+  return NULL;
+}
+
 double opp_penalty_of(const opp_config *cfg, const char *flag) {
   for (size_t i = 0; i < cfg->npenalties; i++)
     if (!strcmp(cfg->penalties[i].flag, flag))

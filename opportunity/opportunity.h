@@ -67,6 +67,10 @@ int opp_config_load(const char *data_dir, opp_config **out, char *err,
                     size_t errlen);
 void opp_config_free(opp_config *cfg);
 size_t opp_config_rule_count(const opp_config *cfg);
+/* The id in products.json of a product named name (Opportunity.products
+ * holds names: "履约保函" -> "PERF_GUARANTEE"); an id given as name is
+ * returned as it is; NULL when neither. */
+const char *opp_config_product_id(const opp_config *cfg, const char *name);
 
 /* What a generation run did.  Every candidate that did not become an
  * opportunity is counted under its reason. */

@@ -107,6 +107,12 @@ void srv_app_on_write(srv_app *app, void (*fn)(void *), void *ctx);
  * RESOURCE_EXHAUSTED, INTERNAL) and nothing needs releasing. */
 int srv_begin_auth(const srv_ctx *ctx, srv_reply *rep, store_txn **txn,
                    Oppgraph__V1__Rm **rm);
+/* The KB articles (up to max ids) about a product as Opportunity.products
+ * names it ("履约保函"): articles list product ids of data/products.json
+ * ("PERF_GUARANTEE"), or the name itself.  0 when none (or on a store
+ * error: the field is an extra, the reply goes on without it). */
+size_t srv_app_product_articles(srv_app *app, store_txn *txn,
+                                const char *product, uint64_t *ids, size_t max);
 /* Fills o->product_articles from the knowledge base (a served field). */
 void srv_app_add_articles(srv_app *app, store_txn *txn,
                           Oppgraph__V1__Opportunity *o);

@@ -15,6 +15,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +52,15 @@ struct srv_app {
   char dict_dir[1100], schema[1100];
   int64_t last_now;
 
-  /* GetFunnel's low-performance thresholds, read once (guarded by kb_mu) */
-  bool funnel_loaded;
-  opp_funnel_warning funnel_warn;
+  /* The product matrix as the read paths use it (GetFunnel's thresholds,
+   * product names to ids for KB articles): read once, guarded by kb_mu,
+   * then never changed until srv_app_free.  Not the writer's ocfg, which
+   * is loaded only for writes (and never on a replica). */
+  bool rcfg_tried;
+  atomic_bool rcfg_ready; /* set once rcfg is final: read without kb_mu */
+  int rcfg_rc;
+  char rcfg_err[512];
+  opp_config *rcfg;
 
   pthread_mutex_t kb_mu;
   kb *kb;
@@ -104,6 +111,7 @@ void srv_app_free(srv_app *a) {
   nlp_rules_free(a->rules);
   nlp_dict_free(a->dict);
   opp_config_free(a->ocfg);
+  opp_config_free(a->rcfg);
   kb_close(a->kb);
   srv_pushidx_free(a->pushidx);
   srv_respcache_free(a->respcache);
@@ -315,26 +323,43 @@ const char *srv_app_data_dir(const srv_app *a) {
   return a->data_dir;
 }
 
+/* The read paths' product matrix (NULL when it cannot be read: *rc and
+ * err say why).  Loaded at the first call; a failed load is not retried, as
+ * the file is read at most once per process like the rest of data/. */
+static const opp_config *srv_app_rcfg(srv_app *a, int *rc, char *err,
+                                      size_t errlen) {
+  if (atomic_load_explicit(&a->rcfg_ready, memory_order_acquire) && a->rcfg) {
+    *rc = OPP_OK;
+    return a->rcfg; /* the hot path of every push-list page */
+  }
+  pthread_mutex_lock(&a->kb_mu);
+  if (!a->rcfg_tried) {
+    a->rcfg_tried = true;
+    a->rcfg_rc =
+        opp_config_load(a->data_dir, &a->rcfg, a->rcfg_err, sizeof a->rcfg_err);
+    if (a->rcfg_rc != OPP_OK && a->rcfg_rc != OPP_ECONFIG)
+      snprintf(a->rcfg_err, sizeof a->rcfg_err, "%.400s: %s", a->data_dir,
+               opp_strerror(a->rcfg_rc));
+    if (a->rcfg_rc != OPP_OK) {
+      opp_config_free(a->rcfg);
+      a->rcfg = NULL;
+    }
+    atomic_store_explicit(&a->rcfg_ready, true, memory_order_release);
+  }
+  const opp_config *c = a->rcfg;
+  *rc = a->rcfg_rc;
+  if (err && !c)
+    snprintf(err, errlen, "%s", a->rcfg_err);
+  pthread_mutex_unlock(&a->kb_mu);
+  return c;
+}
+
 int srv_app_funnel_warning(srv_app *a, opp_funnel_warning *out, char *err,
                            size_t errlen) {
-  int rc = OPP_OK;
-  pthread_mutex_lock(&a->kb_mu);
-  if (!a->funnel_loaded) {
-    /* Not the writer's configuration: that one is loaded only for writes
-     * (and never on a replica). */
-    opp_config *ocfg = NULL;
-    rc = opp_config_load(a->data_dir, &ocfg, err, errlen);
-    if (rc == OPP_OK) {
-      opp_config_funnel_warning(ocfg, &a->funnel_warn);
-      a->funnel_loaded = true;
-    } else if (rc != OPP_ECONFIG) {
-      snprintf(err, errlen, "%s: %s", a->data_dir, opp_strerror(rc));
-    }
-    opp_config_free(ocfg);
-  }
-  if (rc == OPP_OK)
-    *out = a->funnel_warn;
-  pthread_mutex_unlock(&a->kb_mu);
+  int rc;
+  const opp_config *c = srv_app_rcfg(a, &rc, err, errlen);
+  if (c)
+    opp_config_funnel_warning(c, out);
   return rc;
 }
 
@@ -360,20 +385,34 @@ const struct kb *srv_app_kb(srv_app *a, char *err, size_t errlen) {
 /* ---- KB articles of recommended products ----------------------------------
  */
 
+size_t srv_app_product_articles(srv_app *a, store_txn *txn, const char *product,
+                                uint64_t *ids, size_t max) {
+  int rc;
+  const opp_config *pc = srv_app_rcfg(a, &rc, NULL, 0);
+  const char *id = pc ? opp_config_product_id(pc, product) : NULL;
+  size_t k = 0;
+  kb_diag d;
+  if (id && kb_product_articles(txn, id, ids, max, &k, &d))
+    k = 0;
+  if (!k && (!id || strcmp(id, product)) &&
+      kb_product_articles(txn, product, ids, max, &k, &d))
+    k = 0;
+  return k;
+}
+
 void srv_app_add_articles(srv_app *a, store_txn *txn,
                           Oppgraph__V1__Opportunity *o) {
-  (void)a;
   if (!o->n_products || o->n_product_articles)
     return;
+
   Oppgraph__V1__ProductArticles **pa = calloc(o->n_products, sizeof *pa);
   if (!pa)
     return;
   size_t n = 0;
   for (size_t i = 0; i < o->n_products; i++) {
     uint64_t ids[16];
-    size_t k = 0;
-    kb_diag d;
-    if (kb_product_articles(txn, o->products[i], ids, 16, &k, &d) || !k)
+    size_t k = srv_app_product_articles(a, txn, o->products[i], ids, 16);
+    if (!k)
       continue;
     Oppgraph__V1__ProductArticles *p = calloc(1, sizeof *p);
     uint64_t *v = malloc(k * sizeof *v);

@@ -343,8 +343,8 @@ typedef struct srv_art_cache {
 } srv_art_cache;
 
 /* The encoded product_articles field of one product (cached per call). */
-static const srv_buf *srv_articles_of(srv_art_cache *c, store_txn *txn,
-                                      srv_span product) {
+static const srv_buf *srv_articles_of(srv_app *app, srv_art_cache *c,
+                                      store_txn *txn, srv_span product) {
   if (product.n >= sizeof c->e[0].product)
     return NULL;
   for (size_t i = 0; i < c->n; i++)
@@ -358,9 +358,8 @@ static const srv_buf *srv_articles_of(srv_art_cache *c, store_txn *txn,
   c->e[i].product[product.n] = '\0';
   memset(&c->e[i].enc, 0, sizeof c->e[i].enc);
   uint64_t ids[16];
-  size_t k = 0;
-  kb_diag d;
-  if (kb_product_articles(txn, c->e[i].product, ids, 16, &k, &d) || !k)
+  size_t k = srv_app_product_articles(app, txn, c->e[i].product, ids, 16);
+  if (!k)
     return &c->e[i].enc;
   size_t packed = 0;
   for (size_t j = 0; j < k; j++)
@@ -380,7 +379,7 @@ static const srv_buf *srv_articles_of(srv_art_cache *c, store_txn *txn,
   return b;
 }
 
-static int srv_push_page_raw(srv_pushidx *px, store_txn *txn, const char *rm_id,
+static int srv_push_page_raw(srv_app *app, store_txn *txn, const char *rm_id,
                              const char *page_token, int page_size,
                              srv_reply *rep) {
   if (page_size < 0 || page_size > SRV_PAGE_MAX)
@@ -394,8 +393,8 @@ static int srv_push_page_raw(srv_pushidx *px, store_txn *txn, const char *rm_id,
   uint64_t ids[SRV_PAGE_MAX];
   size_t n = 0, total = 0;
   bool more = false;
-  if (srv_open_page(px, txn, rm_id, have_after ? after : NULL, limit, ids, &n,
-                    &more, next, &total))
+  if (srv_open_page(srv_app_pushidx(app), txn, rm_id, have_after ? after : NULL,
+                    limit, ids, &n, &more, next, &total))
     return SRV_ESTORE;
   srv_buf out = {0};
   srv_art_cache *cache = calloc(1, sizeof *cache);
@@ -413,7 +412,7 @@ static int srv_push_page_raw(srv_pushidx *px, store_txn *txn, const char *rm_id,
     srv_field f;
     while (!srv_next_field(&walk, &f))
       if (f.num == 5 && f.wt == 2 && na < 64) {
-        const srv_buf *a = srv_articles_of(cache, txn, f.ld);
+        const srv_buf *a = srv_articles_of(app, cache, txn, f.ld);
         if (a && a->n) {
           arts[na++] = a;
           extra += a->n;
@@ -560,8 +559,8 @@ static void srv_list_push_list(const srv_ctx *ctx, const ProtobufCMessage *msg,
   if (srv_push_filtered(req))
     rc = srv_push_page_filtered(txn, target, req, &resp);
   else
-    rc = srv_push_page_raw(srv_app_pushidx(ctx->app), txn, target,
-                           req->page_token, req->page_size, rep);
+    rc = srv_push_page_raw(ctx->app, txn, target, req->page_token,
+                           req->page_size, rep);
   if (rc == SRV_EINVAL)
     srv_reply_error(
         rep, SRV_ST_INVALID_ARGUMENT,
