@@ -287,6 +287,21 @@ static void test_shangshi_code_in_brackets(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The listing ceremony ("赴港上市正式鸣锣") is 正式上市; an approved listing
+ * still to come ("发行GDR并在伦交所上市，获某某批准") is 筹备上市. */
+static void test_shangshi_ceremony_and_approval(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "11月26日，青禾科技赴港上市正式鸣锣，开盘上涨6.25%。", &res);
+  FX_EXPECT(&res, "公司上市", "环节", "正式上市");
+  assert_int_equal(fx_count(&res, "公司上市", "环节", "筹备上市"), 0);
+  nlp_result_destroy(&res);
+  fx_run(state, "南岭电力发行GDR并在伦交所上市，获中国证监会批准",
+         "南岭电力公告，发行GDR并在伦交所上市获得中国证监会核准。", &res);
+  FX_EXPECT(&res, "公司上市", "环节", "筹备上市");
+  assert_int_equal(fx_count(&res, "公司上市", "环节", "正式上市"), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 股东减持 / 股东增持 ---------------------------------------------------
  */
 
@@ -477,6 +492,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
+      cmocka_unit_test(test_shangshi_ceremony_and_approval),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
       cmocka_unit_test(test_jianchi_parent_quote_manner),
