@@ -302,6 +302,18 @@ static void test_shangshi_ceremony_and_approval(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A descriptor before the listed company's full name is not part of it
+ * ("汽车改装企业某某股份有限公司（简称：…）"). */
+static void test_shangshi_descriptor_before_name(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "据证监会官网，汽车改装企业东川青禾汽车股份有限公司（简称：青禾股份）已提交"
+         "IPO申请。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "东川青禾汽车股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 股东减持 / 股东增持 ---------------------------------------------------
  */
 
@@ -493,6 +505,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
       cmocka_unit_test(test_shangshi_ceremony_and_approval),
+      cmocka_unit_test(test_shangshi_descriptor_before_name),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
       cmocka_unit_test(test_jianchi_parent_quote_manner),
