@@ -314,6 +314,18 @@ static void test_shangshi_descriptor_before_name(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The company of a planned listing with its quote between name and verb
+ * ("某某(36.450,-0.75,-2.02%)拟发行GDR并在伦敦证券交易所上市"). */
+static void test_shangshi_quote_before_plan(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "重要新闻有：青禾集团9月23日回购1074万股；南岭保险(36.450,-0.75,-2.02%)拟"
+         "发行GDR并在伦敦证券交易所上市。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "南岭保险");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 股东减持 / 股东增持 ---------------------------------------------------
  */
 
@@ -506,6 +518,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_code_in_brackets),
       cmocka_unit_test(test_shangshi_ceremony_and_approval),
       cmocka_unit_test(test_shangshi_descriptor_before_name),
+      cmocka_unit_test(test_shangshi_quote_before_plan),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
       cmocka_unit_test(test_jianchi_parent_quote_manner),
