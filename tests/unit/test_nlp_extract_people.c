@@ -326,6 +326,19 @@ static void test_shangshi_quote_before_plan(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "某某网讯 11月17日，…" dates the news; "总募集款项净额将达…" is the sum
+ * raised. */
+static void test_shangshi_dateline_and_raise(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾地产上市首日破发",
+         "青禾网讯 11月17日，青禾地产在港交所挂牌上市，发行价为2.28港元/股，总募集"
+         "款项净额将达10.64亿港元。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "披露时间", "11月17日");
+  FX_EXPECT(&res, "公司上市", "募资金额", "10.64亿港元");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 股东减持 / 股东增持 ---------------------------------------------------
  */
 
@@ -519,6 +532,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_ceremony_and_approval),
       cmocka_unit_test(test_shangshi_descriptor_before_name),
       cmocka_unit_test(test_shangshi_quote_before_plan),
+      cmocka_unit_test(test_shangshi_dateline_and_raise),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
       cmocka_unit_test(test_jianchi_parent_quote_manner),
