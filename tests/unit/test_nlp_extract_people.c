@@ -101,6 +101,20 @@ static void test_split_values(void **state) {
   rules_done(r, dir, path);
 }
 
+/* A full name never opens with a time or a verb of approval: "于日前正式
+ * 核准某某东川信托有限公司（以下简称…）" has no enterprise 日前正式核准…. */
+static void test_org_not_after_time_words(void **state) {
+  nlp_result res;
+  fx_run(state, "东川信托新任总经理秦一鸣任职资格获核准",
+         "近日，监管局于日前正式核准秦一鸣东川国际信托有限公司（以下简称“东川信托”）"
+         "总经理任职资格。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", "任职公司",
+                            "日前正式核准秦一鸣东川国际信托有限公司"),
+                   0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 高管变动 --------------------------------------------------------------
  */
 
@@ -517,6 +531,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
       cmocka_unit_test(test_split_values),
+      cmocka_unit_test(test_org_not_after_time_words),
       cmocka_unit_test(test_gaoguan_resign_effective_day),
       cmocka_unit_test(test_gaoguan_letter_list_own_posts),
       cmocka_unit_test(test_gaoguan_newcomer_record),
