@@ -251,6 +251,16 @@ static void test_gaoguan_removed_from_post(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "原某某公司COO某某已于近期离职": his company, post and name. */
+static void test_gaoguan_former_post_left(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "据报道，原青禾公司COO秦一鸣已于近期离职。", &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "秦一鸣");
+  FX_EXPECT(&res, "高管变动", "任职公司", "青禾公司");
+  FX_EXPECT(&res, "高管变动", "高管职位", "COO");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -541,6 +551,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_present_post_list),
       cmocka_unit_test(test_gaoguan_news_day),
       cmocka_unit_test(test_gaoguan_removed_from_post),
+      cmocka_unit_test(test_gaoguan_former_post_left),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
