@@ -261,6 +261,17 @@ static void test_gaoguan_former_post_left(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The appointee named with his company and post: "任命某某网创始人某某为新任
+ * 公司COO". */
+static void test_gaoguan_appointee_with_post(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "青禾科技昨日发布公告，任命南岭网创始人秦一鸣为新任COO。", &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "秦一鸣");
+  FX_EXPECT(&res, "高管变动", "任职公司", "南岭网");
+  FX_EXPECT(&res, "高管变动", "高管职位", "创始人");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -552,6 +563,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_news_day),
       cmocka_unit_test(test_gaoguan_removed_from_post),
       cmocka_unit_test(test_gaoguan_former_post_left),
+      cmocka_unit_test(test_gaoguan_appointee_with_post),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
