@@ -272,6 +272,17 @@ static void test_gaoguan_appointee_with_post(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Two posts taken over together ("接替某某担任公司秘书及授权代表"). */
+static void test_gaoguan_two_posts_taken_over(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾置业宣布，秦一鸣将接替魏林担任公司秘书及授权代表，由2021年8月20日起"
+         "生效。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "变动后职位", "秘书及授权代表");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -564,6 +575,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_removed_from_post),
       cmocka_unit_test(test_gaoguan_former_post_left),
       cmocka_unit_test(test_gaoguan_appointee_with_post),
+      cmocka_unit_test(test_gaoguan_two_posts_taken_over),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
