@@ -559,6 +559,16 @@ static void test_jianchi_parent_before_trader(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A stake raised past a threshold: "某某获某某基金举牌，拟继续增持" (the raider
+ * is the buyer). */
+static void test_zengchi_raider(void **state) {
+  nlp_result res;
+  fx_run(state, "东川药业获南岭基金举牌  拟继续增持3%-10%",
+         "东川药业公告，南岭基金拟在未来12个月内继续增持公司股份。", &res);
+  FX_EXPECT(&res, "股东增持", "增持方", "南岭基金");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -593,6 +603,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_clause_opening_seller),
       cmocka_unit_test(test_jianchi_convertible_bond),
       cmocka_unit_test(test_jianchi_parent_before_trader),
+      cmocka_unit_test(test_zengchi_raider),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
