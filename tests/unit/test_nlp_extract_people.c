@@ -569,6 +569,16 @@ static void test_zengchi_raider(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A stock described by an earlier sale ("遭二股东大手笔减持的某某（600123）")
+ * is no sale of the story. */
+static void test_jianchi_described_by_earlier_sale(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "遭二股东大手笔减持的东川药业（600123），如今又获得了机构的举牌。", &res);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -604,6 +614,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_convertible_bond),
       cmocka_unit_test(test_jianchi_parent_before_trader),
       cmocka_unit_test(test_zengchi_raider),
+      cmocka_unit_test(test_jianchi_described_by_earlier_sale),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
