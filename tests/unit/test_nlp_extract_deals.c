@@ -232,6 +232,24 @@ static void test_zhongbiao_amount_words_then_figures(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A result notice cited by its quoted title names the tendering body. */
+static void test_zhongbiao_tenderer_in_quoted_notice(void **state) {
+  const char *text =
+      "2021年3月2日，东川青禾环境股份有限公司接到全资子公司的通知，根据“南岭省"
+      "生态环境厅南岭省水质自动监测系统购买服务中标结果公告”，子公司中标该项目"
+      "第三包。\n"
+      "一、中标项目基本情况\n"
+      "1、项目简要情况：南岭省水质自动监测系统购买服务；\n"
+      "2、采购文件编号：2021-0502。\n"
+      "3、公示媒体：南岭省公共资源交易中心网。\n"
+      "二、中标事项对公司的影响\n"
+      "本次公司中标南岭省水质自动监测系统购买服务项目，有利于拓展监测业务。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "招标方", "南岭省生态环境厅");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -469,6 +487,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_counted_winner_list),
       cmocka_unit_test(test_zhongbiao_headline_notice_received),
       cmocka_unit_test(test_zhongbiao_amount_words_then_figures),
+      cmocka_unit_test(test_zhongbiao_tenderer_in_quoted_notice),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
