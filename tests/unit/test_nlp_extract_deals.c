@@ -250,6 +250,17 @@ static void test_zhongbiao_tenderer_in_quoted_notice(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The tendering party before its quoted project whose result is out. */
+static void test_zhongbiao_tenderer_before_quoted_project(void **state) {
+  const char *text =
+      "日前，东川农业保险股份有限公司（简称“东川农险”）“费用智能审核系统采购"
+      "项目”招标结果正式公布：经公开开标、评标，青禾科技中标。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "招标方", "东川农业保险股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -488,6 +499,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_headline_notice_received),
       cmocka_unit_test(test_zhongbiao_amount_words_then_figures),
       cmocka_unit_test(test_zhongbiao_tenderer_in_quoted_notice),
+      cmocka_unit_test(test_zhongbiao_tenderer_before_quoted_project),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
