@@ -422,6 +422,19 @@ static void test_pochan_news_day(void **state) {
   fx_expect_each(state, "企业破产", "披露时间", text, want, 3);
 }
 
+/* The company a court declared bankrupt, or that applied to a court or
+ * abroad, named right before the words. */
+static void test_pochan_company_before_court_words(void **state) {
+  const char *text[] = {
+      "相关判决显示，青禾皮业已被东川省南岭市人民法院裁定宣告破产。",
+      "《告知函》称远望投资已于2021年7月14日向东川铁路运输法院正式提交了破产"
+      "重整申请。",
+      "今年3月，Farview在美国申请破产，原因是疫情导致财务混乱。",
+  };
+  const char *want[] = {"青禾皮业", "远望投资", "Farview"};
+  fx_expect_each(state, "企业破产", "破产公司", text, want, 3);
+}
+
 /* ---- the document subject (00_common.rules) -------------------------------
  */
 
@@ -511,6 +524,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_tender_offer_shares),
       cmocka_unit_test(test_shougou_date_before_verb),
       cmocka_unit_test(test_pochan_news_day),
+      cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_subject_before_holders_and_funds),
       cmocka_unit_test(test_org_not_time_word),
   };
