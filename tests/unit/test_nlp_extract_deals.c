@@ -435,6 +435,18 @@ static void test_pochan_company_before_court_words(void **state) {
   fx_expect_each(state, "企业破产", "破产公司", text, want, 3);
 }
 
+/* A full name right before the estate or the proceedings, in a document's
+ * title or as its object, is the bankrupt company. */
+static void test_pochan_full_name_before_estate(void **state) {
+  const char *text[] = {
+      "法院通过了债权人表决通过的《东川船舶重工集团船务工程有限公司破产财产"
+      "分配方案》。",
+      "8月29日，东川律师事务所发布了南岭青禾百货有限公司破产财产分配报告。",
+  };
+  const char *want[] = {"东川船舶重工集团船务工程有限公司", "南岭青禾百货有限公司"};
+  fx_expect_each(state, "企业破产", "破产公司", text, want, 2);
+}
+
 /* ---- the document subject (00_common.rules) -------------------------------
  */
 
@@ -525,6 +537,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_date_before_verb),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
+      cmocka_unit_test(test_pochan_full_name_before_estate),
       cmocka_unit_test(test_subject_before_holders_and_funds),
       cmocka_unit_test(test_org_not_time_word),
   };
