@@ -261,6 +261,16 @@ static void test_zhongbiao_tenderer_before_quoted_project(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A lot number written after the project belongs to the object. */
+static void test_zhongbiao_lot_number(void **state) {
+  const char *text = "日前，青禾电气集团成功中标东川国家电网公司西部电网改造EPC工程"
+                     "项目LOT1，这是集团首次进入该市场。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标标的", "西部电网改造EPC工程项目LOT1");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -525,6 +535,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_amount_words_then_figures),
       cmocka_unit_test(test_zhongbiao_tenderer_in_quoted_notice),
       cmocka_unit_test(test_zhongbiao_tenderer_before_quoted_project),
+      cmocka_unit_test(test_zhongbiao_lot_number),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
