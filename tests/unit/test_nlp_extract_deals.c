@@ -271,6 +271,17 @@ static void test_zhongbiao_lot_number(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A product that won a buyer's tenders is the object, the buyer the
+ * tendering party. */
+static void test_zhongbiao_product_wins(void **state) {
+  const char *text = "据介绍，公司光缆产品多次中标东川电网项目，客户遍及全国。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标标的", "光缆产品");
+  FX_EXPECT(&res, "中标", "招标方", "东川电网");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -536,6 +547,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_tenderer_in_quoted_notice),
       cmocka_unit_test(test_zhongbiao_tenderer_before_quoted_project),
       cmocka_unit_test(test_zhongbiao_lot_number),
+      cmocka_unit_test(test_zhongbiao_product_wins),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
