@@ -426,6 +426,19 @@ static void test_shougou_date_before_verb(void **state) {
   fx_expect_each(state, "企业收购", "收购完成时间", text, want, 2);
 }
 
+/* A kind of company (医疗IT企业) is no target; the company made a
+ * subsidiary is ("已将IT企业plus medi（东京）收为子公司"). */
+static void test_shougou_made_subsidiary(void **state) {
+  nlp_result res;
+  fx_run(state, "东川三井金融集团收购医疗IT企业",
+         "东川社9月16日消息，东川三井金融集团15日表示已将IT企业farview medi"
+         "（东京）收为子公司。该公司开发病历管理APP。",
+         &res);
+  FX_EXPECT(&res, "企业收购", "被收购方", "farview medi（东京）");
+  assert_false(fx_count(&res, "企业收购", "被收购方", "医疗IT企业"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -558,6 +571,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_crops_and_meetings_are_none),
       cmocka_unit_test(test_shougou_tender_offer_shares),
       cmocka_unit_test(test_shougou_date_before_verb),
+      cmocka_unit_test(test_shougou_made_subsidiary),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
