@@ -282,6 +282,19 @@ static void test_zhongbiao_product_wins(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "成为某某项目的第一中标候选人": the rank between the project and the word
+ * leaves the body's wording to tell the award (and its figures). */
+static void test_zhongbiao_ranked_candidate(void **state) {
+  const char *title = "青禾环境：联合体预中标城市环卫项目，投标报价约1000万元";
+  const char *text =
+      "青禾环境10月18日晚间发布公告称，公司组成的联合体成为东川市城北区生活"
+      "垃圾分类服务项目二标段的第一中标候选人。联合体投标总报价为1000.2096万元。";
+  nlp_result res;
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, "中标", "中标金额", "1000.2096万元");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -561,6 +574,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_tenderer_before_quoted_project),
       cmocka_unit_test(test_zhongbiao_lot_number),
       cmocka_unit_test(test_zhongbiao_product_wins),
+      cmocka_unit_test(test_zhongbiao_ranked_candidate),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
