@@ -295,6 +295,28 @@ static void test_zhongbiao_ranked_candidate(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A result notice listing the winners gives one event per winner, each
+ * with the tendering party and the project; the year range inside the
+ * project is no date of the award. */
+static void test_zhongbiao_result_notice_list(void **state) {
+  const char *text =
+      "9月16日，东川移动南岭公司2019-2020年光缆交接箱扩容改造采购项目中标人"
+      "公示：东川市青禾通信技术股份有限公司、南岭远望光电股份(12.480,0.16,"
+      "1.30%)有限公司登榜。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "中标", NULL, NULL), 2);
+  FX_EXPECT(&res, "中标", "中标公司", "东川市青禾通信技术股份有限公司");
+  FX_EXPECT(&res, "中标", "中标公司",
+            "南岭远望光电股份(12.480,0.16,1.30%)有限公司");
+  assert_int_equal(fx_count(&res, "中标", "招标方", "东川移动南岭公司"), 2);
+  assert_int_equal(
+      fx_count(&res, "中标", "中标标的", "2019-2020年光缆交接箱扩容改造采购项目"),
+      2);
+  assert_false(fx_count(&res, "中标", "中标日期", "2020年"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -575,6 +597,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_lot_number),
       cmocka_unit_test(test_zhongbiao_product_wins),
       cmocka_unit_test(test_zhongbiao_ranked_candidate),
+      cmocka_unit_test(test_zhongbiao_result_notice_list),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
