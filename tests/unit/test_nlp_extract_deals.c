@@ -317,6 +317,27 @@ static void test_zhongbiao_result_notice_list(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Winners that made the shortlist of a tender whose committee is named
+ * with the project: one event each, with the tendering party and the
+ * project. */
+static void test_zhongbiao_shortlist_one_event_each(void **state) {
+  const char *text =
+      "东川讯 8月29日消息，东川电信分立式开关电源（2020年）集中采购项目评标"
+      "委员会已完成对各投标人递交的投标文件的评审，根据评审结果，青禾、远望"
+      "技术、南岭、东川动力源(5.590,-0.10,-1.76%)入围中标候选人。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "中标", NULL, NULL), 4);
+  FX_EXPECT(&res, "中标", "中标公司", "青禾");
+  FX_EXPECT(&res, "中标", "中标公司", "远望技术");
+  FX_EXPECT(&res, "中标", "中标公司", "东川动力源");
+  assert_int_equal(fx_count(&res, "中标", "招标方", "东川电信"), 4);
+  assert_int_equal(fx_count(&res, "中标", "中标标的",
+                            "分立式开关电源（2020年）集中采购项目"),
+                   4);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -598,6 +619,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_product_wins),
       cmocka_unit_test(test_zhongbiao_ranked_candidate),
       cmocka_unit_test(test_zhongbiao_result_notice_list),
+      cmocka_unit_test(test_zhongbiao_shortlist_one_event_each),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
