@@ -338,6 +338,17 @@ static void test_zhongbiao_shortlist_one_event_each(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The first-ranked bidder of a result notice is the winner. */
+static void test_zhongbiao_first_ranked(void **state) {
+  nlp_result res;
+  fx_run(state, "东川城北静脉产业园PPP项目预中标公示，青禾国际排名第一",
+         "8月23日，东川固废网获悉，东川城北静脉产业园PPP项目预中标结果公示，"
+         "青禾国际综合实力排名第一，成该项目的预中标供应商。",
+         &res);
+  FX_EXPECT(&res, "中标", "中标公司", "青禾国际");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -620,6 +631,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_ranked_candidate),
       cmocka_unit_test(test_zhongbiao_result_notice_list),
       cmocka_unit_test(test_zhongbiao_shortlist_one_event_each),
+      cmocka_unit_test(test_zhongbiao_first_ranked),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
