@@ -506,6 +506,23 @@ static void test_rongzi_two_leads(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The holder of an extended repurchase named in a headline ("股东某某延期
+ * 购回…"), and after "实际控制人之一". */
+static void test_zhiya_holder_extension(void **state) {
+  nlp_result res;
+  fx_run(state, "远望电子：股东陈青禾延期购回约2300万股",
+         "远望电子公告，公司股东陈青禾将其所持公司股份的约2300万股进行了质押延"
+         "期。",
+         &res);
+  FX_EXPECT(&res, "解除质押", "质押方", "陈青禾");
+  nlp_result_destroy(&res);
+  fx_run(state, "远望电子：实际控制人之一林远山延期购回1800万股",
+         "远望电子公告，林远山将其所持公司股份的1800万股进行了质押延期。",
+         &res);
+  FX_EXPECT(&res, "解除质押", "质押方", "林远山");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -527,6 +544,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_pledgee_quote_in_name),
       cmocka_unit_test(test_zhiya_asof_heading_lines),
       cmocka_unit_test(test_zhiya_joint_holders),
+      cmocka_unit_test(test_zhiya_holder_extension),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
