@@ -523,6 +523,21 @@ static void test_zhiya_holder_extension(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "净利润为-X元，较上年同期-Y元": the year before's loss is an event of its
+ * own, of the period 上年同期. */
+static void test_kuisun_year_before_compared(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "归属于挂牌公司股东的净利润为-3,204,118.52元，较上年同期-612,009.40元，"
+      "亏损增大。",
+      &res);
+  assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 2);
+  FX_EXPECT(&res, "亏损", "净亏损", "612,009.40元");
+  FX_EXPECT(&res, "亏损", "财报周期", "上年同期");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -532,6 +547,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_company_with_code),
       cmocka_unit_test(test_kuisun_per_share_diluted),
       cmocka_unit_test(test_amount_en_dash_range),
+      cmocka_unit_test(test_kuisun_year_before_compared),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
