@@ -538,6 +538,20 @@ static void test_kuisun_year_before_compared(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Hong Kong wording: "亏损扩大至X万元，上年同期蚀Y万元" is two losses, this
+ * period's and the year before's. */
+static void test_kuisun_hk_shi(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "远望国际公布截至6月底止中期业绩，亏损扩大至2,305.6万元，上年同期蚀"
+         "871.2万元；每股亏损2.1仙。",
+         &res);
+  assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 2);
+  FX_EXPECT(&res, "亏损", "净亏损", "2,305.6万元");
+  FX_EXPECT(&res, "亏损", "净亏损", "871.2万元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -548,6 +562,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_per_share_diluted),
       cmocka_unit_test(test_amount_en_dash_range),
       cmocka_unit_test(test_kuisun_year_before_compared),
+      cmocka_unit_test(test_kuisun_hk_shi),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
