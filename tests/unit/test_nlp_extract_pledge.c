@@ -552,6 +552,21 @@ static void test_kuisun_hk_shi(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A buyback's money told as 总购买金额, 成交金额, or 价值X的股票回购. */
+static void test_huigou_amount_wordings(void **state) {
+  static const char *const texts[] = {
+      "当日回购最高价为3.12港元/股，最低价为3.05港元/股，股份回购总购买金额为"
+      "12,480,300.00港元。",
+      "公司以集中竞价方式回购股份数量120,500股，最高成交价为8.16元/股，最低成交"
+      "价为7.93元/股，成交金额972,108.40元。",
+      "远望科技宣布价值3000万美元的股票回购计划。",
+  };
+  static const char *const want[] = {"12,480,300.00港元", "972,108.40元",
+                                     "3000万美元"};
+  fx_expect_each(state, "股份回购", "交易金额", texts, want,
+                 sizeof texts / sizeof *texts);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -581,6 +596,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_completion_time_as_told),
       cmocka_unit_test(test_huigou_restricted_shares),
       cmocka_unit_test(test_subject_before_total_or_failure),
+      cmocka_unit_test(test_huigou_amount_wordings),
       cmocka_unit_test(test_count_without_total_word),
       cmocka_unit_test(test_rongzi_event_time),
       cmocka_unit_test(test_rongzi_target_after_descriptor),
