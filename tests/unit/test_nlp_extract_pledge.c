@@ -567,6 +567,20 @@ static void test_huigou_amount_wordings(void **state) {
                  sizeof texts / sizeof *texts);
 }
 
+/* A change in per cent belongs to the loss only after a loss or a negative
+ * figure, not after a month range ("1-9月实现营收…，同比减少…") or the upper
+ * end of a range of amounts ("…万元-…万元，同比下降…"). */
+static void test_kuisun_change_not_after_range(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "公告显示，2021年1-9月实现营收3.2亿元，同比减少12.5%；归属于上市公司"
+         "股东的净利润亏损4,120万元。",
+         &res);
+  assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 1);
+  assert_false(fx_count(&res, "亏损", "亏损变化", NULL));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -578,6 +592,7 @@ int main(void) {
       cmocka_unit_test(test_amount_en_dash_range),
       cmocka_unit_test(test_kuisun_year_before_compared),
       cmocka_unit_test(test_kuisun_hk_shi),
+      cmocka_unit_test(test_kuisun_change_not_after_range),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
