@@ -581,6 +581,14 @@ static void test_kuisun_change_not_after_range(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A news dateline ending in 丨 dates a round's report. */
+static void test_rongzi_dateline_bar(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "青禾网11月4日丨远望科技宣布完成2亿元B轮融资。", &res);
+  FX_EXPECT(&res, "企业融资", "披露时间", "11月4日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -617,6 +625,7 @@ int main(void) {
       cmocka_unit_test(test_rongzi_target_after_descriptor),
       cmocka_unit_test(test_rongzi_investor_named_touzi),
       cmocka_unit_test(test_rongzi_two_leads),
+      cmocka_unit_test(test_rongzi_dateline_bar),
       cmocka_unit_test(test_lead_date_disclosed),
       cmocka_unit_test(test_yuetan_body_dui_company),
   };
