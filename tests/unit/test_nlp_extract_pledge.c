@@ -589,6 +589,22 @@ static void test_rongzi_dateline_bar(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Two releases in one sentence, each told by the broker with its holder
+ * and count, are two events. */
+static void test_zhiya_two_releases_one_sentence(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "东川证券股份有限公司于2021年6月3日办理了控股股东陈远望先生持有公司"
+         "约1.2亿股股份的解除质押手续；南岭证券股份有限公司于2021年6月2日办理了"
+         "林青禾先生持有公司3120万股股份的解除质押手续。",
+         &res);
+  assert_int_equal(fx_count(&res, "解除质押", NULL, NULL), 2);
+  FX_EXPECT(&res, "解除质押", "质押方", "陈远望");
+  FX_EXPECT(&res, "解除质押", "质押方", "林青禾");
+  FX_EXPECT(&res, "解除质押", "质押股票/股份数量", "3120万");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -614,6 +630,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_asof_heading_lines),
       cmocka_unit_test(test_zhiya_joint_holders),
       cmocka_unit_test(test_zhiya_holder_extension),
+      cmocka_unit_test(test_zhiya_two_releases_one_sentence),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
