@@ -605,6 +605,21 @@ static void test_zhiya_two_releases_one_sentence(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Pledges falling due with a note in brackets after 到期 ("未来一年内将到期
+ * （不含半年内到期质押股份）的质押股份") are a release of their own. */
+static void test_zhiya_falling_due_note(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "陈远望先生未来半年内将到期的质押股份数量为42,100,000股，占其所持有股份"
+      "比例30.15%；未来一年内将到期（不含半年内到期质押股份）的质押股份数量为"
+      "18,250,000股，占其所持有股份比例13.07%。",
+      &res);
+  assert_int_equal(fx_count(&res, "解除质押", NULL, NULL), 2);
+  FX_EXPECT(&res, "解除质押", "质押股票/股份数量", "18,250,000");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -631,6 +646,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_joint_holders),
       cmocka_unit_test(test_zhiya_holder_extension),
       cmocka_unit_test(test_zhiya_two_releases_one_sentence),
+      cmocka_unit_test(test_zhiya_falling_due_note),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
