@@ -620,6 +620,19 @@ static void test_zhiya_falling_due_note(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "办理完成了X股（占公司总股本的Y%）公司股份解除质押手续": the count and
+ * share before the word. */
+static void test_zhiya_release_count_before(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "陈远望先生在东川证券股份有限公司办理完成了2,860万股（占公司总股本的"
+         "6.35%）公司股份解除质押手续。",
+         &res);
+  FX_EXPECT(&res, "解除质押", "质押股票/股份数量", "2,860万");
+  FX_EXPECT(&res, "解除质押", "质押物占总股比", "6.35%");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -647,6 +660,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_holder_extension),
       cmocka_unit_test(test_zhiya_two_releases_one_sentence),
       cmocka_unit_test(test_zhiya_falling_due_note),
+      cmocka_unit_test(test_zhiya_release_count_before),
       cmocka_unit_test(test_huigou_excluded_shares),
       cmocka_unit_test(test_huigou_count_after_gong),
       cmocka_unit_test(test_huigou_completion_time_as_told),
