@@ -633,6 +633,16 @@ static void test_zhiya_release_count_before(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The share kind told in full in the sentence wins over a plain 股票 told
+ * nearer the word. */
+static void test_zhiya_share_kind_in_full(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "陈远望将其持有的无限售条件流通股2,300万股办理了股票解除质押。", &res);
+  FX_EXPECT(&res, "解除质押", "质押物", "无限售条件流通股");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -650,6 +660,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
       cmocka_unit_test(test_zhiya_pledgor_quote_in_name),
       cmocka_unit_test(test_zhiya_share_kind),
+      cmocka_unit_test(test_zhiya_share_kind_in_full),
       cmocka_unit_test(test_zhiya_release_share_own_sentence),
       cmocka_unit_test(test_zhiya_bond_year_no_date),
       cmocka_unit_test(test_zhiya_company_full_name),
