@@ -643,6 +643,19 @@ static void test_zhiya_share_kind_in_full(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "其中第三季度亏损X元" after the report's nine months: the quarter's own
+ * loss, its period the bare quarter that opens the clause. */
+static void test_kuisun_quarter_opens_clause(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾医药发布2021年三季度报告，归属于上市公司股东的净利润亏损"
+         "86,120,334.12元。其中第三季度亏损30,215,406.77元。",
+         &res);
+  assert_int_equal(fx_count(&res, "亏损", NULL, NULL), 2);
+  FX_EXPECT(&res, "亏损", "财报周期", "第三季度");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -655,6 +668,7 @@ int main(void) {
       cmocka_unit_test(test_kuisun_year_before_compared),
       cmocka_unit_test(test_kuisun_hk_shi),
       cmocka_unit_test(test_kuisun_change_not_after_range),
+      cmocka_unit_test(test_kuisun_quarter_opens_clause),
       cmocka_unit_test(test_zhiya_no_new_pledge),
       cmocka_unit_test(test_zhiya_no_release),
       cmocka_unit_test(test_zhiya_pledgor_of_notice),
