@@ -682,6 +682,26 @@ static void test_split_option_loader(void **state) {
   tmp_rules_done(r, dir, path);
 }
 
+/* A listing told by a recent date after 于/自 is a listing; a plan with 拟/
+ * 将 before 于 is not, nor a listing years ago in a company's profile. */
+static void test_shangshi_listed_since(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "南岭资本去年向东川科技投资3亿元，后者于今年8月在科创板上市。", &res);
+  FX_EXPECT(&res, "公司上市", "环节", "正式上市");
+  FX_EXPECT(&res, "公司上市", "事件时间", "今年8月");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "这是青禾地产自去年11月上市以来的第一份中期报告。", &res);
+  FX_EXPECT(&res, "公司上市", "事件时间", "自去年11月");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "青禾地产拟于明年上市。", &res);
+  assert_int_equal(fx_count(&res, "公司上市", "环节", "正式上市"), 0);
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "青禾药业于2010年12月上市，主营化学药品。", &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* A prospectus cited for a promise made in it is no listing step: a
  * sell-down notice says "某某在《招股说明书》中承诺…"; a company that files
  * its prospectus still is one. */
@@ -976,6 +996,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_headline_description),
       cmocka_unit_test(test_shangshi_first_day_and_candidate),
       cmocka_unit_test(test_shangshi_prospectus_promise),
+      cmocka_unit_test(test_shangshi_listed_since),
       cmocka_unit_test(test_subject_before_announcement_date),
       cmocka_unit_test(test_deal_lookalikes),
       cmocka_unit_test(test_yuetan_government),
