@@ -694,6 +694,15 @@ static void test_shangshi_listed_since(void **state) {
   fx_run(state, NULL, "这是青禾地产自去年11月上市以来的第一份中期报告。", &res);
   FX_EXPECT(&res, "公司上市", "事件时间", "自去年11月");
   nlp_result_destroy(&res);
+  /* the headline's name ends before 公布; it never opens with 未 */
+  fx_run(state, "东川地产公布上市后首份半年报",
+         "这是公司自去年11月上市以来的首份中期报告。", &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "东川地产");
+  nlp_result_destroy(&res);
+  fx_run(state, "未按计划增持，东川地产收监管函",
+         "东川地产自去年11月上市以来首次收到监管函。", &res);
+  assert_int_equal(fx_count(&res, "公司上市", "上市公司", "未按"), 0);
+  nlp_result_destroy(&res);
   fx_run(state, NULL, "青禾地产拟于明年上市。", &res);
   assert_int_equal(fx_count(&res, "公司上市", "环节", "正式上市"), 0);
   nlp_result_destroy(&res);
