@@ -656,6 +656,27 @@ static void test_kuisun_quarter_opens_clause(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A Hong Kong notice opening a line with the name and its code names the
+ * buyer, though the name opens with a figure, holds brackets or spaces, or
+ * follows a dateline's 丨. */
+static void test_huigou_hk_notice_buyer(void **state) {
+  static const char *const texts[] = {
+      "客户端\n88远望(2.1,0.00,0.00%)（02999.HK）公布，2021年5月3日，公司按每股"
+      "2.04-2.15港元，耗资96万港元回购45万股。",
+      "客户端\n青禾建设（控股）（00999）公布，于2021年6月5日在香港交易所回购3."
+      "2万"
+      "股，耗资18.6万港币。",
+      "某某财经APP讯，QINGHE ELEC H(00999)发布公告，公司于2021年8月21日斥6.1万"
+      "港元回购5.2万股。",
+      "青禾网8月22日丨远望发展(00999.HK)"
+      "公告，8月21日回购12万股，耗资30万港元。",
+  };
+  static const char *const want[] = {"88远望", "青禾建设（控股）",
+                                     "QINGHE ELEC H", "远望发展"};
+  fx_expect_each(state, "股份回购", "回购方", texts, want,
+                 sizeof texts / sizeof *texts);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -692,6 +713,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_restricted_shares),
       cmocka_unit_test(test_subject_before_total_or_failure),
       cmocka_unit_test(test_huigou_amount_wordings),
+      cmocka_unit_test(test_huigou_hk_notice_buyer),
       cmocka_unit_test(test_count_without_total_word),
       cmocka_unit_test(test_rongzi_event_time),
       cmocka_unit_test(test_rongzi_target_after_descriptor),
