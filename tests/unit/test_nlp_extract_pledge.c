@@ -355,11 +355,11 @@ static void test_zhiya_company_full_name(void **state) {
 static void test_zhiya_pledgee_quote_in_name(void **state) {
   nlp_result res;
   fx_run(state, NULL,
-         "陈远望将原质押给东川证券(10.350,-0.02,-0.19%)股份有限公司的1240万股"
+         "陈远望将原质押给东川证券(8.640,-0.05,-0.58%)股份有限公司的1240万股"
          "公司股份办理了解除质押手续。",
          &res);
   FX_EXPECT(&res, "解除质押", "质权方",
-            "东川证券(10.350,-0.02,-0.19%)股份有限公司");
+            "东川证券(8.640,-0.05,-0.58%)股份有限公司");
   nlp_result_destroy(&res);
 }
 
@@ -385,8 +385,8 @@ static void test_zhiya_joint_holders(void **state) {
   fx_run(
       state, NULL,
       "截至本公告披露日，公司控股股东、实际控制人陈远望、陈远山和林青禾合计持有"
-      "公司股份数量为55,934.04万股，累计质押公司股份数量为47,909.99万股，占"
-      "公司股份总数的29.82%。",
+      "公司股份数量为41,206.30万股，累计质押公司股份数量为33,518.20万股，占"
+      "公司股份总数的21.47%。",
       &res);
   FX_EXPECT(&res, "质押", "质押方", "陈远望");
   FX_EXPECT(&res, "质押", "质押方", "陈远山");
@@ -394,8 +394,8 @@ static void test_zhiya_joint_holders(void **state) {
   nlp_result_destroy(&res);
   fx_run(
       state, NULL,
-      "综上，陈远望女士及其一致行动人林青禾先生合计持有公司股份159,450,947股，"
-      "累计合计质押股份数量为111,980,106股。",
+      "综上，陈远望女士及其一致行动人林青禾先生合计持有公司股份128,604,350股，"
+      "累计合计质押股份数量为90,312,000股。",
       &res);
   FX_EXPECT(&res, "质押", "质押方", "陈远望");
   FX_EXPECT(&res, "质押", "质押方", "林青禾");
@@ -555,7 +555,7 @@ static void test_kuisun_hk_shi(void **state) {
 /* A buyback's money told as 总购买金额, 成交金额, or 价值X的股票回购. */
 static void test_huigou_amount_wordings(void **state) {
   static const char *const texts[] = {
-      "当日回购最高价为3.12港元/股，最低价为3.05港元/股，股份回购总购买金额为"
+      "当日回购最高价为3.12港元/股，最低价为3.05港元/股，回购总购买金额为"
       "12,480,300.00港元。",
       "公司以集中竞价方式回购股份数量120,500股，最高成交价为8.16元/股，最低成交"
       "价为7.93元/股，成交金额972,108.40元。",
@@ -606,13 +606,13 @@ static void test_zhiya_two_releases_one_sentence(void **state) {
 }
 
 /* Pledges falling due with a note in brackets after 到期 ("未来一年内将到期
- * （不含半年内到期质押股份）的质押股份") are a release of their own. */
+ * （不含前述半年内到期部分）的质押股份") are a release of their own. */
 static void test_zhiya_falling_due_note(void **state) {
   nlp_result res;
   fx_run(
       state, NULL,
       "陈远望先生未来半年内将到期的质押股份数量为42,100,000股，占其所持有股份"
-      "比例30.15%；未来一年内将到期（不含半年内到期质押股份）的质押股份数量为"
+      "比例30.15%；未来一年内将到期（不含前述半年内到期部分）的质押股份数量为"
       "18,250,000股，占其所持有股份比例13.07%。",
       &res);
   assert_int_equal(fx_count(&res, "解除质押", NULL, NULL), 2);
