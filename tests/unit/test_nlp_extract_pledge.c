@@ -677,6 +677,16 @@ static void test_huigou_hk_notice_buyer(void **state) {
                  sizeof texts / sizeof *texts);
 }
 
+/* A valuation told beside a round is not its amount. */
+static void test_rongzi_valuation_no_amount(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "知情人士称，远望教育已启动新一轮融资，寻求约80亿美元的估值。", &res);
+  assert_int_equal(fx_count(&res, "企业融资", NULL, NULL), 1);
+  assert_false(fx_count(&res, "企业融资", "融资金额", NULL));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -720,6 +730,7 @@ int main(void) {
       cmocka_unit_test(test_rongzi_investor_named_touzi),
       cmocka_unit_test(test_rongzi_two_leads),
       cmocka_unit_test(test_rongzi_dateline_bar),
+      cmocka_unit_test(test_rongzi_valuation_no_amount),
       cmocka_unit_test(test_lead_date_disclosed),
       cmocka_unit_test(test_yuetan_body_dui_company),
   };
