@@ -687,6 +687,19 @@ static void test_rongzi_valuation_no_amount(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "回购均价约为X港币": the price without 约为 (the figure only, as the
+ * other average prices). */
+static void test_huigou_average_price_about(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "远望控股于2021年6月5日回购3.6万股，回购均价约为3.12港币，最高回购价"
+         "3.20港币。",
+         &res);
+  FX_EXPECT(&res, "股份回购", "每股交易价格", "3.12港币");
+  assert_false(fx_count(&res, "股份回购", "每股交易价格", "约为3.12港币"));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -724,6 +737,7 @@ int main(void) {
       cmocka_unit_test(test_subject_before_total_or_failure),
       cmocka_unit_test(test_huigou_amount_wordings),
       cmocka_unit_test(test_huigou_hk_notice_buyer),
+      cmocka_unit_test(test_huigou_average_price_about),
       cmocka_unit_test(test_count_without_total_word),
       cmocka_unit_test(test_rongzi_event_time),
       cmocka_unit_test(test_rongzi_target_after_descriptor),
