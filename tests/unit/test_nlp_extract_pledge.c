@@ -700,6 +700,19 @@ static void test_huigou_average_price_about(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A bare year in the sentence ("2020年年度权益分派") is not when the
+ * shares were bought. */
+static void test_huigou_bare_year_no_time(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "公司已实施2020年年度权益分派，累计回购股份12.6万股，最高成交价为5."
+         "30元。",
+         &res);
+  assert_int_equal(fx_count(&res, "股份回购", NULL, NULL), 1);
+  assert_false(fx_count(&res, "股份回购", "回购完成时间", "2020年"));
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -738,6 +751,7 @@ int main(void) {
       cmocka_unit_test(test_huigou_amount_wordings),
       cmocka_unit_test(test_huigou_hk_notice_buyer),
       cmocka_unit_test(test_huigou_average_price_about),
+      cmocka_unit_test(test_huigou_bare_year_no_time),
       cmocka_unit_test(test_count_without_total_word),
       cmocka_unit_test(test_rongzi_event_time),
       cmocka_unit_test(test_rongzi_target_after_descriptor),
