@@ -713,6 +713,17 @@ static void test_huigou_bare_year_no_time(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* An extended repurchase is dated by the day it is extended to. */
+static void test_zhiya_extension_date(void **state) {
+  nlp_result res;
+  fx_run(state, "远望电子：股东陈青禾延期购回约2300万股",
+         "远望电子7月20日晚间发布公告称，公司股东陈青禾将其所持公司股份的约2300"
+         "万股进行了质押延期，延期至2022年3月1日。",
+         &res);
+  FX_EXPECT(&res, "解除质押", "事件时间", "2022年3月1日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -740,6 +751,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_asof_heading_lines),
       cmocka_unit_test(test_zhiya_joint_holders),
       cmocka_unit_test(test_zhiya_holder_extension),
+      cmocka_unit_test(test_zhiya_extension_date),
       cmocka_unit_test(test_zhiya_two_releases_one_sentence),
       cmocka_unit_test(test_zhiya_falling_due_note),
       cmocka_unit_test(test_zhiya_release_count_before),
