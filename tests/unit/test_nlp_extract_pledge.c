@@ -724,6 +724,17 @@ static void test_zhiya_extension_date(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "累计质押股份共X股": the running total without 共. */
+static void test_zhiya_total_after_gong(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "截至公告日，远望集团累计质押股份共2.15亿股，占其所持股份总数的68.20%。",
+      &res);
+  FX_EXPECT(&res, "质押", "质押股票/股份数量", "2.15亿");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -749,6 +760,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_company_with_code),
       cmocka_unit_test(test_zhiya_pledgee_quote_in_name),
       cmocka_unit_test(test_zhiya_asof_heading_lines),
+      cmocka_unit_test(test_zhiya_total_after_gong),
       cmocka_unit_test(test_zhiya_joint_holders),
       cmocka_unit_test(test_zhiya_holder_extension),
       cmocka_unit_test(test_zhiya_extension_date),
