@@ -735,6 +735,19 @@ static void test_zhiya_total_after_gong(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A pledge's term that ends on a deed ("…至申请解除质押之日止") is its
+ * time, whole. */
+static void test_zhiya_term_until_deed(void **state) {
+  nlp_result res;
+  fx_run(
+      state, NULL,
+      "远望控股本次质押股数2200万股，质押期限自2021年4月12日至申请解除质押之日"
+      "止，质权人为东川银行股份有限公司南岭分行。",
+      &res);
+  FX_EXPECT(&res, "质押", "事件时间", "2021年4月12日至申请解除质押之日止");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kuisun_period_in_own_clause),
@@ -761,6 +774,7 @@ int main(void) {
       cmocka_unit_test(test_zhiya_pledgee_quote_in_name),
       cmocka_unit_test(test_zhiya_asof_heading_lines),
       cmocka_unit_test(test_zhiya_total_after_gong),
+      cmocka_unit_test(test_zhiya_term_until_deed),
       cmocka_unit_test(test_zhiya_joint_holders),
       cmocka_unit_test(test_zhiya_holder_extension),
       cmocka_unit_test(test_zhiya_extension_date),
