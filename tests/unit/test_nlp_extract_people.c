@@ -283,6 +283,16 @@ static void test_gaoguan_two_posts_taken_over(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "某某不再担任某某局党委副书记职务": the person, the bureau, the post. */
+static void test_gaoguan_no_longer_holds_post(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "2018年2月，秦一鸣不再担任东川市税务局党委副书记职务。", &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "秦一鸣");
+  FX_EXPECT(&res, "高管变动", "任职公司", "东川市税务局");
+  FX_EXPECT(&res, "高管变动", "高管职位", "党委副书记");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -596,6 +606,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_former_post_left),
       cmocka_unit_test(test_gaoguan_appointee_with_post),
       cmocka_unit_test(test_gaoguan_two_posts_taken_over),
+      cmocka_unit_test(test_gaoguan_no_longer_holds_post),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
