@@ -293,6 +293,18 @@ static void test_gaoguan_no_longer_holds_post(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The posts he holds now, listed after his change, each a value. */
+static void test_gaoguan_present_posts_listed(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "近日，南岭投资协会正式聘请秦一鸣担任协会中国区顾问。秦一鸣现任东川青禾"
+         "贵金属有限公司总经理、南岭黄金有限公司总经理。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "高管职位", "东川青禾贵金属有限公司总经理");
+  FX_EXPECT(&res, "高管变动", "高管职位", "南岭黄金有限公司总经理");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -607,6 +619,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_appointee_with_post),
       cmocka_unit_test(test_gaoguan_two_posts_taken_over),
       cmocka_unit_test(test_gaoguan_no_longer_holds_post),
+      cmocka_unit_test(test_gaoguan_present_posts_listed),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
