@@ -305,6 +305,19 @@ static void test_gaoguan_present_posts_listed(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A former executive joining another company: "原某某基金总经理某某入职某某
+ * 集团" gives his former company and post and the new company. */
+static void test_gaoguan_former_joins(void **state) {
+  nlp_result res;
+  fx_run(state, "原青禾基金总经理秦一鸣入职南岭集团 任中国区负责人",
+         "9月22日，南岭集团宣布，任命秦一鸣为筹建中基金管理公司总经理。", &res);
+  FX_EXPECT(&res, "高管变动", "任职公司", "青禾基金");
+  FX_EXPECT(&res, "高管变动", "高管职位", "总经理");
+  FX_EXPECT(&res, "高管变动", "变动后公司名称", "南岭集团");
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 1);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -620,6 +633,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_two_posts_taken_over),
       cmocka_unit_test(test_gaoguan_no_longer_holds_post),
       cmocka_unit_test(test_gaoguan_present_posts_listed),
+      cmocka_unit_test(test_gaoguan_former_joins),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
