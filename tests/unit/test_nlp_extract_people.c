@@ -318,6 +318,16 @@ static void test_gaoguan_former_joins(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A post of the board's committees is not cut at 董事 of 董事会
+ * ("任命某某担任公司第三届董事会提名委员会主席"). */
+static void test_gaoguan_board_committee_post(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "公司董事会同意任命秦一鸣担任公司第三届董事会提名委员会主席。", &res);
+  FX_EXPECT(&res, "高管变动", "变动后职位", "第三届董事会提名委员会主席");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -634,6 +644,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_no_longer_holds_post),
       cmocka_unit_test(test_gaoguan_present_posts_listed),
       cmocka_unit_test(test_gaoguan_former_joins),
+      cmocka_unit_test(test_gaoguan_board_committee_post),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
