@@ -328,6 +328,19 @@ static void test_gaoguan_board_committee_post(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "某某自本决议作出之日起不再担任提名委员会主席职务": the day phrase between
+ * name and verb. */
+static void test_gaoguan_from_resolution_day(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "公司原第三届董事会提名委员会主席魏林自本决议作出之日起不再担任提名委员会主席"
+         "职务。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "魏林");
+  FX_EXPECT(&res, "高管变动", "高管职位", "提名委员会主席");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -645,6 +658,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_present_posts_listed),
       cmocka_unit_test(test_gaoguan_former_joins),
       cmocka_unit_test(test_gaoguan_board_committee_post),
+      cmocka_unit_test(test_gaoguan_from_resolution_day),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
