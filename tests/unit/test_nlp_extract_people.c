@@ -341,6 +341,24 @@ static void test_gaoguan_from_resolution_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A change of posts joined by 兼, each post a value ("某某博士由公司执行副主席
+ * 兼总经理改任为公司执行副主席兼行政总裁"); "某某，51岁，获委任为…" is his
+ * appointment, not a nameless one. */
+static void test_gaoguan_posts_changed(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "4月24日，青禾发展发布公告称，秦一鸣博士由公司执行副主席兼总经理改任为公司"
+         "执行副主席兼行政总裁。",
+         &res);
+  FX_EXPECT(&res, "高管变动", "变动类型", "改任");
+  FX_EXPECT(&res, "高管变动", "高管职位", "总经理");
+  FX_EXPECT(&res, "高管变动", "变动后职位", "行政总裁");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "魏林，51岁，获委任为公司执行董事，自2020年5月1日起生效。", &res);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "魏林");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -659,6 +677,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_former_joins),
       cmocka_unit_test(test_gaoguan_board_committee_post),
       cmocka_unit_test(test_gaoguan_from_resolution_day),
+      cmocka_unit_test(test_gaoguan_posts_changed),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
