@@ -359,6 +359,17 @@ static void test_gaoguan_posts_changed(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The day the change was announced ("9月1日，某某发布公告称，聘任…") is its
+ * 披露日期, not its 事件时间. */
+static void test_gaoguan_announced_day_not_event_time(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "9月1日，青禾纯债基金发布公告称，增聘秦一鸣为新任基金经理。", &res);
+  FX_EXPECT(&res, "高管变动", "披露日期", "9月1日");
+  assert_int_equal(fx_count(&res, "高管变动", "事件时间", NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 公司上市 --------------------------------------------------------------
  */
 
@@ -678,6 +689,7 @@ int main(void) {
       cmocka_unit_test(test_gaoguan_board_committee_post),
       cmocka_unit_test(test_gaoguan_from_resolution_day),
       cmocka_unit_test(test_gaoguan_posts_changed),
+      cmocka_unit_test(test_gaoguan_announced_day_not_event_time),
       cmocka_unit_test(test_shangshi_review_suspended),
       cmocka_unit_test(test_shangshi_meeting_year_headline_day),
       cmocka_unit_test(test_shangshi_code_in_brackets),
