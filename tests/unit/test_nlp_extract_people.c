@@ -666,6 +666,21 @@ static void test_jianchi_described_by_earlier_sale(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The day a sale was announced ("5月25日，某某公告称，…") is not the day of the
+ * trade, and an announced full date is never cut back to its month. */
+static void test_jianchi_announced_day(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "5月25日，东川药业公告称，股东魏青山减持公司股份88.6万股。", &res);
+  assert_int_equal(fx_count(&res, "股东减持", "交易完成时间", NULL), 0);
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "南岭集团于2018年10月16日发布公告称，秦一鸣拟增持公司股份不低于100万股。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东增持", "交易完成时间", "2018年10月"), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -709,6 +724,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_parent_before_trader),
       cmocka_unit_test(test_zengchi_raider),
       cmocka_unit_test(test_jianchi_described_by_earlier_sale),
+      cmocka_unit_test(test_jianchi_announced_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
