@@ -472,6 +472,18 @@ static void test_shangshi_dateline_and_raise(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The day a listing step was announced ("今日，某某披露…") is its 披露时间, not
+ * its 事件时间. */
+static void test_shangshi_announced_day(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "今日，交易所披露了科创板拟IPO企业东川青禾科技股份有限公司的二轮问询回复。",
+         &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 1);
+  assert_int_equal(fx_count(&res, "公司上市", "事件时间", NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 /* ---- 股东减持 / 股东增持 ---------------------------------------------------
  */
 
@@ -712,6 +724,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_descriptor_before_name),
       cmocka_unit_test(test_shangshi_quote_before_plan),
       cmocka_unit_test(test_shangshi_dateline_and_raise),
+      cmocka_unit_test(test_shangshi_announced_day),
       cmocka_unit_test(test_jianchi_manager_titles),
       cmocka_unit_test(test_jianchi_headline_price_run),
       cmocka_unit_test(test_jianchi_parent_quote_manner),
