@@ -693,6 +693,16 @@ static void test_jianchi_announced_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A purchase plan's period from a day, without the 自/于 before it. */
+static void test_zengchi_plan_period_from_day(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "控股股东魏青山拟于2021年7月5日起计9个月内增持公司股份不少于100万股。",
+         &res);
+  FX_EXPECT(&res, "股东增持", "交易完成时间", "2021年7月5日起计9个月内");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -738,6 +748,7 @@ int main(void) {
       cmocka_unit_test(test_zengchi_raider),
       cmocka_unit_test(test_jianchi_described_by_earlier_sale),
       cmocka_unit_test(test_jianchi_announced_day),
+      cmocka_unit_test(test_zengchi_plan_period_from_day),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
