@@ -703,6 +703,30 @@ static void test_zengchi_plan_period_from_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A sale plan's period: without the 自 before a date, with the one before
+ * 本公告…之日, and told without its start. */
+static void test_jianchi_plan_period_forms(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "公司董事魏林女士计划自2021年5月24日起15个交易日后的六个月内以集中竞价方式"
+         "减持本公司股份不超过54,900股。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "交易完成时间",
+            "2021年5月24日起15个交易日后的六个月内");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "公司股东秦方计划自本公告披露之日起十五个交易日后的六个月内减持公司股份不超过"
+         "100万股。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "交易完成时间",
+            "自本公告披露之日起十五个交易日后的六个月内");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "东川药业股东魏青山，计划15个交易日后的6个月内减持不超过2518.04万股。", &res);
+  FX_EXPECT(&res, "股东减持", "交易完成时间", "15个交易日后的6个月内");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -749,6 +773,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_described_by_earlier_sale),
       cmocka_unit_test(test_jianchi_announced_day),
       cmocka_unit_test(test_zengchi_plan_period_from_day),
+      cmocka_unit_test(test_jianchi_plan_period_forms),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
