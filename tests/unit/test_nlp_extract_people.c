@@ -727,6 +727,15 @@ static void test_jianchi_plan_period_forms(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The sum right before the word ("某某66亿元增持某某") is the purchase's. */
+static void test_zengchi_sum_before_word(void **state) {
+  nlp_result res;
+  fx_run(state, "南岭集团66亿元增持青禾快递：物流版图尽在掌握",
+         "9月1日，青禾快递发布公告称，已和南岭集团达成新一轮战略合作。", &res);
+  FX_EXPECT(&res, "股东增持", "交易金额", "66亿元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -774,6 +783,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_announced_day),
       cmocka_unit_test(test_zengchi_plan_period_from_day),
       cmocka_unit_test(test_jianchi_plan_period_forms),
+      cmocka_unit_test(test_zengchi_sum_before_word),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
