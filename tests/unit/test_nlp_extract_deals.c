@@ -506,6 +506,30 @@ static void test_shougou_made_subsidiary(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The deal's own announcement told a few sentences off in a news story:
+ * "9月29日，某某披露关于收购…的进展公告". */
+static void test_shougou_announcement_day_in_story(void **state) {
+  const char *title = "青禾生物2.9亿收购亏损资产 相关疑问待解";
+  const char *text =
+      "从两次评估价格来看，一年之间的评估值差异达2.06亿元。\n"
+      "而此次资产收购规模仅在三亿元左右，如此大的变动依据何在？\n"
+      "这场从6月刚开始的收购，在青禾生物的火速操作下已经接近完成。\n"
+      "标的公司主要从事透明质酸原料的生产。\n"
+      "其产品主要销往国内外的医药企业。\n"
+      "近三年来，标的公司的营业收入有所波动。\n"
+      "2019年上半年，标的公司仍处于亏损状态。\n"
+      "市场人士认为，此次交易的估值偏高。\n"
+      "也有分析师认为，交易有助于扩充产能。\n"
+      "公司方面表示，收购完成后将加快整合。\n"
+      "截至发稿，公司股价小幅下跌。\n"
+      "9月29日，青禾生物披露关于收购东川远望生物工程有限公司100%股权的进展"
+      "公告。";
+  nlp_result res;
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, "企业收购", "披露时间", "9月29日");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -643,6 +667,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_tender_offer_shares),
       cmocka_unit_test(test_shougou_date_before_verb),
       cmocka_unit_test(test_shougou_made_subsidiary),
+      cmocka_unit_test(test_shougou_announcement_day_in_story),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
