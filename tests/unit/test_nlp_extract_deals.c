@@ -572,6 +572,23 @@ static void test_pochan_full_name_before_estate(void **state) {
   fx_expect_each(state, "企业破产", "破产公司", text, want, 2);
 }
 
+/* The day the court accepted the case is the bankruptcy's date, told
+ * anywhere in the story. */
+static void test_pochan_court_acceptance_day(void **state) {
+  const char *text =
+      "东川市中级人民法院裁定宣告南岭光伏材料有限公司破产。\n"
+      "法院认为，该公司不能清偿到期债务，且明显缺乏清偿能力。\n"
+      "该公司位于东川市工业园区，主营多晶硅生产。\n"
+      "2012年以来，受行业波动影响，该公司长期停产。\n"
+      "截至去年底，该公司资产负债率超过300%。\n"
+      "2019年9月23日，该公司作为债务人，向法院申请破产清算。\n"
+      "11月5日，东川中院裁定受理该公司的破产清算申请。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业破产", "破产时间", "11月5日");
+  nlp_result_destroy(&res);
+}
+
 /* ---- the document subject (00_common.rules) -------------------------------
  */
 
@@ -671,6 +688,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
+      cmocka_unit_test(test_pochan_court_acceptance_day),
       cmocka_unit_test(test_subject_before_holders_and_funds),
       cmocka_unit_test(test_org_not_time_word),
   };
