@@ -530,6 +530,21 @@ static void test_shougou_announcement_day_in_story(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The price told right after the stake ("…全部股权，现金代价为X") is the
+ * body's, and wins over the headline's round figure. */
+static void test_shougou_price_after_stake(void **state) {
+  const char *title = "青禾时尚计划以4.01亿元收购东川远望 建立物流中心";
+  const char *text =
+      "青禾时尚宣布，本集团之全资附属公司东川青禾服饰有限公司建议收购东川远望"
+      "显示材料有限公司(「东川远望」)全部股权，现金代价为4.011亿元人民币(约4.49"
+      "亿港元)，分两期支付。";
+  nlp_result res;
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, "企业收购", "交易金额", "4.011亿元人民币");
+  assert_false(fx_count(&res, "企业收购", "交易金额", "4.01亿元"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -685,6 +700,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_date_before_verb),
       cmocka_unit_test(test_shougou_made_subsidiary),
       cmocka_unit_test(test_shougou_announcement_day_in_story),
+      cmocka_unit_test(test_shougou_price_after_stake),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
