@@ -545,6 +545,17 @@ static void test_shougou_price_after_stake(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The price of the assets bought in a restructuring: "拟购买资产的价格为X". */
+static void test_shougou_asset_price(void **state) {
+  const char *text =
+      "本次交易青禾股份拟以发行股份及支付现金相结合的方式购买东川投资等共41名"
+      "交易对方持有的远望农牧100%股权。本次交易拟购买资产的价格为18.20亿元。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "交易金额", "18.20亿元");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -701,6 +712,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_made_subsidiary),
       cmocka_unit_test(test_shougou_announcement_day_in_story),
       cmocka_unit_test(test_shougou_price_after_stake),
+      cmocka_unit_test(test_shougou_asset_price),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
