@@ -556,6 +556,20 @@ static void test_shougou_asset_price(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The buyer a subsidiary named after 宣布其全资子公司: the deal's figures
+ * are read with it. */
+static void test_shougou_subsidiary_after_announcing(void **state) {
+  const char *text = "两个月前，青禾易购宣布其全资子公司青禾国际拟出资48亿元人民币收购"
+                     "远望中国80%股份。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "收购方", "青禾国际");
+  FX_EXPECT(&res, "企业收购", "交易金额", "48亿元人民币");
+  FX_EXPECT(&res, "企业收购", "被收购方", "远望中国");
+  FX_EXPECT(&res, "企业收购", "收购标的", "80%股份");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -713,6 +727,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_announcement_day_in_story),
       cmocka_unit_test(test_shougou_price_after_stake),
       cmocka_unit_test(test_shougou_asset_price),
+      cmocka_unit_test(test_shougou_subsidiary_after_announcing),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
