@@ -570,6 +570,16 @@ static void test_shougou_subsidiary_after_announcing(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A report opening with 近日 dates the deal when nothing else does. */
+static void test_shougou_recent_day(void **state) {
+  const char *text = "近日，青禾股份与东川集团签署协议，以1.2亿元收购远望机械有限公司"
+                     "100%股权。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "披露时间", "近日");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -728,6 +738,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_price_after_stake),
       cmocka_unit_test(test_shougou_asset_price),
       cmocka_unit_test(test_shougou_subsidiary_after_announcing),
+      cmocka_unit_test(test_shougou_recent_day),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
