@@ -663,6 +663,20 @@ static void test_org_not_time_word(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "全资子公司" alone is no company name. */
+static void test_org_not_subsidiary_word(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾信：全资子公司中标东川油田有限责任公司空调维修项目",
+         "近日，公司全资子公司中标东川油田有限责任公司空调维修项目。", &res);
+  assert_false(fx_count(&res, "中标", "中标公司", "全资子公司"));
+  assert_false(fx_count(&res, "中标", "中标公司", "公司全资子公司"));
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "青禾信：全资子公司中标东川油田有限责任公司空调维修项目",
+         &res);
+  assert_false(fx_count(&res, "中标", "中标公司", "全资子公司"));
+  nlp_result_destroy(&res);
+}
+
 /* ---- the fill option "more" ------------------------------------------------
  */
 
@@ -745,6 +759,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_court_acceptance_day),
       cmocka_unit_test(test_subject_before_holders_and_funds),
       cmocka_unit_test(test_org_not_time_word),
+      cmocka_unit_test(test_org_not_subsidiary_word),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
