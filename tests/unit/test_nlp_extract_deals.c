@@ -349,6 +349,16 @@ static void test_zhongbiao_first_ranked(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A winner named after its group's "旗下子公司" is the subsidiary alone. */
+static void test_zhongbiao_group_subsidiary(void **state) {
+  const char *text = "今日，青禾Apollo旗下子公司远望智行科技（东川）有限公司中标“东川市"
+                     "智慧交通新基建”项目。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "中标公司", "远望智行科技（东川）有限公司");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -737,6 +747,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_result_notice_list),
       cmocka_unit_test(test_zhongbiao_shortlist_one_event_each),
       cmocka_unit_test(test_zhongbiao_first_ranked),
+      cmocka_unit_test(test_zhongbiao_group_subsidiary),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
