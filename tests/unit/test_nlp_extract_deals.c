@@ -590,6 +590,20 @@ static void test_shougou_recent_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A business bought from a company in one country: the company is the
+ * target, "某国的某业务" the object, the buyer named a clause before. */
+static void test_shougou_business_in_country(void **state) {
+  const char *text =
+      "东川社9月28日援引知情人士的话报道，Farview和一家身份不明的投资公司正在"
+      "洽谈以象征性的1欧元收购青禾银行在法国的零售业务。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "收购方", "Farview");
+  FX_EXPECT(&res, "企业收购", "被收购方", "青禾银行");
+  FX_EXPECT(&res, "企业收购", "收购标的", "法国的零售业务");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -764,6 +778,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_asset_price),
       cmocka_unit_test(test_shougou_subsidiary_after_announcing),
       cmocka_unit_test(test_shougou_recent_day),
+      cmocka_unit_test(test_shougou_business_in_country),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
