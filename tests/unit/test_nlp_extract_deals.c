@@ -604,6 +604,18 @@ static void test_shougou_business_in_country(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A division named after the listed seller's quote is the object. */
+static void test_shougou_division_after_quote(void **state) {
+  const char *text =
+      "据知情人士称，青禾通讯接近达成以约100亿美元现金收购安全公司远望科技"
+      "(20.41,-0.05,-0.24%)服务大企业客户的部门的协议。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "被收购方", "远望科技");
+  FX_EXPECT(&res, "企业收购", "收购标的", "服务大企业客户的部门");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -779,6 +791,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_subsidiary_after_announcing),
       cmocka_unit_test(test_shougou_recent_day),
       cmocka_unit_test(test_shougou_business_in_country),
+      cmocka_unit_test(test_shougou_division_after_quote),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
