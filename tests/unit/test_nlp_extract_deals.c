@@ -675,6 +675,27 @@ static void test_pochan_court_acceptance_day(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* An earlier announcement the news cites with its date dates the event
+ * (中标 披露日期, 企业破产 披露时间), not the news item's dateline. */
+static void test_cited_announcement_date(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "东川网10月11日丨青禾发展(000753.SZ)公布，公司于2019年9月28日披露了"
+         "《关于城北污水处理厂PPP项目预中标的提示性公告》。近日，全资子公司东川"
+         "水务集团有限公司收到《中标通知书》，确定其为城北污水处理厂PPP项目的"
+         "中标社会资本方。",
+         &res);
+  FX_EXPECT(&res, "中标", "披露日期", "2019年9月28日");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "东川网10月24日丨*ST青禾(002021.SZ)公布，2019年9月28日，公司披露了关于"
+         "东川市中级人民法院裁定受理公司控股股东东川青禾供应链集团股份有限公司"
+         "破产清算申请的公告。",
+         &res);
+  FX_EXPECT(&res, "企业破产", "披露时间", "2019年9月28日");
+  nlp_result_destroy(&res);
+}
+
 /* ---- the document subject (00_common.rules) -------------------------------
  */
 
@@ -796,6 +817,7 @@ int main(void) {
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
       cmocka_unit_test(test_pochan_court_acceptance_day),
+      cmocka_unit_test(test_cited_announcement_date),
       cmocka_unit_test(test_subject_before_holders_and_funds),
       cmocka_unit_test(test_org_not_time_word),
       cmocka_unit_test(test_org_not_subsidiary_word),
