@@ -736,6 +736,21 @@ static void test_zengchi_sum_before_word(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Holders named by a group after a name ("董事某某等多名董监高拟合计减持")
+ * or by two titles ("控股股东及目前第三大股东累计减持"): each a seller. */
+static void test_jianchi_holder_groups(void **state) {
+  nlp_result res;
+  fx_run(state, "东川药业：董事魏青山等多名董监高拟合计减持不超过0.79%",
+         "东川药业公告，董事魏青山等多名董监高拟合计减持不超过0.79%。", &res);
+  FX_EXPECT(&res, "股东减持", "减持方", "魏青山");
+  FX_EXPECT(&res, "股东减持", "减持方", "董监高");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL, "一年内控股股东及目前第三大股东累计减持超过40亿元。", &res);
+  FX_EXPECT(&res, "股东减持", "减持方", "控股股东");
+  FX_EXPECT(&res, "股东减持", "减持方", "第三大股东");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_groups_one_role),
@@ -784,6 +799,7 @@ int main(void) {
       cmocka_unit_test(test_zengchi_plan_period_from_day),
       cmocka_unit_test(test_jianchi_plan_period_forms),
       cmocka_unit_test(test_zengchi_sum_before_word),
+      cmocka_unit_test(test_jianchi_holder_groups),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
