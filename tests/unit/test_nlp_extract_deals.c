@@ -616,6 +616,20 @@ static void test_shougou_division_after_quote(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* 并购 as a noun of strategy or trend is no deal. */
+static void test_shougou_deals_as_a_topic(void **state) {
+  const char *text[] = {
+      "公司通过内生培育及外延并购，完成了环保行业一体化布局。",
+      "与会学者以国际化的并购视角，共同探讨全球并购发展新趋势。",
+  };
+  for (size_t i = 0; i < 2; i++) {
+    nlp_result res;
+    fx_run(state, NULL, text[i], &res);
+    assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 0);
+    nlp_result_destroy(&res);
+  }
+}
+
 /* ---- 企业破产 --------------------------------------------------------------
  */
 
@@ -813,6 +827,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_recent_day),
       cmocka_unit_test(test_shougou_business_in_country),
       cmocka_unit_test(test_shougou_division_after_quote),
+      cmocka_unit_test(test_shougou_deals_as_a_topic),
       cmocka_unit_test(test_pochan_news_day),
       cmocka_unit_test(test_pochan_company_before_court_words),
       cmocka_unit_test(test_pochan_full_name_before_estate),
