@@ -621,8 +621,9 @@ static void test_shougou_deals_as_a_topic(void **state) {
   const char *text[] = {
       "公司通过内生培育及外延并购，完成了环保行业一体化布局。",
       "与会学者以国际化的并购视角，共同探讨全球并购发展新趋势。",
+      "由东川并购公会主办的第十六届东川并购年会于12月7日在南岭举行。",
   };
-  for (size_t i = 0; i < 2; i++) {
+  for (size_t i = 0; i < 3; i++) {
     nlp_result res;
     fx_run(state, NULL, text[i], &res);
     assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 0);
