@@ -359,6 +359,20 @@ static void test_zhongbiao_group_subsidiary(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A short-name note between the project and "的中标人" stays out of the
+ * object, and the body's project beats the headline's summary. */
+static void test_zhongbiao_project_alias_before_word(void **state) {
+  const char *title = "利好！青禾生态：公司与全资子公司中标造林绿化工程项目";
+  const char *text =
+      "青禾生态发布公告称，于近日收到东川工程咨询有限公司发来的《中标通知书》，"
+      "确认公司为城西镇2020年造林绿化工程（以下简称“项目”）的中标人，中标价格为"
+      "94,234,903元。";
+  nlp_result res;
+  fx_run(state, title, text, &res);
+  FX_EXPECT(&res, "中标", "中标标的", "城西镇2020年造林绿化工程");
+  nlp_result_destroy(&res);
+}
+
 /* ---- 企业收购 --------------------------------------------------------------
  */
 
@@ -810,6 +824,7 @@ int main(void) {
       cmocka_unit_test(test_zhongbiao_shortlist_one_event_each),
       cmocka_unit_test(test_zhongbiao_first_ranked),
       cmocka_unit_test(test_zhongbiao_group_subsidiary),
+      cmocka_unit_test(test_zhongbiao_project_alias_before_word),
       cmocka_unit_test(test_shougou_shares_held_by_list),
       cmocka_unit_test(test_shougou_whole_or_part_of_shares),
       cmocka_unit_test(test_shougou_full_name_before_stake),
