@@ -97,7 +97,8 @@ static void test_zhongbiao_auctioned_stake_is_none(void **state) {
 
 /* Every member of a winning consortium is a winner, also when one of them
  * was found by another wording: "甲与乙等单位组成联合体", "甲与乙作为联合体",
- * "公司与乙有限公司（联合体）成为", "联合体成员：乙", "公司与全资子公司乙为". */
+ * "公司与乙有限公司（联合体）成为", "联合体成员：乙", "公司与全资子公司乙为".
+ */
 static void test_zhongbiao_consortium_members_added(void **state) {
   const char *text[] = {
       "青禾交科公告，公司下属公司东川交工集团股份有限公司(以下简称“东川交工”)"
@@ -111,8 +112,9 @@ static void test_zhongbiao_consortium_members_added(void **state) {
       "确认公司与公司全资子公司东川百绿园林景观设计有限公司为城西绿化工程的"
       "中标人。",
   };
-  const char *want[] = {"东川省交通投资集团有限公司", "青禾照明科技集团股份有限公司",
-                        "南岭电力建设有限公司", "东川百绿园林景观设计有限公司"};
+  const char *want[] = {"东川省交通投资集团有限公司",
+                        "青禾照明科技集团股份有限公司", "南岭电力建设有限公司",
+                        "东川百绿园林景观设计有限公司"};
   fx_expect_each(state, "中标", "中标公司", text, want, 4);
   nlp_result res;
   fx_run(state, NULL,
@@ -138,8 +140,9 @@ static void test_zhongbiao_date_not_disclosure(void **state) {
 
 /* A unit price (元/吨) is no contract amount. */
 static void test_zhongbiao_unit_price_is_no_amount(void **state) {
-  const char *text = "东川城北静脉产业园PPP项目预中标结果公示，青禾环保成为该项目的"
-                     "预中标供应商，餐厨垃圾处理服务费301.88元/吨。";
+  const char *text =
+      "东川城北静脉产业园PPP项目预中标结果公示，青禾环保成为该项目的"
+      "预中标供应商，餐厨垃圾处理服务费301.88元/吨。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   assert_false(fx_count(&res, "中标", "中标金额", "301.88元"));
@@ -213,8 +216,8 @@ static void test_zhongbiao_counted_winner_list(void **state) {
  * winner, not "某某收到". */
 static void test_zhongbiao_headline_notice_received(void **state) {
   nlp_result res;
-  fx_run(state, "青禾建设收到中标通知书 中标总造价为9.25亿元",
-         "公司经营稳健。", &res);
+  fx_run(state, "青禾建设收到中标通知书 中标总造价为9.25亿元", "公司经营稳健。",
+         &res);
   FX_EXPECT(&res, "中标", "中标公司", "青禾建设");
   assert_false(fx_count(&res, "中标", "中标公司", "青禾建设收到"));
   nlp_result_destroy(&res);
@@ -222,10 +225,10 @@ static void test_zhongbiao_headline_notice_received(void **state) {
 
 /* The sum in words, then in figures, without the word 大写. */
 static void test_zhongbiao_amount_words_then_figures(void **state) {
-  const char *text =
-      "青禾建设近日中标城东安置小区工程，项目总投资约12亿元。\n"
-      "项目概括：规划总建筑面积约41万平方米。\n"
-      "中标总造价为玖亿贰仟伍佰贰拾万贰仟捌佰贰拾圆壹分伍角（925,202,820.15元）；";
+  const char *text = "青禾建设近日中标城东安置小区工程，项目总投资约12亿元。\n"
+                     "项目概括：规划总建筑面积约41万平方米。\n"
+                     "中标总造价为玖亿贰仟伍佰贰拾万贰仟捌佰贰拾圆壹分伍角（925"
+                     ",202,820.15元）；";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "中标", "中标金额", "925,202,820.15元");
@@ -263,8 +266,9 @@ static void test_zhongbiao_tenderer_before_quoted_project(void **state) {
 
 /* A lot number written after the project belongs to the object. */
 static void test_zhongbiao_lot_number(void **state) {
-  const char *text = "日前，青禾电气集团成功中标东川国家电网公司西部电网改造EPC工程"
-                     "项目LOT1，这是集团首次进入该市场。";
+  const char *text =
+      "日前，青禾电气集团成功中标东川国家电网公司西部电网改造EPC工程"
+      "项目LOT1，这是集团首次进入该市场。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "中标", "中标标的", "西部电网改造EPC工程项目LOT1");
@@ -288,7 +292,8 @@ static void test_zhongbiao_ranked_candidate(void **state) {
   const char *title = "青禾环境：联合体预中标城市环卫项目，投标报价约1000万元";
   const char *text =
       "青禾环境10月18日晚间发布公告称，公司组成的联合体成为东川市城北区生活"
-      "垃圾分类服务项目二标段的第一中标候选人。联合体投标总报价为1000.2096万元。";
+      "垃圾分类服务项目二标段的第一中标候选人。联合体投标总报价为1000."
+      "2096万元。";
   nlp_result res;
   fx_run(state, title, text, &res);
   FX_EXPECT(&res, "中标", "中标金额", "1000.2096万元");
@@ -310,9 +315,9 @@ static void test_zhongbiao_result_notice_list(void **state) {
   FX_EXPECT(&res, "中标", "中标公司",
             "南岭远望光电股份(12.480,0.16,1.30%)有限公司");
   assert_int_equal(fx_count(&res, "中标", "招标方", "东川移动南岭公司"), 2);
-  assert_int_equal(
-      fx_count(&res, "中标", "中标标的", "2019-2020年光缆交接箱扩容改造采购项目"),
-      2);
+  assert_int_equal(fx_count(&res, "中标", "中标标的",
+                            "2019-2020年光缆交接箱扩容改造采购项目"),
+                   2);
   assert_false(fx_count(&res, "中标", "中标日期", "2020年"));
   nlp_result_destroy(&res);
 }
@@ -351,8 +356,9 @@ static void test_zhongbiao_first_ranked(void **state) {
 
 /* A winner named after its group's "旗下子公司" is the subsidiary alone. */
 static void test_zhongbiao_group_subsidiary(void **state) {
-  const char *text = "今日，青禾Apollo旗下子公司远望智行科技（东川）有限公司中标“东川市"
-                     "智慧交通新基建”项目。";
+  const char *text =
+      "今日，青禾Apollo旗下子公司远望智行科技（东川）有限公司中标“东川市"
+      "智慧交通新基建”项目。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "中标", "中标公司", "远望智行科技（东川）有限公司");
@@ -414,8 +420,7 @@ static void test_shougou_whole_or_part_of_shares(void **state) {
  * short name: "收购某某股份有限公司不低于51%的股份" gave the target 不低于;
  * nor is 目标公司 a descriptor ("收购目标公司全部股权"). */
 static void test_shougou_full_name_before_stake(void **state) {
-  const char *text =
-      "青禾股份拟收购东川远望科技股份有限公司不低于51%的股份。";
+  const char *text = "青禾股份拟收购东川远望科技股份有限公司不低于51%的股份。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "企业收购", "被收购方", "东川远望科技股份有限公司");
@@ -497,8 +502,9 @@ static void test_shougou_crops_and_meetings_are_none(void **state) {
 
 /* A tender offer for a company's shares with no stake told. */
 static void test_shougou_tender_offer_shares(void **state) {
-  const char *text = "青禾黄金公布青禾黄金香港要约收购及认购远望资源有限公司股份的"
-                     "最新情况。";
+  const char *text =
+      "青禾黄金公布青禾黄金香港要约收购及认购远望资源有限公司股份的"
+      "最新情况。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "企业收购", "被收购方", "远望资源有限公司");
@@ -583,8 +589,9 @@ static void test_shougou_asset_price(void **state) {
 /* The buyer a subsidiary named after 宣布其全资子公司: the deal's figures
  * are read with it. */
 static void test_shougou_subsidiary_after_announcing(void **state) {
-  const char *text = "两个月前，青禾易购宣布其全资子公司青禾国际拟出资48亿元人民币收购"
-                     "远望中国80%股份。";
+  const char *text =
+      "两个月前，青禾易购宣布其全资子公司青禾国际拟出资48亿元人民币收购"
+      "远望中国80%股份。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "企业收购", "收购方", "青禾国际");
@@ -596,8 +603,9 @@ static void test_shougou_subsidiary_after_announcing(void **state) {
 
 /* A report opening with 近日 dates the deal when nothing else does. */
 static void test_shougou_recent_day(void **state) {
-  const char *text = "近日，青禾股份与东川集团签署协议，以1.2亿元收购远望机械有限公司"
-                     "100%股权。";
+  const char *text =
+      "近日，青禾股份与东川集团签署协议，以1.2亿元收购远望机械有限公司"
+      "100%股权。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "企业收购", "披露时间", "近日");
@@ -683,21 +691,21 @@ static void test_pochan_full_name_before_estate(void **state) {
       "分配方案》。",
       "8月29日，东川律师事务所发布了南岭青禾百货有限公司破产财产分配报告。",
   };
-  const char *want[] = {"东川船舶重工集团船务工程有限公司", "南岭青禾百货有限公司"};
+  const char *want[] = {"东川船舶重工集团船务工程有限公司",
+                        "南岭青禾百货有限公司"};
   fx_expect_each(state, "企业破产", "破产公司", text, want, 2);
 }
 
 /* The day the court accepted the case is the bankruptcy's date, told
  * anywhere in the story. */
 static void test_pochan_court_acceptance_day(void **state) {
-  const char *text =
-      "东川市中级人民法院裁定宣告南岭光伏材料有限公司破产。\n"
-      "法院认为，该公司不能清偿到期债务，且明显缺乏清偿能力。\n"
-      "该公司位于东川市工业园区，主营多晶硅生产。\n"
-      "2012年以来，受行业波动影响，该公司长期停产。\n"
-      "截至去年底，该公司资产负债率超过300%。\n"
-      "2019年9月23日，该公司作为债务人，向法院申请破产清算。\n"
-      "11月5日，东川中院裁定受理该公司的破产清算申请。";
+  const char *text = "东川市中级人民法院裁定宣告南岭光伏材料有限公司破产。\n"
+                     "法院认为，该公司不能清偿到期债务，且明显缺乏清偿能力。\n"
+                     "该公司位于东川市工业园区，主营多晶硅生产。\n"
+                     "2012年以来，受行业波动影响，该公司长期停产。\n"
+                     "截至去年底，该公司资产负债率超过300%。\n"
+                     "2019年9月23日，该公司作为债务人，向法院申请破产清算。\n"
+                     "11月5日，东川中院裁定受理该公司的破产清算申请。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "企业破产", "破产时间", "11月5日");
@@ -732,7 +740,8 @@ static void test_cited_announcement_date(void **state) {
  * that follow a name in news headlines). */
 static void test_subject_before_holders_and_funds(void **state) {
   nlp_result res;
-  fx_run(state, "青禾医疗一二股东接连减持套现，商誉高企", "公司经营稳健。", &res);
+  fx_run(state, "青禾医疗一二股东接连减持套现，商誉高企", "公司经营稳健。",
+         &res);
   FX_EXPECT(&res, "股东减持", "股票简称", "青禾医疗");
   nlp_result_destroy(&res);
   fx_run(state, "青禾巨资收购远望机器人却跌成坑", "公司经营稳健。", &res);
