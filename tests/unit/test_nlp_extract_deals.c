@@ -772,6 +772,17 @@ static void test_org_not_subsidiary_word(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* {DISCLOSE}: "某日晚间公告，" keeps the part of the day. */
+static void test_disclose_daypart_before_bare_verb(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾环境7月25日晚间公告，公司中标东川市生活垃圾焚烧发电项目，中标金额"
+         "约3.2亿元。",
+         &res);
+  FX_EXPECT(&res, "中标", "披露日期", "7月25日晚间");
+  nlp_result_destroy(&res);
+}
+
 /* ---- the fill option "more" ------------------------------------------------
  */
 
@@ -861,6 +872,7 @@ int main(void) {
       cmocka_unit_test(test_subject_before_holders_and_funds),
       cmocka_unit_test(test_org_not_time_word),
       cmocka_unit_test(test_org_not_subsidiary_word),
+      cmocka_unit_test(test_disclose_daypart_before_bare_verb),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
