@@ -862,6 +862,8 @@ static int ex_fill_seg(ex_doc *d, const nlp_fill *f, size_t si,
   return found;
 }
 
+static int ex_arg_agree(const ex_doc *d, const ex_arg *a, const ex_arg *b);
+
 static void ex_fill(ex_doc *d, ex_event *ev) {
   const nlp_rules *r = d->r;
   size_t t;
@@ -942,9 +944,13 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
         ex_span m = c->m[k];
         int dup = m.title == ev->trig.title && m.b < ev->trig.e &&
                   ev->trig.b < m.e; /* overlaps the trigger */
+        ex_arg x = {f->role, m, NULL, f->norm};
+        /* "more" adds to values found another way: a short name of one of
+         * them (an abbreviation, a name inside it) is that value again */
         for (int j = 0; j < ev->na && !dup; j++)
           dup = ev->a[j].role == f->role && !ev->a[j].constval &&
-                ex_span_eq(d, ev->a[j].s, m);
+                (f->more ? ex_arg_agree(d, &ev->a[j], &x)
+                         : ex_span_eq(d, ev->a[j].s, m));
         if (!dup)
           ex_push_arg(ev, (ex_arg){f->role, m, NULL, f->norm});
       }

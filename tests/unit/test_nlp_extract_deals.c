@@ -819,9 +819,45 @@ static void test_fill_more_adds_to_filled_role(void **state) {
   rmdir(dir);
 }
 
+/* A "more" fill does not add a short name of a value already there (an
+ * abbreviation or a name inside it): "青禾集团" is
+ * "东川青禾建设集团股份有限公司" again, while another member is added. */
+static void test_fill_more_skips_short_name(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-more2-XXXXXX", path[256];
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/a.rules", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("group co = 中标公司\n"
+        "rule win\n"
+        "type 中标\n"
+        "trigger 中标\n"
+        "pattern (?<co>\\p{sc=Han}+有限公司)(?<trig>中标)\n"
+        "fill 中标 中标公司 sentence more (?<=[，、与])(?<v>\\p{sc=Han}{2,14}?"
+        "(?:集团|有限公司))(?=[、与]|组成)\n",
+        f);
+  fclose(f);
+  nlp_rules *r = NULL;
+  assert_int_equal(nlp_rules_load_dir(dir, NULL, NULL, &r), 0);
+  const char *text =
+      "东川青禾建设集团股份有限公司中标，青禾集团与南岭设计研究院有限公司"
+      "组成联合体。";
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
+  FX_EXPECT(&res, "中标", "中标公司", "东川青禾建设集团股份有限公司");
+  FX_EXPECT(&res, "中标", "中标公司", "南岭设计研究院有限公司");
+  assert_false(fx_count(&res, "中标", "中标公司", "青禾集团"));
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fill_more_adds_to_filled_role),
+      cmocka_unit_test(test_fill_more_skips_short_name),
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
       cmocka_unit_test(test_zhongbiao_tendering_body_list_item),
       cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
