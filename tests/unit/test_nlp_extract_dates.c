@@ -1,0 +1,78 @@
+/*
+ * test_nlp_extract_dates.c — the disclosure dates (披露时间, 披露日期) of the
+ * bundled rules for 股东减持, 中标 and 企业收购 (data/rules/{jianchi_zengchi,
+ * zhongbiao,shougou}.rules, macros in 00_common.rules), each on sentences
+ * written for this test (none comes from DuEE-Fin). Every test names the
+ * wording it pins down; each failed before its rule.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tests/unit/extract_fixture.h"
+
+/* "据某某报6月2日报道，…": the report's date is the disclosure's ({REPORTDATE}). */
+static void test_report_date_shougou(void **state) {
+  const char *text =
+      "据远川财经6月2日报道，东川青禾科技股份有限公司拟以现金收购南岭远望视讯"
+      "技术有限公司60%股权。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "披露时间", "6月2日");
+  nlp_result_destroy(&res);
+}
+
+/* "据某台3日消息，…": a day without its month ({REPORTDATE}). */
+static void test_report_date_zhongbiao(void **state) {
+  const char *text =
+      "据东川电视台3日消息，东川青禾建设股份有限公司中标城北污水管网改造工程，"
+      "中标金额约3200万元。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "披露日期", "3日");
+  nlp_result_destroy(&res);
+}
+
+/* "5月13日下午，某某网获悉，…": the lead's date, its part of the day kept
+ * ({HEARDDATE}). */
+static void test_heard_date_shougou(void **state) {
+  const char *text =
+      "5月13日下午，青禾财经获悉，东川青禾科技股份有限公司拟以现金收购南岭远望"
+      "视讯技术有限公司60%股权。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "披露时间", "5月13日下午");
+  nlp_result_destroy(&res);
+}
+
+/* "8月23日，某某网获悉，…" for a bid won ({HEARDDATE}). */
+static void test_heard_date_zhongbiao(void **state) {
+  const char *text =
+      "8月23日，东川建设网获悉，东川青禾建设股份有限公司中标城北污水管网改造"
+      "工程，中标金额约3200万元。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "披露日期", "8月23日");
+  nlp_result_destroy(&res);
+}
+
+/* "7月15日，某某获悉，…" for a shareholder's sale ({HEARDDATE}). */
+static void test_heard_date_jianchi(void **state) {
+  const char *text =
+      "7月15日，青禾财经获悉，东川青禾科技股份有限公司股东南岭远望投资有限公司"
+      "通过集中竞价方式减持公司股份120万股。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "股东减持", "披露时间", "7月15日");
+  nlp_result_destroy(&res);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_report_date_shougou),
+      cmocka_unit_test(test_report_date_zhongbiao),
+      cmocka_unit_test(test_heard_date_shougou),
+      cmocka_unit_test(test_heard_date_zhongbiao),
+      cmocka_unit_test(test_heard_date_jianchi),
+  };
+  return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
