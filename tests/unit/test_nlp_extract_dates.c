@@ -66,6 +66,18 @@ static void test_heard_date_jianchi(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "9月1日，某某宣布，…": a date opening the lead, its company announcing a
+ * little further on, dates a shareholder's purchase ({LEADDATE}). */
+static void test_lead_date_zengchi(void **state) {
+  const char *text =
+      "9月1日，东川青禾科技股份有限公司宣布，公司控股股东南岭远望投资有限公司"
+      "通过集中竞价方式增持公司股份100万股，占公司总股本的0.5%。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "股东增持", "披露时间", "9月1日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report_date_shougou),
@@ -73,6 +85,7 @@ int main(void) {
       cmocka_unit_test(test_heard_date_shougou),
       cmocka_unit_test(test_heard_date_zhongbiao),
       cmocka_unit_test(test_heard_date_jianchi),
+      cmocka_unit_test(test_lead_date_zengchi),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
