@@ -78,6 +78,22 @@ static void test_lead_date_zengchi(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A long report whose announcement comes after its first ten sentences: the
+ * disclosure next to the listing dates it ({DISCLOSE}, window scope). */
+static void test_late_disclosure_shangshi(void **state) {
+  const char *text =
+      "青禾科技是东川市一家软件企业。公司成立于十多年前。公司主营工业软件。"
+      "公司客户遍布全国。公司研发人员超过三百人。公司近年营收稳步增长。"
+      "公司曾多次获得行业奖项。公司董事长毕业于东川大学。公司总部位于东川。"
+      "公司在南岭设有分公司。公司还在海外设有研发中心。\n"
+      "9月5日晚，东川青禾科技股份有限公司发布公告称，公司股票将于9月9日在深交所"
+      "创业板挂牌上市。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "公司上市", "披露时间", "9月5日晚");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report_date_shougou),
@@ -86,6 +102,7 @@ int main(void) {
       cmocka_unit_test(test_heard_date_zhongbiao),
       cmocka_unit_test(test_heard_date_jianchi),
       cmocka_unit_test(test_lead_date_zengchi),
+      cmocka_unit_test(test_late_disclosure_shangshi),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
