@@ -94,6 +94,17 @@ static void test_late_disclosure_shangshi(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "某某于2019年7月18日宣布…": the day the buyer announced the deal. */
+static void test_announced_on_shougou(void **state) {
+  const char *text =
+      "东川青禾科技股份有限公司于2019年7月18日宣布完成对"
+      "南岭远望视讯技术有限公司的收购。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "披露时间", "2019年7月18日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report_date_shougou),
@@ -103,6 +114,7 @@ int main(void) {
       cmocka_unit_test(test_heard_date_jianchi),
       cmocka_unit_test(test_lead_date_zengchi),
       cmocka_unit_test(test_late_disclosure_shangshi),
+      cmocka_unit_test(test_announced_on_shougou),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
