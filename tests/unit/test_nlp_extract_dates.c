@@ -105,6 +105,25 @@ static void test_announced_on_shougou(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A progress report on a sale plan, signed at its foot, dates the sale by
+ * the plan's earlier pre-announcement ("公司于2021年3月2日披露了《关于…减持股份
+ * 的预披露公告》"), as DuEE-Fin does, not by the signature. */
+static void test_plan_preannounced_jianchi(void **state) {
+  const char *text =
+      "东川青禾科技股份有限公司（以下简称“公司”）于2021年3月2日披露了《关于"
+      "持股5%以上股东减持股份的预披露公告》，公司股东南岭远望投资有限公司计划"
+      "以集中竞价方式减持公司股份不超过200万股。\n"
+      "公司于2021年6月8日收到南岭远望投资有限公司的告知函，截至本公告日，其已"
+      "通过集中竞价方式减持公司股份120万股。\n"
+      "特此公告。\n"
+      "东川青禾科技股份有限公司董事会\n"
+      "2021年6月9日";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "股东减持", "披露时间", "2021年3月2日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report_date_shougou),
@@ -115,6 +134,7 @@ int main(void) {
       cmocka_unit_test(test_lead_date_zengchi),
       cmocka_unit_test(test_late_disclosure_shangshi),
       cmocka_unit_test(test_announced_on_shougou),
+      cmocka_unit_test(test_plan_preannounced_jianchi),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
