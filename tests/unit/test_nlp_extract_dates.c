@@ -124,6 +124,18 @@ static void test_plan_preannounced_jianchi(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "某某5月18日晚间公告，…": the part of the day belongs to the date
+ * ({DISCLOSE}). */
+static void test_evening_notice_zhongbiao(void **state) {
+  const char *text =
+      "青禾建设（300123）5月18日晚间公告，公司中标城北污水管网改造工程，中标"
+      "金额约3200万元。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "中标", "披露日期", "5月18日晚间");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report_date_shougou),
@@ -135,6 +147,7 @@ int main(void) {
       cmocka_unit_test(test_late_disclosure_shangshi),
       cmocka_unit_test(test_announced_on_shougou),
       cmocka_unit_test(test_plan_preannounced_jianchi),
+      cmocka_unit_test(test_evening_notice_zhongbiao),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
