@@ -136,6 +136,23 @@ static void test_evening_notice_zhongbiao(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A formal notice that refers to the earlier announcement of the deal
+ * ("具体内容详见公司2021年3月2日于指定信息披露媒体披露的《关于…收购…的公告》")
+ * is dated by it, not by its signature. */
+static void test_referred_notice_shougou(void **state) {
+  const char *text =
+      "东川青禾科技股份有限公司（以下简称“公司”）拟以现金收购南岭远望视讯技术"
+      "有限公司60%股权，具体内容详见公司2021年3月2日于指定信息披露媒体披露的"
+      "《关于公司拟以现金方式收购南岭远望视讯技术有限公司60%股权的公告》。\n"
+      "特此公告。\n"
+      "东川青禾科技股份有限公司董事会\n"
+      "2021年4月9日";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "披露时间", "2021年3月2日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report_date_shougou),
@@ -148,6 +165,7 @@ int main(void) {
       cmocka_unit_test(test_announced_on_shougou),
       cmocka_unit_test(test_plan_preannounced_jianchi),
       cmocka_unit_test(test_evening_notice_zhongbiao),
+      cmocka_unit_test(test_referred_notice_shougou),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
