@@ -153,6 +153,17 @@ static void test_referred_notice_shougou(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "某某15日晚公告，…": 晚 too stays with the date ({DISCLOSE}). */
+static void test_night_notice_zengchi(void **state) {
+  const char *text =
+      "青禾科技15日晚公告，公司控股股东南岭远望投资有限公司通过集中竞价方式增持"
+      "公司股份100万股。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "股东增持", "披露时间", "15日晚");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report_date_shougou),
@@ -166,6 +177,7 @@ int main(void) {
       cmocka_unit_test(test_plan_preannounced_jianchi),
       cmocka_unit_test(test_evening_notice_zhongbiao),
       cmocka_unit_test(test_referred_notice_shougou),
+      cmocka_unit_test(test_night_notice_zengchi),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
