@@ -1,16 +1,18 @@
 /*
  * test_nlp_extract_dates.c — the disclosure dates (披露时间, 披露日期) of the
- * bundled rules for 股东减持, 中标 and 企业收购 (data/rules/{jianchi_zengchi,
- * zhongbiao,shougou}.rules, macros in 00_common.rules), each on sentences
- * written for this test (none comes from DuEE-Fin). Every test names the
- * wording it pins down; each failed before its rule.
+ * bundled rules for 股东减持, 股东增持, 企业收购, 公司上市 and 中标
+ * (data/rules/{jianchi_zengchi,shougou,shangshi,zhongbiao}.rules, date
+ * macros in 00_common.rules), each on sentences written for this test (none
+ * comes from DuEE-Fin). Every test names the wording it pins down; each
+ * failed before its rule.
  */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "tests/unit/extract_fixture.h"
 
-/* "据某某报6月2日报道，…": the report's date is the disclosure's ({REPORTDATE}). */
+/* "据某某报6月2日报道，…": the report's date is the disclosure's
+ * ({REPORTDATE}). */
 static void test_report_date_shougou(void **state) {
   const char *text =
       "据远川财经6月2日报道，东川青禾科技股份有限公司拟以现金收购南岭远望视讯"
@@ -96,9 +98,8 @@ static void test_late_disclosure_shangshi(void **state) {
 
 /* "某某于2019年7月18日宣布…": the day the buyer announced the deal. */
 static void test_announced_on_shougou(void **state) {
-  const char *text =
-      "东川青禾科技股份有限公司于2019年7月18日宣布完成对"
-      "南岭远望视讯技术有限公司的收购。";
+  const char *text = "东川青禾科技股份有限公司于2019年7月18日宣布完成对"
+                     "南岭远望视讯技术有限公司的收购。";
   nlp_result res;
   fx_run(state, NULL, text, &res);
   FX_EXPECT(&res, "企业收购", "披露时间", "2019年7月18日");
