@@ -165,6 +165,18 @@ static void test_night_notice_zengchi(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "7月7日，某某(12.300,0.45,3.80%)发布公告称，…": the stock quote after the
+ * name does not push the verb out of reach of the date ({DISCLOSE}). */
+static void test_quote_before_verb_shangshi(void **state) {
+  const char *text =
+      "7月7日，东川青禾科技股份(12.300,0.45,3.80%)发布公告称，公司股票将于"
+      "7月9日在深交所创业板挂牌上市。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "公司上市", "披露时间", "7月7日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report_date_shougou),
@@ -179,6 +191,7 @@ int main(void) {
       cmocka_unit_test(test_evening_notice_zhongbiao),
       cmocka_unit_test(test_referred_notice_shougou),
       cmocka_unit_test(test_night_notice_zengchi),
+      cmocka_unit_test(test_quote_before_verb_shangshi),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
