@@ -46,6 +46,16 @@ static void test_heard_date_shougou(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "6月2日，某某网获悉，…" for a buyback ({HEARDDATE}). */
+static void test_heard_date_huigou(void **state) {
+  const char *text = "6月2日，东川财经网获悉，青禾科技股份有限公司已累计回购公司"
+                     "股份120万股，支付总金额约900万元。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "股份回购", "披露时间", "6月2日");
+  nlp_result_destroy(&res);
+}
+
 /* "8月23日，某某网获悉，…" for a bid won ({HEARDDATE}). */
 static void test_heard_date_zhongbiao(void **state) {
   const char *text =
@@ -183,6 +193,7 @@ int main(void) {
       cmocka_unit_test(test_report_date_zhongbiao),
       cmocka_unit_test(test_heard_date_shougou),
       cmocka_unit_test(test_heard_date_zhongbiao),
+      cmocka_unit_test(test_heard_date_huigou),
       cmocka_unit_test(test_heard_date_jianchi),
       cmocka_unit_test(test_lead_date_zengchi),
       cmocka_unit_test(test_late_disclosure_shangshi),
