@@ -72,6 +72,7 @@ class DemoTest(unittest.TestCase):
             proc.send_signal(signal.SIGINT)
             rc = proc.wait(timeout=30)
             reader.join(timeout=5)
+            proc.stdout.close()
         self.assertEqual(rc, 0, "\n".join(lines))
         self.assertTrue(any("server stopped cleanly" in l for l in lines), "\n".join(lines))
 
