@@ -28,9 +28,21 @@ static void test_zengchi_fund_holding_up(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The price written right before the verb without 以 is the deal's amount
+ * ("对某某12亿美元的全现金收购"). */
+static void test_shougou_amount_before_verb(void **state) {
+  const char *text =
+      "青禾控股表示，对南岭物流12亿美元的全现金收购预计年底前完成。";
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, "企业收购", "交易金额", "12亿美元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
+      cmocka_unit_test(test_shougou_amount_before_verb),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
