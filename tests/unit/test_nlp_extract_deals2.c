@@ -39,10 +39,35 @@ static void test_shougou_amount_before_verb(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The share of the capital in three more wordings: a ceiling after 减持比例,
+ * the capital net of bought-back shares, a space before the figure. */
+static void test_jianchi_capital_share_wordings(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾电子公告，股东南岭投资计划于未来6个月内减持不超过320万股公司股份，"
+         "减持比例不超过公司总股本1.5%。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "减持部分占总股本比例", "1.5%");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "南岭投资5月8日通过集中竞价交易方式减持青禾电子股份120万股，占青禾电子"
+         "剔除回购专用账户股份后总股本的0.4521%。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "减持部分占总股本比例", "0.4521%");
+  nlp_result_destroy(&res);
+  fx_run(state, NULL,
+         "南岭投资拟通过大宗交易方式减持公司股份不超过 3,200,000 股，即减持股份"
+         "不超过公司总股本的 1%。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "减持部分占总股本比例", "不超过公司总股本的 1%");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
       cmocka_unit_test(test_shougou_amount_before_verb),
+      cmocka_unit_test(test_jianchi_capital_share_wordings),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
