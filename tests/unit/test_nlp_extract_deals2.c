@@ -63,11 +63,22 @@ static void test_jianchi_capital_share_wordings(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A headline opening with a holder title ("股东超额减持…") names no
+ * subject company by the words before its verb. */
+static void test_subject_not_holder_title(void **state) {
+  nlp_result res;
+  fx_run(state, "股东超额减持 青禾电子收到警示函",
+         "青禾电子股东南岭投资在限制期内减持公司股份50万股。", &res);
+  assert_int_equal(fx_count(&res, "股东减持", "股票简称", "股东超额"), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
       cmocka_unit_test(test_shougou_amount_before_verb),
       cmocka_unit_test(test_jianchi_capital_share_wordings),
+      cmocka_unit_test(test_subject_not_holder_title),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
