@@ -73,12 +73,25 @@ static void test_subject_not_holder_title(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The stock's short name written with its quote right after the trade's
+ * amount ("减持120万元青禾电子(12.30,-0.10,-0.81%)收到…"). */
+static void test_jianchi_stock_quote_after_amount(void **state) {
+  nlp_result res;
+  fx_run(state, "股东超额减持120万元 青禾电子收到警示函",
+         "原标题：股东超额减持120万元青禾电子(12.300,-0.10,-0.81%)收到警示函\n"
+         "公司股东南岭投资在限制期内减持公司股份10万股。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "股票简称", "青禾电子");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
       cmocka_unit_test(test_shougou_amount_before_verb),
       cmocka_unit_test(test_jianchi_capital_share_wordings),
       cmocka_unit_test(test_subject_not_holder_title),
+      cmocka_unit_test(test_jianchi_stock_quote_after_amount),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
