@@ -85,6 +85,14 @@ static void test_jianchi_stock_quote_after_amount(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A month written with 份 keeps it ("2008年6月份"): arguments are verbatim. */
+static void test_date_month_fen(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "青禾铝业于2008年6月份在深交所挂牌上市，主要从事铝材加工。", &res);
+  FX_EXPECT(&res, "公司上市", "事件时间", "2008年6月份");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
@@ -92,6 +100,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_capital_share_wordings),
       cmocka_unit_test(test_subject_not_holder_title),
       cmocka_unit_test(test_jianchi_stock_quote_after_amount),
+      cmocka_unit_test(test_date_month_fen),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
