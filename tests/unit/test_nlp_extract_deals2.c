@@ -93,6 +93,16 @@ static void test_date_month_fen(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* 不超 is a ceiling like 不超过: the count keeps it whole, not 超X. */
+static void test_approx_bu_chao(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾电子公告，股东南岭投资拟通过集中竞价方式减持公司股份不超120.5万股。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "交易股票/股份数量", "不超120.5万");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
@@ -101,6 +111,7 @@ int main(void) {
       cmocka_unit_test(test_subject_not_holder_title),
       cmocka_unit_test(test_jianchi_stock_quote_after_amount),
       cmocka_unit_test(test_date_month_fen),
+      cmocka_unit_test(test_approx_bu_chao),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
