@@ -103,6 +103,15 @@ static void test_approx_bu_chao(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A listing's market value is the figure after 市值, without the word. */
+static void test_shangshi_market_value_figure(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "青禾控股今日在港交所挂牌上市，开盘后市值达325亿港元。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "市值", "325亿港元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
@@ -112,6 +121,7 @@ int main(void) {
       cmocka_unit_test(test_jianchi_stock_quote_after_amount),
       cmocka_unit_test(test_date_month_fen),
       cmocka_unit_test(test_approx_bu_chao),
+      cmocka_unit_test(test_shangshi_market_value_figure),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
