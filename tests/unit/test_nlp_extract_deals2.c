@@ -112,6 +112,18 @@ static void test_shangshi_market_value_figure(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* "高管人员承诺将…" names no holder 人员承诺 after the title 高管. */
+static void test_zengchi_no_holder_after_title_word(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "公告称，上述高管人员承诺将所购股票锁定两年。上述青禾银行董监高累计"
+         "增持达到12.5万股。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东增持", NULL, NULL), 1);
+  assert_int_equal(fx_count(&res, "股东增持", "增持方", "人员承诺"), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
@@ -122,6 +134,7 @@ int main(void) {
       cmocka_unit_test(test_date_month_fen),
       cmocka_unit_test(test_approx_bu_chao),
       cmocka_unit_test(test_shangshi_market_value_figure),
+      cmocka_unit_test(test_zengchi_no_holder_after_title_word),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
