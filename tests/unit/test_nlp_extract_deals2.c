@@ -124,6 +124,15 @@ static void test_zengchi_no_holder_after_title_word(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A descriptor before the buyer ("家电巨头某某集团收购…") is not its name. */
+static void test_shougou_buyer_descriptor(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "据外媒报道，家电巨头青禾集团收购南岭电器一事可能出现变数。",
+         &res);
+  FX_EXPECT(&res, "企业收购", "收购方", "青禾集团");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
@@ -135,6 +144,7 @@ int main(void) {
       cmocka_unit_test(test_approx_bu_chao),
       cmocka_unit_test(test_shangshi_market_value_figure),
       cmocka_unit_test(test_zengchi_no_holder_after_title_word),
+      cmocka_unit_test(test_shougou_buyer_descriptor),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
