@@ -133,6 +133,16 @@ static void test_shougou_buyer_descriptor(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The sum a listing raises, told as 募资规模. */
+static void test_shangshi_raise_size(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "有媒体报道称，青禾科技正在安排赴港上市事宜，拟发行8%股份募资规模120亿港元。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "募资金额", "120亿港元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
@@ -145,6 +155,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_market_value_figure),
       cmocka_unit_test(test_zengchi_no_holder_after_title_word),
       cmocka_unit_test(test_shougou_buyer_descriptor),
+      cmocka_unit_test(test_shangshi_raise_size),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
