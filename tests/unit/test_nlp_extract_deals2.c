@@ -143,6 +143,16 @@ static void test_shangshi_raise_size(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A listing's day keeps the part of the day written with it. */
+static void test_shangshi_day_with_morning(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "2021年3月15日上午，青禾科技在深交所创业板挂牌上市，开盘价为每股18元。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "事件时间", "2021年3月15日上午");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
@@ -156,6 +166,7 @@ int main(void) {
       cmocka_unit_test(test_zengchi_no_holder_after_title_word),
       cmocka_unit_test(test_shougou_buyer_descriptor),
       cmocka_unit_test(test_shangshi_raise_size),
+      cmocka_unit_test(test_shangshi_day_with_morning),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
