@@ -153,6 +153,18 @@ static void test_shangshi_day_with_morning(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The listed company's full name with its short name noted, after 的
+ * ("由某某证券保荐的某某股份有限公司（下称…）在科创板上市"). */
+static void test_shangshi_full_name_after_de(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "8月17日，由南岭证券保荐的东川青禾光电股份有限公司（下称“青禾光电”）"
+         "在科创板成功上市。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "东川青禾光电股份有限公司");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
@@ -167,6 +179,7 @@ int main(void) {
       cmocka_unit_test(test_shougou_buyer_descriptor),
       cmocka_unit_test(test_shangshi_raise_size),
       cmocka_unit_test(test_shangshi_day_with_morning),
+      cmocka_unit_test(test_shangshi_full_name_after_de),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
