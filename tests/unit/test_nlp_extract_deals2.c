@@ -165,6 +165,17 @@ static void test_shangshi_full_name_after_de(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The price of a sale told as 每股作价. */
+static void test_jianchi_price_zuojia(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "根据香港联交所最新资料显示，7月16日，副董事长王青禾减持南岭汽车(03999)"
+         "500万股，每股作价6.25港元。",
+         &res);
+  FX_EXPECT(&res, "股东减持", "每股交易价格", "6.25港元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_zengchi_fund_holding_up),
@@ -180,6 +191,7 @@ int main(void) {
       cmocka_unit_test(test_shangshi_raise_size),
       cmocka_unit_test(test_shangshi_day_with_morning),
       cmocka_unit_test(test_shangshi_full_name_after_de),
+      cmocka_unit_test(test_jianchi_price_zuojia),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
