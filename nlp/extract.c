@@ -474,6 +474,15 @@ static int ex_group(const ex_doc *d, uint32_t g, size_t *b, size_t *e) {
   return *e > *b;
 }
 
+/* The first set group of a name's groups (one per alternative). */
+static int ex_group_of(const ex_doc *d, const nlp_gnums *g, size_t *b,
+                       size_t *e) {
+  for (size_t k = 0; k < NLP_GNUMS_MAX && g->n[k]; k++)
+    if (ex_group(d, g->n[k], b, e))
+      return 1;
+  return 0;
+}
+
 static int ex_has_role(const ex_event *ev, const char *role) {
   for (int i = 0; i < ev->na; i++)
     if (ev->a[i].role == role)
@@ -547,7 +556,7 @@ static void ex_find_subject(ex_doc *d) {
           ex_search(d, r->subjects[p].re,
                     ex_lead_words(r->subjects[p].need, r->subjects[p].starts),
                     si, src, sg.b, to, to) > 0 &&
-          ex_group(d, r->subjects[p].vgroup, &b, &e)) {
+          ex_group_of(d, &r->subjects[p].vgroup, &b, &e)) {
         d->subject = (ex_span){b, e, sg.title};
         d->has_subject = 1;
         return;
@@ -589,8 +598,8 @@ static void ex_find_aliases(ex_doc *d) {
       while (start < h && ex_match(d, ap->re, hay, to, start) > 0) {
         size_t vb, ve, fb, fe;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
-        if (ov[1] > h && ex_group(d, ap->vgroup, &vb, &ve) &&
-            ex_group(d, ap->fullgroup, &fb, &fe)) {
+        if (ov[1] > h && ex_group_of(d, &ap->vgroup, &vb, &ve) &&
+            ex_group_of(d, &ap->fullgroup, &fb, &fe)) {
           d->aliases[d->naliases++] =
               (ex_alias){{vb, ve, 0}, {fb, fe, 0}};
           break;
@@ -817,7 +826,7 @@ static const ex_fcache *ex_fill_matches(ex_doc *d, const nlp_fill *f,
     }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
     size_t b, e, m0 = ov[0], m1 = ov[1];
-    if (ex_group(d, f->vgroup, &b, &e))
+    if (ex_group_of(d, &f->vgroup, &b, &e))
       c->m[c->n++] = (ex_span){b, e, sg.title};
     size_t start = m1 > m0 ? m1 : m1 + 1;
     while (start < to && ((unsigned char)src[start] & 0xC0) == 0x80)

@@ -276,9 +276,16 @@ static pcre2_code *rl_compile(rl_loader *L, const char *file, int line,
   return re;
 }
 
-static uint32_t rl_group_number(const pcre2_code *re, const char *name) {
-  int n = pcre2_substring_number_from_name(re, (PCRE2_SPTR)name);
-  return n > 0 ? (uint32_t)n : 0;
+/* The groups named name (several under PCRE2_DUPNAMES: one per
+ * alternative); n[0] == 0 when there is none. */
+static nlp_gnums rl_group_numbers(const pcre2_code *re, const char *name) {
+  nlp_gnums g = {{0}};
+  PCRE2_SPTR first, last;
+  int es = pcre2_substring_nametable_scan(re, (PCRE2_SPTR)name, &first, &last);
+  for (size_t k = 0; es > 0 && first <= last && k < NLP_GNUMS_MAX;
+       first += es, k++)
+    g.n[k] = ((uint32_t)first[0] << 8) | first[1];
+  return g;
 }
 
 /* ---- rule blocks ---------------------------------------------------------- */
@@ -802,11 +809,12 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
       return 0;
     }
     f.re = rl_compile(L, L->file, line, pat);
-    f.vgroup = f.re ? rl_group_number(f.re, "v") : 0;
-    f.starts = f.vgroup ? rl_starts(L, f.re) : NULL;
-    if (f.re && !f.vgroup)
+    if (f.re)
+      f.vgroup = rl_group_numbers(f.re, "v");
+    f.starts = f.vgroup.n[0] ? rl_starts(L, f.re) : NULL;
+    if (f.re && !f.vgroup.n[0])
       rl_diag(L, L->file, line, "fill: the pattern needs a group (?<v>...)");
-    if (!f.vgroup) {
+    if (!f.vgroup.n[0]) {
       free(f.need);
       return 0;
     }
@@ -854,10 +862,10 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
     free(d.need);
     return 0;
   }
-  d.vgroup = rl_group_number(d.re, "v");
+  d.vgroup = rl_group_numbers(d.re, "v");
   d.starts = need_full ? NULL : rl_starts(L, d.re);
-  d.fullgroup = rl_group_number(d.re, "full");
-  if (!d.vgroup || (need_full && !d.fullgroup)) {
+  d.fullgroup = rl_group_numbers(d.re, "full");
+  if (!d.vgroup.n[0] || (need_full && !d.fullgroup.n[0])) {
     rl_diag(L, L->file, line, "the pattern needs group%s (?<v>...)%s",
             need_full ? "s" : "", need_full ? " and (?<full>...)" : "");
     free(d.anchor);

@@ -129,13 +129,21 @@ enum nlp_fill_scope {
 };
 
 /* Document-level argument filling for roles a rule left empty. */
+/* The numbers of the capture groups of one name: a pattern may give the
+ * name to a group in each of several alternatives (PCRE2_DUPNAMES); the set
+ * one of them holds the value.  n[0] == 0: no such group. */
+#define NLP_GNUMS_MAX 4
+typedef struct nlp_gnums {
+  uint32_t n[NLP_GNUMS_MAX];
+} nlp_gnums;
+
 typedef struct nlp_fill {
   const char *type, *role, *file;
   int line;
   int scope;
   int before, after;
-  pcre2_code *re;  /* NULL for NLP_SCOPE_SUBJECT */
-  uint32_t vgroup; /* group "v" */
+  pcre2_code *re;    /* NULL for NLP_SCOPE_SUBJECT */
+  nlp_gnums vgroup; /* group "v" */
   int norm;
   int many; /* every match of the first sentence that has one (lists) */
   int more; /* "more": as many, and also when the role already holds a
@@ -153,7 +161,7 @@ typedef struct nlp_docpat {
   pcre2_code *re;
   char *anchor; /* aliases: literal searched first; the pattern runs only
                    in a window around it (NULL for subjects) */
-  uint32_t vgroup, fullgroup;
+  nlp_gnums vgroup, fullgroup;
   int where; /* subjects: 0 title and opening sentences, 1 title only,
                 2 opening sentences only */
   nlp_need *need; /* as nlp_fill.need */

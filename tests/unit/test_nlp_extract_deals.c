@@ -819,6 +819,39 @@ static void test_fill_more_adds_to_filled_role(void **state) {
   rmdir(dir);
 }
 
+/* A fill or subject pattern may name its value group v in two
+ * alternatives (PCRE2_DUPNAMES): the one that matched gives the value.  The
+ * loader used to refuse such a fill as having no group v. */
+static void test_fill_two_v_alternatives(void **state) {
+  (void)state;
+  char dir[] = "/tmp/oppgraph-twov-XXXXXX", path[256];
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/a.rules", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("group co = 中标公司\n"
+        "rule win\n"
+        "type 中标\n"
+        "trigger 中标\n"
+        "pattern (?<co>[A-Z]+)(?<trig>中标)\n"
+        "fill 中标 中标金额 sentence 金额(?<v>\\d+元)|总价(?<v>\\d+万元)\n"
+        "fill 中标 招标方 subject\n"
+        "subject text 标题(?<v>[A-Z]{3})|题为(?<v>[A-Z]{4})\n",
+        f);
+  fclose(f);
+  nlp_rules *r = NULL;
+  assert_int_equal(nlp_rules_load_dir(dir, NULL, NULL, &r), 0);
+  const char *text = "题为WXYZ。AB中标，总价300万元。";
+  nlp_result res;
+  assert_int_equal(nlp_extract(r, NULL, text, strlen(text), NULL, &res), 0);
+  FX_EXPECT(&res, "中标", "中标金额", "300万元");
+  FX_EXPECT(&res, "中标", "招标方", "WXYZ");
+  nlp_result_destroy(&res);
+  nlp_rules_free(r);
+  unlink(path);
+  rmdir(dir);
+}
+
 /* A "more" fill does not add a short name of a value already there (an
  * abbreviation or a name inside it): "青禾集团" is
  * "东川青禾建设集团股份有限公司" again, while another member is added. */
@@ -858,6 +891,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fill_more_adds_to_filled_role),
       cmocka_unit_test(test_fill_more_skips_short_name),
+      cmocka_unit_test(test_fill_two_v_alternatives),
       cmocka_unit_test(test_zhongbiao_date_opens_lead),
       cmocka_unit_test(test_zhongbiao_tendering_body_list_item),
       cmocka_unit_test(test_zhongbiao_tenderer_alias_before_project),
