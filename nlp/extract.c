@@ -499,14 +499,16 @@ static void ex_push_arg(ex_event *ev, ex_arg a) {
     ev->dropped++;
 }
 
-/* Whether ev holds in role a value with the text of s. */
-static int ex_has_span(const ex_doc *d, const ex_event *ev, const char *role,
-                       ex_span s) {
+static int ex_arg_agree(const ex_doc *d, const ex_arg *a, const ex_arg *b);
+
+/* Whether ev holds, in x's role, a value from the text with x's text (or,
+ * with agree, one agreeing with it: ex_arg_agree). */
+static int ex_has_text(const ex_doc *d, const ex_event *ev, const ex_arg *x,
+                       int agree) {
   for (int i = 0; i < ev->na; i++) {
     const ex_arg *a = &ev->a[i];
-    if (a->role == role && !a->constval && a->s.e - a->s.b == s.e - s.b &&
-        !memcmp(ex_src(d, a->s.title) + a->s.b, ex_src(d, s.title) + s.b,
-                s.e - s.b))
+    if (a->role == x->role && !a->constval &&
+        (agree ? ex_arg_agree(d, a, x) : ex_span_eq(d, a->s, x->s)))
       return 1;
   }
   return 0;
@@ -772,12 +774,12 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
         size_t b, e;
         if (!ex_group(d, ru->gmap[g].group, &b, &e))
           continue;
-        ex_span s = {b, e, h->s.title};
-        if (ru->gmap[g].more && !ex_has_span(d, ev, ru->gmap[g].role, s))
-          ex_push_arg(ev, (ex_arg){ru->gmap[g].role, s, NULL,
-                                   ru->gmap[g].norm});
+        ex_arg x = {ru->gmap[g].role, {b, e, h->s.title}, NULL,
+                    ru->gmap[g].norm};
+        if (ru->gmap[g].more && !ex_has_text(d, ev, &x, 0))
+          ex_push_arg(ev, x);
         else
-          ex_add_arg(ev, ru->gmap[g].role, s, ru->gmap[g].norm);
+          ex_add_arg(ev, x.role, x.s, x.norm);
       }
       for (size_t k = 0; k < ru->nsets; k++)
         if (!ex_has_role(ev, ru->sets[k].role))
@@ -871,8 +873,6 @@ static int ex_fill_seg(ex_doc *d, const nlp_fill *f, size_t si,
   return found;
 }
 
-static int ex_arg_agree(const ex_doc *d, const ex_arg *a, const ex_arg *b);
-
 static void ex_fill(ex_doc *d, ex_event *ev) {
   const nlp_rules *r = d->r;
   size_t t;
@@ -956,12 +956,8 @@ static void ex_fill(ex_doc *d, ex_event *ev) {
         ex_arg x = {f->role, m, NULL, f->norm};
         /* "more" adds to values found another way: a short name of one of
          * them (an abbreviation, a name inside it) is that value again */
-        for (int j = 0; j < ev->na && !dup; j++)
-          dup = ev->a[j].role == f->role && !ev->a[j].constval &&
-                (f->more ? ex_arg_agree(d, &ev->a[j], &x)
-                         : ex_span_eq(d, ev->a[j].s, m));
-        if (!dup)
-          ex_push_arg(ev, (ex_arg){f->role, m, NULL, f->norm});
+        if (!dup && !ex_has_text(d, ev, &x, f->more))
+          ex_push_arg(ev, x);
       }
     } else if (ok) {
       ex_add_arg(ev, f->role, s, f->norm);
