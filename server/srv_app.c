@@ -56,8 +56,8 @@ struct srv_app {
    * product names to ids for KB articles): read once, guarded by kb_mu,
    * then never changed until srv_app_free.  Not the writer's ocfg, which
    * is loaded only for writes (and never on a replica). */
-  bool rcfg_tried;
-  atomic_bool rcfg_ready; /* set once rcfg is final: read without kb_mu */
+  atomic_bool rcfg_ready; /* set once the fields below are final: read
+                             without kb_mu from then on */
   int rcfg_rc;
   char rcfg_err[512];
   opp_config *rcfg;
@@ -323,35 +323,37 @@ const char *srv_app_data_dir(const srv_app *a) {
   return a->data_dir;
 }
 
+/* Reads the product matrix for the read paths (under kb_mu, once). */
+static void srv_app_rcfg_load(srv_app *a) {
+  a->rcfg_rc =
+      opp_config_load(a->data_dir, &a->rcfg, a->rcfg_err, sizeof a->rcfg_err);
+  if (a->rcfg_rc != OPP_OK && a->rcfg_rc != OPP_ECONFIG)
+    snprintf(a->rcfg_err, sizeof a->rcfg_err, "%.400s: %s", a->data_dir,
+             opp_strerror(a->rcfg_rc));
+  if (a->rcfg_rc != OPP_OK) {
+    opp_config_free(a->rcfg);
+    a->rcfg = NULL;
+  }
+  atomic_store_explicit(&a->rcfg_ready, true, memory_order_release);
+}
+
 /* The read paths' product matrix (NULL when it cannot be read: *rc and
  * err say why).  Loaded at the first call; a failed load is not retried, as
  * the file is read at most once per process like the rest of data/. */
 static const opp_config *srv_app_rcfg(srv_app *a, int *rc, char *err,
                                       size_t errlen) {
-  if (atomic_load_explicit(&a->rcfg_ready, memory_order_acquire) && a->rcfg) {
-    *rc = OPP_OK;
-    return a->rcfg; /* the hot path of every push-list page */
+  /* Once ready the fields never change: read without the lock (the hot
+   * path of every push-list page). */
+  if (!atomic_load_explicit(&a->rcfg_ready, memory_order_acquire)) {
+    pthread_mutex_lock(&a->kb_mu);
+    if (!atomic_load_explicit(&a->rcfg_ready, memory_order_relaxed))
+      srv_app_rcfg_load(a);
+    pthread_mutex_unlock(&a->kb_mu);
   }
-  pthread_mutex_lock(&a->kb_mu);
-  if (!a->rcfg_tried) {
-    a->rcfg_tried = true;
-    a->rcfg_rc =
-        opp_config_load(a->data_dir, &a->rcfg, a->rcfg_err, sizeof a->rcfg_err);
-    if (a->rcfg_rc != OPP_OK && a->rcfg_rc != OPP_ECONFIG)
-      snprintf(a->rcfg_err, sizeof a->rcfg_err, "%.400s: %s", a->data_dir,
-               opp_strerror(a->rcfg_rc));
-    if (a->rcfg_rc != OPP_OK) {
-      opp_config_free(a->rcfg);
-      a->rcfg = NULL;
-    }
-    atomic_store_explicit(&a->rcfg_ready, true, memory_order_release);
-  }
-  const opp_config *c = a->rcfg;
   *rc = a->rcfg_rc;
-  if (err && !c)
+  if (err && !a->rcfg)
     snprintf(err, errlen, "%s", a->rcfg_err);
-  pthread_mutex_unlock(&a->kb_mu);
-  return c;
+  return a->rcfg;
 }
 
 int srv_app_funnel_warning(srv_app *a, opp_funnel_warning *out, char *err,
