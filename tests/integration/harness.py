@@ -101,18 +101,26 @@ def ingest_available():
 
 
 class Server:
-    """`oppgraph serve` on 127.0.0.1 with a free port, in the background."""
+    """`oppgraph serve` on 127.0.0.1 with a free port, in the background.
 
-    def __init__(self, db, *extra, tls_root=None):
+    With cmd, that command instead (a script that ends by serving, such as
+    scripts/demo.sh): its stdout and stderr together are the log, and the
+    port is waited for up to start_timeout seconds."""
+
+    def __init__(self, db, *extra, tls_root=None, cmd=None, env=None, start_timeout=15):
         self.db = db
         self.lines = []
         self._cond = threading.Condition()
-        self.proc = subprocess.Popen(
-            [OPPGRAPH, "serve", "--db", db, "--listen", "127.0.0.1:0", *extra],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        if cmd is None:
+            cmd = [OPPGRAPH, "serve", "--db", db, "--listen", "127.0.0.1:0", *extra]
+            out, err = subprocess.DEVNULL, subprocess.PIPE
+        else:
+            out, err = subprocess.PIPE, subprocess.STDOUT
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, cwd=ROOT, env=env)
+        self._stream = self.proc.stderr if err == subprocess.PIPE else self.proc.stdout
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.port = self._wait_port(15)
+        self.port = self._wait_port(start_timeout)
         self.target = "127.0.0.1:%d" % self.port
         if tls_root is None:
             self.channel = grpc.insecure_channel(self.target)
@@ -121,7 +129,7 @@ class Server:
             self.channel = grpc.secure_channel(self.target, creds)
 
     def _read(self):
-        for line in self.proc.stderr:
+        for line in self._stream:
             with self._cond:
                 self.lines.append(line.rstrip("\n"))
                 self._cond.notify_all()
@@ -175,7 +183,7 @@ class Server:
             self.proc.wait()
             raise AssertionError("server ignored %s for %ds" % (sig.name, timeout))
         self._reader.join(5)
-        self.proc.stderr.close()
+        self._stream.close()
         return rc
 
     # ---- calls --------------------------------------------------------------
