@@ -1,0 +1,59 @@
+/*
+ * test_nlp_extract_q2.c — the bundled rules (data/rules) for the event types
+ * of issue 3's round eleven (helper q2): 股东减持, 股东增持, 质押, 解除质押,
+ * 亏损 and 股份回购 — how many events a text makes (several told in one
+ * sentence, none where a word only mentions one).  Every sentence is invented
+ * for this test (none comes from DuEE-Fin).  The set-up and the check that
+ * every argument is a verbatim span of the title or text are
+ * extract_fixture.h's.
+ */
+#include "extract_fixture.h"
+
+/* How many events of type the text (no title) makes. */
+static int count_of(void **state, const char *text, const char *type) {
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  int n = fx_count(&res, type, NULL, NULL);
+  nlp_result_destroy(&res);
+  return n;
+}
+
+/* Fails (listing the events) unless an event of type has role = want. */
+static void want_arg(void **state, const char *text, const char *type,
+                     const char *role, const char *want) {
+  nlp_result res;
+  fx_run(state, NULL, text, &res);
+  FX_EXPECT(&res, type, role, want);
+  nlp_result_destroy(&res);
+}
+
+/* A holder's running total is a pledge of its own beside the new one, also
+ * when written "累计质押的股份数为…股" or "累计质押其持有的公司股份…股"; a
+ * new pledge told before an extension ("补充质押…股及延期购回…股") is one. */
+static void test_pledge_running_total_wordings(void **state) {
+  assert_int_equal(
+      count_of(state,
+               "青禾投资于2021年3月1日向远山银行股份有限公司质押400万股。"
+               "截至本公告披露日，青禾投资持有公司股份8,000万股，其中累计"
+               "质押的股份数为3,215,600股，占公司总股本的1.05%。",
+               "质押"),
+      2);
+  assert_int_equal(
+      count_of(state,
+               "青禾投资于2021年3月1日向远山银行股份有限公司质押400万股。"
+               "截至本公告披露日，青禾投资累计质押其持有的公司股份3,215,600"
+               "股，占公司总股本的1.05%。",
+               "质押"),
+      2);
+  want_arg(state,
+           "公司收到股东通知，其中，青禾投资解除质押200万股，周建明补充质押"
+           "500万股及延期购回约1200万股。",
+           "质押", "质押股票/股份数量", "500万");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_pledge_running_total_wordings),
+  };
+  return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
