@@ -51,9 +51,23 @@ static void test_pledge_running_total_wordings(void **state) {
            "质押", "质押股票/股份数量", "500万");
 }
 
+/* Pledges falling due within a year, the half year's left out in brackets
+ * ("未来一年内将到期（不含半年内到期质押股份）的质押股份数量为…股"), are no
+ * running total of pledges. */
+static void test_pledges_due_in_brackets_no_total(void **state) {
+  assert_int_equal(
+      count_of(state,
+               "周建明先生未来一年内将到期（不含半年内到期质押股份）的质押股份"
+               "数量为12,340,000股，占其所持有股份比例11.20%，占公司总股本比例"
+               "3.05%。",
+               "质押"),
+      0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
+      cmocka_unit_test(test_pledges_due_in_brackets_no_total),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
