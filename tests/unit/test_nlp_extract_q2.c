@@ -64,10 +64,37 @@ static void test_pledges_due_in_brackets_no_total(void **state) {
       0);
 }
 
+/* A sale that did not happen is no 股东减持: a plan that ran out unused
+ * ("减持计划到期", "减持时间区间届满，其未进行减持", "在减持计划期间内
+ * 未通过任何方式减持"), nor a news feed's note on earlier notices ("上次发布
+ * 减持公告是…", "减持类公告"). */
+static void test_sale_not_made_no_event(void **state) {
+  nlp_result res;
+  fx_run(state, "远山科技：董事长周建明等高管减持计划到期",
+         "远山科技（SZ 300999）3月8日晚间发布公告称，截至本公告披露日，公司"
+         "董事长周建明先生、副总经理兼董事会秘书林小雨女士在减持计划期间内未"
+         "通过任何方式减持公司股份。截至本公告披露日，相关减持计划期限已届满。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+  fx_run(state, "青禾股份：周建明减持期届满 未进行减持",
+         "青禾股份公布，公司原副总经理周建明披露的减持时间区间届满，其未进行"
+         "减持。截至公告披露日，周建明持有公司21.3万股股份。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+  assert_int_equal(count_of(state,
+                            "每经AI点评：远山科技上次发布减持公告是2021年03月"
+                            "01日，远山科技近一年共发布5次减持类公告。",
+                            "股东减持"),
+                   0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
       cmocka_unit_test(test_pledges_due_in_brackets_no_total),
+      cmocka_unit_test(test_sale_not_made_no_event),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
