@@ -90,11 +90,25 @@ static void test_sale_not_made_no_event(void **state) {
                    0);
 }
 
+/* The cap the exchange's rules set on a buyback ("每五个交易日最大回购股份
+ * 数量…股") is no buyback of its own beside the running total. */
+static void test_buyback_cap_no_event(void **state) {
+  assert_int_equal(
+      count_of(state,
+               "截至2021年3月31日公司累计回购股份数量1,234.56万股，占公司总股本"
+               "的0.52%。公司首次回购股份事实发生之日（2021年1月5日）前五个交易"
+               "日公司股票成交量之和为12,345.67万股，每五个交易日最大回购股份"
+               "数量3,086.42万股。",
+               "股份回购"),
+      1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
       cmocka_unit_test(test_pledges_due_in_brackets_no_total),
       cmocka_unit_test(test_sale_not_made_no_event),
+      cmocka_unit_test(test_buyback_cap_no_event),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
