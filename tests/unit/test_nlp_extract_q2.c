@@ -103,12 +103,26 @@ static void test_buyback_cap_no_event(void **state) {
       1);
 }
 
+/* A kind of notice named in passing ("公司陆续发布解除质押公告") is no
+ * release; the running total told after it stays a pledge. */
+static void test_release_notices_named_no_release(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "今年3月以来，公司陆续发布解除质押公告，截至2021年6月底，周建明先生"
+         "质押公司股份1,230万股，占其所持有公司股份总数的8.15%。",
+         &res);
+  assert_int_equal(fx_count(&res, "解除质押", NULL, NULL), 0);
+  assert_int_equal(fx_count(&res, "质押", NULL, NULL), 1);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
       cmocka_unit_test(test_pledges_due_in_brackets_no_total),
       cmocka_unit_test(test_sale_not_made_no_event),
       cmocka_unit_test(test_buyback_cap_no_event),
+      cmocka_unit_test(test_release_notices_named_no_release),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
