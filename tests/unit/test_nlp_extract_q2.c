@@ -116,6 +116,17 @@ static void test_release_notices_named_no_release(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A release and an extended repurchase told with its count in one sentence
+ * ("甲解除质押…股，乙…及延期购回约…股") are two releases (DuEE-Fin files an
+ * extension as 解除质押). */
+static void test_release_and_extension_two_events(void **state) {
+  assert_int_equal(count_of(state,
+                            "公司收到股东通知，其中，青禾投资解除质押200万股，"
+                            "周建明补充质押500万股及延期购回约1200万股。",
+                            "解除质押"),
+                   2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
@@ -123,6 +134,7 @@ int main(void) {
       cmocka_unit_test(test_sale_not_made_no_event),
       cmocka_unit_test(test_buyback_cap_no_event),
       cmocka_unit_test(test_release_notices_named_no_release),
+      cmocka_unit_test(test_release_and_extension_two_events),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
