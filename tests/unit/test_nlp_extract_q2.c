@@ -127,6 +127,21 @@ static void test_release_and_extension_two_events(void **state) {
                    2);
 }
 
+/* An allocation call on a market ("建议未来一年增持A股") is no purchase; a
+ * holder's purchase of A shares ("增持公司A股股份…股") is one. */
+static void test_allocation_call_no_purchase(void **state) {
+  nlp_result res;
+  fx_run(state, "远山证券：经济将稳步复苏 建议未来一年增持A股",
+         "远山证券首席经济学家周建明表示，明年经济将稳步复苏。", &res);
+  assert_int_equal(fx_count(&res, "股东增持", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+  assert_int_equal(count_of(state,
+                            "控股股东青禾集团于2021年3月5日增持公司A股股份120万"
+                            "股。",
+                            "股东增持"),
+                   1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
@@ -135,6 +150,7 @@ int main(void) {
       cmocka_unit_test(test_buyback_cap_no_event),
       cmocka_unit_test(test_release_notices_named_no_release),
       cmocka_unit_test(test_release_and_extension_two_events),
+      cmocka_unit_test(test_allocation_call_no_purchase),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
