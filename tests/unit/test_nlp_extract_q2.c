@@ -142,6 +142,18 @@ static void test_allocation_call_no_purchase(void **state) {
                    1);
 }
 
+/* A Hong Kong notice telling each day's buyback and then their sum ("两日
+ * 合共回购…股") makes one event a day, none for the sum. */
+static void test_days_sum_no_buyback(void **state) {
+  assert_int_equal(
+      count_of(state,
+               "远山控股(01234-HK)公布，于2021年3月2日回购2.4万股，每股回购价"
+               "介乎3.12港元及3.20港元，涉资约7.6万港元。\n于2021年3月1日回购"
+               "3万股，涉资约9.4万港元。\n两日合共回购5.4万股，总涉资约17万港元。",
+               "股份回购"),
+      2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
@@ -151,6 +163,7 @@ int main(void) {
       cmocka_unit_test(test_release_notices_named_no_release),
       cmocka_unit_test(test_release_and_extension_two_events),
       cmocka_unit_test(test_allocation_call_no_purchase),
+      cmocka_unit_test(test_days_sum_no_buyback),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
