@@ -154,6 +154,18 @@ static void test_days_sum_no_buyback(void **state) {
       2);
 }
 
+/* A plan referred to ("本次减持与甲先生及一致行动人乙女士、丙先生此前披露的
+ * 减持计划一致") names no seller of a sale of its own. */
+static void test_plan_referred_to_no_sale(void **state) {
+  assert_int_equal(
+      count_of(state,
+               "公司董事周建明先生计划自本公告披露之日起15个交易日后的6个月内以"
+               "集中竞价方式减持公司股份不超过120,000股。\n本次减持与周建明先生"
+               "及一致行动人林小雨女士、陈志远先生此前披露的减持计划一致。",
+               "股东减持"),
+      1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
@@ -164,6 +176,7 @@ int main(void) {
       cmocka_unit_test(test_release_and_extension_two_events),
       cmocka_unit_test(test_allocation_call_no_purchase),
       cmocka_unit_test(test_days_sum_no_buyback),
+      cmocka_unit_test(test_plan_referred_to_no_sale),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
