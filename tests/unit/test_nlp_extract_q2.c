@@ -166,6 +166,21 @@ static void test_plan_referred_to_no_sale(void **state) {
       1);
 }
 
+/* An earlier purchase told beside the latest one, its sentence opening
+ * with its period ("此前，2020年5月6日至2020年12月30日，甲、乙通过集中竞价
+ * 交易增持…"), is an event of its own. */
+static void test_earlier_purchase_by_period(void **state) {
+  assert_int_equal(
+      count_of(state,
+               "3月8日晚，远山科技公告称，青禾集团全资子公司青禾投资于2021年1月"
+               "4日至2021年3月5日通过集中竞价交易系统增持远山科技股份1200万股，"
+               "占总股本的2.00%。\n此前，2020年5月6日至2020年12月30日，青禾集团"
+               "全资子公司青禾投资、青禾资本通过集中竞价交易增持公司股份1200万"
+               "股，占公司总股本的2%。",
+               "股东增持"),
+      2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
@@ -177,6 +192,7 @@ int main(void) {
       cmocka_unit_test(test_allocation_call_no_purchase),
       cmocka_unit_test(test_days_sum_no_buyback),
       cmocka_unit_test(test_plan_referred_to_no_sale),
+      cmocka_unit_test(test_earlier_purchase_by_period),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
