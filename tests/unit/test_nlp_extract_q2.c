@@ -181,6 +181,20 @@ static void test_earlier_purchase_by_period(void **state) {
       2);
 }
 
+/* Two purchases told in one clause, each day with its count ("甲分别于3月1日、
+ * 3月2日增持乙120万股及80万股"), are two events. */
+static void test_two_days_two_counts_two_purchases(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "重要新闻有：青禾国际控股分别于3月1日、3月2日增持远山医药120万股及80万"
+         "股。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东增持", NULL, NULL), 2);
+  FX_EXPECT(&res, "股东增持", "交易股票/股份数量", "80万");
+  FX_EXPECT(&res, "股东增持", "交易完成时间", "3月2日");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
@@ -193,6 +207,7 @@ int main(void) {
       cmocka_unit_test(test_days_sum_no_buyback),
       cmocka_unit_test(test_plan_referred_to_no_sale),
       cmocka_unit_test(test_earlier_purchase_by_period),
+      cmocka_unit_test(test_two_days_two_counts_two_purchases),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
