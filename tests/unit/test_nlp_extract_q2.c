@@ -195,6 +195,26 @@ static void test_two_days_two_counts_two_purchases(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The share an extension notice gives ("…进行了质押延期，延期至…，本次质押占
+ * 其所持股份比例为…") is no new pledge; a pledge told with its count and the
+ * same share is one. */
+static void test_extension_share_no_pledge(void **state) {
+  assert_int_equal(
+      count_of(state,
+               "公司近日接到控股股东周建明先生的通知，周建明将其所持公司股份的"
+               "1200万股进行了质押延期，延期至2022年3月1日，本次质押占其所持股份"
+               "比例为12.30%。",
+               "质押"),
+      0);
+  assert_int_equal(
+      count_of(state,
+               "公司近日接到控股股东周建明先生的通知，周建明将其所持公司股份"
+               "1200万股质押给远山证券股份有限公司，本次质押占其所持股份比例为"
+               "12.30%。",
+               "质押"),
+      1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
@@ -208,6 +228,7 @@ int main(void) {
       cmocka_unit_test(test_plan_referred_to_no_sale),
       cmocka_unit_test(test_earlier_purchase_by_period),
       cmocka_unit_test(test_two_days_two_counts_two_purchases),
+      cmocka_unit_test(test_extension_share_no_pledge),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
