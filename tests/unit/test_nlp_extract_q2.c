@@ -215,6 +215,16 @@ static void test_extension_share_no_pledge(void **state) {
       1);
 }
 
+/* Pledges falling due are the holder's who opens their clause ("某某先生未来
+ * 半年内将到期的质押股份数量为…股"). */
+static void test_pledges_due_holder(void **state) {
+  want_arg(state,
+           "二、与质押股份相关的其他情况\n周建明先生未来半年内将到期的质押股份"
+           "数量为12,340,000股，占其所持有股份比例11.20%，占公司总股本比例"
+           "3.05%。",
+           "解除质押", "质押方", "周建明");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
@@ -229,6 +239,7 @@ int main(void) {
       cmocka_unit_test(test_earlier_purchase_by_period),
       cmocka_unit_test(test_two_days_two_counts_two_purchases),
       cmocka_unit_test(test_extension_share_no_pledge),
+      cmocka_unit_test(test_pledges_due_holder),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
