@@ -195,6 +195,19 @@ static void test_two_days_two_counts_two_purchases(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The same for two sales ("甲分别于3月1日、3月2日减持乙120万股及80万股"). */
+static void test_two_days_two_counts_two_sales(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "重要新闻有：青禾国际控股分别于3月1日、3月2日减持远山医药120万股及80万"
+         "股。",
+         &res);
+  assert_int_equal(fx_count(&res, "股东减持", NULL, NULL), 2);
+  FX_EXPECT(&res, "股东减持", "交易股票/股份数量", "80万");
+  FX_EXPECT(&res, "股东减持", "交易完成时间", "3月2日");
+  nlp_result_destroy(&res);
+}
+
 /* The share an extension notice gives ("…进行了质押延期，延期至…，本次质押占
  * 其所持股份比例为…") is no new pledge; a pledge told with its count and the
  * same share is one. */
@@ -240,6 +253,7 @@ int main(void) {
       cmocka_unit_test(test_two_days_two_counts_two_purchases),
       cmocka_unit_test(test_extension_share_no_pledge),
       cmocka_unit_test(test_pledges_due_holder),
+      cmocka_unit_test(test_two_days_two_counts_two_sales),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
