@@ -238,6 +238,20 @@ static void test_pledges_due_holder(void **state) {
            "解除质押", "质押方", "周建明");
 }
 
+/* A buyback plan's price cap changed ("上调回购价格上限至…", "调整回购股份价格
+ * 上限") is no buyback. */
+static void test_price_cap_change_no_buyback(void **state) {
+  assert_int_equal(count_of(state,
+                            "事件：1)公司中标国网第二批电能表招标；2)公司上调回购"
+                            "价格上限至15.2元/股。",
+                            "股份回购"),
+                   0);
+  assert_int_equal(count_of(state,
+                            "董事会审议通过了《关于调整回购股份价格上限的议案》。",
+                            "股份回购"),
+                   0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pledge_running_total_wordings),
@@ -254,6 +268,7 @@ int main(void) {
       cmocka_unit_test(test_extension_share_no_pledge),
       cmocka_unit_test(test_pledges_due_holder),
       cmocka_unit_test(test_two_days_two_counts_two_sales),
+      cmocka_unit_test(test_price_cap_change_no_buyback),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
