@@ -1015,6 +1015,29 @@ static size_t ex_approx_len(const char *p, size_t n) {
   return 0;
 }
 
+/* Whether p[i] is a thousands separator: a ',' between two digits. */
+static int ex_digit_comma(const char *p, size_t n, size_t i) {
+  return p[i] == ',' && i > 0 && i + 1 < n && p[i - 1] >= '0' &&
+         p[i - 1] <= '9' && p[i + 1] >= '0' && p[i + 1] <= '9';
+}
+
+/* Whether two figures are one written with and without thousands
+ * separators: "1,050万股" in the body and "1050万股" in the headline. */
+static int ex_same_figure(const char *a, size_t na, const char *b, size_t nb) {
+  size_t i = 0, j = 0;
+  while (i < na || j < nb) {
+    if (i < na && ex_digit_comma(a, na, i))
+      i++;
+    else if (j < nb && ex_digit_comma(b, nb, j))
+      j++;
+    else if (i < na && j < nb && a[i] == b[j])
+      i++, j++;
+    else
+      return 0;
+  }
+  return 1;
+}
+
 /* Whether a names the same thing as b for merging: the same text, or, for a
  * name (a role without normaliser), one written inside the other — a short
  * name and the full one ("某某视讯" / "某某某某视讯技术有限公司"), so that the
@@ -1032,6 +1055,8 @@ static int ex_arg_agree(const ex_doc *d, const ex_arg *a, const ex_arg *b) {
   size_t na = a->s.e - a->s.b, nb = b->s.e - b->s.b;
   size_t ka = ex_approx_len(pa, na), kb = ex_approx_len(pb, nb);
   if ((ka || kb) && na - ka == nb - kb && !memcmp(pa + ka, pb + kb, na - ka))
+    return 1;
+  if (ex_same_figure(pa + ka, na - ka, pb + kb, nb - kb))
     return 1;
   if (a->norm || b->norm)
     return 0;
