@@ -20,9 +20,25 @@ static void test_left_funds_are_no_second_change(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A purchase made through a company told before ("通过该公司收购某某100%
+ * 股权") is a deal of its own beside the next one of the story. */
+static void test_purchase_through_that_company(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾服饰加码境外业务",
+         "2019年5月，青禾服饰在香港设立全资子公司青禾控股(香港)有限公司，"
+         "通过该公司收购LumoraSAS100％股权及债权。随后，青禾服饰以现金方式"
+         "约2亿欧元收购远山集团全部资产。",
+         &res);
+  assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 2);
+  FX_EXPECT(&res, "企业收购", "被收购方", "LumoraSAS");
+  FX_EXPECT(&res, "企业收购", "被收购方", "远山集团");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
+      cmocka_unit_test(test_purchase_through_that_company),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
