@@ -35,10 +35,28 @@ static void test_purchase_through_that_company(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Companies bought one after another and listed ("陆续收购甲、乙、丙等公
+ * 司") are one deal with every item a target, apart from the deal the story
+ * is about. */
+static void test_listed_purchases_one_deal(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "青禾文化还宣布，以5亿元现金收购酒店公司远山酒店100%股权。青禾文化"
+         "原来的主业就是酒店，从2012年开始陆续收购星海、云帆影业、金谷传媒等"
+         "公司，从而进入影视行业。",
+         &res);
+  assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 2);
+  FX_EXPECT(&res, "企业收购", "被收购方", "远山酒店");
+  FX_EXPECT(&res, "企业收购", "被收购方", "云帆影业");
+  assert_int_equal(fx_count(&res, "企业收购", "被收购方", "金谷传媒"), 1);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
       cmocka_unit_test(test_purchase_through_that_company),
+      cmocka_unit_test(test_listed_purchases_one_deal),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
