@@ -52,11 +52,25 @@ static void test_listed_purchases_one_deal(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Shares won in an auction of a holder's stake are no bid won, nor is the
+ * "中标后" that tells what followed. */
+static void test_after_winning_shares_no_bid(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾物业公告称子公司以约3000万元收购远山保洁",
+         "青禾财经6月2日讯：青禾物业发布公告称，公司全资附属公司青禾服务以"
+         "人民币29,800,000元中标远山集团所持目标公司远山保洁有限公司的全部"
+         "股权。信息显示，中标后，青禾服务于5月30日与远山集团订立协议。",
+         &res);
+  assert_int_equal(fx_count(&res, "中标", NULL, NULL), 0);
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
       cmocka_unit_test(test_purchase_through_that_company),
       cmocka_unit_test(test_listed_purchases_one_deal),
+      cmocka_unit_test(test_after_winning_shares_no_bid),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
