@@ -65,12 +65,27 @@ static void test_after_winning_shares_no_bid(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A round-up's items, each a company whose IPO passed review ("某某供应商
+ * 甲创业板IPO成功过会"), are one listing step each. */
+static void test_review_items_one_listing_each(void **state) {
+  nlp_result res;
+  fx_run(state, "【IPO】今日要闻",
+         "1.远山/云帆供应商星海精工创业板IPO成功过会；\n"
+         "2.家电厂商金谷电子科创板IPO成功过会；",
+         &res);
+  assert_int_equal(fx_count(&res, "公司上市", NULL, NULL), 2);
+  FX_EXPECT(&res, "公司上市", "上市公司", "星海精工");
+  FX_EXPECT(&res, "公司上市", "上市公司", "金谷电子");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
       cmocka_unit_test(test_purchase_through_that_company),
       cmocka_unit_test(test_listed_purchases_one_deal),
       cmocka_unit_test(test_after_winning_shares_no_bid),
+      cmocka_unit_test(test_review_items_one_listing_each),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
