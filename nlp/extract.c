@@ -1170,6 +1170,8 @@ static int ex_try_merge(const ex_doc *d, ex_event *a, const ex_event *b) {
     a->na = k;
   }
   a->dropped += b->dropped;
+  if (!a->split) /* a headline merged into a list's item is still the item */
+    a->split = b->split;
   for (int i = 0; i < b->na; i++)
     if (!ex_has_value(d, a, &b->a[i]))
       ex_push_arg(a, b->a[i]);
@@ -1391,7 +1393,9 @@ static int ex_same_name(const char *x, size_t nx, const char *y, size_t ny) {
  * m->by as an earlier one, both with m->role (else the trigger) among m's
  * words, is merged into the earlier one, whose values win; the roles it
  * lacks are taken over.  Without a word list every value the earlier one
- * lacks is kept too (one winner's several lots: each object and amount). */
+ * lacks is kept too (one winner's several lots: each object and amount).
+ * Two items of split lists of one role stay apart (an event merged with an
+ * item, a headline or by this line, becomes that item). */
 static void ex_merge_same(ex_doc *d) {
   for (size_t k = 0; k < d->r->nsames; k++) {
     const nlp_same *m = &d->r->sames[k];
@@ -1413,6 +1417,10 @@ static void ex_merge_same(ex_doc *d) {
             !(aname = ex_value(d, a, m->by, &an)) ||
             !ex_same_name(aname, an, bname, bn))
           continue;
+        /* two items of split lists ("收购甲、乙100%股权": a deal each) are
+         * told apart by their rule, whatever else they share */
+        if (a->split && a->split == b->split)
+          continue;
         ac = ex_same_class(d, a, m, &acn);
         if (!ex_same_word(m, ac, acn))
           continue;
@@ -1421,6 +1429,8 @@ static void ex_merge_same(ex_doc *d) {
               (!m->role && !ex_has_value(d, a, &b->a[x])))
             ex_push_arg(a, b->a[x]);
         a->dropped += b->dropped;
+        if (!a->split) /* now an item of b's list, apart from the others */
+          a->split = b->split;
         b->dead = 1;
         break;
       }

@@ -82,17 +82,35 @@ static void test_review_items_one_listing_each(void **state) {
 /* The shares of several companies one holder owns, bought together
  * ("收购控股股东某某持有的甲有限公司（…）、乙有限公司（…）100%股权"): each
  * company is a target, its alias note dropped. */
-static const char kTwoStakesText[] =
-    "近日，青禾之家（000999.SZ）公告称，将分别作价2.1亿元、8000万元收购控股"
-    "股东青禾之家投资控股集团有限公司（以下简称“青禾控股”）持有的北京青禾"
-    "之家小额贷款有限责任公司（以下简称“青禾小贷”）、青禾之家（天津）融资"
-    "担保有限公司（以下简称“青禾担保”）100%股权。";
+#define TWO_STAKES_TEXT                                                                                       \
+  "近日，青禾之家（000999.SZ）公告称，将分别作价2.1亿元、8000万元收购控股"         \
+  "股东青禾之家投资控股集团有限公司（以下简称“青禾控股”）持有的北京青禾" \
+  "之家小额贷款有限责任公司（以下简称“青禾小贷”）、青禾之家（天津）融资" \
+  "担保有限公司（以下简称“青禾担保”）100%股权。"
 
 static void test_stakes_held_in_two_companies(void **state) {
   nlp_result res;
-  fx_run(state, NULL, kTwoStakesText, &res);
+  fx_run(state, NULL, TWO_STAKES_TEXT, &res);
   FX_EXPECT(&res, "企业收购", "被收购方", "北京青禾之家小额贷款有限责任公司");
   FX_EXPECT(&res, "企业收购", "被收购方", "青禾之家（天津）融资担保有限公司");
+  nlp_result_destroy(&res);
+}
+
+/* ... and one deal each: the buyer they share (a "same" line of 企业收购)
+ * does not merge the items of a split list, also when the headline has
+ * been merged into one of them. */
+static void test_stakes_held_two_deals(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, TWO_STAKES_TEXT, &res);
+  assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 2);
+  nlp_result_destroy(&res);
+  fx_run(state, "青禾之家收购金融板块", TWO_STAKES_TEXT, &res);
+  assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 2);
+  nlp_result_destroy(&res);
+  /* the headline repeated on the first line, with the stock's quote */
+  fx_run(state, "青禾之家收购金融板块",
+         "青禾之家(7.930,-0.06,-0.75%)收购金融板块\n" TWO_STAKES_TEXT, &res);
+  assert_int_equal(fx_count(&res, "企业收购", NULL, NULL), 2);
   nlp_result_destroy(&res);
 }
 
@@ -104,6 +122,7 @@ int main(void) {
       cmocka_unit_test(test_after_winning_shares_no_bid),
       cmocka_unit_test(test_review_items_one_listing_each),
       cmocka_unit_test(test_stakes_held_in_two_companies),
+      cmocka_unit_test(test_stakes_held_two_deals),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
