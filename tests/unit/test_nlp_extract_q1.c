@@ -114,6 +114,21 @@ static void test_stakes_held_two_deals(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* The company an executive moves to may be told before the post ("某某或将
+ * 空降某某银行，出任该行常务副行长"); the bank that "迎来新任" a post tells
+ * the same change without the name, no second one. */
+static void test_moves_to_bank_then_takes_post(void **state) {
+  nlp_result res;
+  fx_run(state, "远山银行迎新任常务副行长",
+         "远山银行又将迎来新任常务副行长。3月8日，业内人士透露，青禾银行北京"
+         "市分行行长林海或将空降远山银行，出任该行常务副行长一职。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 1);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "林海");
+  FX_EXPECT(&res, "高管变动", "变动后公司名称", "远山银行");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
@@ -123,6 +138,7 @@ int main(void) {
       cmocka_unit_test(test_review_items_one_listing_each),
       cmocka_unit_test(test_stakes_held_in_two_companies),
       cmocka_unit_test(test_stakes_held_two_deals),
+      cmocka_unit_test(test_moves_to_bank_then_takes_post),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
