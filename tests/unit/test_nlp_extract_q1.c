@@ -129,6 +129,20 @@ static void test_moves_to_bank_then_takes_post(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A listing notice gives its figures one a sentence, the offer price
+ * several sentences after the listing day. */
+static void test_listing_notice_price_further_on(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾铝材：6月8日在深圳证券交易所上市",
+         "青禾铝材6月3日晚间发布公告称，本公司股票将于2021年6月8日在深圳证券"
+         "交易所上市。股票简称为青禾铝材。股票代码为001234。本次公开发行后的"
+         "总股本约为5.2亿股。本次上市的无流通限售股票数量约为1.3亿股。发行"
+         "价格为5.27元/股。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "发行价格", "5.27元");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
@@ -139,6 +153,7 @@ int main(void) {
       cmocka_unit_test(test_stakes_held_in_two_companies),
       cmocka_unit_test(test_stakes_held_two_deals),
       cmocka_unit_test(test_moves_to_bank_then_takes_post),
+      cmocka_unit_test(test_listing_notice_price_further_on),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
