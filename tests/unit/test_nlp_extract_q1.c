@@ -143,6 +143,18 @@ static void test_listing_notice_price_further_on(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A round-up headline names the listed company right before its exchange
+ * ("某某参股公司甲在香港联交所主板挂牌上市"). */
+static void test_headline_company_before_exchange(void **state) {
+  nlp_result res;
+  fx_run(state, "晚间公告：青禾科技参股公司LUMO在香港联交所主板挂牌上市",
+         "晚间多家公司发布公告，远山股份预计上半年净利为2000万元。青禾科技参股"
+         "公司LUMO在香港联交所主板挂牌上市。",
+         &res);
+  FX_EXPECT(&res, "公司上市", "上市公司", "LUMO");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
@@ -154,6 +166,7 @@ int main(void) {
       cmocka_unit_test(test_stakes_held_two_deals),
       cmocka_unit_test(test_moves_to_bank_then_takes_post),
       cmocka_unit_test(test_listing_notice_price_further_on),
+      cmocka_unit_test(test_headline_company_before_exchange),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
