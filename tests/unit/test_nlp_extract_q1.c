@@ -155,6 +155,16 @@ static void test_headline_company_before_exchange(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* A sentence that opens with the deal as its topic ("收购某某历时三年")
+ * names the target. */
+static void test_sentence_opens_with_deal(void **state) {
+  nlp_result res;
+  fx_run(state, NULL, "此前，青禾网络诸事不顺。收购Lumora历时两年，未果。",
+         &res);
+  FX_EXPECT(&res, "企业收购", "被收购方", "Lumora");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
@@ -167,6 +177,7 @@ int main(void) {
       cmocka_unit_test(test_moves_to_bank_then_takes_post),
       cmocka_unit_test(test_listing_notice_price_further_on),
       cmocka_unit_test(test_headline_company_before_exchange),
+      cmocka_unit_test(test_sentence_opens_with_deal),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
