@@ -165,6 +165,23 @@ static void test_sentence_opens_with_deal(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* An item of a list of appointees may name a listed company with its
+ * quote and two posts ("现任某某银行(…)数据中心党委副书记和总经理的某某"),
+ * and a person whose surname the shared list lacks (肖, 涂). */
+static void test_appointee_list_item_with_quote(void **state) {
+  nlp_result res;
+  fx_run(state, "青禾集团拟聘3名副总裁",
+         "3月8日，青禾集团拟聘任3名副总裁，分别是现任青禾投资总监陈立、现任"
+         "星海消费金融公司总经理周明，及现任远山银行(4.120,0.03,0.73%)数据"
+         "中心党委副书记和总经理的肖海。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 3);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "肖海");
+  FX_EXPECT(&res, "高管变动", "任职公司", "远山银行");
+  FX_EXPECT(&res, "高管变动", "高管职位", "数据中心党委副书记");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
@@ -178,6 +195,7 @@ int main(void) {
       cmocka_unit_test(test_listing_notice_price_further_on),
       cmocka_unit_test(test_headline_company_before_exchange),
       cmocka_unit_test(test_sentence_opens_with_deal),
+      cmocka_unit_test(test_appointee_list_item_with_quote),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
