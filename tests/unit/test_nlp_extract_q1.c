@@ -182,6 +182,20 @@ static void test_appointee_list_item_with_quote(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Two people given one post ("甲，和乙，均担任某职务") are two changes. */
+static void test_two_people_given_one_post(void **state) {
+  nlp_result res;
+  fx_run(state, NULL,
+         "另外，集团总部人力资源部副总经理林海，和总部营销管理部副总经理周明，"
+         "均担任青禾区域副总经理职务。",
+         &res);
+  assert_int_equal(fx_count(&res, "高管变动", NULL, NULL), 2);
+  FX_EXPECT(&res, "高管变动", "高管姓名", "林海");
+  FX_EXPECT(&res, "高管变动", "高管姓名", "周明");
+  FX_EXPECT(&res, "高管变动", "高管职位", "集团总部人力资源部副总经理");
+  nlp_result_destroy(&res);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
@@ -196,6 +210,7 @@ int main(void) {
       cmocka_unit_test(test_headline_company_before_exchange),
       cmocka_unit_test(test_sentence_opens_with_deal),
       cmocka_unit_test(test_appointee_list_item_with_quote),
+      cmocka_unit_test(test_two_people_given_one_post),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
