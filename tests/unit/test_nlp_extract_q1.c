@@ -196,6 +196,20 @@ static void test_two_people_given_one_post(void **state) {
   nlp_result_destroy(&res);
 }
 
+/* Wordings of a change the rules did not know, each with a rare word of its
+ * own: 当选为, a second post given up (不再兼任), 辞世. */
+static void test_elected_and_other_wordings(void **state) {
+  static const char *const text[] = {
+      "青禾科技公告，林海当选为公司第五届董事会董事长。",
+      "青禾科技公告，林海不再兼任公司财务总监。",
+      "青禾科技公告，公司董事长林海因病辞世。",
+  };
+  static const char *const kind[] = {"当选", "不再兼任", "辞世"};
+  static const char *const name[] = {"林海", "林海", "林海"};
+  fx_expect_each(state, "高管变动", "变动类型", text, kind, 3);
+  fx_expect_each(state, "高管变动", "高管姓名", text, name, 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_left_funds_are_no_second_change),
@@ -211,6 +225,7 @@ int main(void) {
       cmocka_unit_test(test_sentence_opens_with_deal),
       cmocka_unit_test(test_appointee_list_item_with_quote),
       cmocka_unit_test(test_two_people_given_one_post),
+      cmocka_unit_test(test_elected_and_other_wordings),
   };
   return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
