@@ -357,6 +357,18 @@ static int ex_has_need(ex_doc *d, size_t si, const nlp_need *need,
   return 0;
 }
 
+/* Whether s[0..n) of sentence si holds a word of each of a pattern's
+ * required sets (nlp_rule.req): without one the pattern cannot match in a
+ * search that starts at s and ends at s + n, since every match contains
+ * such a word in the text it consumes. */
+static int ex_has_req(ex_doc *d, size_t si, nlp_need *const req[NLP_REQ_MAX],
+                      const char *s, size_t n) {
+  for (size_t k = 0; k < NLP_REQ_MAX && req[k]; k++)
+    if (!ex_has_need(d, si, req[k], s, n))
+      return 0;
+  return 1;
+}
+
 /* pcre2_match through the JIT fast path: pcre2_jit_match skips the checks
  * and set-up of pcre2_match (which costs as much as a short failing search:
  * 1.5% of the extractor's instructions), and every rule pattern is
@@ -555,6 +567,7 @@ static void ex_find_subject(ex_doc *d) {
                       : sg.e;
       size_t b, e;
       if (ex_has_need(d, si, r->subjects[p].need, src + sg.b, to - sg.b) &&
+          ex_has_req(d, si, r->subjects[p].req, src + sg.b, to - sg.b) &&
           ex_search(d, r->subjects[p].re,
                     ex_lead_words(r->subjects[p].need, r->subjects[p].starts),
                     si, src, sg.b, to, to) > 0 &&
@@ -747,6 +760,7 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
   if (to - h->s.e > EX_WINDOW_AFTER)
     to = ex_back(src, h->s.e + EX_WINDOW_AFTER);
   if (!ex_has_need(d, si, ru->need, src + from, to - from) ||
+      !ex_has_req(d, si, ru->req, src + from, to - from) ||
       (ru->tail && !ex_tail_covers(d, ru, h, src, from, to)))
     return 0;
   size_t start = from;
@@ -817,7 +831,8 @@ static const ex_fcache *ex_fill_matches(ex_doc *d, const nlp_fill *f,
     c->seg = si;
     c->n = 0;
     c->next = sg.b;
-    c->done = !ex_has_need(d, si, f->need, src + sg.b, to - sg.b);
+    c->done = !ex_has_need(d, si, f->need, src + sg.b, to - sg.b) ||
+              !ex_has_req(d, si, f->req, src + sg.b, to - sg.b);
   }
   while (!c->done && (!c->n || c->m[c->n - 1].b < upto)) {
     if (c->n == EX_FC_MATCHES || c->next >= to ||

@@ -74,6 +74,10 @@ typedef struct rl_loader {
   const char *split_trim[4]; /* its trim= words (nlp_rule.split_trim) */
   int nsplit_trim;
   int split_values; /* "split ROLE values" (nlp_rule.split_values) */
+  /* the required word sets of each macro (rl_required), read on first use;
+   * mstate: 0 not yet, 1 read, 2 being read, 3 gave up */
+  struct rl_reqs *mreq;
+  signed char *mstate;
 } rl_loader;
 
 static void rl_diag(rl_loader *L, const char *file, int line, const char *fmt,
@@ -588,6 +592,474 @@ static nlp_need *rl_starts(rl_loader *L, const pcre2_code *re) {
   return nd;
 }
 
+/* ---- required words --------------------------------------------------------
+ * Words one of which every match of a pattern contains, read from the
+ * expanded pattern at load: the extractor skips a pattern in a sentence or
+ * window that holds none of them (a few bit tests of the sentence's
+ * character set, then memmem) instead of letting PCRE2 try it from every
+ * start, as a need= line does, but for every pattern.
+ *
+ * The reading: a run of literal characters in a sequence is a word every
+ * match contains (a quantifier on its last character ends the run: with a
+ * minimum of 0 before that character, else after one copy of it); a group,
+ * a short class of plain characters ([（(]) or a quantified item with a
+ * minimum of one or more passes on its own sets; every item of a sequence
+ * is a condition of it; a list of alternatives gives one set, the union of
+ * each alternative's best set, when every alternative has one.  Look-arounds
+ * give nothing (a look-behind may see text before the searched part), nor do
+ * escapes such as \d or \s, dots and anchors.  Anything this reading does
+ * not know — option settings such as (?i), back-references, \Q…\E, verbs,
+ * conditionals — makes it give up on the whole pattern, which is then
+ * searched as before.  Sets are ranked by their shortest word (bytes), then
+ * by fewer words; a word that contains another word of its set is dropped,
+ * since the shorter one occurs wherever it does. */
+
+#define RL_REQ_WORDS 64 /* words in one set at most */
+#define RL_REQ_KEEP 8   /* candidate sets kept per sequence while reading */
+
+typedef struct rl_req {
+  char *spec; /* the words as "w|w|w" (rl_parse_need's syntax) */
+  size_t n, minlen;
+} rl_req;
+
+typedef struct rl_reqs rl_reqs;
+struct rl_reqs {
+  rl_req s[RL_REQ_KEEP]; /* best first */
+  size_t n;
+};
+
+typedef struct rl_rp {
+  rl_loader *L; /* its macros, and what was read from each */
+  const char *p; /* the pattern as written: {NAME} is read once per macro */
+  long i;
+  int fail; /* something this reading does not know: no sets at all */
+} rl_rp;
+
+static void rl_reqs_clear(rl_reqs *rs) {
+  for (size_t k = 0; k < rs->n; k++)
+    free(rs->s[k].spec);
+  rs->n = 0;
+}
+
+static int rl_req_better(const rl_req *a, const rl_req *b) {
+  return a->minlen > b->minlen || (a->minlen == b->minlen && a->n < b->n);
+}
+
+/* Adds r (taking its spec) in rank order, dropping the worst when full. */
+static void rl_reqs_add(rl_reqs *rs, rl_req r) {
+  if (!r.spec)
+    return;
+  for (size_t k = 0; k < rs->n; k++)
+    if (!strcmp(rs->s[k].spec, r.spec)) {
+      free(r.spec);
+      return;
+    }
+  if (rs->n == RL_REQ_KEEP) {
+    if (!rl_req_better(&r, &rs->s[rs->n - 1])) {
+      free(r.spec);
+      return;
+    }
+    free(rs->s[--rs->n].spec);
+  }
+  size_t k = rs->n++;
+  while (k > 0 && rl_req_better(&r, &rs->s[k - 1])) {
+    rs->s[k] = rs->s[k - 1];
+    k--;
+  }
+  rs->s[k] = r;
+}
+
+static void rl_reqs_take(rl_reqs *dst, rl_reqs *src) {
+  for (size_t k = 0; k < src->n; k++)
+    rl_reqs_add(dst, src->s[k]);
+  src->n = 0;
+}
+
+/* The set of the words of spec ("w|w|…"), minimised: duplicates and words
+ * containing another of its words dropped; spec NULL when it has more than
+ * RL_REQ_WORDS words left or runs out of memory. */
+static rl_req rl_req_from_spec(const char *spec) {
+  rl_req r = {0};
+  if (!strchr(spec, '|')) { /* one word: a literal run */
+    r.n = 1;
+    r.minlen = strlen(spec);
+    r.spec = strdup(spec);
+    return r;
+  }
+  const char *w[4 * RL_REQ_WORDS];
+  size_t len[4 * RL_REQ_WORDS], n = 0;
+  for (const char *s = spec;;) {
+    const char *bar = strchr(s, '|');
+    size_t l = bar ? (size_t)(bar - s) : strlen(s);
+    if (n == sizeof w / sizeof *w)
+      return r;
+    w[n] = s;
+    len[n++] = l;
+    if (!bar)
+      break;
+    s = bar + 1;
+  }
+  rl_buf b = {0};
+  size_t kept = 0;
+  r.minlen = (size_t)-1;
+  for (size_t i = 0; i < n; i++) {
+    int redundant = 0;
+    for (size_t j = 0; j < n && !redundant; j++)
+      redundant = j != i && (len[j] < len[i] || (len[j] == len[i] && j < i)) &&
+                  memmem(w[i], len[i], w[j], len[j]) != NULL;
+    if (redundant)
+      continue;
+    if ((kept && rl_buf_add(&b, "|", 1)) || rl_buf_add(&b, w[i], len[i])) {
+      free(b.p);
+      return (rl_req){0};
+    }
+    kept++;
+    if (len[i] < r.minlen)
+      r.minlen = len[i];
+  }
+  if (kept > RL_REQ_WORDS) {
+    free(b.p);
+    return (rl_req){0};
+  }
+  r.spec = b.p;
+  r.n = kept;
+  return r;
+}
+
+static size_t rl_u8len(unsigned char c) {
+  return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
+
+static void rl_req_alts(rl_rp *rp, rl_reqs *out);
+
+/* Adds copies of the sets of src to dst. */
+static void rl_reqs_copy(rl_reqs *dst, const rl_reqs *src) {
+  for (size_t k = 0; k < src->n; k++) {
+    rl_req r = src->s[k];
+    r.spec = strdup(r.spec);
+    rl_reqs_add(dst, r);
+  }
+}
+
+/* The sets of macro m, an item "(?:BODY)" of the expanded pattern, read
+ * from its body the first time and copied from then on. */
+static void rl_req_macro(rl_rp *rp, const rl_macro *m, rl_reqs *item) {
+  rl_loader *L = rp->L;
+  size_t k = (size_t)(m - L->macros);
+  if (!L->mreq) {
+    L->mreq = calloc(L->nmacros, sizeof *L->mreq);
+    L->mstate = calloc(L->nmacros, 1);
+    if (!L->mreq || !L->mstate) {
+      rp->fail = 1;
+      return;
+    }
+  }
+  if (!L->mstate[k]) {
+    rl_rp sub = {L, m->body, 0, strstr(m->body, "\\Q") != NULL};
+    L->mstate[k] = 2;
+    if (!sub.fail)
+      rl_req_alts(&sub, &L->mreq[k]);
+    L->mstate[k] = sub.fail || m->body[sub.i] ? 3 : 1;
+  }
+  if (L->mstate[k] == 1)
+    rl_reqs_copy(item, &L->mreq[k]);
+  else
+    rp->fail = 1;
+}
+
+/* A literal run being read (a longer one is cut: any part of it is a
+ * word every match contains too). */
+typedef struct rl_run {
+  char w[256];
+  size_t n;
+} rl_run;
+
+/* Ends the literal run of a sequence: it is a word of its own. */
+static void rl_req_flush(rl_run *run, rl_reqs *out) {
+  if (run->n) {
+    run->w[run->n] = 0;
+    rl_reqs_add(out, rl_req_from_spec(run->w));
+  }
+  run->n = 0;
+}
+
+/* The item at rp->i that is not a literal character (a group, a class, an
+ * escape, a dot or an anchor): its sets into item; rp->i moves past it. */
+static void rl_req_item(rl_rp *rp, rl_reqs *item) {
+  const char *p = rp->p;
+  long i = rp->i;
+  if (p[i] == '\\') {
+    char e = p[i + 1];
+    i += 2;
+    if (e == 'p' || e == 'P' || e == 'x') {
+      if (p[i] == '{') {
+        const char *cl = strchr(p + i, '}');
+        if (!cl) {
+          rp->fail = 1;
+          return;
+        }
+        i = cl - p + 1;
+      } else if (e != 'x') {
+        i++; /* \pL */
+      } else {
+        for (int k = 0; k < 2 && isxdigit((unsigned char)p[i]); k++)
+          i++;
+      }
+    } else if (!e || !strchr("dDsSwWhHvVRXbBAzZGKntrfea", e)) {
+      rp->fail = 1; /* back-references, \Q, \c, \o, \g, \k, \N … */
+      return;
+    }
+  } else if (p[i] == '[') {
+    char ch[4][4];
+    size_t nch = 0;
+    int plain = 1;
+    i++;
+    if (p[i] == '^') {
+      plain = 0;
+      i++;
+    }
+    if (p[i] == ']') {
+      ch[nch][0] = ']';
+      ch[nch++][1] = 0;
+      i++;
+    }
+    while (p[i] && p[i] != ']') {
+      if (p[i] == '\\') {
+        plain = 0;
+        if (!p[i + 1])
+          break;
+        i += 2;
+      } else if (p[i] == '[' && p[i + 1] == ':') {
+        const char *cl = strstr(p + i + 2, ":]");
+        if (!cl)
+          break;
+        plain = 0;
+        i = cl - p + 2;
+      } else {
+        size_t l = rl_u8len((unsigned char)p[i]);
+        if (p[i] == '-' || p[i] == '|' || nch == 4 ||
+            (p[i] == '{' && (isupper((unsigned char)p[i + 1]) ||
+                             p[i + 1] == '_')))
+          plain = 0; /* a range, or a macro expanded inside the class */
+        else {
+          memcpy(ch[nch], p + i, l);
+          ch[nch++][l] = 0;
+        }
+        i += (long)l;
+      }
+    }
+    if (!p[i]) {
+      rp->fail = 1;
+      return;
+    }
+    i++;
+    if (plain && nch) {
+      char spec[4 * 5];
+      size_t o = 0;
+      for (size_t k = 0; k < nch; k++) {
+        size_t l = strlen(ch[k]);
+        memcpy(spec + o, ch[k], l);
+        o += l;
+        spec[o++] = k + 1 < nch ? '|' : 0;
+      }
+      rl_reqs_add(item, rl_req_from_spec(spec));
+    }
+  } else if (p[i] == '(') {
+    long in;
+    char q = p[i + 1] == '?' ? p[i + 2] : 0;
+    if (p[i + 1] == '*') {
+      rp->fail = 1; /* (*VERB) */
+      return;
+    }
+    if (q == '=' || q == '!' ||
+        (q == '<' && (p[i + 3] == '=' || p[i + 3] == '!'))) {
+      rp->i = rl_skip_group(p, i); /* a look-around: nothing consumed */
+      rp->fail = rp->i < 0;
+      return;
+    }
+    if (p[i + 1] != '?') {
+      in = i + 1;
+    } else if (q == ':' || q == '>' || q == '|') {
+      in = i + 3;
+    } else if ((q == '<' && (isalpha((unsigned char)p[i + 3]) ||
+                             p[i + 3] == '_')) ||
+               (q == 'P' && p[i + 3] == '<') || q == '\'') {
+      const char *gt = strchr(p + i + 3, q == '\'' ? '\'' : '>');
+      if (!gt) {
+        rp->fail = 1;
+        return;
+      }
+      in = gt - p + 1;
+    } else {
+      rp->fail = 1; /* options, recursion, conditionals, comments */
+      return;
+    }
+    rp->i = in;
+    rl_req_alts(rp, item);
+    if (!rp->fail && p[rp->i] != ')')
+      rp->fail = 1;
+    rp->i++;
+    return;
+  } else if (p[i] == '.' || p[i] == '^' || p[i] == '$') {
+    i++;
+  } else {
+    rp->fail = 1; /* a quantifier with nothing before it */
+    return;
+  }
+  rp->i = i;
+}
+
+/* The quantifier at rp->i, if any: its minimum (1 without one); *quant
+ * says there was one.  '{' and digits that make no quantifier give up;
+ * '{' without a digit is the next item (a macro reference, else a literal
+ * brace, on which rl_req_item gives up). */
+static long rl_req_quant(rl_rp *rp, int *quant) {
+  const char *p = rp->p;
+  long i = rp->i, min = 1;
+  *quant = 1;
+  if (p[i] == '?' || p[i] == '*') {
+    min = 0;
+    i++;
+  } else if (p[i] == '+') {
+    i++;
+  } else if (p[i] == '{' && isdigit((unsigned char)p[i + 1])) {
+    char *end;
+    min = strtol(p + i + 1, &end, 10);
+    if (*end == ',') {
+      end++;
+      while (isdigit((unsigned char)*end))
+        end++;
+    }
+    if (*end != '}') {
+      rp->fail = 1;
+      return 0;
+    }
+    i = end - p + 1;
+  } else {
+    *quant = 0;
+    return 1;
+  }
+  if (p[i] == '?' || p[i] == '+')
+    i++; /* lazy, possessive */
+  rp->i = i;
+  return min;
+}
+
+/* A sequence of items up to the '|' or ')' that ends it: every set of an
+ * item is one of the sequence. */
+static void rl_req_seq(rl_rp *rp, rl_reqs *out) {
+  const char *p = rp->p;
+  rl_run run;
+  run.n = 0;
+  while (!rp->fail && p[rp->i] && p[rp->i] != '|' && p[rp->i] != ')') {
+    char lit[4];
+    size_t litn = 0;
+    rl_reqs item = {0};
+    long i = rp->i;
+    const rl_macro *m = NULL;
+    if (p[i] == '{' && (isupper((unsigned char)p[i + 1]) || p[i + 1] == '_')) {
+      long q = i + 1;
+      while (isupper((unsigned char)p[q]) || isdigit((unsigned char)p[q]) ||
+             p[q] == '_')
+        q++;
+      if (p[q] == '}' && (m = rl_macro_find(rp->L, p + i + 1,
+                                            (size_t)(q - i - 1)))) {
+        rl_req_macro(rp, m, &item);
+        rp->i = q + 1;
+      }
+    }
+    if (m) {
+      /* read above */
+    } else if (p[i] == '\\' && p[i + 1] && !isalnum((unsigned char)p[i + 1])) {
+      litn = rl_u8len((unsigned char)p[i + 1]);
+      memcpy(lit, p + i + 1, litn);
+      rp->i = i + 1 + (long)litn;
+    } else if (p[i] != '\\' && !strchr("[(.^$*+?{", p[i])) {
+      litn = rl_u8len((unsigned char)p[i]);
+      memcpy(lit, p + i, litn);
+      rp->i = i + (long)litn;
+    } else {
+      rl_req_item(rp, &item);
+    }
+    if (litn == 1 && lit[0] == '|')
+      litn = 0; /* an escaped bar cannot be in a "w|w" list */
+    int quant = 0;
+    long min = rp->fail ? 0 : rl_req_quant(rp, &quant);
+    if (litn && min > 0) {
+      if (run.n + litn >= sizeof run.w)
+        rl_req_flush(&run, out);
+      memcpy(run.w + run.n, lit, litn);
+      run.n += litn;
+      if (quant)
+        rl_req_flush(&run, out);
+    } else {
+      rl_req_flush(&run, out);
+      if (min > 0)
+        rl_reqs_take(out, &item);
+    }
+    rl_reqs_clear(&item);
+  }
+  rl_req_flush(&run, out);
+}
+
+/* alt ('|' alt)*: one alternative passes its sets on; several give the
+ * union of their best sets, when each has one. */
+static void rl_req_alts(rl_rp *rp, rl_reqs *out) {
+  rl_reqs a = {0};
+  rl_req_seq(rp, &a);
+  if (rp->fail || rp->p[rp->i] != '|') {
+    rl_reqs_take(out, &a);
+    return;
+  }
+  rl_buf u = {0};
+  int none = rl_buf_add(&u, "", 0) != 0;
+  for (;;) {
+    if (!a.n)
+      none = 1;
+    else if (!none && ((u.n && rl_buf_add(&u, "|", 1)) ||
+                       rl_buf_add(&u, a.s[0].spec, strlen(a.s[0].spec))))
+      none = 1;
+    rl_reqs_clear(&a);
+    if (rp->fail || rp->p[rp->i] != '|')
+      break;
+    rp->i++;
+    rl_req_seq(rp, &a);
+  }
+  if (!none && !rp->fail)
+    rl_reqs_add(out, rl_req_from_spec(u.p));
+  free(u.p);
+}
+
+/* The required word sets of pattern p (as written, macros read once each:
+ * a reference is the group its expansion is), best first,
+ * into req[0..NLP_REQ_MAX) (NULL-terminated when fewer), leaving out a set
+ * that holds a word of any of the skip words (a rule's triggers: the hit
+ * itself is in every window searched, so such a set never fails). */
+static void rl_required(rl_loader *L, const char *p, char *const *skip,
+                        size_t nskip, nlp_need *req[NLP_REQ_MAX]) {
+  memset(req, 0, NLP_REQ_MAX * sizeof *req);
+  if (strstr(p, "\\Q"))
+    return;
+  rl_rp rp = {L, p, 0, 0};
+  rl_reqs rs = {0};
+  rl_req_alts(&rp, &rs);
+  size_t n = 0;
+  for (size_t k = 0; !rp.fail && !p[rp.i] && k < rs.n && n < NLP_REQ_MAX;
+       k++) {
+    nlp_need *nd = rl_parse_need(L, 0, rs.s[k].spec);
+    int useless = !nd;
+    for (size_t w = 0; nd && w < nd->n && !useless; w++)
+      for (size_t t = 0; t < nskip && !useless; t++)
+        useless = strstr(skip[t], nd->w[w].w) != NULL;
+    if (useless)
+      free(nd);
+    else
+      req[n++] = nd;
+  }
+  rl_reqs_clear(&rs);
+}
+
 /* Closes the rule block being read: validates, compiles, appends. */
 static int rl_rule_finish(rl_loader *L) {
   if (!L->in_rule)
@@ -644,6 +1116,7 @@ static int rl_rule_finish(rl_loader *L) {
   ru->need = L->need;
   L->need = NULL;
   ru->starts = rl_starts(L, re);
+  rl_required(L, L->pattern, L->trig, L->ntrig, ru->req);
   ru->sets = L->sets;
   ru->nsets = L->nsets;
   L->sets = NULL;
@@ -821,10 +1294,14 @@ static int rl_parse_fill(rl_loader *L, int line, char *rest) {
   }
   f.type = rl_intern(r, type);
   f.role = rl_intern(r, role);
+  if (f.re)
+    rl_required(L, pat, NULL, 0, f.req);
   nlp_fill *p = realloc(r->fills, (r->nfills + 1) * sizeof *p);
   if (!p) {
     free(f.need);
     free(f.starts);
+    for (size_t k = 0; k < NLP_REQ_MAX; k++)
+      free(f.req[k]);
     return NLP_ENOMEM;
   }
   r->fills = p;
@@ -875,11 +1352,14 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
   }
   d.file = rl_intern(L->r, L->file);
   d.line = line;
+  rl_required(L, pat, NULL, 0, d.req);
   nlp_docpat *p = realloc(*arr, (*n + 1) * sizeof *p);
   if (!p) {
     free(d.anchor);
     free(d.need);
     free(d.starts);
+    for (size_t k = 0; k < NLP_REQ_MAX; k++)
+      free(d.req[k]);
     return NLP_ENOMEM;
   }
   *arr = p;
@@ -1373,6 +1853,10 @@ int nlp_rules_load_dir_limits(const char *dir, const nlp_rules_limits *lim,
     free(L.macros[i].body);
   }
   free(L.macros);
+  for (size_t i = 0; L.mreq && i < L.nmacros; i++)
+    rl_reqs_clear(&L.mreq[i]);
+  free(L.mreq);
+  free(L.mstate);
   for (size_t i = 0; r && i < r->ncodes; i++)
     free(L.exp[i]);
   free(L.exp);
@@ -1397,6 +1881,8 @@ void nlp_rules_free(nlp_rules *r) {
   for (size_t i = 0; i < r->nrules; i++) {
     free(r->rules[i].need);
     free(r->rules[i].starts);
+    for (size_t k = 0; k < NLP_REQ_MAX; k++)
+      free(r->rules[i].req[k]);
     free(r->rules[i].gmap);
     free(r->rules[i].sets);
   }
@@ -1404,6 +1890,8 @@ void nlp_rules_free(nlp_rules *r) {
   for (size_t i = 0; i < r->nfills; i++) {
     free(r->fills[i].need);
     free(r->fills[i].starts);
+    for (size_t k = 0; k < NLP_REQ_MAX; k++)
+      free(r->fills[i].req[k]);
   }
   free(r->fills);
   free(r->fill_types);
@@ -1412,10 +1900,15 @@ void nlp_rules_free(nlp_rules *r) {
   for (size_t i = 0; i < r->nsubjects; i++) {
     free(r->subjects[i].need);
     free(r->subjects[i].starts);
+    for (size_t k = 0; k < NLP_REQ_MAX; k++)
+      free(r->subjects[i].req[k]);
   }
   free(r->subjects);
-  for (size_t i = 0; i < r->naliases; i++)
+  for (size_t i = 0; i < r->naliases; i++) {
     free(r->aliases[i].anchor);
+    for (size_t k = 0; k < NLP_REQ_MAX; k++)
+      free(r->aliases[i].req[k]);
+  }
   free(r->aliases);
   for (size_t i = 0; i < r->nsames; i++)
     free(r->sames[i].words);

@@ -62,6 +62,12 @@ typedef struct nlp_need {
   nlp_needw w[];
 } nlp_need;
 
+/* Word sets read from a pattern at load (nlp/rules.c, "required words"):
+ * every match of the pattern contains a word of each set, in the part of
+ * the subject it consumes.  The extractor searches a sentence or window
+ * only when it holds a word of each (best first, NULL after the last). */
+#define NLP_REQ_MAX 3
+
 /* How an argument's text is turned into nlp_arg.norm. */
 enum nlp_norm_kind {
   NLP_NORM_NONE = 0,
@@ -104,6 +110,8 @@ typedef struct nlp_rule {
   nlp_need *need; /* "need W W…": as nlp_fill.need, over the hit's window */
   nlp_need *starts; /* words one of which every match begins with, read
                        from the pattern at load (lead 0), or NULL */
+  nlp_need *req[NLP_REQ_MAX]; /* required word sets of the pattern, leaving
+                                 out those holding a trigger word */
   nlp_gmap *gmap;
   size_t ngmap;
   nlp_setarg *sets;
@@ -152,6 +160,7 @@ typedef struct nlp_fill {
                      a sentence without any of them is not searched (NULL:
                      none given) */
   nlp_need *starts; /* as nlp_rule.starts */
+  nlp_need *req[NLP_REQ_MAX]; /* as nlp_rule.req */
   size_t next_same; /* the next fill of this type in file order, or nfills */
 } nlp_fill;
 
@@ -166,6 +175,7 @@ typedef struct nlp_docpat {
                 2 opening sentences only */
   nlp_need *need; /* as nlp_fill.need */
   nlp_need *starts; /* as nlp_rule.starts (subjects only) */
+  nlp_need *req[NLP_REQ_MAX]; /* as nlp_rule.req */
   const char *file;
   int line;
 } nlp_docpat;
