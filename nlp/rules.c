@@ -1104,8 +1104,13 @@ static int rl_rule_finish(rl_loader *L) {
   ru->nsplit_trim = L->nsplit_trim;
   ru->split_values = L->split_values;
   long tail_at = rl_tail_offset(L->pattern);
-  if (tail_at > 0) /* a tail equal to the whole pattern saves nothing */
+  if (tail_at > 0) { /* a tail equal to the whole pattern saves nothing */
     ru->tail = rl_compile(L, L->file, L->pat_line, L->pattern + tail_at);
+    char *head = strndup(L->pattern, (size_t)tail_at);
+    if (head && ru->tail)
+      rl_required(L, head, L->trig, L->ntrig, ru->hreq);
+    free(head);
+  }
   int mrc = rl_map_groups(L, ru);
   if (mrc) {
     free(ru->gmap);
@@ -1881,8 +1886,10 @@ void nlp_rules_free(nlp_rules *r) {
   for (size_t i = 0; i < r->nrules; i++) {
     free(r->rules[i].need);
     free(r->rules[i].starts);
-    for (size_t k = 0; k < NLP_REQ_MAX; k++)
+    for (size_t k = 0; k < NLP_REQ_MAX; k++) {
       free(r->rules[i].req[k]);
+      free(r->rules[i].hreq[k]);
+    }
     free(r->rules[i].gmap);
     free(r->rules[i].sets);
   }

@@ -112,6 +112,10 @@ typedef struct nlp_rule {
                        from the pattern at load (lead 0), or NULL */
   nlp_need *req[NLP_REQ_MAX]; /* required word sets of the pattern, leaving
                                  out those holding a trigger word */
+  /* the same of the head, the part of the pattern before its tail (when it
+   * has one): a match that makes an event has its head before the end of
+   * the hit, so these words are looked for there only */
+  nlp_need *hreq[NLP_REQ_MAX];
   nlp_gmap *gmap;
   size_t ngmap;
   nlp_setarg *sets;

@@ -183,6 +183,34 @@ static void test_required_words_extract(void **state) {
   nlp_rules_free(r);
 }
 
+/* A rule's head (the pattern before its tail) is read on its own: its
+ * words count only before the end of the hit, where the head of a match
+ * that makes an event lies; a word of the head inside the trigger word
+ * (the trigger group shorter than the hit) still counts. */
+static void test_required_words_head(void **state) {
+  (void)state;
+  nlp_rules *r = load_rules("group who = 质押方\n"
+                            "rule a\ntype 质押\ntrigger 质押\nreach 10\n"
+                            "pattern (?<who>[甲乙])股份(?<trig>质押)给丙\n"
+                            "rule b\ntype 解除质押\ntrigger 质押\n"
+                            "pattern (?<who>[甲乙])解除质(?<trig>押)\n");
+  char got[512];
+  sets(r->rules[0].hreq, got, sizeof got);
+  assert_string_equal(got, "[股份][甲|乙]");
+  sets(r->rules[1].hreq, got, sizeof got);
+  assert_string_equal(got, "[解除质][甲|乙]");
+  nlp_extract_opts o = {0};
+  nlp_result res;
+  const char *t = "质押给丙，乙股份质押给丙，甲股份";
+  assert_int_equal(nlp_extract(r, NULL, t, strlen(t), &o, &res), 0);
+  assert_int_equal(res.n, 1);
+  assert_int_equal(res.events[0].trig_begin, strlen("质押给丙，乙股份"));
+  nlp_result_destroy(&res);
+  value(r, "甲解除质押", "解除质押", "质押方", got, sizeof got);
+  assert_string_equal(got, "甲");
+  nlp_rules_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_required_words_read),
@@ -190,6 +218,7 @@ int main(void) {
       cmocka_unit_test(test_required_words_macros),
       cmocka_unit_test(test_required_words_not_triggers),
       cmocka_unit_test(test_required_words_extract),
+      cmocka_unit_test(test_required_words_head),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
