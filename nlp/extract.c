@@ -760,9 +760,11 @@ static int ex_try_rule(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
   if (to - h->s.e > EX_WINDOW_AFTER)
     to = ex_back(src, h->s.e + EX_WINDOW_AFTER);
   /* a match that makes an event has its trigger group on the hit, so its
-   * head (the part before the tail) ends before the hit's end */
+   * head (the part before the tail) ends before the hit's end and its rest
+   * (after the trigger group) begins after the hit's start */
   if (!ex_has_need(d, si, ru->need, src + from, to - from) ||
       !ex_has_req(d, si, ru->hreq, src + from, h->s.e - from) ||
+      !ex_has_req(d, si, ru->rreq, src + h->s.b, to - h->s.b) ||
       !ex_has_req(d, si, ru->req, src + from, to - from) ||
       (ru->tail && !ex_tail_covers(d, ru, h, src, from, to)))
     return 0;

@@ -1113,8 +1113,11 @@ static int rl_rule_finish(rl_loader *L) {
   if (tail_at > 0) { /* a tail equal to the whole pattern saves nothing */
     ru->tail = rl_compile(L, L->file, L->pat_line, L->pattern + tail_at);
     char *head = strndup(L->pattern, (size_t)tail_at);
+    long rest = rl_skip_group(L->pattern, tail_at);
     if (head && ru->tail)
       rl_required(L, head, L->trig, L->ntrig, ru->hreq);
+    if (rest > 0 && ru->tail)
+      rl_required(L, L->pattern + rest, L->trig, L->ntrig, ru->rreq);
     free(head);
   }
   int mrc = rl_map_groups(L, ru);
@@ -1896,6 +1899,7 @@ void nlp_rules_free(nlp_rules *r) {
     for (size_t k = 0; k < NLP_REQ_MAX; k++) {
       free(r->rules[i].req[k]);
       free(r->rules[i].hreq[k]);
+      free(r->rules[i].rreq[k]);
     }
     free(r->rules[i].gmap);
     free(r->rules[i].sets);

@@ -116,6 +116,9 @@ typedef struct nlp_rule {
    * has one): a match that makes an event has its head before the end of
    * the hit, so these words are looked for there only */
   nlp_need *hreq[NLP_REQ_MAX];
+  /* and of the rest, the part after the trigger group: consumed after the
+   * trigger group's end, which is after the hit's start */
+  nlp_need *rreq[NLP_REQ_MAX];
   nlp_gmap *gmap;
   size_t ngmap;
   nlp_setarg *sets;

@@ -211,6 +211,25 @@ static void test_required_words_head(void **state) {
   nlp_rules_free(r);
 }
 
+/* The rest of a rule (after its trigger group) is read on its own too:
+ * its words count only from the start of the hit, and one that begins
+ * inside the hit (the trigger group shorter than the trigger word) still
+ * counts. */
+static void test_required_words_rest(void **state) {
+  (void)state;
+  nlp_rules *r = load_rules("group who = 质押方\n"
+                            "rule a\ntype 质押\ntrigger 质押给\nreach 4\n"
+                            "pattern (?<who>[甲乙])(?<trig>质押)给丙公司\n");
+  char got[512];
+  sets(r->rules[0].rreq, got, sizeof got);
+  assert_string_equal(got, "[给丙公司]");
+  value(r, "甲质押给丙公司", "质押", "质押方", got, sizeof got);
+  assert_string_equal(got, "甲");
+  value(r, "给丙公司，甲质押给丁", "质押", "质押方", got, sizeof got);
+  assert_string_equal(got, "");
+  nlp_rules_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_required_words_read),
@@ -219,6 +238,7 @@ int main(void) {
       cmocka_unit_test(test_required_words_not_triggers),
       cmocka_unit_test(test_required_words_extract),
       cmocka_unit_test(test_required_words_head),
+      cmocka_unit_test(test_required_words_rest),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
