@@ -817,7 +817,7 @@ static void rl_req_item(rl_rp *rp, rl_reqs *item) {
       return;
     }
   } else if (p[i] == '[') {
-    char ch[4][4];
+    char ch[4][5]; /* up to four characters of up to 4 bytes */
     size_t nch = 0;
     int plain = 1;
     i++;
@@ -1366,7 +1366,8 @@ static int rl_parse_docpat(rl_loader *L, int line, char *pat,
   }
   d.file = rl_intern(L->r, L->file);
   d.line = line;
-  rl_required(L, pat, NULL, 0, d.req);
+  if (!need_full) /* alias patterns run around their anchor only */
+    rl_required(L, pat, NULL, 0, d.req);
   nlp_docpat *p = realloc(*arr, (*n + 1) * sizeof *p);
   if (!p) {
     free(d.anchor);

@@ -182,7 +182,7 @@ typedef struct nlp_docpat {
                 2 opening sentences only */
   nlp_need *need; /* as nlp_fill.need */
   nlp_need *starts; /* as nlp_rule.starts (subjects only) */
-  nlp_need *req[NLP_REQ_MAX]; /* as nlp_rule.req */
+  nlp_need *req[NLP_REQ_MAX]; /* as nlp_rule.req (subjects only) */
   const char *file;
   int line;
 } nlp_docpat;

@@ -76,6 +76,10 @@ static void test_required_words_read(void **state) {
    * searched part); a short class of plain characters is a set */
   fill_sets("(?<=银行)(?!贷款)(?<v>\\d+)[（(]", got, sizeof got);
   assert_string_equal(got, "[（|(]");
+  fill_sets("(?<v>\\d+)[𠀀𠀁x]", got, sizeof got);
+  assert_string_equal(got, "[𠀀|𠀁|x]");
+  fill_sets("(?<v>\\d+)[a-c]", got, sizeof got);
+  assert_string_equal(got, "");
   /* an alternative without a set leaves the alternation without one */
   fill_sets("(?<v>\\d+)(?:元|\\d)", got, sizeof got);
   assert_string_equal(got, "");
