@@ -732,6 +732,10 @@ static int ex_rule_search(ex_doc *d, const nlp_rule *ru, size_t si,
 static int ex_tail_covers(ex_doc *d, const nlp_rule *ru, const ex_hit *h,
                           const char *src, size_t from, size_t to) {
   size_t start = from;
+  /* a trigger group of at most trig_max bytes that starts trig_max bytes
+   * or more before the hit ends before it: no need to look there */
+  if (ru->trig_max && h->s.b > from + (size_t)ru->trig_max)
+    start = ex_back(src, h->s.b - (size_t)ru->trig_max + 1);
   while (start < h->s.e &&
          ex_match_upto(d, ru->tail, src, to, start, h->s.e - 1) > 0) {
     size_t tb, te;

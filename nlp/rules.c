@@ -1066,6 +1066,25 @@ static void rl_required(rl_loader *L, const char *p, char *const *skip,
   rl_reqs_clear(&rs);
 }
 
+/* The bytes of the longest word of g[0..n), the inside of a trigger group,
+ * when it is a list of non-empty literal words ("收购|并购"), else 0. */
+static int rl_trig_max(const char *g, size_t n) {
+  size_t best = 0, cur = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (g[i] == '|') {
+      if (!cur)
+        return 0;
+      cur = 0;
+      continue;
+    }
+    if (rl_is_meta(g[i]))
+      return 0;
+    if (++cur > best)
+      best = cur;
+  }
+  return cur && best <= 1000 ? (int)best : 0;
+}
+
 /* Closes the rule block being read: validates, compiles, appends. */
 static int rl_rule_finish(rl_loader *L) {
   if (!L->in_rule)
@@ -1116,8 +1135,11 @@ static int rl_rule_finish(rl_loader *L) {
     long rest = rl_skip_group(L->pattern, tail_at);
     if (head && ru->tail)
       rl_required(L, head, L->trig, L->ntrig, ru->hreq);
-    if (rest > 0 && ru->tail)
+    if (rest > 0 && ru->tail) {
       rl_required(L, L->pattern + rest, L->trig, L->ntrig, ru->rreq);
+      ru->trig_max = rl_trig_max(L->pattern + tail_at + 8,
+                                 (size_t)(rest - 1 - (tail_at + 8)));
+    }
     free(head);
   }
   int mrc = rl_map_groups(L, ru);

@@ -107,6 +107,10 @@ typedef struct nlp_rule {
    * starts in the hit's window the expensive head (names before the
    * trigger, tried from every start within reach) is never run. */
   pcre2_code *tail;
+  /* bytes of the longest word of the trigger group when it is a plain list
+   * of literal words ("(?<trig>收购|并购)"), 0 otherwise: a tail match
+   * that starts more than this before the hit cannot reach it */
+  int trig_max;
   nlp_need *need; /* "need W W…": as nlp_fill.need, over the hit's window */
   nlp_need *starts; /* words one of which every match begins with, read
                        from the pattern at load (lead 0), or NULL */

@@ -234,6 +234,31 @@ static void test_required_words_rest(void **state) {
   nlp_rules_free(r);
 }
 
+/* A tail search starts no earlier than the longest trigger word before
+ * the hit (a plain list of words only): the trigger group of a match that
+ * starts earlier ends before the hit.  A trigger group that is no plain
+ * list gets no bound. */
+static void test_tail_start_bound(void **state) {
+  (void)state;
+  nlp_rules *r = load_rules("group who = 质押方\n"
+                            "rule a\ntype 质押\ntrigger 质押\nreach 20\n"
+                            "pattern (?<who>[甲乙])[^，]{0,9}?(?<trig>质押|"
+                            "股权质押)给丙\n"
+                            "rule b\ntype 解除质押\ntrigger 解押\n"
+                            "pattern (?<who>[甲乙])(?<trig>解押\\s?)给丙\n");
+  assert_int_equal(r->rules[0].trig_max, strlen("股权质押"));
+  assert_int_equal(r->rules[1].trig_max, 0);
+  char got[64];
+  /* the dictionary hit 质押 sits inside the group's 股权质押 */
+  value(r, "某某某甲股权质押给丙", "质押", "质押方", got, sizeof got);
+  assert_string_equal(got, "甲");
+  value(r, "某某某甲质押给丙", "质押", "质押方", got, sizeof got);
+  assert_string_equal(got, "甲");
+  value(r, "某某乙解押给丙", "解除质押", "质押方", got, sizeof got);
+  assert_string_equal(got, "乙");
+  nlp_rules_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_required_words_read),
@@ -243,6 +268,7 @@ int main(void) {
       cmocka_unit_test(test_required_words_extract),
       cmocka_unit_test(test_required_words_head),
       cmocka_unit_test(test_required_words_rest),
+      cmocka_unit_test(test_tail_start_bound),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
