@@ -17,24 +17,9 @@
 
 #include <cmocka.h>
 
-#include "nlp/nlp.h"
+#include "rules_tmp.h"
 
-/* One rule file in a fresh directory, loaded without diagnostics. */
-static nlp_rules *load_rules(const char *text) {
-  char dir[] = "/tmp/oppgraph-rules-s-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char path[300];
-  snprintf(path, sizeof path, "%s/s.rules", dir);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-  nlp_rules *r = NULL;
-  assert_int_equal(nlp_rules_load_dir(dir, NULL, NULL, &r), 0);
-  unlink(path);
-  rmdir(dir);
-  return r;
-}
+#include "nlp/nlp.h"
 
 static void count_diag(void *ctx, const char *file, int line, const char *msg) {
   (void)file;
