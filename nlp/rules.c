@@ -1129,25 +1129,28 @@ static int rl_rule_finish(rl_loader *L) {
   ru->nsplit_trim = L->nsplit_trim;
   ru->split_values = L->split_values;
   long tail_at = rl_tail_offset(L->pattern);
-  if (tail_at > 0) { /* a tail equal to the whole pattern saves nothing */
+  if (tail_at > 0) /* a tail equal to the whole pattern saves nothing */
     ru->tail = rl_compile(L, L->file, L->pat_line, L->pattern + tail_at);
-    char *head = strndup(L->pattern, (size_t)tail_at);
-    long rest = rl_skip_group(L->pattern, tail_at);
-    if (head && ru->tail)
-      rl_required(L, head, L->trig, L->ntrig, ru->hreq);
-    if (rest > 0 && ru->tail) {
-      rl_required(L, L->pattern + rest, L->trig, L->ntrig, ru->rreq);
-      ru->trig_max = rl_trig_max(L->pattern + tail_at + 8,
-                                 (size_t)(rest - 1 - (tail_at + 8)));
-    }
-    free(head);
-  }
   int mrc = rl_map_groups(L, ru);
   if (mrc) {
     free(ru->gmap);
     if (mrc == NLP_ENOMEM)
       rc = mrc;
     goto out;
+  }
+  /* the word sets are allocated only once the rule is sure to be kept: a
+   * rule refused above owns nothing that nlp_rules_free would not find */
+  if (tail_at > 0 && ru->tail) {
+    char *head = strndup(L->pattern, (size_t)tail_at);
+    long rest = rl_skip_group(L->pattern, tail_at);
+    if (head)
+      rl_required(L, head, L->trig, L->ntrig, ru->hreq);
+    if (rest > 0) {
+      rl_required(L, L->pattern + rest, L->trig, L->ntrig, ru->rreq);
+      ru->trig_max = rl_trig_max(L->pattern + tail_at + 8,
+                                 (size_t)(rest - 1 - (tail_at + 8)));
+    }
+    free(head);
   }
   ru->need = L->need;
   L->need = NULL;
