@@ -1639,6 +1639,16 @@ static int rl_file_read(rl_file *f, const char *path, size_t *budget) {
   return rc;
 }
 
+static void rl_macros_free(rl_loader *L) {
+  for (size_t i = 0; i < L->nmacros; i++) {
+    free(L->macros[i].name);
+    free(L->macros[i].body);
+  }
+  free(L->macros);
+  L->macros = NULL;
+  L->nmacros = 0;
+}
+
 /* Pass 1: macros. */
 static int rl_collect_macros(rl_loader *L, rl_file *f) {
   for (size_t i = 0; i < f->nlines; i++) {
@@ -1888,11 +1898,7 @@ int nlp_rules_load_dir_limits(const char *dir, const nlp_rules_limits *lim,
   }
   free(files);
   free(names);
-  for (size_t i = 0; i < L.nmacros; i++) {
-    free(L.macros[i].name);
-    free(L.macros[i].body);
-  }
-  free(L.macros);
+  rl_macros_free(&L);
   for (size_t i = 0; L.mreq && i < L.nmacros; i++)
     rl_reqs_clear(&L.mreq[i]);
   free(L.mreq);
@@ -1972,3 +1978,64 @@ void nlp_rules_free(nlp_rules *r) {
 }
 
 size_t nlp_rules_count(const nlp_rules *r) { return r ? r->nrules : 0; }
+
+/* ---- the macros of one file (tests) ---------------------------------------
+ * The loader's own reading and expansion, so that a test checking how the
+ * shared macros are written (tests/unit/test_rules_macros.c) expands them
+ * exactly as the rules are compiled. */
+
+struct nlp_macro_set {
+  rl_loader L; /* only its macros are used */
+};
+
+int nlp_macros_read(const char *path, nlp_macro_set **out) {
+  *out = NULL;
+  nlp_macro_set *m = calloc(1, sizeof *m);
+  if (!m)
+    return NLP_ENOMEM;
+  rl_file f = {0};
+  size_t budget = NLP_RULES_DEFAULT_MAX_BYTES;
+  int rc = rl_file_read(&f, path, &budget);
+  if (!rc)
+    rc = rl_collect_macros(&m->L, &f);
+  if (!rc && m->L.errors)
+    rc = NLP_ERULE;
+  rl_file_free(&f);
+  if (rc) {
+    nlp_macros_free(m);
+    return rc;
+  }
+  *out = m;
+  return 0;
+}
+
+size_t nlp_macros_count(const nlp_macro_set *m) { return m->L.nmacros; }
+
+const char *nlp_macros_name(const nlp_macro_set *m, size_t i) {
+  return m->L.macros[i].name;
+}
+
+const char *nlp_macros_body(const nlp_macro_set *m, const char *name) {
+  const rl_macro *x = rl_macro_find(&m->L, name, strlen(name));
+  return x ? x->body : NULL;
+}
+
+char *nlp_macros_expand(const nlp_macro_set *m, const char *pattern,
+                        char *err, size_t errlen) {
+  rl_buf b = {0};
+  if (rl_buf_add(&b, "", 0) ||
+      rl_expand(&m->L, pattern, &b, 0, err, errlen)) {
+    if (!b.p)
+      snprintf(err, errlen, "out of memory");
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
+}
+
+void nlp_macros_free(nlp_macro_set *m) {
+  if (!m)
+    return;
+  rl_macros_free(&m->L);
+  free(m);
+}

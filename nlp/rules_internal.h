@@ -240,4 +240,19 @@ struct nlp_rules {
   size_t nstrs, capstrs;
 };
 
+/* The macros of one rule file, read and expanded as the loader does
+ * (nlp/rules.c), for tests of how the shared macros are written. */
+typedef struct nlp_macro_set nlp_macro_set;
+/* NLP_EIO / NLP_ENOMEM, or NLP_ERULE for a malformed macro line */
+int nlp_macros_read(const char *path, nlp_macro_set **out);
+size_t nlp_macros_count(const nlp_macro_set *m);
+const char *nlp_macros_name(const nlp_macro_set *m, size_t i);
+/* the body of macro name, NULL when there is none */
+const char *nlp_macros_body(const nlp_macro_set *m, const char *name);
+/* pattern with every {NAME} written out as "(?:BODY)" (malloc'd), or NULL
+ * with the reason in err */
+char *nlp_macros_expand(const nlp_macro_set *m, const char *pattern,
+                        char *err, size_t errlen);
+void nlp_macros_free(nlp_macro_set *m);
+
 #endif

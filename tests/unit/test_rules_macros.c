@@ -17,9 +17,9 @@
  *   body written in any other syntax fails the test, so that it is taught
  *   that syntax rather than silently checking fewer words.
  *
- * Macros are read and expanded here as nlp/rules.c does (a reference
- * {NAME} becomes "(?:BODY)"), straight from the file: no word is listed in
- * this test.
+ * Macros are read and expanded by the loader's own code (nlp_macros_read,
+ * nlp/rules.c: a reference {NAME} becomes "(?:BODY)"), straight from the
+ * file: no word is listed in this test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,132 +33,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "nlp/rules_internal.h"
 
 #define COMMON_RULES "data/rules/00_common.rules"
-#define MAX_MACROS 512
-#define MAX_DEPTH 10       /* as RULES_MAX_EXPAND in nlp/rules.c */
 #define MAX_WORDS 4096     /* words of one macro body */
 #define WORD_TAIL "甲乙丙" /* Han characters after a word, as in a sentence */
 
-typedef struct tm_macro {
-  char *name;
-  char *body;
-} tm_macro;
-
-typedef struct tm_set {
-  tm_macro m[MAX_MACROS];
-  size_t n;
-} tm_set;
-
-typedef struct tm_buf {
-  char *p;
-  size_t n, cap;
-} tm_buf;
-
-static void tm_buf_add(tm_buf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    b->cap = (b->n + n + 1) * 2;
-    b->p = realloc(b->p, b->cap);
-    assert_non_null(b->p);
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = '\0';
-}
-
-static char *tm_trim(char *s) {
-  while (isspace((unsigned char)*s))
-    s++;
-  size_t n = strlen(s);
-  while (n && isspace((unsigned char)s[n - 1]))
-    s[--n] = '\0';
-  return s;
-}
-
-/* Reads every "macro NAME = BODY" line of path. */
-static void tm_read(const char *path, tm_set *set) {
-  FILE *fp = fopen(path, "r");
-  if (!fp)
-    fail_msg("%s: cannot open (tests run from the repository root)", path);
-  char line[65536];
-  while (fgets(line, sizeof line, fp)) {
-    char *s = tm_trim(line);
-    if (strncmp(s, "macro", 5) || (s[5] != ' ' && s[5] != '\t'))
-      continue;
-    char *eq = strchr(s, '=');
-    assert_non_null(eq);
-    *eq = '\0';
-    assert_true(set->n < MAX_MACROS);
-    set->m[set->n].name = strdup(tm_trim(s + 5));
-    set->m[set->n].body = strdup(tm_trim(eq + 1));
-    set->n++;
-  }
-  fclose(fp);
-  assert_true(set->n > 0);
-}
-
-static const tm_macro *tm_find(const tm_set *set, const char *name, size_t n) {
-  for (size_t i = 0; i < set->n; i++)
-    if (strlen(set->m[i].name) == n && !memcmp(set->m[i].name, name, n))
-      return &set->m[i];
-  return NULL;
-}
-
-/* Appends s to out with each {NAME} replaced by "(?:BODY)", recursively. */
-static void tm_expand(const tm_set *set, const char *s, tm_buf *out,
-                      int depth) {
-  if (depth > MAX_DEPTH)
-    fail_msg("macros nested deeper than %d", MAX_DEPTH);
-  const char *p = s, *run = s;
-  while ((p = strpbrk(p, "\\{"))) {
-    if (*p == '\\') {
-      p += p[1] ? 2 : 1;
-      continue;
-    }
-    const char *q = p + 1;
-    if (!isupper((unsigned char)*q) && *q != '_') {
-      p++;
-      continue;
-    }
-    while (isupper((unsigned char)*q) || isdigit((unsigned char)*q) ||
-           *q == '_')
-      q++;
-    if (*q != '}') {
-      p++;
-      continue;
-    }
-    const tm_macro *m = tm_find(set, p + 1, (size_t)(q - p - 1));
-    if (!m)
-      fail_msg("%s: unknown macro {%.*s}", COMMON_RULES, (int)(q - p - 1),
-               p + 1);
-    tm_buf_add(out, run, (size_t)(p - run));
-    tm_buf_add(out, "(?:", 3);
-    tm_expand(set, m->body, out, depth + 1);
-    tm_buf_add(out, ")", 1);
-    p = run = q + 1;
-  }
-  tm_buf_add(out, run, strlen(run));
+/* The macros of COMMON_RULES, read by the loader's own code. */
+static nlp_macro_set *tm_read(void) {
+  nlp_macro_set *set = NULL;
+  int rc = nlp_macros_read(COMMON_RULES, &set);
+  if (rc)
+    fail_msg("%s: %s (tests run from the repository root)", COMMON_RULES,
+             nlp_strerror(rc));
+  assert_true(nlp_macros_count(set) > 0);
+  return set;
 }
 
 /* Compiles s (macros expanded) as nlp/rules.c does; what stands for the
  * test's message. */
-static pcre2_code *tm_compile(const tm_set *set, const char *s,
+static pcre2_code *tm_compile(const nlp_macro_set *set, const char *s,
                               const char *what) {
-  tm_buf b = {0};
-  tm_expand(set, s, &b, 0);
+  char why[256];
+  char *x = nlp_macros_expand(set, s, why, sizeof why);
+  if (!x)
+    fail_msg("%s: %s", what, why);
   int err;
   PCRE2_SIZE off;
   pcre2_code *re =
-      pcre2_compile((PCRE2_SPTR)b.p, b.n,
+      pcre2_compile((PCRE2_SPTR)x, strlen(x),
                     PCRE2_UTF | PCRE2_UCP | PCRE2_DUPNAMES, &err, &off, NULL);
   if (!re) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(err, msg, sizeof msg);
     fail_msg("%s: PCRE2 error at offset %zu: %s", what, (size_t)off, msg);
   }
-  free(b.p);
+  free(x);
   return re;
 }
 
@@ -228,19 +138,20 @@ static int tm_can_begin(const pcre2_code *re, pcre2_match_data *md,
 /* The characters REST can begin with but the class of "(?=[CLASS])REST"
  * refuses, each reported; how many REST can begin with is added to
  * *nbegin. */
-static size_t tm_check_guard(const tm_set *set, const tm_macro *m,
-                             const char *file_text, size_t *nbegin) {
+static size_t tm_check_guard(const nlp_macro_set *set, const char *name,
+                             const char *body, const char *file_text,
+                             size_t *nbegin) {
   /* "(?=[" CLASS "])" REST: the class ends at its first unescaped ']' (a
    * ']' right after '[' would be a literal one: none is written) */
-  const char *p = m->body + 4;
+  const char *p = body + 4;
   while (*p && *p != ']')
     p += (*p == '\\' && p[1]) ? 2 : 1;
   if (strncmp(p, "])", 2))
-    fail_msg("macro %s: look-ahead class not closed by '])'", m->name);
+    fail_msg("macro %s: look-ahead class not closed by '])'", name);
   const char *rest = p + 2;
   char what[128];
-  snprintf(what, sizeof what, "macro %s", m->name);
-  pcre2_code *whole = tm_compile(set, m->body, what);
+  snprintf(what, sizeof what, "macro %s", name);
+  pcre2_code *whole = tm_compile(set, body, what);
   pcre2_code *bare = tm_compile(set, rest, what);
   pcre2_match_data *md = pcre2_match_data_create(64, NULL);
   assert_non_null(md);
@@ -285,7 +196,7 @@ static size_t tm_check_guard(const tm_set *set, const tm_macro *m,
   if (missed)
     print_error("%s: macro %s can begin with %zu character(s) missing from "
                 "its look-ahead class: %s\n",
-                COMMON_RULES, m->name, missed, list);
+                COMMON_RULES, name, missed, list);
   *nbegin += begin;
   pcre2_match_data_free(md);
   pcre2_code_free(whole);
@@ -296,36 +207,32 @@ static size_t tm_check_guard(const tm_set *set, const tm_macro *m,
 static char *tm_slurp(const char *path) {
   FILE *fp = fopen(path, "rb");
   assert_non_null(fp);
-  tm_buf b = {0};
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-    tm_buf_add(&b, chunk, n);
+  assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+  long n = ftell(fp);
+  assert_true(n > 0);
+  rewind(fp);
+  char *text = malloc((size_t)n + 1);
+  assert_non_null(text);
+  assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
+  text[n] = '\0';
   fclose(fp);
-  return b.p;
-}
-
-static void tm_free(tm_set *set) {
-  for (size_t i = 0; i < set->n; i++) {
-    free(set->m[i].name);
-    free(set->m[i].body);
-  }
+  return text;
 }
 
 static void test_lookahead_classes(void **state) {
   (void)state;
-  static tm_set set;
-  set.n = 0;
-  tm_read(COMMON_RULES, &set);
+  nlp_macro_set *set = tm_read();
   char *text = tm_slurp(COMMON_RULES);
   size_t guarded = 0, begin = 0, missed = 0;
   int dateabs = 0;
-  for (size_t i = 0; i < set.n; i++) {
-    if (strncmp(set.m[i].body, "(?=[", 4))
+  for (size_t i = 0; i < nlp_macros_count(set); i++) {
+    const char *name = nlp_macros_name(set, i);
+    const char *body = nlp_macros_body(set, name);
+    if (strncmp(body, "(?=[", 4))
       continue;
-    missed += tm_check_guard(&set, &set.m[i], text, &begin);
+    missed += tm_check_guard(set, name, body, text, &begin);
     guarded++;
-    dateabs |= !strcmp(set.m[i].name, "DATEABS");
+    dateabs |= !strcmp(name, "DATEABS");
   }
   /* the test reads the file as it is meant to: {DATEABS} is one of them,
    * and the partial matching does find first characters */
@@ -333,7 +240,7 @@ static void test_lookahead_classes(void **state) {
   assert_true(dateabs);
   assert_true(begin >= guarded);
   free(text);
-  tm_free(&set);
+  nlp_macros_free(set);
 }
 
 /* ---- the words of an alternation of literal words ----------------------- */
@@ -414,11 +321,11 @@ static void tm_alt(const char *name, const char **p, tm_words *out) {
   }
 }
 
-static void tm_macro_words(const tm_set *set, const char *name, tm_words *out) {
-  const tm_macro *m = tm_find(set, name, strlen(name));
-  if (!m)
+static void tm_macro_words(const nlp_macro_set *set, const char *name,
+                           tm_words *out) {
+  const char *p = nlp_macros_body(set, name);
+  if (!p)
     fail_msg("%s: no macro %s", COMMON_RULES, name);
-  const char *p = m->body;
   tm_alt(name, &p, out);
   if (*p)
     fail_msg("macro %s: unexpected ')' at \"%.20s\"", name, p);
@@ -427,12 +334,10 @@ static void tm_macro_words(const tm_set *set, const char *name, tm_words *out) {
 static void test_notname_refuses_listed_words(void **state) {
   (void)state;
   static const char *const lists[] = {"TRADEADV", "HOLDER", "NOTPARTY"};
-  static tm_set set;
-  set.n = 0;
-  tm_read(COMMON_RULES, &set);
-  pcre2_code *notname = tm_compile(&set, "{NOTNAME}", "macro NOTNAME");
+  nlp_macro_set *set = tm_read();
+  pcre2_code *notname = tm_compile(set, "{NOTNAME}", "macro NOTNAME");
   /* what {NOTNAME} was before it spelled the words out */
-  pcre2_code *was = tm_compile(&set, "(?!{TRADEADV}|{HOLDER}|{NOTPARTY})",
+  pcre2_code *was = tm_compile(set, "(?!{TRADEADV}|{HOLDER}|{NOTPARTY})",
                                "the former NOTNAME");
   pcre2_match_data *md = pcre2_match_data_create(64, NULL);
   assert_non_null(md);
@@ -440,7 +345,7 @@ static void test_notname_refuses_listed_words(void **state) {
   for (size_t l = 0; l < sizeof lists / sizeof *lists; l++) {
     static tm_words ws;
     ws.n = 0;
-    tm_macro_words(&set, lists[l], &ws);
+    tm_macro_words(set, lists[l], &ws);
     assert_true(ws.n > 0);
     for (size_t i = 0; i < ws.n; i++) {
       char s[256];
@@ -464,7 +369,7 @@ static void test_notname_refuses_listed_words(void **state) {
   pcre2_match_data_free(md);
   pcre2_code_free(was);
   pcre2_code_free(notname);
-  tm_free(&set);
+  nlp_macros_free(set);
 }
 
 int main(void) {
