@@ -1898,10 +1898,10 @@ int nlp_rules_load_dir_limits(const char *dir, const nlp_rules_limits *lim,
   }
   free(files);
   free(names);
-  rl_macros_free(&L);
   for (size_t i = 0; L.mreq && i < L.nmacros; i++)
     rl_reqs_clear(&L.mreq[i]);
   free(L.mreq);
+  rl_macros_free(&L); /* after mreq: it counts the macros to zero */
   free(L.mstate);
   for (size_t i = 0; r && i < r->ncodes; i++)
     free(L.exp[i]);
