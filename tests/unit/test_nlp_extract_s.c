@@ -21,29 +21,12 @@
 
 #include "nlp/nlp.h"
 
-static void count_diag(void *ctx, const char *file, int line, const char *msg) {
-  (void)file;
-  (void)line;
-  (void)msg;
-  (*(int *)ctx)++;
-}
-
 /* Loads one rule file expected to be refused; returns the loader's code
  * and counts its diagnostics in *ndiag. */
 static int load_bad(const char *text, int *ndiag) {
-  char dir[] = "/tmp/oppgraph-rules-s-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char path[300];
-  snprintf(path, sizeof path, "%s/s.rules", dir);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
   nlp_rules *bad = NULL;
-  int rc = nlp_rules_load_dir(dir, count_diag, ndiag, &bad);
+  int rc = load_rules_text(text, count_diag, ndiag, &bad);
   nlp_rules_free(bad);
-  unlink(path);
-  rmdir(dir);
   return rc;
 }
 

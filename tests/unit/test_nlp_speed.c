@@ -19,13 +19,6 @@
 
 #include "nlp/rules_internal.h"
 
-static void count_diag(void *ctx, const char *file, int line, const char *msg) {
-  (void)file;
-  (void)line;
-  (void)msg;
-  ++*(int *)ctx;
-}
-
 /* The required sets as "[w|w][w]" (best first). */
 static void sets(nlp_need *const req[NLP_REQ_MAX], char *out, size_t cap) {
   size_t o = 0;
@@ -257,32 +250,23 @@ static void test_tail_start_bound(void **state) {
  * fuzz_rules; the ASan build's leak check fails without the fix). */
 static void test_refused_rule_leaks_nothing(void **state) {
   (void)state;
-  char dir[] = "/tmp/oppgraph-rules-refused-XXXXXX";
-  assert_non_null(mkdtemp(dir));
-  char path[300];
-  snprintf(path, sizeof path, "%s/s.rules", dir);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("group n = 回购股份数量 shares\n"
-        "rule bad\n"
-        "type 股份回购\n"
-        "trigger 回购\n"
-        "pattern 公司(?<who>\\p{sc=Han}{2,4})(?<trig>回购)股份(?<n>\\d+)万股\n"
-        "rule good\n"
-        "type 股份回购\n"
-        "trigger 回购\n"
-        "pattern 公司(?<trig>回购)股份(?<n>\\d+)万股\n",
-        f);
-  fclose(f);
+  const char *text =
+      "group n = 回购股份数量 shares\n"
+      "rule bad\n"
+      "type 股份回购\n"
+      "trigger 回购\n"
+      "pattern 公司(?<who>\\p{sc=Han}{2,4})(?<trig>回购)股份(?<n>\\d+)万股\n"
+      "rule good\n"
+      "type 股份回购\n"
+      "trigger 回购\n"
+      "pattern 公司(?<trig>回购)股份(?<n>\\d+)万股\n";
   nlp_rules *r = NULL;
   int ndiag = 0;
-  assert_int_equal(nlp_rules_load_dir(dir, count_diag, &ndiag, &r), NLP_ERULE);
+  assert_int_equal(load_rules_text(text, count_diag, &ndiag, &r), NLP_ERULE);
   assert_int_equal(ndiag, 1);
   assert_non_null(r);
   assert_int_equal(r->nrules, 1);
   nlp_rules_free(r);
-  unlink(path);
-  rmdir(dir);
 }
 
 int main(void) {
